@@ -1,0 +1,38 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { OuroError } from './errors.ts';
+
+/** The repository (or installed package) root: where the harness and the local virtualenv live. */
+export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]dist[\\/]?$/, ''));
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every setting ouro reads from the environment, in one place. */
+const ConfigSchema = z.object({
+  OURO_HOME: z.string().default(join(homedir(), '.ouro')),
+  OURO_SANDBOX: z.enum(['process', 'docker']).default('process'),
+  OURO_PYTHON: z.string().default(join(PACKAGE_ROOT, '.venv', 'bin', 'python')),
+  OURO_MAX_UPLOAD_MB: intFromEnv(1024),
+  OURO_SANDBOX_MEMORY_MB: intFromEnv(4096),
+  OURO_SANDBOX_PIDS: intFromEnv(512),
+  OURO_SANDBOX_CPUS: intFromEnv(2),
+  /** Upper bound on one experiment's wall time, whatever the run's budget. */
+  OURO_EXPERIMENT_TIMEOUT_S: intFromEnv(300),
+  OURO_OUTPUT_CAP_KB: intFromEnv(256),
+  OURO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  OURO_HOST: z.string().default('127.0.0.1'),
+  OURO_PORT: z.coerce.number().int().min(0).max(65535).default(8808),
+  OURO_PUBLIC_URL: z.string().url().optional(),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new OuroError('config_invalid', `Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, OURO_HOME: resolve(parsed.data.OURO_HOME) };
+}

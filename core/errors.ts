@@ -1,0 +1,32 @@
+/**
+ * Errors a caller can switch on (after bolt-js's `CodedError`). The message is written for
+ * the person reading the terminal or thread: what went wrong and what to do about it.
+ */
+export type OuroErrorCode =
+  | 'config_invalid'
+  | 'input_missing'
+  | 'input_too_large'
+  | 'input_empty'
+  | 'input_unreadable'
+  | 'input_no_rows'
+  | 'target_not_found'
+  | 'target_unusable'
+  | 'metric_invalid'
+  | 'sandbox_unavailable'
+  | 'run_not_found'
+  | 'run_failed'
+  | 'model_not_found'
+  | 'internal';
+
+export class OuroError extends Error {
+  readonly code: OuroErrorCode;
+  constructor(code: OuroErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OuroError';
+    this.code = code;
+  }
+}
+
+export function isOuroError(err: unknown): err is OuroError {
+  return err instanceof OuroError;
+}

@@ -1,0 +1,8 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** The one logger. Logs go to stderr so stdout stays for the transcript and `--json` events. */
+export function createLogger(level: string = process.env.OURO_LOG_LEVEL ?? 'warn'): Logger {
+  return pino({ level, base: undefined, redact: { paths: ['*.key', '*.token', '*.apiKey', 'headers.authorization'], remove: true } }, pino.destination(2));
+}

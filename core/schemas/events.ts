@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { DiagnosisSchema } from './diagnosis.ts';
+import { ModelCardSchema } from './model-card.ts';
+import { OperatorSchema, PlanSchema } from './journal.ts';
+import { MetricSchema } from './task.ts';
+
+const base = { runId: z.string(), at: z.string() };
+
+/**
+ * Everything a run says, in order. Chat renderers are pure functions of this list,
+ * so a bot that restarts replays the stream and loses nothing.
+ */
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('accepted'), goal: z.string(), file: z.string(), budgetSeconds: z.number() }),
+  z.object({
+    ...base,
+    type: z.literal('profiled'),
+    rows: z.number(),
+    columns: z.number(),
+    findings: z.array(z.string()),
+  }),
+  z.object({ ...base, type: z.literal('planned'), plan: PlanSchema, why: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('experiment.started'),
+    node: z.string(),
+    parent: z.string().nullable(),
+    operator: OperatorSchema,
+    family: z.string(),
+    hypothesis: z.string(),
+    script: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('experiment.finished'),
+    node: z.string(),
+    family: z.string(),
+    metric: MetricSchema,
+    cvMean: z.number(),
+    cvStd: z.number(),
+    durationMs: z.number(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('experiment.failed'),
+    node: z.string(),
+    family: z.string(),
+    diagnosis: DiagnosisSchema,
+    durationMs: z.number(),
+  }),
+  z.object({ ...base, type: z.literal('strategy.changed'), from: z.string(), to: z.string(), why: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('best.improved'),
+    node: z.string(),
+    family: z.string(),
+    metric: MetricSchema,
+    score: z.number(),
+    previous: z.number().nullable(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('validated'),
+    node: z.string(),
+    metric: MetricSchema,
+    holdout: z.number(),
+    baseline: z.number(),
+    cv: z.number(),
+    all: z.record(z.string(), z.number()),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('deployed'),
+    name: z.string(),
+    version: z.number(),
+    url: z.string(),
+    key: z.string().optional(),
+  }),
+  z.object({ ...base, type: z.literal('finished'), card: ModelCardSchema }),
+  z.object({ ...base, type: z.literal('failed'), code: z.string(), message: z.string() }),
+  z.object({ ...base, type: z.literal('cancelled'), reason: z.string() }),
+  z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;
+export type RunEventType = RunEvent['type'];
+
+/** An event as emitted, before the bus stamps the run id and time. */
+export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'runId' | 'at'> : never) : never;

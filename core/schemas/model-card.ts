@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { MetricSchema, TaskSchema } from './task.ts';
+
+export const ModelCardSchema = z.object({
+  name: z.string(),
+  version: z.number().int().positive(),
+  runId: z.string(),
+  createdAt: z.string(),
+  task: TaskSchema,
+  target: z.string(),
+  metric: MetricSchema,
+  holdout: z.object({
+    score: z.number(),
+    baseline: z.number(),
+    rows: z.number().int(),
+    /** Every metric of the task on the holdout, for the card and the model page. */
+    all: z.record(z.string(), z.number()),
+  }),
+  cv: z.object({ mean: z.number(), std: z.number(), folds: z.number().int() }),
+  family: z.string(),
+  /** The winning experiment's script, relative to the registry version folder. */
+  script: z.string(),
+  data: z.object({
+    file: z.string(),
+    rows: z.number().int(),
+    columns: z.number().int(),
+    trainRows: z.number().int(),
+    holdoutRows: z.number().int(),
+    seed: z.number().int(),
+  }),
+  experiments: z.object({ tried: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  durationMs: z.number(),
+  findings: z.array(z.string()),
+  inputs: z.array(z.object({ name: z.string(), dtype: z.string() })),
+  classes: z.array(z.string()).nullable(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { MetricSchema } from './task.ts';
+
+export const BrainKindSchema = z.enum(['heuristic', 'llm']);
+
+export const RunOptionsSchema = z.object({
+  target: z.string().min(1).optional(),
+  metric: MetricSchema.optional(),
+  /** Wall-clock budget for the whole run, in seconds. */
+  budgetSeconds: z.number().positive().max(24 * 3600).default(180),
+  maxExperiments: z.number().int().positive().max(500).default(20),
+  /** Stop after this many experiments in a row without a new best. */
+  patience: z.number().int().positive().default(5),
+  seed: z.number().int().nonnegative().default(42),
+  brain: BrainKindSchema.default('heuristic'),
+  /** Registry name to deploy under; derived from the file and target when absent. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+});
+export type RunOptions = z.infer<typeof RunOptionsSchema>;
+
+export const OriginSchema = z.object({
+  platform: z.enum(['terminal', 'slack', 'discord']),
+  channel: z.string().optional(),
+  thread: z.string().optional(),
+  user: z.string().optional(),
+});
+
+export const RunRequestSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
+  dataset: z.object({
+    /** Path of the uploaded file inside the artifact store. */
+    ref: z.string().min(1),
+    /** The name the user gave the file (for messages and the default model name). */
+    filename: z.string().min(1),
+  }),
+  goal: z.string().min(1).max(2000),
+  options: RunOptionsSchema,
+  origin: OriginSchema.default({ platform: 'terminal' }),
+  idempotencyKey: z.string().optional(),
+});
+export type RunRequest = z.infer<typeof RunRequestSchema>;

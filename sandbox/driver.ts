@@ -1,0 +1,66 @@
+/**
+ * The SandboxDriver port (DESIGN.md §5). Every piece of Python that ouro runs — the trusted
+ * harness steps and the generated experiments alike — goes through one of these.
+ */
+
+export interface Mount {
+  /** Absolute path on the host. Inside the sandbox it appears at the same path. */
+  path: string;
+  /** Only the experiment folder (and a trusted step's outputs) are writable. */
+  writable?: boolean;
+}
+
+export interface SandboxLimits {
+  memoryMb: number;
+  pids: number;
+  cpus: number;
+  /** Cap on each of stdout and stderr, in bytes; the rest is dropped and flagged. */
+  outputCapBytes: number;
+  /** Largest file a sandboxed process may write, in MB. */
+  fileSizeMb: number;
+  /** Size of the private tmp, in MB. */
+  tmpMb: number;
+}
+
+export interface SandboxRunSpec {
+  /** argv; a first element of `python` means the sandbox's own interpreter. */
+  command: string[];
+  cwd: string;
+  mounts: Mount[];
+  limits: SandboxLimits;
+  timeoutMs: number;
+  /** The whole environment of the sandboxed process (an allow-list: nothing is inherited). */
+  env?: Record<string, string>;
+  /** Aborting kills the sandboxed process tree (run cancellation). */
+  signal?: AbortSignal;
+}
+
+export interface SandboxResult {
+  exitCode: number | null;
+  /** Name of the signal that ended the process, when one did. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  timedOut: boolean;
+  oomKilled: boolean;
+  cancelled: boolean;
+  durationMs: number;
+}
+
+export interface SandboxDriver {
+  readonly name: 'process' | 'docker';
+  /** What isolation this driver actually has on this host, for the transcript and docs. */
+  describe(): string;
+  run(spec: SandboxRunSpec): Promise<SandboxResult>;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  memoryMb: 4096,
+  pids: 512,
+  cpus: 2,
+  outputCapBytes: 256 * 1024,
+  fileSizeMb: 2048,
+  tmpMb: 512,
+};

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything ouro needs on a fresh Debian/Ubuntu machine: npm packages, the compiled
+# CLI, the sandbox virtualenv (from sandbox/requirements.txt) and, as root, the system tools
+# the sandbox and queue use (bubblewrap, redis-server). Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+need_apt=()
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3 python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing system packages: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    say "missing system packages: ${need_apt[*]} — install them (e.g. sudo apt-get install ${need_apt[*]}); continuing without"
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit --loglevel=error
+fi
+
+say "compiling TypeScript"
+npx tsc -p tsconfig.build.json
+
+# The sandbox uses a system interpreter that every user can execute (a pyenv under /root
+# is not readable once the sandbox drops to an unprivileged user).
+PY_BASE="${OURO_PYTHON_BASE:-}"
+if [ -z "$PY_BASE" ]; then
+  if [ -x /usr/bin/python3 ]; then PY_BASE=/usr/bin/python3; else PY_BASE=$(command -v python3); fi
+fi
+req_hash=$(sha256sum sandbox/requirements.txt | cut -c1-16)
+if [ ! -f .venv/.ouro-requirements-"$req_hash" ]; then
+  say "building the sandbox virtualenv from sandbox/requirements.txt (a few minutes the first time)"
+  rm -rf .venv
+  "$PY_BASE" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/pip install -q --disable-pip-version-check -r sandbox/requirements.txt
+  touch .venv/.ouro-requirements-"$req_hash"
+fi
+say "ready: try  npx ouro run examples/penguins.csv \"predict the species\""
