@@ -35,13 +35,15 @@ PY_BASE="${OURO_PYTHON_BASE:-}"
 if [ -z "$PY_BASE" ]; then
   if [ -x /usr/bin/python3 ]; then PY_BASE=/usr/bin/python3; else PY_BASE=$(command -v python3); fi
 fi
-req_hash=$(sha256sum sandbox/requirements.txt | cut -c1-16)
+req_hash=$(cat sandbox/requirements.txt sandbox/requirements-dev.txt 2>/dev/null | sha256sum | cut -c1-16)
 if [ ! -f .venv/.ouro-requirements-"$req_hash" ]; then
   say "building the sandbox virtualenv from sandbox/requirements.txt (a few minutes the first time)"
   rm -rf .venv
   "$PY_BASE" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/pip install -q --disable-pip-version-check -r sandbox/requirements.txt
+  # Test-only tools live beside the sandbox libraries but are not part of the image.
+  [ -f sandbox/requirements-dev.txt ] && .venv/bin/pip install -q --disable-pip-version-check -r sandbox/requirements-dev.txt
   touch .venv/.ouro-requirements-"$req_hash"
 fi
 say "ready: try  npx ouro run examples/penguins.csv \"predict the species\""

@@ -1,0 +1,154 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ANSI, PLAIN, renderEvent } from '../bot/terminal/render-terminal.ts';
+import type { Config } from '../core/config.ts';
+import { OuroError } from '../core/errors.ts';
+import { FileEventLog } from '../core/events/event-log.ts';
+import { newRunId } from '../core/ids.ts';
+import type { Logger } from '../core/logger.ts';
+import { runPaths } from '../core/run-paths.ts';
+import { JournalSchema } from '../core/schemas/journal.ts';
+import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
+import { MetricSchema } from '../core/schemas/task.ts';
+import { readJsonIfExists } from '../core/store/json-file.ts';
+import { createSandboxDriver } from '../sandbox/create-driver.ts';
+import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
+import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
+import { runLoop, type RunOutcome } from '../worker/loop/run-loop.ts';
+import { parseDurationSeconds } from './parse-duration.ts';
+
+export const RUN_USAGE = `Usage: ouro run <file.csv> "<goal>" [options]
+       ouro run --resume <run-id>
+
+Runs the whole data-science loop on a CSV/TSV file and validates the best model on a holdout.
+
+Options:
+  --target <column>        the column to predict (default: found from the goal)
+  --metric <name>          roc_auc | log_loss | f1_macro | accuracy | rmse | mae | r2
+  --budget <time>          wall-clock budget, e.g. 180, 90s, 3m (default 3m)
+  --max-experiments <n>    stop after this many experiments (default 20)
+  --seed <n>               seed for the holdout split and the models (default 42)
+  --name <name>            registry name of the model (default: file and target)
+  --resume <run-id>        continue a run that was interrupted
+  --json                   print events as JSON lines instead of the transcript
+`;
+
+export function limitsFromConfig(config: Config): SandboxLimits {
+  return {
+    ...DEFAULT_LIMITS,
+    memoryMb: config.OURO_SANDBOX_MEMORY_MB,
+    pids: config.OURO_SANDBOX_PIDS,
+    cpus: config.OURO_SANDBOX_CPUS,
+    outputCapBytes: config.OURO_OUTPUT_CAP_KB * 1024,
+  };
+}
+
+function usageError(message: string): never {
+  throw new OuroError('config_invalid', `${message}\n\n${RUN_USAGE}`);
+}
+
+async function buildRequest(args: string[], config: Config): Promise<{ request: RunRequest; resumed: boolean }> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      target: { type: 'string' },
+      metric: { type: 'string' },
+      budget: { type: 'string' },
+      'max-experiments': { type: 'string' },
+      seed: { type: 'string' },
+      name: { type: 'string' },
+      resume: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-serve': { type: 'boolean' },
+    },
+  });
+
+  if (values.resume !== undefined) {
+    const journal = await readJsonIfExists(runPaths(config.OURO_HOME, values.resume).journal, JournalSchema);
+    if (journal === null) throw new OuroError('run_not_found', `No run "${values.resume}" in ${config.OURO_HOME}/runs.`);
+    if (journal.status === 'succeeded') throw new OuroError('run_failed', `Run ${values.resume} already finished; its model is in the registry.`);
+    return { request: journal.request, resumed: true };
+  }
+
+  const [file, ...goalWords] = positionals;
+  const goal = goalWords.join(' ').trim();
+  if (file === undefined) usageError('Missing the data file.');
+  if (goal.length === 0) usageError('Missing the goal, e.g. "predict churn".');
+  const path = resolve(file);
+  const info = await stat(path).catch(() => null);
+  if (info === null || !info.isFile()) throw new OuroError('input_missing', `Cannot read ${file}: no such file.`);
+
+  const budget = values.budget === undefined ? 180 : parseDurationSeconds(values.budget);
+  if (budget === null || budget <= 0) usageError(`--budget "${values.budget}" is not a duration (try 180, 90s or 3m).`);
+  const int = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) usageError(`--${flag} must be a whole number, got "${v}".`);
+    return n;
+  };
+  const metric = values.metric === undefined ? undefined : MetricSchema.safeParse(values.metric.toLowerCase());
+  if (metric !== undefined && !metric.success) usageError(`--metric "${values.metric}" is not one of ${MetricSchema.options.join(', ')}.`);
+
+  const runId = newRunId();
+  const paths = runPaths(config.OURO_HOME, runId);
+  await mkdir(paths.input, { recursive: true, mode: 0o755 });
+  const stored = join(paths.input, basename(path));
+  // A copy, so the run stays reproducible and resumable even if the original changes.
+  await copyFile(path, stored);
+  const parsed = RunRequestSchema.safeParse({
+    runId,
+    dataset: { ref: stored, filename: basename(path) },
+    goal,
+    options: {
+      ...(values.target !== undefined ? { target: values.target } : {}),
+      ...(metric?.success ? { metric: metric.data } : {}),
+      budgetSeconds: budget,
+      ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
+      ...(int('seed', values.seed) !== undefined ? { seed: int('seed', values.seed) } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+    },
+    origin: { platform: 'terminal' },
+  });
+  if (!parsed.success) usageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return { request: parsed.data, resumed: false };
+}
+
+export interface RunCommandResult {
+  outcome: RunOutcome;
+  json: boolean;
+}
+
+export async function runCommand(args: string[], config: Config, logger: Logger): Promise<RunCommandResult> {
+  const json = args.includes('--json');
+  const { request } = await buildRequest(args, config);
+  const paths = runPaths(config.OURO_HOME, request.runId);
+  const driver = createSandboxDriver(config);
+  const events = new FileEventLog(paths.events, request.runId);
+  const style = process.stdout.isTTY && !process.env.NO_COLOR ? ANSI : PLAIN;
+  events.onEvent((e) => {
+    if (json) process.stdout.write(JSON.stringify(e) + '\n');
+    else for (const line of renderEvent(e, style)) process.stdout.write(line + '\n');
+  });
+  if (!json) process.stdout.write(style.dim(`sandbox: ${driver.describe()}`) + '\n');
+
+  // First Ctrl-C: stop gracefully and keep the best model so far; second: leave at once.
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nStopping after the current step (Ctrl-C again to quit now)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const outcome = await runLoop(request, { config, driver, brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), signal: controller.signal });
+    if (!json) {
+      process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
+      if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');
+    }
+    return { outcome, json };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

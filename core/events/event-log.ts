@@ -1,0 +1,52 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RunEventSchema, type RunEvent, type RunEventInput } from '../schemas/events.ts';
+
+/** Where a run says what it does. Local runs append to a file; queued runs to a Redis Stream. */
+export interface EventSink {
+  emit(event: RunEventInput): Promise<RunEvent>;
+}
+
+export type EventListener = (event: RunEvent) => void;
+
+/** An append-only JSON-lines log of a run's events, replayable after a crash or resume. */
+export class FileEventLog implements EventSink {
+  private readonly listeners: EventListener[] = [];
+  constructor(
+    private readonly path: string,
+    private readonly runId: string,
+  ) {}
+
+  onEvent(listener: EventListener): void {
+    this.listeners.push(listener);
+  }
+
+  async emit(input: RunEventInput): Promise<RunEvent> {
+    const event = RunEventSchema.parse({ ...input, runId: this.runId, at: new Date().toISOString() });
+    await mkdir(dirname(this.path), { recursive: true });
+    await appendFile(this.path, JSON.stringify(event) + '\n');
+    for (const l of this.listeners) l(event);
+    return event;
+  }
+
+  static async replay(path: string): Promise<RunEvent[]> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return text
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .flatMap((l) => {
+        // A line cut short by a killed process is skipped, not fatal.
+        try {
+          return [RunEventSchema.parse(JSON.parse(l))];
+        } catch {
+          return [];
+        }
+      });
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * Trusted metrics, computed on the host against the holdout labels. Nothing here trusts a number
+ * the sandbox reports: the sandbox hands back predictions, and these functions score them.
+ *
+ * Every function follows scikit-learn 1.9 (the version pinned in sandbox/requirements.txt) and
+ * is tested against it to 1e-9 (see metrics.test.ts and metrics.fixtures.py). Where sklearn's
+ * behaviour is a floating-point accident rather than a decision, the divergence is documented on
+ * the function.
+ *
+ * Malformed inputs (length mismatches, empty arrays, non-finite numbers, probabilities outside
+ * [0, 1], true labels missing from `classes`) throw a `RangeError`; a metric that does not apply
+ * to a task throws `OuroError('metric_invalid')` from `computeMetric`.
+ */
+import { OuroError } from './errors.ts';
+import { metricsForTask, type Metric } from './schemas/task.ts';
+
+export type Labels = readonly string[];
+
+/**
+ * `proba[i][k]` is the predicted probability that row `i` belongs to `classes[k]`. Columns align
+ * with `classes` in the order given; sklearn orders them sorted (as `LabelBinarizer` and
+ * `predict_proba` do), so pass `classes` sorted when you want sklearn's exact conventions (for
+ * binary tasks the positive class is `classes[1]`).
+ */
+export interface ClassificationInputs {
+  yTrue: Labels;
+  yPred: Labels;
+  proba: readonly (readonly number[])[];
+  classes: Labels;
+}
+
+export interface RegressionInputs {
+  yTrue: readonly number[];
+  yPred: readonly number[];
+}
+
+export interface ForecastInputs extends RegressionInputs {
+  /** The training series the forecast continues, oldest first; MASE's naive-forecast scale comes from it. */
+  yTrainHistory: readonly number[];
+  /** Seasonal period for MASE's naive forecast (1 = non-seasonal random walk). */
+  season: number;
+}
+
+export type ClassificationMetric = 'roc_auc' | 'log_loss' | 'f1_macro' | 'accuracy';
+export type RegressionMetric = 'rmse' | 'mae' | 'r2';
+export type ForecastMetric = 'mase' | 'smape' | 'rmse';
+
+/** Inputs tagged with their task, for `computeMetric` / `computeMetrics`. */
+export type MetricInputs =
+  | ({ task: 'binary' | 'multiclass' } & ClassificationInputs)
+  | ({ task: 'regression' } & RegressionInputs)
+  | ({ task: 'forecast' } & ForecastInputs);
+
+// ---------------------------------------------------------------------------------------------
+// Validation and numerics helpers
+// ---------------------------------------------------------------------------------------------
+
+/** float64 machine epsilon, `np.finfo(np.float64).eps`. */
+const EPS = Number.EPSILON;
+
+function fail(message: string): never {
+  throw new RangeError(message);
+}
+
+function checkSameLength(what: string, a: { length: number }, b: { length: number }): void {
+  if (a.length !== b.length) fail(`${what}: lengths differ (${a.length} vs ${b.length})`);
+  if (a.length === 0) fail(`${what}: no samples`);
+}
+
+function checkFinite(what: string, xs: readonly number[]): void {
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(xs[i])) fail(`${what}: value at index ${i} is not a finite number (${xs[i]})`);
+  }
+}
+
+/** Position of each class; throws on duplicates or fewer than two classes. */
+function classIndex(classes: Labels): Map<string, number> {
+  if (classes.length < 2) fail(`classes: need at least two classes, got ${classes.length}`);
+  const index = new Map<string, number>();
+  classes.forEach((c, k) => {
+    if (index.has(c)) fail(`classes: duplicate class ${JSON.stringify(c)}`);
+    index.set(c, k);
+  });
+  return index;
+}
+
+/** Column index of each true label; throws when a true label is not among `classes`. */
+function encodeTrue(yTrue: Labels, index: Map<string, number>): number[] {
+  return yTrue.map((y, i) => {
+    const k = index.get(y);
+    if (k === undefined) fail(`yTrue: label ${JSON.stringify(y)} at index ${i} is not one of the classes`);
+    return k;
+  });
+}
+
+function checkProba(proba: readonly (readonly number[])[], nClasses: number): void {
+  proba.forEach((row, i) => {
+    if (row.length !== nClasses) fail(`proba: row ${i} has ${row.length} columns, expected ${nClasses}`);
+    for (let k = 0; k < row.length; k++) {
+      const p = row[k]!;
+      if (!(p >= 0 && p <= 1)) fail(`proba: value at [${i}][${k}] is not a probability in [0, 1] (${p})`);
+    }
+  });
+}
+
+/** `np.allclose(1, rowSums)`: |1 - s| <= atol + rtol * |s| with rtol = 1e-5, atol = 1e-8. */
+function checkRowsSumToOne(proba: readonly (readonly number[])[]): void {
+  proba.forEach((row, i) => {
+    const s = sum(row);
+    if (!(Math.abs(1 - s) <= 1e-8 + 1e-5 * Math.abs(s))) {
+      fail(`proba: row ${i} sums to ${s}, not 1; multiclass ROC AUC needs probabilities`);
+    }
+  });
+}
+
+function column(proba: readonly (readonly number[])[], k: number): number[] {
+  return proba.map((row) => row[k]!);
+}
+
+/** Neumaier-compensated sum: at least as accurate as numpy's pairwise summation. */
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  let c = 0;
+  for (const x of xs) {
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+  }
+  return s + c;
+}
+
+function mean(xs: readonly number[]): number {
+  return sum(xs) / xs.length;
+}
+
+function checkRegression(what: string, yTrue: readonly number[], yPred: readonly number[]): void {
+  checkSameLength(what, yTrue, yPred);
+  checkFinite(`${what} yTrue`, yTrue);
+  checkFinite(`${what} yPred`, yPred);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Binary ROC AUC of `scorePositive` for the class `positive` (every other label is negative),
+ * equal to sklearn's `roc_auc_score(y_true == positive, score)`. Computed as the Mann-Whitney
+ * statistic with average ranks for tied scores, which is exactly the area under sklearn's ROC
+ * curve (ties become diagonal segments).
+ *
+ * Returns NaN when `yTrue` holds only one class (all positive or all negative): AUC is undefined
+ * there; sklearn 1.9 also returns NaN (with an `UndefinedMetricWarning`).
+ */
+export function rocAuc(yTrue: Labels, scorePositive: readonly number[], positive: string): number {
+  checkSameLength('rocAuc', yTrue, scorePositive);
+  checkFinite('rocAuc scorePositive', scorePositive);
+  const n = yTrue.length;
+  let nPos = 0;
+  for (const y of yTrue) if (y === positive) nPos++;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return NaN;
+
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scorePositive[a]! - scorePositive[b]!);
+  // Sum of the (1-based, tie-averaged) ranks of the positives. Ranks are integers or halves, so
+  // this sum is exact in float64 for any realistic n.
+  let rankSumPos = 0;
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    const s = scorePositive[order[start]!]!;
+    while (end < n && scorePositive[order[end]!]! === s) end++;
+    const avgRank = (start + 1 + end) / 2; // mean of ranks start+1 .. end
+    let posInGroup = 0;
+    for (let j = start; j < end; j++) if (yTrue[order[j]!] === positive) posInGroup++;
+    rankSumPos += posInGroup * avgRank;
+    start = end;
+  }
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/**
+ * Macro one-vs-rest ROC AUC, like sklearn's
+ * `roc_auc_score(y_true, proba, multi_class='ovr', average='macro', labels=classes)`:
+ * the unweighted mean over classes of the binary AUC of column k for class k.
+ *
+ * - Rows must sum to 1 (within `np.allclose` tolerance), as sklearn requires; otherwise throws.
+ * - A class absent from `yTrue` has an undefined AUC, which makes the macro average NaN — the
+ *   same as sklearn 1.9.
+ * - With exactly two classes this is the binary AUC of `classes[1]` against column 1, which is
+ *   what sklearn does for a two-class `y_true`.
+ */
+export function rocAucOvr(yTrue: Labels, proba: readonly (readonly number[])[], classes: Labels): number {
+  checkSameLength('rocAucOvr', yTrue, proba);
+  const index = classIndex(classes);
+  encodeTrue(yTrue, index);
+  checkProba(proba, classes.length);
+  if (classes.length === 2) return rocAuc(yTrue, column(proba, 1), classes[1]!);
+  checkRowsSumToOne(proba);
+  let total = 0;
+  for (let k = 0; k < classes.length; k++) {
+    total += rocAuc(yTrue, column(proba, k), classes[k]!);
+  }
+  return total / classes.length;
+}
+
+/**
+ * Mean negative log-likelihood of the true class, like sklearn 1.9's
+ * `log_loss(y_true, proba, labels=classes)`: probabilities are clipped to `[eps, 1 - eps]` with
+ * `eps` = float64 machine epsilon (2.22e-16) and are *not* renormalised (sklearn 1.9 only warns
+ * when rows do not sum to 1). A true-class probability of 0 therefore costs -ln(eps) ≈ 36.04.
+ */
+export function logLoss(yTrue: Labels, proba: readonly (readonly number[])[], classes: Labels): number {
+  checkSameLength('logLoss', yTrue, proba);
+  const codes = encodeTrue(yTrue, classIndex(classes));
+  checkProba(proba, classes.length);
+  const losses = codes.map((k, i) => {
+    const p = Math.min(Math.max(proba[i]![k]!, EPS), 1 - EPS);
+    return -Math.log(p);
+  });
+  return mean(losses);
+}
+
+/**
+ * Macro F1 over `classes`, like sklearn's `f1_score(y_true, y_pred, labels=classes,
+ * average='macro')` with the default `zero_division`: a class with no true and no predicted
+ * samples (F1 = 0/0) counts as 0 in the average. Predicted labels outside `classes` count only
+ * as misses for the true class.
+ */
+export function f1Macro(yTrue: Labels, yPred: Labels, classes: Labels): number {
+  checkSameLength('f1Macro', yTrue, yPred);
+  const index = classIndex(classes);
+  const k = classes.length;
+  const tp = new Array<number>(k).fill(0);
+  const trueCount = new Array<number>(k).fill(0);
+  const predCount = new Array<number>(k).fill(0);
+  for (let i = 0; i < yTrue.length; i++) {
+    const t = index.get(yTrue[i]!);
+    const p = index.get(yPred[i]!);
+    if (t !== undefined) trueCount[t]!++;
+    if (p !== undefined) predCount[p]!++;
+    if (t !== undefined && t === p) tp[t]!++;
+  }
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    const denom = trueCount[c]! + predCount[c]!;
+    total += denom === 0 ? 0 : (2 * tp[c]!) / denom;
+  }
+  return total / k;
+}
+
+/** Fraction of exact label matches, like sklearn's `accuracy_score`. */
+export function accuracy(yTrue: Labels, yPred: Labels): number {
+  checkSameLength('accuracy', yTrue, yPred);
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) hits++;
+  return hits / yTrue.length;
+}
+
+/**
+ * All four classification metrics. For `binary`, `classes` must have exactly two entries and
+ * ROC AUC scores column 1 for the positive class `classes[1]` (NaN when `yTrue` holds one class);
+ * for `multiclass`, ROC AUC is macro one-vs-rest (see `rocAucOvr`).
+ */
+export function classificationMetrics(
+  task: 'binary' | 'multiclass',
+  i: ClassificationInputs,
+): Record<ClassificationMetric, number> {
+  checkSameLength('classificationMetrics yTrue/yPred', i.yTrue, i.yPred);
+  return {
+    roc_auc: rocAucForTask(task, i),
+    log_loss: logLoss(i.yTrue, i.proba, i.classes),
+    f1_macro: f1Macro(i.yTrue, i.yPred, i.classes),
+    accuracy: accuracy(i.yTrue, i.yPred),
+  };
+}
+
+function rocAucForTask(task: 'binary' | 'multiclass', i: ClassificationInputs): number {
+  if (task === 'multiclass') return rocAucOvr(i.yTrue, i.proba, i.classes);
+  if (i.classes.length !== 2) fail(`binary task needs exactly two classes, got ${i.classes.length}`);
+  checkSameLength('rocAuc yTrue/proba', i.yTrue, i.proba);
+  encodeTrue(i.yTrue, classIndex(i.classes));
+  checkProba(i.proba, 2);
+  return rocAuc(i.yTrue, column(i.proba, 1), i.classes[1]!);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regression
+// ---------------------------------------------------------------------------------------------
+
+/** Root mean squared error, like sklearn's `root_mean_squared_error`. */
+export function rmse(yTrue: readonly number[], yPred: readonly number[]): number {
+  checkRegression('rmse', yTrue, yPred);
+  return Math.sqrt(mean(yTrue.map((y, i) => (y - yPred[i]!) ** 2)));
+}
+
+/** Mean absolute error, like sklearn's `mean_absolute_error`. */
+export function mae(yTrue: readonly number[], yPred: readonly number[]): number {
+  checkRegression('mae', yTrue, yPred);
+  return mean(yTrue.map((y, i) => Math.abs(y - yPred[i]!)));
+}
+
+/**
+ * Coefficient of determination, like sklearn's `r2_score` (default `force_finite=True`).
+ *
+ * Constant `yTrue` (R² undefined): 1.0 when the predictions are exactly right, else 0.0 — the
+ * values sklearn 1.9 documents. We detect "constant" exactly (all values equal) rather than via
+ * a floating-point variance, so e.g. yTrue = [0.1, 0.1, 0.1] gives 0.0 here where sklearn's
+ * rounded mean (0.10000000000000002) yields a tiny variance and a score of about -5e31.
+ * Also like sklearn, a single sample counts as constant.
+ */
+export function r2(yTrue: readonly number[], yPred: readonly number[]): number {
+  checkRegression('r2', yTrue, yPred);
+  const ssRes = sum(yTrue.map((y, i) => (y - yPred[i]!) ** 2));
+  const first = yTrue[0]!;
+  if (yTrue.every((y) => y === first)) return ssRes === 0 ? 1 : 0;
+  const m = mean(yTrue);
+  const ssTot = sum(yTrue.map((y) => (y - m) ** 2));
+  if (ssTot === 0) return ssRes === 0 ? 1 : 0;
+  return 1 - ssRes / ssTot;
+}
+
+/** All three regression metrics. */
+export function regressionMetrics(i: RegressionInputs): Record<RegressionMetric, number> {
+  return { rmse: rmse(i.yTrue, i.yPred), mae: mae(i.yTrue, i.yPred), r2: r2(i.yTrue, i.yPred) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forecasting
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Mean absolute scaled error (Hyndman & Koehler 2006): the forecast's MAE divided by the
+ * in-sample MAE of the seasonal naive forecast on the training history,
+ * `mean(|h[t] - h[t - season]|)` for t = season .. len-1.
+ *
+ * `season` must be a positive integer and the history longer than `season`. When the naive
+ * scale is 0 (a history that repeats exactly with that period) it is floored at float64 machine
+ * epsilon, as sktime does, so a perfect forecast scores 0 and imperfect ones get large but
+ * finite scores that still rank by MAE.
+ */
+export function mase(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  yTrainHistory: readonly number[],
+  season = 1,
+): number {
+  checkRegression('mase', yTrue, yPred);
+  checkFinite('mase yTrainHistory', yTrainHistory);
+  if (!Number.isInteger(season) || season < 1) fail(`mase: season must be a positive integer, got ${season}`);
+  if (yTrainHistory.length <= season) {
+    fail(`mase: training history has ${yTrainHistory.length} points; need more than season (${season})`);
+  }
+  const naive: number[] = [];
+  for (let t = season; t < yTrainHistory.length; t++) {
+    naive.push(Math.abs(yTrainHistory[t]! - yTrainHistory[t - season]!));
+  }
+  const scale = Math.max(mean(naive), EPS);
+  return mae(yTrue, yPred) / scale;
+}
+
+/**
+ * Symmetric mean absolute percentage error in percent, in [0, 200]:
+ * `100 / n * Σ 2|F - A| / (|A| + |F|)`. A term where actual and forecast are both 0 is 0/0 and
+ * is defined as 0 (a perfect forecast of zero), so zeros in the series never produce NaN.
+ */
+export function smape(yTrue: readonly number[], yPred: readonly number[]): number {
+  checkRegression('smape', yTrue, yPred);
+  const terms = yTrue.map((a, i) => {
+    const f = yPred[i]!;
+    const denom = Math.abs(a) + Math.abs(f);
+    return denom === 0 ? 0 : (2 * Math.abs(f - a)) / denom;
+  });
+  return 100 * mean(terms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One metric for task-tagged inputs. Throws `OuroError('metric_invalid')` when the metric is not
+ * one of `metricsForTask(inputs.task)`.
+ */
+export function computeMetric(metric: Metric, inputs: MetricInputs): number {
+  const allowed = metricsForTask(inputs.task);
+  if (!allowed.includes(metric)) {
+    throw new OuroError(
+      'metric_invalid',
+      `The metric "${metric}" does not apply to a ${inputs.task} task; use one of: ${allowed.join(', ')}.`,
+    );
+  }
+  switch (inputs.task) {
+    case 'binary':
+    case 'multiclass':
+      switch (metric) {
+        case 'roc_auc':
+          return rocAucForTask(inputs.task, inputs);
+        case 'log_loss':
+          return logLoss(inputs.yTrue, inputs.proba, inputs.classes);
+        case 'f1_macro':
+          return f1Macro(inputs.yTrue, inputs.yPred, inputs.classes);
+        default:
+          return accuracy(inputs.yTrue, inputs.yPred);
+      }
+    case 'regression':
+      switch (metric) {
+        case 'rmse':
+          return rmse(inputs.yTrue, inputs.yPred);
+        case 'mae':
+          return mae(inputs.yTrue, inputs.yPred);
+        default:
+          return r2(inputs.yTrue, inputs.yPred);
+      }
+    case 'forecast':
+      switch (metric) {
+        case 'mase':
+          return mase(inputs.yTrue, inputs.yPred, inputs.yTrainHistory, inputs.season);
+        case 'smape':
+          return smape(inputs.yTrue, inputs.yPred);
+        default:
+          return rmse(inputs.yTrue, inputs.yPred);
+      }
+  }
+}
+
+/** Every metric `metricsForTask(inputs.task)` lists, keyed by metric. */
+export function computeMetrics(inputs: MetricInputs): Partial<Record<Metric, number>> {
+  const out: Partial<Record<Metric, number>> = {};
+  for (const m of metricsForTask(inputs.task)) out[m] = computeMetric(m, inputs);
+  return out;
+}

@@ -1,0 +1,103 @@
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { OuroError } from './errors.ts';
+import { ModelCardSchema, type ModelCard } from './schemas/model-card.ts';
+import { readJson, readJsonIfExists, writeJsonAtomic } from './store/json-file.ts';
+
+/**
+ * The model registry: a name is a stable alias over numbered versions. A version folder is
+ * complete before `current.json` points at it, so readers never see a half-written model.
+ *
+ *   registry/<name>/versions/<n>/{model/, train.py, card.json}
+ *   registry/<name>/current.json   {"version": n}
+ */
+
+const PointerSchema = z.object({ version: z.number().int().positive(), updatedAt: z.string() });
+
+export function registryRoot(home: string): string {
+  return join(home, 'registry');
+}
+
+export function versionDir(home: string, name: string, version: number): string {
+  return join(registryRoot(home), name, 'versions', String(version));
+}
+
+/** A registry-safe name from free text: lowercase, digits and dashes. */
+export function slugifyModelName(text: string): string {
+  const slug = text
+    .toLowerCase()
+    .replace(/\.[a-z0-9]+$/i, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return slug.length > 0 ? slug : 'model';
+}
+
+async function versionsOf(home: string, name: string): Promise<number[]> {
+  try {
+    const entries = await readdir(join(registryRoot(home), name, 'versions'));
+    return entries.map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export interface PublishInput {
+  modelDir: string;
+  scriptPath: string;
+  card: Omit<ModelCard, 'version' | 'name'>;
+}
+
+export async function publishModel(home: string, name: string, input: PublishInput): Promise<ModelCard> {
+  const existing = await versionsOf(home, name);
+  const version = (existing.at(-1) ?? 0) + 1;
+  const dir = versionDir(home, name, version);
+  await mkdir(dir, { recursive: true });
+  await cp(input.modelDir, join(dir, 'model'), { recursive: true });
+  await cp(input.scriptPath, join(dir, 'train.py'));
+  const card = ModelCardSchema.parse({ ...input.card, name, version });
+  await writeJsonAtomic(join(dir, 'card.json'), card);
+  await setCurrentVersion(home, name, version);
+  return card;
+}
+
+export async function setCurrentVersion(home: string, name: string, version: number): Promise<void> {
+  const versions = await versionsOf(home, name);
+  if (!versions.includes(version)) throw new OuroError('model_not_found', `Model "${name}" has no version ${version} (versions: ${versions.join(', ') || 'none'}).`);
+  await writeJsonAtomic(join(registryRoot(home), name, 'current.json'), { version, updatedAt: new Date().toISOString() });
+}
+
+export async function currentVersion(home: string, name: string): Promise<number | null> {
+  const pointer = await readJsonIfExists(join(registryRoot(home), name, 'current.json'), PointerSchema);
+  return pointer?.version ?? null;
+}
+
+export async function readCard(home: string, name: string, version?: number): Promise<ModelCard> {
+  const v = version ?? (await currentVersion(home, name));
+  if (v === null) throw new OuroError('model_not_found', `No model named "${name}". See \`ouro models list\`.`);
+  return readJson(join(versionDir(home, name, v), 'card.json'), ModelCardSchema);
+}
+
+export async function listModels(home: string): Promise<{ name: string; version: number; versions: number[] }[]> {
+  let names: string[];
+  try {
+    names = await readdir(registryRoot(home));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: { name: string; version: number; versions: number[] }[] = [];
+  for (const name of names.sort()) {
+    const version = await currentVersion(home, name);
+    if (version !== null) out.push({ name, version, versions: await versionsOf(home, name) });
+  }
+  return out;
+}
+
+export async function deleteModel(home: string, name: string): Promise<void> {
+  if ((await currentVersion(home, name)) === null) throw new OuroError('model_not_found', `No model named "${name}".`);
+  await rm(join(registryRoot(home), name), { recursive: true, force: true });
+}

@@ -1,0 +1,344 @@
+/**
+ * The process sandbox driver (DESIGN.md §5): no container runtime, just Linux tools that ship
+ * everywhere. The tree it starts is
+ *
+ *   setpriv (as root: drop to uid/gid 65534) → prlimit (rlimits) → bwrap (namespaces, an
+ *   allow-listed read-only filesystem) → the command
+ *
+ * spawned in its own process group so the host can SIGKILL all of it. Without bubblewrap it
+ * falls back to setpriv + prlimit alone and says so in describe().
+ *
+ * Writable mounts, when running as root: the driver chowns them (recursively, never following
+ * symlinks) to the sandbox user before the run and back to their previous owner afterwards, so
+ * the host owns everything the run wrote.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { OuroError } from '../../core/errors.ts';
+import type { SandboxDriver, SandboxResult, SandboxRunSpec } from '../driver.ts';
+import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
+import { assertReachable, chownTree, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
+import { CappedOutput } from './output-cap.ts';
+import { sandboxEnv } from './sandbox-env.ts';
+
+export const SANDBOX_UID = 65534;
+export const SANDBOX_GID = 65534;
+
+export interface ProcessDriverOptions {
+  /** The sandbox's interpreter (OURO_PYTHON); `python` as a command's first element runs it. */
+  python: string;
+  /** The harness package's parent dir: read-only in the sandbox and first on PYTHONPATH. */
+  harnessDir: string;
+  /** 'auto' (default): bubblewrap when installed and working; 'require': fail without it; 'off': never. */
+  bwrap?: 'auto' | 'require' | 'off';
+}
+
+interface BwrapInfo {
+  path: string;
+  version: string;
+  supportsSize: boolean;
+  disableUserns: boolean;
+}
+
+/** Grace for pipes to drain after the main process exits and its group is killed. */
+const DRAIN_GRACE_MS = 300;
+const OOM_EVIDENCE = /MemoryError|Cannot allocate memory|std::bad_alloc/;
+
+const SIGNAL_NAMES = new Map<number, string>(
+  Object.entries(osConstants.signals).map(([name, num]) => [num, name] as [number, string]),
+);
+
+/** Sandboxes alive in this process, killed if the host exits first. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function track(pid: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const p of live) killGroup(p);
+    });
+  }
+  live.add(pid);
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.trim() ?? '';
+}
+
+export class ProcessSandboxDriver implements SandboxDriver {
+  readonly name = 'process' as const;
+  private readonly python: string;
+  private readonly harnessDir: string;
+  private readonly root: boolean;
+  private readonly prlimit: string;
+  private readonly setpriv: string | null;
+  private readonly bwrap: BwrapInfo | null;
+  private readonly bwrapMissingReason: string;
+
+  constructor(options: ProcessDriverOptions) {
+    if (process.platform !== 'linux') {
+      throw new OuroError('sandbox_unavailable', `The process sandbox needs Linux (this is ${process.platform}). Use OURO_SANDBOX=docker.`);
+    }
+    this.python = options.python;
+    this.harnessDir = options.harnessDir;
+    this.root = isRoot();
+    const prlimit = findExecutable('prlimit');
+    if (prlimit === null) {
+      throw new OuroError('sandbox_unavailable', 'The process sandbox needs `prlimit` (util-linux). Install it: apt-get install util-linux.');
+    }
+    this.prlimit = prlimit;
+    this.setpriv = null;
+    if (this.root) {
+      this.setpriv = findExecutable('setpriv');
+      if (this.setpriv === null) {
+        throw new OuroError('sandbox_unavailable', 'Running as root, the process sandbox needs `setpriv` (util-linux) to drop to an unprivileged user. Install it: apt-get install util-linux.');
+      }
+    }
+    const mode = options.bwrap ?? 'auto';
+    const probe = mode === 'off' ? { info: null, reason: 'bubblewrap turned off' } : this.probeBwrap();
+    this.bwrap = probe.info;
+    this.bwrapMissingReason = probe.reason;
+    if (mode === 'require' && this.bwrap === null) {
+      throw new OuroError('sandbox_unavailable', `bubblewrap is required but unusable: ${probe.reason}.`);
+    }
+  }
+
+  /** Whether runs get bubblewrap's namespaces (network, pid, filesystem allow-list). */
+  get isolated(): boolean {
+    return this.bwrap !== null;
+  }
+
+  describe(): string {
+    const user = this.root ? `setpriv to uid ${SANDBOX_UID}` : `as uid ${process.getuid?.() ?? '?'} (not root)`;
+    const limits = 'prlimit rlimits (address space, processes, file size, open files, no core)';
+    const noCgroups = 'CPU capped by thread count only (no cgroups)';
+    if (this.bwrap !== null) {
+      return (
+        `process driver: bubblewrap ${this.bwrap.version} (no network, private pid/ipc/uts namespaces, ` +
+        `read-only allow-listed filesystem, sized /tmp) + ${user} + ${limits}; ${noCgroups}`
+      );
+    }
+    return (
+      `process driver: plain subprocess + ${user} + ${limits}; network isolation is off and the ` +
+      `filesystem is guarded only by permissions (${this.bwrapMissingReason}: install bubblewrap for network isolation)`
+    );
+  }
+
+  private probeBwrap(): { info: BwrapInfo | null; reason: string } {
+    const path = findExecutable('bwrap');
+    if (path === null) return { info: null, reason: 'bwrap not found' };
+    const help = spawnSync(path, ['--help'], { encoding: 'utf8', timeout: 5000 });
+    const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
+    const version = firstLine(spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').replace(/^bubblewrap\s*/, '');
+    const base = { path, version: version || '?', supportsSize: helpText.includes('--size') };
+    const attempts = helpText.includes('--disable-userns') ? [true, false] : [false];
+    let reason = 'bwrap failed';
+    for (const disableUserns of attempts) {
+      const info: BwrapInfo = { ...base, disableUserns };
+      const argv = [...this.userPrefix(), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
+      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+      if (r.status === 0) return { info, reason: '' };
+      reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
+    }
+    return { info: null, reason };
+  }
+
+  private userPrefix(): string[] {
+    return this.setpriv === null ? [] : setprivArgs(this.setpriv, SANDBOX_UID, SANDBOX_GID);
+  }
+
+  private bwrapPrefix(info: BwrapInfo, p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>): string[] {
+    return bwrapArgs({
+      bwrap: info.path,
+      supportsSize: info.supportsSize,
+      disableUserns: info.disableUserns,
+      system: hostSystemLayout(),
+      etc: hostEtcFiles(),
+      ...p,
+    });
+  }
+
+  /** Everything that can be wrong before starting, reported as what to do about it. */
+  private preflight(spec: SandboxRunSpec): { mounts: { path: string; writable: boolean }[]; cwd: string } {
+    if (spec.command.length === 0) throw new OuroError('internal', 'Sandbox command is empty.');
+    if (!isAbsolute(spec.cwd)) throw new OuroError('internal', `Sandbox cwd must be absolute: ${spec.cwd}`);
+    try {
+      accessSync(this.python, constants.X_OK);
+    } catch {
+      throw new OuroError('sandbox_unavailable', `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`);
+    }
+    const check = (path: string, need: 'read' | 'exec' | 'search', what: string) => {
+      if (this.root) assertReachable(path, need, SANDBOX_UID, SANDBOX_GID, what);
+      else {
+        try {
+          statSync(path);
+        } catch {
+          throw new OuroError('sandbox_unavailable', `The ${what} ${path} does not exist.`);
+        }
+      }
+    };
+    check(this.python, 'exec', 'sandbox Python');
+    for (const root of pythonRoots(this.python)) check(root, 'read', 'Python installation');
+    check(this.harnessDir, 'read', 'harness folder');
+    const mounts = spec.mounts.map((m) => {
+      if (!isAbsolute(m.path)) throw new OuroError('internal', `Sandbox mount must be an absolute path: ${m.path}`);
+      check(m.path, m.writable === true ? 'search' : 'read', m.writable === true ? 'writable folder' : 'mounted path');
+      const real = realpathSync(m.path);
+      if (real === '/') throw new OuroError('internal', 'Refusing to mount / into the sandbox.');
+      return { path: real, writable: m.writable === true };
+    });
+    check(spec.cwd, 'search', 'working folder');
+    const cwd = realpathSync(spec.cwd);
+    if (this.bwrap !== null && !mounts.some((m) => isWithin(cwd, m.path))) {
+      throw new OuroError('internal', `Sandbox cwd ${spec.cwd} is not inside any of its mounts.`);
+    }
+    return { mounts, cwd };
+  }
+
+  async run(spec: SandboxRunSpec): Promise<SandboxResult> {
+    const started = performance.now();
+    if (spec.signal?.aborted) return emptyResult({ cancelled: true, durationMs: 0 });
+    const { mounts, cwd } = this.preflight(spec);
+    const limits = spec.limits;
+    const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
+    const nproc = this.root ? limits.pids : processCount(process.getuid!()) + limits.pids;
+    const argv = [...this.userPrefix(), ...prlimitArgs(this.prlimit, limits, nproc)];
+    if (this.bwrap !== null) {
+      const readOnly = [...pythonRoots(this.python), realpathSync(this.harnessDir)];
+      argv.push(...this.bwrapPrefix(this.bwrap, { tmpMb: limits.tmpMb, readOnly, mounts, cwd }));
+    }
+    argv.push(...command);
+    const env = sandboxEnv({ harnessDir: this.harnessDir, limits, specEnv: spec.env });
+
+    // Writable mounts belong to the sandbox user for the run, and to their owner again after.
+    const owners: { path: string; uid: number; gid: number }[] = [];
+    if (this.root) {
+      for (const m of mounts.filter((x) => x.writable)) {
+        const st = statSync(m.path);
+        owners.push({ path: m.path, uid: st.uid, gid: st.gid });
+        await chownTree(m.path, SANDBOX_UID, SANDBOX_GID);
+      }
+    }
+    try {
+      return await this.spawnAndWait(argv, env, this.bwrap !== null ? '/' : cwd, spec, started);
+    } finally {
+      for (const o of owners) await chownTree(o.path, o.uid, o.gid);
+    }
+  }
+
+  private async spawnAndWait(
+    argv: string[],
+    env: Record<string, string>,
+    cwd: string,
+    spec: SandboxRunSpec,
+    started: number,
+  ): Promise<SandboxResult> {
+    const stdout = new CappedOutput(spec.limits.outputCapBytes);
+    const stderr = new CappedOutput(spec.limits.outputCapBytes);
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, { cause: err });
+    }
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const closed = once(child, 'close').catch(() => undefined);
+    child.stdout!.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
+    const pid = child.pid;
+
+    let timedOut = false;
+    let cancelled = false;
+    const killedByUs = () => timedOut || cancelled;
+    const kill = () => {
+      if (pid !== undefined) killGroup(pid);
+    };
+    if (pid !== undefined) track(pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, Math.max(0, spec.timeoutMs));
+    const onAbort = () => {
+      if (!timedOut) cancelled = true;
+      kill();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let code: number | null;
+    let sig: NodeJS.Signals | null;
+    try {
+      [code, sig] = await exited;
+    } catch (err) {
+      throw new OuroError('sandbox_unavailable', `Could not start the sandbox (${argv[0]}): ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      // Whatever the command left behind in its group (daemons included) goes with it; with
+      // bwrap the pid namespace is already gone once its init exits.
+      kill();
+      if (pid !== undefined) live.delete(pid);
+    }
+    // Let the pipes drain; a descendant that escaped the group (only possible without bwrap)
+    // would hold them open, so stop listening after a grace.
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_GRACE_MS).unref());
+    await Promise.race([closed, grace]);
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+
+    let signal: string | null = sig;
+    let exitCode: number | null = code;
+    // bwrap reports a command killed by signal N as exit 128+N.
+    if (this.bwrap !== null && sig === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
+      signal = SIGNAL_NAMES.get(code - 128)!;
+      exitCode = null;
+    }
+    const stderrText = stderr.toString();
+    const oomKilled =
+      !killedByUs() &&
+      ((signal === 'SIGKILL') || (exitCode !== 0 && OOM_EVIDENCE.test(stderrText.slice(-8192))));
+    return {
+      exitCode,
+      signal,
+      stdout: stdout.toString(),
+      stderr: stderrText,
+      stdoutTruncated: stdout.truncated,
+      stderrTruncated: stderr.truncated,
+      timedOut,
+      oomKilled,
+      cancelled,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+function emptyResult(over: Partial<SandboxResult>): SandboxResult {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    oomKilled: false,
+    cancelled: false,
+    durationMs: 0,
+    ...over,
+  };
+}
+
+export function createProcessDriver(options: ProcessDriverOptions): ProcessSandboxDriver {
+  return new ProcessSandboxDriver(options);
+}

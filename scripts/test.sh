@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command of the README: the harness's pytest suite, then every TypeScript test
+# (unit, sandbox, end-to-end) on node's test runner. Needs `npm run setup` first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ] || [ ! -d node_modules ]; then
+  echo "ouro is not set up: run \`npm run setup\` first." >&2
+  exit 1
+fi
+export OURO_LOG_LEVEL="${OURO_LOG_LEVEL:-warn}"
+echo "== harness (pytest)"
+.venv/bin/python -m pytest -q -p no:cacheprovider sandbox/python/tests
+echo "== typecheck"
+npx --no-install tsc -p tsconfig.json --noEmit
+echo "== node tests"
+files=$(find core sandbox worker deploy bot cli test -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+# shellcheck disable=SC2086
+node --import tsx --test --test-concurrency="${OURO_TEST_CONCURRENCY:-2}" --test-timeout=600000 $files

@@ -1,0 +1,58 @@
+import type { Diagnosis } from '../../core/schemas/diagnosis.ts';
+import type { JournalNode, Operator, Plan, Recipe } from '../../core/schemas/journal.ts';
+import type { Profile, TargetAnalysis } from '../../core/schemas/profile.ts';
+import type { Metric, Task } from '../../core/schemas/task.ts';
+import type { CrashEvidence } from '../diagnosis/classify-crash.ts';
+
+/** What a brain knows when it plans: the goal as understood and the data's profile. */
+export interface PlanInput {
+  goal: string;
+  target: string;
+  targetReason: string;
+  task: Exclude<Task, 'forecast'>;
+  metric: Metric;
+  metricReason: string;
+  profile: Profile;
+  analysis: TargetAnalysis;
+}
+
+/** What a brain knows when it picks the next step: the plan and a compact journal. */
+export interface BrainState {
+  plan: Plan;
+  profile: Profile;
+  analysis: TargetAnalysis;
+  nodes: readonly JournalNode[];
+  bestNodeId: string | null;
+  elapsedMs: number;
+  budgetMs: number;
+  maxExperiments: number;
+  /** Steering from the thread (change metric, exclude a column, ...), oldest first. */
+  steering: readonly string[];
+}
+
+export interface StrategyChange {
+  from: string;
+  to: string;
+  why: string;
+}
+
+export type Decision =
+  | {
+      kind: 'experiment';
+      operator: Operator;
+      parent: string | null;
+      hypothesis: string;
+      recipe: Recipe;
+      /** A whole script; when absent the recipe is rendered by the playbook's writer. */
+      script?: string;
+      strategy?: StrategyChange;
+    }
+  | { kind: 'stop'; why: string };
+
+/** The brain port (DESIGN.md §1): plan, decide the next experiment, diagnose a crash. */
+export interface Brain {
+  readonly name: string;
+  plan(input: PlanInput): Promise<Plan>;
+  next(state: BrainState): Promise<Decision>;
+  diagnose(evidence: CrashEvidence, node: JournalNode): Promise<Diagnosis>;
+}

@@ -1,0 +1,259 @@
+import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
+import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import { higherIsBetter } from '../../../core/schemas/task.ts';
+import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
+import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
+import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
+import { FAMILY_LABELS, FULL_GUARDS } from './write-script.ts';
+
+/** A failing experiment is fixed at most this many times before the brain moves on. */
+export const MAX_FIXES = 3;
+/** Tuning of one family stops after this many variants in a row fail to improve it. */
+const TUNE_PATIENCE = 2;
+
+const label = (family: string) => FAMILY_LABELS[family] ?? family;
+
+function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
+  return {
+    family,
+    params: {},
+    guards: [...FULL_GUARDS],
+    dropColumns: plan.dropColumns.map((d) => d.column),
+    folds: 5,
+    members: [],
+    ...extra,
+  };
+}
+
+function rootOf(node: JournalNode, byId: Map<string, JournalNode>): JournalNode {
+  let cur = node;
+  while (cur.operator === 'fix' && cur.parent !== null) {
+    const parent = byId.get(cur.parent);
+    if (parent === undefined) break;
+    cur = parent;
+  }
+  return cur;
+}
+
+function fixDepth(node: JournalNode, byId: Map<string, JournalNode>): number {
+  let depth = 0;
+  let cur: JournalNode | undefined = node;
+  while (cur !== undefined && cur.operator === 'fix') {
+    depth += 1;
+    cur = cur.parent === null ? undefined : byId.get(cur.parent);
+  }
+  return depth;
+}
+
+/**
+ * The offline brain: an expert playbook (baseline → linear → boosting → bagging → tune the
+ * leader → ensemble) that reads the journal, fixes crashes by their diagnosis, and says why.
+ */
+export class HeuristicBrain implements Brain {
+  readonly name = 'heuristic';
+
+  async plan(input: PlanInput): Promise<Plan> {
+    const dropColumns = input.analysis.leakageSuspects.map((s) => ({ column: s.column, why: `leakage suspect: ${s.why}` }));
+    const featureCount = input.profile.columns.filter((c) => c.name !== input.target && !['id', 'constant', 'empty', 'text'].includes(c.meant)).length;
+    return {
+      target: input.target,
+      targetReason: input.targetReason,
+      task: input.task,
+      metric: input.metric,
+      metricReason: input.metricReason,
+      families: draftFamilies(input.task, input.analysis.trainRows, featureCount),
+      dropColumns,
+    };
+  }
+
+  async diagnose(evidence: CrashEvidence): Promise<Diagnosis> {
+    return classifyCrash(evidence);
+  }
+
+  async next(state: BrainState): Promise<Decision> {
+    const { plan, nodes } = state;
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const last = nodes.at(-1);
+
+    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null) {
+      const fix = this.fixFor(last, last.diagnosis, state, byId);
+      if (fix !== null) return fix;
+    }
+
+    const transition = (to: string, why: string) => ({ from: currentPhase(nodes, byId), to, why });
+
+    // Draft every planned family once (a family whose fixes ran out counts as tried).
+    const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
+    const nextDraft = plan.families.find((f) => !triedRoots.has(f.family));
+    if (nextDraft !== undefined) {
+      const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
+      return {
+        kind: 'experiment',
+        operator: 'draft',
+        parent: null,
+        hypothesis: `${label(nextDraft.family)}: ${nextDraft.why}`,
+        recipe: baseRecipe(nextDraft.family, plan),
+        ...(gaveUp ? { strategy: { from: `fixing ${label(last.recipe.family)}`, to: `drafting ${label(nextDraft.family)}`, why: `${MAX_FIXES} fixes did not make ${label(last.recipe.family)} work (${last.diagnosis?.class ?? 'failure'}); moving on` } } : {}),
+      };
+    }
+
+    const ok = nodes.filter((n) => n.status === 'succeeded' && n.cv !== null);
+    const better = (a: JournalNode, b: JournalNode) => {
+      const hi = higherIsBetter(plan.metric);
+      return hi ? b.cv!.mean - a.cv!.mean : a.cv!.mean - b.cv!.mean;
+    };
+    const ranked = [...ok].filter((n) => n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble').sort(better);
+    const leader = ranked[0];
+    if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
+
+    // Tune the leading family while it keeps improving.
+    const family = leader.recipe.family;
+    const variants = tuneVariants(family, plan.task === 'forecast' ? 'regression' : plan.task, state.analysis.trainRows);
+    const tunes = nodes.filter((n) => n.operator === 'tune' && n.recipe.family === family);
+    const tunesSinceBest = tunes.filter((t) => t.startedAt > leader.startedAt).length;
+    const triedParams = new Set(tunes.map((t) => JSON.stringify(t.recipe.params)));
+    const variant = variants.find((v) => !triedParams.has(JSON.stringify(v)));
+    if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE) {
+      const second = ranked.find((n) => n.recipe.family !== family);
+      const lead = second?.cv && leader.cv ? ` (it leads ${label(second.recipe.family)} by ${Math.abs(leader.cv.mean - second.cv.mean).toFixed(4)} ${plan.metric})` : '';
+      return {
+        kind: 'experiment',
+        operator: 'tune',
+        parent: leader.id,
+        hypothesis: `tune ${label(family)}: ${describeParams(variant)}`,
+        recipe: { ...leader.recipe, params: variant },
+        ...(tunes.length === 0 ? { strategy: transition(`tuning ${label(family)}`, `${label(family)} is the best family so far${lead}`) } : {}),
+      };
+    }
+
+    // Blend the best model of each of the top families once.
+    const bestPerFamily: JournalNode[] = [];
+    for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
+    const members = bestPerFamily.slice(0, 3);
+    const triedEnsemble = nodes.some((n) => n.operator === 'ensemble');
+    if (!triedEnsemble && members.length >= 2) {
+      return {
+        kind: 'experiment',
+        operator: 'ensemble',
+        parent: leader.id,
+        hypothesis: `average ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
+        recipe: baseRecipe('ensemble', plan, { members: members.map((m) => m.id), dropColumns: leader.recipe.dropColumns }),
+        strategy: transition('ensembling', `tuning ${label(family)} stopped paying off; blending the top ${members.length} families`),
+      };
+    }
+
+    return { kind: 'stop', why: 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried' };
+  }
+
+  /** The targeted fix for a diagnosis, or null when the brain should move on. */
+  private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
+    if (fixDepth(node, byId) >= MAX_FIXES) return null;
+    const r: Recipe = structuredClone(node.recipe);
+    const guards = new Set(r.guards);
+    const tried = new Set(state.nodes.map((n) => n.recipe.family));
+    const featureNames = new Set(state.profile.columns.map((c) => c.name));
+    let hypothesis: string;
+    switch (d.class) {
+      case 'dtype':
+        guards.add('encode').add('impute');
+        hypothesis = 'encoding the text columns lets the estimator read them';
+        break;
+      case 'missing':
+        guards.add('impute');
+        hypothesis = 'imputing missing values (median / "missing" level) removes the NaN crash';
+        break;
+      case 'unseen_category':
+        guards.add('handle_unknown');
+        hypothesis = 'ignoring unseen categories makes folds and future inputs safe';
+        break;
+      case 'label':
+        guards.add('label_encode');
+        r.folds = Math.min(r.folds, 3);
+        hypothesis = 'integer-encoded labels and fewer folds keep every class learnable';
+        break;
+      case 'schema': {
+        const before = r.dropColumns.length;
+        r.dropColumns = r.dropColumns.filter((c) => featureNames.has(c) && c !== state.plan.target);
+        FULL_GUARDS.forEach((g) => guards.add(g));
+        hypothesis = before !== r.dropColumns.length ? 'dropping only columns that exist aligns the script with the data' : 'rebuilding the column handling from the data\'s own schema';
+        break;
+      }
+      case 'import': {
+        const to = replacementFamily(r.family, tried);
+        hypothesis = `${label(r.family)} is not installed in the sandbox; ${label(to)} is the closest installed family`;
+        r.family = to;
+        r.params = {};
+        FULL_GUARDS.forEach((g) => guards.add(g));
+        break;
+      }
+      case 'memory': {
+        const rows = r.maxRows ?? state.analysis.trainRows;
+        r.maxRows = Math.max(500, Math.floor(rows / 2));
+        guards.add('sparse').add('handle_unknown');
+        r.params = shrinkParams(r.params);
+        hypothesis = `a sparse encoding and ${r.maxRows} sampled rows fit in memory`;
+        break;
+      }
+      case 'timeout': {
+        r.folds = 3;
+        r.params = shrinkParams(r.params, r.family);
+        if (state.analysis.trainRows > 20_000) r.maxRows = Math.floor((r.maxRows ?? state.analysis.trainRows) / 2);
+        hypothesis = 'three folds and a lighter model finish within the time limit';
+        break;
+      }
+      case 'contract':
+        FULL_GUARDS.forEach((g) => guards.add(g));
+        hypothesis = 'rewriting from the playbook template saves model/ and metrics.json through the harness';
+        break;
+      case 'leakage': {
+        const suspects = state.analysis.leakageSuspects.map((s) => s.column);
+        const drop = new Set([...r.dropColumns, ...suspects, ...(d.column !== undefined ? [d.column] : [])]);
+        if (drop.size === r.dropColumns.length) return null;
+        r.dropColumns = [...drop];
+        hypothesis = `without ${[...drop].filter((c) => !node.recipe.dropColumns.includes(c)).map((c) => `"${c}"`).join(', ')} the score reflects real signal`;
+        break;
+      }
+      case 'degenerate': {
+        const to = replacementFamily(r.family, tried);
+        hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} has more capacity`;
+        r.family = to;
+        r.params = {};
+        FULL_GUARDS.forEach((g) => guards.add(g));
+        break;
+      }
+      case 'unknown': {
+        const all = FULL_GUARDS.every((g) => guards.has(g));
+        if (all) return null;
+        FULL_GUARDS.forEach((g) => guards.add(g));
+        hypothesis = 'the same model with every guard of the playbook on';
+        break;
+      }
+    }
+    r.guards = [...guards];
+    return { kind: 'experiment', operator: 'fix', parent: node.id, hypothesis, recipe: r };
+  }
+}
+
+function shrinkParams(params: Record<string, unknown>, family?: string): Record<string, unknown> {
+  const out = { ...params };
+  for (const key of ['n_estimators', 'max_iter', 'iterations']) {
+    const v = out[key];
+    if (typeof v === 'number') out[key] = Math.max(50, Math.floor(v / 4));
+  }
+  if (family !== undefined && out.n_estimators === undefined && ['lightgbm', 'random_forest', 'extra_trees', 'xgboost'].includes(family)) out.n_estimators = 100;
+  return out;
+}
+
+function describeParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+}
+
+function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNode>): string {
+  const last = nodes.at(-1);
+  if (last === undefined) return 'planning';
+  if (last.operator === 'tune') return `tuning ${label(last.recipe.family)}`;
+  if (last.operator === 'ensemble') return 'ensembling';
+  return `drafting model families (${label(rootOf(last, byId).recipe.family)} last)`;
+}

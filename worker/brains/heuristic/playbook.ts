@@ -1,0 +1,72 @@
+import type { Task } from '../../../core/schemas/task.ts';
+
+/** The expert playbook's knowledge, kept apart from the decision logic that walks it. */
+
+type ModelTask = Exclude<Task, 'forecast'>;
+
+export interface FamilyIdea {
+  family: string;
+  why: string;
+}
+
+/** Families to draft, in order, for a table of this size. */
+export function draftFamilies(task: ModelTask, rows: number, features: number): FamilyIdea[] {
+  const ideas: FamilyIdea[] = [
+    { family: 'baseline', why: 'the floor every model must beat: predict the training prior' },
+    {
+      family: 'linear',
+      why: task === 'regression' ? 'ridge regression shows how much of the signal is linear' : 'logistic regression shows how much of the signal is linear, and is well calibrated',
+    },
+    { family: 'lightgbm', why: 'gradient boosting is usually the strongest family on tabular data' },
+    { family: 'random_forest', why: 'bagged trees are robust to noise and need little tuning' },
+  ];
+  if (rows <= 200_000) ideas.push({ family: 'extra_trees', why: 'extra trees add variance reduction that often ensembles well with boosting' });
+  if (features > 0 && rows <= 2_000) ideas.push({ family: 'hist_gb', why: 'a second booster with different regularisation, cheap on a small table' });
+  return ideas;
+}
+
+/** Parameter variants to try when tuning a family, most promising first. */
+export function tuneVariants(family: string, task: ModelTask, rows: number): Record<string, unknown>[] {
+  const small = rows < 3_000;
+  switch (family) {
+    case 'lightgbm':
+      return small
+        ? [
+            { n_estimators: 500, learning_rate: 0.03, num_leaves: 7, min_child_samples: 10, reg_lambda: 1.0 },
+            { n_estimators: 800, learning_rate: 0.02, num_leaves: 15, min_child_samples: 5, colsample_bytree: 0.6 },
+            { n_estimators: 300, learning_rate: 0.05, num_leaves: 4, min_child_samples: 15 },
+          ]
+        : [
+            { n_estimators: 600, learning_rate: 0.03, num_leaves: 31, min_child_samples: 20 },
+            { n_estimators: 500, learning_rate: 0.05, num_leaves: 63, min_child_samples: 10, reg_lambda: 1.0 },
+            { n_estimators: 900, learning_rate: 0.02, num_leaves: 15, min_child_samples: 30 },
+          ];
+    case 'random_forest':
+      return [
+        { n_estimators: 500, max_features: 0.5, min_samples_leaf: 1 },
+        { n_estimators: 500, max_features: 'sqrt', min_samples_leaf: 3 },
+      ];
+    case 'extra_trees':
+      return [
+        { n_estimators: 600, max_features: 1.0, min_samples_leaf: 1 },
+        { n_estimators: 600, max_features: 0.5, min_samples_leaf: 2 },
+      ];
+    case 'linear':
+      return task === 'regression' ? [{ alpha: 10.0 }, { alpha: 0.1 }] : [{ C: 0.1, max_iter: 2000 }, { C: 10.0, max_iter: 4000 }];
+    case 'hist_gb':
+      return [
+        { max_iter: 500, learning_rate: 0.03, max_leaf_nodes: 15, l2_regularization: 1.0 },
+        { max_iter: 300, learning_rate: 0.08, max_leaf_nodes: 7 },
+      ];
+    case 'xgboost':
+      return [{ n_estimators: 600, learning_rate: 0.03, max_depth: 4, subsample: 0.8, colsample_bytree: 0.7, tree_method: 'hist' }];
+    default:
+      return [];
+  }
+}
+
+/** A family to switch to when one cannot run here (import) or learns nothing (degenerate). */
+export function replacementFamily(failed: string, tried: ReadonlySet<string>): string {
+  const order = ['lightgbm', 'hist_gb', 'random_forest', 'extra_trees', 'linear'];
+  return order.find((f) => f !== failed && !tried.has(f)) ?? (failed === 'lightgbm' ? 'hist_gb' : 'lightgbm');
+}

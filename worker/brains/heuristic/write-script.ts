@@ -1,0 +1,218 @@
+import type { Recipe } from '../../../core/schemas/journal.ts';
+import type { Task } from '../../../core/schemas/task.ts';
+
+/**
+ * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
+ * sandbox libraries and the ouro harness, so a user can take the winning one away and run it.
+ */
+
+export const FULL_GUARDS = ['impute', 'encode', 'handle_unknown', 'scale', 'sparse', 'label_encode'] as const;
+
+type ModelTask = Exclude<Task, 'forecast'>;
+
+interface FamilySpec {
+  imports: (task: ModelTask) => string[];
+  /** Python expression building the estimator (without preprocessing). */
+  estimator: (task: ModelTask, params: Record<string, unknown>) => string;
+  /** One-hot for linear models, ordinal codes for trees. */
+  encoding: 'onehot' | 'ordinal' | 'none';
+  defaults: (task: ModelTask) => Record<string, unknown>;
+}
+
+const classifier = (task: ModelTask) => task !== 'regression';
+
+function py(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
+  return JSON.stringify(value);
+}
+
+function kwargs(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${py(v)}`)
+    .join(', ');
+}
+
+export const FAMILIES: Record<string, FamilySpec> = {
+  baseline: {
+    imports: (t) => [classifier(t) ? 'from sklearn.dummy import DummyClassifier' : 'from sklearn.dummy import DummyRegressor'],
+    estimator: (t, p) => (classifier(t) ? `DummyClassifier(${kwargs({ strategy: 'prior', ...p })})` : `DummyRegressor(${kwargs({ strategy: 'mean', ...p })})`),
+    encoding: 'none',
+    defaults: () => ({}),
+  },
+  linear: {
+    imports: (t) => [classifier(t) ? 'from sklearn.linear_model import LogisticRegression' : 'from sklearn.linear_model import Ridge'],
+    estimator: (t, p) => (classifier(t) ? `LogisticRegression(${kwargs(p)})` : `Ridge(${kwargs(p)})`),
+    encoding: 'onehot',
+    defaults: (t) => (classifier(t) ? { C: 1.0, max_iter: 2000 } : { alpha: 1.0 }),
+  },
+  lightgbm: {
+    imports: (t) => [classifier(t) ? 'from lightgbm import LGBMClassifier' : 'from lightgbm import LGBMRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'LGBMClassifier' : 'LGBMRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2, verbose: -1 }).replace('"SEED"', 'SEED')})`,
+    encoding: 'ordinal',
+    defaults: () => ({ n_estimators: 300, learning_rate: 0.05, num_leaves: 31, min_child_samples: 20, subsample: 0.8, subsample_freq: 1, colsample_bytree: 0.8 }),
+  },
+  random_forest: {
+    imports: (t) => [classifier(t) ? 'from sklearn.ensemble import RandomForestClassifier' : 'from sklearn.ensemble import RandomForestRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'RandomForestClassifier' : 'RandomForestRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
+    encoding: 'ordinal',
+    defaults: () => ({ n_estimators: 300, min_samples_leaf: 1, max_features: 'sqrt' }),
+  },
+  extra_trees: {
+    imports: (t) => [classifier(t) ? 'from sklearn.ensemble import ExtraTreesClassifier' : 'from sklearn.ensemble import ExtraTreesRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'ExtraTreesClassifier' : 'ExtraTreesRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
+    encoding: 'ordinal',
+    defaults: () => ({ n_estimators: 400, min_samples_leaf: 1, max_features: 0.7 }),
+  },
+  hist_gb: {
+    imports: (t) => [classifier(t) ? 'from sklearn.ensemble import HistGradientBoostingClassifier' : 'from sklearn.ensemble import HistGradientBoostingRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'HistGradientBoostingClassifier' : 'HistGradientBoostingRegressor'}(${kwargs({ ...p, random_state: 'SEED' }).replace('"SEED"', 'SEED')})`,
+    encoding: 'ordinal',
+    defaults: () => ({ max_iter: 300, learning_rate: 0.06 }),
+  },
+  xgboost: {
+    imports: (t) => [classifier(t) ? 'from xgboost import XGBClassifier' : 'from xgboost import XGBRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'XGBClassifier' : 'XGBRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
+    encoding: 'ordinal',
+    defaults: () => ({ n_estimators: 300, learning_rate: 0.05, max_depth: 5, subsample: 0.8, colsample_bytree: 0.8, tree_method: 'hist' }),
+  },
+  catboost: {
+    imports: (t) => [classifier(t) ? 'from catboost import CatBoostClassifier' : 'from catboost import CatBoostRegressor'],
+    estimator: (t, p) => `${classifier(t) ? 'CatBoostClassifier' : 'CatBoostRegressor'}(${kwargs({ ...p, verbose: 0 })})`,
+    encoding: 'ordinal',
+    defaults: () => ({ iterations: 300 }),
+  },
+};
+
+export const FAMILY_LABELS: Record<string, string> = {
+  baseline: 'baseline (predict the prior)',
+  linear: 'linear model',
+  lightgbm: 'LightGBM',
+  random_forest: 'random forest',
+  extra_trees: 'extra trees',
+  hist_gb: 'histogram gradient boosting',
+  xgboost: 'XGBoost',
+  catboost: 'CatBoost',
+  ensemble: 'ensemble',
+};
+
+function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>): string[] {
+  if (encoding === 'none') return ['    return estimator'];
+  const numSteps: string[] = [];
+  if (guards.has('impute')) numSteps.push(`SimpleImputer(strategy="median"${encoding === 'onehot' ? ', add_indicator=True' : ''})`);
+  if (encoding === 'onehot' && guards.has('scale')) numSteps.push('StandardScaler()');
+  const catSteps: string[] = [];
+  if (guards.has('impute')) catSteps.push('SimpleImputer(strategy="constant", fill_value="missing")');
+  if (guards.has('encode')) {
+    if (encoding === 'onehot') {
+      const unknown = guards.has('handle_unknown') ? '"infrequent_if_exist"' : '"error"';
+      const sparse = guards.has('sparse') ? 'True' : 'False';
+      const freq = guards.has('handle_unknown') ? ', min_frequency=5' : '';
+      catSteps.push(`OneHotEncoder(handle_unknown=${unknown}${freq}, sparse_output=${sparse})`);
+    } else {
+      const unknown = guards.has('handle_unknown') ? 'handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2' : '';
+      catSteps.push(`OrdinalEncoder(${unknown})`);
+    }
+  }
+  const pipe = (steps: string[]) => (steps.length === 0 ? '"passthrough"' : steps.length === 1 ? steps[0]! : `make_pipeline(${steps.join(', ')})`);
+  return [
+    '    numeric = X.select_dtypes("number").columns.tolist()',
+    '    categorical = [c for c in X.columns if c not in numeric]',
+    '    preprocess = ColumnTransformer(',
+    `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical)],`,
+    '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
+    '    )',
+    '    return make_pipeline(preprocess, estimator)',
+  ];
+}
+
+export interface ScriptInput {
+  nodeId: string;
+  operator: string;
+  hypothesis: string;
+  task: ModelTask;
+  recipe: Recipe;
+  /** Recipes of the members, for an ensemble. */
+  members?: { id: string; recipe: Recipe }[];
+}
+
+function builderFunction(name: string, family: string, task: ModelTask, recipe: Recipe): string[] {
+  const spec = FAMILIES[family];
+  if (spec === undefined) throw new Error(`unknown model family: ${family}`);
+  const guards = new Set(recipe.guards);
+  const params = { ...spec.defaults(task), ...recipe.params };
+  let estimator = spec.estimator(task, params);
+  if (guards.has('label_encode') && classifier(task) && family === 'xgboost') estimator = `LabelEncoded(${estimator})`;
+  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards)];
+}
+
+export function writeScript(input: ScriptInput): string {
+  const { recipe, task } = input;
+  const isEnsemble = recipe.family === 'ensemble';
+  const parts = isEnsemble ? (input.members ?? []) : [{ id: input.nodeId, recipe }];
+  if (isEnsemble && parts.length < 2) throw new Error('an ensemble needs at least two members');
+
+  const imports = new Set<string>();
+  let needsLabelEncoded = false;
+  let sparseOk = true;
+  for (const p of parts) {
+    const spec = FAMILIES[p.recipe.family];
+    if (spec === undefined) throw new Error(`unknown model family: ${p.recipe.family}`);
+    spec.imports(task).forEach((i) => imports.add(i));
+    if (p.recipe.guards.includes('label_encode') && p.recipe.family === 'xgboost' && classifier(task)) needsLabelEncoded = true;
+    if (!p.recipe.guards.includes('sparse')) sparseOk = false;
+  }
+  if (isEnsemble) imports.add(classifier(task) ? 'from sklearn.ensemble import VotingClassifier' : 'from sklearn.ensemble import VotingRegressor');
+
+  const lines: string[] = [];
+  lines.push('"""');
+  lines.push(`ouro experiment ${input.nodeId} (${input.operator}): ${FAMILY_LABELS[recipe.family] ?? recipe.family}`);
+  lines.push('');
+  lines.push(`Hypothesis: ${input.hypothesis}`);
+  lines.push('');
+  lines.push('Run it on its own with the ouro harness on PYTHONPATH:');
+  lines.push('    OURO_DATA_DIR=path/to/run/workspace python train.py');
+  lines.push('"""');
+  lines.push('from sklearn.compose import ColumnTransformer');
+  lines.push('from sklearn.impute import SimpleImputer');
+  lines.push('from sklearn.pipeline import make_pipeline');
+  lines.push('from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler');
+  for (const i of [...imports].sort()) lines.push(i);
+  lines.push(`from ouro_harness import ${needsLabelEncoded ? 'LabelEncoded, ' : ''}cross_validate, load_train, save_model, task_info, write_metrics`);
+  lines.push('');
+  lines.push('SEED = task_info()["seed"]');
+  lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
+  lines.push('');
+  lines.push(`X, y = load_train(${recipe.maxRows !== undefined ? `max_rows=${recipe.maxRows}` : ''})`);
+  if (recipe.dropColumns.length > 0) {
+    lines.push(`# Columns left out on purpose (see the journal for why).`);
+    lines.push(`X = X.drop(columns=${py(recipe.dropColumns)})`);
+  }
+  lines.push('');
+  if (isEnsemble) {
+    parts.forEach((p, i) => {
+      lines.push(...builderFunction(`build_${i}_${p.recipe.family}`, p.recipe.family, task, p.recipe));
+      lines.push('');
+    });
+    const members = parts.map((p, i) => `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`).join(', ');
+    lines.push(
+      classifier(task)
+        ? `model = VotingClassifier([${members}], voting="soft")`
+        : `model = VotingRegressor([${members}])`,
+    );
+  } else {
+    lines.push(...builderFunction('build_model', recipe.family, task, recipe));
+    lines.push('');
+    lines.push('model = build_model(X)');
+  }
+  lines.push('');
+  lines.push(`scores = cross_validate(model, X, y, folds=${recipe.folds})`);
+  lines.push('model.fit(X, y)');
+  lines.push('save_model(model, X)');
+  lines.push('write_metrics(scores)');
+  lines.push('print(f"cv {scores[\'metric\']} = {scores[\'mean\']:.4f} +/- {scores[\'std\']:.4f} over {scores[\'folds\']} folds")');
+  return lines.join('\n') + '\n';
+}

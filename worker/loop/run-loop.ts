@@ -1,0 +1,348 @@
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Config } from '../../core/config.ts';
+import { OuroError } from '../../core/errors.ts';
+import type { EventSink } from '../../core/events/event-log.ts';
+import type { Logger } from '../../core/logger.ts';
+import { publishModel, slugifyModelName } from '../../core/registry.ts';
+import { runPaths, type RunPaths } from '../../core/run-paths.ts';
+import { JournalSchema, type Journal, type JournalNode } from '../../core/schemas/journal.ts';
+import type { ModelCard } from '../../core/schemas/model-card.ts';
+import { ProfileSchema, TargetAnalysisSchema, type Profile, type TargetAnalysis } from '../../core/schemas/profile.ts';
+import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
+import { higherIsBetter, isBetter } from '../../core/schemas/task.ts';
+import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/json-file.ts';
+import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import type { Brain, Decision } from '../brains/brain.ts';
+import { FAMILY_LABELS, writeScript } from '../brains/heuristic/write-script.ts';
+import { checkScore } from '../diagnosis/classify-crash.ts';
+import { understandGoal } from '../intake/understand-goal.ts';
+import { runTrustedStep } from '../sandbox-steps.ts';
+import { runExperiment } from './run-experiment.ts';
+import { validateOnHoldout } from './validate-holdout.ts';
+import { z } from 'zod';
+
+/** Time kept back from the budget for validating and publishing the best model. */
+const VALIDATION_RESERVE_MS = 10_000;
+/** Below this much budget left, a new experiment is not worth starting. */
+const MIN_EXPERIMENT_MS = 6_000;
+
+export interface LoopDeps {
+  config: Config;
+  driver: SandboxDriver;
+  brain: Brain;
+  events: EventSink;
+  logger: Logger;
+  limits: SandboxLimits;
+  /** Aborting stops the run: the running experiment is killed, the best so far is validated. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  journal: Journal;
+  card: ModelCard | null;
+  error?: OuroError;
+}
+
+const MetricsFileSchema = z.object({ metric: z.string(), mean: z.number(), std: z.number(), folds: z.number().int() }).loose();
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The default registry name: file name plus target, e.g. `pima-diabetes-diabetes`. */
+export function defaultModelName(filename: string, target: string): string {
+  const file = slugifyModelName(basename(filename));
+  const tgt = slugifyModelName(target);
+  return file.endsWith(tgt) ? file : slugifyModelName(`${file}-${tgt}`);
+}
+
+/**
+ * The loop of DESIGN.md §1 for one run: intake, profile, split, plan, experiments until a
+ * stop rule fires, then holdout validation and publication. Every step is journaled, so a
+ * run killed at any point resumes where it was without repeating finished experiments.
+ */
+export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise<RunOutcome> {
+  const request = RunRequestSchema.parse(requestInput);
+  const paths = runPaths(deps.config.OURO_HOME, request.runId);
+  const started = performance.now();
+  let journal = await openJournal(paths, request);
+  const priorElapsed = journal.elapsedMs;
+  const elapsed = () => priorElapsed + (performance.now() - started);
+  const save = async () => {
+    journal.elapsedMs = elapsed();
+    journal.updatedAt = new Date().toISOString();
+    await writeJsonAtomic(paths.journal, journal);
+  };
+  const emit = deps.events.emit.bind(deps.events);
+  const resumed = journal.nodes.length > 0 || journal.plan !== null;
+
+  try {
+    if (!resumed) await emit({ type: 'accepted', goal: request.goal, file: request.dataset.filename, budgetSeconds: request.options.budgetSeconds });
+    else await emit({ type: 'note', level: 'info', message: `Resuming: ${journal.nodes.filter((n) => n.status !== 'running').length} finished experiment(s) are kept and not re-run.` });
+
+    const profile = await profileInput(paths, request, deps, resumed);
+    const understood = understandGoal(request.goal, profile, { ...(request.options.target ? { target: request.options.target } : {}), ...(request.options.metric ? { metric: request.options.metric } : {}) });
+    const analysis = await splitHoldout(paths, request, deps, understood.target, understood.task, understood.metric);
+
+    if (journal.plan === null) {
+      journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
+      await save();
+      for (const f of analysis.findings) await emit({ type: 'note', level: 'info', message: f });
+      await emit({
+        type: 'planned',
+        plan: journal.plan,
+        why: `target "${understood.target}" because ${understood.targetReason}; ${understood.task} because ${understood.taskReason}; ${understood.metric} because ${understood.metricReason}`,
+      });
+    }
+
+    const stopWhy = await experimentLoop(journal, { paths, request, deps, profile, analysis, elapsed, save });
+    const cancelled = deps.signal?.aborted === true;
+    await emit({ type: 'note', level: 'info', message: `Stopping: ${stopWhy}` });
+
+    const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
+    if (best === undefined) {
+      throw new OuroError('run_failed', cancelled ? 'Cancelled before any experiment produced a model.' : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
+    }
+    journal.status = 'validating';
+    await save();
+    const modelDir = join(paths.root, best.dir, 'model');
+    const scores = await validateOnHoldout({ driver: deps.driver, limits: deps.limits, paths, modelDir, analysis, metric: journal.plan.metric, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });
+    await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
+
+    const signature = JSON.parse(await readFile(join(modelDir, 'signature.json'), 'utf8')) as { inputs: { name: string; dtype: string }[]; classes: string[] | null };
+    const findings = [...profile.findings, ...analysis.findings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
+    const card = await publishModel(deps.config.OURO_HOME, request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
+      modelDir,
+      scriptPath: join(paths.root, best.dir, 'train.py'),
+      card: {
+        runId: request.runId,
+        createdAt: new Date().toISOString(),
+        task: journal.plan.task,
+        target: understood.target,
+        metric: journal.plan.metric,
+        holdout: { score: scores.score, baseline: scores.baseline, rows: scores.rows, all: scores.all },
+        cv: best.cv!,
+        family: best.recipe.family,
+        script: 'train.py',
+        data: { file: request.dataset.filename, rows: profile.rows, columns: profile.columns.length, trainRows: analysis.trainRows, holdoutRows: analysis.holdoutRows, seed: request.options.seed },
+        experiments: {
+          tried: journal.nodes.length,
+          succeeded: journal.nodes.filter((n) => n.status === 'succeeded').length,
+          failed: journal.nodes.filter((n) => n.status === 'failed').length,
+        },
+        durationMs: elapsed(),
+        findings,
+        inputs: signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype })),
+        classes: signature.classes,
+      },
+    });
+    journal.status = cancelled ? 'cancelled' : 'succeeded';
+    await save();
+    if (cancelled) await emit({ type: 'cancelled', reason: 'stopped on request; the best model so far was validated and saved' });
+    await emit({ type: 'finished', card });
+    return { status: journal.status === 'cancelled' ? 'cancelled' : 'succeeded', journal, card };
+  } catch (err) {
+    const error = err instanceof OuroError ? err : new OuroError('internal', `ouro hit an internal error: ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof OuroError)) deps.logger.error({ err }, 'run failed');
+    journal.status = 'failed';
+    await save().catch(() => undefined);
+    await emit({ type: 'failed', code: error.code, message: error.message }).catch(() => undefined);
+    return { status: 'failed', journal, card: null, error };
+  }
+}
+
+async function openJournal(paths: RunPaths, request: RunRequest): Promise<Journal> {
+  const existing = await readJsonIfExists(paths.journal, JournalSchema);
+  if (existing !== null) {
+    // An experiment that was running when the process died is redone from scratch.
+    for (const n of existing.nodes.filter((n) => n.status === 'running')) await rm(join(paths.root, n.dir), { recursive: true, force: true });
+    existing.nodes = existing.nodes.filter((n) => n.status !== 'running');
+    existing.status = 'running';
+    return existing;
+  }
+  await mkdir(paths.root, { recursive: true, mode: 0o755 });
+  const now = new Date().toISOString();
+  return { version: 1, request, status: 'running', plan: null, nodes: [], bestNodeId: null, elapsedMs: 0, createdAt: now, updatedAt: now };
+}
+
+async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps, resumed: boolean): Promise<Profile> {
+  if (!(await exists(paths.profile))) {
+    const info = await stat(request.dataset.ref).catch(() => null);
+    if (info === null) throw new OuroError('input_missing', `Cannot read ${request.dataset.filename}: the file is not there.`);
+    const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
+    if (info.size > capBytes) {
+      throw new OuroError('input_too_large', `${request.dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB). Sample the rows or raise the limit.`);
+    }
+    await mkdir(paths.prep, { recursive: true, mode: 0o755 });
+    await runTrustedStep({
+      driver: deps.driver,
+      limits: deps.limits,
+      args: ['inspect', '--input', request.dataset.ref, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+      cwd: paths.prep,
+      mounts: [{ path: request.dataset.ref }, { path: paths.prep, writable: true }],
+      timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      doing: `reading ${request.dataset.filename}`,
+    });
+  }
+  const profile = await readJson(paths.profile, ProfileSchema);
+  if (!resumed) await deps.events.emit({ type: 'profiled', rows: profile.rows, columns: profile.columns.length, findings: profile.findings });
+  return profile;
+}
+
+async function splitHoldout(paths: RunPaths, request: RunRequest, deps: LoopDeps, target: string, task: string, metric: string): Promise<TargetAnalysis> {
+  if (!(await exists(paths.analysis))) {
+    const staging = join(paths.prep, 'vault-staging');
+    await rm(staging, { recursive: true, force: true });
+    for (const dir of [paths.workspace, paths.holdout, staging]) await mkdir(dir, { recursive: true, mode: 0o755 });
+    await runTrustedStep({
+      driver: deps.driver,
+      limits: deps.limits,
+      args: ['split', '--table', paths.table, '--profile', paths.profile, '--target', target, '--task', task, '--metric', metric, '--seed', String(request.options.seed), '--holdout-fraction', '0.2', '--workspace', paths.workspace, '--holdout', paths.holdout, '--vault', staging],
+      cwd: paths.prep,
+      mounts: [{ path: paths.prep }, { path: paths.workspace, writable: true }, { path: paths.holdout, writable: true }, { path: staging, writable: true }],
+      timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      doing: 'splitting off the holdout',
+    });
+    // The vault is owner-only and never mounted into a sandbox: labels stay on the host.
+    await mkdir(paths.vault, { recursive: true, mode: 0o700 });
+    await copyFile(join(staging, 'labels.json'), paths.labels);
+    await rename(join(staging, 'analysis.json'), join(paths.vault, 'analysis.tmp.json'));
+    await rm(staging, { recursive: true, force: true });
+    await rename(join(paths.vault, 'analysis.tmp.json'), paths.analysis);
+  }
+  return readJson(paths.analysis, TargetAnalysisSchema);
+}
+
+interface LoopContext {
+  paths: RunPaths;
+  request: RunRequest;
+  deps: LoopDeps;
+  profile: Profile;
+  analysis: TargetAnalysis;
+  elapsed: () => number;
+  save: () => Promise<void>;
+}
+
+/** Runs experiments until a stop rule fires; returns why it stopped. */
+async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<string> {
+  const { request, deps, paths, analysis } = ctx;
+  const plan = journal.plan!;
+  const budgetMs = request.options.budgetSeconds * 1000;
+  const emit = deps.events.emit.bind(deps.events);
+  const hi = higherIsBetter(plan.metric);
+
+  for (;;) {
+    if (deps.signal?.aborted) return 'cancelled on request';
+    if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
+    const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
+    if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${request.options.budgetSeconds} s is used up`;
+    const sinceBest = experimentsSinceBest(journal);
+    if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments`;
+
+    const decision: Decision = await deps.brain.next({
+      plan,
+      profile: ctx.profile,
+      analysis,
+      nodes: journal.nodes,
+      bestNodeId: journal.bestNodeId,
+      elapsedMs: ctx.elapsed(),
+      budgetMs,
+      maxExperiments: request.options.maxExperiments,
+      steering: [],
+    });
+    if (decision.kind === 'stop') return decision.why;
+    if (decision.strategy) await emit({ type: 'strategy.changed', ...decision.strategy });
+
+    const id = `n${journal.nodes.length + 1}`;
+    const dir = join('experiments', id);
+    const members = decision.recipe.members.map((m) => {
+      const node = journal.nodes.find((n) => n.id === m);
+      if (node === undefined) throw new OuroError('internal', `ensemble member ${m} is not in the journal`);
+      return { id: m, recipe: node.recipe };
+    });
+    const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task === 'forecast' ? 'regression' : plan.task, recipe: decision.recipe, members });
+    const node: JournalNode = {
+      id,
+      parent: decision.parent,
+      operator: decision.operator,
+      hypothesis: decision.hypothesis,
+      recipe: decision.recipe,
+      dir,
+      status: 'running',
+      cv: null,
+      diagnosis: null,
+      finding: '',
+      durationMs: 0,
+      startedAt: new Date().toISOString(),
+    };
+    journal.nodes.push(node);
+    await ctx.save();
+    await emit({ type: 'experiment.started', node: id, parent: node.parent, operator: node.operator, family: node.recipe.family, hypothesis: node.hypothesis, script: join(dir, 'train.py') });
+
+    const timeoutMs = Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, Math.max(MIN_EXPERIMENT_MS, remaining));
+    const run = await runExperiment({ driver: deps.driver, limits: deps.limits, dir: join(paths.root, dir), script, workspace: paths.workspace, timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) });
+    node.durationMs = run.result.durationMs;
+    if (run.result.cancelled) {
+      journal.nodes.pop();
+      await ctx.save();
+      return 'cancelled on request';
+    }
+
+    const baselineNode = journal.nodes.find((n) => n.recipe.family === 'baseline' && n.status === 'succeeded');
+    if (run.complete) {
+      const metrics = MetricsFileSchema.parse(JSON.parse(await readFile(join(paths.root, dir, 'metrics.json'), 'utf8')));
+      node.cv = { mean: metrics.mean, std: metrics.std, folds: metrics.folds };
+      const used = analysis.leakageSuspects.map((s) => s.column).filter((c) => !node.recipe.dropColumns.includes(c));
+      const suspicious = checkScore({ metric: plan.metric, higherIsBetter: hi, score: metrics.mean, baseline: baselineNode?.cv?.mean ?? null, leakyColumnsUsed: used, family: node.recipe.family });
+      if (suspicious !== null) {
+        node.status = 'failed';
+        node.diagnosis = suspicious;
+        node.finding = `${suspicious.class}: ${suspicious.evidence}`;
+      } else {
+        node.status = 'succeeded';
+        node.finding = `${FAMILY_LABELS[node.recipe.family] ?? node.recipe.family} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
+      }
+    } else {
+      node.status = 'failed';
+      node.diagnosis = await deps.brain.diagnose(run.evidence, node);
+      node.finding = `${node.diagnosis.class}: ${node.diagnosis.evidence}`;
+    }
+    await ctx.save();
+
+    if (node.status === 'succeeded') {
+      await emit({ type: 'experiment.finished', node: id, family: node.recipe.family, metric: plan.metric, cvMean: node.cv!.mean, cvStd: node.cv!.std, durationMs: node.durationMs });
+      const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
+      if (isBetter(plan.metric, node.cv!.mean, best?.cv?.mean)) {
+        journal.bestNodeId = id;
+        await ctx.save();
+        await emit({ type: 'best.improved', node: id, family: node.recipe.family, metric: plan.metric, score: node.cv!.mean, previous: best?.cv?.mean ?? null });
+      }
+    } else {
+      await emit({ type: 'experiment.failed', node: id, family: node.recipe.family, diagnosis: node.diagnosis!, durationMs: node.durationMs });
+    }
+  }
+}
+
+function experimentsSinceBest(journal: Journal): number {
+  const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
+  return idx === -1 ? journal.nodes.length : journal.nodes.length - 1 - idx;
+}
+
+function cvGapFinding(best: JournalNode, holdout: number, metric: string): string[] {
+  const cv = best.cv!.mean;
+  const gap = Math.abs(cv - holdout);
+  const scale = Math.max(Math.abs(cv), 1e-9);
+  if (gap / scale > 0.1 && gap > 2 * best.cv!.std) {
+    return [`The holdout ${metric} (${holdout.toFixed(4)}) differs from cross-validation (${cv.toFixed(4)}) by more than 10%: the CV estimate may be optimistic or the holdout small.`];
+  }
+  return [];
+}

@@ -1,0 +1,82 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { classificationMetrics, regressionMetrics } from '../../core/metrics.ts';
+import type { RunPaths } from '../../core/run-paths.ts';
+import type { TargetAnalysis } from '../../core/schemas/profile.ts';
+import type { Metric } from '../../core/schemas/task.ts';
+import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import { runTrustedStep } from '../sandbox-steps.ts';
+
+const PredictionsSchema = z.object({
+  predictions: z.array(z.union([z.string(), z.number(), z.null()])),
+  probabilities: z.array(z.array(z.number().nullable())).nullable(),
+  classes: z.array(z.string()).nullable(),
+});
+
+const LabelsSchema = z.object({ labels: z.array(z.union([z.string(), z.number()])) });
+
+export interface HoldoutScores {
+  metric: Metric;
+  score: number;
+  baseline: number;
+  all: Record<string, number>;
+  rows: number;
+}
+
+/**
+ * Scores a model on the holdout. The model predicts from the holdout's features inside a
+ * fresh sandbox; the labels stay in the vault and the metrics are computed here, on the host.
+ */
+export async function validateOnHoldout(opts: {
+  driver: SandboxDriver;
+  limits: SandboxLimits;
+  paths: RunPaths;
+  modelDir: string;
+  analysis: TargetAnalysis;
+  metric: Metric;
+  timeoutMs: number;
+}): Promise<HoldoutScores> {
+  const out = join(opts.paths.validation, 'predictions.json');
+  await mkdir(opts.paths.validation, { recursive: true, mode: 0o755 });
+  await runTrustedStep({
+    driver: opts.driver,
+    limits: opts.limits,
+    args: ['predict', '--model', opts.modelDir, '--input', opts.paths.holdoutFeatures, '--out', out],
+    cwd: opts.paths.validation,
+    mounts: [{ path: opts.paths.holdout }, { path: opts.modelDir }, { path: opts.paths.validation, writable: true }],
+    timeoutMs: opts.timeoutMs,
+    doing: 'scoring the best model on the holdout',
+  });
+  const preds = PredictionsSchema.parse(JSON.parse(await readFile(out, 'utf8')));
+  const { labels } = LabelsSchema.parse(JSON.parse(await readFile(opts.paths.labels, 'utf8')));
+  if (preds.predictions.length !== labels.length) {
+    throw new Error(`the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
+  }
+  const a = opts.analysis;
+  let all: Record<string, number>;
+  let baselineAll: Record<string, number>;
+  if (a.task === 'regression') {
+    const yTrue = labels.map(Number);
+    const yPred = preds.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
+    all = regressionMetrics({ yTrue, yPred });
+    const mean = a.targetMean ?? 0;
+    baselineAll = regressionMetrics({ yTrue, yPred: yTrue.map(() => mean) });
+  } else {
+    const classes = preds.classes ?? a.classes ?? [];
+    const yTrue = labels.map(String);
+    const yPred = preds.predictions.map((p) => String(p));
+    const proba = (preds.probabilities ?? []).map((row) => row.map((v) => v ?? 0));
+    all = classificationMetrics(a.task, { yTrue, yPred, proba, classes });
+    // The baseline predicts the training prior for every row.
+    const counts = a.classCounts ?? {};
+    const total = Object.values(counts).reduce((s, c) => s + c, 0) || 1;
+    const prior = classes.map((c) => (counts[c] ?? 0) / total);
+    const majority = classes[prior.indexOf(Math.max(...prior))] ?? classes[0] ?? '';
+    baselineAll = classificationMetrics(a.task, { yTrue, yPred: yTrue.map(() => majority), proba: yTrue.map(() => prior), classes });
+  }
+  const score = all[opts.metric];
+  const baseline = baselineAll[opts.metric];
+  if (score === undefined || baseline === undefined) throw new Error(`metric ${opts.metric} is not computed for a ${a.task} task`);
+  return { metric: opts.metric, score, baseline, all, rows: labels.length };
+}
