@@ -94,7 +94,7 @@ export function unreachableReason(
     return (
       `The sandbox user (uid ${uid}) cannot ${need === 'exec' ? 'run' : 'read'} the ${what} ${path}: ` +
       `${real} is mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} (owner uid ${st.uid}). ` +
-      `Fix: run \`chmod o+r${wanted === 5 ? 'X' : ''} ${real}\`.`
+      `Fix: run \`chmod o+r${wanted === 5 ? 'X' : ''} ${real}\`${homeHint(real)}.`
     );
   }
   return null;

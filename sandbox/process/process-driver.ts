@@ -208,7 +208,6 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
-    const started = performance.now();
     if (spec.signal?.aborted) return emptyResult({ cancelled: true, durationMs: 0 });
     const { mounts, cwd } = this.preflight(spec);
     const limits = spec.limits;
@@ -232,7 +231,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       }
     }
     try {
-      return await this.spawnAndWait(argv, env, this.bwrap !== null ? '/' : cwd, spec, started);
+      return await this.spawnAndWait(argv, env, this.bwrap !== null ? '/' : cwd, spec);
     } finally {
       for (const o of owners) await chownTree(o.path, o.uid, o.gid);
     }
@@ -243,11 +242,11 @@ export class ProcessSandboxDriver implements SandboxDriver {
     env: Record<string, string>,
     cwd: string,
     spec: SandboxRunSpec,
-    started: number,
   ): Promise<SandboxResult> {
     const stdout = new CappedOutput(spec.limits.outputCapBytes);
     const stderr = new CappedOutput(spec.limits.outputCapBytes);
     let child: ChildProcess;
+    const started = performance.now();
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {

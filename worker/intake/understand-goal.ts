@@ -26,7 +26,7 @@ const STOP_WORDS = new Set(['the', 'a', 'an', 'of', 'for', 'from', 'to', 'and', 
 function words(text: string): string[] {
   return text
     .toLowerCase()
-    .split(/[^a-z0-9_]+/)
+    .split(/[^a-z0-9]+/)
     .filter((w) => w.length > 0);
 }
 
@@ -110,7 +110,7 @@ export function inferTask(goal: string, column: ColumnProfile, rows: number): { 
     if (fewLevels && !REGRESSION_WORDS.test(goal)) {
       return { task: 'multiclass', reason: `"${column.name}" holds ${distinct} whole-number levels` };
     }
-    if (CLASSIFICATION_WORDS.test(goal) && distinct <= 20) {
+    if (!REGRESSION_WORDS.test(goal) && CLASSIFICATION_WORDS.test(goal) && distinct <= 20) {
       return { task: 'multiclass', reason: `the goal asks for a class and "${column.name}" has ${distinct} levels` };
     }
     return { task: 'regression', reason: `"${column.name}" is numeric with ${distinct} distinct values` };

@@ -119,12 +119,12 @@ def _typed_mask(series: pd.Series) -> pd.Series:
 def parse_number_text(text: pd.Series, decimal: str = '.') -> pd.Series:
     """'1,234.5', ' 12 ', '1 234', '-3' -> floats. `decimal` ',' reads '1.234,5' as 1234.5."""
     compact = text.astype(object).str.replace(_SPACES, '', regex=True)
-    ok = compact.str.fullmatch(_NUM[decimal]).fillna(False).astype(bool)
+    ok = compact.str.fullmatch(_NUM[decimal]).eq(True)
     if decimal == '.':
         canon = compact.str.replace(',', '', regex=False)
     else:
         canon = compact.str.replace('.', '', regex=False).str.replace(',', '.', regex=False)
-    return pd.to_numeric(canon.where(ok, np.nan), errors='coerce').astype(float)
+    return pd.to_numeric(canon.where(ok, np.nan), errors='coerce').astype(float).rename(text.name)
 
 
 def parse_currency(text: pd.Series, decimal: str = '.'):
@@ -138,21 +138,21 @@ def parse_currency(text: pd.Series, decimal: str = '.'):
     values = number.where(valid, np.nan)
     values = values.where(~negative, -values.abs())
     has_symbol = (parts['c1'].notna() | parts['c2'].notna() | (has_open & has_close)) & values.notna()
-    return values.astype(float), has_symbol.astype(bool)
+    return values.astype(float).rename(text.name), has_symbol.astype(bool)
 
 
 def parse_percent(text: pd.Series, decimal: str = '.'):
     """'12.5%' -> 0.125. Values without '%' in a percent column are read as percents too."""
     parts = text.astype(object).str.extract(_PERCENT_RE)
     values = parse_number_text(parts['num'], decimal) / 100.0
-    return values.astype(float), (parts['pct'].notna() & values.notna()).astype(bool)
+    return values.astype(float).rename(text.name), (parts['pct'].notna() & values.notna()).astype(bool)
 
 
 def parse_boolean(text: pd.Series) -> pd.Series:
     lowered = text.astype(object).str.lower()
-    out = pd.Series(np.nan, index=text.index, dtype=float)
-    out[lowered.isin(TRUE_TOKENS | {'1', '1.0'}).fillna(False).astype(bool)] = 1.0
-    out[lowered.isin(FALSE_TOKENS | {'0', '0.0'}).fillna(False).astype(bool)] = 0.0
+    out = pd.Series(np.nan, index=text.index, dtype=float, name=text.name)
+    out[lowered.isin(TRUE_TOKENS | {'1', '1.0'})] = 1.0
+    out[lowered.isin(FALSE_TOKENS | {'0', '0.0'})] = 0.0
     return out
 
 
@@ -220,7 +220,7 @@ def parse_datetime(text: pd.Series, fmt: str):
         'us': (frac * 1e6).round(),
     })
     ok = frame[['year', 'month']].notna().all(axis=1)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype='datetime64[ns]')
+    parsed = pd.Series(pd.NaT, index=text.index, dtype='datetime64[ns]', name=text.name)
     if ok.any():
         parsed[ok] = pd.to_datetime(frame[ok].astype(float), errors='coerce')
     tz = parts['tz'].fillna('')

@@ -1,0 +1,131 @@
+"""Leakage suspects: feature columns that nearly determine the target on their own (a copy
+of it, a relabelling, or something recorded after the outcome). Computed on the training
+split only, each with a reason a person can check."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from .clean import Cleaner
+from .convert import as_text
+
+SUSPECT_SCORE = 0.98
+MAX_ROWS = 10000
+FOLDS = 3
+
+
+def _q(name: str) -> str:
+    return "'" + name.replace("'", '\u2019') + "'"
+
+
+def _folds(n: int, seed: int):
+    return KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.zeros(n))
+
+
+def _tree_score(X: np.ndarray, y: np.ndarray, classify: bool, seed: int) -> float:
+    predictions = np.empty(len(y), dtype=object if classify else float)
+    for train, test in _folds(len(y), seed):
+        model = (DecisionTreeClassifier if classify else DecisionTreeRegressor)(max_depth=4, random_state=seed)
+        model.fit(X[train], y[train])
+        predictions[test] = model.predict(X[test])
+    return _score(predictions, y, classify)
+
+
+def _lookup_score(keys: pd.Series, y: pd.Series, classify: bool, seed: int) -> float:
+    """Predict each row from the other folds' rows with the same category (majority or mean)."""
+    keys = keys.fillna('\x00missing').to_numpy(dtype=object)
+    yv = y.to_numpy()
+    predictions = np.empty(len(yv), dtype=object if classify else float)
+    for train, test in _folds(len(yv), seed):
+        frame = pd.DataFrame({'k': keys[train], 'y': yv[train]})
+        if classify:
+            table = frame.groupby('k')['y'].agg(lambda s: s.value_counts().index[0])
+            fallback = frame['y'].value_counts().index[0]
+        else:
+            table = frame.groupby('k')['y'].mean()
+            fallback = frame['y'].mean()
+        predictions[test] = pd.Series(keys[test]).map(table).fillna(fallback).to_numpy()
+    return _score(predictions, yv, classify)
+
+
+def _score(predictions, y, classify: bool) -> float:
+    if classify:
+        return float(np.mean(predictions.astype(str) == y.astype(str)))
+    y = y.astype(float)
+    total = np.sum((y - y.mean()) ** 2)
+    return float(1 - np.sum((y - predictions.astype(float)) ** 2) / total) if total > 0 else 0.0
+
+
+def _classification_suspect(name, meant, raw, cleaned, y, seed):
+    text = as_text(raw)
+    present = text.notna()
+    if present.mean() >= 0.95 and (text[present] == y[present]).all():
+        return 1.0, f'Column {_q(name)} is an exact copy of the target.'
+    pairs = pd.DataFrame({'k': text, 'y': y})[present]
+    if (meant in ('categorical', 'boolean') and present.mean() >= 0.95
+            and pairs['k'].nunique() == y.nunique() and pairs.groupby('k')['y'].nunique().max() == 1):
+        return 1.0, (f'Each value of {_q(name)} stands for exactly one target class: '
+                     'it is the target under other names.')
+    baseline = float(y.value_counts(normalize=True).iloc[0])
+    if meant == 'categorical':
+        score = _lookup_score(text, y, True, seed)
+    else:
+        score = _tree_score(cleaned.to_numpy(dtype=float), y.to_numpy(dtype=object), True, seed)
+    if score >= SUSPECT_SCORE and score >= baseline + 0.9 * (1 - baseline) and baseline < 1:
+        return score, (f'Column {_q(name)} alone predicts the target with {score:.1%} accuracy '
+                       f'(guessing the most common class scores {baseline:.1%}); it may be recorded '
+                       'after the outcome or derived from it.')
+    return score, None
+
+
+def _regression_suspect(name, meant, raw, cleaned, y, seed):
+    if meant == 'categorical':
+        score = _lookup_score(as_text(raw), y, False, seed)
+        if score >= SUSPECT_SCORE:
+            return score, (f'The categories of {_q(name)} alone explain {score:.1%} of the variance of '
+                           'the target; it may be derived from the target.')
+        return score, None
+    X = cleaned.to_numpy(dtype=float)
+    r = 0.0
+    if X.shape[1] == 1:
+        x = X[:, 0]
+        both = ~np.isnan(x) & ~np.isnan(y.to_numpy(dtype=float))
+        yv = y.to_numpy(dtype=float)
+        if both.mean() >= 0.95 and np.array_equal(x[both], yv[both]):
+            return 1.0, f'Column {_q(name)} is an exact copy of the target.'
+        if both.mean() >= 0.5 and np.std(x[both]) > 0 and np.std(yv[both]) > 0:
+            r = float(np.corrcoef(x[both], yv[both])[0, 1])
+    r2 = _tree_score(X, y.to_numpy(dtype=float), False, seed)
+    score = max(abs(r), r2)
+    if abs(r) >= SUSPECT_SCORE:
+        return score, (f'Column {_q(name)} moves in lockstep with the target (correlation {r:.3f}); '
+                       'it may be the target in other units or computed from it.')
+    if r2 >= SUSPECT_SCORE:
+        return score, (f'Column {_q(name)} alone explains {r2:.1%} of the variance of the target; '
+                       'it may be recorded after the outcome or derived from it.')
+    return score, None
+
+
+def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, task: str, seed: int) -> list:
+    """[{column, score, why}] for features of `train` (raw cells) that nearly determine `y`."""
+    if len(train) < 2 * FOLDS:
+        return []
+    if len(train) > MAX_ROWS:
+        keep = train.sample(n=MAX_ROWS, random_state=seed).index
+        train, y = train.loc[keep], y.loc[keep]
+    train, y = train.reset_index(drop=True), y.reset_index(drop=True)
+    classify = task != 'regression'
+    suspects = []
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for feature in features:
+            name = feature['name']
+            cleaned = Cleaner([feature]).transform(train)
+            check = _classification_suspect if classify else _regression_suspect
+            score, why = check(name, feature['meant'], train[name], cleaned, y, seed)
+            if why:
+                suspects.append({'column': name, 'score': round(float(score), 4), 'why': why})
+    return suspects

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CrashClass } from '../../../core/schemas/diagnosis.ts';
+import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import type { Profile, TargetAnalysis } from '../../../core/schemas/profile.ts';
+import type { BrainState } from '../brain.ts';
+import { HeuristicBrain, MAX_FIXES } from './heuristic-brain.ts';
+
+const profile: Profile = {
+  file: { bytes: 1000, encoding: 'utf-8', delimiter: ',', lineEnding: 'LF', bom: false },
+  rows: 1000,
+  columns: [
+    { name: 'a', stored: 'float', meant: 'numeric', conversion: null, missingShare: 0, unique: 900, samples: ['1.5'] },
+    { name: 'city', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0.1, unique: 20, samples: ['x'] },
+    { name: 'copy', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0, unique: 2, samples: ['yes'] },
+    { name: 'y', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0, unique: 2, samples: ['yes'] },
+  ],
+  duplicateRows: 0,
+  duplicateColumns: [],
+  findings: [],
+};
+const analysis: TargetAnalysis = {
+  target: 'y', task: 'binary', trainRows: 800, holdoutRows: 200, droppedRows: 0,
+  classCounts: { no: 500, yes: 300 }, classes: ['no', 'yes'], targetMean: null, targetStd: null,
+  leakageSuspects: [{ column: 'copy', score: 1, why: 'copies the target' }], findings: [],
+};
+
+async function planned(): Promise<Plan> {
+  return new HeuristicBrain().plan({ goal: 'predict y', target: 'y', targetReason: 'named', task: 'binary', metric: 'roc_auc', metricReason: 'default', profile, analysis });
+}
+
+let counter = 0;
+function node(recipe: Partial<Recipe> & { family: string }, over: Partial<JournalNode> = {}): JournalNode {
+  counter += 1;
+  return {
+    id: `n${counter}`, parent: null, operator: 'draft', hypothesis: 'h',
+    recipe: { params: {}, guards: [], dropColumns: [], folds: 5, members: [], ...recipe },
+    dir: `experiments/n${counter}`, status: 'succeeded', cv: { mean: 0.8, std: 0.01, folds: 5 }, diagnosis: null,
+    finding: '', durationMs: 1000, startedAt: new Date(Date.now() + counter).toISOString(), ...over,
+  };
+}
+
+function state(plan: Plan, nodes: JournalNode[]): BrainState {
+  return { plan, profile, analysis, nodes, bestNodeId: nodes.at(-1)?.id ?? null, elapsedMs: 0, budgetMs: 180_000, maxExperiments: 20, steering: [] };
+}
+
+test('the plan leaves leakage suspects out and drafts a baseline first', async () => {
+  const plan = await planned();
+  assert.deepEqual(plan.dropColumns.map((d) => d.column), ['copy']);
+  assert.equal(plan.families[0]?.family, 'baseline');
+  const first = await new HeuristicBrain().next(state(plan, []));
+  assert.equal(first.kind, 'experiment');
+  if (first.kind === 'experiment') {
+    assert.equal(first.recipe.family, 'baseline');
+    assert.deepEqual(first.recipe.dropColumns, ['copy']);
+  }
+});
+
+test('each diagnosis gets its targeted fix', async () => {
+  const plan = await planned();
+  const brain = new HeuristicBrain();
+  const expectations: [CrashClass, Partial<Recipe> & { family: string }, (r: Recipe) => boolean][] = [
+    ['missing', { family: 'linear', guards: ['encode'] }, (r) => r.guards.includes('impute')],
+    ['dtype', { family: 'linear', guards: [] }, (r) => r.guards.includes('encode')],
+    ['unseen_category', { family: 'linear', guards: ['encode', 'impute'] }, (r) => r.guards.includes('handle_unknown')],
+    ['label', { family: 'xgboost', guards: [] }, (r) => r.guards.includes('label_encode') && r.folds <= 3],
+    ['schema', { family: 'linear', dropColumns: ['Not_A_Column', 'copy'] }, (r) => !r.dropColumns.includes('Not_A_Column') && r.dropColumns.includes('copy')],
+    ['import', { family: 'catboost' }, (r) => r.family !== 'catboost'],
+    ['memory', { family: 'linear', guards: ['encode'] }, (r) => r.guards.includes('sparse') && r.maxRows !== undefined && r.maxRows < 800],
+    ['timeout', { family: 'random_forest', params: { n_estimators: 4000 } }, (r) => r.folds === 3 && (r.params.n_estimators as number) < 4000],
+    ['leakage', { family: 'lightgbm', dropColumns: [] }, (r) => r.dropColumns.includes('copy')],
+    ['degenerate', { family: 'linear' }, (r) => r.family !== 'linear'],
+  ];
+  for (const [cls, recipe, check] of expectations) {
+    const failed = node(recipe, { status: 'failed', cv: null, diagnosis: { class: cls, evidence: 'e', fix: 'f' } });
+    const d = await brain.next(state(plan, [failed]));
+    assert.equal(d.kind, 'experiment', cls);
+    if (d.kind === 'experiment') {
+      assert.equal(d.operator, 'fix', cls);
+      assert.equal(d.parent, failed.id, cls);
+      assert.ok(check(d.recipe), `${cls}: ${JSON.stringify(d.recipe)}`);
+    }
+  }
+});
+
+test(`gives up after ${MAX_FIXES} fixes and moves on with a strategy change`, async () => {
+  const plan = await planned();
+  const fail = (over: Partial<JournalNode>) => node({ family: 'linear', guards: [] }, { status: 'failed', cv: null, diagnosis: { class: 'unknown', evidence: 'e', fix: 'f' }, ...over });
+  const base = node({ family: 'baseline' });
+  const root = fail({});
+  const chain = [root];
+  for (let i = 0; i < MAX_FIXES; i++) chain.push(fail({ operator: 'fix', parent: chain.at(-1)!.id }));
+  const d = await new HeuristicBrain().next(state(plan, [base, ...chain]));
+  assert.equal(d.kind, 'experiment');
+  if (d.kind === 'experiment') {
+    assert.equal(d.operator, 'draft');
+    assert.equal(d.recipe.family, 'lightgbm');
+    assert.match(d.strategy?.why ?? '', /fixes did not make/);
+  }
+});
+
+test('after the drafts it tunes the leader, then ensembles, then stops', async () => {
+  const plan = await planned();
+  const brain = new HeuristicBrain();
+  const nodes: JournalNode[] = plan.families.map((f, i) => node({ family: f.family }, { cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }));
+  const tune = await brain.next(state(plan, nodes));
+  assert.equal(tune.kind, 'experiment');
+  if (tune.kind !== 'experiment') return;
+  assert.equal(tune.operator, 'tune');
+  assert.equal(tune.recipe.family, 'lightgbm');
+  assert.match(tune.strategy?.to ?? '', /tuning LightGBM/);
+  // Two tunes that do not beat the leader end the tuning.
+  nodes.push(node(tune.recipe, { operator: 'tune', cv: { mean: 0.75, std: 0.01, folds: 5 } }));
+  const tune2 = await brain.next(state(plan, nodes));
+  assert.equal(tune2.kind === 'experiment' && tune2.operator, 'tune');
+  if (tune2.kind === 'experiment') nodes.push(node(tune2.recipe, { operator: 'tune', cv: { mean: 0.76, std: 0.01, folds: 5 } }));
+  const ens = await brain.next(state(plan, nodes));
+  assert.equal(ens.kind === 'experiment' && ens.operator, 'ensemble');
+  if (ens.kind === 'experiment') {
+    assert.equal(ens.recipe.members.length, 3);
+    nodes.push(node(ens.recipe, { operator: 'ensemble' }));
+  }
+  assert.equal((await brain.next(state(plan, nodes))).kind, 'stop');
+});
