@@ -7,11 +7,19 @@ import { OuroError } from './errors.ts';
 /** The repository (or installed package) root: where the harness and the local virtualenv live. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]dist[\\/]?$/, ''));
 
+/**
+ * Root's home is not reachable by the unprivileged sandbox user, so root keeps its data in
+ * /var/lib/ouro; everyone else in ~/.ouro.
+ */
+function defaultHome(): string {
+  return process.getuid?.() === 0 ? '/var/lib/ouro' : join(homedir(), '.ouro');
+}
+
 const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Every setting ouro reads from the environment, in one place. */
 const ConfigSchema = z.object({
-  OURO_HOME: z.string().default(join(homedir(), '.ouro')),
+  OURO_HOME: z.string().default(defaultHome()),
   OURO_SANDBOX: z.enum(['process', 'docker']).default('process'),
   OURO_PYTHON: z.string().default(join(PACKAGE_ROOT, '.venv', 'bin', 'python')),
   OURO_MAX_UPLOAD_MB: intFromEnv(1024),

@@ -74,8 +74,11 @@ test('bwrap: mounts parent before child, writable only when asked, then everythi
 });
 
 test('setpriv drops to 65534 with no groups and no new privileges', () => {
-  assert.deepEqual(setprivArgs('/usr/bin/setpriv', 65534, 65534), [
+  assert.deepEqual(setprivArgs('/usr/bin/setpriv', { uid: 65534, gid: 65534 }), [
     '/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--',
+  ]);
+  assert.deepEqual(setprivArgs('/usr/bin/setpriv', { pdeathsig: true }), [
+    '/usr/bin/setpriv', '--no-new-privs', '--pdeathsig', 'SIGKILL', '--',
   ]);
 });
 

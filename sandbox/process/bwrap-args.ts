@@ -104,9 +104,18 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   return a;
 }
 
-/** Drops root to the sandbox user: real and effective ids, no supplementary groups, no new privileges. */
-export function setprivArgs(setpriv: string, uid: number, gid: number): string[] {
-  return [setpriv, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--'];
+/**
+ * setpriv's part: as root, drop to the sandbox user (real and effective ids, no supplementary
+ * groups); always no new privileges; optionally SIGKILL when the host process dies (for the
+ * fallback without bwrap, whose --die-with-parent does this otherwise).
+ */
+export function setprivArgs(setpriv: string, opts: { uid?: number; gid?: number; pdeathsig?: boolean }): string[] {
+  const a = [setpriv];
+  if (opts.uid !== undefined && opts.gid !== undefined) a.push(`--reuid=${opts.uid}`, `--regid=${opts.gid}`, '--clear-groups');
+  a.push('--no-new-privs');
+  if (opts.pdeathsig === true) a.push('--pdeathsig', 'SIGKILL');
+  a.push('--');
+  return a;
 }
 
 /** rlimits for the whole tree (inherited across fork and exec). */

@@ -3,7 +3,7 @@
  * suite of DESIGN.md §5. Every hostile run is followed by a healthy one.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -20,7 +20,7 @@ import { createProcessDriver, type ProcessSandboxDriver } from './process-driver
 // Set before any sandbox starts: it must not show up anywhere inside one.
 process.env.OURO_TEST_SECRET = 's3cr3t';
 
-const PYTHON = loadConfig({}).OURO_PYTHON;
+const PYTHON = loadConfig().OURO_PYTHON;
 const ROOT = process.getuid?.() === 0;
 const driver = createProcessDriver({ python: PYTHON, harnessDir: HARNESS_DIR, bwrap: 'require' });
 
@@ -165,7 +165,7 @@ describe('process driver (bubblewrap)', () => {
 
   test('the harness package imports from PYTHONPATH', async () => {
     const d = await dirs();
-    const r = await py(d, 'import ouro_harness, os; print(os.path.dirname(os.path.dirname(ouro_harness.__file__)))');
+    const r = await py(d, 'import ouro_harness, os; print(os.path.dirname(list(ouro_harness.__path__)[0]))');
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout.trim(), HARNESS_DIR);
   });
@@ -189,7 +189,10 @@ while True:
     const r = await run.finally(() => clearInterval(sampler));
     assert.equal(r.timedOut, true);
     assert.ok(peak > 5, `the bomb did fork (${peak})`);
-    assert.ok(peak <= 64, `at most 64 processes at once, saw ${peak}`);
+    // As root the limit is exact; otherwise it is the user's task count at start + 64, and
+    // the test process's own threads come and go.
+    const bound = ROOT ? 64 : 64 + 32;
+    assert.ok(peak <= bound, `at most ${bound} processes at once, saw ${peak}`);
     await sleep(200);
     assert.deepEqual(processesWith(t), [], 'no fork survives the run');
     assert.equal(spawnSync('sh', ['-c', 'echo ok']).stdout.toString(), 'ok\n');
@@ -270,14 +273,14 @@ print(json.dumps(res))
     await assertHealthy();
   });
 
-  test('100 MB of stdout: head and tail kept, the middle dropped, host memory flat', async () => {
+  test('256 MB of stdout: head and tail kept, the middle dropped, host memory flat', async () => {
     const d = await dirs();
     const script = `
 import sys
 w = sys.stdout.buffer.write
 w(b"START\\n")
 chunk = (b"x" * 1023 + b"\\n") * 1024
-for _ in range(100):
+for _ in range(256):
     w(chunk)
 w(b"END\\n")
 sys.stderr.write("stderr-tail\\n")
@@ -295,11 +298,13 @@ sys.stderr.write("stderr-tail\\n")
     assert.equal(r.stderr, 'stderr-tail\n');
     assert.ok(r.stdout.startsWith('START\nxxx'));
     assert.ok(r.stdout.endsWith('xxx\nEND\n'));
-    const total = 6 + 100 * 1024 * 1024 + 4;
+    const total = 6 + 256 * 1024 * 1024 + 4;
     assert.ok(r.stdout.includes(`[... ${total - cap} bytes dropped ...]`), r.stdout.slice(cap / 2 - 50, cap / 2 + 50));
     assert.ok(r.stdout.length < cap + 100);
+    // Kept output is 64 KB; what RSS shows beyond that is garbage V8 has not collected yet
+    // (it collects once external memory grows by ~64 MB). Buffering it all would be >= 256 MB.
     const grownMb = (peak - base) / 1024 / 1024;
-    assert.ok(grownMb < 40, `host RSS grew by ${grownMb.toFixed(1)} MB for 100 MB of output`);
+    assert.ok(grownMb < 100, `host RSS grew by ${grownMb.toFixed(1)} MB for 256 MB of output`);
     await assertHealthy();
   });
 
@@ -343,10 +348,10 @@ print(json.dumps(res))
       const r = await py(d, script, { args: [String(port)] });
       assert.equal(r.exitCode, 0, r.stderr);
       const res = JSON.parse(r.stdout) as Record<string, string>;
-      assert.match(res.loopback!, /Error/);
-      assert.match(res.internet!, /Error/);
-      assert.match(res.dns!, /Error/);
-      assert.match(res.udp!, /Error/);
+      assert.match(res.loopback!, /error/i);
+      assert.match(res.internet!, /error/i);
+      assert.match(res.dns!, /error/i);
+      assert.match(res.udp!, /error/i);
       await sleep(100);
       assert.equal(connections, 0, 'the host server got no connection');
     } finally {
@@ -423,7 +428,7 @@ def attempt(name, fn):
 attempt("input_overwrite", lambda: open(os.path.join(inp, "data.csv"), "a").write("evil\\n"))
 attempt("input_create", lambda: open(os.path.join(inp, "new.csv"), "w").write("evil"))
 attempt("harness", lambda: open(os.path.join(harness, "evil.py"), "w").write("evil"))
-attempt("harness_pkg", lambda: open(os.path.join(harness, "ouro_harness", "__init__.py"), "a").write("evil"))
+attempt("harness_pkg", lambda: open(os.path.join(harness, "ouro_harness", "__init__.py"), "a").close())
 attempt("usr", lambda: open("/usr/evil", "w").write("evil"))
 attempt("root", lambda: open("/evil", "w").write("evil"))
 attempt("etc", lambda: open("/etc/evil", "w").write("evil"))
@@ -436,7 +441,7 @@ res["cwd_owner"] = os.stat(".").st_uid
 print(json.dumps(res))
 `;
     const harnessBefore = await readdir(HARNESS_DIR);
-    const r = await py(d, script, { args: [d.input, HARNESS_DIR] });
+    const r = await py(d, script, { args: [d.input, HARNESS_DIR] }).finally(() => rm(join(HARNESS_DIR, 'evil.py'), { force: true }));
     assert.equal(r.exitCode, 0, r.stderr);
     const res = JSON.parse(r.stdout) as Record<string, string | number>;
     for (const key of ['input_overwrite', 'input_create', 'harness', 'harness_pkg', 'usr', 'root', 'etc', 'dev', 'venv', 'rmtree_input']) {
@@ -599,6 +604,34 @@ describe('process driver without bubblewrap (fallback)', () => {
     const r = await py(d, 'import sys\ntry:\n  open(sys.argv[1] + "/data.csv", "a").write("x"); print("wrote")\nexcept OSError as e: print(type(e).__name__)', { drv: plain, args: [d.input] });
     assert.equal(r.stdout.trim(), 'PermissionError');
   });
+});
+
+describe('when the host process dies', () => {
+  for (const mode of ['require', 'off'] as const) {
+    test(`the sandbox dies with it (bwrap: ${mode})`, async () => {
+      const d = await dirs();
+      const t = token();
+      const host = join(d.root, 'host.mts');
+      const driverUrl = new URL('./process-driver.ts', import.meta.url).href;
+      await writeFile(
+        host,
+        `import { createProcessDriver } from ${JSON.stringify(driverUrl)};\n` +
+          `const d = createProcessDriver({ python: ${JSON.stringify(PYTHON)}, harnessDir: ${JSON.stringify(HARNESS_DIR)}, bwrap: '${mode}' });\n` +
+          `await d.run({ command: ['python', '-c', 'import time; time.sleep(60)', ${JSON.stringify(t)}], cwd: ${JSON.stringify(d.exp)}, ` +
+          `mounts: [{ path: ${JSON.stringify(d.exp)}, writable: true }], limits: ${JSON.stringify(DEFAULT_LIMITS)}, timeoutMs: 60000 });\n`,
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', host], { cwd: process.cwd(), stdio: 'ignore' });
+      try {
+        const deadline = Date.now() + 10_000;
+        while (processesWith(t).length === 0 && Date.now() < deadline) await sleep(50);
+        assert.ok(processesWith(t).length > 0, 'the sandbox started');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      await sleep(500);
+      assert.deepEqual(processesWith(t), []);
+    });
+  }
 });
 
 describe('createSandboxDriver', () => {

@@ -46,6 +46,8 @@ interface BwrapInfo {
 
 /** Grace for pipes to drain after the main process exits and its group is killed. */
 const DRAIN_GRACE_MS = 300;
+/** setTimeout's ceiling (about 24.8 days); longer would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const OOM_EVIDENCE = /MemoryError|Cannot allocate memory|std::bad_alloc/;
 
 const SIGNAL_NAMES = new Map<number, string>(
@@ -99,9 +101,8 @@ export class ProcessSandboxDriver implements SandboxDriver {
       throw new OuroError('sandbox_unavailable', 'The process sandbox needs `prlimit` (util-linux). Install it: apt-get install util-linux.');
     }
     this.prlimit = prlimit;
-    this.setpriv = null;
+    this.setpriv = findExecutable('setpriv');
     if (this.root) {
-      this.setpriv = findExecutable('setpriv');
       if (this.setpriv === null) {
         throw new OuroError('sandbox_unavailable', 'Running as root, the process sandbox needs `setpriv` (util-linux) to drop to an unprivileged user. Install it: apt-get install util-linux.');
       }
@@ -147,7 +148,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     let reason = 'bwrap failed';
     for (const disableUserns of attempts) {
       const info: BwrapInfo = { ...base, disableUserns };
-      const argv = [...this.userPrefix(), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
+      const argv = [...this.userPrefix(true), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
       const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
       if (r.status === 0) return { info, reason: '' };
       reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
@@ -155,8 +156,11 @@ export class ProcessSandboxDriver implements SandboxDriver {
     return { info: null, reason };
   }
 
-  private userPrefix(): string[] {
-    return this.setpriv === null ? [] : setprivArgs(this.setpriv, SANDBOX_UID, SANDBOX_GID);
+  /** setpriv: as root the drop to the sandbox user; without bwrap also death with the host. */
+  private userPrefix(withBwrap: boolean): string[] {
+    if (this.setpriv === null) return [];
+    const ids = this.root ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : {};
+    return setprivArgs(this.setpriv, { ...ids, pdeathsig: !withBwrap });
   }
 
   private bwrapPrefix(info: BwrapInfo, p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>): string[] {
@@ -213,7 +217,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     const limits = spec.limits;
     const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
     const nproc = this.root ? limits.pids : processCount(process.getuid!()) + limits.pids;
-    const argv = [...this.userPrefix(), ...prlimitArgs(this.prlimit, limits, nproc)];
+    const argv = [...this.userPrefix(this.bwrap !== null), ...prlimitArgs(this.prlimit, limits, nproc)];
     if (this.bwrap !== null) {
       const readOnly = [...pythonRoots(this.python), realpathSync(this.harnessDir)];
       argv.push(...this.bwrapPrefix(this.bwrap, { tmpMb: limits.tmpMb, readOnly, mounts, cwd }));
@@ -268,12 +272,13 @@ export class ProcessSandboxDriver implements SandboxDriver {
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
-    }, Math.max(0, spec.timeoutMs));
+    }, Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS));
     const onAbort = () => {
       if (!timedOut) cancelled = true;
       kill();
     };
     spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted) onAbort(); // aborted while the mounts were being prepared
 
     let code: number | null;
     let sig: NodeJS.Signals | null;

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
@@ -149,8 +149,15 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     await emit({ type: 'finished', card });
     return { status: journal.status === 'cancelled' ? 'cancelled' : 'succeeded', journal, card };
   } catch (err) {
-    const error = err instanceof OuroError ? err : new OuroError('internal', `ouro hit an internal error: ${(err as Error).message}`, { cause: err });
-    if (!(err instanceof OuroError)) deps.logger.error({ err }, 'run failed');
+    let error: OuroError;
+    if (err instanceof OuroError) error = err;
+    else {
+      // The stack goes to a file in the run folder, not to the person reading the thread.
+      const report = join(paths.root, 'error.txt');
+      await writeFile(report, `${(err as Error).stack ?? String(err)}\n`).catch(() => undefined);
+      deps.logger.debug({ err }, 'run failed');
+      error = new OuroError('internal', `ouro hit an internal error (${(err as Error).message.split('\n')[0]?.slice(0, 200)}); details are in ${report}.`, { cause: err });
+    }
     journal.status = 'failed';
     await save().catch(() => undefined);
     await emit({ type: 'failed', code: error.code, message: error.message }).catch(() => undefined);
@@ -245,6 +252,9 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
     const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
     if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${request.options.budgetSeconds} s is used up`;
+    // Do not start what cannot finish: the slowest experiment so far is the estimate.
+    const slowest = Math.max(0, ...journal.nodes.filter((n) => n.status === 'succeeded').map((n) => n.durationMs));
+    if (remaining < slowest * 1.2) return `the time budget of ${request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the slowest experiment took ${Math.round(slowest / 1000)} s)`;
     const sinceBest = experimentsSinceBest(journal);
     if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments`;
 
@@ -269,7 +279,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       if (node === undefined) throw new OuroError('internal', `ensemble member ${m} is not in the journal`);
       return { id: m, recipe: node.recipe };
     });
-    const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task === 'forecast' ? 'regression' : plan.task, recipe: decision.recipe, members });
+    const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task === 'forecast' ? 'regression' : plan.task, recipe: decision.recipe, members, rows: analysis.trainRows });
     const node: JournalNode = {
       id,
       parent: decision.parent,
@@ -293,6 +303,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     node.durationMs = run.result.durationMs;
     if (run.result.cancelled) {
       journal.nodes.pop();
+      await rm(join(paths.root, dir), { recursive: true, force: true });
       await ctx.save();
       return 'cancelled on request';
     }
@@ -311,6 +322,12 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
         node.status = 'succeeded';
         node.finding = `${FAMILY_LABELS[node.recipe.family] ?? node.recipe.family} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
       }
+    } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS < MIN_EXPERIMENT_MS) {
+      // Killed because the run's budget ran out, not because the experiment is too slow.
+      journal.nodes.pop();
+      await rm(join(paths.root, dir), { recursive: true, force: true });
+      await ctx.save();
+      return `the time budget of ${request.options.budgetSeconds} s ran out during ${id}, which was stopped`;
     } else {
       node.status = 'failed';
       node.diagnosis = await deps.brain.diagnose(run.evidence, node);

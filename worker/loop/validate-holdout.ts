@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { OuroError } from '../../core/errors.ts';
 import { classificationMetrics, regressionMetrics } from '../../core/metrics.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
 import type { TargetAnalysis } from '../../core/schemas/profile.ts';
@@ -78,5 +79,10 @@ export async function validateOnHoldout(opts: {
   const score = all[opts.metric];
   const baseline = baselineAll[opts.metric];
   if (score === undefined || baseline === undefined) throw new Error(`metric ${opts.metric} is not computed for a ${a.task} task`);
-  return { metric: opts.metric, score, baseline, all, rows: labels.length };
+  if (!Number.isFinite(score)) {
+    throw new OuroError('run_failed', `The holdout ${opts.metric} is undefined (for example a class absent from the holdout); choose another metric with --metric.`);
+  }
+  // Metrics undefined on this holdout (ROC AUC with a class missing) are left off the card.
+  const finite = Object.fromEntries(Object.entries(all).filter(([, v]) => Number.isFinite(v)));
+  return { metric: opts.metric, score, baseline, all: finite, rows: labels.length };
 }

@@ -6,6 +6,7 @@ not parse, so one odd cell never stops a run."""
 import math
 import numbers
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,6 @@ _CURRENCY_RE = re.compile(
     rf'(?P<num>[\d.,\s\u00a0\u202f\'\u2019]*\d[\d.,\s\u00a0\u202f\'\u2019]*?)\s*'
     rf'(?P<c2>{_CUR}|(?:{_CODES}))?\s*(?P<s3>-)?\s*(?P<close>\))?$'
 )
-_PERCENT_RE = re.compile(r'^(?P<num>[+-]?[\d.,\s\u00a0\u202f]*\d[\d.,]*)\s*(?P<pct>%)?$')
 
 _TIME = (r'(?:(?:[T ]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?'
          r'\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?$')
@@ -118,7 +118,19 @@ def _typed_mask(series: pd.Series) -> pd.Series:
 
 def parse_number_text(text: pd.Series, decimal: str = '.') -> pd.Series:
     """'1,234.5', ' 12 ', '1 234', '-3' -> floats. `decimal` ',' reads '1.234,5' as 1234.5."""
-    compact = text.astype(object).str.replace(_SPACES, '', regex=True)
+    text = text.astype(object)
+    if decimal == '.':
+        # Plain numbers parse in C; only the rest goes through the regular expressions.
+        direct = pd.to_numeric(text, errors='coerce').astype(float)
+        rest = text.notna() & direct.isna()
+        if rest.any():
+            direct[rest] = _parse_number_slow(text[rest], decimal)
+        return direct.rename(text.name)
+    return _parse_number_slow(text, decimal)
+
+
+def _parse_number_slow(text: pd.Series, decimal: str) -> pd.Series:
+    compact = text.str.replace(_SPACES, '', regex=True)
     ok = compact.str.fullmatch(_NUM[decimal]).eq(True)
     if decimal == '.':
         canon = compact.str.replace(',', '', regex=False)
@@ -143,9 +155,11 @@ def parse_currency(text: pd.Series, decimal: str = '.'):
 
 def parse_percent(text: pd.Series, decimal: str = '.'):
     """'12.5%' -> 0.125. Values without '%' in a percent column are read as percents too."""
-    parts = text.astype(object).str.extract(_PERCENT_RE)
-    values = parse_number_text(parts['num'], decimal) / 100.0
-    return values.astype(float).rename(text.name), (parts['pct'].notna() & values.notna()).astype(bool)
+    text = text.astype(object)
+    has_pct = text.str.endswith('%').eq(True)
+    number = text.where(~has_pct, text.str[:-1].str.rstrip())
+    values = parse_number_text(number, decimal) / 100.0
+    return values.astype(float).rename(text.name), (has_pct & values.notna()).astype(bool)
 
 
 def parse_boolean(text: pd.Series) -> pd.Series:
@@ -197,14 +211,38 @@ def detect_date_format(text: pd.Series):
 def parse_datetime(text: pd.Series, fmt: str):
     """Returns (naive UTC datetime64 Series, has_time bool Series)."""
     text = text.astype(object)
+    if fmt == 'iso':
+        # Strict ISO 8601 parses in C; the regular expressions handle the rest (2020/1/5, 1:30 PM).
+        fast = pd.to_datetime(text, format='ISO8601', errors='coerce', utc=True).dt.tz_localize(None)
+        fast = fast.astype('datetime64[ns]').rename(text.name)
+        has_time = fast.notna() & text.str.contains(':', regex=False).eq(True)
+        rest = text.notna() & fast.isna()
+        if rest.any():
+            slow, slow_time = _parse_datetime_parts(text[rest], fmt)
+            fast[rest] = slow
+            has_time[rest] = slow_time
+        return fast, has_time.astype(bool)
     if fmt == 'text':
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            parsed = pd.to_datetime(text, format='mixed', errors='coerce', utc=True)
-        parsed = parsed.dt.tz_localize(None)
-        has_time = parsed.notna() & (parsed != parsed.dt.normalize())
-        return parsed, has_time.astype(bool)
+        uniques = pd.Series(text.dropna().unique(), dtype=object)
+        parsed, timed = _parse_datetime_text(uniques)
+        lookup = pd.Series(parsed.to_numpy(), index=uniques.to_numpy())
+        values = text.map(lookup).astype('datetime64[ns]').rename(text.name)
+        has_time = text.map(pd.Series(timed.to_numpy(), index=uniques.to_numpy())).eq(True)
+        return values, has_time.astype(bool)
+    return _parse_datetime_parts(text, fmt)
+
+
+def _parse_datetime_text(text: pd.Series):
+    """Month names ('Jan 5, 2020'): dateutil, one value at a time, so callers pass distinct values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        parsed = pd.to_datetime(text, format='mixed', errors='coerce', utc=True)
+    parsed = parsed.dt.tz_localize(None).astype('datetime64[ns]')
+    has_time = parsed.notna() & (parsed != parsed.dt.normalize())
+    return parsed, has_time.astype(bool)
+
+
+def _parse_datetime_parts(text: pd.Series, fmt: str):
     parts = text.str.extract(DATE_PATTERNS[fmt])
     num = {k: pd.to_numeric(parts[k], errors='coerce') for k in ('y', 'm', 'd', 'H', 'M', 'S')}
     year = num['y']

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, PANDAS_INT, TRUE_TOKENS, as_text,
+from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text,
                       detect_date_format, detect_decimal, parse_boolean, parse_currency, parse_datetime,
                       parse_number_text, parse_percent)
 
@@ -39,14 +39,12 @@ def _stored_type(raw: pd.Series) -> str:
     present = raw.dropna()
     if present.empty:
         return 'empty'
-    present = present.astype(str)
     has_missing = len(present) < len(raw)
     if not has_missing and present.isin(PANDAS_BOOL).all():
         return 'boolean'
-    if present.str.fullmatch(PANDAS_INT).all():
-        return 'float' if has_missing else 'integer'
-    if present.str.fullmatch(PANDAS_FLOAT).all():
-        return 'float'
+    numbers = pd.to_numeric(present, errors='coerce')
+    if numbers.notna().all():
+        return 'integer' if pd.api.types.is_integer_dtype(numbers) and not has_missing else 'float'
     return 'string'
 
 
@@ -126,7 +124,7 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',') -> dict:
     samples = [s if len(s) <= 80 else s[:79] + '…' for s in present.drop_duplicates().head(5).tolist()]
     info = {
         'name': name, 'stored': _stored_type(raw), 'meant': 'categorical', 'conversion': None,
-        'missingShare': (1 - n_present / n_rows) if n_rows else 0.0,
+        'missingShare': (n_rows - n_present) / n_rows if n_rows else 0.0,
         'unique': int(present.nunique()), 'samples': samples,
         'min': None, 'max': None, 'mean': None,
         '_options': {}, '_unparsed': 0, '_unparsed_example': None, '_id_reason': None,
@@ -258,7 +256,8 @@ def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
     duplicate_rows = int(df.duplicated().sum()) if len(df.columns) else 0
     if duplicate_rows:
         share = duplicate_rows / len(df)
-        findings.append(f'{duplicate_rows} row{"s" if duplicate_rows > 1 else ""} ({share:.0%}) '
+        shown = f'{share:.0%}' if share >= 0.01 else f'{share:.1%}'
+        findings.append(f'{duplicate_rows} row{"s" if duplicate_rows > 1 else ""} ({shown}) '
                         f'{"are exact copies" if duplicate_rows > 1 else "is an exact copy"} of earlier rows.')
     texts = {i['name']: as_text(df[i['name']]) for i in infos if i['meant'] != 'empty'}
     pairs = duplicate_column_pairs(texts)

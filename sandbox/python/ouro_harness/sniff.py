@@ -240,9 +240,11 @@ def read_table(path: str, fmt: FileFormat):
     except pd.errors.EmptyDataError:
         raise InputError('input_empty', f'{fmt.name} holds no data; upload a file with a header row and data rows.')
     except pd.errors.ParserError as err:
-        detail = str(err).strip().splitlines()[-1]
-        hint = ' (an unbalanced quote mark?)' if 'EOF' in detail else ''
-        raise InputError('input_unreadable', f'{fmt.name} could not be read as a table: {detail}{hint}; {UPLOAD_HINT}')
+        detail = re.sub(r'^Error tokenizing data\. C error:\s*', '', str(err).strip().splitlines()[-1])
+        eof = re.search(r'EOF inside string starting at row (\d+)', detail)
+        if eof:
+            detail = f'a quoted value starting on row {eof.group(1)} never ends (an unbalanced quote mark)'
+        raise InputError('input_unreadable', f'{fmt.name} could not be read as a table: {detail}; {UPLOAD_HINT}')
     except UnicodeDecodeError:
         raise _unreadable(fmt.name, 'its text encoding is not UTF-8, Windows-1252 or Latin-1')
     if fmt.codec in ('cp1252', 'latin-1'):
@@ -267,31 +269,3 @@ def read_table(path: str, fmt: FileFormat):
     if names and all(PANDAS_FLOAT.fullmatch(n) for n in names):
         findings.append('The first row holds numbers, not column names; the file may lack a header row.')
     return df.astype(object).where(df.notna(), np.nan), findings
-
-
-def read_any_table(path: str) -> pd.DataFrame:
-    """A table for prediction: .parquet, .json (records) or a delimited text file."""
-    lower = path.lower()
-    if lower.endswith('.parquet'):
-        return normalize_missing(pd.read_parquet(path))
-    if lower.endswith('.json'):
-        import json
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
-        if isinstance(data, dict):
-            for key in ('records', 'instances', 'inputs', 'data', 'rows'):
-                if isinstance(data.get(key), list):
-                    data = data[key]
-                    break
-        return pd.DataFrame(data)
-    fmt = sniff_file(path)
-    return read_table(path, fmt)[0]
-
-
-def normalize_missing(df: pd.DataFrame) -> pd.DataFrame:
-    """Parquet gives None for missing strings; the harness uses NaN throughout."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].where(out[col].notna(), np.nan)
-    return out

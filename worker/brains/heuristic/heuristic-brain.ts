@@ -174,6 +174,8 @@ export class HeuristicBrain implements Brain {
       case 'schema': {
         const before = r.dropColumns.length;
         r.dropColumns = r.dropColumns.filter((c) => featureNames.has(c) && c !== state.plan.target);
+        // Nothing left to learn from: go back to the plan's own choice of columns.
+        if (/0 feature/.test(d.evidence)) r.dropColumns = state.plan.dropColumns.map((c) => c.column);
         FULL_GUARDS.forEach((g) => guards.add(g));
         hypothesis = before !== r.dropColumns.length ? 'dropping only columns that exist aligns the script with the data' : 'rebuilding the column handling from the data\'s own schema';
         break;
@@ -196,7 +198,7 @@ export class HeuristicBrain implements Brain {
       }
       case 'timeout': {
         r.folds = 3;
-        r.params = shrinkParams(r.params, r.family);
+        r.params = capEffort(r.params, r.family);
         if (state.analysis.trainRows > 20_000) r.maxRows = Math.floor((r.maxRows ?? state.analysis.trainRows) / 2);
         hypothesis = 'three folds and a lighter model finish within the time limit';
         break;
@@ -215,9 +217,10 @@ export class HeuristicBrain implements Brain {
       }
       case 'degenerate': {
         const to = replacementFamily(r.family, tried);
-        hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} has more capacity`;
+        hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} on the planned features has more capacity`;
         r.family = to;
         r.params = {};
+        r.dropColumns = state.plan.dropColumns.map((c) => c.column);
         FULL_GUARDS.forEach((g) => guards.add(g));
         break;
       }
@@ -234,13 +237,23 @@ export class HeuristicBrain implements Brain {
   }
 }
 
-function shrinkParams(params: Record<string, unknown>, family?: string): Record<string, unknown> {
+function shrinkParams(params: Record<string, unknown>): Record<string, unknown> {
   const out = { ...params };
   for (const key of ['n_estimators', 'max_iter', 'iterations']) {
     const v = out[key];
     if (typeof v === 'number') out[key] = Math.max(50, Math.floor(v / 4));
   }
-  if (family !== undefined && out.n_estimators === undefined && ['lightgbm', 'random_forest', 'extra_trees', 'xgboost'].includes(family)) out.n_estimators = 100;
+  return out;
+}
+
+/** A timeout fix: an effort the playbook knows finishes quickly on a few thousand rows. */
+function capEffort(params: Record<string, unknown>, family: string): Record<string, unknown> {
+  const out = { ...params };
+  for (const key of ['n_estimators', 'max_iter', 'iterations']) {
+    const v = out[key];
+    if (typeof v === 'number') out[key] = Math.min(200, Math.max(50, Math.floor(v / 4)));
+  }
+  if (out.n_estimators === undefined && ['lightgbm', 'random_forest', 'extra_trees', 'xgboost'].includes(family)) out.n_estimators = 100;
   return out;
 }
 

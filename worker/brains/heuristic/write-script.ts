@@ -51,7 +51,7 @@ export const FAMILIES: Record<string, FamilySpec> = {
   },
   lightgbm: {
     imports: (t) => [classifier(t) ? 'from lightgbm import LGBMClassifier' : 'from lightgbm import LGBMRegressor'],
-    estimator: (t, p) => `${classifier(t) ? 'LGBMClassifier' : 'LGBMRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2, verbose: -1 }).replace('"SEED"', 'SEED')})`,
+    estimator: (t, p) => `${classifier(t) ? 'LGBMClassifier' : 'LGBMRegressor'}(${kwargs({ n_jobs: 'THREADS', ...p, random_state: 'SEED', verbose: -1 }).replace('"SEED"', 'SEED').replace('"THREADS"', 'THREADS')})`,
     encoding: 'ordinal',
     defaults: () => ({ n_estimators: 300, learning_rate: 0.05, num_leaves: 31, min_child_samples: 20, subsample: 0.8, subsample_freq: 1, colsample_bytree: 0.8 }),
   },
@@ -75,7 +75,7 @@ export const FAMILIES: Record<string, FamilySpec> = {
   },
   xgboost: {
     imports: (t) => [classifier(t) ? 'from xgboost import XGBClassifier' : 'from xgboost import XGBRegressor'],
-    estimator: (t, p) => `${classifier(t) ? 'XGBClassifier' : 'XGBRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
+    estimator: (t, p) => `${classifier(t) ? 'XGBClassifier' : 'XGBRegressor'}(${kwargs({ n_jobs: 'THREADS', ...p, random_state: 'SEED' }).replace('"SEED"', 'SEED').replace('"THREADS"', 'THREADS')})`,
     encoding: 'ordinal',
     defaults: () => ({ n_estimators: 300, learning_rate: 0.05, max_depth: 5, subsample: 0.8, colsample_bytree: 0.8, tree_method: 'hist' }),
   },
@@ -137,6 +137,8 @@ export interface ScriptInput {
   recipe: Recipe;
   /** Recipes of the members, for an ensemble. */
   members?: { id: string; recipe: Recipe }[];
+  /** Training rows: OpenMP boosters run single-threaded below 50k rows, where threads only spin. */
+  rows: number;
 }
 
 function builderFunction(name: string, family: string, task: ModelTask, recipe: Recipe): string[] {
@@ -184,6 +186,7 @@ export function writeScript(input: ScriptInput): string {
   lines.push(`from ouro_harness import ${needsLabelEncoded ? 'LabelEncoded, ' : ''}cross_validate, load_train, save_model, task_info, write_metrics`);
   lines.push('');
   lines.push('SEED = task_info()["seed"]');
+  lines.push(`THREADS = ${input.rows >= 50_000 ? 2 : 1}  # boosters: more threads only pay off on large tables`);
   lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
   lines.push('');
   lines.push(`X, y = load_train(${recipe.maxRows !== undefined ? `max_rows=${recipe.maxRows}` : ''})`);

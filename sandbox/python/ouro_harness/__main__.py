@@ -1,0 +1,82 @@
+"""python -m ouro_harness inspect | split | predict. Input problems exit 3 with one line on
+stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
+
+import argparse
+import sys
+
+from .errors import INPUT_EXIT_CODE, InputError
+
+
+def _inspect(args) -> None:
+    from .jsonfile import write_json
+    from .profile import profile_table
+    from .sniff import read_table, sniff_file
+    from .tables import write_parquet
+
+    fmt = sniff_file(args.input, args.max_bytes)
+    df, findings = read_table(args.input, fmt)
+    if len(df) == 0:
+        raise InputError('input_no_rows', f'{fmt.name} has a header row but no data rows.')
+    write_parquet(df, args.table)
+    write_json(args.profile, profile_table(df, fmt.to_profile(), findings))
+
+
+def _split(args) -> None:
+    from .split import split_table
+
+    split_table(table=args.table, profile=args.profile, target=args.target, task=args.task,
+                metric=args.metric, seed=args.seed, holdout_fraction=args.holdout_fraction,
+                workspace=args.workspace, holdout=args.holdout, vault=args.vault)
+
+
+def _predict(args) -> None:
+    from .predict import predict_file
+
+    predict_file(args.model, args.input, args.out)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='python -m ouro_harness', description=__doc__)
+    sub = p.add_subparsers(dest='command', required=True)
+
+    inspect = sub.add_parser('inspect', help='sniff and profile an uploaded file')
+    inspect.add_argument('--input', required=True)
+    inspect.add_argument('--profile', required=True, help='profile JSON to write')
+    inspect.add_argument('--table', required=True, help='parquet of the whole file as strings')
+    inspect.add_argument('--max-bytes', type=int, default=None)
+    inspect.set_defaults(run=_inspect)
+
+    split = sub.add_parser('split', help='hold out a sample and write the workspace')
+    split.add_argument('--table', required=True)
+    split.add_argument('--profile', required=True)
+    split.add_argument('--target', required=True)
+    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression'])
+    split.add_argument('--metric', required=True,
+                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2'])
+    split.add_argument('--seed', type=int, default=0)
+    split.add_argument('--holdout-fraction', type=float, default=0.2)
+    split.add_argument('--workspace', required=True)
+    split.add_argument('--holdout', required=True)
+    split.add_argument('--vault', required=True)
+    split.set_defaults(run=_split)
+
+    predict = sub.add_parser('predict', help='predict with a saved model')
+    predict.add_argument('--model', required=True, help='folder holding model.joblib')
+    predict.add_argument('--input', required=True, help='.parquet, .csv or .json records')
+    predict.add_argument('--out', required=True)
+    predict.set_defaults(run=_predict)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except InputError as err:
+        print(err.line(), file=sys.stderr)
+        return INPUT_EXIT_CODE
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

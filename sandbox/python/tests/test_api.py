@@ -1,0 +1,159 @@
+import json
+import math
+import random
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.exceptions import NotFittedError
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import roc_auc_score, mean_squared_error
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
+
+import ouro_harness as oh
+from conftest import read_json, write_file
+
+
+def _workspace(cli, tmp_path, task='binary', metric='roc_auc', seed=4):
+    rng = random.Random(9)
+    lines = ['id,outcome,income,region,opened,amount']
+    for i in range(150):
+        income = rng.uniform(10, 100)
+        region = rng.choice(['north', 'south', 'east'])
+        p = 1 / (1 + math.exp(-(income - 55) / 10 - (region == 'north')))
+        outcome = ('Yes' if rng.random() < p else 'No') if task != 'regression' else f'{income * 3 + rng.gauss(0, 5):.2f}'
+        income_text = '' if i % 17 == 0 else f'{income:.1f}'
+        lines.append(f'{i + 1},{outcome},{income_text},{region},2023-{1 + i % 12:02d}-{1 + i % 27:02d},'
+                     f'"${rng.randint(1, 9000):,}"')
+    path = write_file(tmp_path, 'data.csv', '\n'.join(lines) + '\n')
+    assert cli('inspect', '--input', path, '--profile', tmp_path / 'p.json', '--table', tmp_path / 't.parquet')[0] == 0
+    code, _, err = cli('split', '--table', tmp_path / 't.parquet', '--profile', tmp_path / 'p.json',
+                       '--target', 'outcome', '--task', task, '--metric', metric, '--seed', seed,
+                       '--workspace', tmp_path / 'workspace', '--holdout', tmp_path / 'holdout',
+                       '--vault', tmp_path / 'vault')
+    assert code == 0, err
+    return tmp_path / 'workspace'
+
+
+def _pipeline(final):
+    pre = ColumnTransformer([
+        ('num', make_pipeline(SimpleImputer(), StandardScaler()), make_column_selector(dtype_include='number')),
+        ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'), OneHotEncoder(handle_unknown='ignore')),
+         make_column_selector(dtype_include=object)),
+    ])
+    return make_pipeline(pre, final)
+
+
+@pytest.fixture
+def experiment(cli, tmp_path, monkeypatch):
+    def make(**kwargs):
+        _workspace(cli, tmp_path, **kwargs)
+        folder = tmp_path / 'experiments' / 'n1'
+        folder.mkdir(parents=True)
+        monkeypatch.chdir(folder)  # the default data dir is ../../workspace
+        return folder
+    return make
+
+
+def test_load_train_gives_floats_and_strings(experiment):
+    experiment()
+    X, y = oh.load_train()
+    assert list(X.columns) == ['income', 'region', 'opened__year', 'opened__month', 'opened__day',
+                               'opened__dayofweek', 'opened__epoch_days', 'amount']
+    assert X['region'].dtype == object and all(X[c].dtype == float for c in X.columns if c != 'region')
+    assert X['income'].isna().sum() > 0
+    assert y.dtype == object and set(y) == {'No', 'Yes'} and len(X) == len(y) == 120
+    assert oh.task_info() == {'task': 'binary', 'metric': 'roc_auc', 'target': 'outcome',
+                              'classes': ['No', 'Yes'], 'seed': 4}
+    X2, _ = oh.load_train(drop=['region', 'id'], max_rows=50)
+    assert 'region' not in X2.columns and len(X2) == 50
+    with pytest.raises(KeyError, match='nope'):
+        oh.load_train(drop=['nope'])
+
+
+def test_cross_validate_roc_auc_uses_sorted_positive_class(experiment):
+    experiment()
+    X, y = oh.load_train()
+    model = _pipeline(LogisticRegression(max_iter=500))
+    scores = oh.cross_validate(model, X, y, folds=4)
+    expected = []
+    for train, test in StratifiedKFold(4, shuffle=True, random_state=4).split(X, y):
+        fitted = model.fit(X.iloc[train], y.iloc[train])
+        column = list(fitted.classes_).index('Yes')
+        expected.append(roc_auc_score(y.iloc[test] == 'Yes', fitted.predict_proba(X.iloc[test])[:, column]))
+    assert scores['metric'] == 'roc_auc' and scores['folds'] == 4
+    np.testing.assert_allclose(scores['fold_scores'], expected)
+    assert scores['mean'] == pytest.approx(np.mean(expected)) and scores['std'] == pytest.approx(np.std(expected))
+    assert set(scores['all']) == {'roc_auc', 'log_loss', 'f1_macro', 'accuracy'}
+
+
+def test_cross_validate_without_probabilities_uses_decision_scores(experiment):
+    experiment()
+    X, y = oh.load_train()
+    scores = oh.cross_validate(_pipeline(LinearSVC()), X, y, folds=3)
+    assert 0.5 < scores['mean'] <= 1 and 'log_loss' not in scores['all']
+
+
+def test_cross_validate_regression_rmse(experiment):
+    experiment(task='regression', metric='rmse')
+    X, y = oh.load_train()
+    assert y.dtype == float
+    model = _pipeline(Ridge())
+    scores = oh.cross_validate(model, X, y, folds=3)
+    expected = [math.sqrt(mean_squared_error(y.iloc[te], model.fit(X.iloc[tr], y.iloc[tr]).predict(X.iloc[te])))
+                for tr, te in KFold(3, shuffle=True, random_state=4).split(X)]
+    np.testing.assert_allclose(scores['fold_scores'], expected)
+    assert set(scores['all']) == {'rmse', 'mae', 'r2'}
+
+
+def test_a_failing_fold_raises(experiment):
+    experiment()
+    X, y = oh.load_train()
+    with pytest.raises(ValueError, match='could not convert string to float'):
+        oh.cross_validate(LogisticRegression(), X, y)  # the str column reaches the estimator
+
+
+def test_save_model_wraps_cleaner_and_predicts_raw_rows(experiment):
+    folder = experiment()
+    X, y = oh.load_train(drop=['amount'])
+    model = _pipeline(LogisticRegression(max_iter=500))
+    with pytest.raises(NotFittedError):
+        oh.save_model(model, X)
+    model.fit(X, y)
+    oh.save_model(model, X)
+    signature = read_json(folder / 'model' / 'signature.json')
+    assert [i['name'] for i in signature['inputs']] == ['income', 'region', 'opened']
+    assert [i['dtype'] for i in signature['inputs']] == ['number', 'string', 'datetime']
+    assert signature['classes'] == ['No', 'Yes'] and signature['harness'] == '1'
+    assert signature['created'].endswith('Z')
+
+    saved = joblib.load(folder / 'model' / 'model.joblib')
+    assert isinstance(saved, oh.OuroModel)
+    rows = [{'income': '90.5', 'region': 'north', 'opened': '2023-05-01', 'extra': 1},
+            {'income': 12, 'region': 'nowhere', 'opened': None}]
+    assert saved.predict(rows).tolist() == ['Yes', 'No']
+    proba = saved.predict_proba(rows)
+    assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1)
+    with pytest.raises(oh.MissingColumnError, match="missing input column 'region'"):
+        saved.predict([{'income': 1, 'opened': '2023-01-01'}])
+
+
+def test_save_model_refuses_columns_it_cannot_rebuild(experiment):
+    experiment()
+    X, y = oh.load_train()
+    X['ratio'] = X['income'] / X['amount']
+    model = _pipeline(LogisticRegression(max_iter=500)).fit(X, y)
+    with pytest.raises(ValueError, match=r"cannot rebuild.*'ratio'"):
+        oh.save_model(model, X)
+
+
+def test_write_metrics(experiment):
+    folder = experiment()
+    oh.write_metrics({'metric': 'roc_auc', 'mean': 0.9, 'std': float('nan')}, family='logreg', n=np.int64(3))
+    assert json.loads((folder / 'metrics.json').read_text()) == {
+        'metric': 'roc_auc', 'mean': 0.9, 'std': None, 'family': 'logreg', 'n': 3}

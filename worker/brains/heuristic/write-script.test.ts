@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../../core/config.ts';
+import type { Recipe } from '../../../core/schemas/journal.ts';
+import { FAMILIES, FULL_GUARDS, writeScript } from './write-script.ts';
+
+const recipe = (family: string, extra: Partial<Recipe> = {}): Recipe => ({ family, params: {}, guards: [...FULL_GUARDS], dropColumns: [], folds: 5, members: [], ...extra });
+
+test('every family renders a script that Python compiles, for every task', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ouro-scripts-'));
+  try {
+    const files: string[] = [];
+    for (const task of ['binary', 'multiclass', 'regression'] as const) {
+      for (const family of Object.keys(FAMILIES)) {
+        const path = join(dir, `${task}-${family}.py`);
+        writeFileSync(path, writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task, recipe: recipe(family, { dropColumns: ["it's"] }), rows: 1000 }));
+        files.push(path);
+      }
+      const ens = writeScript({ nodeId: 'n9', operator: 'ensemble', hypothesis: 'h', task, recipe: recipe('ensemble', { members: ['n2', 'n3'] }), members: [{ id: 'n2', recipe: recipe('linear') }, { id: 'n3', recipe: recipe('lightgbm') }], rows: 1000 });
+      const path = join(dir, `${task}-ensemble.py`);
+      writeFileSync(path, ens);
+      files.push(path);
+    }
+    execFileSync(loadConfig().OURO_PYTHON, ['-m', 'py_compile', ...files]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('guards switch the defensive steps on and off', () => {
+  const full = writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('linear'), rows: 100 });
+  assert.match(full, /SimpleImputer/);
+  assert.match(full, /handle_unknown="infrequent_if_exist"/);
+  const bare = writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('linear', { guards: [] }), rows: 100 });
+  assert.doesNotMatch(bare, /SimpleImputer\(/);
+  assert.doesNotMatch(bare, /OneHotEncoder\(/);
+  const xgb = writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'multiclass', recipe: recipe('xgboost'), rows: 100 });
+  assert.match(xgb, /LabelEncoded\(XGBClassifier/);
+});
+
+test('boosters run single-threaded on small tables and use both cores on large ones', () => {
+  assert.match(writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('lightgbm'), rows: 1000 }), /THREADS = 1/);
+  assert.match(writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('lightgbm'), rows: 100_000 }), /THREADS = 2/);
+});
