@@ -33,6 +33,14 @@ const ConfigSchema = z.object({
   OURO_HOST: z.string().default('127.0.0.1'),
   OURO_PORT: z.coerce.number().int().min(0).max(65535).default(8808),
   OURO_PUBLIC_URL: z.string().url().optional(),
+  /** Largest request body the prediction server reads (413 beyond). */
+  OURO_SERVE_MAX_BODY_MB: intFromEnv(10),
+  /** Most rows one prediction request may hold (413 beyond). */
+  OURO_SERVE_MAX_ROWS: intFromEnv(10_000),
+  /** Python worker processes per model served on the Python path. */
+  OURO_SERVE_WORKERS: intFromEnv(2),
+  /** `auto`: serve through ONNX in-process when the export matches the Python model; `off`: always Python. */
+  OURO_SERVE_ONNX: z.enum(['auto', 'off']).default('auto'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -49,11 +49,37 @@ export interface SandboxResult {
   durationMs: number;
 }
 
+/** A long-running sandboxed process (a prediction worker): no wall-clock limit of its own. */
+export type SandboxStartSpec = Omit<SandboxRunSpec, 'timeoutMs'>;
+
+export interface SandboxExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** The process's stderr, capped like run()'s (head + tail). */
+  stderr: string;
+  oomKilled: boolean;
+  durationMs: number;
+}
+
+export interface SandboxProcess {
+  readonly pid: number | undefined;
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  /** stderr so far (capped). */
+  stderr(): string;
+  /** Kills the whole sandboxed process tree; `exited` settles soon after. */
+  kill(): void;
+  /** Settles (never rejects) when the process is gone and writable mounts are handed back. */
+  readonly exited: Promise<SandboxExit>;
+}
+
 export interface SandboxDriver {
   readonly name: 'process' | 'docker';
   /** What isolation this driver actually has on this host, for the transcript and docs. */
   describe(): string;
   run(spec: SandboxRunSpec): Promise<SandboxResult>;
+  /** Starts a process that talks over stdin/stdout, under the same isolation as run(). Optional: a driver without it cannot host prediction workers. */
+  start?(spec: SandboxStartSpec): Promise<SandboxProcess>;
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = {

@@ -66,7 +66,7 @@ for p in [${JSON.stringify(paths.labels)}, ${JSON.stringify(paths.holdoutFeature
     try:
         with open(p, 'rb') as f:
             data = f.read()
-        if b'labels' in data or p.endswith('features.parquet'):
+        if '/vault/' in p or '/holdout/' in p:
             found.append(p)
     except Exception as e:
         pass

@@ -19,7 +19,7 @@ import { constants as osConstants } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OuroError } from '../../core/errors.ts';
-import type { SandboxDriver, SandboxResult, SandboxRunSpec } from '../driver.ts';
+import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
 import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
 import { assertReachable, chownTree, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
@@ -175,7 +175,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   /** Everything that can be wrong before starting, reported as what to do about it. */
-  private preflight(spec: SandboxRunSpec): { mounts: { path: string; writable: boolean }[]; cwd: string } {
+  private preflight(spec: SandboxStartSpec): { mounts: { path: string; writable: boolean }[]; cwd: string } {
     if (spec.command.length === 0) throw new OuroError('internal', 'Sandbox command is empty.');
     if (!isAbsolute(spec.cwd)) throw new OuroError('internal', `Sandbox cwd must be absolute: ${spec.cwd}`);
     try {
@@ -211,8 +211,8 @@ export class ProcessSandboxDriver implements SandboxDriver {
     return { mounts, cwd };
   }
 
-  async run(spec: SandboxRunSpec): Promise<SandboxResult> {
-    if (spec.signal?.aborted) return emptyResult({ cancelled: true, durationMs: 0 });
+  /** The whole argv, environment and cwd of a sandboxed command, after the preflight checks. */
+  private plan(spec: SandboxStartSpec): { argv: string[]; env: Record<string, string>; cwd: string; writable: string[] } {
     const { mounts, cwd } = this.preflight(spec);
     const limits = spec.limits;
     const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
@@ -224,21 +224,100 @@ export class ProcessSandboxDriver implements SandboxDriver {
     }
     argv.push(...command);
     const env = sandboxEnv({ harnessDir: this.harnessDir, limits, specEnv: spec.env });
+    return { argv, env, cwd: this.bwrap !== null ? '/' : cwd, writable: mounts.filter((m) => m.writable).map((m) => m.path) };
+  }
 
-    // Writable mounts belong to the sandbox user for the run, and to their owner again after.
+  /** Writable mounts belong to the sandbox user while it runs; returns how to hand them back. */
+  private async lendWritable(paths: string[]): Promise<() => Promise<void>> {
     const owners: { path: string; uid: number; gid: number }[] = [];
     if (this.root) {
-      for (const m of mounts.filter((x) => x.writable)) {
-        const st = statSync(m.path);
-        owners.push({ path: m.path, uid: st.uid, gid: st.gid });
-        await chownTree(m.path, SANDBOX_UID, SANDBOX_GID);
+      for (const path of paths) {
+        const st = statSync(path);
+        owners.push({ path, uid: st.uid, gid: st.gid });
+        await chownTree(path, SANDBOX_UID, SANDBOX_GID);
       }
     }
-    try {
-      return await this.spawnAndWait(argv, env, this.bwrap !== null ? '/' : cwd, spec);
-    } finally {
+    return async () => {
       for (const o of owners) await chownTree(o.path, o.uid, o.gid);
+    };
+  }
+
+  async run(spec: SandboxRunSpec): Promise<SandboxResult> {
+    if (spec.signal?.aborted) return emptyResult({ cancelled: true, durationMs: 0 });
+    const { argv, env, cwd, writable } = this.plan(spec);
+    const handBack = await this.lendWritable(writable);
+    try {
+      return await this.spawnAndWait(argv, env, cwd, spec);
+    } finally {
+      await handBack();
     }
+  }
+
+  /**
+   * A long-running sandboxed process with piped stdin/stdout (prediction workers). Same
+   * isolation as run(); no timeout (the caller kills it), stderr capped, the process group
+   * killed on kill(), on abort and when the host exits.
+   */
+  async start(spec: SandboxStartSpec): Promise<SandboxProcess> {
+    const { argv, env, cwd, writable } = this.plan(spec);
+    const handBack = await this.lendWritable(writable);
+    const stderr = new CappedOutput(spec.limits.outputCapBytes);
+    const started = performance.now();
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (err) {
+      await handBack();
+      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, { cause: err });
+    }
+    const pid = child.pid;
+    if (pid !== undefined) track(pid);
+    const kill = () => {
+      if (pid !== undefined) killGroup(pid);
+    };
+    let killedByUs = false;
+    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
+    // A worker that dies mid-write must not take the host down with an EPIPE.
+    child.stdin!.on('error', () => undefined);
+    const onAbort = () => {
+      killedByUs = true;
+      kill();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted) onAbort();
+    const exited = new Promise<SandboxExit>((resolve) => {
+      let done = false;
+      const finish = async (code: number | null, sig: NodeJS.Signals | null) => {
+        if (done) return;
+        done = true;
+        spec.signal?.removeEventListener('abort', onAbort);
+        kill();
+        if (pid !== undefined) live.delete(pid);
+        await handBack().catch(() => undefined);
+        let signal: string | null = sig;
+        let exitCode: number | null = code;
+        if (this.bwrap !== null && sig === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
+          signal = SIGNAL_NAMES.get(code - 128)!;
+          exitCode = null;
+        }
+        const text = stderr.toString();
+        const oomKilled = !killedByUs && (signal === 'SIGKILL' || (exitCode !== 0 && OOM_EVIDENCE.test(text.slice(-8192))));
+        resolve({ exitCode, signal, stderr: text, oomKilled, durationMs: Math.round(performance.now() - started) });
+      };
+      child.once('exit', (code, sig) => void finish(code, sig));
+      child.once('error', () => void finish(null, null));
+    });
+    return {
+      pid,
+      stdin: child.stdin!,
+      stdout: child.stdout!,
+      stderr: () => stderr.toString(),
+      kill: () => {
+        killedByUs = true;
+        kill();
+      },
+      exited,
+    };
   }
 
   private async spawnAndWait(

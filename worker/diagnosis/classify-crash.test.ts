@@ -29,6 +29,9 @@ test('memory from a kill, timeout from the wall clock, contract from missing out
 test('names the module and the column when the message carries them', () => {
   assert.match(classifyCrash(crash(tb("ModuleNotFoundError: No module named 'catboost'"))).evidence, /catboost/);
   assert.equal(classifyCrash(crash(tb('KeyError: "[\'Not_A_Column\'] not found in axis"'))).column, 'Not_A_Column');
+  const drop = classifyCrash(crash(tb(`KeyError: "load_train(drop=...): no column 'Not_A_Column'; features are ['a', 'b']"`)));
+  assert.equal(drop.class, 'schema');
+  assert.equal(drop.column, 'Not_A_Column');
 });
 
 test('an unrecognised failure is "unknown" with the last line as evidence', () => {

@@ -9,7 +9,7 @@ import importlib
 
 _EXPORTS = {
     'load_train': 'api', 'task_info': 'api', 'cross_validate': 'api', 'save_model': 'api',
-    'write_metrics': 'api', 'Cleaner': 'clean', 'OuroModel': 'model',
+    'write_metrics': 'api', 'Cleaner': 'clean', 'OuroModel': 'model', 'LabelEncoded': 'label_encoded',
     'InputError': 'errors', 'MissingColumnError': 'errors',
 }
 __all__ = list(_EXPORTS)

@@ -20,13 +20,13 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from . import __version__ as HARNESS_VERSION
 from .clean import Cleaner, output_names
 from .jsonfile import read_json, write_json
 from .metrics import PROBABILITY_METRICS, TASK_METRICS, score
 from .model import OuroModel, align_probabilities, estimator_classes
 from .tables import read_parquet
 
-HARNESS_VERSION = '1'
 DTYPES = {'numeric': 'number', 'boolean': 'boolean', 'datetime': 'datetime', 'categorical': 'string'}
 MAX_SIGNATURE_CATEGORIES = 200
 
@@ -167,6 +167,18 @@ def _signature(schema: dict, features: list, columns: list) -> dict:
     }
 
 
+def _check_predicts(saved: OuroModel, rows: pd.DataFrame) -> None:
+    """Fail in the experiment, where the traceback is useful, rather than at validation."""
+    predictions = saved.predict(rows)
+    if saved.task != 'regression':
+        unknown = sorted(set(predictions.tolist()) - set(saved.classes))
+        if unknown:
+            raise ValueError(f'save_model: the model predicts labels {unknown[:5]} that are not classes of the '
+                             f'target {saved.classes[:10]}; fit it on y from load_train (str labels)')
+        if saved.has_proba:
+            saved.predict_proba(rows)
+
+
 def save_model(model, X, path: str = 'model') -> OuroModel:
     """Saves `path`/model.joblib (an OuroModel: cleaner + the fitted `model`) and
     `path`/signature.json. X is the frame the model was fitted on; its columns must come
@@ -186,7 +198,7 @@ def save_model(model, X, path: str = 'model') -> OuroModel:
     features = [f for f in schema['features'] if f['name'] in wanted]
     saved = OuroModel(Cleaner(features), model, _signature(schema, features, columns))
     if 'raw_head' in _loaded and len(_loaded['raw_head']):
-        saved.predict(_loaded['raw_head'])  # fail here, in the experiment, rather than at validation
+        _check_predicts(saved, _loaded['raw_head'])
     os.makedirs(path, exist_ok=True)
     joblib.dump(saved, os.path.join(path, 'model.joblib'))
     write_json(os.path.join(path, 'signature.json'), saved.signature)

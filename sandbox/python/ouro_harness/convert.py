@@ -18,8 +18,7 @@ NA_VALUES = sorted(MISSING_TOKENS)
 TRUE_TOKENS = frozenset(['true', 't', 'yes', 'y'])
 FALSE_TOKENS = frozenset(['false', 'f', 'no', 'n'])
 
-# What pandas' C parser accepts as a number (it also tolerates surrounding spaces).
-PANDAS_INT = re.compile(r'\s*[+-]?\d+\s*')
+# What pandas' C parser accepts as a float (it also tolerates surrounding spaces).
 PANDAS_FLOAT = re.compile(r'\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|Inf|INF|infinity|Infinity)\s*')
 PANDAS_BOOL = frozenset(['True', 'TRUE', 'true', 'False', 'FALSE', 'false'])
 
@@ -28,7 +27,6 @@ _NUM = {
     '.': r'[+-]?(?:(?:\d{1,3}(?:,\d{2,3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?',
     ',': r'[+-]?(?:(?:\d{1,3}(?:\.\d{2,3})+|\d+)(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?',
 }
-_NUM_RE = {d: re.compile(p) for d, p in _NUM.items()}
 _SPACES = r"[\s\u00a0\u202f'\u2019]"  # 1 234 567, 1'234'567
 
 CURRENCY_SYMBOLS = '$€£¥₹₩₽₺₪฿₫₴₦¢'
@@ -49,19 +47,6 @@ DATE_PATTERNS = {
 }
 _MONTH_NAME = re.compile(r'\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b', re.IGNORECASE)
 _DAY_MONTH = re.compile(r'^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.]')
-
-
-def is_missing_scalar(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() in MISSING_TOKENS
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _scalar_text(value):
@@ -88,7 +73,7 @@ def _scalar_text(value):
 
 def as_text(series: pd.Series) -> pd.Series:
     """Stripped strings with NaN for missing, whatever the input held (str, numbers, None)."""
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ('string', 'empty'):
+    if _all_text(series):
         text = series.where(series.notna(), None).astype(object)
         stripped = text.str.strip()
         return stripped.where(stripped.notna() & ~stripped.isin(MISSING_TOKENS), np.nan).astype(object)
@@ -110,9 +95,15 @@ def _plain_numbers(series: pd.Series) -> pd.Series:
     return series.map(num).astype(float)
 
 
+def _all_text(series: pd.Series) -> bool:
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ('string', 'empty')
+
+
 def _typed_mask(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         return pd.Series(True, index=series.index)
+    if _all_text(series):
+        return pd.Series(False, index=series.index)
     return series.map(lambda v: isinstance(v, (numbers.Real, np.bool_)) and not isinstance(v, str))
 
 
@@ -215,13 +206,13 @@ def parse_datetime(text: pd.Series, fmt: str):
         # Strict ISO 8601 parses in C; the regular expressions handle the rest (2020/1/5, 1:30 PM).
         fast = pd.to_datetime(text, format='ISO8601', errors='coerce', utc=True).dt.tz_localize(None)
         fast = fast.astype('datetime64[ns]').rename(text.name)
-        has_time = fast.notna() & text.str.contains(':', regex=False).eq(True)
+        has_time = (fast.notna() & text.str.contains(':', regex=False).eq(True)).to_numpy(dtype=bool)
         rest = text.notna() & fast.isna()
         if rest.any():
             slow, slow_time = _parse_datetime_parts(text[rest], fmt)
             fast[rest] = slow
-            has_time[rest] = slow_time
-        return fast, has_time.astype(bool)
+            has_time[rest.to_numpy()] = slow_time.to_numpy(dtype=bool)
+        return fast, pd.Series(has_time, index=text.index)
     if fmt == 'text':
         uniques = pd.Series(text.dropna().unique(), dtype=object)
         parsed, timed = _parse_datetime_text(uniques)
@@ -295,6 +286,8 @@ def to_datetime(series: pd.Series, fmt: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         values = pd.to_datetime(series, utc=True)
         return values.dt.tz_localize(None)
+    if _all_text(series):
+        return parse_datetime(as_text(series), fmt or 'iso')[0]
     is_ts = series.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or
                        (hasattr(v, 'isoformat') and not isinstance(v, str)))
     text = as_text(series.where(~is_ts, None))

@@ -7,6 +7,7 @@ import os
 import joblib
 import pandas as pd
 
+from .clean import as_frame
 from .errors import InputError, MissingColumnError
 from .jsonfile import write_json
 from .sniff import read_table, sniff_file
@@ -31,9 +32,7 @@ def read_rows(path: str) -> pd.DataFrame:
                 if isinstance(data.get(key), list):
                     data = data[key]
                     break
-        if isinstance(data, dict):
-            return pd.DataFrame(data)
-        return pd.DataFrame(list(data))
+        return as_frame(data)
     return read_table(path, sniff_file(path))[0]
 
 

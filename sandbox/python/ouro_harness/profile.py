@@ -24,6 +24,8 @@ _ID_NAME = re.compile(
     re.IGNORECASE,
 )
 _CAMEL_ID = re.compile(r'[a-z](?:Id|ID)$')
+# Steady integer sequences with these names are time indexes (1950, 1951, ...), not row ids.
+_TIME_NAME = re.compile(r'(?:^|[_\s.\-])(?:year|yr|month|week|day|date|time|period|quarter|hour|t)s?$', re.IGNORECASE)
 
 
 def looks_like_id_name(name: str) -> bool:
@@ -115,10 +117,11 @@ def _quote(value: str, limit: int = 40) -> str:
     return "'" + value.replace("'", "\u2019") + "'"
 
 
-def analyze_column(raw: pd.Series, name: str, delimiter: str = ',') -> dict:
-    """The profile entry for one column, plus private keys (leading '_') for findings."""
+def analyze_column(raw: pd.Series, name: str, delimiter: str = ',', text=None) -> dict:
+    """The profile entry for one column, plus private keys (leading '_') for findings.
+    `text` is as_text(raw) when the caller already has it."""
     n_rows = len(raw)
-    text = as_text(raw)
+    text = as_text(raw) if text is None else text
     present = text.dropna()
     n_present = len(present)
     samples = [s if len(s) <= 80 else s[:79] + '…' for s in present.drop_duplicates().head(5).tolist()]
@@ -169,7 +172,7 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',') -> dict:
         if np.all(np.isfinite(v)) and np.all(v == np.round(v)):
             if looks_like_id_name(name):
                 info.update(meant='id', _id_reason='name')
-            elif n_rows >= 20 and _is_sequence(v):
+            elif n_rows >= 20 and _is_sequence(v) and not _TIME_NAME.search(name.strip()):
                 info.update(meant='id', _id_reason='sequence')
     elif meant == 'categorical':
         high_cardinality = info['unique'] > 0.5 * n_present
@@ -190,6 +193,9 @@ def column_findings(info: dict) -> list:
     if meant == 'empty':
         return [f'Column {q} is empty in every row; dropping it.']
     if meant == 'constant':
+        if info['missingShare'] > 0:
+            return [f"Column {q} has a single value ({_quote(example)}) and is blank in "
+                    f"{max(1, round(100 * info['missingShare']))}% of rows; dropping it."]
         return [f'Column {q} has the same value ({_quote(example)}) in every row; dropping it.']
     if meant == 'id':
         if info['_id_reason'] == 'unique':
@@ -251,7 +257,8 @@ def duplicate_column_pairs(texts: dict) -> list:
 
 def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
     delimiter = file_info.get('delimiter', ',')
-    infos = [analyze_column(df[c], c, delimiter) for c in df.columns]
+    texts = {c: as_text(df[c]) for c in df.columns}
+    infos = [analyze_column(df[c], c, delimiter, texts[c]) for c in df.columns]
     findings = list(read_findings)
     duplicate_rows = int(df.duplicated().sum()) if len(df.columns) else 0
     if duplicate_rows:
@@ -259,8 +266,7 @@ def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
         shown = f'{share:.0%}' if share >= 0.01 else f'{share:.1%}'
         findings.append(f'{duplicate_rows} row{"s" if duplicate_rows > 1 else ""} ({shown}) '
                         f'{"are exact copies" if duplicate_rows > 1 else "is an exact copy"} of earlier rows.')
-    texts = {i['name']: as_text(df[i['name']]) for i in infos if i['meant'] != 'empty'}
-    pairs = duplicate_column_pairs(texts)
+    pairs = duplicate_column_pairs({i['name']: texts[i['name']] for i in infos if i['meant'] != 'empty'})
     for a, b in pairs:
         findings.append(f'Columns {_quote(a, 60)} and {_quote(b, 60)} hold identical values; '
                         f'{_quote(b, 60)} adds nothing.')

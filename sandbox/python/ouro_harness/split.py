@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from . import __version__ as HARNESS_VERSION
 from .convert import as_text, parse_datetime
 from .errors import InputError
 from .jsonfile import read_json, write_json
@@ -25,7 +26,6 @@ NOT_FEATURES = {
     'empty': 'is empty in every row',
     'text': 'holds free text',
 }
-HARNESS_VERSION = '1'
 
 
 def _q(value) -> str:

@@ -17,6 +17,7 @@ from sklearn.svm import LinearSVC
 
 import ouro_harness as oh
 from conftest import read_json, write_file
+from ouro_harness.tables import read_parquet
 
 
 def _workspace(cli, tmp_path, task='binary', metric='roc_auc', seed=4):
@@ -157,3 +158,51 @@ def test_write_metrics(experiment):
     oh.write_metrics({'metric': 'roc_auc', 'mean': 0.9, 'std': float('nan')}, family='logreg', n=np.int64(3))
     assert json.loads((folder / 'metrics.json').read_text()) == {
         'metric': 'roc_auc', 'mean': 0.9, 'std': None, 'family': 'logreg', 'n': 3}
+
+
+def _raw_workspace(tmp_path, monkeypatch, frame, features, task, metric, classes):
+    from ouro_harness.jsonfile import write_json
+    from ouro_harness.tables import write_parquet
+    workspace = tmp_path / 'ws'
+    write_parquet(frame, workspace / 'train.parquet')
+    write_json(workspace / 'schema.json', {'target': 'label', 'task': task, 'metric': metric, 'classes': classes,
+                                           'seed': 0, 'features': features, 'dropped': []})
+    monkeypatch.setenv('OURO_DATA_DIR', str(workspace))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.filterwarnings('ignore:The least populated class')
+def test_cross_validate_with_a_class_missing_from_some_folds(tmp_path, monkeypatch):
+    import pandas as pd
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=61)
+    labels = np.where(x > 0.5, 'high', np.where(x < -0.5, 'low', 'mid')).astype(object)
+    labels[0] = 'single'
+    frame = pd.DataFrame({'x': [f'{v:.4f}' for v in x], 'label': labels})
+    _raw_workspace(tmp_path, monkeypatch, frame, [{'name': 'x', 'meant': 'numeric', 'conversion': None,
+                                                   'categories': None}],
+                   'multiclass', 'log_loss', ['high', 'low', 'mid', 'single'])
+    X, y = oh.load_train()
+    scores = oh.cross_validate(LogisticRegression(), X, y, folds=3)
+    assert scores['folds'] == 3 and all(np.isfinite(scores['fold_scores']))
+    assert 0 < scores['all']['roc_auc'] <= 1
+
+
+def test_save_model_refuses_a_model_fitted_on_encoded_labels(experiment):
+    experiment()
+    X, y = oh.load_train()
+    model = _pipeline(LogisticRegression(max_iter=500)).fit(X, (y == 'Yes').astype(int))
+    with pytest.raises(ValueError, match=r"predicts labels \['0', '1'\] that are not classes of the target \['No', 'Yes'\]"):
+        oh.save_model(model, X)
+
+
+def test_label_encoded_wrapper_round_trips_string_labels(experiment):
+    folder = experiment()
+    X, y = oh.load_train()
+    model = _pipeline(oh.LabelEncoded(LogisticRegression(max_iter=500)))
+    scores = oh.cross_validate(model, X, y, folds=3)
+    assert 0.5 < scores['mean'] <= 1
+    model.fit(X, y)
+    saved = oh.save_model(model, X)
+    holdout = read_parquet(folder.parent.parent / 'holdout' / 'features.parquet')
+    assert set(saved.predict(holdout).tolist()) == {'No', 'Yes'}

@@ -130,3 +130,17 @@ def test_zip_like_codes_and_unique_names_are_not_numbers():
     assert info['meant'] == 'categorical'
     names = analyze_column(pd.Series([f'Person {i}' for i in range(30)], dtype=object), 'name')
     assert names['meant'] == 'id' and names['_id_reason'] == 'unique'
+
+
+def test_yearly_index_is_not_an_id_but_a_row_counter_is():
+    years = analyze_column(pd.Series([str(1950 + i) for i in range(40)], dtype=object), 'year')
+    assert years['meant'] == 'numeric'
+    counter = analyze_column(pd.Series([str(i) for i in range(1, 41)], dtype=object), 'n')
+    assert counter['meant'] == 'id' and counter['_id_reason'] == 'sequence'
+
+
+def test_single_value_with_blanks_says_so():
+    from ouro_harness.profile import column_findings
+    info = analyze_column(pd.Series(['yes', None, 'yes', None], dtype=object), 'pool')
+    assert info['meant'] == 'constant'
+    assert column_findings(info) == ["Column 'pool' has a single value ('yes') and is blank in 50% of rows; dropping it."]

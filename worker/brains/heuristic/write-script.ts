@@ -189,11 +189,12 @@ export function writeScript(input: ScriptInput): string {
   lines.push(`THREADS = ${input.rows >= 50_000 ? 2 : 1}  # boosters: more threads only pay off on large tables`);
   lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
   lines.push('');
-  lines.push(`X, y = load_train(${recipe.maxRows !== undefined ? `max_rows=${recipe.maxRows}` : ''})`);
-  if (recipe.dropColumns.length > 0) {
-    lines.push(`# Columns left out on purpose (see the journal for why).`);
-    lines.push(`X = X.drop(columns=${py(recipe.dropColumns)})`);
-  }
+  const loadArgs = [
+    ...(recipe.dropColumns.length > 0 ? [`drop=${py(recipe.dropColumns)}`] : []),
+    ...(recipe.maxRows !== undefined ? [`max_rows=${recipe.maxRows}`] : []),
+  ];
+  if (recipe.dropColumns.length > 0) lines.push('# Columns left out on purpose (the journal says why).');
+  lines.push(`X, y = load_train(${loadArgs.join(', ')})`);
   lines.push('');
   if (isEnsemble) {
     parts.forEach((p, i) => {
