@@ -7,6 +7,7 @@ import { OuroError } from '../core/errors.ts';
 import { FileEventLog } from '../core/events/event-log.ts';
 import { newRunId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
+import { versionDir } from '../core/registry.ts';
 import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
 import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
@@ -144,6 +145,10 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   try {
     const outcome = await runLoop(request, { config, driver, brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), signal: controller.signal });
     if (!json) {
+      if (outcome.card !== null) {
+        const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
+        process.stdout.write(`winning script: ${script}\n`);
+      }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
       if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');
     }

@@ -169,6 +169,14 @@ def export(model, sample: pd.DataFrame, out_dir: str) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         onx = convert_sklearn(estimator, initial_types=types, options=options, target_opset=TARGET_OPSET)
+    # scikit-learn's OneHotEncoder(handle_unknown='ignore' | 'infrequent_if_exist') encodes an
+    # unseen category as zeros; skl2onnx's node would fail the request instead. The probe rows
+    # of the reference check that the two agree (see probe_rows).
+    for node in onx.graph.node:
+        if node.op_type == 'OneHotEncoder':
+            for attribute in node.attribute:
+                if attribute.name == 'zeros':
+                    attribute.i = 1
     with open(f'{out_dir}/model.onnx', 'wb') as f:
         f.write(onx.SerializeToString())
     outputs = [o.name for o in onx.graph.output]
@@ -181,6 +189,21 @@ def export(model, sample: pd.DataFrame, out_dir: str) -> dict:
         result['probabilities'] = outputs[1]
         result['probability_columns'] = [position.get(c, -1) for c in model.classes]
     return result
+
+
+UNSEEN = '__ouro_unseen_category__'
+
+
+def probe_rows(rows: pd.DataFrame, features: list) -> pd.DataFrame:
+    """Copies of the first row with one input missing, or one category never seen in training:
+    the cases a holdout sample may not hold but requests will."""
+    base = rows.iloc[0].to_dict()
+    probes = []
+    for f in features[:50]:
+        probes.append({**base, f['name']: None})
+        if f['meant'] == 'categorical':
+            probes.append({**base, f['name']: UNSEEN})
+    return pd.DataFrame(probes, columns=rows.columns)
 
 
 def reference(model, rows: pd.DataFrame) -> dict:
@@ -226,7 +249,7 @@ def main(argv=None) -> int:
         except Exception as err:  # noqa: BLE001 - any converter failure means "serve with Python"
             doc['reason'] = f'{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ""}'.rstrip(': ')
     if rows is not None and len(rows):
-        doc['reference'] = reference(model, rows)
+        doc['reference'] = reference(model, pd.concat([rows, probe_rows(rows, features)], ignore_index=True))
     write_json(f'{args.out}/export.json', plain(doc))
     return 0
 

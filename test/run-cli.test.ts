@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { loadConfig } from '../core/config.ts';
+import { listModels, readCard, versionDir } from '../core/registry.ts';
+import { runPaths } from '../core/run-paths.ts';
+import { REPO_ROOT, parseEvents, runCli } from './support/cli.ts';
+import { makeTempDir } from './support/temp-dir.ts';
+
+const run = promisify(execFile);
+let dir: { path: string; cleanup: () => Promise<void> };
+before(async () => {
+  dir = await makeTempDir('cli');
+});
+after(() => dir.cleanup());
+
+test('the README example runs to a validated model with a card, and its script runs on its own', async () => {
+  const home = join(dir.path, 'home');
+  const out = await runCli(['run', 'examples/pima_diabetes.csv', 'predict diabetes', '--budget', '45'], { OURO_HOME: home }).done;
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.match(out.stdout, /metrics card/);
+  assert.match(out.stdout, /holdout\s+roc_auc \d\.\d+ vs baseline 0\.5000/);
+  assert.doesNotMatch(out.stdout + out.stderr, /Traceback/);
+
+  const models = await listModels(home);
+  assert.deepEqual(models.map((m) => m.name), ['pima-diabetes']);
+  const card = await readCard(home, 'pima-diabetes');
+  assert.equal(card.target, 'diabetes');
+  assert.equal(card.task, 'binary');
+  assert.ok(card.holdout.score > card.holdout.baseline + 0.1, `holdout ${card.holdout.score} vs baseline ${card.holdout.baseline}`);
+  assert.ok(card.experiments.tried >= 3);
+
+  // The winning script is a plain Python file: copy it out and run it against the workspace.
+  const script = join(versionDir(home, 'pima-diabetes', card.version), card.script);
+  const alone = join(dir.path, 'alone');
+  await cp(script, join(alone, 'train.py'), { recursive: true });
+  const workspace = runPaths(home, card.runId).workspace;
+  await run(loadConfig().OURO_PYTHON, ['train.py'], { cwd: alone, env: { PATH: process.env.PATH ?? '', OURO_DATA_DIR: workspace, PYTHONPATH: join(REPO_ROOT, 'sandbox', 'python') } });
+  const metrics = JSON.parse(await readFile(join(alone, 'metrics.json'), 'utf8')) as { mean: number };
+  assert.ok(Math.abs(metrics.mean - card.cv.mean) < 1e-9, 'the script alone reproduces the CV score');
+  assert.ok((await stat(join(alone, 'model', 'signature.json'))).isFile());
+});
+
+test('--json prints only events, the first one accepted and the last one finished', async () => {
+  const home = join(dir.path, 'home-json');
+  const out = await runCli(['run', 'examples/penguins.csv', 'predict species', '--json', '--max-experiments', '3', '--name', 'penguins-json'], { OURO_HOME: home }).done;
+  assert.equal(out.code, 0, out.stderr);
+  const lines = out.stdout.trim().split('\n');
+  const events = parseEvents(out.stdout);
+  assert.equal(events.length, lines.length, 'every stdout line is an event');
+  assert.equal(events[0]?.type, 'accepted');
+  assert.equal(events.at(-1)?.type, 'finished');
+  const planned = events.find((e) => e.type === 'planned');
+  assert.ok(planned?.type === 'planned' && planned.plan.task === 'multiclass' && planned.plan.metric === 'log_loss');
+  assert.equal((await readCard(home, 'penguins-json')).experiments.tried, 3);
+});
+
+test('--target and --metric override the goal, and a bad override is a clear error', async () => {
+  const home = join(dir.path, 'home-override');
+  const out = await runCli(['run', 'examples/concrete.csv', 'predict something', '--target', 'Cement', '--metric', 'mae', '--json', '--max-experiments', '2'], { OURO_HOME: home }).done;
+  assert.equal(out.code, 0, out.stderr);
+  const planned = parseEvents(out.stdout).find((e) => e.type === 'planned');
+  assert.ok(planned?.type === 'planned');
+  assert.equal(planned.plan.target, 'cement');
+  assert.equal(planned.plan.metric, 'mae');
+  const bad = await runCli(['run', 'examples/concrete.csv', 'predict x', '--target', 'nope', '--json'], { OURO_HOME: home }).done;
+  assert.equal(bad.code, 1);
+  const failed = parseEvents(bad.stdout).find((e) => e.type === 'failed');
+  assert.ok(failed?.type === 'failed' && failed.code === 'target_not_found');
+  assert.match(failed.message, /"compressive_strength"/);
+});
+
+test('a file over the size cap is refused before anything reads it', async () => {
+  const home = join(dir.path, 'home-cap');
+  const big = join(dir.path, 'big.csv');
+  await writeFile(big, 'a,b\n' + '1,2\n'.repeat(400_000));
+  const out = await runCli(['run', big, 'predict b', '--json'], { OURO_HOME: home, OURO_MAX_UPLOAD_MB: '1' }).done;
+  assert.equal(out.code, 1);
+  const failed = parseEvents(out.stdout).find((e) => e.type === 'failed');
+  assert.ok(failed?.type === 'failed' && failed.code === 'input_too_large');
+  assert.match(failed.message, /limit is 1 MB/);
+});
