@@ -1,13 +1,22 @@
 import { loadConfig } from '../core/config.ts';
 import { isOuroError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { MODELS_USAGE, modelsCommand } from './models-command.ts';
+import { controlCommand, eventsCommand, submitCommand, workerCommand } from './queue-commands.ts';
 import { RUN_USAGE, runCommand } from './run-command.ts';
+import { SERVE_USAGE, serveCommand } from './serve-command.ts';
 
 const USAGE = `ouro — an autonomous data scientist
 
 Usage:
   ouro run <file.csv> "<goal>" [options]   run the loop and validate the best model
   ouro run --resume <run-id>               continue an interrupted run
+  ouro serve [--background | stop]         serve the registry's models over HTTP
+  ouro models list|show|rollback|delete    the model registry; \`ouro models key rotate <name>\`
+  ouro worker [--concurrency N]            take queued runs from Redis (REDIS_URL) and run them
+  ouro submit <file.csv> "<goal>" [--follow] [--idempotency-key K]   queue a run for the workers
+  ouro stop <run-id> | ouro steer <run-id> "<text>"   stop or steer a queued run
+  ouro events <run-id> [--follow] [--json] replay a run's events
   ouro help [command]
 
 Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ...).
@@ -16,7 +25,7 @@ Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ..
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : USAGE);
+    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : USAGE);
     return 0;
   }
   const config = loadConfig();
@@ -31,6 +40,19 @@ async function main(argv: string[]): Promise<number> {
       // Exit 0 only when a model was validated (a cancelled run with a validated best counts).
       return outcome.card !== null ? 0 : 1;
     }
+    case 'serve':
+      return serveCommand(rest, config, logger);
+    case 'models':
+      return modelsCommand(rest, config);
+    case 'worker':
+      return workerCommand(rest, config, logger);
+    case 'submit':
+      return submitCommand(rest, config);
+    case 'stop':
+    case 'steer':
+      return controlCommand(command, rest, config);
+    case 'events':
+      return eventsCommand(rest, config);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANSI, PLAIN, renderEvent } from '../bot/terminal/render-terminal.ts';
@@ -12,6 +12,7 @@ import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
 import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
 import { MetricSchema } from '../core/schemas/task.ts';
+import { FsArtifactStore } from '../core/store/artifact-store.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
@@ -49,11 +50,17 @@ function usageError(message: string): never {
   throw new OuroError('config_invalid', `${message}\n\n${RUN_USAGE}`);
 }
 
-async function buildRequest(args: string[], config: Config): Promise<{ request: RunRequest; resumed: boolean }> {
+/** Where the uploaded file goes in the store: beside the run for local runs, `uploads/` for queued ones. */
+export type UploadKey = (runId: string, filename: string) => string;
+
+const localUploadKey: UploadKey = (runId, filename) => join('runs', runId, 'input', filename);
+
+export async function buildRequest(args: string[], config: Config, uploadKey: UploadKey = localUploadKey, extraOptions: Record<string, { type: 'string' | 'boolean' }> = {}): Promise<{ request: RunRequest; resumed: boolean }> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
+      ...extraOptions,
       target: { type: 'string' },
       metric: { type: 'string' },
       budget: { type: 'string' },
@@ -93,14 +100,12 @@ async function buildRequest(args: string[], config: Config): Promise<{ request: 
   if (metric !== undefined && !metric.success) usageError(`--metric "${values.metric}" is not one of ${MetricSchema.options.join(', ')}.`);
 
   const runId = newRunId();
-  const paths = runPaths(config.OURO_HOME, runId);
-  await mkdir(paths.input, { recursive: true, mode: 0o755 });
-  const stored = join(paths.input, basename(path));
-  // A copy, so the run stays reproducible and resumable even if the original changes.
-  await copyFile(path, stored);
+  // A copy in the store, so the run stays reproducible and resumable even if the original changes.
+  const ref = uploadKey(runId, basename(path));
+  await new FsArtifactStore(config.OURO_HOME).putFile(ref, path);
   const parsed = RunRequestSchema.safeParse({
     runId,
-    dataset: { ref: stored, filename: basename(path) },
+    dataset: { ref, filename: basename(path) },
     goal,
     options: {
       ...(values.target !== undefined ? { target: values.target } : {}),
@@ -143,7 +148,7 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await runLoop(request, { config, driver, brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), signal: controller.signal });
+    const outcome = await runLoop(request, { config, driver, brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), signal: controller.signal });
     if (!json) {
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);

@@ -17,6 +17,44 @@ function defaultHome(): string {
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** An unset variable and an empty one mean the same: not configured. */
+const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** USD per million tokens, by model name (a dated snapshot like `gpt-4.1-mini-2025-04-14` matches its prefix). */
+export const LlmPricesSchema = z.record(z.string().min(1), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }));
+export type LlmPrices = z.infer<typeof LlmPricesSchema>;
+
+/** OpenAI's list prices when this table was written; OURO_LLM_PRICES overrides or adds entries. */
+export const DEFAULT_LLM_PRICES: LlmPrices = {
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+  'o4-mini': { input: 1.1, output: 4.4 },
+  o3: { input: 2, output: 8 },
+};
+
+const pricesFromEnv = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((text, ctx): LlmPrices => {
+  if (text === undefined) return DEFAULT_LLM_PRICES;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON; expected e.g. {"my-model": {"input": 0.5, "output": 1.5}} (USD per 1M tokens)' });
+    return z.NEVER;
+  }
+  const parsed = LlmPricesSchema.safeParse(json);
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: `expected {"<model>": {"input": <usd per 1M>, "output": <usd per 1M>}}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+    return z.NEVER;
+  }
+  return { ...DEFAULT_LLM_PRICES, ...parsed.data };
+});
+
 /** Every setting ouro reads from the environment, in one place. */
 const ConfigSchema = z.object({
   OURO_HOME: z.string().default(defaultHome()),
@@ -33,6 +71,17 @@ const ConfigSchema = z.object({
   OURO_HOST: z.string().default('127.0.0.1'),
   OURO_PORT: z.coerce.number().int().min(0).max(65535).default(8808),
   OURO_PUBLIC_URL: z.string().url().optional(),
+  /** Redis for the queue, events and control; `ouro up` starts a private redis-server when unset. */
+  REDIS_URL: z.string().url().optional(),
+  OURO_QUEUE_NAME: z.string().regex(/^[a-z0-9-]+$/).default('runs'),
+  OURO_WORKER_CONCURRENCY: intFromEnv(1),
+  /** How long a worker's claim on a run lasts without renewal; a killed worker's run is taken over after it. */
+  OURO_QUEUE_LOCK_MS: intFromEnv(30_000),
+  /** How long a finished run's event stream stays in Redis after it is archived to the store. */
+  OURO_EVENTS_TTL_S: intFromEnv(3600),
+  /** Seconds a stopping worker waits for its running experiments before leaving them to another worker. */
+  OURO_SHUTDOWN_GRACE_S: intFromEnv(20),
+  OURO_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Largest request body the prediction server reads (413 beyond). */
   OURO_SERVE_MAX_BODY_MB: intFromEnv(10),
   /** Most rows one prediction request may hold (413 beyond). */
@@ -41,6 +90,19 @@ const ConfigSchema = z.object({
   OURO_SERVE_WORKERS: intFromEnv(2),
   /** `auto`: serve through ONNX in-process when the export matches the Python model; `off`: always Python. */
   OURO_SERVE_ONNX: z.enum(['auto', 'off']).default('auto'),
+  /** The LLM brain's provider (docs/llm.md). Only the SDK's Authorization header ever carries the key. */
+  OPENAI_API_KEY: optionalString(z.string()),
+  /** Any OpenAI-compatible endpoint: Azure, Ollama, vLLM... Unset: api.openai.com. */
+  OPENAI_BASE_URL: optionalString(z.string().url()),
+  OURO_LLM_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  /** Prompt + completion tokens one run may spend; the run then stops with its best model. */
+  OURO_LLM_MAX_TOKENS_PER_RUN: intFromEnv(400_000),
+  OURO_LLM_MAX_USD_PER_RUN: z.coerce.number().positive().default(1),
+  OURO_LLM_PRICES: pricesFromEnv,
+  /** Per request, covering the SDK's wait for one reply. */
+  OURO_LLM_TIMEOUT_S: intFromEnv(120),
+  /** The SDK's own retries (429, 5xx, connection errors) before the run falls back to the heuristic brain. */
+  OURO_LLM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

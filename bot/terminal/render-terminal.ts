@@ -22,6 +22,8 @@ export const PLAIN: Style = { bold: id, dim: id, green: id, red: id, yellow: id,
 
 const fmt = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toFixed(4)) : 'n/a');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const tokens = (n: number) => n.toLocaleString('en-US');
+const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`;
 
 export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
   switch (e.type) {
@@ -67,6 +69,8 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
       return [`${s.yellow('cancelled')} ${e.reason}`];
     case 'note':
       return [e.level === 'warn' ? s.yellow(`note     ${e.message}`) : s.dim(`note     ${e.message}`)];
+    case 'brain.usage':
+      return [s.dim(`llm      ${e.decision} · ${tokens(e.promptTokens)} in / ${tokens(e.completionTokens)} out${e.calls > 1 ? ` · ${e.calls} calls` : ''} · ${usd(e.costUsd)} (run ${tokens(e.totalTokens)} tokens · ${usd(e.totalCostUsd)})`)];
   }
 }
 
@@ -79,6 +83,7 @@ export function renderCard(card: ModelCard, s: Style = PLAIN): string[] {
     ['data', `${card.data.rows} rows (${card.data.trainRows} train / ${card.data.holdoutRows} holdout, seed ${card.data.seed})`],
     ['experiments', `${card.experiments.tried} tried · ${card.experiments.succeeded} ok · ${card.experiments.failed} failed · ${secs(card.durationMs)}`],
     ['script', card.script],
+    ...(card.usage ? [['llm', `${card.usage.model} · ${tokens(card.usage.totalTokens)} tokens in ${card.usage.calls} calls · ${card.usage.priced ? usd(card.usage.costUsd) : 'cost unknown (no price)'}`] as [string, string]] : []),
   ];
   const others = Object.entries(card.holdout.all)
     .filter(([k]) => k !== card.metric)

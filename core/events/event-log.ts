@@ -9,8 +9,27 @@ export interface EventSink {
 
 export type EventListener = (event: RunEvent) => void;
 
+/** Somewhere a stamped event is appended: a file, a Redis Stream. */
+export interface EventTarget {
+  append(event: RunEvent): Promise<void>;
+}
+
+/** Stamps each event once and appends it to every target in order (the file first: it is the archive). */
+export class FanoutEventSink implements EventSink {
+  constructor(
+    private readonly runId: string,
+    private readonly targets: EventTarget[],
+  ) {}
+
+  async emit(input: RunEventInput): Promise<RunEvent> {
+    const event = RunEventSchema.parse({ ...input, runId: this.runId, at: new Date().toISOString() });
+    for (const t of this.targets) await t.append(event);
+    return event;
+  }
+}
+
 /** An append-only JSON-lines log of a run's events, replayable after a crash or resume. */
-export class FileEventLog implements EventSink {
+export class FileEventLog implements EventSink, EventTarget {
   private readonly listeners: EventListener[] = [];
   constructor(
     private readonly path: string,
@@ -23,10 +42,14 @@ export class FileEventLog implements EventSink {
 
   async emit(input: RunEventInput): Promise<RunEvent> {
     const event = RunEventSchema.parse({ ...input, runId: this.runId, at: new Date().toISOString() });
+    await this.append(event);
+    return event;
+  }
+
+  async append(event: RunEvent): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     await appendFile(this.path, JSON.stringify(event) + '\n');
     for (const l of this.listeners) l(event);
-    return event;
   }
 
   static async replay(path: string): Promise<RunEvent[]> {

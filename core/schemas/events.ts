@@ -80,6 +80,19 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('failed'), code: z.string(), message: z.string() }),
   z.object({ ...base, type: z.literal('cancelled'), reason: z.string() }),
   z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
+  /** One LLM decision's spend (all its calls, retries included) and the run's total so far. */
+  z.object({
+    ...base,
+    type: z.literal('brain.usage'),
+    decision: z.enum(['plan', 'next', 'script', 'diagnose']),
+    model: z.string(),
+    calls: z.number().int().nonnegative(),
+    promptTokens: z.number().int().nonnegative(),
+    completionTokens: z.number().int().nonnegative(),
+    costUsd: z.number().nonnegative(),
+    totalTokens: z.number().int().nonnegative(),
+    totalCostUsd: z.number().nonnegative(),
+  }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
 export type RunEventType = RunEvent['type'];

@@ -1,6 +1,25 @@
 import { z } from 'zod';
 import { MetricSchema, TaskSchema } from './task.ts';
 
+/** What the LLM brain spent on a run (absent for the heuristic brain). */
+export const BrainUsageSchema = z.object({
+  model: z.string(),
+  calls: z.number().int().nonnegative(),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  /** False when the model has no entry in OURO_LLM_PRICES: the cost is then unknown, not zero. */
+  priced: z.boolean(),
+  /** Per decision type (plan, next, script, diagnose). */
+  byDecision: z.record(z.string(), z.object({ calls: z.number().int(), promptTokens: z.number().int(), completionTokens: z.number().int(), costUsd: z.number() })),
+  /** The cap that ended the run, when one did. */
+  capped: z.string().nullable(),
+  /** Why the heuristic brain took over, when it did. */
+  fellBack: z.string().nullable(),
+});
+export type BrainUsage = z.infer<typeof BrainUsageSchema>;
+
 export const ModelCardSchema = z.object({
   name: z.string(),
   version: z.number().int().positive(),
@@ -33,5 +52,6 @@ export const ModelCardSchema = z.object({
   findings: z.array(z.string()),
   inputs: z.array(z.object({ name: z.string(), dtype: z.string() })),
   classes: z.array(z.string()).nullable(),
+  usage: BrainUsageSchema.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -28,7 +28,7 @@ export const OriginSchema = z.object({
 export const RunRequestSchema = z.object({
   runId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
   dataset: z.object({
-    /** Path of the uploaded file inside the artifact store. */
+    /** Key of the uploaded file in the artifact store (`uploads/<run>/<file>`). */
     ref: z.string().min(1),
     /** The name the user gave the file (for messages and the default model name). */
     filename: z.string().min(1),

@@ -1,5 +1,6 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { FsArtifactStore } from '../../core/store/artifact-store.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { FileEventLog } from '../../core/events/event-log.ts';
 import { newRunId } from '../../core/ids.ts';
@@ -36,11 +37,12 @@ export async function runInProcess(opts: {
   const runId = newRunId();
   const paths = runPaths(config.OURO_HOME, runId);
   await mkdir(paths.input, { recursive: true, mode: 0o755 });
-  const stored = join(paths.input, basename(opts.file));
-  await copyFile(opts.file, stored);
+  const ref = relative(config.OURO_HOME, join(paths.input, basename(opts.file)));
+  const store = new FsArtifactStore(config.OURO_HOME);
+  await store.putFile(ref, opts.file);
   const request = RunRequestSchema.parse({
     runId,
-    dataset: { ref: stored, filename: basename(opts.file) },
+    dataset: { ref, filename: basename(opts.file) },
     goal: opts.goal,
     options: { budgetSeconds: 120, maxExperiments: 4, ...opts.options },
     origin: { platform: 'terminal' },
@@ -55,6 +57,7 @@ export async function runInProcess(opts: {
     events: log,
     logger: createLogger('silent'),
     limits: { ...limitsFromConfig(config), ...opts.limits },
+    store,
   });
   return { outcome, events, runId, root: paths.root, config };
 }

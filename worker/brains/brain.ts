@@ -1,4 +1,5 @@
 import type { Diagnosis } from '../../core/schemas/diagnosis.ts';
+import type { BrainUsage } from '../../core/schemas/model-card.ts';
 import type { JournalNode, Operator, Plan, Recipe } from '../../core/schemas/journal.ts';
 import type { Profile, TargetAnalysis } from '../../core/schemas/profile.ts';
 import type { Metric, Task } from '../../core/schemas/task.ts';
@@ -55,4 +56,6 @@ export interface Brain {
   plan(input: PlanInput): Promise<Plan>;
   next(state: BrainState): Promise<Decision>;
   diagnose(evidence: CrashEvidence, node: JournalNode): Promise<Diagnosis>;
+  /** What the brain spent so far (tokens, cost), for the card; absent when it spends nothing. */
+  usage?(): BrainUsage | null;
 }

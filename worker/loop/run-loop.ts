@@ -11,6 +11,7 @@ import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { ProfileSchema, TargetAnalysisSchema, type Profile, type TargetAnalysis } from '../../core/schemas/profile.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
 import { higherIsBetter, isBetter } from '../../core/schemas/task.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/json-file.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain, Decision } from '../brains/brain.ts';
@@ -34,6 +35,10 @@ export interface LoopDeps {
   events: EventSink;
   logger: Logger;
   limits: SandboxLimits;
+  /** Holds the uploaded file; the run folder gets its own copy. */
+  store: ArtifactStore;
+  /** Steering messages from the thread, read at each decision (newest last). */
+  steering?: () => readonly string[];
   /** Aborting stops the run: the running experiment is killed, the best so far is validated. */
   signal?: AbortSignal;
 }
@@ -141,6 +146,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
         findings,
         inputs: signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype })),
         classes: signature.classes,
+        ...(deps.brain.usage?.() ? { usage: deps.brain.usage()! } : {}),
       },
     });
     journal.status = cancelled ? 'cancelled' : 'succeeded';
@@ -179,9 +185,20 @@ async function openJournal(paths: RunPaths, request: RunRequest): Promise<Journa
   return { version: 1, request, status: 'running', plan: null, nodes: [], bestNodeId: null, elapsedMs: 0, createdAt: now, updatedAt: now };
 }
 
+/** The run's own copy of the uploaded file. */
+export function inputPath(paths: RunPaths, request: RunRequest): string {
+  return join(paths.input, basename(request.dataset.filename));
+}
+
 async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps, resumed: boolean): Promise<Profile> {
   if (!(await exists(paths.profile))) {
-    const info = await stat(request.dataset.ref).catch(() => null);
+    const local = inputPath(paths, request);
+    if (!(await exists(local))) {
+      await deps.store.getFile(request.dataset.ref, local).catch((err: unknown) => {
+        throw new OuroError('input_missing', `Cannot fetch ${request.dataset.filename} from the artifact store (${(err as Error).message}).`);
+      });
+    }
+    const info = await stat(local).catch(() => null);
     if (info === null) throw new OuroError('input_missing', `Cannot read ${request.dataset.filename}: the file is not there.`);
     const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
     if (info.size > capBytes) {
@@ -191,9 +208,9 @@ async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['inspect', '--input', request.dataset.ref, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
       cwd: paths.prep,
-      mounts: [{ path: request.dataset.ref }, { path: paths.prep, writable: true }],
+      mounts: [{ path: local }, { path: paths.prep, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
       ...(deps.signal ? { signal: deps.signal } : {}),
       doing: `reading ${request.dataset.filename}`,
@@ -267,7 +284,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       elapsedMs: ctx.elapsed(),
       budgetMs,
       maxExperiments: request.options.maxExperiments,
-      steering: [],
+      steering: deps.steering?.() ?? [],
     });
     if (decision.kind === 'stop') return decision.why;
     if (decision.strategy) await emit({ type: 'strategy.changed', ...decision.strategy });

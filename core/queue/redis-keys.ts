@@ -1,0 +1,8 @@
+/** Every Redis key ouro writes besides BullMQ's own, in one place. */
+export const redisKeys = {
+  events: (runId: string) => `ouro:run:${runId}:events`,
+  control: (runId: string) => `ouro:run:${runId}:control`,
+  idempotency: (key: string) => `ouro:idem:${key}`,
+  /** Runs known to this deployment, newest last (for `ouro runs` and the bot's restart replay). */
+  runs: 'ouro:runs',
+};

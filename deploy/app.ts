@@ -1,0 +1,313 @@
+/**
+ * The prediction API (docs/api.md) as a Hono app: testable in-process with `app.request()`,
+ * served by @hono/node-server in deploy/server.ts.
+ *
+ * Every model route checks, in order: the model exists (404), the bearer key (401/403), the
+ * body size (413), the body's shape (400/415), the rows against the model's inputs (413 rows,
+ * 422), and only then calls a predictor.
+ */
+import { performance } from 'node:perf_hooks';
+import { Hono, type Context } from 'hono';
+import { listModels } from '../core/registry.ts';
+import type { Logger } from '../core/logger.ts';
+import { ServeError } from './errors.ts';
+import type { ServeMetrics } from './metrics.ts';
+import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
+import type { LoadedModel, ModelHost } from './model-host.ts';
+import { parseCsvRecords } from './parse-csv.ts';
+import type { Predictions } from './predictors/predictor.ts';
+import { v2Datatype } from './signature.ts';
+import { prepareBatch, type PreparedBatch } from './validate-request.ts';
+
+export interface AppOptions {
+  host: ModelHost;
+  metrics: ServeMetrics;
+  logger: Logger;
+  home: string;
+  maxBodyBytes: number;
+  maxRows: number;
+  /** OURO_PUBLIC_URL: the base URL printed in examples; else the request's own origin. */
+  publicUrl?: string | undefined;
+  /** Set while shutting down: new prediction requests get 503. */
+  isClosing?: () => boolean;
+}
+
+const SERVER_NAME = 'ouro';
+const V2_DATATYPES = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
+
+function bearer(c: Context): string | null {
+  const header = c.req.header('authorization');
+  if (header === undefined) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m === null ? '' : m[1]!;
+}
+
+/** The body as text, refusing more than `max` bytes (from Content-Length, or while reading). */
+async function readBody(c: Context, max: number): Promise<string> {
+  const tooLarge = () => new ServeError(413, 'body_too_large', `The request body is larger than ${Math.round(max / 1024 / 1024)} MB (OURO_SERVE_MAX_BODY_MB). Send fewer rows per request.`);
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+  const body = c.req.raw.body;
+  if (body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ServeError(400, 'bad_request', `The body is not valid JSON: ${(err as Error).message}.`);
+  }
+}
+
+/** v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row. */
+function v1Rows(contentType: string, text: string): unknown[] {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv' || type === 'application/csv') return parseCsvRecords(text);
+  // curl -d sends form-urlencoded and fetch a string as text/plain: both are read as JSON.
+  if (!['', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(type) && !type.endsWith('+json')) {
+    throw new ServeError(415, 'unsupported_media_type', `Send application/json (records) or text/csv, not ${type}.`);
+  }
+  const doc = parseJson(text);
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === 'object' && doc !== null) {
+    for (const key of ['records', 'instances']) {
+      const v = (doc as Record<string, unknown>)[key];
+      if (Array.isArray(v)) return v;
+    }
+  }
+  throw new ServeError(400, 'bad_request', 'Send a JSON array of records ([{"column": value, ...}]) or {"records": [...]}.');
+}
+
+function flatten(data: unknown[]): unknown[] {
+  return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity as 1) : data;
+}
+
+interface V2Request {
+  id?: string;
+  outputs: string[] | null;
+  rows: Record<string, unknown>[];
+}
+
+/** Open Inference Protocol v2, tabular: one tensor per column, shape [n] or [n, 1]. */
+function v2Rows(text: string): V2Request {
+  const doc = parseJson(text) as Record<string, unknown> | null;
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.inputs) || doc.inputs.length === 0) {
+    throw new ServeError(400, 'bad_request', 'An inference request needs "inputs": one tensor per column, e.g. {"name": "age", "shape": [2], "datatype": "FP64", "data": [31, 47]}.');
+  }
+  let n: number | null = null;
+  const columns: { name: string; data: unknown[] }[] = [];
+  for (const [i, t] of (doc.inputs as Record<string, unknown>[]).entries()) {
+    if (typeof t !== 'object' || t === null || typeof t.name !== 'string') throw new ServeError(400, 'bad_request', `inputs[${i}] needs a "name".`);
+    if (typeof t.datatype !== 'string' || !V2_DATATYPES.has(t.datatype)) throw new ServeError(400, 'bad_request', `Input "${t.name}": datatype must be one of ${[...V2_DATATYPES].join(', ')}.`);
+    if (!Array.isArray(t.shape) || t.shape.length === 0 || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ServeError(400, 'bad_request', `Input "${t.name}": "shape" must be [rows] or [rows, 1].`);
+    }
+    const shape = t.shape as number[];
+    if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape ${JSON.stringify(shape)} is not one column ([rows] or [rows, 1]).`);
+    if (!Array.isArray(t.data)) throw new ServeError(400, 'bad_request', `Input "${t.name}" needs "data" as an array.`);
+    const data = flatten(t.data);
+    if (data.length !== shape[0]) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape says ${shape[0]} values, data has ${data.length}.`);
+    if (n !== null && shape[0] !== n) throw new ServeError(400, 'bad_request', `Input "${t.name}" has ${shape[0]} rows; the other inputs have ${n}.`);
+    n = shape[0]!;
+    const dt = t.datatype;
+    for (const [k, v] of data.entries()) {
+      const ok = v === null || (dt === 'BYTES' ? typeof v === 'string' : dt === 'BOOL' ? typeof v === 'boolean' : typeof v === 'number');
+      if (!ok) throw new ServeError(422, 'invalid_value', `Column "${t.name}", row ${k}: a ${dt} tensor cannot hold ${JSON.stringify(v)}.`, [{ row: k, column: t.name, expected: dt, value: v }]);
+    }
+    columns.push({ name: t.name, data });
+  }
+  const rows: Record<string, unknown>[] = Array.from({ length: n ?? 0 }, () => ({}));
+  for (const col of columns) col.data.forEach((v, i) => (rows[i]![col.name] = v));
+  let outputs: string[] | null = null;
+  if (Array.isArray(doc.outputs)) outputs = (doc.outputs as { name?: unknown }[]).map((o) => String(o?.name));
+  return { ...(typeof doc.id === 'string' ? { id: doc.id } : {}), outputs, rows };
+}
+
+function probabilityObjects(model: LoadedModel, p: number[][]): Record<string, number>[] {
+  const classes = model.signature.classes ?? [];
+  return p.map((row) => Object.fromEntries(classes.map((c, k) => [c, row[k] ?? 0])));
+}
+
+export function createApp(opts: AppOptions): Hono {
+  const { host, metrics, logger } = opts;
+  const app = new Hono();
+
+  const fail = (c: Context, err: unknown): Response => {
+    if (err instanceof ServeError) {
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
+      if (err.status === 503) c.header('Retry-After', '2');
+      return c.json(err.toJSON(), err.status);
+    }
+    logger.error({ err: (err as Error).stack ?? String(err) }, 'request failed');
+    return c.json({ error: 'Internal error; see the server log.', code: 'predictor_failed' }, 500);
+  };
+
+  /** A prediction route: lookup, key, body, validation, predictor; timed and counted. */
+  const predictRoute = (route: string, read: (c: Context, text: string) => { rows: unknown[]; extra?: V2Request }, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
+    async (c: Context): Promise<Response> => {
+      const name = c.req.param('name') ?? '';
+      const started = performance.now();
+      let status = 500;
+      let code: string | undefined;
+      let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+      try {
+        if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
+        await host.assertKnown(name);
+        host.checkKey(name, bearer(c));
+        const text = await readBody(c, opts.maxBodyBytes);
+        const { rows, extra } = read(c, text);
+        lease = await host.acquire(name);
+        const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
+        const predictions = await lease.model.predictor.predict(batch);
+        metrics.countRows(name, batch.rows);
+        status = 200;
+        return respond(c, lease.model, predictions, batch, extra);
+      } catch (err) {
+        const res = fail(c, err);
+        status = res.status;
+        code = err instanceof ServeError ? err.code : 'internal';
+        return res;
+      } finally {
+        lease?.release();
+        metrics.observe(host.status(name).known ? name : '(unknown)', route, status, (performance.now() - started) / 1000, code);
+      }
+    };
+
+  app.post(
+    '/v1/models/:name/predict',
+    predictRoute(
+      'v1_predict',
+      (c, text) => ({ rows: v1Rows(c.req.header('content-type') ?? '', text) }),
+      (c, m, p, batch) =>
+        c.json({
+          model: m.name,
+          version: m.version,
+          predictions: p.predictions,
+          ...(m.signature.task !== 'regression' && p.probabilities !== null ? { probabilities: probabilityObjects(m, p.probabilities) } : {}),
+          warnings: batch.warnings,
+        }),
+    ),
+  );
+
+  app.post(
+    '/v2/models/:name/infer',
+    predictRoute(
+      'v2_infer',
+      (_c, text) => {
+        const req = v2Rows(text);
+        return { rows: req.rows, extra: req };
+      },
+      (c, m, p, batch, req) => {
+        const n = batch.rows;
+        const classifier = m.signature.task !== 'regression';
+        const outputs: Record<string, unknown>[] = [
+          { name: 'predict', datatype: classifier ? 'BYTES' : 'FP64', shape: [n], data: p.predictions },
+        ];
+        if (classifier && p.probabilities !== null) {
+          const k = m.signature.classes?.length ?? 0;
+          outputs.push({ name: 'predict_proba', datatype: 'FP64', shape: [n, k], data: p.probabilities.flat(), parameters: { classes: (m.signature.classes ?? []).join(',') } });
+        }
+        const wanted = req?.outputs ?? null;
+        return c.json({
+          model_name: m.name,
+          model_version: String(m.version),
+          ...(req?.id !== undefined ? { id: req.id } : {}),
+          outputs: wanted === null ? outputs : outputs.filter((o) => wanted.includes(String(o.name))),
+          ...(batch.warnings.length > 0 ? { warnings: batch.warnings } : {}),
+        });
+      },
+    ),
+  );
+
+  app.get('/v2/health/live', (c) => c.json({ live: true, server: SERVER_NAME, pid: process.pid }));
+  app.get('/v2/health/ready', (c) => {
+    const ready = host.ready && !(opts.isClosing?.() ?? false);
+    return c.json({ ready }, ready ? 200 : 503);
+  });
+  app.get('/v2', (c) => c.json({ name: SERVER_NAME, version: '1', extensions: [] }));
+
+  app.get('/v2/models/:name/ready', async (c) => {
+    const name = c.req.param('name');
+    try {
+      await host.assertKnown(name);
+    } catch (err) {
+      return fail(c, err);
+    }
+    const s = host.status(name);
+    return c.json({ name, ready: s.ready, version: s.version, loading: s.loading, error: s.error, path: host.loaded().find((m) => m.name === name)?.path ?? null }, s.ready ? 200 : 503);
+  });
+
+  app.get('/v2/models/:name', async (c) => {
+    const name = c.req.param('name');
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    try {
+      await host.assertKnown(name);
+      host.checkKey(name, bearer(c));
+      lease = await host.acquire(name);
+      const m = lease.model;
+      const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
+      const classifier = m.signature.task !== 'regression';
+      const k = m.signature.classes?.length ?? 0;
+      return c.json({
+        name,
+        versions: versions.map(String),
+        platform: m.path === 'onnx' ? 'onnxruntime_onnx' : 'sklearn',
+        inputs: m.signature.inputs.map((i) => ({ name: i.name, datatype: v2Datatype(i.dtype), shape: [-1] })),
+        outputs: [
+          { name: 'predict', datatype: classifier ? 'BYTES' : 'FP64', shape: [-1] },
+          ...(classifier ? [{ name: 'predict_proba', datatype: 'FP64', shape: [-1, k] }] : []),
+        ],
+        ...(classifier ? { classes: m.signature.classes } : {}),
+        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason },
+      });
+    } catch (err) {
+      return fail(c, err);
+    } finally {
+      lease?.release();
+    }
+  });
+
+  app.get('/models/:name', async (c) => {
+    const name = c.req.param('name');
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    const started = performance.now();
+    try {
+      await host.assertKnown(name);
+      lease = await host.acquire(name);
+      const m = lease.model;
+      const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
+      const base = opts.publicUrl ?? new URL(c.req.url).origin;
+      const predictUrl = `${base.replace(/\/$/, '')}/v1/models/${encodeURIComponent(name)}/predict`;
+      c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
+      metrics.observe(name, 'page', 200, (performance.now() - started) / 1000);
+      return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m, m.example) }));
+    } catch (err) {
+      if (err instanceof ServeError) {
+        return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, err.status);
+      }
+      return fail(c, err);
+    } finally {
+      lease?.release();
+    }
+  });
+
+  app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  app.notFound((c) => c.json({ error: `No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`, code: 'bad_request' }, 404));
+  app.onError((err, c) => fail(c, err));
+  return app;
+}

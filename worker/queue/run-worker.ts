@@ -1,0 +1,116 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../core/config.ts';
+import { FanoutEventSink, FileEventLog, type EventTarget } from '../../core/events/event-log.ts';
+import type { Logger } from '../../core/logger.ts';
+import { watchControl } from '../../core/queue/run-control.ts';
+import { expireRunEvents, RedisEventTarget } from '../../core/queue/run-event-stream.ts';
+import { runPaths } from '../../core/run-paths.ts';
+import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import type { Brain } from '../brains/brain.ts';
+import { runLoop } from '../loop/run-loop.ts';
+import { WorkerMetrics } from './worker-metrics.ts';
+
+export interface RunWorkerOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  driver: SandboxDriver;
+  limits: SandboxLimits;
+  store: ArtifactStore;
+  brainFor: (request: RunRequest) => Brain;
+  concurrency?: number;
+  /** Called after a run ends (e.g. to deploy its model); failures are logged, not fatal. */
+  afterRun?: (request: RunRequest, result: RunJobResult) => Promise<void>;
+}
+
+export interface RunJobResult {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  model: { name: string; version: number } | null;
+}
+
+export interface RunWorkerHandle {
+  worker: Worker;
+  metrics: WorkerMetrics;
+  /** Stops taking runs; waits up to `graceMs` for running ones, then leaves them to another worker. */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * `ouro worker`: takes run requests from the queue and runs the loop for each. Every run
+ * resumes from its journal, so a run whose worker died (its job stalled) continues here
+ * without repeating finished experiments.
+ */
+export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
+  const { config, logger, redis } = opts;
+  const metrics = new WorkerMetrics();
+  const running = new Set<AbortController>();
+
+  const processor = async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<RunJobResult> => {
+    const request = RunRequestSchema.parse(job.data);
+    const paths = runPaths(config.OURO_HOME, request.runId);
+    const file = new FileEventLog(paths.events, request.runId);
+    const targets: EventTarget[] = [file, new RedisEventTarget(redis, request.runId), { append: async (e) => metrics.observe(e) }];
+    const events = new FanoutEventSink(request.runId, targets);
+    const stop = new AbortController();
+    running.add(stop);
+    jobSignal?.addEventListener('abort', () => stop.abort(), { once: true });
+    const steering: string[] = [];
+    const watching = new AbortController();
+    const control = watchControl(redis, request.runId, (m) => (m.type === 'stop' ? stop.abort() : steering.push(m.text)), watching.signal).catch((err: unknown) => logger.warn({ err, runId: request.runId }, 'control channel failed'));
+    metrics.active += 1;
+    logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
+    try {
+      const outcome = await runLoop(request, {
+        config,
+        driver: opts.driver,
+        brain: opts.brainFor(request),
+        events,
+        logger,
+        limits: opts.limits,
+        store: opts.store,
+        signal: stop.signal,
+        steering: () => steering,
+      });
+      const result: RunJobResult = { runId: request.runId, status: outcome.status, model: outcome.card ? { name: outcome.card.name, version: outcome.card.version } : null };
+      metrics.runEnded(outcome.status);
+      if (opts.afterRun) await opts.afterRun(request, result).catch((err: unknown) => logger.error({ err, runId: request.runId }, 'after-run step failed'));
+      // The file log is the archive; Redis keeps the stream a while longer for late subscribers.
+      await expireRunEvents(redis, request.runId, config.OURO_EVENTS_TTL_S);
+      return result;
+    } finally {
+      metrics.active -= 1;
+      running.delete(stop);
+      watching.abort();
+      await control;
+    }
+  };
+
+  const worker = new Worker(config.OURO_QUEUE_NAME, processor, {
+    connection: { url: config.REDIS_URL! },
+    concurrency: opts.concurrency ?? config.OURO_WORKER_CONCURRENCY,
+    lockDuration: config.OURO_QUEUE_LOCK_MS,
+    stalledInterval: Math.max(1000, Math.floor(config.OURO_QUEUE_LOCK_MS / 2)),
+    // A run may outlive several dead workers before it is given up.
+    maxStalledCount: 5,
+  });
+  worker.on('failed', (job, err) => logger.error({ runId: job?.id, err }, 'run job failed'));
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+
+  return {
+    worker,
+    metrics,
+    async close(graceMs: number) {
+      const closing = worker.close();
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      if ((await Promise.race([closing.then(() => 'closed' as const), timer])) === 'timeout') {
+        logger.warn({ runs: running.size }, 'grace period over: stopping running experiments; another worker will resume them');
+        // Without a lock renewal the jobs stall and another worker resumes them from the journal.
+        await worker.close(true);
+      }
+    },
+  };
+}
