@@ -18,7 +18,7 @@ import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
 import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
 import { runLoop, type RunOutcome } from '../worker/loop/run-loop.ts';
-import { parseDurationSeconds } from './parse-duration.ts';
+import { parseDurationSeconds } from '../core/duration.ts';
 
 export const RUN_USAGE = `Usage: ouro run <file.csv> "<goal>" [options]
        ouro run --resume <run-id>

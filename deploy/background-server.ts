@@ -62,6 +62,10 @@ export async function runningServer(config: Config): Promise<ServeState | null> 
   return (await pingServer(state.url)) === state.pid ? state : null;
 }
 
+function configEnv(config: Config): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+}
+
 /** argv that runs `ouro serve` from this install (the TypeScript sources through tsx, or the build). */
 function serveArgv(): string[] {
   const fromSource = import.meta.url.endsWith('.ts');
@@ -84,7 +88,8 @@ export async function ensureBackgroundServer(config: Config, opts: { timeoutMs?:
   const child = spawn(cmd!, args, {
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
-    env: { ...process.env, OURO_HOME: config.OURO_HOME, OURO_SERVE_LOG: logPath },
+    // The child reads the same settings, including any the caller set in code rather than the environment.
+    env: { ...process.env, ...configEnv(config), OURO_SERVE_LOG: logPath },
     cwd: config.OURO_HOME,
   });
   child.unref();

@@ -129,7 +129,8 @@ describe('runs on a real queue', { concurrency: false }, () => {
       const poll = setInterval(() => {
         if (stoppedAt === 0 || goneAfter >= 0) return;
         const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-        if (!ps.split('\n').some((l) => l.includes(join(req.runId, 'experiments', 'n2')) || (l.includes('train.py') && l.includes('bwrap')))) goneAfter = Date.now() - stoppedAt;
+        // The sandbox wrappers carry the run's folder in their arguments.
+        if (!ps.split('\n').some((l) => l.includes(join(req.runId, 'experiments', 'n2')))) goneAfter = Date.now() - stoppedAt;
       }, 100);
       const events = await live;
       clearInterval(poll);

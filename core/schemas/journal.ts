@@ -60,6 +60,11 @@ export const JournalSchema = z.object({
   plan: PlanSchema.nullable(),
   nodes: z.array(NodeSchema),
   bestNodeId: z.string().nullable(),
+  /** Steering messages already applied (the control stream replays from its start on resume). */
+  steering: z.array(z.string()).default([]),
+  /** Families a person asked for or ruled out in the thread. */
+  prefer: z.array(z.string()).default([]),
+  forbid: z.array(z.string()).default([]),
   /** Run time already spent by earlier attempts (resume keeps the budget honest). */
   elapsedMs: z.number().nonnegative(),
   createdAt: z.string(),

@@ -32,6 +32,8 @@ export async function runInProcess(opts: {
   brain?: Brain;
   env?: Record<string, string>;
   limits?: Partial<SandboxLimits>;
+  /** Steering messages as the thread would send them (all present from the start). */
+  steering?: string[];
 }): Promise<InProcessRun> {
   const config = loadConfig({ ...process.env, OURO_HOME: opts.home, OURO_LOG_LEVEL: 'silent', ...opts.env });
   const runId = newRunId();
@@ -58,6 +60,7 @@ export async function runInProcess(opts: {
     logger: createLogger('silent'),
     limits: { ...limitsFromConfig(config), ...opts.limits },
     store,
+    ...(opts.steering ? { steering: () => opts.steering! } : {}),
   });
   return { outcome, events, runId, root: paths.root, config };
 }

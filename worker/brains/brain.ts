@@ -27,8 +27,11 @@ export interface BrainState {
   elapsedMs: number;
   budgetMs: number;
   maxExperiments: number;
-  /** Steering from the thread (change metric, exclude a column, ...), oldest first. */
+  /** Steering messages from the thread, oldest first (already applied to the plan by the loop). */
   steering: readonly string[];
+  /** Families a person asked for (try them next) or ruled out (never again) in the thread. */
+  prefer: readonly string[];
+  forbid: readonly string[];
 }
 
 export interface StrategyChange {

@@ -10,7 +10,7 @@ import { JournalSchema, type Journal, type JournalNode } from '../../core/schema
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { ProfileSchema, TargetAnalysisSchema, type Profile, type TargetAnalysis } from '../../core/schemas/profile.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
-import { higherIsBetter, isBetter } from '../../core/schemas/task.ts';
+import { higherIsBetter, isBetter, metricsForTask } from '../../core/schemas/task.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/json-file.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
@@ -19,6 +19,7 @@ import { FAMILY_LABELS, writeScript } from '../brains/heuristic/write-script.ts'
 import { checkScore } from '../diagnosis/classify-crash.ts';
 import { understandGoal } from '../intake/understand-goal.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
+import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
 import { z } from 'zod';
@@ -182,7 +183,7 @@ async function openJournal(paths: RunPaths, request: RunRequest): Promise<Journa
   }
   await mkdir(paths.root, { recursive: true, mode: 0o755 });
   const now = new Date().toISOString();
-  return { version: 1, request, status: 'running', plan: null, nodes: [], bestNodeId: null, elapsedMs: 0, createdAt: now, updatedAt: now };
+  return { version: 1, request, status: 'running', plan: null, nodes: [], bestNodeId: null, steering: [], prefer: [], forbid: [], elapsedMs: 0, createdAt: now, updatedAt: now };
 }
 
 /** The run's own copy of the uploaded file. */
@@ -260,18 +261,20 @@ interface LoopContext {
 async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<string> {
   const { request, deps, paths, analysis } = ctx;
   const plan = journal.plan!;
-  const budgetMs = request.options.budgetSeconds * 1000;
   const emit = deps.events.emit.bind(deps.events);
-  const hi = higherIsBetter(plan.metric);
 
   for (;;) {
     if (deps.signal?.aborted) return 'cancelled on request';
+    await applySteering(journal, ctx);
+    // Steering may change the budget and the metric, so both are read afresh each round.
+    const budgetMs = journal.request.options.budgetSeconds * 1000;
+    const hi = higherIsBetter(plan.metric);
     if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
     const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
-    if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${request.options.budgetSeconds} s is used up`;
+    if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
     // Do not start what cannot finish: the slowest experiment so far is the estimate.
     const slowest = Math.max(0, ...journal.nodes.filter((n) => n.status === 'succeeded').map((n) => n.durationMs));
-    if (remaining < slowest * 1.2) return `the time budget of ${request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the slowest experiment took ${Math.round(slowest / 1000)} s)`;
+    if (remaining < slowest * 1.2) return `the time budget of ${journal.request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the slowest experiment took ${Math.round(slowest / 1000)} s)`;
     const sinceBest = experimentsSinceBest(journal);
     if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments`;
 
@@ -284,9 +287,13 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       elapsedMs: ctx.elapsed(),
       budgetMs,
       maxExperiments: request.options.maxExperiments,
-      steering: deps.steering?.() ?? [],
+      steering: journal.steering,
+      prefer: journal.prefer,
+      forbid: journal.forbid,
     });
     if (decision.kind === 'stop') return decision.why;
+    const excluded = requestedExclusions(journal);
+    if (excluded.length > 0) decision.recipe.dropColumns = [...new Set([...decision.recipe.dropColumns, ...excluded])];
     if (decision.strategy) await emit({ type: 'strategy.changed', ...decision.strategy });
 
     const id = `n${journal.nodes.length + 1}`;
@@ -294,7 +301,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     const members = decision.recipe.members.map((m) => {
       const node = journal.nodes.find((n) => n.id === m);
       if (node === undefined) throw new OuroError('internal', `ensemble member ${m} is not in the journal`);
-      return { id: m, recipe: node.recipe };
+      return { id: m, recipe: { ...node.recipe, dropColumns: [...new Set([...node.recipe.dropColumns, ...requestedExclusions(journal)])] } };
     });
     const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task === 'forecast' ? 'regression' : plan.task, recipe: decision.recipe, members, rows: analysis.trainRows });
     const node: JournalNode = {
@@ -344,7 +351,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       journal.nodes.pop();
       await rm(join(paths.root, dir), { recursive: true, force: true });
       await ctx.save();
-      return `the time budget of ${request.options.budgetSeconds} s ran out during ${id}, which was stopped`;
+      return `the time budget of ${journal.request.options.budgetSeconds} s ran out during ${id}, which was stopped`;
     } else {
       node.status = 'failed';
       node.diagnosis = await deps.brain.diagnose(run.evidence, node);
@@ -355,7 +362,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     if (node.status === 'succeeded') {
       await emit({ type: 'experiment.finished', node: id, family: node.recipe.family, metric: plan.metric, cvMean: node.cv!.mean, cvStd: node.cv!.std, durationMs: node.durationMs });
       const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
-      if (isBetter(plan.metric, node.cv!.mean, best?.cv?.mean)) {
+      if (eligible(journal, node) && isBetter(plan.metric, node.cv!.mean, best?.cv?.mean)) {
         journal.bestNodeId = id;
         await ctx.save();
         await emit({ type: 'best.improved', node: id, family: node.recipe.family, metric: plan.metric, score: node.cv!.mean, previous: best?.cv?.mean ?? null });
@@ -363,6 +370,94 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     } else {
       await emit({ type: 'experiment.failed', node: id, family: node.recipe.family, diagnosis: node.diagnosis!, durationMs: node.durationMs });
     }
+  }
+}
+
+const EXCLUDED_WHY = 'excluded on request';
+
+function requestedExclusions(journal: Journal): string[] {
+  return (journal.plan?.dropColumns ?? []).filter((d) => d.why === EXCLUDED_WHY).map((d) => d.column);
+}
+
+/** A model may be the best only if it honours the thread's exclusions and bans. */
+function eligible(journal: Journal, node: JournalNode): boolean {
+  if (node.status !== 'succeeded' || node.cv === null) return false;
+  if (journal.forbid.includes(node.recipe.family)) return false;
+  return requestedExclusions(journal).every((c) => node.recipe.dropColumns.includes(c));
+}
+
+function recomputeBest(journal: Journal): void {
+  let best: JournalNode | undefined;
+  for (const n of journal.nodes) if (eligible(journal, n) && isBetter(journal.plan!.metric, n.cv!.mean, best?.cv?.mean)) best = n;
+  journal.bestNodeId = best?.id ?? null;
+}
+
+/** Applies steering messages not yet applied, in order, and says what each changed. */
+async function applySteering(journal: Journal, ctx: LoopContext): Promise<void> {
+  const incoming = ctx.deps.steering?.() ?? [];
+  const fresh = incoming.slice(journal.steering.length);
+  if (fresh.length === 0) return;
+  const emit = ctx.deps.events.emit.bind(ctx.deps.events);
+  const plan = journal.plan!;
+  for (const text of fresh) {
+    journal.steering.push(text);
+    for (const steer of parseSteering(text, ctx.profile.columns.map((c) => c.name))) {
+      switch (steer.kind) {
+        case 'exclude':
+          if (steer.column === plan.target) {
+            await emit({ type: 'note', level: 'warn', message: `"${steer.column}" is the target; it cannot be excluded.` });
+            break;
+          }
+          if (!plan.dropColumns.some((d) => d.column === steer.column)) plan.dropColumns.push({ column: steer.column, why: EXCLUDED_WHY });
+          recomputeBest(journal);
+          await emit({ type: 'strategy.changed', from: 'all usable columns', to: `without "${steer.column}"`, why: 'asked in the thread; models that used it can no longer be chosen' });
+          break;
+        case 'metric': {
+          if (!metricsForTask(plan.task).includes(steer.metric)) {
+            await emit({ type: 'note', level: 'warn', message: `${steer.metric} does not fit a ${plan.task} task; keeping ${plan.metric} (choose from ${metricsForTask(plan.task).join(', ')}).` });
+            break;
+          }
+          const from = plan.metric;
+          plan.metric = steer.metric;
+          await rescoreNodes(journal, ctx.paths.root);
+          recomputeBest(journal);
+          await emit({ type: 'strategy.changed', from: `judging by ${from}`, to: `judging by ${steer.metric}`, why: 'asked in the thread; earlier experiments were re-scored from their saved cross-validation' });
+          break;
+        }
+        case 'prefer':
+          journal.prefer = [...new Set([...journal.prefer, steer.family])];
+          journal.forbid = journal.forbid.filter((f) => f !== steer.family);
+          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `${FAMILY_LABELS[steer.family] ?? steer.family} next`, why: 'asked in the thread' });
+          break;
+        case 'forbid':
+          journal.forbid = [...new Set([...journal.forbid, steer.family])];
+          journal.prefer = journal.prefer.filter((f) => f !== steer.family);
+          recomputeBest(journal);
+          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `no ${FAMILY_LABELS[steer.family] ?? steer.family}`, why: 'asked in the thread' });
+          break;
+        case 'budget':
+          journal.request.options.budgetSeconds += steer.seconds;
+          await emit({ type: 'note', level: 'info', message: `Budget extended by ${Math.round(steer.seconds)} s to ${Math.round(journal.request.options.budgetSeconds)} s, as asked.` });
+          break;
+        case 'unknown':
+          await emit({ type: 'note', level: 'warn', message: `I did not understand "${steer.text}". I can: exclude <column>, use <metric>, try <family>, avoid <family>, add <time>, or stop.` });
+          break;
+      }
+    }
+  }
+  await ctx.save();
+}
+
+const RescoreSchema = z.object({ all: z.record(z.string(), z.number().nullable()).optional() }).loose();
+
+/** Re-reads each finished experiment's saved cross-validation under the plan's new metric. */
+async function rescoreNodes(journal: Journal, root: string): Promise<void> {
+  const metric = journal.plan!.metric;
+  for (const n of journal.nodes.filter((x) => x.status === 'succeeded' && x.cv !== null)) {
+    const saved = RescoreSchema.parse(JSON.parse(await readFile(join(root, n.dir, 'metrics.json'), 'utf8')));
+    const value = saved.all?.[metric];
+    if (typeof value === 'number' && Number.isFinite(value)) n.cv = { mean: value, std: 0, folds: n.cv!.folds };
+    else n.status = 'failed';
   }
 }
 

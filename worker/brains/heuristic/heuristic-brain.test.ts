@@ -41,7 +41,7 @@ function node(recipe: Partial<Recipe> & { family: string }, over: Partial<Journa
 }
 
 function state(plan: Plan, nodes: JournalNode[]): BrainState {
-  return { plan, profile, analysis, nodes, bestNodeId: nodes.at(-1)?.id ?? null, elapsedMs: 0, budgetMs: 180_000, maxExperiments: 20, steering: [] };
+  return { plan, profile, analysis, nodes, bestNodeId: nodes.at(-1)?.id ?? null, elapsedMs: 0, budgetMs: 180_000, maxExperiments: 20, steering: [], prefer: [], forbid: [] };
 }
 
 test('the plan leaves leakage suspects out and drafts a baseline first', async () => {
@@ -97,6 +97,16 @@ test(`gives up after ${MAX_FIXES} fixes and moves on with a strategy change`, as
     assert.equal(d.recipe.family, 'lightgbm');
     assert.match(d.strategy?.why ?? '', /fixes did not make/);
   }
+});
+
+test('steering: a preferred family is drafted next, a forbidden one never', async () => {
+  const plan = await planned();
+  const brain = new HeuristicBrain();
+  const base = node({ family: 'baseline' });
+  const d = await brain.next({ ...state(plan, [base]), prefer: ['xgboost'], forbid: ['linear'] });
+  assert.equal(d.kind === 'experiment' && d.recipe.family, 'xgboost');
+  const e = await brain.next({ ...state(plan, [base, node({ family: 'xgboost' })]), forbid: ['linear'] });
+  assert.equal(e.kind === 'experiment' && e.recipe.family, 'lightgbm');
 });
 
 test('after the drafts it tunes the leader, then ensembles, then stops', async () => {

@@ -75,7 +75,8 @@ export class HeuristicBrain implements Brain {
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const last = nodes.at(-1);
 
-    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null) {
+    const forbidden = new Set(state.forbid);
+    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null && !forbidden.has(last.recipe.family)) {
       const fix = this.fixFor(last, last.diagnosis, state, byId);
       if (fix !== null) return fix;
     }
@@ -84,7 +85,10 @@ export class HeuristicBrain implements Brain {
 
     // Draft every planned family once (a family whose fixes ran out counts as tried).
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
-    const nextDraft = plan.families.find((f) => !triedRoots.has(f.family));
+    // Families asked for in the thread come first, then the playbook's order; banned ones never.
+    const asked = state.prefer.filter((f) => f !== 'ensemble').map((family) => ({ family, why: 'asked for in the thread' }));
+    const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family));
+    const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
       return {
@@ -102,8 +106,8 @@ export class HeuristicBrain implements Brain {
       const hi = higherIsBetter(plan.metric);
       return hi ? b.cv!.mean - a.cv!.mean : a.cv!.mean - b.cv!.mean;
     };
-    const ranked = [...ok].filter((n) => n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble').sort(better);
-    const leader = ranked[0];
+    const ranked = [...ok].filter((n) => n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble' && !forbidden.has(n.recipe.family)).sort(better);
+    const leader = ranked.find((n) => state.prefer.includes(n.recipe.family)) ?? ranked[0];
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
 
     // Tune the leading family while it keeps improving.
@@ -131,7 +135,7 @@ export class HeuristicBrain implements Brain {
     for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
     const members = bestPerFamily.slice(0, 3);
     const triedEnsemble = nodes.some((n) => n.operator === 'ensemble');
-    if (!triedEnsemble && members.length >= 2) {
+    if (!triedEnsemble && members.length >= 2 && !forbidden.has('ensemble')) {
       return {
         kind: 'experiment',
         operator: 'ensemble',

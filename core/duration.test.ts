@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDurationSeconds } from './parse-duration.ts';
+import { parseDurationSeconds } from './duration.ts';
 
 test('parses seconds, minutes, hours and combinations', () => {
   assert.equal(parseDurationSeconds('180'), 180);

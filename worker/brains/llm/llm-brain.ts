@@ -1,0 +1,271 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import type { Config } from '../../../core/config.ts';
+import type { EventSink } from '../../../core/events/event-log.ts';
+import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
+import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import type { BrainUsage } from '../../../core/schemas/model-card.ts';
+import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
+import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
+import { MAX_FIXES } from '../heuristic/heuristic-brain.ts';
+import { emptySpend, estimateTokens, UsageMeter, type LlmDecision } from './accounting.ts';
+import { LlmClient, LlmError } from './client.ts';
+import { diagnosePrompt, makeRedactor, nextPrompt, planPrompt, scriptPrompt, type Prompt } from './prompts.ts';
+import { DiagnoseReplySchema, FAMILY_NAME, NextReplySchema, PlanReplySchema, ScriptReplySchema, type NextReply, type ScriptReply } from './schemas.ts';
+
+export interface LlmBrainOptions {
+  config: Config;
+  /** Where the brain reports its spend (`brain.usage`) and its doubts about the plan. */
+  events: EventSink;
+  /** The run folder: parent scripts are read from it, and its path is masked in prompts. */
+  runDir: string;
+  /** Built from the config when absent. */
+  client?: LlmClient;
+}
+
+/** Time the loop keeps back for validation (worker/loop/run-loop.ts), so scripts are told the real limit. */
+const VALIDATION_RESERVE_S = 10;
+
+const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+function fixDepth(node: JournalNode, byId: Map<string, JournalNode>): number {
+  let depth = 0;
+  let cur: JournalNode | undefined = node;
+  while (cur !== undefined && cur.operator === 'fix') {
+    depth += 1;
+    cur = cur.parent === null ? undefined : byId.get(cur.parent);
+  }
+  return depth;
+}
+
+/** What is wrong with a `next` reply given the journal, or null. */
+function checkNext(r: NextReply, state: BrainState): string | null {
+  if (r.action === 'stop') return null;
+  if (r.operator === null || r.family === null || r.hypothesis === null || r.hypothesis.trim() === '') return 'an experiment needs operator, family and hypothesis';
+  if (r.operator !== 'ensemble' && !FAMILY_NAME.test(r.family)) return `family "${r.family}" must be a snake_case name like lightgbm or random_forest`;
+  if (state.forbid.includes(r.family)) return `the user ruled out ${r.family}`;
+  const byId = new Map(state.nodes.map((n) => [n.id, n]));
+  const parent = r.parent === null ? undefined : byId.get(r.parent);
+  if (r.parent !== null && parent === undefined) return `parent "${r.parent}" is not in the journal`;
+  switch (r.operator) {
+    case 'draft':
+      return r.parent === null ? null : 'a draft has parent null';
+    case 'fix':
+      if (parent === undefined || parent.status !== 'failed') return 'a fix needs a failed experiment as parent';
+      return fixDepth(parent, byId) >= MAX_FIXES ? `${parent.id} already went through ${MAX_FIXES} fixes: draft another family, or stop` : null;
+    case 'improve':
+    case 'tune':
+      return parent !== undefined && parent.status === 'succeeded' ? null : `${r.operator} needs a succeeded experiment as parent`;
+    case 'ensemble': {
+      const members = r.members.map((m) => byId.get(m));
+      if (members.length < 2 || members.length > 3) return 'an ensemble needs 2 or 3 members';
+      const bad = r.members.filter((m, i) => members[i]?.status !== 'succeeded');
+      return bad.length > 0 ? `members must be succeeded experiments: ${bad.join(', ')}` : null;
+    }
+  }
+}
+
+const REQUIRED_CALLS = ['load_train(', 'cross_validate(', 'save_model(', 'write_metrics('];
+
+/** The script without the markdown fence some models wrap it in. */
+function cleanScript(script: string): string {
+  const fenced = script.trim().match(/^```[a-zA-Z]*\n([\s\S]*?)\n?```$/);
+  return `${(fenced?.[1] ?? script).trimEnd()}\n`;
+}
+
+function checkScript(r: ScriptReply): string | null {
+  const script = cleanScript(r.script);
+  if (script.length > 60_000) return 'the script is too long; keep it under 300 lines';
+  if (!script.includes('ouro_harness')) return 'the script must import from ouro_harness';
+  const missing = REQUIRED_CALLS.filter((c) => !script.includes(c));
+  return missing.length > 0 ? `the script must call ${missing.map((c) => c.slice(0, -1)).join(', ')} (see the harness contract)` : null;
+}
+
+function parseValue(v: string): unknown {
+  const t = v.trim();
+  if (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(t)) return Number(t);
+  if (t === 'True' || t === 'true') return true;
+  if (t === 'False' || t === 'false') return false;
+  if (t === 'None' || t === 'null') return null;
+  return t.replace(/^["']|["']$/g, '');
+}
+
+/** The journal's description of a script the LLM wrote, read from the script itself. */
+export function recipeOf(script: string, family: string, params: ScriptReply['params'], members: string[]): Recipe {
+  const load = script.match(/load_train\(([^)]*)\)/)?.[1] ?? '';
+  const dropList = load.match(/drop\s*=\s*[[(]([^\])]*)[\])]/)?.[1] ?? '';
+  const dropColumns = [...dropList.matchAll(/(["'])((?:(?!\1).)*)\1/g)].map((m) => m[2]!);
+  const maxRows = Number(load.match(/max_rows\s*=\s*(\d+)/)?.[1] ?? NaN);
+  const folds = Number(script.match(/cross_validate\([^)]*folds\s*=\s*(\d+)/)?.[1] ?? 5);
+  const guards = [
+    [/SimpleImputer|IterativeImputer|KNNImputer|fillna/, 'impute'],
+    [/OneHotEncoder|OrdinalEncoder|TargetEncoder/, 'encode'],
+    [/handle_unknown/, 'handle_unknown'],
+    [/StandardScaler|RobustScaler|MinMaxScaler/, 'scale'],
+    [/sparse_output\s*=\s*True|sparse_threshold/, 'sparse'],
+    [/LabelEncoded|LabelEncoder/, 'label_encode'],
+  ] as const;
+  return {
+    family,
+    params: Object.fromEntries(params.filter((p) => /^[A-Za-z_]\w{0,40}$/.test(p.name)).slice(0, 20).map((p) => [p.name, parseValue(p.value)])),
+    guards: guards.filter(([re]) => re.test(script)).map(([, g]) => g),
+    dropColumns,
+    ...(Number.isInteger(maxRows) && maxRows > 0 ? { maxRows } : {}),
+    folds: Math.min(10, Math.max(2, Number.isInteger(folds) ? folds : 5)),
+    members,
+  };
+}
+
+/**
+ * The LLM adapter of the brain port (DESIGN.md §1): plans, picks the next experiment from a
+ * compact journal, writes each train.py whole, and refines the fix of a classified crash.
+ * Every reply is a zod-validated structured output; every decision's tokens and cost are
+ * reported as a `brain.usage` event and capped per run. Provider failures surface as
+ * `LlmError`s for the fallback brain to handle.
+ */
+export class LlmBrain implements Brain {
+  readonly name = 'llm';
+  private readonly client: LlmClient;
+  private readonly meter: UsageMeter;
+  private readonly redact: (text: string) => string;
+  private profileColumns = new Set<string>();
+
+  constructor(private readonly opts: LlmBrainOptions) {
+    this.client = opts.client ?? LlmClient.fromConfig(opts.config);
+    this.meter = new UsageMeter({ model: this.client.model, prices: opts.config.OURO_LLM_PRICES, maxTokens: opts.config.OURO_LLM_MAX_TOKENS_PER_RUN, maxUsd: opts.config.OURO_LLM_MAX_USD_PER_RUN });
+    this.redact = makeRedactor(opts.config, opts.runDir);
+  }
+
+  usage(): BrainUsage {
+    return this.meter.snapshot();
+  }
+
+  /** Recorded on the card when the heuristic brain took over. */
+  markFellBack(why: string): void {
+    this.meter.markFellBack(why);
+  }
+
+  async plan(input: PlanInput): Promise<Plan> {
+    const columns = new Set(input.profile.columns.map((c) => c.name));
+    this.profileColumns = columns;
+    const reply = await this.ask('plan', planPrompt(input), PlanReplySchema, (r) => {
+      if (r.families.length === 0) return 'families is empty: list 3 to 6 families to draft';
+      const badNames = r.families.filter((f) => !FAMILY_NAME.test(f.family)).map((f) => f.family);
+      if (badNames.length > 0) return `family names must be snake_case (like lightgbm, random_forest): ${badNames.join(', ')}`;
+      const unknown = r.dropColumns.filter((d) => !columns.has(d.column) || d.column === input.target).map((d) => d.column);
+      return unknown.length > 0 ? `dropColumns must name profile columns other than the target; not valid: ${unknown.join(', ')}` : null;
+    });
+    if (!reply.confirmed && reply.concern !== null && reply.concern.trim() !== '') {
+      await this.opts.events.emit({ type: 'note', level: 'info', message: `The LLM questions the plan: ${clip(oneLine(reply.concern), 300)} (the holdout is already split this way, so the run keeps it).` });
+    }
+    const seen = new Set<string>();
+    const families = reply.families.filter((f) => !seen.has(f.family) && seen.add(f.family)).slice(0, 8);
+    return {
+      target: input.target,
+      targetReason: input.targetReason,
+      task: input.task,
+      metric: input.metric,
+      metricReason: input.metricReason,
+      families: families.map((f) => ({ family: f.family, why: clip(oneLine(f.why), 300) })),
+      dropColumns: reply.dropColumns.map((d) => ({ column: d.column, why: clip(oneLine(d.why), 300) })),
+    };
+  }
+
+  async next(state: BrainState): Promise<Decision> {
+    this.profileColumns = new Set(state.profile.columns.map((c) => c.name));
+    const limitS = Math.max(6, Math.min(this.opts.config.OURO_EXPERIMENT_TIMEOUT_S, Math.floor((state.budgetMs - state.elapsedMs) / 1000) - VALIDATION_RESERVE_S));
+    try {
+      const reply = await this.ask('next', nextPrompt(state, limitS), NextReplySchema, (r) => checkNext(r, state));
+      if (reply.action === 'stop') return { kind: 'stop', why: clip(oneLine(reply.why), 300) || 'the LLM judged that more experiments would not pay off' };
+
+      const byId = new Map(state.nodes.map((n) => [n.id, n]));
+      const operator = reply.operator!;
+      const memberNodes = operator === 'ensemble' ? reply.members.map((m) => byId.get(m)!) : [];
+      const parentId = operator === 'ensemble' ? (reply.parent !== null && reply.members.includes(reply.parent) ? reply.parent : reply.members[0]!) : reply.parent;
+      const parent = parentId === null ? null : byId.get(parentId)!;
+      const family = operator === 'ensemble' ? 'ensemble' : reply.family!;
+      const hypothesis = clip(oneLine(reply.hypothesis!), 400);
+
+      const written = await this.ask(
+        'script',
+        scriptPrompt(state, {
+          operator,
+          family,
+          hypothesis,
+          parent,
+          parentScript: parent !== null && operator !== 'draft' ? await this.readScript(parent) : null,
+          members: await Promise.all(memberNodes.map(async (node) => ({ node, script: await this.readScript(node) }))),
+          timeLimitS: limitS,
+        }),
+        ScriptReplySchema,
+        checkScript,
+      );
+      const body = cleanScript(written.script);
+      const header = `# ouro experiment: ${operator} · ${family} · written by the LLM brain (${this.client.model})\n# Hypothesis: ${clip(hypothesis, 200)}\n`;
+      return {
+        kind: 'experiment',
+        operator,
+        parent: parentId,
+        hypothesis,
+        recipe: recipeOf(body, family, written.params, memberNodes.map((m) => m.id)),
+        script: header + body,
+        ...(reply.strategy !== null ? { strategy: { from: clip(oneLine(reply.strategy.from), 120), to: clip(oneLine(reply.strategy.to), 120), why: clip(oneLine(reply.strategy.why), 300) } } : {}),
+      };
+    } catch (err) {
+      // A cap ends the run with its best model; with none yet, the fallback brain carries on for free.
+      if (err instanceof LlmError && err.code === 'cap' && state.bestNodeId !== null) {
+        this.meter.markCapped(err.message);
+        return { kind: 'stop', why: `${err.message}; stopping with the best model so far` };
+      }
+      throw err;
+    }
+  }
+
+  async diagnose(evidence: CrashEvidence, node: JournalNode): Promise<Diagnosis> {
+    const found = classifyCrash(evidence);
+    let reply: z.infer<typeof DiagnoseReplySchema>;
+    try {
+      reply = await this.ask('diagnose', diagnosePrompt(node, found, evidence, await this.readScript(node), this.redact), DiagnoseReplySchema);
+    } catch (err) {
+      if (err instanceof LlmError && err.code === 'cap') return found;
+      throw err;
+    }
+    // The class stays the classifier's, unless it could not name one.
+    const cls = found.class === 'unknown' && reply.crashClass !== null ? reply.crashClass : found.class;
+    const column = found.column ?? (reply.column !== null && this.profileColumns.has(reply.column) ? reply.column : undefined);
+    const fix = clip(oneLine(reply.fix), 400);
+    return { class: cls, evidence: found.evidence, fix: fix.length > 0 ? fix : found.fix, ...(column !== undefined ? { column } : {}) };
+  }
+
+  /** One decision: a cap check, the call (with its repair), and a `brain.usage` event. */
+  private async ask<T>(decision: LlmDecision, prompt: Prompt, schema: z.ZodType<T>, check?: (value: T) => string | null): Promise<T> {
+    const cap = this.meter.capBefore(estimateTokens(prompt.system + prompt.user));
+    if (cap !== null) throw new LlmError('cap', cap);
+    const spent = emptySpend();
+    try {
+      return await this.client.complete({ decision, ...prompt, schema, spent, ...(check ? { check } : {}) });
+    } finally {
+      if (spent.calls > 0) {
+        const costUsd = this.meter.add(decision, spent);
+        await this.opts.events.emit({
+          type: 'brain.usage',
+          decision,
+          model: this.client.model,
+          calls: spent.calls,
+          promptTokens: spent.promptTokens,
+          completionTokens: spent.completionTokens,
+          costUsd,
+          totalTokens: this.meter.totalTokens,
+          totalCostUsd: this.meter.totalCostUsd,
+        });
+      }
+    }
+  }
+
+  private async readScript(node: JournalNode): Promise<string | null> {
+    const text = await readFile(join(this.opts.runDir, node.dir, 'train.py'), 'utf8').catch(() => null);
+    return text === null ? null : this.redact(text);
+  }
+}
