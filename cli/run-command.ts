@@ -10,13 +10,13 @@ import type { Logger } from '../core/logger.ts';
 import { versionDir } from '../core/registry.ts';
 import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
-import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
+import { BrainKindSchema, RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
 import { MetricSchema } from '../core/schemas/task.ts';
 import { FsArtifactStore } from '../core/store/artifact-store.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
-import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
+import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts';
 import { runLoop, type RunOutcome } from '../worker/loop/run-loop.ts';
 import { parseDurationSeconds } from '../core/duration.ts';
 
@@ -32,6 +32,7 @@ Options:
   --max-experiments <n>    stop after this many experiments (default 20)
   --seed <n>               seed for the holdout split and the models (default 42)
   --name <name>            registry name of the model (default: file and target)
+  --brain <llm|heuristic>  who decides (default: llm when OPENAI_API_KEY or OPENAI_BASE_URL is set)
   --resume <run-id>        continue a run that was interrupted
   --json                   print events as JSON lines instead of the transcript
 `;
@@ -67,6 +68,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       'max-experiments': { type: 'string' },
       seed: { type: 'string' },
       name: { type: 'string' },
+      brain: { type: 'string' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
       'no-serve': { type: 'boolean' },
@@ -98,6 +100,8 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
   };
   const metric = values.metric === undefined ? undefined : MetricSchema.safeParse(values.metric.toLowerCase());
   if (metric !== undefined && !metric.success) usageError(`--metric "${values.metric}" is not one of ${MetricSchema.options.join(', ')}.`);
+  const brain = BrainKindSchema.safeParse(values.brain ?? defaultBrainKind(config));
+  if (!brain.success) usageError(`--brain "${values.brain}" is not one of ${BrainKindSchema.options.join(', ')}.`);
 
   const runId = newRunId();
   // A copy in the store, so the run stays reproducible and resumable even if the original changes.
@@ -114,6 +118,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
       ...(int('seed', values.seed) !== undefined ? { seed: int('seed', values.seed) } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
+      brain: brain.data,
     },
     origin: { platform: 'terminal' },
   });
@@ -148,7 +153,7 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await runLoop(request, { config, driver, brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), signal: controller.signal });
+    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, runDir: paths.root }), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), signal: controller.signal });
     if (!json) {
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);

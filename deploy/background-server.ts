@@ -63,7 +63,8 @@ export async function runningServer(config: Config): Promise<ServeState | null> 
 }
 
 function configEnv(config: Config): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+  // Plain values only: a setting parsed into an object keeps its original text in process.env.
+  return Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, String(v)]] : [])));
 }
 
 /** argv that runs `ouro serve` from this install (the TypeScript sources through tsx, or the build). */

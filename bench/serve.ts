@@ -1,0 +1,106 @@
+/**
+ * npm run bench:serve — prediction latency and throughput through HTTP, for the ONNX path and
+ * the Python path of the same tree model (a random forest on examples/pima_diabetes.csv),
+ * beside a baseline measured in the same run: a Python loop calling the saved scikit-learn
+ * pipeline's predict on a one-row DataFrame. DESIGN.md §7: single-row p50 ≤ 2 ms.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/logger.ts';
+import { createKeyIfMissing } from '../deploy/api-keys.ts';
+import { startServer } from '../deploy/server.ts';
+import { EXAMPLES, holdoutRecords, publishFixtureModel, python, tempHome } from '../deploy/test-fixtures.ts';
+
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 2000);
+const BATCH_ROWS = 1000;
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function post(url: URL, key: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function measure(base: string, key: string, rows: Record<string, unknown>[]) {
+  const url = new URL(`${base}/v1/models/pima/predict`);
+  const one = JSON.stringify([rows[0]]);
+  for (let i = 0; i < 200; i++) await post(url, key, one); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < SINGLE; i++) {
+    const t = performance.now();
+    const status = await post(url, key, JSON.stringify([rows[i % rows.length]]));
+    times.push(performance.now() - t);
+    if (status !== 200) throw new Error(`status ${status}`);
+  }
+  times.sort((a, b) => a - b);
+  const batch = JSON.stringify(Array.from({ length: BATCH_ROWS }, (_, i) => rows[i % rows.length]));
+  await post(url, key, batch);
+  const t = performance.now();
+  for (let i = 0; i < BATCHES; i++) await post(url, key, batch);
+  const seconds = (performance.now() - t) / 1000;
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rowsPerSecond: (BATCHES * BATCH_ROWS) / seconds };
+}
+
+const BASELINE = `
+import json, sys, time, joblib
+import pandas as pd
+model = joblib.load(sys.argv[1] + '/model.joblib')
+rows = json.loads(open(sys.argv[2]).read())
+n = int(sys.argv[3])
+def run(fn):
+    for i in range(100): fn(i)
+    t = []
+    for i in range(n):
+        s = time.perf_counter(); fn(i); t.append((time.perf_counter() - s) * 1000)
+    t.sort(); return t[len(t) // 2], t[min(len(t) - 1, int(0.99 * len(t)))]
+frames = [pd.DataFrame([r]) for r in rows]
+cleaned = [model.transform(f) for f in frames]
+pipe = run(lambda i: model.estimator.predict(cleaned[i % len(cleaned)]))
+full = run(lambda i: model.predict_proba(frames[i % len(frames)]))
+print(json.dumps({"pipeline": pipe, "with_cleaner": full}))
+`;
+
+async function main(): Promise<void> {
+  const home = await tempHome('ouro-bench-');
+  process.stdout.write('training a random forest on examples/pima_diabetes.csv…\n');
+  const fixture = await publishFixtureModel({ home, name: 'pima', csv: `${EXAMPLES}/pima_diabetes.csv`, target: 'diabetes', task: 'binary', metric: 'roc_auc', family: 'forest' });
+  const key = (await createKeyIfMissing(home, 'pima'))!;
+  const rows = holdoutRecords(fixture.holdoutFeatures);
+  const logger = createLogger('silent');
+  const results: Record<string, { p50: number; p99: number; rowsPerSecond: number }> = {};
+  for (const onnx of ['auto', 'off'] as const) {
+    const server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_SERVE_ONNX: onnx, OURO_SERVE_WORKERS: '2' }), logger, port: 0, hostname: '127.0.0.1' });
+    const path = server.host.loaded()[0]!.path;
+    process.stdout.write(`measuring the ${path} path (${server.host.loaded()[0]!.pathReason})…\n`);
+    results[path] = await measure(server.url, key, rows);
+    await server.close();
+  }
+  const { writeFile } = await import('node:fs/promises');
+  const rowsFile = `${home}/rows.json`;
+  await writeFile(rowsFile, JSON.stringify(rows));
+  const baseline = JSON.parse(python(['-c', BASELINE, fixture.modelDir, rowsFile, String(SINGLE)])) as { pipeline: [number, number]; with_cleaner: [number, number] };
+
+  const ms = (x: number) => `${x.toFixed(3)} ms`;
+  process.stdout.write(`\nsingle row (${SINGLE} sequential requests, keep-alive) and batches of ${BATCH_ROWS} rows (${BATCHES} requests):\n`);
+  for (const [path, r] of Object.entries(results)) {
+    process.stdout.write(`  HTTP ${path.padEnd(6)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  batch ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s\n`);
+  }
+  process.stdout.write(`  baseline (in-process Python, no HTTP): pipeline.predict on a cleaned one-row DataFrame p50 ${ms(baseline.pipeline[0])} p99 ${ms(baseline.pipeline[1])}; OuroModel.predict_proba (cleaner + pipeline) p50 ${ms(baseline.with_cleaner[0])} p99 ${ms(baseline.with_cleaner[1])}\n`);
+  const p50 = results.onnx?.p50;
+  process.stdout.write(`budget (DESIGN.md §7): single-row p50 ≤ 2 ms on the ONNX path: ${p50 === undefined ? 'no ONNX path' : p50 <= 2 ? `met (${ms(p50)})` : `MISSED (${ms(p50)})`}\n`);
+  agent.destroy();
+}
+
+await main();
