@@ -15,6 +15,7 @@ import type { RunEvent } from '../core/schemas/events.ts';
 import { FsArtifactStore } from '../core/store/artifact-store.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
+import { startWorkerMetricsServer } from '../worker/queue/metrics-server.ts';
 import { startRunWorker, type RunWorkerHandle } from '../worker/queue/run-worker.ts';
 import { buildRequest, limitsFromConfig } from './run-command.ts';
 
@@ -49,6 +50,14 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency);
   process.stderr.write(`ouro worker: taking runs from "${config.OURO_QUEUE_NAME}" on ${url.replace(/\/\/[^@]*@/, '//***@')} (concurrency ${concurrency ?? config.OURO_WORKER_CONCURRENCY})\n`);
+  let metricsServer: { close(): Promise<void> } | undefined;
+  let queue: RunQueue | undefined;
+  if (config.OURO_WORKER_METRICS_PORT > 0) {
+    queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
+    const q = queue;
+    metricsServer = await startWorkerMetricsServer(handle, () => q.counts(), config.OURO_WORKER_METRICS_PORT);
+    process.stderr.write(`ouro worker: metrics on :${config.OURO_WORKER_METRICS_PORT}/metrics\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
@@ -56,6 +65,8 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   });
   process.stderr.write(`ouro worker: stopping (waiting up to ${config.OURO_SHUTDOWN_GRACE_S} s for running experiments)\n`);
   await handle.close(config.OURO_SHUTDOWN_GRACE_S * 1000);
+  await metricsServer?.close();
+  await queue?.close();
   redis.disconnect();
   return 0;
 }

@@ -19,6 +19,7 @@ import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.t
 import { FsArtifactStore } from '../core/store/artifact-store.ts';
 import { readJson } from '../core/store/json-file.ts';
 import { startWorker } from '../cli/queue-commands.ts';
+import { startWorkerMetricsServer } from '../worker/queue/metrics-server.ts';
 import { binaryTable, writeText } from './support/fixtures.ts';
 import { REPO_ROOT } from './support/cli.ts';
 import { startTestRedis } from './support/redis.ts';
@@ -85,6 +86,17 @@ describe('runs on a real queue', { concurrency: false }, () => {
       assert.deepEqual([...seen].sort((a, b) => a - b), seen, `events out of order: ${events.map((e) => e.type).join(', ')}`);
       const replay = await collect(req.runId);
       assert.deepEqual(replay, events);
+      // The worker's /metrics counts the run and its experiments.
+      const metrics = await startWorkerMetricsServer(worker, () => queue.counts(), 0, '127.0.0.1');
+      try {
+        const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
+        assert.match(text, /ouro_runs_finished_total\{status="succeeded"\} 1\n/);
+        assert.match(text, /ouro_runs_active 0\n/);
+        const experiments = events.filter((e) => e.type === 'experiment.finished' || e.type === 'experiment.failed').length;
+        assert.match(text, new RegExp(`ouro_experiment_duration_seconds_count ${experiments}\\n`));
+      } finally {
+        await metrics.close();
+      }
     } finally {
       await worker.close(5000);
     }

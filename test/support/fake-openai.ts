@@ -54,7 +54,7 @@ export interface FakeOpenAIOptions {
 export const countTokens = (text: string) => Math.ceil(text.length / 4);
 
 export function decisionOf(body: ChatBody): string | null {
-  const name = body.response_format?.json_schema?.name ?? body.messages.map((m) => m.content).join('\n').match(/\(ouro_(\w+)\)/)?.[1];
+  const name = body.response_format?.json_schema?.name ?? body.messages[0]?.content.match(/reply schema (ouro_\w+)/)?.[1];
   return name === undefined ? null : name.replace(/^ouro_/, '');
 }
 

@@ -59,13 +59,13 @@ export const FAMILIES: Record<string, FamilySpec> = {
     imports: (t) => [classifier(t) ? 'from sklearn.ensemble import RandomForestClassifier' : 'from sklearn.ensemble import RandomForestRegressor'],
     estimator: (t, p) => `${classifier(t) ? 'RandomForestClassifier' : 'RandomForestRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
     encoding: 'ordinal',
-    defaults: () => ({ n_estimators: 300, min_samples_leaf: 1, max_features: 'sqrt' }),
+    defaults: () => ({ n_estimators: 200, min_samples_leaf: 1, max_features: 'sqrt' }),
   },
   extra_trees: {
     imports: (t) => [classifier(t) ? 'from sklearn.ensemble import ExtraTreesClassifier' : 'from sklearn.ensemble import ExtraTreesRegressor'],
     estimator: (t, p) => `${classifier(t) ? 'ExtraTreesClassifier' : 'ExtraTreesRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
     encoding: 'ordinal',
-    defaults: () => ({ n_estimators: 400, min_samples_leaf: 1, max_features: 0.7 }),
+    defaults: () => ({ n_estimators: 250, min_samples_leaf: 1, max_features: 0.7 }),
   },
   hist_gb: {
     imports: (t) => [classifier(t) ? 'from sklearn.ensemble import HistGradientBoostingClassifier' : 'from sklearn.ensemble import HistGradientBoostingRegressor'],
