@@ -106,6 +106,9 @@ export async function ensureBackgroundServer(config: Config, opts: { timeoutMs?:
     if (state !== null && state.pid === pid && (await pingServer(state.url)) === pid) return { state, started: true };
   }
   if (exitCode === null && pid !== undefined) process.kill(pid, 'SIGTERM');
+  // Another caller may have started one at the same time (ours then found the port taken).
+  const other = await runningServer(config);
+  if (other !== null) return { state: other, started: false };
   throw new OuroError('internal', `The prediction server did not start${exitCode !== null ? ` (exit ${exitCode})` : ' in time'}; see ${logPath}.`);
 }
 

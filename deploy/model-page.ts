@@ -81,7 +81,7 @@ body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;max-width:920px;
 h1{margin:0 0 .2rem;font-size:1.6rem} h2{font-size:1.1rem;margin:1.8rem 0 .5rem;border-bottom:1px solid #e3e6ea;padding-bottom:.2rem}
 .sub{color:#5a6472} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eef0f2;vertical-align:top}
 .score{font-size:1.5rem;font-weight:600} .grid{display:grid;grid-template-columns:repeat(3,1fr);gap:1rem}
-.card{border:1px solid #e3e6ea;border-radius:8px;padding:.8rem} pre{background:#f5f7f9;padding:.8rem;border-radius:6px;overflow:auto;font-size:13px}
+.card{border:1px solid #e3e6ea;border-radius:8px;padding:.8rem} pre{background:#f5f7f9;padding:.8rem;border-radius:6px;overflow:auto;font-size:13px;white-space:pre-wrap;word-break:break-all}
 form{display:grid;grid-template-columns:max-content 1fr;gap:.4rem .8rem;align-items:center} form button{grid-column:2;justify-self:start;padding:.4rem 1rem}
 input,select{padding:.3rem;font:inherit} .tag{display:inline-block;background:#eef3ff;color:#2346a0;border-radius:4px;padding:0 .4rem;font-size:.85rem}
 </style>
@@ -119,7 +119,7 @@ ${fields}
 <tr><td>served by</td><td>${escapeHtml(model.pathReason)}</td></tr>
 <tr><td>run</td><td><code>${escapeHtml(c.runId)}</code> · ${escapeHtml(c.createdAt)}</td></tr>
 <tr><td>data</td><td>${escapeHtml(c.data.file)}: ${c.data.rows} rows, ${c.data.columns} columns (${c.data.trainRows} train / ${c.data.holdoutRows} holdout, seed ${c.data.seed})</td></tr>
-<tr><td>search</td><td>${c.experiments.tried} experiments (${c.experiments.succeeded} ok, ${c.experiments.failed} failed) in ${Math.round(c.durationMs / 1000)} s; the winner's script is <code>${escapeHtml(c.script)}</code></td></tr>
+<tr><td>search</td><td>${c.experiments.tried} experiment${c.experiments.tried === 1 ? '' : 's'} (${c.experiments.succeeded} ok, ${c.experiments.failed} failed) in ${Math.round(c.durationMs / 1000)} s; the winner's script is <code>${escapeHtml(c.script)}</code></td></tr>
 <tr><td>versions</td><td>${versions.map((v) => (v === c.version ? `<b>v${v} (serving)</b>` : `v${v}`)).join(' · ')}</td></tr>
 </table>
 ${findings}

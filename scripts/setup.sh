@@ -23,7 +23,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit --loglevel=error
+  # `npm install` rather than `npm ci`: npm 11 rejects this lock in `ci` over optional native
+  # packages of other platforms (msgpackr-extract); `install` honours the locked versions.
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-fund --no-audit --loglevel=error
 fi
 
 say "compiling TypeScript"

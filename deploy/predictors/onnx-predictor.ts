@@ -31,6 +31,16 @@ export const ExportDocSchema = z.object({
 });
 export type ExportDoc = z.infer<typeof ExportDocSchema>;
 
+/** The shortest decimal that reads back as the same float32: 0.95, not 0.9499996304512024. */
+export function float32Text(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p < 9; p++) {
+    const short = Number(v.toPrecision(p));
+    if (Math.fround(short) === v) return short;
+  }
+  return v;
+}
+
 export class OnnxPredictor implements Predictor {
   readonly kind = 'onnx' as const;
   private closed = false;
@@ -66,7 +76,7 @@ export class OnnxPredictor implements Predictor {
     const out = await this.session.run(feeds, wanted);
     const label = out[this.doc.label!]!;
     if (this.doc.task === 'regression') {
-      return { predictions: Array.from(label.data as Float32Array, (v) => (Number.isNaN(v) ? null : v)), probabilities: null };
+      return { predictions: Array.from(label.data as Float32Array, (v) => (Number.isNaN(v) ? null : float32Text(v))), probabilities: null };
     }
     const classes = this.doc.classes ?? [];
     let probabilities: number[][] | null = null;
@@ -76,7 +86,7 @@ export class OnnxPredictor implements Predictor {
       const width = Number(p.dims[1] ?? 0);
       const columns = this.doc.probability_columns ?? classes.map((_, i) => i);
       probabilities = new Array(n);
-      for (let i = 0; i < n; i++) probabilities[i] = columns.map((j) => (j < 0 ? 0 : data[i * width + j]!));
+      for (let i = 0; i < n; i++) probabilities[i] = columns.map((j) => (j < 0 ? 0 : float32Text(data[i * width + j]!)));
     }
     let predictions: string[];
     if (label.type === 'string') predictions = Array.from(label.data as string[]);

@@ -18,9 +18,23 @@ import json
 import sys
 import warnings
 
+import numpy as np
+
 from .errors import MissingColumnError
 from .jsonfile import plain
+from .model import align_probabilities, estimator_classes
 from .predict import load_model
+
+
+def _predict_once(model, frame):
+    """OuroModel.predict and predict_proba with the cleaner run once instead of twice."""
+    X = model.transform(frame)
+    predictions = np.asarray(model.estimator.predict(X))
+    predictions = predictions.astype(float) if model.task == 'regression' else predictions.astype(str)
+    probabilities = None
+    if model.has_proba:
+        probabilities = align_probabilities(model.estimator.predict_proba(X), estimator_classes(model.estimator), model.classes)
+    return predictions, probabilities
 
 
 def _answer(model, request: dict) -> dict:
@@ -33,8 +47,7 @@ def _answer(model, request: dict) -> dict:
     names = model.cleaner.input_names
     frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame({n: [] for n in names})
     try:
-        predictions = model.predict(frame)
-        probabilities = model.predict_proba(frame) if model.has_proba else None
+        predictions, probabilities = _predict_once(model, frame)
     except MissingColumnError as err:
         return {'id': rid, 'error': str(err), 'code': 'input_columns'}
     return {'id': rid, 'predictions': predictions.tolist(),

@@ -69,10 +69,12 @@ function checkNext(r: NextReply, state: BrainState): string | null {
 
 const REQUIRED_CALLS = ['load_train(', 'cross_validate(', 'save_model(', 'write_metrics('];
 
-/** The script without the markdown fence some models wrap it in. */
+const HEADER = /^(?:# ouro experiment: .*\n|# Hypothesis: .*\n)+/;
+
+/** The script without the markdown fence some models wrap it in, nor a header copied from its parent. */
 function cleanScript(script: string): string {
   const fenced = script.trim().match(/^```[a-zA-Z]*\n([\s\S]*?)\n?```$/);
-  return `${(fenced?.[1] ?? script).trimEnd()}\n`;
+  return `${(fenced?.[1] ?? script).replace(HEADER, '').trimEnd()}\n`;
 }
 
 function checkScript(r: ScriptReply): string | null {
@@ -266,6 +268,6 @@ export class LlmBrain implements Brain {
 
   private async readScript(node: JournalNode): Promise<string | null> {
     const text = await readFile(join(this.opts.runDir, node.dir, 'train.py'), 'utf8').catch(() => null);
-    return text === null ? null : this.redact(text);
+    return text === null ? null : this.redact(text.replace(HEADER, ''));
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * The model page in a real headless Chromium (Debian's, via playwright-core): it renders, and
+ * its form predicts through the API with the key typed in. Skipped where Chromium is absent.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tmpdir } from 'node:os';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/logger.ts';
+import { createKeyIfMissing } from './api-keys.ts';
+import { startServer } from './server.ts';
+import { EXAMPLES, publishFixtureModel, tempHome } from './test-fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+let server: Awaited<ReturnType<typeof startServer>> | null = null;
+let key = '';
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) return;
+  const home = await tempHome();
+  await publishFixtureModel({ home, name: 'penguins', csv: `${EXAMPLES}/penguins.csv`, target: 'species', task: 'multiclass', metric: 'log_loss', family: 'forest' });
+  key = (await createKeyIfMissing(home, 'penguins'))!;
+  server = await startServer({ config: loadConfig({ OURO_HOME: home }), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1' });
+});
+after(() => server?.close());
+
+test('the page renders and its form predicts', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium (apt-get install chromium)' }, async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const res = await page.goto(`${server!.url}/models/penguins`);
+    assert.equal(res?.status(), 200);
+    assert.equal(await page.textContent('h1 .tag'), 'v1');
+    assert.match((await page.textContent('body')) ?? '', /holdout log_loss/);
+    await page.fill('#key', key);
+    await page.click('#try button');
+    await page.waitForFunction(() => document.getElementById('result')?.textContent?.startsWith('200'));
+    const result = (await page.textContent('#result')) ?? '';
+    assert.match(result, /"predictions": \[\s*"(Adelie|Chinstrap|Gentoo)"/);
+    const shot = join(tmpdir(), 'ouro-model-page.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(existsSync(shot));
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
