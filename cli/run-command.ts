@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { ANSI, PLAIN, renderEvent } from '../bot/terminal/render-terminal.ts';
 import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
+import type { ModelCard } from '../core/schemas/model-card.ts';
+import { deployModel, type DeployResult } from '../deploy/deploy-model.ts';
 import { FileEventLog } from '../core/events/event-log.ts';
 import { newRunId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
@@ -138,10 +140,24 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   const driver = createSandboxDriver(config);
   const events = new FileEventLog(paths.events, request.runId);
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? ANSI : PLAIN;
+  // The model's key is shown once, here, and never stored in the run's events.
+  let deployment: DeployResult | undefined;
   events.onEvent((e) => {
-    if (json) process.stdout.write(JSON.stringify(e) + '\n');
-    else for (const line of renderEvent(e, style)) process.stdout.write(line + '\n');
+    const shown = e.type === 'deployed' && deployment?.key !== undefined ? { ...e, key: deployment.key } : e;
+    if (json) process.stdout.write(JSON.stringify(shown) + '\n');
+    else for (const line of renderEvent(shown, style)) process.stdout.write(line + '\n');
+    if (!json && e.type === 'deployed' && deployment !== undefined) {
+      if (deployment.key !== undefined) process.stdout.write(style.dim('  (the key is shown once; `ouro models key rotate ' + e.name + '` makes a new one)') + '\n');
+      process.stdout.write(`  page: ${deployment.pageUrl}\n  try it:\n    ${deployment.curl.split('\n').join('\n    ')}\n`);
+      if (!deployment.ready) process.stdout.write(style.yellow(`  note: ${deployment.note}`) + '\n');
+    }
   });
+  const serve = !args.includes('--no-serve');
+  const deploy = async (card: ModelCard) => {
+    if (!serve) return null;
+    deployment = await deployModel({ config, name: card.name, version: card.version });
+    return { url: deployment.url };
+  };
   if (!json) process.stdout.write(style.dim(`sandbox: ${driver.describe()}`) + '\n');
 
   // First Ctrl-C: stop gracefully and keep the best model so far; second: leave at once.
@@ -153,11 +169,12 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, runDir: paths.root }), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), signal: controller.signal });
+    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, paths }), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), deploy, signal: controller.signal });
     if (!json) {
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
         process.stdout.write(`winning script: ${script}\n`);
+        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/predict)`) + '\n');
       }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
       if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');

@@ -12,7 +12,7 @@ import { makeTempDir } from './support/temp-dir.ts';
  * in the transcript, or stops with a clear message — never a stack trace.
  */
 
-const QUICK = ['--max-experiments', '3', '--budget', '90', '--json'];
+const QUICK = ['--max-experiments', '3', '--budget', '90', '--json', '--no-serve'];
 
 function assertNoTraceback(out: { stdout: string; stderr: string }): void {
   assert.doesNotMatch(out.stdout + out.stderr, /Traceback|at .*\.ts:\d+|node:internal/);

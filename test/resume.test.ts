@@ -19,7 +19,7 @@ test('a run killed with SIGKILL resumes without repeating finished experiments',
   const home = join(dir.path, 'home');
   let finished = 0;
   let killed = false;
-  const first = runCli(['run', file, 'predict churn', '--json', '--max-experiments', '5', '--budget', '300'], { OURO_HOME: home }, {
+  const first = runCli(['run', file, 'predict churn', '--json', '--max-experiments', '5', '--budget', '300', '--no-serve'], { OURO_HOME: home }, {
     onStdout: (chunk) => {
       finished += (chunk.match(/"type":"experiment\.finished"/g) ?? []).length;
       if (finished >= 2 && !killed) {
@@ -37,7 +37,7 @@ test('a run killed with SIGKILL resumes without repeating finished experiments',
   const done = before.nodes.filter((n) => n.status !== 'running');
   assert.ok(done.length >= 2, `expected at least two finished experiments before the kill, got ${done.length}`);
 
-  const out2 = await runCli(['run', '--resume', runId, '--json'], { OURO_HOME: home }).done;
+  const out2 = await runCli(['run', '--resume', runId, '--json', '--no-serve'], { OURO_HOME: home }).done;
   assert.equal(out2.code, 0, out2.stderr);
   const events = parseEvents(out2.stdout);
   const restarted = events.filter((e) => e.type === 'experiment.started').map((e) => (e.type === 'experiment.started' ? e.node : ''));

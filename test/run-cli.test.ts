@@ -19,8 +19,24 @@ after(() => dir.cleanup());
 
 test('the README example runs to a validated model with a card, and its script runs on its own', async () => {
   const home = join(dir.path, 'home');
-  const out = await runCli(['run', 'examples/pima_diabetes.csv', 'predict diabetes', '--budget', '45'], { OURO_HOME: home }).done;
+  const env = { OURO_HOME: home, OURO_PORT: '0' };
+  const out = await runCli(['run', 'examples/pima_diabetes.csv', 'predict diabetes', '--budget', '45'], env).done;
   assert.equal(out.code, 0, out.stdout + out.stderr);
+  // The run ends deployed: the printed URL and key answer a prediction.
+  try {
+    const url = /deployed .* at (http\S+)/.exec(out.stdout)?.[1];
+    const key = /key: (ouro_\S+)/.exec(out.stdout)?.[1];
+    assert.ok(url && key, out.stdout);
+    const row = { pregnant: 2, glucose: 148, pressure: 72, triceps: 35, insulin: '', mass: 33.6, pedigree: 0.627, age: 50 };
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([row]) });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { predictions: unknown[] };
+    assert.equal(body.predictions.length, 1);
+    const denied = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([row]) });
+    assert.equal(denied.status, 401);
+  } finally {
+    await runCli(['serve', 'stop'], env).done;
+  }
   assert.match(out.stdout, /metrics card/);
   assert.match(out.stdout, /holdout\s+roc_auc \d\.\d+ vs baseline 0\.5000/);
   assert.doesNotMatch(out.stdout + out.stderr, /Traceback/);
@@ -46,7 +62,7 @@ test('the README example runs to a validated model with a card, and its script r
 
 test('--json prints only events, the first one accepted and the last one finished', async () => {
   const home = join(dir.path, 'home-json');
-  const out = await runCli(['run', 'examples/penguins.csv', 'predict species', '--json', '--max-experiments', '3', '--name', 'penguins-json'], { OURO_HOME: home }).done;
+  const out = await runCli(['run', 'examples/penguins.csv', 'predict species', '--json', '--max-experiments', '3', '--name', 'penguins-json', '--no-serve'], { OURO_HOME: home }).done;
   assert.equal(out.code, 0, out.stderr);
   const lines = out.stdout.trim().split('\n');
   const events = parseEvents(out.stdout);
@@ -60,7 +76,7 @@ test('--json prints only events, the first one accepted and the last one finishe
 
 test('--target and --metric override the goal, and a bad override is a clear error', async () => {
   const home = join(dir.path, 'home-override');
-  const out = await runCli(['run', 'examples/concrete.csv', 'predict something', '--target', 'Cement', '--metric', 'mae', '--json', '--max-experiments', '2'], { OURO_HOME: home }).done;
+  const out = await runCli(['run', 'examples/concrete.csv', 'predict something', '--target', 'Cement', '--metric', 'mae', '--json', '--max-experiments', '2', '--no-serve'], { OURO_HOME: home }).done;
   assert.equal(out.code, 0, out.stderr);
   const planned = parseEvents(out.stdout).find((e) => e.type === 'planned');
   assert.ok(planned?.type === 'planned');

@@ -50,7 +50,7 @@ export async function runWithLlm(opts: { home: string; file: string; goal: strin
   const outcome = await runLoop(request, {
     config,
     driver: createSandboxDriver(config),
-    brain: createBrain('llm', { config, events: log, runDir: paths.root }),
+    brain: createBrain('llm', { config, events: log, paths }),
     events: log,
     logger: createLogger('silent'),
     limits: limitsFromConfig(config),

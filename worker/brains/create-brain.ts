@@ -1,14 +1,15 @@
+import type { z } from 'zod';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/events/event-log.ts';
+import type { RunPaths } from '../../core/run-paths.ts';
 import type { BrainKindSchema } from '../../core/schemas/run-request.ts';
-import type { z } from 'zod';
 import type { Brain } from './brain.ts';
-
-type BrainKind = z.infer<typeof BrainKindSchema>;
 import { HeuristicBrain } from './heuristic/heuristic-brain.ts';
 import { FallbackBrain } from './llm/fallback-brain.ts';
 import { LlmBrain } from './llm/llm-brain.ts';
+
+type BrainKind = z.infer<typeof BrainKindSchema>;
 
 /** The LLM brain when a provider is configured (a key, or a base URL for a local server), else the heuristic one. */
 export function defaultBrainKind(config: Config): BrainKind {
@@ -19,8 +20,8 @@ export interface BrainDeps {
   config: Config;
   /** The run's events: the LLM brain reports its spend and its fallbacks there. */
   events: EventSink;
-  /** The run folder (parent scripts are read from it). */
-  runDir: string;
+  /** The run's folders (parent scripts and earlier spend are read from them). */
+  paths: RunPaths;
 }
 
 /** The brain for one run. The LLM brain always has the heuristic one behind it. */

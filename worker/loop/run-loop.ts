@@ -40,6 +40,11 @@ export interface LoopDeps {
   store: ArtifactStore;
   /** Steering messages from the thread, read at each decision (newest last). */
   steering?: () => readonly string[];
+  /**
+   * Makes the published model reachable (key, server) and returns its URL. Injected by the
+   * composing process: the loop does not know how models are served.
+   */
+  deploy?: (card: ModelCard) => Promise<{ url: string } | null>;
   /** Aborting stops the run: the running experiment is killed, the best so far is validated. */
   signal?: AbortSignal;
 }
@@ -150,6 +155,15 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
         ...(deps.brain.usage?.() ? { usage: deps.brain.usage()! } : {}),
       },
     });
+    if (deps.deploy) {
+      try {
+        const deployed = await deps.deploy(card);
+        // The key is never part of an event: events are archived and posted to threads.
+        if (deployed !== null) await emit({ type: 'deployed', name: card.name, version: card.version, url: deployed.url });
+      } catch (err) {
+        await emit({ type: 'note', level: 'warn', message: `The model is saved as ${card.name} v${card.version} but could not be deployed: ${(err as Error).message}` });
+      }
+    }
     journal.status = cancelled ? 'cancelled' : 'succeeded';
     await save();
     if (cancelled) await emit({ type: 'cancelled', reason: 'stopped on request; the best model so far was validated and saved' });

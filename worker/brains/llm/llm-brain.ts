@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Config } from '../../../core/config.ts';
-import type { EventSink } from '../../../core/events/event-log.ts';
+import { FileEventLog, type EventSink } from '../../../core/events/event-log.ts';
+import type { RunPaths } from '../../../core/run-paths.ts';
 import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
 import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
 import type { BrainUsage } from '../../../core/schemas/model-card.ts';
@@ -18,8 +19,8 @@ export interface LlmBrainOptions {
   config: Config;
   /** Where the brain reports its spend (`brain.usage`) and its doubts about the plan. */
   events: EventSink;
-  /** The run folder: parent scripts are read from it, and its path is masked in prompts. */
-  runDir: string;
+  /** The run's folders: parent scripts are read from it, its path is masked in prompts, and a resumed run's earlier spend is read back from its event log. */
+  paths: RunPaths;
   /** Built from the config when absent. */
   client?: LlmClient;
 }
@@ -133,11 +134,12 @@ export class LlmBrain implements Brain {
   private readonly meter: UsageMeter;
   private readonly redact: (text: string) => string;
   private profileColumns = new Set<string>();
+  private restored: Promise<void> | null = null;
 
   constructor(private readonly opts: LlmBrainOptions) {
     this.client = opts.client ?? LlmClient.fromConfig(opts.config);
     this.meter = new UsageMeter({ model: this.client.model, prices: opts.config.OURO_LLM_PRICES, maxTokens: opts.config.OURO_LLM_MAX_TOKENS_PER_RUN, maxUsd: opts.config.OURO_LLM_MAX_USD_PER_RUN });
-    this.redact = makeRedactor(opts.config, opts.runDir);
+    this.redact = makeRedactor(opts.config, opts.paths.root);
   }
 
   usage(): BrainUsage {
@@ -150,6 +152,7 @@ export class LlmBrain implements Brain {
   }
 
   async plan(input: PlanInput): Promise<Plan> {
+    await this.restoreSpend();
     const columns = new Set(input.profile.columns.map((c) => c.name));
     this.profileColumns = columns;
     const reply = await this.ask('plan', planPrompt(input), PlanReplySchema, (r) => {
@@ -176,6 +179,7 @@ export class LlmBrain implements Brain {
   }
 
   async next(state: BrainState): Promise<Decision> {
+    await this.restoreSpend();
     this.profileColumns = new Set(state.profile.columns.map((c) => c.name));
     const limitS = Math.max(6, Math.min(this.opts.config.OURO_EXPERIMENT_TIMEOUT_S, Math.floor((state.budgetMs - state.elapsedMs) / 1000) - VALIDATION_RESERVE_S));
     try {
@@ -226,6 +230,7 @@ export class LlmBrain implements Brain {
   }
 
   async diagnose(evidence: CrashEvidence, node: JournalNode): Promise<Diagnosis> {
+    await this.restoreSpend();
     const found = classifyCrash(evidence);
     let reply: z.infer<typeof DiagnoseReplySchema>;
     try {
@@ -243,6 +248,7 @@ export class LlmBrain implements Brain {
 
   /** One decision: a cap check, the call (with its repair), and a `brain.usage` event. */
   private async ask<T>(decision: LlmDecision, prompt: Prompt, schema: z.ZodType<T>, check?: (value: T) => string | null): Promise<T> {
+    await this.restoreSpend();
     const cap = this.meter.capBefore(estimateTokens(prompt.system + prompt.user));
     if (cap !== null) throw new LlmError('cap', cap);
     const spent = emptySpend();
@@ -266,8 +272,15 @@ export class LlmBrain implements Brain {
     }
   }
 
+  /** A resumed run keeps counting from what it spent before (the caps are per run, not per process). */
+  private restoreSpend(): Promise<void> {
+    return (this.restored ??= FileEventLog.replay(this.opts.paths.events).then((events) => {
+      for (const e of events) if (e.type === 'brain.usage') this.meter.add(e.decision, { calls: e.calls, promptTokens: e.promptTokens, completionTokens: e.completionTokens });
+    }));
+  }
+
   private async readScript(node: JournalNode): Promise<string | null> {
-    const text = await readFile(join(this.opts.runDir, node.dir, 'train.py'), 'utf8').catch(() => null);
+    const text = await readFile(join(this.opts.paths.root, node.dir, 'train.py'), 'utf8').catch(() => null);
     return text === null ? null : this.redact(text.replace(HEADER, ''));
   }
 }
