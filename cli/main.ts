@@ -2,6 +2,7 @@ import { loadConfig } from '../core/config.ts';
 import { isOuroError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { MODELS_USAGE, modelsCommand } from './models-command.ts';
+import { upCommand } from './up-command.ts';
 import { controlCommand, eventsCommand, submitCommand, workerCommand } from './queue-commands.ts';
 import { RUN_USAGE, runCommand } from './run-command.ts';
 import { SERVE_USAGE, serveCommand } from './serve-command.ts';
@@ -13,6 +14,7 @@ Usage:
   ouro run --resume <run-id>               continue an interrupted run
   ouro serve [--background | stop]         serve the registry's models over HTTP
   ouro models list|show|rollback|delete    the model registry; \`ouro models key rotate <name>\`
+  ouro up                                  worker + prediction API (+ bot) in one process
   ouro worker [--concurrency N]            take queued runs from Redis (REDIS_URL) and run them
   ouro submit <file.csv> "<goal>" [--follow] [--idempotency-key K]   queue a run for the workers
   ouro stop <run-id> | ouro steer <run-id> "<text>"   stop or steer a queued run
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return modelsCommand(rest, config);
     case 'worker':
       return workerCommand(rest, config, logger);
+    case 'up':
+      return upCommand(config, logger);
     case 'submit':
       return submitCommand(rest, config);
     case 'stop':

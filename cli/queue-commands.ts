@@ -7,6 +7,8 @@ import { OuroError } from '../core/errors.ts';
 import { FileEventLog } from '../core/events/event-log.ts';
 import type { Logger } from '../core/logger.ts';
 import { createRedis } from '../core/queue/redis-connection.ts';
+import { redisKeys } from '../core/queue/redis-keys.ts';
+import { createKeyIfMissing } from '../deploy/api-keys.ts';
 import { sendControl } from '../core/queue/run-control.ts';
 import { followRunEvents, readRunEvents } from '../core/queue/run-event-stream.ts';
 import { RunQueue } from '../core/queue/run-queue.ts';
@@ -18,6 +20,13 @@ import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
 import { startWorkerMetricsServer } from '../worker/queue/metrics-server.ts';
 import { startRunWorker, type RunWorkerHandle } from '../worker/queue/run-worker.ts';
 import { buildRequest, limitsFromConfig } from './run-command.ts';
+
+/** The URL people use to reach the prediction API. */
+export function publicBaseUrl(config: Config): string {
+  if (config.OURO_PUBLIC_URL !== undefined) return config.OURO_PUBLIC_URL.replace(/\/$/, '');
+  const host = config.OURO_HOST === '0.0.0.0' || config.OURO_HOST === '::' ? '127.0.0.1' : config.OURO_HOST;
+  return `http://${host}:${config.OURO_PORT}`;
+}
 
 export function requireRedisUrl(config: Config): string {
   if (config.REDIS_URL === undefined) {
@@ -39,6 +48,13 @@ export function startWorker(config: Config, logger: Logger, redis: Redis, concur
     store: new FsArtifactStore(config.OURO_HOME),
     brainFor: () => new HeuristicBrain(),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    deploy: async (card, request) => {
+      // The deploy service picks the new version up from the registry by itself; the worker
+      // only makes sure the model has a key, and hands a new one to the bot, briefly.
+      const key = await createKeyIfMissing(config.OURO_HOME, card.name);
+      if (key !== null) await redis.set(redisKeys.freshKey(request.runId), key, 'EX', 3600);
+      return { url: `${publicBaseUrl(config)}/v1/models/${encodeURIComponent(card.name)}/predict` };
+    },
   });
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.ts';
 import { watchControl } from '../../core/queue/run-control.ts';
 import { expireRunEvents, RedisEventTarget } from '../../core/queue/run-event-stream.ts';
 import { runPaths } from '../../core/run-paths.ts';
+import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
@@ -22,8 +23,10 @@ export interface RunWorkerOptions {
   store: ArtifactStore;
   brainFor: (request: RunRequest) => Brain;
   concurrency?: number;
-  /** Called after a run ends (e.g. to deploy its model); failures are logged, not fatal. */
+  /** Called after a run ends; failures are logged, not fatal. */
   afterRun?: (request: RunRequest, result: RunJobResult) => Promise<void>;
+  /** Makes a published model reachable and returns its URL (see LoopDeps.deploy). */
+  deploy?: (card: ModelCard, request: RunRequest) => Promise<{ url: string } | null>;
 }
 
 export interface RunJobResult {
@@ -74,6 +77,7 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
         store: opts.store,
         signal: stop.signal,
         steering: () => steering,
+        ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
       });
       const result: RunJobResult = { runId: request.runId, status: outcome.status, model: outcome.card ? { name: outcome.card.name, version: outcome.card.version } : null };
       metrics.runEnded(outcome.status);

@@ -43,7 +43,7 @@ function fixDepth(node: JournalNode, byId: Map<string, JournalNode>): number {
 
 /** What is wrong with a `next` reply given the journal, or null. */
 function checkNext(r: NextReply, state: BrainState): string | null {
-  if (r.action === 'stop') return null;
+  if (r.action === 'stop') return state.bestNodeId === null ? 'no experiment has produced a model yet: propose one (stop once a model works)' : null;
   if (r.operator === null || r.family === null || r.hypothesis === null || r.hypothesis.trim() === '') return 'an experiment needs operator, family and hypothesis';
   if (r.operator !== 'ensemble' && !FAMILY_NAME.test(r.family)) return `family "${r.family}" must be a snake_case name like lightgbm or random_forest`;
   if (state.forbid.includes(r.family)) return `the user ruled out ${r.family}`;

@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../core/queue/embedded-redis.ts';
+import { createRedis } from '../core/queue/redis-connection.ts';
+import { startServer } from '../deploy/server.ts';
+import { startWorker } from './queue-commands.ts';
+
+export const UP_USAGE = `Usage: ouro up
+
+Runs the worker, the prediction API and (when configured) the chat bot in one process, for
+small teams. Without REDIS_URL it starts a private redis-server (data in $OURO_HOME/redis).
+Submit runs with \`ouro submit\` (REDIS_URL as printed) or from chat.
+`;
+
+/** `ouro up`: everything in one process, with a private Redis when none is configured. */
+export async function upCommand(config: Config, logger: Logger): Promise<number> {
+  let embedded: EmbeddedRedis | undefined;
+  let url = config.REDIS_URL;
+  if (url === undefined) {
+    embedded = await startEmbeddedRedis(join(config.OURO_HOME, 'redis'));
+    url = embedded.url;
+    process.stderr.write(`ouro up: started a private redis-server at ${url} (set REDIS_URL to use your own)\n`);
+  }
+  const cfg: Config = { ...config, REDIS_URL: url };
+  const redis = createRedis(url, 'up');
+  const worker = startWorker(cfg, logger, redis);
+  const server = await startServer({ config: cfg, logger, listenFirst: true });
+  process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
+  process.stderr.write(`ouro up: no chat platform is configured yet — queue runs with: REDIS_URL=${url} ouro submit <file.csv> "<goal>" --follow\n`);
+  process.stderr.write('ouro up: ready\n');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  process.stderr.write('ouro up: stopping\n');
+  await worker.close(cfg.OURO_SHUTDOWN_GRACE_S * 1000);
+  await server.close();
+  redis.disconnect();
+  await embedded?.stop();
+  return 0;
+}
