@@ -226,14 +226,14 @@ describe('the LLM brain drives the real loop', { concurrency: 2 }, () => {
   test('ouro run: a base URL makes llm the default brain; the transcript shows the spend', async () => {
     const fake = new FakeOpenAI({ respond: simpleResponder() });
     const env = { OURO_HOME: home('cli'), OPENAI_BASE_URL: await serve(fake), OPENAI_API_KEY: '', OURO_LLM_RETRIES: '0' };
-    const out = await runCli(['run', csv, 'predict churn', '--max-experiments', '2'], env).done;
+    const out = await runCli(['run', csv, 'predict churn', '--max-experiments', '2', '--no-serve'], env).done;
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.equal(fake.requests.length, 4, 'plan, next, script, next (stop)');
     assert.equal(fake.requests[0]!.headers.authorization, 'Bearer unused', 'a local server needs no key');
     assert.match(out.stdout, /^llm {6}plan · \d+ in \/ \d+ out · \$0\.\d{4} \(run [\d,]+ tokens · \$0\.\d{4}\)$/m);
     assert.match(out.stdout, /^ {2}llm {10}gpt-4\.1-mini · [\d,]+ tokens in 4 calls · \$0\.\d+$/m);
 
-    const refused = await runCli(['run', csv, 'predict churn', '--brain', 'llm'], { ...env, OPENAI_BASE_URL: '' }).done;
+    const refused = await runCli(['run', csv, 'predict churn', '--brain', 'llm', '--no-serve'], { ...env, OPENAI_BASE_URL: '' }).done;
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /The llm brain needs OPENAI_API_KEY, or OPENAI_BASE_URL/);
   });

@@ -77,10 +77,6 @@ export class LlmClient {
     return new LlmClient(sdk, config.OURO_LLM_MODEL);
   }
 
-  get responseMode(): ResponseMode {
-    return this.mode;
-  }
-
   /** Asks once; an invalid reply is sent back with what is wrong, once. */
   async complete<T>(req: CompleteRequest<T>): Promise<T> {
     const messages: ChatCompletionMessageParam[] = [

@@ -253,7 +253,8 @@ export class LlmBrain implements Brain {
     if (cap !== null) throw new LlmError('cap', cap);
     const spent = emptySpend();
     try {
-      return await this.client.complete({ decision, ...prompt, schema, spent, ...(check ? { check } : {}) });
+      // Program output is redacted where it is read; the whole prompt once more, so nothing slips through.
+      return await this.client.complete({ decision, system: prompt.system, user: this.redact(prompt.user), schema, spent, ...(check ? { check } : {}) });
     } finally {
       if (spent.calls > 0) {
         const costUsd = this.meter.add(decision, spent);

@@ -83,7 +83,7 @@ export function makeRedactor(config: Config, runDir: string): (text: string) => 
 const NOT_FEATURES = new Set(['id', 'constant', 'empty', 'text']);
 
 /** Columns load_train returns (before datetime parts are derived): the harness's rule. */
-export function featureNames(profile: Profile, target: string): Set<string> {
+function featureNames(profile: Profile, target: string): Set<string> {
   const later = new Set(profile.duplicateColumns.map(([, b]) => b));
   return new Set(profile.columns.filter((c) => c.name !== target && !NOT_FEATURES.has(c.meant) && !later.has(c.name)).map((c) => c.name));
 }
@@ -138,7 +138,7 @@ function roleOf(c: ColumnProfile, target: string, features: Set<string>): string
 }
 
 /** The profile as JSON lines, one per column, with the target's side of the training split. */
-export function describeData(profile: Profile, target: string, analysis: TargetAnalysis | null, detail: Pick<Detail, 'columns' | 'listed'> = DETAIL[0]!): string {
+function describeData(profile: Profile, target: string, analysis: TargetAnalysis | null, detail: Pick<Detail, 'columns' | 'listed'> = DETAIL[0]!): string {
   const features = featureNames(profile, target);
   const ordered = [...profile.columns].sort((a, b) => Number(b.name === target) - Number(a.name === target));
   const lines = [JSON.stringify({ rows: profile.rows, columns: profile.columns.length, duplicateRows: profile.duplicateRows })];
