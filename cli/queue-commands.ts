@@ -16,6 +16,7 @@ import { runPaths } from '../core/run-paths.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
 import { FsArtifactStore } from '../core/store/artifact-store.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
+import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts';
 import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
 import { startWorkerMetricsServer } from '../worker/queue/metrics-server.ts';
 import { startRunWorker, type RunWorkerHandle } from '../worker/queue/run-worker.ts';
@@ -46,7 +47,8 @@ export function startWorker(config: Config, logger: Logger, redis: Redis, concur
     driver,
     limits: limitsFromConfig(config),
     store: new FsArtifactStore(config.OURO_HOME),
-    brainFor: () => new HeuristicBrain(),
+    // A run asks for the LLM brain only if its submitter had one; this worker needs a provider too.
+    brainFor: (request, events, paths) => (request.options.brain === 'llm' && defaultBrainKind(config) === 'llm' ? createBrain('llm', { config, events, paths }) : new HeuristicBrain()),
     ...(concurrency !== undefined ? { concurrency } : {}),
     deploy: async (card, request) => {
       // The deploy service picks the new version up from the registry by itself; the worker

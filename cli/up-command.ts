@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../core/queue/embedded-redis.ts';
 import { createRedis } from '../core/queue/redis-connection.ts';
 import { startServer } from '../deploy/server.ts';
+import { chatConfigured, startChatBots } from './bot-command.ts';
 import { startWorker } from './queue-commands.ts';
 
 export const UP_USAGE = `Usage: ouro up
@@ -22,12 +24,16 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
     url = embedded.url;
     process.stderr.write(`ouro up: started a private redis-server at ${url} (set REDIS_URL to use your own)\n`);
   }
-  const cfg: Config = { ...config, REDIS_URL: url };
+  // The bot's /predict reaches the API in this same process: a private service token will do.
+  const internalToken = config.OURO_INTERNAL_TOKEN ?? (chatConfigured(config) ? randomBytes(24).toString('base64url') : undefined);
+  const cfg: Config = { ...config, REDIS_URL: url, ...(internalToken !== undefined ? { OURO_INTERNAL_TOKEN: internalToken } : {}) };
   const redis = createRedis(url, 'up');
   const worker = startWorker(cfg, logger, redis);
   const server = await startServer({ config: cfg, logger, listenFirst: true });
   process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
-  process.stderr.write(`ouro up: no chat platform is configured yet — queue runs with: REDIS_URL=${url} ouro submit <file.csv> "<goal>" --follow\n`);
+  const bots = await startChatBots(cfg, logger, redis, { apiUrl: server.url });
+  if (bots !== null) process.stderr.write(`ouro up: Slack bot connected (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})\n`);
+  else process.stderr.write(`ouro up: no chat platform is configured (docs/slack.md) — queue runs with: REDIS_URL=${url} ouro submit <file.csv> "<goal>" --follow\n`);
   process.stderr.write('ouro up: ready\n');
 
   await new Promise<void>((resolve) => {
@@ -35,6 +41,7 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
     process.once('SIGINT', () => resolve());
   });
   process.stderr.write('ouro up: stopping\n');
+  await bots?.close();
   await worker.close(cfg.OURO_SHUTDOWN_GRACE_S * 1000);
   await server.close();
   redis.disconnect();

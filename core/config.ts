@@ -20,6 +20,11 @@ const intFromEnv = (fallback: number) => z.coerce.number().int().positive().defa
 /** An unset variable and an empty one mean the same: not configured. */
 const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+/** A comma-separated list ("C123, C456"); unset or empty means no restriction. */
+const idList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().min(1)).default([]));
+
+const slackToken = (prefix: string, what: string) => optionalString(z.string().startsWith(prefix, `${what} starts with "${prefix}"`));
+
 /** USD per million tokens, by model name (a dated snapshot like `gpt-4.1-mini-2025-04-14` matches its prefix). */
 export const LlmPricesSchema = z.record(z.string().min(1), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }));
 export type LlmPrices = z.infer<typeof LlmPricesSchema>;
@@ -103,6 +108,21 @@ const ConfigSchema = z.object({
   OURO_LLM_TIMEOUT_S: intFromEnv(120),
   /** The SDK's own retries (429, 5xx, connection errors) before the run falls back to the heuristic brain. */
   OURO_LLM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Chat (docs/slack.md). The bot starts when SLACK_BOT_TOKEN is set, with SLACK_APP_TOKEN (socket mode) or SLACK_SIGNING_SECRET (http). */
+  SLACK_BOT_TOKEN: slackToken('xoxb-', 'the bot token (OAuth & Permissions)'),
+  SLACK_APP_TOKEN: slackToken('xapp-', 'the app-level token (Basic Information, scope connections:write)'),
+  SLACK_SIGNING_SECRET: optionalString(z.string().min(1)),
+  /** `socket`: no public URL needed; `http`: Slack posts to OURO_SLACK_PORT (behind your HTTPS proxy). */
+  OURO_SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
+  OURO_SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The Web API root (GovSlack, or a local fake in tests). */
+  SLACK_API_URL: optionalString(z.string().url()),
+  /** Who may use the bot: workspace (team) ids, channel ids, user ids. Empty: everyone. */
+  OURO_ALLOWED_WORKSPACES: idList,
+  OURO_ALLOWED_CHANNELS: idList,
+  OURO_ALLOWED_USERS: idList,
+  /** A service token the prediction API accepts for every model: how the bot answers /predict (keys are stored hashed). */
+  OURO_INTERNAL_TOKEN: optionalString(z.string().min(24, 'use at least 24 random characters, e.g. `openssl rand -hex 24`')),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -227,6 +227,30 @@ describe('metadata, health, metrics and the model page', () => {
   });
 });
 
+describe('the internal service token (OURO_INTERNAL_TOKEN)', () => {
+  const internal = 'internal-token-for-the-chat-bot-0123456789';
+  let serving: ReturnType<typeof createServing>;
+  before(async () => {
+    serving = createServing({ config: configFor(fixture.home, { OURO_INTERNAL_TOKEN: internal }), logger, pollMs: 200 });
+    await serving.host.start();
+  });
+  after(() => serving.host.stop());
+
+  test('is accepted for every model, beside the model\'s own key; anything else still gets 403', async () => {
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    const viaToken = await serving.app.request('/v1/models/penguins/predict', { method: 'POST', headers: as(internal), body: JSON.stringify(records.slice(0, 2)) });
+    assert.equal(viaToken.status, 200);
+    assert.deepEqual(((await viaToken.json()) as { predictions: string[] }).predictions, expected.predictions.slice(0, 2));
+    assert.equal((await serving.app.request('/v1/models/penguins/predict', { method: 'POST', headers: as(key), body: JSON.stringify(records.slice(0, 1)) })).status, 200);
+    assert.equal((await serving.app.request('/v1/models/penguins/predict', { method: 'POST', headers: as(`${internal}x`), body: JSON.stringify(records.slice(0, 1)) })).status, 403);
+    const meta = await serving.app.request('/v2/models/penguins', { headers: as(internal) });
+    assert.equal(meta.status, 200);
+    // The metadata carries an example row the model accepts (the chat bot's /predict hint).
+    const example = ((await meta.json()) as { ouro: { example: Record<string, unknown> } }).ouro.example;
+    assert.ok('island' in example && 'body_mass_g' in example, JSON.stringify(example));
+  });
+});
+
 describe('through a real port', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   before(async () => {

@@ -6,6 +6,7 @@
  * body size (413), the body's shape (400/415), the rows against the model's inputs (413 rows,
  * 422), and only then calls a predictor.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { listModels } from '../core/registry.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** Set while shutting down: new prediction requests get 503. */
   isClosing?: () => boolean;
+  /** OURO_INTERNAL_TOKEN: a bearer accepted for every model (the chat bot's /predict). */
+  internalToken?: string | undefined;
 }
 
 const SERVER_NAME = 'ouro';
@@ -142,9 +145,22 @@ function probabilityObjects(model: LoadedModel, p: number[][]): Record<string, n
   return p.map((row) => Object.fromEntries(classes.map((c, k) => [c, row[k] ?? 0])));
 }
 
+/** Constant-time comparison of two secrets (hashed first, so lengths never leak). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
 export function createApp(opts: AppOptions): Hono {
   const { host, metrics, logger } = opts;
   const app = new Hono();
+  const internal = opts.internalToken;
+
+  /** The model's own key, or the internal service token. */
+  const checkKey = (c: Context, name: string) => {
+    const presented = bearer(c);
+    if (internal !== undefined && presented !== null && sameSecret(presented, internal)) return;
+    host.checkKey(name, presented);
+  };
 
   const fail = (c: Context, err: unknown): Response => {
     if (err instanceof ServeError) {
@@ -167,7 +183,7 @@ export function createApp(opts: AppOptions): Hono {
       try {
         if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
-        host.checkKey(name, bearer(c));
+        checkKey(c, name);
         const text = await readBody(c, opts.maxBodyBytes);
         const { rows, extra } = read(c, text);
         lease = await host.acquire(name);
@@ -256,7 +272,7 @@ export function createApp(opts: AppOptions): Hono {
     let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
     try {
       await host.assertKnown(name);
-      host.checkKey(name, bearer(c));
+      checkKey(c, name);
       lease = await host.acquire(name);
       const m = lease.model;
       const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
@@ -272,7 +288,7 @@ export function createApp(opts: AppOptions): Hono {
           ...(classifier ? [{ name: 'predict_proba', datatype: 'FP64', shape: [-1, k] }] : []),
         ],
         ...(classifier ? { classes: m.signature.classes } : {}),
-        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason },
+        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason, example: exampleRow(m, m.example) },
       });
     } catch (err) {
       return fail(c, err);

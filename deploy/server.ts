@@ -65,6 +65,7 @@ export function createServing(opts: Omit<ServerOptions, 'port' | 'hostname'>): {
     maxBodyBytes: config.OURO_SERVE_MAX_BODY_MB * 1024 * 1024,
     maxRows: config.OURO_SERVE_MAX_ROWS,
     publicUrl: config.OURO_PUBLIC_URL,
+    internalToken: config.OURO_INTERNAL_TOKEN,
     isClosing: () => closing,
   });
   return { app, host, metrics, setClosing: () => (closing = true) };

@@ -8,6 +8,8 @@ if [ ! -x .venv/bin/python ] || [ ! -d node_modules ]; then
   exit 1
 fi
 export OURO_LOG_LEVEL="${OURO_LOG_LEVEL:-warn}"
+# Tests talk to local fakes only: a real provider key in the environment must not reach them.
+unset OPENAI_API_KEY OPENAI_BASE_URL REDIS_URL SLACK_BOT_TOKEN SLACK_APP_TOKEN DISCORD_TOKEN
 echo "== harness (pytest)"
 .venv/bin/python -m pytest -q -p no:cacheprovider sandbox/python/tests
 echo "== typecheck"

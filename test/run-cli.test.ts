@@ -20,7 +20,7 @@ after(() => dir.cleanup());
 test('the README example runs to a validated model with a card, and its script runs on its own', async () => {
   const home = join(dir.path, 'home');
   const env = { OURO_HOME: home, OURO_PORT: '0' };
-  const out = await runCli(['run', 'examples/pima_diabetes.csv', 'predict diabetes', '--budget', '45'], env).done;
+  const out = await runCli(['run', 'examples/pima_diabetes.csv', 'predict diabetes', '--budget', '300', '--max-experiments', '3'], env).done;
   assert.equal(out.code, 0, out.stdout + out.stderr);
   // The run ends deployed: the printed URL and key answer a prediction.
   try {

@@ -1,11 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../core/config.ts';
-import { FanoutEventSink, FileEventLog, type EventTarget } from '../../core/events/event-log.ts';
+import { FanoutEventSink, FileEventLog, type EventSink, type EventTarget } from '../../core/events/event-log.ts';
 import type { Logger } from '../../core/logger.ts';
 import { watchControl } from '../../core/queue/run-control.ts';
 import { expireRunEvents, RedisEventTarget } from '../../core/queue/run-event-stream.ts';
-import { runPaths } from '../../core/run-paths.ts';
+import { runPaths, type RunPaths } from '../../core/run-paths.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
@@ -21,7 +21,8 @@ export interface RunWorkerOptions {
   driver: SandboxDriver;
   limits: SandboxLimits;
   store: ArtifactStore;
-  brainFor: (request: RunRequest) => Brain;
+  /** The brain for a run, given the run's own event sink and folders. */
+  brainFor: (request: RunRequest, events: EventSink, paths: RunPaths) => Brain;
   concurrency?: number;
   /** Called after a run ends; failures are logged, not fatal. */
   afterRun?: (request: RunRequest, result: RunJobResult) => Promise<void>;
@@ -70,7 +71,7 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
       const outcome = await runLoop(request, {
         config,
         driver: opts.driver,
-        brain: opts.brainFor(request),
+        brain: opts.brainFor(request, events, paths),
         events,
         logger,
         limits: opts.limits,

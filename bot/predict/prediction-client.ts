@@ -1,0 +1,116 @@
+import { listModels, readCard } from '../../core/registry.ts';
+import type { ModelCard } from '../../core/schemas/model-card.ts';
+
+/** An error of the prediction API, with its code (docs/api.md) and message for a person. */
+export class PredictionError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'PredictionError';
+  }
+}
+
+export interface ModelInfo {
+  name: string;
+  inputs: { name: string; datatype: string }[];
+  classes: string[] | null;
+  task: string;
+  target: string;
+  metric: string;
+  version: number;
+  /** A row the model accepts, when the server has one. */
+  example: Record<string, unknown> | null;
+}
+
+export interface Prediction {
+  model: string;
+  version: number;
+  predictions: unknown[];
+  probabilities: Record<string, number>[] | null;
+  warnings: string[];
+  /** Inputs the caller left out, sent as missing. */
+  filled: string[];
+}
+
+export interface PredictionClientOptions {
+  /** The prediction API's base URL (OURO_PUBLIC_URL, or where `ouro serve` listens). */
+  baseUrl: string;
+  /** OURO_INTERNAL_TOKEN: accepted by the API for every model. */
+  token: string | undefined;
+  /** OURO_HOME, for the list of models. */
+  home: string;
+  /** How long to wait for a model that is still loading. */
+  loadingWaitMs?: number;
+}
+
+/**
+ * `/predict` talks to the prediction API over HTTP, like any client, with the internal service
+ * token: the bot never loads a model itself.
+ */
+export class PredictionClient {
+  constructor(private readonly opts: PredictionClientOptions) {}
+
+  async list(): Promise<{ name: string; version: number; card: ModelCard | null }[]> {
+    const models = await listModels(this.opts.home);
+    return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
+  }
+
+  async describe(name: string): Promise<ModelInfo> {
+    const body = (await this.call('GET', `/v2/models/${encodeURIComponent(name)}`)) as {
+      inputs: { name: string; datatype: string }[];
+      classes?: string[];
+      ouro: { version: number; task: string; target: string; metric: string; example?: Record<string, unknown> };
+    };
+    return { name, inputs: body.inputs, classes: body.classes ?? null, task: body.ouro.task, target: body.ouro.target, metric: body.ouro.metric, version: body.ouro.version, example: body.ouro.example ?? null };
+  }
+
+  /** Predicts rows; inputs the rows leave out are sent as missing (the model imputes them) and reported. */
+  async predict(name: string, rows: Record<string, unknown>[]): Promise<Prediction> {
+    const info = await this.describe(name);
+    const filled = new Set<string>();
+    const complete = rows.map((r) => {
+      const row = { ...r };
+      for (const i of info.inputs) {
+        if (!(i.name in row)) {
+          row[i.name] = null;
+          filled.add(i.name);
+        }
+      }
+      return row;
+    });
+    const body = (await this.call('POST', `/v1/models/${encodeURIComponent(name)}/predict`, complete)) as Omit<Prediction, 'filled' | 'probabilities'> & { probabilities?: Record<string, number>[] };
+    return { model: body.model, version: body.version, predictions: body.predictions, probabilities: body.probabilities ?? null, warnings: body.warnings ?? [], filled: [...filled] };
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, json?: unknown): Promise<unknown> {
+    if (this.opts.token === undefined) throw new PredictionError('not_configured', 'The bot has no OURO_INTERNAL_TOKEN, so it cannot query models. Set the same OURO_INTERNAL_TOKEN for the bot and the prediction server.', 0);
+    const deadline = Date.now() + (this.opts.loadingWaitMs ?? 20_000);
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.opts.baseUrl.replace(/\/$/, '')}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.opts.token}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+          ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch (err) {
+        throw new PredictionError('unreachable', `The prediction API at ${this.opts.baseUrl} did not answer (${(err as Error).message}). Is \`ouro serve\` running, and OURO_PUBLIC_URL right?`, 0);
+      }
+      const body = (await res.json().catch(() => null)) as { error?: string; code?: string } | null;
+      if (res.ok) return body;
+      const code = body?.code ?? `http_${res.status}`;
+      if (res.status === 503 && code === 'model_loading' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000 * Math.min(5, Number(res.headers.get('retry-after') ?? 2) || 2)));
+        continue;
+      }
+      if (res.status === 401 || (res.status === 403 && code === 'forbidden')) {
+        throw new PredictionError(code, 'The prediction API refused the bot\'s token: set the same OURO_INTERNAL_TOKEN for the bot and `ouro serve`.', res.status);
+      }
+      throw new PredictionError(code, body?.error ?? `The prediction API answered ${res.status}.`, res.status);
+    }
+  }
+}

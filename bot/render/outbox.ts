@@ -1,0 +1,161 @@
+import type { Logger } from '../../core/logger.ts';
+import { RateLimitedError, type ChatPort } from '../chat-port.ts';
+import type { ChatFile, ChatMessage } from './chat-message.ts';
+
+export interface OutboxOptions {
+  chat: ChatPort;
+  logger: Logger;
+  /** Least time between two posts in one channel (Slack allows about one message per second per channel). */
+  postGapMs?: number;
+  /** Least time between two edits of one message: a live status is edited at most this often. */
+  updateGapMs?: number;
+  /** Tries per call when the platform keeps answering "rate limited". */
+  maxAttempts?: number;
+}
+
+interface Lane {
+  tail: Promise<unknown>;
+  lastPostAt: number;
+  /** Set by a rate-limited answer: nothing in the channel goes out before then. */
+  pausedUntil: number;
+}
+
+interface PendingEdit {
+  channel: string;
+  id: string;
+  message: ChatMessage;
+  sent: ChatMessage | null;
+  lastAt: number;
+  timer: NodeJS.Timeout | null;
+  inflight: Promise<void> | null;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * Everything the bot says goes through here, one lane per channel: posts keep their order and
+ * a gap, edits of a message are coalesced (only the newest content is sent, at most every
+ * `updateGapMs`), and a rate-limited answer pauses the lane for the time the platform asked,
+ * then the same call is tried again.
+ */
+export class Outbox {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly edits = new Map<string, PendingEdit>();
+  private readonly postGapMs: number;
+  private readonly updateGapMs: number;
+  private readonly maxAttempts: number;
+  private closed = false;
+
+  constructor(private readonly opts: OutboxOptions) {
+    this.postGapMs = opts.postGapMs ?? 1100;
+    this.updateGapMs = opts.updateGapMs ?? 3000;
+    this.maxAttempts = opts.maxAttempts ?? 6;
+  }
+
+  /** Posts a message (in a thread when `thread` is set) and resolves with its id once sent. */
+  post(channel: string, thread: string | undefined, message: ChatMessage): Promise<string> {
+    return this.enqueue(channel, true, async () => (await this.opts.chat.post(channel, thread, message)).id);
+  }
+
+  postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage): Promise<void> {
+    return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, message));
+  }
+
+  upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
+    return this.enqueue(channel, true, () => this.opts.chat.upload(channel, thread, file));
+  }
+
+  /** Replaces the content of a posted message, soon; later calls before it is sent win. */
+  update(channel: string, id: string, message: ChatMessage): void {
+    if (this.closed) return;
+    const key = `${channel}:${id}`;
+    let edit = this.edits.get(key);
+    if (edit === undefined) {
+      edit = { channel, id, message, sent: null, lastAt: 0, timer: null, inflight: null };
+      this.edits.set(key, edit);
+    }
+    edit.message = message;
+    this.schedule(edit);
+  }
+
+  /** Sends every pending edit now and waits until every lane is idle. */
+  async flush(): Promise<void> {
+    for (;;) {
+      for (const edit of this.edits.values()) {
+        if (edit.timer !== null) {
+          clearTimeout(edit.timer);
+          edit.timer = null;
+          this.sendEdit(edit);
+        }
+      }
+      const busy = [...this.lanes.values()].map((l) => l.tail);
+      const inflight = [...this.edits.values()].flatMap((e) => (e.inflight ? [e.inflight] : []));
+      await Promise.allSettled([...busy, ...inflight]);
+      const pending = [...this.edits.values()].some((e) => e.timer !== null || e.inflight !== null);
+      if (!pending) return;
+    }
+  }
+
+  /** Flushes, then refuses further edits (shutdown). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private schedule(edit: PendingEdit): void {
+    if (edit.timer !== null || edit.inflight !== null) return;
+    const wait = edit.lastAt + this.updateGapMs - Date.now();
+    edit.timer = setTimeout(() => {
+      edit.timer = null;
+      this.sendEdit(edit);
+    }, Math.max(0, wait));
+  }
+
+  private sendEdit(edit: PendingEdit): void {
+    const message = edit.message;
+    if (message === edit.sent) return;
+    edit.inflight = this.enqueue(edit.channel, false, () => this.opts.chat.update(edit.channel, edit.id, message))
+      .then(
+        () => {
+          edit.sent = message;
+        },
+        (err: unknown) => this.opts.logger.warn({ err: (err as Error).message, channel: edit.channel }, 'chat: editing a message failed'),
+      )
+      .finally(() => {
+        edit.inflight = null;
+        edit.lastAt = Date.now();
+        if (edit.message !== edit.sent && !this.closed) this.schedule(edit);
+      });
+  }
+
+  private lane(channel: string): Lane {
+    let lane = this.lanes.get(channel);
+    if (lane === undefined) {
+      lane = { tail: Promise.resolve(), lastPostAt: 0, pausedUntil: 0 };
+      this.lanes.set(channel, lane);
+    }
+    return lane;
+  }
+
+  private enqueue<T>(channel: string, isPost: boolean, call: () => Promise<T>): Promise<T> {
+    const lane = this.lane(channel);
+    const run = async (): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        const gapUntil = isPost ? lane.lastPostAt + this.postGapMs : 0;
+        await sleep(Math.max(gapUntil, lane.pausedUntil) - Date.now());
+        try {
+          const result = await call();
+          if (isPost) lane.lastPostAt = Date.now();
+          return result;
+        } catch (err) {
+          if (!(err instanceof RateLimitedError) || attempt >= this.maxAttempts) throw err;
+          this.opts.logger.info({ channel, retryAfterMs: err.retryAfterMs, attempt }, 'chat: rate limited; retrying');
+          lane.pausedUntil = Date.now() + err.retryAfterMs;
+        }
+      }
+    };
+    const result = lane.tail.then(run, run);
+    lane.tail = result.catch(() => undefined);
+    return result;
+  }
+}

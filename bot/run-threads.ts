@@ -1,0 +1,198 @@
+import type { Redis } from 'ioredis';
+import { FileEventLog } from '../core/events/event-log.ts';
+import type { Logger } from '../core/logger.ts';
+import { redisKeys } from '../core/queue/redis-keys.ts';
+import { followRunEvents, isTerminal, readRunEvents, type StreamedEvent } from '../core/queue/run-event-stream.ts';
+import { runPaths } from '../core/run-paths.ts';
+import type { RunEvent } from '../core/schemas/events.ts';
+import type { ModelCard } from '../core/schemas/model-card.ts';
+import type { ChatFile, ChatMessage } from './render/chat-message.ts';
+import type { Outbox } from './render/outbox.ts';
+import { renderMetricsCard, renderStatus, renderThreadReply } from './render/render-run.ts';
+import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
+import type { RunThread, RunThreadStore } from './run-thread-store.ts';
+
+export interface RunThreadsOptions {
+  redis: Redis;
+  store: RunThreadStore;
+  outbox: Outbox;
+  logger: Logger;
+  /** OURO_HOME: a run's archived events, once its stream has expired. */
+  home: string;
+  /** How the platform mentions a user (Slack: `<@U123>`). */
+  mention: (user: string) => string;
+  predictCommand: string;
+  /** A chart of a finished model (feature importance), or null when there is none. */
+  chart?: (card: ModelCard) => Promise<ChatFile | null>;
+  /** A row the deployed model accepts, for the card's /predict example. */
+  example?: (name: string) => Promise<Record<string, unknown> | null>;
+  /** How often the status message is refreshed between events (the clock moves). */
+  tickMs?: number;
+}
+
+interface Follower {
+  abort: AbortController;
+  done: Promise<void>;
+  view: RunView;
+}
+
+/** Stream ids are `<ms>-<seq>`; true when `a` comes after `b`. */
+export function isAfter(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am > bm || (am === bm && (as ?? 0) > (bs ?? 0));
+}
+
+const keyMessage = (name: string, key: string): ChatMessage => ({
+  text: `The key for ${name} (only you can see this): ${key}`,
+  blocks: [
+    { type: 'text', text: `🔑 The key for **${name}**. Only you can see this message, and it is not kept: copy the key now.` },
+    { type: 'code', text: key },
+    { type: 'context', text: `send it as \`Authorization: Bearer <key>\` · \`ouro models key rotate ${name}\` replaces it` },
+  ],
+});
+
+/**
+ * Tells each run's story in its thread, from the run's event stream: replies for what matters,
+ * the live status message, the key (privately), the card and the chart. Progress is saved per
+ * event, so a bot that restarts replays the streams of unfinished runs and posts only what it
+ * had not posted yet.
+ */
+export class RunThreads {
+  private readonly followers = new Map<string, Follower>();
+  private readonly tickMs: number;
+
+  constructor(private readonly opts: RunThreadsOptions) {
+    this.tickMs = opts.tickMs ?? 5000;
+  }
+
+  /** Starts following a run's events into its thread (once per run). */
+  follow(thread: RunThread): void {
+    if (this.followers.has(thread.runId) || thread.done) return;
+    const abort = new AbortController();
+    const follower: Follower = { abort, view: initialView(thread), done: Promise.resolve() };
+    follower.done = this.tell(thread, follower).catch((err: unknown) => {
+      if (!abort.signal.aborted) this.opts.logger.error({ err: (err as Error).stack ?? String(err), runId: thread.runId }, 'bot: following a run failed');
+    });
+    this.followers.set(thread.runId, follower);
+    void follower.done.finally(() => {
+      if (this.followers.get(thread.runId) === follower) this.followers.delete(thread.runId);
+    });
+  }
+
+  /** Picks up every run the bot was following before it stopped. */
+  async resume(): Promise<number> {
+    const threads = await this.opts.store.active();
+    for (const t of threads) this.follow(t);
+    return threads.length;
+  }
+
+  /** The run as it stands: live when followed, else replayed from its events. */
+  async view(thread: RunThread): Promise<RunView> {
+    const live = this.followers.get(thread.runId);
+    if (live !== undefined) return live.view;
+    const events = (await this.replay(thread.runId)).map((s) => s.event);
+    return foldRunEvents(initialView(thread), events);
+  }
+
+  /** Resolves when the run's thread has been told to its end (tests, shutdown). */
+  async settled(runId: string): Promise<void> {
+    await this.followers.get(runId)?.done;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.followers.values()];
+    all.forEach((f) => f.abort.abort());
+    await Promise.allSettled(all.map((f) => f.done));
+  }
+
+  /** The stream while it lives; the archived file once it has expired. */
+  private async replay(runId: string): Promise<{ id: string | null; event: RunEvent }[]> {
+    const live = await readRunEvents(this.opts.redis, runId);
+    if (live.length > 0) return live;
+    const archived = await FileEventLog.replay(runPaths(this.opts.home, runId).events);
+    return archived.map((event) => ({ id: null, event }));
+  }
+
+  private async *events(runId: string, signal: AbortSignal): AsyncGenerator<{ id: string | null; event: RunEvent }> {
+    if ((await this.opts.redis.exists(redisKeys.events(runId))) === 0) {
+      const archived = await FileEventLog.replay(runPaths(this.opts.home, runId).events);
+      if (archived.some(isTerminal)) {
+        for (const event of archived) yield { id: null, event };
+        return;
+      }
+    }
+    const stream: AsyncGenerator<StreamedEvent> = followRunEvents(this.opts.redis, runId, { signal });
+    for await (const item of stream) yield item;
+  }
+
+  private async tell(start: RunThread, follower: Follower): Promise<void> {
+    const { outbox, store } = this.opts;
+    let thread = start;
+    const signal = follower.abort.signal;
+    const refresh = () => outbox.update(thread.channel, thread.statusMessage, renderStatus(follower.view, Date.now()));
+    const ticker = setInterval(refresh, this.tickMs);
+    let index = 0;
+    try {
+      for await (const { id, event } of this.events(thread.runId, signal)) {
+        follower.view = foldRunEvent(follower.view, event);
+        index += 1;
+        const fresh = id !== null ? isAfter(id, thread.lastEventId) : index > thread.rendered;
+        if (!fresh) continue;
+        if (signal.aborted) return;
+        await this.tellEvent(thread, event, follower.view);
+        if (event.type === 'deployed' && !thread.keySent) {
+          const sent = await this.handOverKey(thread, event.name);
+          if (sent) thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
+        }
+        refresh();
+        const done = isTerminal(event);
+        thread = (await store.update(thread.runId, { ...(id !== null ? { lastEventId: id } : {}), rendered: index, ...(done ? { done: true } : {}) })) ?? thread;
+        if (done) break;
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  private async tellEvent(thread: RunThread, event: RunEvent, view: RunView): Promise<void> {
+    const { outbox } = this.opts;
+    const reply = renderThreadReply(event, view);
+    if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
+    if (event.type !== 'finished') return;
+    const card = event.card;
+    const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;
+    await outbox.post(
+      thread.channel,
+      thread.thread,
+      renderMetricsCard(card, {
+        url: view.deployed?.url ?? null,
+        key: thread.keySent ? 'sent' : view.deployed !== null ? 'existing' : 'unknown',
+        requester: this.opts.mention(thread.user),
+        example,
+        predictCommand: this.opts.predictCommand,
+      }),
+    );
+    if (this.opts.chart) {
+      const chart = await this.opts.chart(card).catch((err: unknown) => {
+        this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: no chart');
+        return null;
+      });
+      if (chart !== null) await outbox.upload(thread.channel, thread.thread, chart).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
+    }
+  }
+
+  /** A key the worker just made goes to the person who asked, privately, once; then it is forgotten. */
+  private async handOverKey(thread: RunThread, name: string): Promise<boolean> {
+    const key = await this.opts.redis.get(redisKeys.freshKey(thread.runId));
+    if (key === null) return false;
+    try {
+      await this.opts.outbox.postPrivate(thread.channel, thread.user, thread.thread, keyMessage(name, key));
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: could not hand the model key over');
+      return false;
+    }
+    await this.opts.redis.del(redisKeys.freshKey(thread.runId));
+    return true;
+  }
+}

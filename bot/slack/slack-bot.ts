@@ -1,0 +1,329 @@
+import { basename } from 'node:path';
+import { App, LogLevel, type Logger as BoltLogger, type webApi } from '@slack/bolt';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../core/config.ts';
+import { isOuroError } from '../../core/errors.ts';
+import { newRunId } from '../../core/ids.ts';
+import type { Logger } from '../../core/logger.ts';
+import { sendControl } from '../../core/queue/run-control.ts';
+import type { RunQueue } from '../../core/queue/run-queue.ts';
+import type { ModelCard } from '../../core/schemas/model-card.ts';
+import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import { REFUSAL_TEXT, refusalOf, type Requester } from '../access-policy.ts';
+import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
+import { parseRunText } from '../intake/parse-run-text.ts';
+import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
+import { PredictionError, type PredictionClient } from '../predict/prediction-client.ts';
+import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
+import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
+import { Outbox } from '../render/outbox.ts';
+import { renderStatus, renderStatusReply } from '../render/render-run.ts';
+import { initialView } from '../render/run-view.ts';
+import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
+import { RunThreads } from '../run-threads.ts';
+import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
+import { toSlackMessage } from './slack-blocks.ts';
+import { SlackChat } from './slack-chat.ts';
+import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
+
+export const PREDICT_COMMAND = '/predict';
+
+export interface SlackBotOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  queue: RunQueue;
+  store: ArtifactStore;
+  predictions: PredictionClient;
+  /** A chart for a finished model (feature importance), or null. */
+  chart?: (card: ModelCard) => Promise<ChatFile | null>;
+  /** Outbox pacing and status refresh (tests make them short). */
+  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number };
+  /** The Web API client's retries of failed connections (p-retry options). */
+  retryConfig?: webApi.RetryOptions;
+}
+
+const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+
+/** Bolt's logger interface over ours (Bolt logs at info level by default; we keep our level). */
+function boltLogger(logger: Logger): BoltLogger {
+  const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...m: unknown[]) => logger.debug(join(m)),
+    info: (...m: unknown[]) => logger.info(join(m)),
+    warn: (...m: unknown[]) => logger.warn(join(m)),
+    error: (...m: unknown[]) => logger.error(join(m)),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
+
+/** A name safe for a store key, keeping what the person called the file. */
+function safeFilename(name: string): string {
+  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
+}
+
+/**
+ * ouro in Slack (Bolt 5): Socket Mode by default (no public URL), the HTTP receiver with
+ * OURO_SLACK_MODE=http. A mention with a CSV starts a run and its thread tells the run's story;
+ * replies in the thread steer or stop it; `/predict` queries deployed models.
+ *
+ * Slack wants every event acknowledged within 3 s: Bolt acks events before the listeners run,
+ * and the listeners only start the work (tracked, so `stop()` can wait for it).
+ */
+export class SlackBot {
+  readonly app: App;
+  private readonly threads: RunThreads;
+  private readonly store: RunThreadStore;
+  private readonly outbox: Outbox;
+  private readonly inflight = new Set<Promise<void>>();
+  private botUserId: string | undefined;
+
+  constructor(private readonly opts: SlackBotOptions) {
+    const { config } = opts;
+    if (config.SLACK_BOT_TOKEN === undefined) throw new Error('SLACK_BOT_TOKEN is not set');
+    const clientOptions: webApi.WebClientOptions = {
+      ...(config.SLACK_API_URL !== undefined ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      // 429s come back to the outbox, which pauses the channel's queue and retries.
+      rejectRateLimitedCalls: true,
+      retryConfig: opts.retryConfig ?? { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
+    };
+    const common = { token: config.SLACK_BOT_TOKEN, clientOptions, logger: boltLogger(opts.logger), logLevel: LogLevel.INFO };
+    if (config.OURO_SLACK_MODE === 'http') {
+      if (config.SLACK_SIGNING_SECRET === undefined) throw new Error('OURO_SLACK_MODE=http needs SLACK_SIGNING_SECRET');
+      this.app = new App({ ...common, signingSecret: config.SLACK_SIGNING_SECRET, port: config.OURO_SLACK_PORT });
+    } else {
+      if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
+      this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
+    }
+    this.store = new RunThreadStore(opts.redis);
+    this.outbox = new Outbox({ chat: new SlackChat(this.app.client), logger: opts.logger, ...(opts.pacing?.postGapMs !== undefined ? { postGapMs: opts.pacing.postGapMs } : {}), ...(opts.pacing?.updateGapMs !== undefined ? { updateGapMs: opts.pacing.updateGapMs } : {}) });
+    this.threads = new RunThreads({
+      redis: opts.redis,
+      store: this.store,
+      outbox: this.outbox,
+      logger: opts.logger,
+      home: config.OURO_HOME,
+      mention: (u) => `<@${u}>`,
+      predictCommand: PREDICT_COMMAND,
+      ...(opts.chart ? { chart: opts.chart } : {}),
+      example: async (name) => (await opts.predictions.describe(name)).example,
+      ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
+    });
+    this.register();
+  }
+
+  /** Connects (Socket Mode) or listens (HTTP), then picks up the threads of unfinished runs. */
+  async start(): Promise<void> {
+    await this.app.start();
+    const auth = await this.app.client.auth.test();
+    this.botUserId = auth.user_id;
+    const resumed = await this.threads.resume();
+    this.opts.logger.info({ resumed, mode: this.opts.config.OURO_SLACK_MODE }, 'slack bot connected');
+  }
+
+  async stop(): Promise<void> {
+    await this.app.stop().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'slack: stopping the receiver failed'));
+    await Promise.allSettled([...this.inflight]);
+    await this.threads.close();
+    await this.outbox.close();
+  }
+
+  /** Resolves when the run's thread is told to its end (tests). */
+  settled(runId: string): Promise<void> {
+    return this.threads.settled(runId);
+  }
+
+  private track(work: () => Promise<void>): void {
+    const p = work()
+      .catch((err: unknown) => this.opts.logger.error({ err: (err as Error).stack ?? String(err) }, 'slack: handling an event failed'))
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  private register(): void {
+    this.app.event('app_mention', async ({ event, body }) => {
+      const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+      const team = (body as { team_id?: string }).team_id;
+      this.track(() => this.onMention(event as unknown as MentionEvent, eventId, team));
+    });
+    this.app.event('message', async ({ event, body }) => {
+      const eventId = (body as { event_id?: string }).event_id ?? '';
+      const team = (body as { team_id?: string }).team_id;
+      this.track(() => this.onThreadMessage(event as unknown as MentionEvent, eventId, team));
+    });
+    this.app.command(PREDICT_COMMAND, async ({ command, ack, respond }) => {
+      await ack();
+      this.track(() => this.onPredict(command, respond));
+    });
+    this.app.error(async (err) => {
+      this.opts.logger.error({ err: err.message }, 'slack: bolt error');
+    });
+  }
+
+  private async reply(channel: string, thread: string | undefined, message: ChatMessage): Promise<void> {
+    await this.outbox.post(channel, thread, message);
+  }
+
+  /** True when the allow-lists refuse the request; the person is told privately (a foreign workspace is only logged). */
+  private async refuse(r: Requester, thread: string | undefined): Promise<boolean> {
+    const refusal = refusalOf(r, this.opts.config);
+    if (refusal === null) return false;
+    this.opts.logger.warn({ ...r, refusal }, 'slack: request refused by the allow-lists');
+    if (refusal !== 'workspace' && r.channel !== undefined && r.user !== undefined) {
+      await this.outbox.postPrivate(r.channel, r.user, thread, textMessage(REFUSAL_TEXT[refusal])).catch(() => undefined);
+    }
+    return true;
+  }
+
+  private async onMention(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
+    // Slack redelivers an event it thinks was missed: only the first delivery does anything.
+    if (!(await this.store.claimEvent('slack', eventId))) return;
+    const { channel, user } = event;
+    const threadTs = event.thread_ts ?? event.ts;
+    if (user === undefined) return;
+    if (await this.refuse({ workspace: team, channel, user }, threadTs)) return;
+    const text = event.text.replace(MENTION, ' ').trim();
+    const files = (event.files ?? []) as SlackFile[];
+
+    // A mention inside a run's thread, without a file, is a thread command.
+    if (event.thread_ts !== undefined && files.length === 0) {
+      const runId = await this.store.runOfThread('slack', channel, event.thread_ts);
+      if (runId !== null) return this.onThreadCommand(runId, channel, event.thread_ts, user, text, true);
+    }
+
+    const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
+    const choice = chooseUpload(files.map(attachmentOf), text, limit);
+    const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
+    switch (choice.kind) {
+      case 'none':
+        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND}\` lists them.`));
+      case 'wrong_type':
+        return this.reply(channel, threadTs, textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
+      case 'ambiguous':
+        return this.reply(channel, threadTs, textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it (e.g. \`@ouro predict churn from ${choice.files[0]!.name}\`), or attach only that file.`));
+      case 'too_large':
+        return this.reply(channel, threadTs, textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows (the first 500k lines are usually plenty), or ask an admin to raise the limit.`));
+      case 'ok':
+        break;
+    }
+    const parsed = parseRunText(text);
+    if (parsed.goal.length === 0) return this.reply(channel, threadTs, textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${example}`));
+    if (parsed.problems.length > 0) return this.reply(channel, threadTs, textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
+
+    const runId = newRunId();
+    const filename = safeFilename(choice.file.name);
+    const options = RunOptionsSchema.parse(parsed.options);
+    const request = RunRequestSchema.parse({
+      runId,
+      dataset: { ref: `uploads/${runId}/${filename}`, filename },
+      goal: parsed.goal.slice(0, 2000),
+      options,
+      origin: { platform: 'slack', channel, thread: threadTs, user },
+      idempotencyKey: `slack:${eventId}`,
+    });
+    const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
+    // The first reply goes out before the download: the goal as understood, within seconds.
+    const statusMessage = await this.outbox.post(channel, threadTs, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
+    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false };
+    try {
+      const file = files.find((f) => f.id === choice.file.id)!;
+      await downloadSlackFile({ file, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key: request.dataset.ref, filename });
+    } catch (err) {
+      const message = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
+      if (!isOuroError(err)) this.opts.logger.error({ err: (err as Error).stack }, 'slack: download failed');
+      this.outbox.update(channel, statusMessage, renderStatus(view, Date.now(), `❌ ${message} Nothing started.`));
+      return;
+    }
+    await this.store.save(thread);
+    const enqueued = await this.opts.queue.enqueue(request);
+    if (enqueued.duplicate) {
+      // Another bot replica took the same event first; its thread tells the story.
+      await this.store.update(runId, { done: true });
+      this.outbox.update(channel, statusMessage, renderStatus(view, Date.now(), `This request already started as run \`${enqueued.runId}\`.`));
+      return;
+    }
+    this.outbox.update(channel, statusMessage, renderStatus(view, Date.now()));
+    this.threads.follow(thread);
+  }
+
+  private async onThreadMessage(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
+    // Only plain replies by people, in a thread the bot started; mentions go to onMention.
+    if (event.thread_ts === undefined || event.thread_ts === event.ts || event.bot_id !== undefined || event.user === undefined) return;
+    if (event.subtype !== undefined && event.subtype !== 'thread_broadcast' && event.subtype !== 'file_share') return;
+    if (this.botUserId !== undefined && event.text?.includes(`<@${this.botUserId}`)) return;
+    const runId = await this.store.runOfThread('slack', event.channel, event.thread_ts);
+    if (runId === null) return;
+    if (eventId !== '' && !(await this.store.claimEvent('slack', eventId))) return;
+    if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts)) return;
+    await this.onThreadCommand(runId, event.channel, event.thread_ts, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false);
+  }
+
+  private async onThreadCommand(runId: string, channel: string, threadTs: string, user: string, text: string, addressed: boolean): Promise<void> {
+    const thread = await this.store.get(runId);
+    if (thread === null) return;
+    const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
+    const finished = 'This run has finished; mention me with a file to start a new one.';
+    switch (command.kind) {
+      case 'none':
+        return;
+      case 'help':
+        return this.reply(channel, threadTs, textMessage(THREAD_HELP));
+      case 'status':
+        return this.reply(channel, threadTs, renderStatusReply(await this.threads.view(thread), Date.now()));
+      case 'stop':
+        if (thread.done) return this.reply(channel, threadTs, textMessage(finished));
+        await sendControl(this.opts.redis, runId, { type: 'stop', by: user });
+        return this.reply(channel, threadTs, textMessage(`⏹ Stopping, as <@${user}> asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
+      case 'steer':
+        if (thread.done) return this.reply(channel, threadTs, textMessage(finished));
+        await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
+        return this.reply(channel, threadTs, textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
+    }
+  }
+
+  private async onPredict(command: { text: string; user_id: string; channel_id: string; team_id: string }, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+    const send = (message: ChatMessage, share = false) => respond({ response_type: share ? 'in_channel' : 'ephemeral', ...toSlackMessage(message) });
+    const refusal = refusalOf({ workspace: command.team_id, channel: command.channel_id, user: command.user_id }, this.opts.config);
+    if (refusal !== null) {
+      if (refusal !== 'workspace') await send(textMessage(REFUSAL_TEXT[refusal]));
+      return;
+    }
+    const parsed = parsePredictCommand(command.text);
+    if (parsed.kind === 'error') return void (await send(textMessage(parsed.message)));
+    const { predictions } = this.opts;
+    try {
+      let message: ChatMessage;
+      if (parsed.kind === 'list') message = renderModelList(await predictions.list(), PREDICT_COMMAND);
+      else if (parsed.kind === 'describe') message = renderModelInfo(await predictions.describe(parsed.model), PREDICT_COMMAND);
+      else message = renderPrediction(await predictions.predict(parsed.model, parsed.rows));
+      if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND}\`` }] };
+      await send(message, parsed.share);
+    } catch (err) {
+      const model = parsed.kind === 'list' ? '' : `\`${parsed.model}\`: `;
+      if (err instanceof PredictionError) {
+        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND}\` lists the models.` : err.code === 'missing_column' || err.code === 'invalid_value' ? ` \`${PREDICT_COMMAND} ${parsed.kind === 'list' ? '' : parsed.kind === 'describe' || parsed.kind === 'predict' ? parsed.model : ''}\` shows the inputs.` : '';
+        await send(textMessage(`⚠️ ${model}${err.message}${hint}`));
+        return;
+      }
+      this.opts.logger.error({ err: (err as Error).stack }, 'slack: /predict failed');
+      await send(textMessage(`⚠️ ${model}something went wrong (${(err as Error).message}). ${PREDICT_USAGE}`));
+    }
+  }
+}
+
+/** The fields of `app_mention` and `message` events the bot reads. */
+interface MentionEvent {
+  type: string;
+  subtype?: string;
+  channel: string;
+  user?: string;
+  bot_id?: string;
+  text: string;
+  ts: string;
+  thread_ts?: string;
+  files?: unknown[];
+}

@@ -1,0 +1,32 @@
+/**
+ * What a reply in a run's thread asks for. The bot answers `status` itself and stops runs; the
+ * rest goes to the worker as steering text, which it understands against the run's columns
+ * (worker/steering/parse-steering.ts) and acknowledges with a strategy change or a note.
+ * Chatter between people in the thread is not a command.
+ */
+export type ThreadCommand = { kind: 'stop' } | { kind: 'status' } | { kind: 'steer'; text: string } | { kind: 'help' } | { kind: 'none' };
+
+const STOP = /^(stop|cancel|abort|halt|kill it|enough)\b/;
+const STATUS = /^(status|progress|how('?s| is) it going|where are (we|you)|update)\b/;
+const STEER = /^(use|exclude|drop|ignore|remove|leave out|without|don'?t use|do not use|try|prefer|avoid|skip|no|forbid|never|add|extend|give it|another|plus|more time|metric|optimi[sz]e|judge|score by)\b/;
+
+/** `more time` without a number: half the budget again, at least a minute. */
+export function moreTimeSeconds(budgetSeconds: number): number {
+  return Math.max(60, Math.round(budgetSeconds / 2));
+}
+
+export function parseThreadCommand(raw: string, opts: { addressed: boolean; budgetSeconds: number }): ThreadCommand {
+  const text = raw.replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim().replace(/^[!/]/, '');
+  const lower = text.toLowerCase().replace(/[.!?]+$/, '');
+  if (lower.length === 0) return opts.addressed ? { kind: 'help' } : { kind: 'none' };
+  if (STOP.test(lower)) return { kind: 'stop' };
+  if (STATUS.test(lower)) return { kind: 'status' };
+  if (lower === 'help' || lower === '?') return { kind: 'help' };
+  if (STEER.test(lower)) {
+    if (/^(more time|give it more time|extend)$/.test(lower)) return { kind: 'steer', text: `add ${moreTimeSeconds(opts.budgetSeconds)}s` };
+    return { kind: 'steer', text: text.replace(/^more time\b/i, 'add').replace(/[.!]+$/, '') };
+  }
+  return opts.addressed ? { kind: 'help' } : { kind: 'none' };
+}
+
+export const THREAD_HELP = 'In this thread I understand: `stop`, `status`, `use <metric>` (e.g. `use accuracy`), `exclude <column>`, `try <family>` / `avoid <family>` (linear, lightgbm, random forest, extra trees, xgboost), and `more time` or `add 2m`.';

@@ -1,0 +1,132 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { ChatFile } from '../bot/render/chat-message.ts';
+import { familyName } from '../bot/render/render-run.ts';
+import { PredictionClient } from '../bot/predict/prediction-client.ts';
+import { SlackBot, type SlackBotOptions } from '../bot/slack/slack-bot.ts';
+import type { Config } from '../core/config.ts';
+import { OuroError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { createRedis } from '../core/queue/redis-connection.ts';
+import { RunQueue } from '../core/queue/run-queue.ts';
+import { versionDir } from '../core/registry.ts';
+import type { ModelCard } from '../core/schemas/model-card.ts';
+import { FsArtifactStore } from '../core/store/artifact-store.ts';
+import { createSandboxDriver } from '../sandbox/create-driver.ts';
+import { DEFAULT_LIMITS } from '../sandbox/driver.ts';
+import { publicBaseUrl, requireRedisUrl } from './queue-commands.ts';
+
+export const BOT_USAGE = `Usage: ouro bot
+
+Connects ouro to Slack (docs/slack.md): a mention with a CSV starts a run in a thread, replies
+in the thread steer it, /predict queries deployed models. Needs REDIS_URL (the workers' Redis),
+SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode, the default) or SLACK_SIGNING_SECRET with
+OURO_SLACK_MODE=http; OURO_INTERNAL_TOKEN (shared with \`ouro serve\`) for /predict.
+`;
+
+/** True when a chat platform is configured (`ouro up` starts the bot then). */
+export function chatConfigured(config: Config): boolean {
+  return config.SLACK_BOT_TOKEN !== undefined;
+}
+
+/**
+ * The thread's chart: `python -m ouro_harness.chart` in the sandbox, on the published model
+ * (read-only), into a scratch folder. Null when the model has no importances or no sandbox is
+ * available on this host.
+ */
+export function modelChart(config: Config, logger: Logger): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
+  let driver: ReturnType<typeof createSandboxDriver>;
+  try {
+    driver = createSandboxDriver(config);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'bot: no sandbox on this host, so no charts');
+    return undefined;
+  }
+  return async (card) => {
+    const model = join(versionDir(config.OURO_HOME, card.name, card.version), 'model');
+    const out = await mkdtemp(join(tmpdir(), 'ouro-chart-'));
+    try {
+      await chmod(out, 0o755);
+      const title = `${card.name} v${card.version} (${familyName(card.family)}): what it leans on`;
+      const res = await driver.run({
+        command: ['python', '-m', 'ouro_harness.chart', '--model', model, '--out', out, '--title', title],
+        cwd: out,
+        mounts: [{ path: model }, { path: out, writable: true }],
+        limits: { ...DEFAULT_LIMITS, memoryMb: config.OURO_SANDBOX_MEMORY_MB, cpus: 1, pids: 64, outputCapBytes: 64 * 1024 },
+        timeoutMs: 60_000,
+      });
+      if (res.exitCode !== 0) {
+        if (res.exitCode !== 4) logger.warn({ exit: res.exitCode, stderr: res.stderr.slice(-500) }, 'bot: chart step failed');
+        return null;
+      }
+      return { filename: `${card.name}-v${card.version}-importance.png`, title, data: await readFile(join(out, 'chart.png')) };
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  };
+}
+
+export interface ChatBots {
+  slack: SlackBot;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the configured chat bots on `redis` (null when none is configured). `apiUrl` is where
+ * the prediction API answers (`ouro up` passes its own server's URL).
+ */
+export async function startChatBots(config: Config, logger: Logger, redis: Redis, opts: { apiUrl: string } & Pick<SlackBotOptions, 'pacing' | 'retryConfig'>): Promise<ChatBots | null> {
+  if (!chatConfigured(config)) return null;
+  const url = requireRedisUrl(config);
+  const queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
+  const chart = modelChart(config, logger);
+  const slack = new SlackBot({
+    config,
+    logger,
+    redis,
+    queue,
+    store: new FsArtifactStore(config.OURO_HOME),
+    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME }),
+    ...(chart ? { chart } : {}),
+    ...(opts.pacing ? { pacing: opts.pacing } : {}),
+    ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}),
+  });
+  try {
+    await slack.start();
+  } catch (err) {
+    await queue.close();
+    throw err;
+  }
+  return {
+    slack,
+    close: async () => {
+      await slack.stop();
+      await queue.close();
+    },
+  };
+}
+
+/** `ouro bot`: the chat bots until SIGTERM/SIGINT. */
+export async function botCommand(args: string[], config: Config, logger: Logger): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(BOT_USAGE);
+    return 0;
+  }
+  if (!chatConfigured(config)) throw new OuroError('config_invalid', `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (see docs/slack.md).\n\n${BOT_USAGE}`);
+  const url = requireRedisUrl(config);
+  const redis = createRedis(url, 'bot');
+  const apiUrl = publicBaseUrl(config);
+  const bots = await startChatBots(config, logger, redis, { apiUrl });
+  if (config.OURO_INTERNAL_TOKEN === undefined) process.stderr.write('ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n');
+  process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  process.stderr.write('ouro bot: stopping\n');
+  await bots?.close();
+  redis.disconnect();
+  return 0;
+}
