@@ -1,62 +1,26 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { loadConfig, type Config } from '../../core/config.ts';
-import { FileEventLog } from '../../core/events/event-log.ts';
-import { newRunId } from '../../core/ids.ts';
-import { createLogger } from '../../core/logger.ts';
-import { runPaths } from '../../core/run-paths.ts';
-import type { RunEvent } from '../../core/schemas/events.ts';
-import { RunRequestSchema, type RunOptions } from '../../core/schemas/run-request.ts';
-import { FsArtifactStore } from '../../core/store/artifact-store.ts';
-import { createSandboxDriver } from '../../sandbox/create-driver.ts';
-import { limitsFromConfig } from '../../cli/run-command.ts';
+import type { RunOptions } from '../../core/schemas/run-request.ts';
 import { createBrain } from '../../worker/brains/create-brain.ts';
-import { runLoop, type RunOutcome } from '../../worker/loop/run-loop.ts';
 import type { FakeOpenAI, FakeReply, RecordedRequest } from './fake-openai.ts';
+import { runInProcess, type InProcessRun } from './run-in-process.ts';
 
 /** A key shaped like a real one, so the tests can prove it never reaches a prompt. */
 export const TEST_API_KEY = 'sk-test-ouro-0123456789abcdefghijklmnop';
 
-export interface LlmRun {
-  outcome: RunOutcome;
-  events: RunEvent[];
-  runId: string;
-  root: string;
-  config: Config;
-}
+export type LlmRun = InProcessRun;
 
 /**
  * The real loop with the LLM brain as `ouro run --brain llm` builds it (the real openai SDK,
  * the fallback brain behind it), pointed at a fake OpenAI server, with the real sandbox.
  */
-export async function runWithLlm(opts: { home: string; file: string; goal: string; server: string; options?: Partial<RunOptions>; env?: Record<string, string> }): Promise<LlmRun> {
-  const config = loadConfig({ ...process.env, OURO_HOME: opts.home, OURO_LOG_LEVEL: 'silent', OPENAI_API_KEY: TEST_API_KEY, OPENAI_BASE_URL: opts.server, OURO_LLM_MODEL: 'gpt-4.1-mini', OURO_LLM_RETRIES: '1', ...opts.env });
-  const runId = newRunId();
-  const paths = runPaths(config.OURO_HOME, runId);
-  await mkdir(paths.input, { recursive: true, mode: 0o755 });
-  const ref = relative(config.OURO_HOME, join(paths.input, basename(opts.file)));
-  const store = new FsArtifactStore(config.OURO_HOME);
-  await store.putFile(ref, opts.file);
-  const request = RunRequestSchema.parse({
-    runId,
-    dataset: { ref, filename: basename(opts.file) },
+export function runWithLlm(opts: { home: string; file: string; goal: string; server: string; options?: Partial<RunOptions>; env?: Record<string, string> }): Promise<LlmRun> {
+  return runInProcess({
+    home: opts.home,
+    file: opts.file,
     goal: opts.goal,
     options: { budgetSeconds: 120, maxExperiments: 6, brain: 'llm', ...opts.options },
-    origin: { platform: 'terminal' },
+    env: { OPENAI_API_KEY: TEST_API_KEY, OPENAI_BASE_URL: opts.server, OURO_LLM_MODEL: 'gpt-4.1-mini', OURO_LLM_RETRIES: '1', ...opts.env },
+    brainFor: (events, paths, config) => createBrain('llm', { config, events, paths }),
   });
-  const events: RunEvent[] = [];
-  const log = new FileEventLog(paths.events, runId);
-  log.onEvent((e) => events.push(e));
-  const outcome = await runLoop(request, {
-    config,
-    driver: createSandboxDriver(config),
-    brain: createBrain('llm', { config, events: log, paths }),
-    events: log,
-    logger: createLogger('silent'),
-    limits: limitsFromConfig(config),
-    store,
-  });
-  return { outcome, events, runId, root: paths.root, config };
 }
 
 // ------------------------------------------------------------------ scripts the "LLM" writes

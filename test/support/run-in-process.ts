@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { FsArtifactStore } from '../../core/store/artifact-store.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
-import { FileEventLog } from '../../core/events/event-log.ts';
+import { FileEventLog, type EventSink } from '../../core/events/event-log.ts';
 import { newRunId } from '../../core/ids.ts';
 import { createLogger } from '../../core/logger.ts';
-import { runPaths } from '../../core/run-paths.ts';
+import { runPaths, type RunPaths } from '../../core/run-paths.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import { RunRequestSchema, type RunOptions } from '../../core/schemas/run-request.ts';
 import { createSandboxDriver } from '../../sandbox/create-driver.ts';
@@ -34,6 +34,8 @@ export async function runInProcess(opts: {
   limits?: Partial<SandboxLimits>;
   /** Steering messages as the thread would send them (all present from the start). */
   steering?: string[];
+  /** A brain that needs the run's own event sink and folders (the LLM brain). */
+  brainFor?: (events: EventSink, paths: RunPaths, config: Config) => Brain;
 }): Promise<InProcessRun> {
   const config = loadConfig({ ...process.env, OURO_HOME: opts.home, OURO_LOG_LEVEL: 'silent', ...opts.env });
   const runId = newRunId();
@@ -55,7 +57,7 @@ export async function runInProcess(opts: {
   const outcome = await runLoop(request, {
     config,
     driver: createSandboxDriver(config),
-    brain: opts.brain ?? new HeuristicBrain(),
+    brain: opts.brainFor?.(log, paths, config) ?? opts.brain ?? new HeuristicBrain(),
     events: log,
     logger: createLogger('silent'),
     limits: { ...limitsFromConfig(config), ...opts.limits },
