@@ -22,6 +22,7 @@ import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
 import { ExportDocSchema, OnnxPredictor, type ExportDoc } from './predictors/onnx-predictor.ts';
 import type { Predictions } from './predictors/predictor.ts';
 import { compileInputs, prepareBatch } from './validate-request.ts';
+import { pathExists as exists } from '../core/store/path-exists.ts';
 
 /** ONNX runs in float32; predictions may differ from scikit-learn's float64 by this much (relative for regression). */
 export const ONNX_TOLERANCE = 1e-3;
@@ -101,12 +102,6 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function takeLock(lock: string): Promise<boolean> {
   try {

@@ -1,7 +1,8 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SandboxDriver, SandboxLimits, SandboxResult } from '../../sandbox/driver.ts';
 import type { CrashEvidence } from '../diagnosis/classify-crash.ts';
+import { pathExists as exists } from '../../core/store/path-exists.ts';
 
 export interface ExperimentRun {
   result: SandboxResult;
@@ -10,14 +11,6 @@ export interface ExperimentRun {
   complete: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Runs one experiment folder's `train.py` in the sandbox: the training split read-only, the

@@ -23,6 +23,7 @@ import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
 import { z } from 'zod';
+import { pathExists as exists } from '../../core/store/path-exists.ts';
 
 /** Time kept back from the budget for validating and publishing the best model. */
 const VALIDATION_RESERVE_MS = 10_000;
@@ -58,14 +59,6 @@ export interface RunOutcome {
 
 const MetricsFileSchema = z.object({ metric: z.string(), mean: z.number(), std: z.number(), folds: z.number().int() }).loose();
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The default registry name: file name plus target, e.g. `pima-diabetes-diabetes`. */
 export function defaultModelName(filename: string, target: string): string {

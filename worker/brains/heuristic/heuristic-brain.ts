@@ -5,6 +5,7 @@ import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-cras
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
 import { FAMILY_LABELS, FULL_GUARDS } from './write-script.ts';
+import { fixDepth } from '../journal-lineage.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
 export const MAX_FIXES = 3;
@@ -35,15 +36,6 @@ function rootOf(node: JournalNode, byId: Map<string, JournalNode>): JournalNode 
   return cur;
 }
 
-function fixDepth(node: JournalNode, byId: Map<string, JournalNode>): number {
-  let depth = 0;
-  let cur: JournalNode | undefined = node;
-  while (cur !== undefined && cur.operator === 'fix') {
-    depth += 1;
-    cur = cur.parent === null ? undefined : byId.get(cur.parent);
-  }
-  return depth;
-}
 
 /**
  * The offline brain: an expert playbook (baseline → linear → boosting → bagging → tune the

@@ -14,6 +14,7 @@ import { emptySpend, estimateTokens, UsageMeter, type LlmDecision } from './acco
 import { LlmClient, LlmError } from './client.ts';
 import { diagnosePrompt, makeRedactor, nextPrompt, planPrompt, scriptPrompt, type Prompt } from './prompts.ts';
 import { DiagnoseReplySchema, FAMILY_NAME, NextReplySchema, PlanReplySchema, ScriptReplySchema, type NextReply, type ScriptReply } from './schemas.ts';
+import { fixDepth } from '../journal-lineage.ts';
 
 export interface LlmBrainOptions {
   config: Config;
@@ -31,15 +32,6 @@ const VALIDATION_RESERVE_S = 10;
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-function fixDepth(node: JournalNode, byId: Map<string, JournalNode>): number {
-  let depth = 0;
-  let cur: JournalNode | undefined = node;
-  while (cur !== undefined && cur.operator === 'fix') {
-    depth += 1;
-    cur = cur.parent === null ? undefined : byId.get(cur.parent);
-  }
-  return depth;
-}
 
 /** What is wrong with a `next` reply given the journal, or null. */
 function checkNext(r: NextReply, state: BrainState): string | null {
