@@ -63,7 +63,8 @@ export class RunThreads {
   private readonly tickMs: number;
 
   constructor(private readonly opts: RunThreadsOptions) {
-    this.tickMs = opts.tickMs ?? 5000;
+    // Events refresh the status too; the tick only moves the clock (chat.update is rate limited per workspace).
+    this.tickMs = opts.tickMs ?? 10_000;
   }
 
   /** Starts following a run's events into its thread (once per run). */
@@ -140,7 +141,8 @@ export class RunThreads {
         const fresh = id !== null ? isAfter(id, thread.lastEventId) : index > thread.rendered;
         if (!fresh) continue;
         if (signal.aborted) return;
-        await this.tellEvent(thread, event, follower.view);
+        // Shutting down before the event was told: leave it for the next bot to tell.
+        if ((await this.retrying(thread.runId, signal, () => this.tellEvent(thread, event, follower.view))) === 'aborted') return;
         if (event.type === 'deployed' && !thread.keySent) {
           const sent = await this.handOverKey(thread, event.name);
           if (sent) thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
@@ -152,6 +154,32 @@ export class RunThreads {
       }
     } finally {
       clearInterval(ticker);
+    }
+  }
+
+  /**
+   * The platform may be unreachable for a while (the SDK has retried already): try the event
+   * again a few times, then move on rather than stall the thread for good.
+   */
+  private async retrying(runId: string, signal: AbortSignal, tell: () => Promise<void>): Promise<'told' | 'gave_up' | 'aborted'> {
+    const waits = [5_000, 30_000, 120_000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await tell();
+        return 'told';
+      } catch (err) {
+        if (signal.aborted) return 'aborted';
+        if (attempt >= waits.length) {
+          this.opts.logger.error({ err: (err as Error).message, runId }, 'bot: giving up on telling an event in the thread');
+          return 'gave_up';
+        }
+        this.opts.logger.warn({ err: (err as Error).message, runId }, 'bot: telling an event failed; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waits[attempt]);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+        if (signal.aborted) return 'aborted';
+      }
     }
   }
 

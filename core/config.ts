@@ -64,6 +64,8 @@ const pricesFromEnv = z.preprocess((v) => (v === '' ? undefined : v), z.string()
 const ConfigSchema = z.object({
   OURO_HOME: z.string().default(defaultHome()),
   OURO_SANDBOX: z.enum(['process', 'docker']).default('process'),
+  /** The docker driver's image; unset: ouro-sandbox:<hash of sandbox/requirements.txt + sandbox/image/Dockerfile> (docs/sandbox.md). */
+  OURO_SANDBOX_IMAGE: optionalString(z.string().min(1)),
   OURO_PYTHON: z.string().default(join(PACKAGE_ROOT, '.venv', 'bin', 'python')),
   OURO_MAX_UPLOAD_MB: intFromEnv(1024),
   OURO_SANDBOX_MEMORY_MB: intFromEnv(4096),

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { PACKAGE_ROOT, type Config } from '../core/config.ts';
-import { OuroError } from '../core/errors.ts';
 import type { SandboxDriver } from './driver.ts';
+import { createDockerDriver } from './docker/docker-driver.ts';
+import { defaultImageTag } from './docker/image.ts';
 import { createProcessDriver } from './process/process-driver.ts';
 
 /** Where the Python harness package (`ouro_harness`) lives; mounted read-only in every sandbox. */
 export const HARNESS_DIR = join(PACKAGE_ROOT, 'sandbox', 'python');
+
+/** The docker driver's image: OURO_SANDBOX_IMAGE, or the tag build-image.sh gives the current requirements. */
+export function sandboxImage(config: Pick<Config, 'OURO_SANDBOX_IMAGE'>): string {
+  return config.OURO_SANDBOX_IMAGE ?? defaultImageTag(PACKAGE_ROOT);
+}
 
 /** The sandbox driver OURO_SANDBOX selects, checked against this host (throws `sandbox_unavailable`). */
 export function createSandboxDriver(config: Config): SandboxDriver {
@@ -13,6 +19,6 @@ export function createSandboxDriver(config: Config): SandboxDriver {
     case 'process':
       return createProcessDriver({ python: config.OURO_PYTHON, harnessDir: HARNESS_DIR });
     case 'docker':
-      throw new OuroError('sandbox_unavailable', 'The docker sandbox driver is not built yet. Use OURO_SANDBOX=process (the default).');
+      return createDockerDriver({ image: sandboxImage(config), harnessDir: HARNESS_DIR });
   }
 }

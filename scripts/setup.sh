@@ -50,4 +50,12 @@ if [ ! -f .venv/.ouro-requirements-"$req_hash" ]; then
   [ -f sandbox/requirements-dev.txt ] && .venv/bin/pip install -q --disable-pip-version-check -r sandbox/requirements-dev.txt
   touch .venv/.ouro-requirements-"$req_hash"
 fi
+# --- Docker sandbox (OURO_SANDBOX=docker) -------------------------------------------------
+# Only in CI and when asked (it installs Docker and builds an image: minutes). Elsewhere the
+# docker driver's tests skip, saying why; docs/sandbox.md has the manual steps.
+if [ "${OURO_DOCKER_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then
+  say "setting up Docker and the sandbox image (scripts/docker-setup.sh)"
+  bash scripts/docker-setup.sh
+fi
+# ---------------------------------------------------------------------------------------------
 say "ready: try  npx ouro run examples/penguins.csv \"predict the species\""

@@ -58,8 +58,8 @@ export class PredictionClient {
     return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
   }
 
-  async describe(name: string): Promise<ModelInfo> {
-    const body = (await this.call('GET', `/v2/models/${encodeURIComponent(name)}`)) as {
+  async describe(name: string, opts: { loadingWaitMs?: number } = {}): Promise<ModelInfo> {
+    const body = (await this.call('GET', `/v2/models/${encodeURIComponent(name)}`, undefined, opts.loadingWaitMs)) as {
       inputs: { name: string; datatype: string }[];
       classes?: string[];
       ouro: { version: number; task: string; target: string; metric: string; example?: Record<string, unknown> };
@@ -85,9 +85,9 @@ export class PredictionClient {
     return { model: body.model, version: body.version, predictions: body.predictions, probabilities: body.probabilities ?? null, warnings: body.warnings ?? [], filled: [...filled] };
   }
 
-  private async call(method: 'GET' | 'POST', path: string, json?: unknown): Promise<unknown> {
+  private async call(method: 'GET' | 'POST', path: string, json?: unknown, loadingWaitMs?: number): Promise<unknown> {
     if (this.opts.token === undefined) throw new PredictionError('not_configured', 'The bot has no OURO_INTERNAL_TOKEN, so it cannot query models. Set the same OURO_INTERNAL_TOKEN for the bot and the prediction server.', 0);
-    const deadline = Date.now() + (this.opts.loadingWaitMs ?? 20_000);
+    const deadline = Date.now() + (loadingWaitMs ?? this.opts.loadingWaitMs ?? 20_000);
     for (;;) {
       let res: Response;
       try {

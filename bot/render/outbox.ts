@@ -24,7 +24,8 @@ interface PendingEdit {
   channel: string;
   id: string;
   message: ChatMessage;
-  sent: ChatMessage | null;
+  /** The content last sent, serialized: an edit that changes nothing is not sent. */
+  sent: string | null;
   lastAt: number;
   timer: NodeJS.Timeout | null;
   inflight: Promise<void> | null;
@@ -113,18 +114,19 @@ export class Outbox {
 
   private sendEdit(edit: PendingEdit): void {
     const message = edit.message;
-    if (message === edit.sent) return;
+    const content = JSON.stringify(message);
+    if (content === edit.sent) return;
     edit.inflight = this.enqueue(edit.channel, false, () => this.opts.chat.update(edit.channel, edit.id, message))
       .then(
         () => {
-          edit.sent = message;
+          edit.sent = content;
         },
         (err: unknown) => this.opts.logger.warn({ err: (err as Error).message, channel: edit.channel }, 'chat: editing a message failed'),
       )
       .finally(() => {
         edit.inflight = null;
         edit.lastAt = Date.now();
-        if (edit.message !== edit.sent && !this.closed) this.schedule(edit);
+        if (edit.message !== message && !this.closed) this.schedule(edit);
       });
   }
 

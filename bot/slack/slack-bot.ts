@@ -46,11 +46,14 @@ export interface SlackBotOptions {
 
 const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
 
-/** Bolt's logger interface over ours (Bolt logs at info level by default; we keep our level). */
+/**
+ * Bolt's logger interface over ours. The SDK's debug lines are dropped: they carry request
+ * bodies, and a body may hold a model key on its way to the one person who may see it.
+ */
 function boltLogger(logger: Logger): BoltLogger {
   const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   return {
-    debug: (...m: unknown[]) => logger.debug(join(m)),
+    debug: () => undefined,
     info: (...m: unknown[]) => logger.info(join(m)),
     warn: (...m: unknown[]) => logger.warn(join(m)),
     error: (...m: unknown[]) => logger.error(join(m)),
@@ -110,7 +113,7 @@ export class SlackBot {
       mention: (u) => `<@${u}>`,
       predictCommand: PREDICT_COMMAND,
       ...(opts.chart ? { chart: opts.chart } : {}),
-      example: async (name) => (await opts.predictions.describe(name)).example,
+      example: async (name) => (await opts.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
       ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
     });
     this.register();
@@ -303,14 +306,15 @@ export class SlackBot {
       if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND}\`` }] };
       await send(message, parsed.share);
     } catch (err) {
-      const model = parsed.kind === 'list' ? '' : `\`${parsed.model}\`: `;
+      const model = parsed.kind === 'list' ? null : parsed.model;
+      const about = model === null ? '' : `\`${model}\`: `;
       if (err instanceof PredictionError) {
-        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND}\` lists the models.` : err.code === 'missing_column' || err.code === 'invalid_value' ? ` \`${PREDICT_COMMAND} ${parsed.kind === 'list' ? '' : parsed.kind === 'describe' || parsed.kind === 'predict' ? parsed.model : ''}\` shows the inputs.` : '';
-        await send(textMessage(`⚠️ ${model}${err.message}${hint}`));
+        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND}\` lists the models.` : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null ? ` \`${PREDICT_COMMAND} ${model}\` shows its inputs.` : '';
+        await send(textMessage(`⚠️ ${about}${err.message}${hint}`));
         return;
       }
       this.opts.logger.error({ err: (err as Error).stack }, 'slack: /predict failed');
-      await send(textMessage(`⚠️ ${model}something went wrong (${(err as Error).message}). ${PREDICT_USAGE}`));
+      await send(textMessage(`⚠️ ${about}something went wrong (${(err as Error).message}). ${PREDICT_USAGE}`));
     }
   }
 }

@@ -5,7 +5,7 @@
 #
 #   --online   (default) FROM python:3.11-slim, pulled from the registry
 #   --offline  for machines that cannot pull base images: a Debian bookworm rootfs made with
-#              debootstrap (minbase + python3 python3-venv), `docker import`ed as
+#              debootstrap (minbase + python3 python3-venv libgomp1), `docker import`ed as
 #              ouro-sandbox-base:bookworm (kept, so later builds skip this part), then the same
 #              Dockerfile FROM it. Needs root, debootstrap and a Debian mirror; pip needs PyPI.
 #   --force    rebuild even when the tag exists
@@ -15,8 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { printf '\033[1m[sandbox-image]\033[0m %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+say() { printf '\033[1m[sandbox-image]\033[0m %s\n' "$*"; }
+die() { say "error: $*" >&2; exit 1; }
 
 mode=online
 force=0
@@ -70,19 +70,28 @@ rootfs_dir() {
   mktemp -d /var/tmp/ouro-rootfs.XXXXXX
 }
 
+# A base image is usable when its python3 can make a venv (a failed import leaves an empty one).
+base_works() {
+  docker run --rm --network none --entrypoint /usr/bin/python3 "$1" -c 'import venv, ensurepip' >/dev/null 2>&1
+}
+
 build_offline_base() {
   if [ "$force" = 0 ] && docker image inspect "$base_offline" >/dev/null 2>&1; then
-    say "base image $base_offline is already there"
-    return
+    if base_works "$base_offline"; then
+      say "base image $base_offline is already there"
+      return
+    fi
+    say "base image $base_offline is broken; rebuilding it"
+    docker rmi -f "$base_offline" >/dev/null 2>&1 || true
   fi
   [ "$(id -u)" = 0 ] || die "the offline build runs debootstrap, which needs root"
   command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install debootstrap)"
   rootfs_parent=$(rootfs_dir)
   local rootfs="$rootfs_parent/rootfs"
-  say "debootstrap bookworm (minbase + python3 python3-venv) from $mirror into $rootfs"
+  say "debootstrap bookworm (minbase + python3 python3-venv libgomp1) from $mirror into $rootfs"
   local t0
   t0=$(date +%s)
-  if ! debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+  if ! debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates,libgomp1 \
       bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
     die "debootstrap failed (log above)"
@@ -97,12 +106,16 @@ build_offline_base() {
   chroot "$rootfs" apt-get clean >/dev/null 2>&1 || true
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/log/*.log "$rootfs"/tmp/* "$rootfs"/dev/* 2>/dev/null || true
   say "importing the rootfs as $base_offline"
-  tar --numeric-owners -C "$rootfs" -c . | docker import \
+  tar --numeric-owner -C "$rootfs" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/bash"]' \
     --message "ouro sandbox base: debootstrap bookworm minbase + python3" \
     - "$base_offline" >/dev/null
+  if ! base_works "$base_offline"; then
+    docker rmi -f "$base_offline" >/dev/null 2>&1 || true
+    die "the imported base image $base_offline does not run python3"
+  fi
   rm -rf "$rootfs_parent"
   rootfs_parent=""
 }
@@ -123,7 +136,7 @@ say "building $tag FROM $base (pip install -r $REQS; a few minutes)"
 t0=$(date +%s)
 # --network host: pip needs PyPI during the build, and a daemon started with --bridge=none
 # has no default build network.
-if ! env "${build_env[@]}" docker build --network host --pull=false \
+if ! env "${build_env[@]}" docker build --network host --pull=false --force-rm \
     --build-arg BASE="$base" \
     --label ouro.requirements-hash="$hash" \
     --label ouro.build="$mode" \

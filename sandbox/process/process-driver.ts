@@ -148,7 +148,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     let reason = 'bwrap failed';
     for (const disableUserns of attempts) {
       const info: BwrapInfo = { ...base, disableUserns };
-      const argv = [...this.userPrefix(true), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
+      const argv = [...this.userPrefix(), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
       const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
       if (r.status === 0) return { info, reason: '' };
       reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
@@ -156,11 +156,15 @@ export class ProcessSandboxDriver implements SandboxDriver {
     return { info: null, reason };
   }
 
-  /** setpriv: as root the drop to the sandbox user; without bwrap also death with the host. */
-  private userPrefix(withBwrap: boolean): string[] {
+  /**
+   * setpriv: as root the drop to the sandbox user, and death with the host. bwrap's own
+   * --die-with-parent only starts once bwrap runs; setpriv's covers the exec chain before it
+   * (a host killed in that window would otherwise leave the sandbox behind).
+   */
+  private userPrefix(): string[] {
     if (this.setpriv === null) return [];
     const ids = this.root ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : {};
-    return setprivArgs(this.setpriv, { ...ids, pdeathsig: !withBwrap });
+    return setprivArgs(this.setpriv, { ...ids, pdeathsig: true });
   }
 
   private bwrapPrefix(info: BwrapInfo, p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>): string[] {
@@ -217,7 +221,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     const limits = spec.limits;
     const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
     const nproc = this.root ? limits.pids : processCount(process.getuid!()) + limits.pids;
-    const argv = [...this.userPrefix(this.bwrap !== null), ...prlimitArgs(this.prlimit, limits, nproc)];
+    const argv = [...this.userPrefix(), ...prlimitArgs(this.prlimit, limits, nproc)];
     if (this.bwrap !== null) {
       const readOnly = [...pythonRoots(this.python), realpathSync(this.harnessDir)];
       argv.push(...this.bwrapPrefix(this.bwrap, { tmpMb: limits.tmpMb, readOnly, mounts, cwd }));

@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseThreadCommand } from './thread-command.ts';
+
+const cmd = (text: string, addressed = false) => parseThreadCommand(text, { addressed, budgetSeconds: 180 });
+
+test('thread replies: stop, status and steering; chatter is not a command unless the bot is addressed', () => {
+  assert.deepEqual(cmd('stop'), { kind: 'stop' });
+  assert.deepEqual(cmd('Cancel please.'), { kind: 'stop' });
+  assert.deepEqual(cmd('status?'), { kind: 'status' });
+  assert.deepEqual(cmd('exclude MonthlyIncome'), { kind: 'steer', text: 'exclude MonthlyIncome' });
+  assert.deepEqual(cmd('use accuracy'), { kind: 'steer', text: 'use accuracy' });
+  assert.deepEqual(cmd('try random forest!'), { kind: 'steer', text: 'try random forest' });
+  assert.deepEqual(cmd('more time'), { kind: 'steer', text: 'add 90s' });
+  assert.deepEqual(cmd('more time 5m'), { kind: 'steer', text: 'add 5m' });
+  assert.deepEqual(cmd('nice, looks promising'), { kind: 'none' });
+  assert.deepEqual(cmd('nice, looks promising', true), { kind: 'help' });
+});
