@@ -117,7 +117,7 @@ export async function botCommand(args: string[], config: Config, logger: Logger)
   if (!chatConfigured(config)) throw new OuroError('config_invalid', `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (see docs/slack.md).\n\n${BOT_USAGE}`);
   const url = requireRedisUrl(config);
   const redis = createRedis(url, 'bot');
-  const apiUrl = publicBaseUrl(config);
+  const apiUrl = config.OURO_DEPLOY_URL ?? publicBaseUrl(config);
   const bots = await startChatBots(config, logger, redis, { apiUrl });
   if (config.OURO_INTERNAL_TOKEN === undefined) process.stderr.write('ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n');
   process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);

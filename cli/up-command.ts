@@ -28,8 +28,9 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   const internalToken = config.OURO_INTERNAL_TOKEN ?? (chatConfigured(config) ? randomBytes(24).toString('base64url') : undefined);
   const cfg: Config = { ...config, REDIS_URL: url, ...(internalToken !== undefined ? { OURO_INTERNAL_TOKEN: internalToken } : {}) };
   const redis = createRedis(url, 'up');
-  const worker = startWorker(cfg, logger, redis);
   const server = await startServer({ config: cfg, logger, listenFirst: true });
+  // Deployed models are announced at the address this server actually listens on (OURO_PORT may be 0).
+  const worker = startWorker({ ...cfg, OURO_PUBLIC_URL: cfg.OURO_PUBLIC_URL ?? server.url }, logger, redis);
   process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
   const bots = await startChatBots(cfg, logger, redis, { apiUrl: server.url });
   if (bots !== null) process.stderr.write(`ouro up: Slack bot connected (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})\n`);

@@ -78,6 +78,8 @@ const ConfigSchema = z.object({
   OURO_HOST: z.string().default('127.0.0.1'),
   OURO_PORT: z.coerce.number().int().min(0).max(65535).default(8808),
   OURO_PUBLIC_URL: z.string().url().optional(),
+  /** Where the bot reaches the prediction API from inside the deployment (default: the public URL). */
+  OURO_DEPLOY_URL: z.string().url().optional(),
   /** Redis for the queue, events and control; `ouro up` starts a private redis-server when unset. */
   REDIS_URL: z.string().url().optional(),
   OURO_QUEUE_NAME: z.string().regex(/^[a-z0-9-]+$/).default('runs'),

@@ -37,7 +37,9 @@ test('ouro up without REDIS_URL starts its own redis-server; a submitted run end
     const deployed = events.find((e) => e.type === 'deployed');
     assert.ok(deployed?.type === 'deployed', events.map((e) => e.type).join(', '));
     assert.equal(events.at(-1)?.type, 'finished');
-    // The model is live on the API that `ouro up` serves (the key is held for the bot, so check readiness).
+    // The model is live on the API that `ouro up` serves, at the URL the run announced
+    // (the key is held for the bot, so check readiness).
+    assert.ok(deployed.url.startsWith(apiUrl), `${deployed.url} is not on ${apiUrl}`);
     const name = deployed.name;
     let live = false;
     for (let i = 0; i < 120 && !live; i++) {
