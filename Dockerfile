@@ -23,6 +23,8 @@ COPY --from=build /src/dist dist
 COPY package.json ./
 COPY bin bin
 COPY sandbox/python sandbox/python
+# The docker driver names its image after the sandbox Dockerfile and requirements.
+COPY sandbox/image sandbox/image
 RUN chmod -R o+rX /opt/ouro
 
 ENV OURO_HOME=/var/lib/ouro \

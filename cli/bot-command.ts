@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { ChatFile } from '../bot/render/chat-message.ts';
 import { familyName } from '../bot/render/render-run.ts';
 import { PredictionClient } from '../bot/predict/prediction-client.ts';
+import { DiscordBot } from '../bot/discord/discord-bot.ts';
 import { SlackBot, type SlackBotOptions } from '../bot/slack/slack-bot.ts';
 import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
@@ -20,15 +21,15 @@ import { publicBaseUrl, requireRedisUrl } from './queue-commands.ts';
 
 export const BOT_USAGE = `Usage: ouro bot
 
-Connects ouro to Slack (docs/slack.md): a mention with a CSV starts a run in a thread, replies
+Connects ouro to Slack (docs/slack.md) and/or Discord (docs/discord.md): a mention with a CSV starts a run in a thread, replies
 in the thread steer it, /predict queries deployed models. Needs REDIS_URL (the workers' Redis),
 SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode, the default) or SLACK_SIGNING_SECRET with
-OURO_SLACK_MODE=http; OURO_INTERNAL_TOKEN (shared with \`ouro serve\`) for /predict.
+OURO_SLACK_MODE=http, and/or DISCORD_TOKEN; OURO_INTERNAL_TOKEN (shared with \`ouro serve\`) for /predict.
 `;
 
 /** True when a chat platform is configured (`ouro up` starts the bot then). */
 export function chatConfigured(config: Config): boolean {
-  return config.SLACK_BOT_TOKEN !== undefined;
+  return config.SLACK_BOT_TOKEN !== undefined || config.DISCORD_TOKEN !== undefined;
 }
 
 /**
@@ -69,7 +70,10 @@ export function modelChart(config: Config, logger: Logger): ((card: ModelCard) =
 }
 
 export interface ChatBots {
-  slack: SlackBot;
+  /** The Slack bot (throws when Slack is not configured). */
+  readonly slack: SlackBot;
+  /** The Discord bot (throws when Discord is not configured). */
+  readonly discord: DiscordBot;
   close(): Promise<void>;
 }
 
@@ -82,7 +86,7 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
   const url = requireRedisUrl(config);
   const queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
   const chart = modelChart(config, logger);
-  const slack = new SlackBot({
+  const common = {
     config,
     logger,
     redis,
@@ -91,18 +95,35 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME }),
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
-    ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}),
-  });
+  };
+  let slack: SlackBot | undefined;
+  let discord: DiscordBot | undefined;
   try {
-    await slack.start();
+    if (config.SLACK_BOT_TOKEN !== undefined) {
+      slack = new SlackBot({ ...common, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) });
+      await slack.start();
+    }
+    if (config.DISCORD_TOKEN !== undefined) {
+      discord = new DiscordBot(common);
+      await discord.start();
+    }
   } catch (err) {
+    await slack?.stop().catch(() => undefined);
+    await discord?.stop().catch(() => undefined);
     await queue.close();
     throw err;
   }
   return {
-    slack,
+    get slack(): SlackBot {
+      if (slack === undefined) throw new Error('Slack is not configured (SLACK_BOT_TOKEN)');
+      return slack;
+    },
+    get discord(): DiscordBot {
+      if (discord === undefined) throw new Error('Discord is not configured (DISCORD_TOKEN)');
+      return discord;
+    },
     close: async () => {
-      await slack.stop();
+      await Promise.all([slack?.stop(), discord?.stop()]);
       await queue.close();
     },
   };
@@ -114,13 +135,14 @@ export async function botCommand(args: string[], config: Config, logger: Logger)
     process.stdout.write(BOT_USAGE);
     return 0;
   }
-  if (!chatConfigured(config)) throw new OuroError('config_invalid', `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (see docs/slack.md).\n\n${BOT_USAGE}`);
+  if (!chatConfigured(config)) throw new OuroError('config_invalid', `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (docs/slack.md) or DISCORD_TOKEN (docs/discord.md).\n\n${BOT_USAGE}`);
   const url = requireRedisUrl(config);
   const redis = createRedis(url, 'bot');
   const apiUrl = config.OURO_DEPLOY_URL ?? publicBaseUrl(config);
   const bots = await startChatBots(config, logger, redis, { apiUrl });
   if (config.OURO_INTERNAL_TOKEN === undefined) process.stderr.write('ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n');
-  process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
+  if (config.SLACK_BOT_TOKEN !== undefined) process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
+  if (config.DISCORD_TOKEN !== undefined) process.stderr.write(`ouro bot: connected to Discord; prediction API at ${apiUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

@@ -2,6 +2,7 @@ import { loadConfig } from '../core/config.ts';
 import { isOuroError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { BOT_USAGE, botCommand } from './bot-command.ts';
+import { DISCORD_USAGE, discordCommand } from './discord-command.ts';
 import { MODELS_USAGE, modelsCommand } from './models-command.ts';
 import { upCommand } from './up-command.ts';
 import { controlCommand, eventsCommand, submitCommand, workerCommand } from './queue-commands.ts';
@@ -16,7 +17,8 @@ Usage:
   ouro serve [--background | stop]         serve the registry's models over HTTP
   ouro models list|show|rollback|delete    the model registry; \`ouro models key rotate <name>\`
   ouro up                                  worker + prediction API (+ bot) in one process
-  ouro bot                                 the Slack bot (docs/slack.md)
+  ouro bot                                 the Slack and Discord bots (docs/slack.md, docs/discord.md)
+  ouro discord register [--guild ID]       register the Discord slash commands
   ouro worker [--concurrency N]            take queued runs from Redis (REDIS_URL) and run them
   ouro submit <file.csv> "<goal>" [--follow] [--idempotency-key K]   queue a run for the workers
   ouro stop <run-id> | ouro steer <run-id> "<text>"   stop or steer a queued run
@@ -29,7 +31,7 @@ Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ..
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : USAGE);
+    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : USAGE);
     return 0;
   }
   const config = loadConfig();
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       return upCommand(config, logger);
     case 'bot':
       return botCommand(rest, config, logger);
+    case 'discord':
+      return discordCommand(rest, config);
     case 'submit':
       return submitCommand(rest, config);
     case 'stop':

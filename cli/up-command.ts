@@ -33,7 +33,13 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   const worker = startWorker({ ...cfg, OURO_PUBLIC_URL: cfg.OURO_PUBLIC_URL ?? server.url }, logger, redis);
   process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
   const bots = await startChatBots(cfg, logger, redis, { apiUrl: server.url });
-  if (bots !== null) process.stderr.write(`ouro up: Slack bot connected (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})\n`);
+  if (bots !== null) {
+    const platforms = [
+      ...(cfg.SLACK_BOT_TOKEN !== undefined ? [`Slack (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})`] : []),
+      ...(cfg.DISCORD_TOKEN !== undefined ? ['Discord'] : []),
+    ];
+    process.stderr.write(`ouro up: chat bot connected: ${platforms.join(', ')}\n`);
+  }
   else process.stderr.write(`ouro up: no chat platform is configured (docs/slack.md) — queue runs with: REDIS_URL=${url} ouro submit <file.csv> "<goal>" --follow\n`);
   process.stderr.write('ouro up: ready\n');
 

@@ -125,6 +125,16 @@ const ConfigSchema = z.object({
   OURO_ALLOWED_WORKSPACES: idList,
   OURO_ALLOWED_CHANNELS: idList,
   OURO_ALLOWED_USERS: idList,
+  /** Discord (docs/discord.md). The Discord bot starts when DISCORD_TOKEN is set. */
+  DISCORD_TOKEN: optionalString(z.string().min(1)),
+  /** The application id (General Information): needed by `ouro discord register`. */
+  DISCORD_APPLICATION_ID: optionalString(z.string().regex(/^\d+$/, 'the application id is a number (snowflake)')),
+  /** The REST API root, e.g. http://127.0.0.1:port/api for a local fake in tests. Unset: discord.com. */
+  DISCORD_API_URL: optionalString(z.string().url()),
+  /** Who may use the Discord bot: guild (server) ids, channel ids (a thread counts as its parent channel), role ids. Empty: everyone. */
+  OURO_DISCORD_ALLOWED_GUILDS: idList,
+  OURO_DISCORD_ALLOWED_CHANNELS: idList,
+  OURO_DISCORD_ALLOWED_ROLES: idList,
   /** A service token the prediction API accepts for every model: how the bot answers /predict (keys are stored hashed). */
   OURO_INTERNAL_TOKEN: optionalString(z.string().min(24, 'use at least 24 random characters, e.g. `openssl rand -hex 24`')),
 });

@@ -302,7 +302,7 @@ describe('ouro in Slack', { concurrency: false }, () => {
         });
         void exited.then((code) => reject(new Error(`ouro up exited ${code}: ${stderr}`)));
       });
-      assert.match(stderr, /ouro up: Slack bot connected \(Socket Mode\)/);
+      assert.match(stderr, /ouro up: chat bot connected: Slack \(Socket Mode\)/);
       // The newest Socket Mode connection is the one `ouro up` opened: it answers.
       const { ts } = await fake.mention({ channel: CHANNEL, user: 'UALICE', text: 'what can you do?' });
       assert.match(plain(await fake.waitFor('the reply from ouro up', () => replies(ts)[0])), /Send me a CSV or TSV file/);

@@ -1,6 +1,6 @@
 /**
  * The docker driver against a real daemon and the real sandbox image: the shared hostile-script
- * suite (sandbox/hostile-suite.ts), start(), and what only containers have (capabilities,
+ * suite (test/support/hostile-suite.ts), start(), and what only containers have (capabilities,
  * cgroup limits, read-only root, removal). Skipped, with the reason, when no daemon answers or
  * the image is not built (scripts/docker-setup.sh does both; CI runs it).
  */
@@ -11,7 +11,7 @@ import { loadConfig } from '../../core/config.ts';
 import { isOuroError } from '../../core/errors.ts';
 import { HARNESS_DIR, createSandboxDriver, sandboxImage } from '../create-driver.ts';
 import { DEFAULT_LIMITS } from '../driver.ts';
-import { assertHealthy, hostileSuite, runDirs, runPy, startSuite } from '../hostile-suite.ts';
+import { assertHealthy, hostileSuite, runDirs, runPy, startSuite } from '../../test/support/hostile-suite.ts';
 import { createDockerDriver, type DockerSandboxDriver } from './docker-driver.ts';
 import { probeDocker } from './probe.ts';
 import { OWNER_ID, OWNER_LABEL } from './reaper.ts';

@@ -1,6 +1,6 @@
 /**
  * The process driver against real Python, real bubblewrap, real rlimits. The hostile-script
- * suite of DESIGN.md §5 is shared with the docker driver (sandbox/hostile-suite.ts); what is
+ * suite of DESIGN.md §5 is shared with the docker driver (test/support/hostile-suite.ts); what is
  * specific to this driver (describe(), the fallback without bubblewrap) is here.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LIMITS } from '../driver.ts';
 import { loadConfig } from '../../core/config.ts';
 import { HARNESS_DIR, createSandboxDriver } from '../create-driver.ts';
-import { ALLOWED_ENV_KEYS, ENV_SCRIPT, assertHealthy, hostileSuite, processesWith, runDirs, runPy, startSuite, token } from '../hostile-suite.ts';
+import { ALLOWED_ENV_KEYS, ENV_SCRIPT, assertHealthy, hostileSuite, processesWith, runDirs, runPy, startSuite, token } from '../../test/support/hostile-suite.ts';
 import { createProcessDriver } from './process-driver.ts';
 
 const PYTHON = loadConfig().OURO_PYTHON;

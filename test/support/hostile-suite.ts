@@ -5,8 +5,8 @@
  * give it (classifyCrash), and followed by a healthy run: the host and the next experiment are
  * unaffected.
  *
- * Test-only code (imports node:test); it lives beside the drivers so that a new driver gets
- * the whole suite by calling one function.
+ * A new driver gets the whole suite by calling these two functions from its test file
+ * (sandbox/process/process-driver.test.ts, sandbox/docker/docker-driver.test.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CrashClass } from '../core/schemas/diagnosis.ts';
-import { isOuroError } from '../core/errors.ts';
-import { classifyCrash } from '../worker/diagnosis/classify-crash.ts';
-import { DEFAULT_LIMITS, type Mount, type SandboxDriver, type SandboxLimits, type SandboxResult } from './driver.ts';
+import type { CrashClass } from '../../core/schemas/diagnosis.ts';
+import { isOuroError } from '../../core/errors.ts';
+import { classifyCrash } from '../../worker/diagnosis/classify-crash.ts';
+import { DEFAULT_LIMITS, type Mount, type SandboxDriver, type SandboxLimits, type SandboxResult } from '../../sandbox/driver.ts';
 
 export interface SuiteTarget {
   /** Shown in the test names ('process', 'docker'). */

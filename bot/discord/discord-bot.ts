@@ -1,0 +1,355 @@
+import { basename } from 'node:path';
+import {
+  AttachmentBuilder,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+} from 'discord.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../core/config.ts';
+import { isOuroError } from '../../core/errors.ts';
+import { newRunId } from '../../core/ids.ts';
+import type { Logger } from '../../core/logger.ts';
+import { sendControl } from '../../core/queue/run-control.ts';
+import type { RunQueue } from '../../core/queue/run-queue.ts';
+import type { ModelCard } from '../../core/schemas/model-card.ts';
+import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import { parseCsvRecords } from '../../deploy/parse-csv.ts';
+import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
+import { parseRunText } from '../intake/parse-run-text.ts';
+import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
+import { PredictionError, type Prediction, type PredictionClient } from '../predict/prediction-client.ts';
+import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
+import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
+import { Outbox } from '../render/outbox.ts';
+import { renderStatus, renderStatusReply } from '../render/render-run.ts';
+import { initialView } from '../render/run-view.ts';
+import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
+import { RunThreads } from '../run-threads.ts';
+import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
+import { DiscordChat } from './discord-chat.ts';
+import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
+import { toDiscordMessage } from './discord-message.ts';
+
+export const PREDICT_COMMAND = '/predict';
+/** A batch for `/predict file:` is read into memory: at most this much. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Interactions must be answered within 3 s: work that takes longer than this is deferred. */
+const DEFER_AFTER_MS = 2000;
+
+export interface DiscordBotOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  queue: RunQueue;
+  store: ArtifactStore;
+  predictions: PredictionClient;
+  chart?: (card: ModelCard) => Promise<ChatFile | null>;
+  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number };
+}
+
+type Refusal = 'guild' | 'channel' | 'role';
+const REFUSAL_TEXT: Record<Exclude<Refusal, 'guild'>, string> = {
+  channel: 'I am not enabled in this channel. An admin can add it to OURO_DISCORD_ALLOWED_CHANNELS, or you can use one of the channels I work in.',
+  role: 'You do not have a role that may use me here (OURO_DISCORD_ALLOWED_ROLES). Ask an admin.',
+};
+
+/** The allow-lists (empty: no restriction). A thread is judged by its parent channel. */
+export function discordRefusal(r: { guild: string | null; channel: string; parent: string | null; roles: string[] }, config: Pick<Config, 'OURO_DISCORD_ALLOWED_GUILDS' | 'OURO_DISCORD_ALLOWED_CHANNELS' | 'OURO_DISCORD_ALLOWED_ROLES'>): Refusal | null {
+  const guilds = config.OURO_DISCORD_ALLOWED_GUILDS;
+  const channels = config.OURO_DISCORD_ALLOWED_CHANNELS;
+  const roles = config.OURO_DISCORD_ALLOWED_ROLES;
+  if (r.guild === null) return 'guild'; // no runs or predictions in DMs: the allow-lists could not apply
+  if (guilds.length > 0 && !guilds.includes(r.guild)) return 'guild';
+  if (channels.length > 0 && !channels.includes(r.channel) && (r.parent === null || !channels.includes(r.parent))) return 'channel';
+  if (roles.length > 0 && !r.roles.some((id) => roles.includes(id))) return 'role';
+  return null;
+}
+
+const MENTION = /<@[!&]?\d+>/g;
+
+function safeFilename(name: string): string {
+  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The rows sent, with the prediction (and each class's probability) appended. */
+export function predictionsCsv(rows: Record<string, string>[], p: Prediction): string {
+  const inputs = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  const classes = p.probabilities?.[0] ? Object.keys(p.probabilities[0]) : [];
+  const header = [...inputs, 'prediction', ...classes.map((c) => `probability_${c}`)];
+  const lines = rows.map((r, i) => [...inputs.map((k) => r[k]), p.predictions[i], ...classes.map((c) => p.probabilities?.[i]?.[c])].map(csvCell).join(','));
+  return `${[header.map(csvCell).join(','), ...lines].join('\n')}\n`;
+}
+
+/** What a slash command answers: a message, maybe a file, maybe shown to the channel. */
+interface Answer {
+  message: ChatMessage;
+  file?: { name: string; data: Buffer };
+  share?: boolean;
+}
+
+/**
+ * ouro in Discord (discord.js 14, gateway intents Guilds, GuildMessages and MessageContent).
+ * A mention with a CSV starts a run in a thread made off the message; replies in the thread
+ * steer or stop it; `/predict` and `/models` query deployed models.
+ */
+export class DiscordBot {
+  readonly client: Client;
+  private readonly threads: RunThreads;
+  private readonly store: RunThreadStore;
+  private readonly outbox: Outbox;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly opts: DiscordBotOptions) {
+    const { config } = opts;
+    if (config.DISCORD_TOKEN === undefined) throw new Error('DISCORD_TOKEN is not set');
+    this.client = new Client({
+      // MessageContent (privileged) is what lets plain replies in a run's thread steer it, as on Slack.
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      ...(config.DISCORD_API_URL !== undefined ? { rest: { api: config.DISCORD_API_URL } } : {}),
+      allowedMentions: { parse: [] },
+    });
+    this.store = new RunThreadStore(opts.redis);
+    this.outbox = new Outbox({ chat: new DiscordChat(this.client.rest), logger: opts.logger, ...(opts.pacing?.postGapMs !== undefined ? { postGapMs: opts.pacing.postGapMs } : {}), ...(opts.pacing?.updateGapMs !== undefined ? { updateGapMs: opts.pacing.updateGapMs } : {}) });
+    this.threads = new RunThreads({
+      redis: opts.redis,
+      store: this.store,
+      outbox: this.outbox,
+      logger: opts.logger,
+      home: config.OURO_HOME,
+      mention: (u) => `<@${u}>`,
+      predictCommand: PREDICT_COMMAND,
+      ...(opts.chart ? { chart: opts.chart } : {}),
+      example: async (name) => (await opts.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
+      ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
+    });
+    this.client.on(Events.MessageCreate, (m) => this.track(() => this.onMessage(m)));
+    this.client.on(Events.InteractionCreate, (i) => this.track(() => this.onInteraction(i)));
+    this.client.on(Events.Error, (err) => opts.logger.error({ err: err.message }, 'discord: client error'));
+  }
+
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    await this.client.login(this.opts.config.DISCORD_TOKEN);
+    await ready;
+    const resumed = await this.threads.resume();
+    this.opts.logger.info({ resumed, user: this.client.user?.tag }, 'discord bot connected');
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'discord: disconnecting failed'));
+    await Promise.allSettled([...this.inflight]);
+    await this.threads.close();
+    await this.outbox.close();
+  }
+
+  settled(runId: string): Promise<void> {
+    return this.threads.settled(runId);
+  }
+
+  private track(work: () => Promise<void>): void {
+    const p = work()
+      .catch((err: unknown) => this.opts.logger.error({ err: (err as Error).stack ?? String(err) }, 'discord: handling an event failed'))
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    if (message.author.bot || message.system) return;
+    const me = this.client.user;
+    if (me === null) return;
+    const mentioned = message.mentions.users.has(me.id);
+    const channel = message.channel;
+    const inThread = channel.isThread();
+    const runId = inThread ? await this.store.runOfThread('discord', channel.id, channel.id) : null;
+    if (!mentioned && runId === null) return;
+    if (!(await this.store.claimEvent('discord', message.id))) return;
+    const roles = message.member ? [...message.member.roles.cache.keys()] : [];
+    const refusal = discordRefusal({ guild: message.guildId, channel: channel.id, parent: inThread ? channel.parentId : null, roles }, this.opts.config);
+    const text = message.content.replace(MENTION, ' ').trim();
+    if (refusal !== null) {
+      this.opts.logger.warn({ guild: message.guildId, channel: channel.id, user: message.author.id, refusal }, 'discord: request refused by the allow-lists');
+      if (refusal !== 'guild' && mentioned) await this.outbox.postPrivate(channel.id, message.author.id, undefined, textMessage(REFUSAL_TEXT[refusal])).catch(() => undefined);
+      return;
+    }
+    if (runId !== null && message.attachments.size === 0) return this.onThreadCommand(runId, channel.id, message.author.id, text, mentioned);
+    if (mentioned) return this.onMention(message, text);
+  }
+
+  private async onMention(message: Message, text: string): Promise<void> {
+    const channel = message.channel.id;
+    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
+    const attachments: DiscordAttachment[] = [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, size: a.size, url: a.url, contentType: a.contentType }));
+    const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
+    const choice = chooseUpload(attachments.map(attachmentOf), text, limit);
+    const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
+    switch (choice.kind) {
+      case 'none':
+        return reply(textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`/models\` lists them.`));
+      case 'wrong_type':
+        return reply(textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
+      case 'ambiguous':
+        return reply(textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it, or attach only that file.`));
+      case 'too_large':
+        return reply(textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows, or ask an admin to raise the limit.`));
+      case 'ok':
+        break;
+    }
+    const parsed = parseRunText(text);
+    if (parsed.goal.length === 0) return reply(textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${example}`));
+    if (parsed.problems.length > 0) return reply(textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
+
+    const runId = newRunId();
+    const filename = safeFilename(choice.file.name);
+    const attachment = attachments.find((a) => a.id === choice.file.id)!;
+    // The signed CDN URL expires: the download starts at once, beside the thread's creation.
+    const key = `uploads/${runId}/${filename}`;
+    const download = downloadDiscordAttachment({ attachment, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename });
+    download.catch(() => undefined);
+    const thread = await message.startThread({ name: `ouro · ${parsed.goal}`.slice(0, 100), autoArchiveDuration: 1440 });
+    const options = RunOptionsSchema.parse(parsed.options);
+    const request = RunRequestSchema.parse({
+      runId,
+      dataset: { ref: key, filename },
+      goal: parsed.goal.slice(0, 2000),
+      options,
+      origin: { platform: 'discord', channel: thread.id, thread: thread.id, user: message.author.id },
+      idempotencyKey: `discord:${message.id}`,
+    });
+    const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
+    const statusMessage = await this.outbox.post(thread.id, undefined, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
+    const record: RunThread = { runId, platform: 'discord', ...(message.guildId ? { workspace: message.guildId } : {}), channel: thread.id, thread: thread.id, statusMessage, user: message.author.id, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false };
+    try {
+      await download;
+    } catch (err) {
+      const text = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
+      if (!isOuroError(err)) this.opts.logger.error({ err: (err as Error).stack }, 'discord: download failed');
+      this.outbox.update(thread.id, statusMessage, renderStatus(view, Date.now(), `❌ ${text} Nothing started.`));
+      return;
+    }
+    await this.store.save(record);
+    const enqueued = await this.opts.queue.enqueue(request);
+    if (enqueued.duplicate) return;
+    this.threads.follow(record);
+  }
+
+  private async onThreadCommand(runId: string, channel: string, user: string, text: string, addressed: boolean): Promise<void> {
+    const thread = await this.store.get(runId);
+    if (thread === null) return;
+    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
+    const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
+    const finished = 'This run has finished; mention me with a file to start a new one.';
+    switch (command.kind) {
+      case 'none':
+        return;
+      case 'help':
+        return reply(textMessage(THREAD_HELP));
+      case 'status':
+        return reply(renderStatusReply(await this.threads.view(thread), Date.now()));
+      case 'stop':
+        if (thread.done) return reply(textMessage(finished));
+        await sendControl(this.opts.redis, runId, { type: 'stop', by: user });
+        return reply(textMessage(`⏹ Stopping, as <@${user}> asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
+      case 'steer':
+        if (thread.done) return reply(textMessage(finished));
+        await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
+        return reply(textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
+    }
+  }
+
+  private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) return this.onAutocomplete(interaction);
+    if (!interaction.isChatInputCommand()) return;
+    const member = interaction.member;
+    const roles = member === null ? [] : Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
+    const channel = interaction.channel;
+    const parent = channel !== null && channel.isThread() ? channel.parentId : null;
+    const refusal = discordRefusal({ guild: interaction.guildId, channel: interaction.channelId, parent, roles }, this.opts.config);
+    if (refusal !== null) {
+      const text = refusal === 'guild' ? 'I only answer in the servers I am enabled in.' : REFUSAL_TEXT[refusal];
+      await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (interaction.commandName === 'models') return this.answer(interaction, async () => ({ message: renderModelList(await this.opts.predictions.list(), PREDICT_COMMAND) }));
+    if (interaction.commandName === 'predict') return this.answer(interaction, () => this.predict(interaction));
+  }
+
+  private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const typed = String(interaction.options.getFocused()).toLowerCase();
+    const models = await this.opts.predictions.list().catch(() => []);
+    const choices = models
+      .filter((m) => m.name.includes(typed))
+      .slice(0, 25)
+      .map((m) => ({ name: (m.card ? `${m.name} v${m.version} — ${m.card.target} (${m.card.task})` : `${m.name} v${m.version}`).slice(0, 100), value: m.name }));
+    await interaction.respond(choices);
+  }
+
+  /**
+   * Answers a slash command: at once when the work is done within DEFER_AFTER_MS, else the
+   * reply is deferred ("ouro is thinking…") and the original response edited when it is.
+   */
+  private async answer(interaction: ChatInputCommandInteraction, work: () => Promise<Answer>): Promise<void> {
+    const pending = work().catch((err: unknown): Answer => this.failure(interaction, err));
+    let timer: NodeJS.Timeout | undefined;
+    const early = await Promise.race([pending, new Promise<null>((r) => (timer = setTimeout(() => r(null), DEFER_AFTER_MS)))]);
+    clearTimeout(timer);
+    const payload = (a: Answer) => {
+      const m = toDiscordMessage(a.message);
+      return { content: m.content, embeds: m.embeds, allowedMentions: { parse: [] }, files: a.file ? [new AttachmentBuilder(a.file.data, { name: a.file.name })] : [] };
+    };
+    if (early !== null) {
+      await interaction.reply({ ...payload(early), ...(early.share ? {} : { flags: MessageFlags.Ephemeral }) });
+      return;
+    }
+    const shared = interaction.commandName === 'predict' && interaction.options.getBoolean('share') === true;
+    await interaction.deferReply(shared ? {} : { flags: MessageFlags.Ephemeral });
+    await interaction.editReply(payload(await pending));
+  }
+
+  private failure(interaction: ChatInputCommandInteraction, err: unknown): Answer {
+    const model = interaction.commandName === 'predict' ? interaction.options.getString('model') : null;
+    const about = model === null ? '' : `\`${model}\`: `;
+    if (err instanceof PredictionError) {
+      const hint = err.code === 'model_not_found' ? ' `/models` lists the models.' : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null ? ` \`/predict model:${model}\` shows its inputs.` : '';
+      return { message: textMessage(`⚠️ ${about}${err.message}${hint}`) };
+    }
+    if (isOuroError(err)) return { message: textMessage(`⚠️ ${err.message}`) };
+    this.opts.logger.error({ err: (err as Error).stack }, 'discord: /predict failed');
+    return { message: textMessage(`⚠️ ${about}something went wrong (${(err as Error).message}).`) };
+  }
+
+  private async predict(interaction: ChatInputCommandInteraction): Promise<Answer> {
+    const model = interaction.options.getString('model', true).trim();
+    const input = interaction.options.getString('input') ?? '';
+    const file = interaction.options.getAttachment('file');
+    const share = interaction.options.getBoolean('share') === true;
+    const { predictions } = this.opts;
+    if (file !== null) {
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(model)) return { message: textMessage(`"${model}" is not a model name.`) };
+      const text = await readDiscordAttachment(file.url, { apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: MAX_BATCH_BYTES, filename: file.name });
+      const rows = parseCsvRecords(text);
+      if (rows.length === 0) return { message: textMessage(`\`${file.name}\` has no rows under its header.`) };
+      const p = await predictions.predict(model, rows);
+      const name = `${safeFilename(file.name).replace(/\.(csv|tsv|txt)$/i, '')}-predictions.csv`;
+      const note = p.filled.length > 0 ? ` ${p.filled.length} input${p.filled.length === 1 ? '' : 's'} missing from the file were sent as missing (${p.filled.slice(0, 6).join(', ')}).` : '';
+      return { message: textMessage(`🔮 **${p.model}** v${p.version}: ${rows.length} prediction${rows.length === 1 ? '' : 's'} in \`${name}\`.${note}`), file: { name, data: Buffer.from(predictionsCsv(rows, p)) }, share };
+    }
+    const parsed = parsePredictCommand(`${model} ${input}`);
+    if (parsed.kind === 'error') return { message: textMessage(parsed.message.replace(PREDICT_USAGE, '').trim()) };
+    if (parsed.kind === 'list') return { message: renderModelList(await predictions.list(), PREDICT_COMMAND), share };
+    if (parsed.kind === 'describe') return { message: renderModelInfo(await predictions.describe(parsed.model), PREDICT_COMMAND), share };
+    return { message: renderPrediction(await predictions.predict(parsed.model, parsed.rows)), share: share || parsed.share };
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * A local fake of Discord for the bot's end-to-end test: the REST API (under /api/v10), the
+ * gateway (HELLO → IDENTIFY → READY → GUILD_CREATE, heartbeats, dispatches) and a CDN for
+ * attachments, enough for the real discord.js 14 to run against it.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export const DISCORD_TOKEN = 'fake-discord-bot-token';
+export const APPLICATION_ID = '900000000000000001';
+export const BOT_ID = '900000000000000002';
+export const GUILD = '800000000000000001';
+export const ROLE_MEMBER = '800000000000000009';
+
+export interface FakeDiscordMessage {
+  id: string;
+  channel: string;
+  content: string;
+  embeds: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[];
+  files: { name: string; data: Buffer }[];
+  history: { content: string; embeds: FakeDiscordMessage['embeds'] }[];
+  postedAt: number;
+}
+
+export interface FakeInteractionReply {
+  /** Callback types seen, in order (4: reply, 5: deferred, 8: autocomplete). */
+  callbacks: number[];
+  choices?: { name: string; value: string }[];
+  message: FakeDiscordMessage | null;
+  flags?: number;
+}
+
+export function plainDiscord(m: Pick<FakeDiscordMessage, 'content' | 'embeds'>): string {
+  const out = [m.content];
+  for (const e of m.embeds) {
+    if (e.title) out.push(e.title);
+    if (e.description) out.push(e.description);
+    for (const f of e.fields ?? []) out.push(`${f.name}: ${f.value}`);
+    if (e.footer?.text) out.push(e.footer.text);
+  }
+  return out.filter(Boolean).join('\n');
+}
+
+let snowflake = 1_000_000_000_000_000n;
+const nextId = () => String(++snowflake);
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** JSON, or multipart/form-data with payload_json and files[n]. */
+async function parsePayload(req: IncomingMessage, body: Buffer): Promise<{ json: Record<string, unknown>; files: { name: string; data: Buffer }[] }> {
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+    const files: { name: string; data: Buffer }[] = [];
+    let json: Record<string, unknown> = {};
+    for (const [key, value] of form.entries()) {
+      if (key === 'payload_json') json = JSON.parse(String(value)) as Record<string, unknown>;
+      else if (typeof value !== 'string') files.push({ name: value.name, data: Buffer.from(await value.arrayBuffer()) });
+    }
+    return { json, files };
+  }
+  return { json: body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}, files: [] };
+}
+
+export class FakeDiscord {
+  readonly messages: FakeDiscordMessage[] = [];
+  readonly interactions = new Map<string, FakeInteractionReply>();
+  readonly downloads: string[] = [];
+  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string }>();
+  private readonly files = new Map<string, Buffer>();
+  private readonly sockets = new Set<WebSocket>();
+  private seq = 0;
+  identified = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly wss: WebSocketServer,
+    readonly port: number,
+  ) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  addChannel(id: string, name: string): void {
+    this.channels.set(id, { id, type: 0, name });
+  }
+
+  /** An attachment on the local CDN. */
+  addFile(name: string, content: string | Buffer): { id: string; filename: string; size: number; url: string; proxy_url: string; content_type: string } {
+    const id = nextId();
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    this.files.set(id, data);
+    const url = `http://127.0.0.1:${this.port}/cdn/attachments/${id}/${encodeURIComponent(name)}?ex=1&is=1&hm=signed`;
+    return { id, filename: name, size: data.length, url, proxy_url: url, content_type: name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream' };
+  }
+
+  inChannel(channel: string): FakeDiscordMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+
+  threadOf(messageId: string): string | undefined {
+    return [...this.channels.values()].find((c) => c.type === 11 && c.name.endsWith(`#${messageId}`))?.id ?? this.threadByMessage.get(messageId);
+  }
+
+  private readonly threadByMessage = new Map<string, string>();
+
+  async waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v !== undefined && v !== null && v !== false) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private dispatch(t: string, d: unknown): void {
+    const frame = JSON.stringify({ op: 0, t, s: ++this.seq, d });
+    for (const ws of this.sockets) ws.send(frame);
+  }
+
+  private member(user: string, roles: string[]) {
+    return { user: { id: user, username: `user${user.slice(-4)}`, discriminator: '0', global_name: null, avatar: null }, roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073' };
+  }
+
+  /** A user's message in a channel or thread; `mention` adds the bot's mention. */
+  message(o: { channel: string; user: string; text: string; mention?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
+    const id = nextId();
+    const member = this.member(o.user, o.roles ?? [ROLE_MEMBER]);
+    const { user: author, ...memberNoUser } = member;
+    this.dispatch('MESSAGE_CREATE', {
+      id,
+      type: 0,
+      channel_id: o.channel,
+      guild_id: GUILD,
+      author,
+      member: memberNoUser,
+      content: o.mention ? `<@${BOT_ID}> ${o.text}` : o.text,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: o.mention ? [{ id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null }] : [],
+      mention_roles: [],
+      attachments: o.attachments ?? [],
+      embeds: [],
+      pinned: false,
+      flags: 0,
+    });
+    return { id };
+  }
+
+  /** A slash command (or its autocomplete, type 4). Options are [name, type, value]. */
+  interaction(o: { name: string; channel: string; user: string; options: { name: string; type: number; value: string | boolean; focused?: boolean }[]; attachments?: ReturnType<FakeDiscord['addFile']>[]; type?: 2 | 4; roles?: string[] }): { id: string; reply: FakeInteractionReply } {
+    const id = nextId();
+    const token = `itoken-${randomUUID()}`;
+    const reply: FakeInteractionReply = { callbacks: [], message: null };
+    this.interactions.set(token, reply);
+    const resolved = o.attachments?.length ? { attachments: Object.fromEntries(o.attachments.map((a) => [a.id, a])) } : undefined;
+    const ch = this.channels.get(o.channel)!;
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: APPLICATION_ID,
+      type: o.type ?? 2,
+      token,
+      version: 1,
+      guild_id: GUILD,
+      channel_id: o.channel,
+      channel: { ...ch, guild_id: GUILD },
+      member: this.member(o.user, o.roles ?? [ROLE_MEMBER]),
+      app_permissions: '2248473465835073',
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': GUILD },
+      context: 0,
+      data: { id: `cmd-${o.name}`, name: o.name, type: 1, options: o.options, ...(resolved ? { resolved } : {}) },
+    });
+    return { id, reply };
+  }
+
+  private messageObject(m: FakeDiscordMessage) {
+    return {
+      id: m.id,
+      type: 0,
+      channel_id: m.channel,
+      author: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null },
+      content: m.content,
+      embeds: m.embeds,
+      attachments: m.files.map((f, i) => ({ id: `${m.id}${i}`, filename: f.name, size: f.data.length, url: `http://127.0.0.1:${this.port}/cdn/x/${f.name}`, proxy_url: '' })),
+      timestamp: new Date(m.postedAt).toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      flags: 0,
+    };
+  }
+
+  private store(channel: string, json: Record<string, unknown>, files: { name: string; data: Buffer }[]): FakeDiscordMessage {
+    const m: FakeDiscordMessage = { id: nextId(), channel, content: String(json.content ?? ''), embeds: (json.embeds as FakeDiscordMessage['embeds']) ?? [], files, history: [], postedAt: Date.now() };
+    m.history.push({ content: m.content, embeds: m.embeds });
+    this.messages.push(m);
+    return m;
+  }
+
+  private edit(m: FakeDiscordMessage, json: Record<string, unknown>, files: { name: string; data: Buffer }[]): void {
+    if ('content' in json) m.content = String(json.content ?? '');
+    if ('embeds' in json) m.embeds = (json.embeds as FakeDiscordMessage['embeds']) ?? [];
+    if (files.length > 0) m.files = files;
+    m.history.push({ content: m.content, embeds: m.embeds });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
+    const path = url.pathname.replace(/^\/api\/v\d+/, '');
+    const body = await readBody(req);
+    const send = (status: number, json?: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(json === undefined ? undefined : JSON.stringify(json));
+    };
+    let m: RegExpExecArray | null;
+    if (url.pathname.startsWith('/cdn/attachments/')) {
+      const id = url.pathname.split('/')[3]!;
+      const data = this.files.get(id);
+      this.downloads.push(url.pathname);
+      if (data === undefined) return send(404, { message: 'Unknown attachment' });
+      res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(data.length) });
+      res.end(data);
+      return;
+    }
+    const auth = req.headers.authorization;
+    const isWebhook = path.startsWith('/webhooks/') || path.startsWith('/interactions/');
+    if (!isWebhook && auth !== `Bot ${DISCORD_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });
+    if (req.method === 'GET' && path === '/gateway/bot') return send(200, { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+    if (req.method === 'POST' && path === '/users/@me/channels') {
+      const { json } = await parsePayload(req, body);
+      const id = `dm-${String(json.recipient_id)}`;
+      return send(200, { id, type: 1, recipients: [{ id: String(json.recipient_id), username: 'someone', discriminator: '0' }] });
+    }
+    if (req.method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
+      const { json } = await parsePayload(req, body);
+      return send(200, (json as unknown as { name: string }[]).map((c) => ({ ...c, id: nextId(), application_id: m![1] })));
+    }
+    if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages\/([^/]+)\/threads$/.exec(path))) {
+      const { json } = await parsePayload(req, body);
+      const id = nextId();
+      const thread = { id, type: 11, guild_id: GUILD, parent_id: m[1]!, name: String(json.name ?? 'thread'), owner_id: BOT_ID, member_count: 1, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+      this.channels.set(id, { id, type: 11, parent_id: m[1]!, name: thread.name });
+      this.threadByMessage.set(m[2]!, id);
+      send(201, thread);
+      this.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+      return;
+    }
+    if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages$/.exec(path))) {
+      const { json, files } = await parsePayload(req, body);
+      return send(200, this.messageObject(this.store(m[1]!, json, files)));
+    }
+    if (req.method === 'PATCH' && (m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(path))) {
+      const msg = this.messages.find((x) => x.id === m![2] && x.channel === m![1]);
+      if (msg === undefined) return send(404, { message: 'Unknown Message', code: 10008 });
+      const { json, files } = await parsePayload(req, body);
+      this.edit(msg, json, files);
+      return send(200, this.messageObject(msg));
+    }
+    if (req.method === 'POST' && (m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(path))) {
+      const reply = this.interactions.get(m[2]!);
+      if (reply === undefined) return send(404, { message: 'Unknown interaction', code: 10062 });
+      const { json, files } = await parsePayload(req, body);
+      const type = Number(json.type);
+      reply.callbacks.push(type);
+      const data = (json.data ?? {}) as Record<string, unknown>;
+      if (type === 8) reply.choices = data.choices as { name: string; value: string }[];
+      if (typeof data.flags === 'number') reply.flags = data.flags;
+      if (type === 4) reply.message = this.store(`interaction:${m[2]}`, data, files);
+      if (type === 5) reply.message = this.store(`interaction:${m[2]}`, { content: '' }, []);
+      return send(204);
+    }
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/@original$/.exec(path))) {
+      const reply = this.interactions.get(m[2]!);
+      if (reply?.message == null) return send(404, { message: 'Unknown Message', code: 10008 });
+      if (req.method === 'PATCH') {
+        const { json, files } = await parsePayload(req, body);
+        this.edit(reply.message, json, files);
+      }
+      return send(200, this.messageObject(reply.message));
+    }
+    if (req.method === 'POST' && (m = /^\/webhooks\/([^/]+)\/([^/]+)$/.exec(path))) {
+      const { json, files } = await parsePayload(req, body);
+      return send(200, this.messageObject(this.store(`interaction:${m[2]}:followup`, json, files)));
+    }
+    send(404, { message: `fake discord: no route for ${req.method} ${path}`, code: 0 });
+  }
+
+  onSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on('close', () => this.sockets.delete(ws));
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 5000 }, s: null, t: null }));
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
+      if (frame.op === 1) return ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (frame.op === 2) {
+        this.identified = true;
+        const session = randomUUID();
+        ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: { v: 10, user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null, verified: true, flags: 0 }, guilds: [{ id: GUILD, unavailable: true }], session_id: session, resume_gateway_url: `ws://127.0.0.1:${this.port}`, shard: [0, 1], application: { id: APPLICATION_ID, flags: 0 } } }));
+        ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild() }));
+      }
+    });
+  }
+
+  private guild() {
+    return {
+      id: GUILD,
+      name: 'Fake data team',
+      icon: null,
+      owner_id: '1',
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      features: [],
+      mfa_level: 0,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      nsfw_level: 0,
+      premium_progress_bar_enabled: false,
+      emojis: [],
+      stickers: [],
+      roles: [
+        { id: GUILD, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2248473465835073', managed: false, mentionable: false, flags: 0 },
+        { id: ROLE_MEMBER, name: 'data', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 },
+      ],
+      joined_at: new Date(0).toISOString(),
+      large: false,
+      unavailable: false,
+      member_count: 2,
+      voice_states: [],
+      members: [{ ...this.member(BOT_ID, []), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
+      channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, i) => ({ ...c, guild_id: GUILD, position: i, permission_overwrites: [], nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
+      threads: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export async function startFakeDiscord(channels: string[]): Promise<FakeDiscord> {
+  let fake: FakeDiscord | undefined;
+  const server = createServer((req, res) => {
+    fake!.handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: (err as Error).message }));
+    });
+  });
+  const wss = new WebSocketServer({ server });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  fake = new FakeDiscord(server, wss, (server.address() as AddressInfo).port);
+  for (const c of channels) fake.addChannel(c, `chan-${c.slice(-4)}`);
+  wss.on('connection', (ws) => fake!.onSocket(ws));
+  return fake;
+}
