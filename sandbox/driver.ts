@@ -90,3 +90,20 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   fileSizeMb: 2048,
   tmpMb: 512,
 };
+
+/** A result with nothing in it, for drivers to fill in when a run ends early. */
+export function emptySandboxResult(over: Partial<SandboxResult>): SandboxResult {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    oomKilled: false,
+    cancelled: false,
+    durationMs: 0,
+    ...over,
+  };
+}

@@ -32,6 +32,7 @@ import { Demuxer } from './demux.ts';
 import { IMAGE_PYTHON } from './image.ts';
 import { probeDocker, type DockerProbe } from './probe.ts';
 import { OWNER_ID, OWNER_LABEL, SANDBOX_LABEL, ensureReaper } from './reaper.ts';
+import { emptySandboxResult } from '../driver.ts';
 
 export const SANDBOX_UID = 65534;
 export const SANDBOX_GID = 65534;
@@ -216,7 +217,7 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
-    if (spec.signal?.aborted) return emptyResult({ cancelled: true });
+    if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true });
     const { plan, writable } = this.plan(spec, false);
     const handBack = await this.lendWritable(writable);
     let container: Docker.Container | undefined;
@@ -258,7 +259,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       };
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       if (spec.signal?.aborted) onAbort();
-      if (cancelled) return emptyResult({ cancelled: true });
+      if (cancelled) return emptySandboxResult({ cancelled: true });
 
       const started = performance.now();
       try {
@@ -451,21 +452,6 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 }
 
-function emptyResult(over: Partial<SandboxResult>): SandboxResult {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    oomKilled: false,
-    cancelled: false,
-    durationMs: 0,
-    ...over,
-  };
-}
 
 export function createDockerDriver(options: DockerDriverOptions): DockerSandboxDriver {
   return new DockerSandboxDriver(options);

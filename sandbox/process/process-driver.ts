@@ -24,6 +24,7 @@ import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setpr
 import { assertReachable, chownTree, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
+import { emptySandboxResult } from '../driver.ts';
 
 export const SANDBOX_UID = 65534;
 export const SANDBOX_GID = 65534;
@@ -247,7 +248,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
-    if (spec.signal?.aborted) return emptyResult({ cancelled: true, durationMs: 0 });
+    if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true, durationMs: 0 });
     const { argv, env, cwd, writable } = this.plan(spec);
     const handBack = await this.lendWritable(writable);
     try {
@@ -410,21 +411,6 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 }
 
-function emptyResult(over: Partial<SandboxResult>): SandboxResult {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    oomKilled: false,
-    cancelled: false,
-    durationMs: 0,
-    ...over,
-  };
-}
 
 export function createProcessDriver(options: ProcessDriverOptions): ProcessSandboxDriver {
   return new ProcessSandboxDriver(options);
