@@ -36,6 +36,7 @@ import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
 import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
+import { InflightWork } from '../inflight-work.ts';
 
 export const PREDICT_COMMAND = '/predict';
 /** A batch for `/predict file:` is read into memory: at most this much. */
@@ -110,9 +111,10 @@ export class DiscordBot {
   private readonly threads: RunThreads;
   private readonly store: RunThreadStore;
   private readonly outbox: Outbox;
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight: InflightWork;
 
   constructor(private readonly opts: DiscordBotOptions) {
+    this.inflight = new InflightWork(opts.logger, 'discord');
     const { config } = opts;
     if (config.DISCORD_TOKEN === undefined) throw new Error('DISCORD_TOKEN is not set');
     this.client = new Client({
@@ -135,8 +137,8 @@ export class DiscordBot {
       example: async (name) => (await opts.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
       ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
     });
-    this.client.on(Events.MessageCreate, (m) => this.track(() => this.onMessage(m)));
-    this.client.on(Events.InteractionCreate, (i) => this.track(() => this.onInteraction(i)));
+    this.client.on(Events.MessageCreate, (m) => this.inflight.track(() => this.onMessage(m)));
+    this.client.on(Events.InteractionCreate, (i) => this.inflight.track(() => this.onInteraction(i)));
     this.client.on(Events.Error, (err) => opts.logger.error({ err: err.message }, 'discord: client error'));
   }
 
@@ -150,20 +152,13 @@ export class DiscordBot {
 
   async stop(): Promise<void> {
     await this.client.destroy().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'discord: disconnecting failed'));
-    await Promise.allSettled([...this.inflight]);
+    await this.inflight.drain();
     await this.threads.close();
     await this.outbox.close();
   }
 
   settled(runId: string): Promise<void> {
     return this.threads.settled(runId);
-  }
-
-  private track(work: () => Promise<void>): void {
-    const p = work()
-      .catch((err: unknown) => this.opts.logger.error({ err: (err as Error).stack ?? String(err) }, 'discord: handling an event failed'))
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
   }
 
   private async onMessage(message: Message): Promise<void> {

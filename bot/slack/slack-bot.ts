@@ -26,6 +26,7 @@ import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
 import { toSlackMessage } from './slack-blocks.ts';
 import { SlackChat } from './slack-chat.ts';
 import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
+import { InflightWork } from '../inflight-work.ts';
 
 export const PREDICT_COMMAND = '/predict';
 
@@ -82,10 +83,11 @@ export class SlackBot {
   private readonly threads: RunThreads;
   private readonly store: RunThreadStore;
   private readonly outbox: Outbox;
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight: InflightWork;
   private botUserId: string | undefined;
 
   constructor(private readonly opts: SlackBotOptions) {
+    this.inflight = new InflightWork(opts.logger, 'slack');
     const { config } = opts;
     if (config.SLACK_BOT_TOKEN === undefined) throw new Error('SLACK_BOT_TOKEN is not set');
     const clientOptions: webApi.WebClientOptions = {
@@ -130,7 +132,7 @@ export class SlackBot {
 
   async stop(): Promise<void> {
     await this.app.stop().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'slack: stopping the receiver failed'));
-    await Promise.allSettled([...this.inflight]);
+    await this.inflight.drain();
     await this.threads.close();
     await this.outbox.close();
   }
@@ -140,27 +142,20 @@ export class SlackBot {
     return this.threads.settled(runId);
   }
 
-  private track(work: () => Promise<void>): void {
-    const p = work()
-      .catch((err: unknown) => this.opts.logger.error({ err: (err as Error).stack ?? String(err) }, 'slack: handling an event failed'))
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
-  }
-
   private register(): void {
     this.app.event('app_mention', async ({ event, body }) => {
       const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
       const team = (body as { team_id?: string }).team_id;
-      this.track(() => this.onMention(event as unknown as MentionEvent, eventId, team));
+      this.inflight.track(() => this.onMention(event as unknown as MentionEvent, eventId, team));
     });
     this.app.event('message', async ({ event, body }) => {
       const eventId = (body as { event_id?: string }).event_id ?? '';
       const team = (body as { team_id?: string }).team_id;
-      this.track(() => this.onThreadMessage(event as unknown as MentionEvent, eventId, team));
+      this.inflight.track(() => this.onThreadMessage(event as unknown as MentionEvent, eventId, team));
     });
     this.app.command(PREDICT_COMMAND, async ({ command, ack, respond }) => {
       await ack();
-      this.track(() => this.onPredict(command, respond));
+      this.inflight.track(() => this.onPredict(command, respond));
     });
     this.app.error(async (err) => {
       this.opts.logger.error({ err: err.message }, 'slack: bolt error');

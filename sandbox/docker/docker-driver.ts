@@ -24,7 +24,7 @@ import Docker from 'dockerode';
 import { OuroError } from '../../core/errors.ts';
 import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
 import { isWithin } from '../process/bwrap-args.ts';
-import { assertReachable, chownTree, isRoot } from '../process/host.ts';
+import { assertReachable, lendWritable, isRoot } from '../process/host.ts';
 import { CappedOutput } from '../process/output-cap.ts';
 import { sandboxEnv } from '../process/sandbox-env.ts';
 import { containerOptions, type ContainerPlan } from './container-spec.ts';
@@ -175,21 +175,6 @@ export class DockerSandboxDriver implements SandboxDriver {
     };
   }
 
-  /** Writable mounts belong to the sandbox user while it runs; returns how to hand them back. */
-  private async lendWritable(paths: string[]): Promise<() => Promise<void>> {
-    const owners: { path: string; uid: number; gid: number }[] = [];
-    if (this.root) {
-      for (const path of paths) {
-        const st = statSync(path);
-        owners.push({ path, uid: st.uid, gid: st.gid });
-        await chownTree(path, SANDBOX_UID, SANDBOX_GID);
-      }
-    }
-    return async () => {
-      for (const o of owners) await chownTree(o.path, o.uid, o.gid);
-    };
-  }
-
   private async create(plan: ContainerPlan): Promise<Docker.Container> {
     ensureReaper();
     try {
@@ -219,7 +204,7 @@ export class DockerSandboxDriver implements SandboxDriver {
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
     if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true });
     const { plan, writable } = this.plan(spec, false);
-    const handBack = await this.lendWritable(writable);
+    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
     let container: Docker.Container | undefined;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -339,7 +324,7 @@ export class DockerSandboxDriver implements SandboxDriver {
    */
   async start(spec: SandboxStartSpec): Promise<SandboxProcess> {
     const { plan, writable } = this.plan(spec, true);
-    const handBack = await this.lendWritable(writable);
+    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
     let container: Docker.Container | undefined;
     let socket: Duplex;
     const stdout = new PassThrough();

@@ -172,3 +172,21 @@ export async function chownTree(path: string, uid: number, gid: number): Promise
   }
   for (const entry of entries) await chownTree(join(path, entry), uid, gid);
 }
+
+/**
+ * Writable mounts belong to the sandbox user while it runs (only when ouro runs as root and so
+ * can chown); returns how to hand them back to their previous owners.
+ */
+export async function lendWritable(paths: readonly string[], root: boolean, uid: number, gid: number): Promise<() => Promise<void>> {
+  const owners: { path: string; uid: number; gid: number }[] = [];
+  if (root) {
+    for (const path of paths) {
+      const st = statSync(path);
+      owners.push({ path, uid: st.uid, gid: st.gid });
+      await chownTree(path, uid, gid);
+    }
+  }
+  return async () => {
+    for (const o of owners) await chownTree(o.path, o.uid, o.gid);
+  };
+}

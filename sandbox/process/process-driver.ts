@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { OuroError } from '../../core/errors.ts';
 import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
 import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
-import { assertReachable, chownTree, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
+import { assertReachable, lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
 import { emptySandboxResult } from '../driver.ts';
@@ -232,25 +232,10 @@ export class ProcessSandboxDriver implements SandboxDriver {
     return { argv, env, cwd: this.bwrap !== null ? '/' : cwd, writable: mounts.filter((m) => m.writable).map((m) => m.path) };
   }
 
-  /** Writable mounts belong to the sandbox user while it runs; returns how to hand them back. */
-  private async lendWritable(paths: string[]): Promise<() => Promise<void>> {
-    const owners: { path: string; uid: number; gid: number }[] = [];
-    if (this.root) {
-      for (const path of paths) {
-        const st = statSync(path);
-        owners.push({ path, uid: st.uid, gid: st.gid });
-        await chownTree(path, SANDBOX_UID, SANDBOX_GID);
-      }
-    }
-    return async () => {
-      for (const o of owners) await chownTree(o.path, o.uid, o.gid);
-    };
-  }
-
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
     if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true, durationMs: 0 });
     const { argv, env, cwd, writable } = this.plan(spec);
-    const handBack = await this.lendWritable(writable);
+    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
     try {
       return await this.spawnAndWait(argv, env, cwd, spec);
     } finally {
@@ -265,7 +250,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
    */
   async start(spec: SandboxStartSpec): Promise<SandboxProcess> {
     const { argv, env, cwd, writable } = this.plan(spec);
-    const handBack = await this.lendWritable(writable);
+    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
     const stderr = new CappedOutput(spec.limits.outputCapBytes);
     const started = performance.now();
     let child: ChildProcess;
