@@ -52,16 +52,35 @@ export interface PublishInput {
 }
 
 export async function publishModel(home: string, name: string, input: PublishInput): Promise<ModelCard> {
-  const existing = await versionsOf(home, name);
-  const version = (existing.at(-1) ?? 0) + 1;
-  const dir = versionDir(home, name, version);
-  await mkdir(dir, { recursive: true });
+  const { version, dir } = await claimVersion(home, name);
   await cp(input.modelDir, join(dir, 'model'), { recursive: true });
   await cp(input.scriptPath, join(dir, 'train.py'));
   const card = ModelCardSchema.parse({ ...input.card, name, version });
   await writeJsonAtomic(join(dir, 'card.json'), card);
-  await setCurrentVersion(home, name, version);
+  // Two workers may finish runs for the same name at once: the alias only ever moves forward
+  // on publish, so the later version wins whichever process writes last.
+  const current = await currentVersion(home, name);
+  if (current === null || current < version) await setCurrentVersion(home, name, version);
   return card;
+}
+
+/**
+ * Reserves the next version number. A non-recursive mkdir is atomic, so concurrent publishers
+ * (several workers, several processes) each get their own folder instead of writing into one.
+ */
+async function claimVersion(home: string, name: string): Promise<{ version: number; dir: string }> {
+  await mkdir(join(registryRoot(home), name, 'versions'), { recursive: true });
+  let version = ((await versionsOf(home, name)).at(-1) ?? 0) + 1;
+  for (;;) {
+    const dir = versionDir(home, name, version);
+    try {
+      await mkdir(dir);
+      return { version, dir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      version += 1;
+    }
+  }
 }
 
 export async function setCurrentVersion(home: string, name: string, version: number): Promise<void> {

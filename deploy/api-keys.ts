@@ -3,11 +3,11 @@
  * plaintext is shown once, when the key is made. Checks compare hashes in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { registryRoot } from '../core/registry.ts';
-import { readJsonIfExists } from '../core/store/json-file.ts';
+import { readJsonIfExists, writeFileAtomic } from '../core/store/json-file.ts';
 
 const KeyFileSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() });
 export type KeyFile = z.infer<typeof KeyFileSchema>;
@@ -57,9 +57,7 @@ export async function createKeyIfMissing(home: string, name: string): Promise<st
 export async function rotateKey(home: string, name: string): Promise<string> {
   const key = newKey();
   const path = keyPath(home, name);
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, keyDocument(key), { mode: 0o600 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, keyDocument(key), 0o600);
   return key;
 }
 

@@ -1,13 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 
-/** Writes JSON so that readers see the old document or the new one, never half of one. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/**
+ * Writes a file so that readers see the old content or the new one, never half of one.
+ * The temporary name is random: two writers in one process within one millisecond (two runs
+ * publishing at once) must not share it.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o644 });
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, data, { mode });
   await rename(tmp, path);
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /** Reads and validates a JSON document; the schema is the boundary where it becomes trusted. */

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { makeTempDir } from '../test/support/temp-dir.ts';
+import { currentVersion, publishModel, readCard, versionDir } from './registry.ts';
+
+const card = {
+  runId: 'r-test',
+  createdAt: new Date(0).toISOString(),
+  task: 'binary' as const,
+  target: 'y',
+  metric: 'roc_auc' as const,
+  holdout: { score: 0.8, baseline: 0.5, rows: 10, all: { roc_auc: 0.8 } },
+  cv: { mean: 0.8, std: 0.01, folds: 5 },
+  family: 'logistic',
+  script: 'train.py',
+  data: { file: 'd.csv', rows: 50, columns: 3, trainRows: 40, holdoutRows: 10, seed: 0 },
+  experiments: { tried: 1, succeeded: 1, failed: 0 },
+  durationMs: 1,
+  findings: [],
+  inputs: [{ name: 'x', dtype: 'float' }],
+  classes: ['0', '1'],
+};
+
+test('concurrent publishes of one name each get their own version, and the alias ends on the newest', async () => {
+  const tmp = await makeTempDir('ouro-registry-');
+  try {
+    const sources = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const modelDir = join(tmp.path, `src${i}`, 'model');
+        await mkdir(modelDir, { recursive: true });
+        await writeFile(join(modelDir, 'marker.txt'), String(i));
+        await writeFile(join(tmp.path, `src${i}`, 'train.py'), `# run ${i}\n`);
+        return { modelDir, scriptPath: join(tmp.path, `src${i}`, 'train.py'), i };
+      }),
+    );
+    const cards = await Promise.all(sources.map((s) => publishModel(tmp.path, 'm', { modelDir: s.modelDir, scriptPath: s.scriptPath, card: { ...card, runId: `r-${s.i}` } })));
+    const versions = cards.map((c) => c.version).sort((a, b) => a - b);
+    assert.deepEqual(versions, Array.from({ length: 12 }, (_, i) => i + 1));
+    // Every version folder holds exactly the model its card says it came from.
+    for (const c of cards) {
+      const i = c.runId.slice(2);
+      assert.equal(await readFile(join(versionDir(tmp.path, 'm', c.version), 'model', 'marker.txt'), 'utf8'), i);
+      assert.equal((await readCard(tmp.path, 'm', c.version)).runId, c.runId);
+    }
+    assert.equal(await currentVersion(tmp.path, 'm'), 12);
+  } finally {
+    await tmp.cleanup();
+  }
+});
