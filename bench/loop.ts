@@ -5,25 +5,13 @@
  *
  *   npm run bench:loop -- [--datasets penguins,concrete] [--budget 180] [--seed 42]
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RunEventSchema, type RunEvent } from '../core/schemas/events.ts';
 import { higherIsBetter } from '../core/schemas/task.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-export const LOOP_DATASETS: Record<string, string> = {
-  penguins: 'predict species',
-  pima_diabetes: 'predict diabetes',
-  attrition: 'predict Attrition',
-  vehicle: 'predict the vehicle Class',
-  concrete: 'predict compressive strength',
-  sacramento: 'predict price',
-};
+import { BENCH_ROOT as ROOT, TABULAR_DATASETS, unknownDataset } from './datasets.ts';
+import { outcome, runOuro } from './run-ouro.ts';
 
 interface Row {
   dataset: string;
@@ -38,23 +26,9 @@ interface Row {
   beatsBaseline: boolean;
 }
 
-function runOuro(file: string, goal: string, budget: number, seed: number, home: string): Promise<RunEvent[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', file, goal, '--json', '--budget', String(budget), '--seed', String(seed), '--max-experiments', '100'], {
-      cwd: ROOT,
-      env: { ...process.env, OURO_HOME: home, OURO_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('error', reject);
-    child.on('close', () => resolve(out.split('\n').filter((l) => l.startsWith('{')).map((l) => RunEventSchema.parse(JSON.parse(l)))));
-  });
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' } } });
-  const names = values.datasets ? values.datasets.split(',') : Object.keys(LOOP_DATASETS);
+  const names = values.datasets ? values.datasets.split(',') : Object.keys(TABULAR_DATASETS);
   const budget = Number(values.budget);
   const seed = Number(values.seed);
   const home = await mkdtemp(join(tmpdir(), 'ouro-bench-'));
@@ -62,18 +36,17 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const name of names) {
-      const goal = LOOP_DATASETS[name];
-      if (goal === undefined) throw new Error(`unknown dataset ${name}; known: ${Object.keys(LOOP_DATASETS).join(', ')}`);
+      const goal = TABULAR_DATASETS[name];
+      if (goal === undefined) throw unknownDataset(name);
       const started = performance.now();
-      const events = await runOuro(join(ROOT, 'bench', 'datasets', `${name}.csv`), goal, budget, seed, home);
+      const events = await runOuro(join(ROOT, 'bench', 'datasets', `${name}.csv`), goal, { budget, seed, home });
       const seconds = (performance.now() - started) / 1000;
-      const v = events.find((e) => e.type === 'validated');
-      const f = events.find((e) => e.type === 'finished');
-      if (v?.type !== 'validated' || f?.type !== 'finished') {
-        const failed = events.find((e) => e.type === 'failed');
-        console.error(`${name}: no validated model (${failed?.type === 'failed' ? failed.message : 'no events'})`);
+      const o = outcome(events);
+      if ('error' in o) {
+        console.error(`${name}: no validated model (${o.error})`);
         continue;
       }
+      const { validated: v, finished: f } = o;
       const better = higherIsBetter(v.metric) ? v.holdout > v.baseline : v.holdout < v.baseline;
       rows.push({ dataset: name, metric: v.metric, baseline: v.baseline, cv: v.cv, holdout: v.holdout, family: f.card.family, experiments: f.card.experiments.tried, failed: f.card.experiments.failed, seconds, beatsBaseline: better });
       console.error(`${name}: ${v.metric} holdout ${v.holdout.toFixed(4)} vs baseline ${v.baseline.toFixed(4)} in ${seconds.toFixed(0)} s`);

@@ -77,7 +77,7 @@ try {
   redis.disconnect();
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`queue benchmark: ${N} runs of a 200-row table, one experiment each, one worker`);
+  console.log(`${N} runs of a 200-row table, one experiment each, on one worker, against the same runs executed in-process in the same benchmark.\n`);
   console.log('| measure | value |');
   console.log('| --- | --- |');
   console.log(`| enqueue → accepted (p50 / max) | ${pct(startLatency, 50).toFixed(0)} ms / ${Math.max(...startLatency).toFixed(0)} ms |`);

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const out = join(PACKAGE_ROOT, 'bench', 'results', 'sandbox.json');
   await mkdir(join(PACKAGE_ROOT, 'bench', 'results'), { recursive: true });
   await writeFile(out, JSON.stringify({ date: new Date().toISOString(), runs: RUNS, rows }, null, 2) + '\n');
-  console.log(`\nwritten to ${out}`);
+  console.error(`written to ${out}`);
   const missed = rows.filter((r) => r.target !== undefined && r.p50 !== undefined && r.p50 > r.target);
   if (missed.length > 0) process.exitCode = 1;
 }

@@ -76,7 +76,7 @@ print(json.dumps({"pipeline": pipe, "with_cleaner": full}))
 
 async function main(): Promise<void> {
   const home = await tempHome('ouro-bench-');
-  process.stdout.write('training a random forest on examples/pima_diabetes.csv…\n');
+  process.stderr.write('training a random forest on examples/pima_diabetes.csv…\n');
   const fixture = await publishFixtureModel({ home, name: 'pima', csv: `${EXAMPLES}/pima_diabetes.csv`, target: 'diabetes', task: 'binary', metric: 'roc_auc', family: 'forest' });
   const key = (await createKeyIfMissing(home, 'pima'))!;
   const rows = holdoutRecords(fixture.holdoutFeatures);
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   for (const onnx of ['auto', 'off'] as const) {
     const server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_SERVE_ONNX: onnx, OURO_SERVE_WORKERS: '2' }), logger, port: 0, hostname: '127.0.0.1' });
     const path = server.host.loaded()[0]!.path;
-    process.stdout.write(`measuring the ${path} path (${server.host.loaded()[0]!.pathReason})…\n`);
+    process.stderr.write(`measuring the ${path} path (${server.host.loaded()[0]!.pathReason})…\n`);
     results[path] = await measure(server.url, key, rows, path === 'onnx' ? SINGLE : SINGLE_PYTHON);
     await server.close();
   }
@@ -95,13 +95,19 @@ async function main(): Promise<void> {
   const baseline = JSON.parse(python(['-c', BASELINE, fixture.modelDir, rowsFile, String(SINGLE_PYTHON)])) as { pipeline: [number, number]; with_cleaner: [number, number] };
 
   const ms = (x: number) => `${x.toFixed(3)} ms`;
-  process.stdout.write(`\nsingle row (${SINGLE} sequential requests on the ONNX path, ${SINGLE_PYTHON} on the Python path, keep-alive) and batches of ${BATCH_ROWS} rows (${BATCHES} requests):\n`);
-  for (const [path, r] of Object.entries(results)) {
-    process.stdout.write(`  HTTP ${path.padEnd(6)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  batch ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s\n`);
-  }
-  process.stdout.write(`  baseline (in-process Python, no HTTP): pipeline.predict on a cleaned one-row DataFrame p50 ${ms(baseline.pipeline[0])} p99 ${ms(baseline.pipeline[1])}; OuroModel.predict_proba (cleaner + pipeline) p50 ${ms(baseline.with_cleaner[0])} p99 ${ms(baseline.with_cleaner[1])}\n`);
+  const lines = [
+    `A random forest on pima_diabetes served by \`ouro serve\` over keep-alive HTTP on loopback: ${SINGLE} sequential single-row requests on the ONNX path, ${SINGLE_PYTHON} on the Python path, and ${BATCHES} requests of ${BATCH_ROWS} rows.`,
+    '',
+    '| path | single-row p50 | single-row p99 | batches of ' + BATCH_ROWS + ' rows |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(results).map(([path, r]) => `| HTTP, ${path} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s |`),
+    `| baseline: in-process Python, pipeline.predict on a cleaned row (no HTTP) | ${ms(baseline.pipeline[0])} | ${ms(baseline.pipeline[1])} | |`,
+    `| baseline: in-process Python, OuroModel.predict_proba (cleaner + pipeline) | ${ms(baseline.with_cleaner[0])} | ${ms(baseline.with_cleaner[1])} | |`,
+  ];
   const p50 = results.onnx?.p50;
-  process.stdout.write(`budget (DESIGN.md §7): single-row p50 ≤ 2 ms on the ONNX path: ${p50 === undefined ? 'no ONNX path' : p50 <= 2 ? `met (${ms(p50)})` : `MISSED (${ms(p50)})`}\n`);
+  lines.push('', `Budget (DESIGN.md §7), single-row p50 ≤ 2 ms on the ONNX path: ${p50 === undefined ? 'no ONNX path' : p50 <= 2 ? `met (${ms(p50)}, ${(baseline.pipeline[0] / p50).toFixed(1)}× faster than the in-process pipeline)` : `MISSED (${ms(p50)})`}.`);
+  console.log(lines.join('\n'));
+  if (p50 === undefined || p50 > 2) process.exitCode = 1;
   agent.destroy();
 }
 
