@@ -8,7 +8,7 @@ import type { RunEvent } from '../core/schemas/events.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ChatFile, ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import { renderMetricsCard, renderStatus, renderThreadReply } from './render/render-run.ts';
+import { renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 
@@ -21,7 +21,7 @@ export interface RunThreadsOptions {
   home: string;
   /** How the platform mentions a user (Slack: `<@U123>`). */
   mention: (user: string) => string;
-  predictCommand: string;
+  predictCommand: PredictCommand;
   /** A chart of a finished model (feature importance), or null when there is none. */
   chart?: (card: ModelCard) => Promise<ChatFile | null>;
   /** A row the deployed model accepts, for the card's /predict example. */

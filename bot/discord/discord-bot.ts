@@ -28,7 +28,7 @@ import { PredictionError, type Prediction, type PredictionClient } from '../pred
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { renderStatus, renderStatusReply } from '../render/render-run.ts';
+import { renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
 import { initialView } from '../render/run-view.ts';
 import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
@@ -38,7 +38,8 @@ import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type Di
 import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 
-export const PREDICT_COMMAND = '/predict';
+/** Discord's /predict takes named options: `model:`, `input:`, `file:`, `share:`. */
+export const PREDICT_COMMAND: PredictCommand = { command: '/predict', style: 'options' };
 /** A batch for `/predict file:` is read into memory: at most this much. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Interactions must be answered within 3 s: work that takes longer than this is deferred. */

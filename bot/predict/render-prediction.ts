@@ -1,6 +1,6 @@
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { stripMarkup, type Block, type ChatMessage } from '../render/chat-message.ts';
-import { fmtScore, predictExample } from '../render/render-run.ts';
+import { fmtScore, predictExample, type PredictCommand } from '../render/render-run.ts';
 import type { ModelInfo, Prediction } from './prediction-client.ts';
 
 const pct = (p: number) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 1 : 0)} %`;
@@ -21,26 +21,30 @@ export function renderPrediction(p: Prediction): ChatMessage {
   return { text: stripMarkup(`${p.model}: ${lines.join('; ')}`), blocks };
 }
 
-export function renderModelList(models: { name: string; version: number; card: ModelCard | null }[], command: string): ChatMessage {
+export function renderModelList(models: { name: string; version: number; card: ModelCard | null }[], syntax: PredictCommand): ChatMessage {
+  const { command } = syntax;
+  const describe = syntax.style === 'options' ? `${command} model:<model>` : `${command} <model>`;
+  const predict = syntax.style === 'options' ? `${command} model:<model> input:column=value …` : `${command} <model> column=value …`;
   if (models.length === 0) return { text: 'No models yet.', blocks: [{ type: 'text', text: 'No models are deployed yet. Mention me with a CSV file and a goal to make one.' }] };
   const lines = models.map(({ name, version, card }) => (card ? `• **${name}** v${version} — ${card.target} (${card.task}), ${card.metric} ${fmtScore(card.holdout.score)} on held-out rows` : `• **${name}** v${version}`));
   return {
     text: `Models: ${models.map((m) => m.name).join(', ')}`,
     blocks: [
       { type: 'text', text: `**Deployed models**\n${lines.join('\n')}` },
-      { type: 'context', text: `\`${command} <model>\` shows its inputs · \`${command} <model> column=value …\` predicts` },
+      { type: 'context', text: `\`${describe}\` shows its inputs · \`${predict}\` predicts` },
     ],
   };
 }
 
-export function renderModelInfo(m: ModelInfo, command: string): ChatMessage {
+export function renderModelInfo(m: ModelInfo, syntax: PredictCommand): ChatMessage {
+  const shareHint = syntax.style === 'options' ? 'set `share: True` to show the answer to the channel' : 'add `--share` to show the answer to the channel';
   const inputs = m.inputs.map((i) => `\`${i.name}\``).join(', ');
   return {
     text: `${m.name}: predicts ${m.target} from ${m.inputs.length} inputs`,
     blocks: [
       { type: 'text', text: `**${m.name}** v${m.version} predicts **${m.target}** (${m.task}${m.classes ? `: ${m.classes.join(', ')}` : ''}), judged by ${m.metric}.\nInputs (${m.inputs.length}): ${inputs}` },
-      { type: 'code', text: predictExample(command, m.name, m.example, m.inputs.map((i) => i.name), 6) },
-      { type: 'context', text: 'inputs you leave out are sent as missing · add `--share` to show the answer to the channel' },
+      { type: 'code', text: predictExample(syntax, m.name, m.example, m.inputs.map((i) => i.name), 6) },
+      { type: 'context', text: `inputs you leave out are sent as missing · ${shareHint}` },
     ],
   };
 }

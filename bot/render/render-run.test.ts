@@ -105,6 +105,12 @@ test('the metrics card: metric vs baseline vs CV, data, experiments, URL, key hi
   assert.doesNotMatch(card.text, /\*\*/);
 });
 
+test("the card's /predict example follows the platform's syntax", () => {
+  const extras = { url: 'http://x/v1/models/churn/predict', key: 'sent' as const, example: { a: 1.5, city: 'New York' } };
+  assert.match(text(renderMetricsCard(CARD, { ...extras, predictCommand: { command: '/predict', style: 'options' } })), /\/predict model:churn input:a=1\.5 city="New York"/);
+  assert.match(text(renderMetricsCard(CARD, { ...extras, predictCommand: { command: '/ouro-predict', style: 'inline' } })), /\/ouro-predict churn a=1\.5 city="New York"/);
+});
+
 test('helpers: clock and markup', () => {
   assert.equal(fmtClock(95), '1:35');
   assert.equal(fmtClock(3700), '1:01:40');

@@ -173,19 +173,32 @@ export interface CardExtras {
   requester?: string;
   /** A row the model accepts (from the prediction API), for the /predict example. */
   example?: Record<string, unknown> | null;
-  /** The chat command that queries models. */
-  predictCommand?: string;
+  /** The chat command that queries models, in the platform's syntax. */
+  predictCommand?: PredictCommand;
 }
 
-/** `/predict name a=1 b="x y"` with the first few example values. */
-export function predictExample(command: string, name: string, example: Record<string, unknown> | null | undefined, inputs: string[], max = 4): string {
+/**
+ * How a platform spells a prediction: Slack passes the command's text as typed
+ * (`/predict pima a=1`); Discord's slash commands take named options
+ * (`/predict model:pima input:a=1`).
+ */
+export interface PredictCommand {
+  command: string;
+  style: 'inline' | 'options';
+}
+
+export const INLINE_PREDICT: PredictCommand = { command: '/predict', style: 'inline' };
+
+/** `/predict name a=1 b="x y"` (or its options form) with the first few example values. */
+export function predictExample(syntax: PredictCommand, name: string, example: Record<string, unknown> | null | undefined, inputs: string[], max = 4): string {
   const quote = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[\s"=]/.test(s) || s === '' ? JSON.stringify(s) : s;
   };
   const names = example ? Object.keys(example) : inputs;
   const pairs = names.slice(0, max).map((n) => `${n}=${example ? quote(example[n]) : '…'}`);
-  return `${command} ${name} ${pairs.join(' ')}${names.length > max ? ' …' : ''}`;
+  const rest = `${pairs.join(' ')}${names.length > max ? ' …' : ''}`;
+  return syntax.style === 'options' ? `${syntax.command} model:${name} input:${rest}` : `${syntax.command} ${name} ${rest}`;
 }
 
 /** The final card: the model, its scores against the baseline and cross-validation, and how to use it. */
@@ -201,7 +214,7 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
       : x.key === 'existing'
         ? `use the key this model already has (\`ouro models key rotate ${card.name}\` makes a new one)`
         : `\`ouro models key rotate ${card.name}\` makes a key`;
-  const command = x.predictCommand ?? '/predict';
+  const command = x.predictCommand ?? INLINE_PREDICT;
   const page = x.url?.replace(/\/v1\/models\/([^/]+)\/predict$/, '/models/$1') ?? null;
   const blocks: Block[] = [
     { type: 'header', text: `📊 ${card.name} v${card.version} — ${familyName(card.family)}` },

@@ -18,7 +18,7 @@ import { PredictionError, type PredictionClient } from '../predict/prediction-cl
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { renderStatus, renderStatusReply } from '../render/render-run.ts';
+import { INLINE_PREDICT, renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
 import { initialView } from '../render/run-view.ts';
 import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
@@ -28,7 +28,7 @@ import { SlackChat } from './slack-chat.ts';
 import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
 import { InflightWork } from '../inflight-work.ts';
 
-export const PREDICT_COMMAND = '/predict';
+export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
 
 export interface SlackBotOptions {
   config: Config;
@@ -153,7 +153,7 @@ export class SlackBot {
       const team = (body as { team_id?: string }).team_id;
       this.inflight.track(() => this.onThreadMessage(event as unknown as MentionEvent, eventId, team));
     });
-    this.app.command(PREDICT_COMMAND, async ({ command, ack, respond }) => {
+    this.app.command(PREDICT_COMMAND.command, async ({ command, ack, respond }) => {
       await ack();
       this.inflight.track(() => this.onPredict(command, respond));
     });
