@@ -14,7 +14,7 @@ import { createRedis } from '../core/queue/redis-connection.ts';
 import { RunQueue } from '../core/queue/run-queue.ts';
 import { versionDir } from '../core/registry.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
-import { FsArtifactStore } from '../core/store/artifact-store.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS } from '../sandbox/driver.ts';
 import { publicBaseUrl, requireRedisUrl } from './queue-commands.ts';
@@ -91,7 +91,7 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     logger,
     redis,
     queue,
-    store: new FsArtifactStore(config.OURO_HOME),
+    store: await createArtifactStore(config),
     predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME }),
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),

@@ -51,8 +51,12 @@ export interface PublishInput {
   card: Omit<ModelCard, 'version' | 'name'>;
 }
 
-export async function publishModel(home: string, name: string, input: PublishInput): Promise<ModelCard> {
-  const { version, dir } = await claimVersion(home, name);
+/**
+ * Publishes a version. `opts.version` is a number already claimed elsewhere (a remote store,
+ * core/store/store-registry.ts); this folder is then only the worker's scratch copy of it.
+ */
+export async function publishModel(home: string, name: string, input: PublishInput, opts: { version?: number } = {}): Promise<ModelCard> {
+  const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
   await cp(input.modelDir, join(dir, 'model'), { recursive: true });
   await cp(input.scriptPath, join(dir, 'train.py'));
   const card = ModelCardSchema.parse({ ...input.card, name, version });
@@ -81,6 +85,13 @@ async function claimVersion(home: string, name: string): Promise<{ version: numb
       version += 1;
     }
   }
+}
+
+async function scratchVersion(home: string, name: string, version: number): Promise<{ version: number; dir: string }> {
+  const dir = versionDir(home, name, version);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return { version, dir };
 }
 
 export async function setCurrentVersion(home: string, name: string, version: number): Promise<void> {

@@ -1,0 +1,67 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { publishModel, versionDir, type PublishInput } from '../registry.ts';
+import type { ModelCard } from '../schemas/model-card.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import { uploadFolder } from './sync-folder.ts';
+
+/**
+ * The model registry in a remote artifact store, the same layout as on disk (core/registry.ts):
+ *
+ *   registry/<name>/versions/<n>/{claim.json, model/, train.py, card.json}
+ *   registry/<name>/current.json   {"version": n}   — written last, one PUT
+ *
+ * A version number is claimed with a create-only write of its claim.json, so workers on
+ * different hosts never share one. The version's files are complete before the pointer moves,
+ * and a single PUT is atomic: readers see the old version or the new one, never half of one.
+ */
+
+export const StorePointerSchema = z.object({ version: z.number().int().positive(), updatedAt: z.string() });
+
+export const registryKeys = {
+  names: 'registry/',
+  pointer: (name: string) => `registry/${name}/current.json`,
+  versions: (name: string) => `registry/${name}/versions/`,
+  version: (name: string, version: number) => `registry/${name}/versions/${version}/`,
+  key: (name: string) => `registry/${name}/key.json`,
+};
+
+export async function readStorePointer(store: ArtifactStore, name: string): Promise<number | null> {
+  const bytes = await store.getBytes(registryKeys.pointer(name));
+  return bytes === null ? null : StorePointerSchema.parse(JSON.parse(bytes.toString('utf8'))).version;
+}
+
+/** The next free version number of `name`, reserved for this caller alone. */
+export async function claimStoreVersion(store: ArtifactStore, name: string): Promise<number> {
+  const taken = (await store.children(registryKeys.versions(name))).map((c) => Number(c.replace(/\/$/, ''))).filter((n) => Number.isInteger(n) && n > 0);
+  let version = Math.max(0, ...taken) + 1;
+  const claim = JSON.stringify({ claimedAt: new Date().toISOString(), host: hostname(), pid: process.pid });
+  while (!(await store.putBytes(`${registryKeys.version(name, version)}claim.json`, claim, { ifAbsent: true }))) version += 1;
+  return version;
+}
+
+/**
+ * Publishes a model the worker trained: the version is built in the worker's scratch registry
+ * (`home`), uploaded, and only then does the store's pointer move — forward only, as on disk.
+ */
+export async function publishToStore(store: ArtifactStore, home: string, name: string, input: PublishInput): Promise<ModelCard> {
+  const version = await claimStoreVersion(store, name);
+  // A throw-away registry in the worker's scratch folder: the store holds the real one.
+  await mkdir(join(home, 'tmp'), { recursive: true });
+  const scratch = await mkdtemp(join(home, 'tmp', 'publish-'));
+  try {
+    const card = await publishModel(scratch, name, input, { version });
+    await uploadFolder(store, versionDir(scratch, name, version), registryKeys.version(name, version));
+    await movePointerForward(store, name, version);
+    return card;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function movePointerForward(store: ArtifactStore, name: string, version: number): Promise<void> {
+  const current = await readStorePointer(store, name);
+  if (current === null || current < version) await store.putBytes(registryKeys.pointer(name), JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n');
+}
