@@ -1,10 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -13,15 +16,15 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { OuroError } from '../errors.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 
 /**
- * Multipart sizing: S3 keeps at most 10,000 parts, so 8 MiB parts cover files up to ~80 GB,
- * and at most `UPLOAD_QUEUE` parts are buffered at once (the upload's memory ceiling).
+ * Multipart sizing: S3 keeps at most 10,000 parts, so 8 MiB parts cover files up to ~80 GB;
+ * `UPLOAD_QUEUE` parts are in flight at once, each streamed from its byte range of the file.
  */
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 const UPLOAD_QUEUE = 2;
@@ -72,15 +75,59 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.call('check the bucket', () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
   }
 
+  /**
+   * Streams a file up. Small files go in one PUT; larger ones as a multipart upload whose parts
+   * are read straight from byte ranges of the file, at most UPLOAD_QUEUE at a time — so memory
+   * stays flat whatever the size (no part is ever buffered whole). A failed part is retried
+   * from the file; a failed upload is aborted so the bucket keeps no orphaned parts.
+   */
   async putFile(key: string, localPath: string): Promise<void> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.key(key), Body: createReadStream(localPath) },
-      partSize: UPLOAD_PART_BYTES,
-      queueSize: UPLOAD_QUEUE,
-      leavePartsOnError: false,
-    });
-    await this.call(`upload ${key}`, () => upload.done());
+    const size = (await stat(localPath)).size;
+    const Key = this.key(key);
+    if (size <= UPLOAD_PART_BYTES) {
+      await this.withRetries(() =>
+        this.call(`upload ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(localPath), ContentLength: size }))),
+      );
+      return;
+    }
+    const { UploadId } = await this.call(`upload ${key}`, () => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })));
+    try {
+      const count = Math.ceil(size / UPLOAD_PART_BYTES);
+      const etags: string[] = new Array(count);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < count) {
+          const n = next++;
+          const start = n * UPLOAD_PART_BYTES;
+          const end = Math.min(size, start + UPLOAD_PART_BYTES) - 1;
+          const res = await this.withRetries(() =>
+            this.call(`upload ${key} (part ${n + 1} of ${count})`, () =>
+              this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber: n + 1, Body: createReadStream(localPath, { start, end }), ContentLength: end - start + 1 })),
+            ),
+          );
+          etags[n] = res.ETag!;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(UPLOAD_QUEUE, count) }, lane));
+      await this.call(`upload ${key}`, () =>
+        this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
+      );
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A body read from a file cannot be replayed by the SDK, so transient failures are retried here with a fresh stream. */
+  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof OuroError || attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   async getFile(key: string, localPath: string): Promise<void> {
