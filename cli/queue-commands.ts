@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ANSI, PLAIN, renderEvent } from '../bot/terminal/render-terminal.ts';
 import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
-import { FileEventLog } from '../core/events/event-log.ts';
+import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { createRedis } from '../core/queue/redis-connection.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
@@ -12,7 +12,6 @@ import { createKeyIfMissing, createStoreKeyIfMissing } from '../deploy/api-keys.
 import { sendControl } from '../core/queue/run-control.ts';
 import { followRunEvents, readRunEvents } from '../core/queue/run-event-stream.ts';
 import { RunQueue } from '../core/queue/run-queue.ts';
-import { runPaths } from '../core/run-paths.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
 import { FsArtifactStore, type ArtifactStore } from '../core/store/artifact-store.ts';
 import { createArtifactStore } from '../core/store/create-store.ts';
@@ -167,7 +166,7 @@ export async function eventsCommand(args: string[], config: Config): Promise<num
       redis.disconnect();
     }
   }
-  const archived = await FileEventLog.replay(runPaths(config.OURO_HOME, runId).events);
+  const archived = await readArchivedEvents(config.OURO_HOME, runId, await createArtifactStore(config));
   if (archived.length === 0) throw new OuroError('run_not_found', `No events for run "${runId}".`);
   archived.forEach(printer(values.json === true));
   return 0;

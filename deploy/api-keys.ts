@@ -64,6 +64,13 @@ export async function createStoreKeyIfMissing(store: ArtifactStore, name: string
   return (await store.putBytes(registryKeys.key(name), keyDocument(key), { ifAbsent: true })) ? key : null;
 }
 
+/** Replaces the key of a model in a remote store; deploy replicas pick it up at their next poll. */
+export async function rotateStoreKey(store: ArtifactStore, name: string): Promise<string> {
+  const key = newKey();
+  await store.putBytes(registryKeys.key(name), keyDocument(key));
+  return key;
+}
+
 /** Replaces the model's key; the old one stops working once the server sees the file (≤ 1 s). */
 export async function rotateKey(home: string, name: string): Promise<string> {
   const key = newKey();

@@ -21,8 +21,7 @@ import { JournalSchema } from '../core/schemas/journal.ts';
 import { RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
 import type { S3ArtifactStore } from '../core/store/s3-artifact-store.ts';
 import { readStorePointer } from '../core/store/store-registry.ts';
-import { pathExists } from '../core/store/path-exists.ts';
-import { REPO_ROOT } from './support/cli.ts';
+import { parseEvents, REPO_ROOT, runCli } from './support/cli.ts';
 import { binaryTable, writeText } from './support/fixtures.ts';
 import { startTestRedis } from './support/redis.ts';
 import { startTestS3, type TestS3Server } from './support/s3-server.ts';
@@ -134,7 +133,7 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
   }
 
   test('bot, worker and deploy on separate scratch folders: the model reaches the bucket, is served, and v2 hot-swaps in', async () => {
-    const worker = spawnOuro(['worker'], homes.worker);
+    const worker = spawnOuro(['worker'], homes.worker, { OURO_EVENTS_TTL_S: '2' });
     const deploy = spawnOuro(['serve', '--port', '0', '--host', '127.0.0.1'], homes.deploy, { OURO_STORE_POLL_S: '1', OURO_SERVE_WORKERS: '1' });
     const url = await deployUrl(deploy);
 
@@ -165,12 +164,24 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
     assert.equal(await redis.get(redisKeys.freshKey(second.runId)), null, 'the model keeps its key');
     await predictUntil(url, key, 2, deploy);
 
+    // From the bot's host (an empty scratch folder): the registry and the archive are in the bucket.
+    const cliEnv = { ...s3.env, OURO_HOME: homes.bot, REDIS_URL: redisServer.url };
+    const listed = await runCli(['models', 'list'], cliEnv).done;
+    assert.match(listed.stdout, new RegExp(`${MODEL}  v2 of \\[1, 2\\]`), listed.stdout + listed.stderr);
+    await new Promise((r) => setTimeout(r, 2500)); // the worker's OURO_EVENTS_TTL_S=2: the stream expires
+    const archived = await runCli(['events', first.runId, '--json'], cliEnv).done;
+    assert.equal(archived.code, 0, archived.stderr);
+    assert.deepEqual(parseEvents(archived.stdout).map((e) => e.type), events.map((e) => e.type), 'the archive in the bucket replays the run');
+    const rollback = await runCli(['models', 'rollback', MODEL], cliEnv).done;
+    assert.equal(rollback.code, 0, rollback.stderr);
+    await predictUntil(url, key, 1, deploy);
+
     worker.kill('SIGTERM');
     deploy.kill('SIGTERM');
     await Promise.all([worker, deploy].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
 
-    // Each process kept to its own scratch folder; the bot's was never needed.
-    assert.equal(await pathExists(homes.bot), false);
+    // Each process kept to its own scratch folder; the bot's holds nothing of the run or the registry.
+    assert.deepEqual(await filesUnder(homes.bot), []);
     const workerFiles = await filesUnder(homes.worker);
     const deployFiles = await filesUnder(homes.deploy);
     assert.ok(deployFiles.includes(`registry/${MODEL}/versions/2/card.json`), deployFiles.join('\n'));

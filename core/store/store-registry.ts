@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { publishModel, versionDir, type PublishInput } from '../registry.ts';
-import type { ModelCard } from '../schemas/model-card.ts';
+import { OuroError } from '../errors.ts';
+import { ModelCardSchema, type ModelCard } from '../schemas/model-card.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { uploadFolder } from './sync-folder.ts';
 
@@ -64,4 +65,38 @@ export async function publishToStore(store: ArtifactStore, home: string, name: s
 async function movePointerForward(store: ArtifactStore, name: string, version: number): Promise<void> {
   const current = await readStorePointer(store, name);
   if (current === null || current < version) await store.putBytes(registryKeys.pointer(name), JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n');
+}
+
+/** The models in the store with a pointer (a first version still uploading has none yet). */
+export async function listStoreModels(store: ArtifactStore): Promise<{ name: string; version: number; versions: number[] }[]> {
+  const out: { name: string; version: number; versions: number[] }[] = [];
+  for (const entry of await store.children(registryKeys.names)) {
+    if (!entry.endsWith('/')) continue;
+    const name = entry.slice(0, -1);
+    const version = await readStorePointer(store, name);
+    if (version === null) continue;
+    const versions = (await store.children(registryKeys.versions(name))).map((c) => Number(c.replace(/\/$/, ''))).filter((n) => Number.isInteger(n) && n > 0);
+    out.push({ name, version, versions: versions.sort((a, b) => a - b) });
+  }
+  return out;
+}
+
+export async function readStoreCard(store: ArtifactStore, name: string, version?: number): Promise<ModelCard> {
+  const v = version ?? (await readStorePointer(store, name));
+  const bytes = v === null ? null : await store.getBytes(`${registryKeys.version(name, v)}card.json`);
+  if (bytes === null) throw new OuroError('model_not_found', `No model named "${name}"${version !== undefined ? ` with version ${version}` : ''} in the store.`);
+  return ModelCardSchema.parse(JSON.parse(bytes.toString('utf8')));
+}
+
+/** Points the alias at an existing version (a rollback): one PUT, as on publish. */
+export async function setStorePointer(store: ArtifactStore, name: string, version: number): Promise<void> {
+  if (!(await store.exists(`${registryKeys.version(name, version)}card.json`))) throw new OuroError('model_not_found', `Model "${name}" has no version ${version} in the store.`);
+  await store.putBytes(registryKeys.pointer(name), JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n');
+}
+
+/** Removes a model: the pointer first, so no reader starts on a version that is going away. */
+export async function deleteStoreModel(store: ArtifactStore, name: string): Promise<void> {
+  if ((await readStorePointer(store, name)) === null) throw new OuroError('model_not_found', `No model named "${name}" in the store.`);
+  await store.deletePrefix(registryKeys.pointer(name));
+  await store.deletePrefix(`registry/${name}/`);
 }
