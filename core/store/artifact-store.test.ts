@@ -11,6 +11,7 @@ import { FsArtifactStore, storeKey, type ArtifactStore } from './artifact-store.
 import { loadConfig } from '../config.ts';
 import { createArtifactStore } from './create-store.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
+import { claimStoreVersion, movePointerForward, readStorePointer } from './store-registry.ts';
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -48,6 +49,18 @@ function contract(name: string, setup: () => Promise<{ store: ArtifactStore; scr
       assert.equal(await store.putBytes('registry/m/versions/1/claim.json', 'a', { ifAbsent: true }), true);
       assert.equal(await store.putBytes('registry/m/versions/1/claim.json', 'b', { ifAbsent: true }), false);
       assert.equal((await store.getBytes('registry/m/versions/1/claim.json'))?.toString(), 'a');
+    });
+
+    test('compare-and-swap: a write with a stale tag is refused', async () => {
+      assert.equal(await store.getTagged('registry/cas/current.json'), null);
+      await store.putBytes('registry/cas/current.json', 'v1');
+      const first = (await store.getTagged('registry/cas/current.json'))!;
+      assert.equal(first.data.toString(), 'v1');
+      assert.equal(await store.putBytes('registry/cas/current.json', 'v2', { ifTag: first.tag }), true);
+      assert.equal(await store.putBytes('registry/cas/current.json', 'v3', { ifTag: first.tag }), false, 'the tag changed with v2');
+      const second = (await store.getTagged('registry/cas/current.json'))!;
+      assert.equal(second.data.toString(), 'v2');
+      assert.notEqual(second.tag, first.tag);
     });
 
     test('of eight concurrent create-only writers exactly one wins', async () => {
@@ -138,6 +151,17 @@ describe('the S3 adapter against a real server', () => {
       if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
       else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
     }
+  });
+
+  test('concurrent publishers on the bucket: distinct version numbers, and the pointer ends on the latest', async () => {
+    const store = server.store('race');
+    const versions = await Promise.all(Array.from({ length: 8 }, () => claimStoreVersion(store, 'm')));
+    assert.deepEqual([...versions].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    // Every publisher moves the pointer at once, in a shuffled order.
+    await Promise.all([5, 2, 8, 1, 7, 3, 6, 4].map((v) => movePointerForward(store, 'm', v)));
+    assert.equal(await readStorePointer(store, 'm'), 8);
+    await movePointerForward(store, 'm', 3);
+    assert.equal(await readStorePointer(store, 'm'), 8, 'never backwards');
   });
 
   test('prefixes keep two deployments in one bucket apart', async () => {

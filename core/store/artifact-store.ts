@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
 import { OuroError } from '../errors.ts';
@@ -20,17 +21,25 @@ export interface ArtifactStore {
   exists(key: string): Promise<boolean>;
   /**
    * Writes a small document in one piece: readers see the old content or the new one. With
-   * `ifAbsent`, only when nothing is at `key` yet; returns false when something was.
+   * `ifAbsent`, only when nothing is at `key` yet; with `ifTag`, only when the document is still
+   * the one `getTagged` returned with that tag (compare-and-swap). False when the condition failed.
    */
-  putBytes(key: string, data: string | Uint8Array, opts?: { ifAbsent?: boolean }): Promise<boolean>;
+  putBytes(key: string, data: string | Uint8Array, opts?: WriteCondition): Promise<boolean>;
   /** A small document, or null when there is none. */
   getBytes(key: string): Promise<Buffer | null>;
+  /** A small document with a tag that changes whenever it is rewritten (for `ifTag`). */
+  getTagged(key: string): Promise<{ data: Buffer; tag: string } | null>;
   /** Every key under `prefix` (a folder, ending in `/`), sorted. */
   list(prefix: string): Promise<string[]>;
   /** The names directly under `prefix`: files as `name`, folders as `name/`. */
   children(prefix: string): Promise<string[]>;
   /** Removes every key under `prefix`. */
   deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface WriteCondition {
+  ifAbsent?: boolean;
+  ifTag?: string;
 }
 
 /** A store key made of parts, checked for `..` and stray separators. */
@@ -71,8 +80,16 @@ export class FsArtifactStore implements ArtifactStore {
     );
   }
 
-  async putBytes(key: string, data: string | Uint8Array, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async putBytes(key: string, data: string | Uint8Array, opts: WriteCondition = {}): Promise<boolean> {
     const path = this.path(key);
+    if (opts.ifTag !== undefined) {
+      // Check-then-rename: atomic for the readers, but two writers in the same instant can both
+      // pass the check. On one machine the registry uses core/registry.ts, not this.
+      const current = await this.getTagged(key);
+      if (current?.tag !== opts.ifTag) return false;
+      await writeFileAtomic(path, data);
+      return true;
+    }
     if (opts.ifAbsent !== true) {
       await writeFileAtomic(path, data);
       return true;
@@ -95,6 +112,11 @@ export class FsArtifactStore implements ArtifactStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  async getTagged(key: string): Promise<{ data: Buffer; tag: string } | null> {
+    const data = await this.getBytes(key);
+    return data === null ? null : { data, tag: createHash('sha256').update(data).digest('hex') };
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -20,7 +20,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { OuroError } from '../errors.ts';
-import type { ArtifactStore } from './artifact-store.ts';
+import type { ArtifactStore, WriteCondition } from './artifact-store.ts';
 
 /**
  * Multipart sizing: S3 keeps at most 10,000 parts, so 8 MiB parts cover files up to ~80 GB;
@@ -154,17 +154,37 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  async putBytes(key: string, data: string | Uint8Array, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async putBytes(key: string, data: string | Uint8Array, opts: WriteCondition = {}): Promise<boolean> {
+    const conditional = opts.ifAbsent === true || opts.ifTag !== undefined;
     try {
       // One PUT is atomic on S3: readers get the old object or the new one. `If-None-Match: *`
-      // makes it create-only (AWS since 2024, MinIO, moto).
+      // makes it create-only, `If-Match: <etag>` a compare-and-swap (AWS since 2024, MinIO, moto).
       await this.call(`write ${key}`, () =>
-        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: typeof data === 'string' ? Buffer.from(data) : data, ...(opts.ifAbsent === true ? { IfNoneMatch: '*' } : {}) })),
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.key(key),
+            Body: typeof data === 'string' ? Buffer.from(data) : data,
+            ...(opts.ifAbsent === true ? { IfNoneMatch: '*' } : {}),
+            ...(opts.ifTag !== undefined ? { IfMatch: opts.ifTag } : {}),
+          }),
+        ),
       );
       return true;
     } catch (err) {
       const status = (err as OuroError & { status?: number }).status;
-      if (opts.ifAbsent === true && (status === 412 || status === 409)) return false;
+      // 409: another conditional write to the key was in flight; the caller reads and retries.
+      if (conditional && (status === 412 || status === 409 || (opts.ifTag !== undefined && status === 404))) return false;
+      throw err;
+    }
+  }
+
+  async getTagged(key: string): Promise<{ data: Buffer; tag: string } | null> {
+    try {
+      const res = await this.call(`read ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+      return { data: Buffer.from(await res.Body!.transformToByteArray()), tag: res.ETag! };
+    } catch (err) {
+      if (isNotFound(err)) return null;
       throw err;
     }
   }

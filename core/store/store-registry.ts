@@ -62,9 +62,21 @@ export async function publishToStore(store: ArtifactStore, home: string, name: s
   }
 }
 
-async function movePointerForward(store: ArtifactStore, name: string, version: number): Promise<void> {
-  const current = await readStorePointer(store, name);
-  if (current === null || current < version) await store.putBytes(registryKeys.pointer(name), JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n');
+/**
+ * Moves the alias to `version` unless it already points at a later one. A compare-and-swap on
+ * the pointer: two workers publishing at once cannot move it backwards (the later version wins
+ * whichever writes last).
+ */
+export async function movePointerForward(store: ArtifactStore, name: string, version: number): Promise<void> {
+  const key = registryKeys.pointer(name);
+  const doc = JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n';
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const current = await store.getTagged(key);
+    if (current !== null && StorePointerSchema.parse(JSON.parse(current.data.toString('utf8'))).version >= version) return;
+    if (await store.putBytes(key, doc, current === null ? { ifAbsent: true } : { ifTag: current.tag })) return;
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+  }
+  throw new OuroError('internal', `Could not move the pointer of "${name}" to v${version}: it kept changing under concurrent publishers.`);
 }
 
 /** The models in the store with a pointer (a first version still uploading has none yet). */
