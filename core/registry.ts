@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
@@ -62,10 +62,35 @@ export async function publishModel(home: string, name: string, input: PublishInp
   const card = ModelCardSchema.parse({ ...input.card, name, version });
   await writeJsonAtomic(join(dir, 'card.json'), card);
   // Two workers may finish runs for the same name at once: the alias only ever moves forward
-  // on publish, so the later version wins whichever process writes last.
-  const current = await currentVersion(home, name);
-  if (current === null || current < version) await setCurrentVersion(home, name, version);
+  // on publish. Read-compare-write under a lock, or the older version could be written last.
+  await withPointerLock(home, name, async () => {
+    const current = await currentVersion(home, name);
+    if (current === null || current < version) await setCurrentVersion(home, name, version);
+  });
   return card;
+}
+
+/** A lock taken by a non-recursive mkdir (atomic across processes); a holder that died releases it after 10 s. */
+async function withPointerLock(home: string, name: string, fn: () => Promise<void>): Promise<void> {
+  const lock = join(registryRoot(home), name, '.pointer.lock');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const st = await stat(lock).catch(() => null);
+      if (st !== null && Date.now() - st.mtimeMs > 10_000) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new OuroError('internal', `The registry pointer of "${name}" stayed locked (${lock}); remove that folder if no publish is running.`);
+      else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /**
