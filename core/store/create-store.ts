@@ -1,6 +1,5 @@
 import type { Config } from '../config.ts';
 import { FsArtifactStore, type ArtifactStore } from './artifact-store.ts';
-import { S3ArtifactStore } from './s3-artifact-store.ts';
 
 /**
  * The artifact store the configuration asks for. With `s3` the bucket is checked first, so a
@@ -10,6 +9,8 @@ import { S3ArtifactStore } from './s3-artifact-store.ts';
  */
 export async function createArtifactStore(config: Config): Promise<ArtifactStore> {
   if (config.OURO_STORE === 'fs') return new FsArtifactStore(config.OURO_HOME);
+  // Loaded only here: the AWS SDK adds most of a second to every command's start.
+  const { S3ArtifactStore } = await import('./s3-artifact-store.ts');
   const store = new S3ArtifactStore({
     bucket: config.OURO_S3_BUCKET!,
     prefix: config.OURO_S3_PREFIX,
