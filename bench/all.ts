@@ -31,6 +31,7 @@ const SECTIONS: Section[] = [
   { name: 'serve', title: 'Serving', command: 'npm run bench:serve', script: 'serve.ts' },
   { name: 'sandbox', title: 'Sandbox start-up', command: 'npm run bench:sandbox', script: 'sandbox.ts' },
   { name: 'queue', title: 'Queue', command: 'npm run bench:queue', script: 'queue.ts' },
+  { name: 'store', title: 'The S3 artifact store: 1 GB through the adapter', command: 'npm run bench:store', script: 'store.ts' },
   { name: 'tokens', title: 'LLM prompts', command: 'npm run bench:tokens', script: 'tokens.ts' },
 ];
 

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import { FileEventLog } from '../core/events/event-log.ts';
+import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
 import { followRunEvents, isTerminal, readRunEvents, type StreamedEvent } from '../core/queue/run-event-stream.ts';
-import { runPaths } from '../core/run-paths.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
+import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import type { ChatFile, ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
 import { renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
@@ -19,6 +19,8 @@ export interface RunThreadsOptions {
   logger: Logger;
   /** OURO_HOME: a run's archived events, once its stream has expired. */
   home: string;
+  /** With a remote artifact store the archives are in the bucket, not under `home`. */
+  artifacts?: ArtifactStore;
   /** How the platform mentions a user (Slack: `<@U123>`). */
   mention: (user: string) => string;
   predictCommand: PredictCommand;
@@ -111,13 +113,13 @@ export class RunThreads {
   private async replay(runId: string): Promise<{ id: string | null; event: RunEvent }[]> {
     const live = await readRunEvents(this.opts.redis, runId);
     if (live.length > 0) return live;
-    const archived = await FileEventLog.replay(runPaths(this.opts.home, runId).events);
+    const archived = await readArchivedEvents(this.opts.home, runId, this.opts.artifacts);
     return archived.map((event) => ({ id: null, event }));
   }
 
   private async *events(runId: string, signal: AbortSignal): AsyncGenerator<{ id: string | null; event: RunEvent }> {
     if ((await this.opts.redis.exists(redisKeys.events(runId))) === 0) {
-      const archived = await FileEventLog.replay(runPaths(this.opts.home, runId).events);
+      const archived = await readArchivedEvents(this.opts.home, runId, this.opts.artifacts);
       if (archived.some(isTerminal)) {
         for (const event of archived) yield { id: null, event };
         return;

@@ -14,7 +14,10 @@ import { createRedis } from '../core/queue/redis-connection.ts';
 import { RunQueue } from '../core/queue/run-queue.ts';
 import { versionDir } from '../core/registry.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
-import { FsArtifactStore } from '../core/store/artifact-store.ts';
+import type { ArtifactStore } from '../core/store/artifact-store.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
+import { registryKeys } from '../core/store/store-registry.ts';
+import { downloadFolder } from '../core/store/sync-folder.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS } from '../sandbox/driver.ts';
 import { publicBaseUrl, requireRedisUrl } from './queue-commands.ts';
@@ -37,7 +40,7 @@ export function chatConfigured(config: Config): boolean {
  * (read-only), into a scratch folder. Null when the model has no importances or no sandbox is
  * available on this host.
  */
-export function modelChart(config: Config, logger: Logger): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
+export function modelChart(config: Config, logger: Logger, store?: ArtifactStore): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
   let driver: ReturnType<typeof createSandboxDriver>;
   try {
     driver = createSandboxDriver(config);
@@ -45,11 +48,18 @@ export function modelChart(config: Config, logger: Logger): ((card: ModelCard) =
     logger.warn({ err: (err as Error).message }, 'bot: no sandbox on this host, so no charts');
     return undefined;
   }
+  const remote = store !== undefined && store.kind !== 'fs' ? store : null;
   return async (card) => {
-    const model = join(versionDir(config.OURO_HOME, card.name, card.version), 'model');
     const out = await mkdtemp(join(tmpdir(), 'ouro-chart-'));
+    // With a remote store this host has no registry: the model is fetched beside the output.
+    const fetched = remote === null ? null : await mkdtemp(join(tmpdir(), 'ouro-chart-model-'));
+    const model = fetched === null ? join(versionDir(config.OURO_HOME, card.name, card.version), 'model') : join(fetched, 'model');
     try {
       await chmod(out, 0o755);
+      if (remote !== null && fetched !== null) {
+        await chmod(fetched, 0o755);
+        await downloadFolder(remote, `${registryKeys.version(card.name, card.version)}model/`, model);
+      }
       const title = `${card.name} v${card.version} (${familyName(card.family)}): what it leans on`;
       const res = await driver.run({
         command: ['python', '-m', 'ouro_harness.chart', '--model', model, '--out', out, '--title', title],
@@ -65,6 +75,7 @@ export function modelChart(config: Config, logger: Logger): ((card: ModelCard) =
       return { filename: `${card.name}-v${card.version}-importance.png`, title, data: await readFile(join(out, 'chart.png')) };
     } finally {
       await rm(out, { recursive: true, force: true });
+      if (fetched !== null) await rm(fetched, { recursive: true, force: true });
     }
   };
 }
@@ -85,14 +96,15 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
   if (!chatConfigured(config)) return null;
   const url = requireRedisUrl(config);
   const queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
-  const chart = modelChart(config, logger);
+  const store = await createArtifactStore(config);
+  const chart = modelChart(config, logger, store);
   const common = {
     config,
     logger,
     redis,
     queue,
-    store: new FsArtifactStore(config.OURO_HOME),
-    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME }),
+    store,
+    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME, artifacts: store }),
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
   };

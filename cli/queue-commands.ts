@@ -4,17 +4,17 @@ import type { Redis } from 'ioredis';
 import { ANSI, PLAIN, renderEvent } from '../bot/terminal/render-terminal.ts';
 import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
-import { FileEventLog } from '../core/events/event-log.ts';
+import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { createRedis } from '../core/queue/redis-connection.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
-import { createKeyIfMissing } from '../deploy/api-keys.ts';
+import { createKeyIfMissing, createStoreKeyIfMissing } from '../deploy/api-keys.ts';
 import { sendControl } from '../core/queue/run-control.ts';
 import { followRunEvents, readRunEvents } from '../core/queue/run-event-stream.ts';
 import { RunQueue } from '../core/queue/run-queue.ts';
-import { runPaths } from '../core/run-paths.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
-import { FsArtifactStore } from '../core/store/artifact-store.ts';
+import { FsArtifactStore, type ArtifactStore } from '../core/store/artifact-store.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts';
 import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
@@ -36,8 +36,8 @@ export function requireRedisUrl(config: Config): string {
   return config.REDIS_URL;
 }
 
-/** Starts a worker in this process (used by `ouro worker` and `ouro up`). */
-export function startWorker(config: Config, logger: Logger, redis: Redis, concurrency?: number): RunWorkerHandle {
+/** Starts a worker in this process (used by `ouro worker` and `ouro up`); the store defaults to OURO_HOME. */
+export function startWorker(config: Config, logger: Logger, redis: Redis, concurrency?: number, store: ArtifactStore = new FsArtifactStore(config.OURO_HOME)): RunWorkerHandle {
   const driver = createSandboxDriver(config);
   logger.info({ sandbox: driver.describe() }, 'worker ready');
   return startRunWorker({
@@ -46,14 +46,15 @@ export function startWorker(config: Config, logger: Logger, redis: Redis, concur
     redis,
     driver,
     limits: limitsFromConfig(config),
-    store: new FsArtifactStore(config.OURO_HOME),
+    store,
+    remoteStore: store.kind !== 'fs',
     // A run asks for the LLM brain only if its submitter had one; this worker needs a provider too.
     brainFor: (request, events, paths) => (request.options.brain === 'llm' && defaultBrainKind(config) === 'llm' ? createBrain('llm', { config, events, paths }) : new HeuristicBrain()),
     ...(concurrency !== undefined ? { concurrency } : {}),
     deploy: async (card, request) => {
       // The deploy service picks the new version up from the registry by itself; the worker
       // only makes sure the model has a key, and hands a new one to the bot, briefly.
-      const key = await createKeyIfMissing(config.OURO_HOME, card.name);
+      const key = store.kind === 'fs' ? await createKeyIfMissing(config.OURO_HOME, card.name) : await createStoreKeyIfMissing(store, card.name);
       if (key !== null) await redis.set(redisKeys.freshKey(request.runId), key, 'EX', 3600);
       return { url: `${publicBaseUrl(config)}/v1/models/${encodeURIComponent(card.name)}/predict` };
     },
@@ -66,7 +67,8 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   const url = requireRedisUrl(config);
   const redis = createRedis(url, 'worker');
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency);
+  const store = await createArtifactStore(config);
+  const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency, store);
   process.stderr.write(`ouro worker: taking runs from "${config.OURO_QUEUE_NAME}" on ${url.replace(/\/\/[^@]*@/, '//***@')} (concurrency ${concurrency ?? config.OURO_WORKER_CONCURRENCY})\n`);
   let metricsServer: { close(): Promise<void> } | undefined;
   let queue: RunQueue | undefined;
@@ -164,7 +166,7 @@ export async function eventsCommand(args: string[], config: Config): Promise<num
       redis.disconnect();
     }
   }
-  const archived = await FileEventLog.replay(runPaths(config.OURO_HOME, runId).events);
+  const archived = await readArchivedEvents(config.OURO_HOME, runId, await createArtifactStore(config));
   if (archived.length === 0) throw new OuroError('run_not_found', `No events for run "${runId}".`);
   archived.forEach(printer(values.json === true));
   return 0;

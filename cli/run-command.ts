@@ -14,7 +14,7 @@ import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
 import { BrainKindSchema, RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
 import { MetricSchema } from '../core/schemas/task.ts';
-import { FsArtifactStore } from '../core/store/artifact-store.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
@@ -108,7 +108,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
   const runId = newRunId();
   // A copy in the store, so the run stays reproducible and resumable even if the original changes.
   const ref = uploadKey(runId, basename(path));
-  await new FsArtifactStore(config.OURO_HOME).putFile(ref, path);
+  await (await createArtifactStore(config)).putFile(ref, path);
   const parsed = RunRequestSchema.safeParse({
     runId,
     dataset: { ref, filename: basename(path) },
@@ -169,7 +169,7 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, paths }), events, logger, limits: limitsFromConfig(config), store: new FsArtifactStore(config.OURO_HOME), deploy, signal: controller.signal });
+    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, paths }), events, logger, limits: limitsFromConfig(config), store: await createArtifactStore(config), deploy, signal: controller.signal });
     if (!json) {
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);

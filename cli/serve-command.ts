@@ -3,6 +3,8 @@ import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { clearServeState, ensureBackgroundServer, runningServer, stopBackgroundServer, writeServeState } from '../deploy/background-server.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
+import { startRegistryMirror } from '../deploy/registry-mirror.ts';
 import { startServer } from '../deploy/server.ts';
 
 export const SERVE_USAGE = `Usage: ouro serve [--port <n>] [--host <addr>]   serve every registry model (foreground)
@@ -53,6 +55,9 @@ export async function serveCommand(args: string[], config: Config, logger: Logge
 
   const other = await runningServer(cfg);
   if (other !== null) throw new OuroError('config_invalid', `A prediction server for ${cfg.OURO_HOME} already runs at ${other.url} (pid ${other.pid}). Stop it with \`ouro serve stop\`.`);
+  const store = await createArtifactStore(cfg);
+  if (store.kind !== 'fs') process.stdout.write(`Caching the registry of the ${store.kind} store in ${cfg.OURO_HOME}/registry (new versions within ${cfg.OURO_STORE_POLL_S} s)…\n`);
+  const mirror = await startRegistryMirror(store, cfg.OURO_HOME, logger, cfg.OURO_STORE_POLL_S);
   process.stdout.write(`Loading models from ${cfg.OURO_HOME}/registry…\n`);
   let server;
   try {
@@ -73,6 +78,7 @@ export async function serveCommand(args: string[], config: Config, logger: Logge
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await mirror?.stop();
   await server.close();
   await clearServeState(cfg.OURO_HOME);
   process.stdout.write('Stopped.\n');

@@ -6,6 +6,8 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../core/queue/embedded-r
 import { createRedis } from '../core/queue/redis-connection.ts';
 import { startServer } from '../deploy/server.ts';
 import { chatConfigured, startChatBots } from './bot-command.ts';
+import { createArtifactStore } from '../core/store/create-store.ts';
+import { startRegistryMirror } from '../deploy/registry-mirror.ts';
 import { startWorker } from './queue-commands.ts';
 
 export const UP_USAGE = `Usage: ouro up
@@ -28,9 +30,11 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   const internalToken = config.OURO_INTERNAL_TOKEN ?? (chatConfigured(config) ? randomBytes(24).toString('base64url') : undefined);
   const cfg: Config = { ...config, REDIS_URL: url, ...(internalToken !== undefined ? { OURO_INTERNAL_TOKEN: internalToken } : {}) };
   const redis = createRedis(url, 'up');
+  const store = await createArtifactStore(cfg);
+  const mirror = await startRegistryMirror(store, cfg.OURO_HOME, logger, cfg.OURO_STORE_POLL_S);
   const server = await startServer({ config: cfg, logger, listenFirst: true });
   // Deployed models are announced at the address this server actually listens on (OURO_PORT may be 0).
-  const worker = startWorker({ ...cfg, OURO_PUBLIC_URL: cfg.OURO_PUBLIC_URL ?? server.url }, logger, redis);
+  const worker = startWorker({ ...cfg, OURO_PUBLIC_URL: cfg.OURO_PUBLIC_URL ?? server.url }, logger, redis, undefined, store);
   process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
   const bots = await startChatBots(cfg, logger, redis, { apiUrl: server.url });
   if (bots !== null) {
@@ -50,6 +54,7 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   process.stderr.write('ouro up: stopping\n');
   await bots?.close();
   await worker.close(cfg.OURO_SHUTDOWN_GRACE_S * 1000);
+  await mirror?.stop();
   await server.close();
   redis.disconnect();
   await embedded?.stop();

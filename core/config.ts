@@ -135,10 +135,29 @@ const ConfigSchema = z.object({
   OURO_DISCORD_ALLOWED_GUILDS: idList,
   OURO_DISCORD_ALLOWED_CHANNELS: idList,
   OURO_DISCORD_ALLOWED_ROLES: idList,
+  /** Where artifacts live (docs/configuration.md): `fs` under OURO_HOME, or `s3` on any S3-compatible service. */
+  OURO_STORE: z.enum(['fs', 's3']).default('fs'),
+  OURO_S3_BUCKET: optionalString(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, dots and dashes')),
+  /** Prepended to every key, e.g. `ouro/prod`, so one bucket can hold several deployments. */
+  OURO_S3_PREFIX: z.string().default(''),
+  /** Unset: AWS S3. Set it for MinIO, moto, R2, Ceph... (e.g. http://minio:9000). */
+  OURO_S3_ENDPOINT: optionalString(z.string().url()),
+  OURO_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted servers need. Unset: on when OURO_S3_ENDPOINT is set. */
+  OURO_S3_FORCE_PATH_STYLE: optionalString(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')),
+  /** How often `ouro serve` looks for new model versions in a remote store. */
+  OURO_STORE_POLL_S: intFromEnv(5),
   /** A service token the prediction API accepts for every model: how the bot answers /predict (keys are stored hashed). */
   OURO_INTERNAL_TOKEN: optionalString(z.string().min(24, 'use at least 24 random characters, e.g. `openssl rand -hex 24`')),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Settings that only make sense together, checked after each is valid on its own. */
+function crossChecks(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.OURO_STORE === 's3' && config.OURO_S3_BUCKET === undefined) problems.push('  OURO_S3_BUCKET: required when OURO_STORE=s3 (the bucket that holds uploads, runs and the registry)');
+  return problems;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -146,5 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new OuroError('config_invalid', `Invalid configuration:\n${lines.join('\n')}`);
   }
+  const problems = crossChecks(parsed.data);
+  if (problems.length > 0) throw new OuroError('config_invalid', `Invalid configuration:\n${problems.join('\n')}`);
   return { ...parsed.data, OURO_HOME: resolve(parsed.data.OURO_HOME) };
 }

@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
@@ -51,17 +51,46 @@ export interface PublishInput {
   card: Omit<ModelCard, 'version' | 'name'>;
 }
 
-export async function publishModel(home: string, name: string, input: PublishInput): Promise<ModelCard> {
-  const { version, dir } = await claimVersion(home, name);
+/**
+ * Publishes a version. `opts.version` is a number already claimed elsewhere (a remote store,
+ * core/store/store-registry.ts); this folder is then only the worker's scratch copy of it.
+ */
+export async function publishModel(home: string, name: string, input: PublishInput, opts: { version?: number } = {}): Promise<ModelCard> {
+  const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
   await cp(input.modelDir, join(dir, 'model'), { recursive: true });
   await cp(input.scriptPath, join(dir, 'train.py'));
   const card = ModelCardSchema.parse({ ...input.card, name, version });
   await writeJsonAtomic(join(dir, 'card.json'), card);
   // Two workers may finish runs for the same name at once: the alias only ever moves forward
-  // on publish, so the later version wins whichever process writes last.
-  const current = await currentVersion(home, name);
-  if (current === null || current < version) await setCurrentVersion(home, name, version);
+  // on publish. Read-compare-write under a lock, or the older version could be written last.
+  await withPointerLock(home, name, async () => {
+    const current = await currentVersion(home, name);
+    if (current === null || current < version) await setCurrentVersion(home, name, version);
+  });
   return card;
+}
+
+/** A lock taken by a non-recursive mkdir (atomic across processes); a holder that died releases it after 10 s. */
+async function withPointerLock(home: string, name: string, fn: () => Promise<void>): Promise<void> {
+  const lock = join(registryRoot(home), name, '.pointer.lock');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const st = await stat(lock).catch(() => null);
+      if (st !== null && Date.now() - st.mtimeMs > 10_000) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new OuroError('internal', `The registry pointer of "${name}" stayed locked (${lock}); remove that folder if no publish is running.`);
+      else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -81,6 +110,13 @@ async function claimVersion(home: string, name: string): Promise<{ version: numb
       version += 1;
     }
   }
+}
+
+async function scratchVersion(home: string, name: string, version: number): Promise<{ version: number; dir: string }> {
+  const dir = versionDir(home, name, version);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return { version, dir };
 }
 
 export async function setCurrentVersion(home: string, name: string, version: number): Promise<void> {

@@ -7,7 +7,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { registryRoot } from '../core/registry.ts';
+import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import { readJsonIfExists, writeFileAtomic } from '../core/store/json-file.ts';
+import { registryKeys } from '../core/store/store-registry.ts';
 
 const KeyFileSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() });
 export type KeyFile = z.infer<typeof KeyFileSchema>;
@@ -51,6 +53,22 @@ export async function createKeyIfMissing(home: string, name: string): Promise<st
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw err;
   }
+}
+
+/**
+ * The same for a registry in a remote store (core/store/store-registry.ts): a create-only
+ * write, so two workers on different hosts cannot both believe they made the key.
+ */
+export async function createStoreKeyIfMissing(store: ArtifactStore, name: string): Promise<string | null> {
+  const key = newKey();
+  return (await store.putBytes(registryKeys.key(name), keyDocument(key), { ifAbsent: true })) ? key : null;
+}
+
+/** Replaces the key of a model in a remote store; deploy replicas pick it up at their next poll. */
+export async function rotateStoreKey(store: ArtifactStore, name: string): Promise<string> {
+  const key = newKey();
+  await store.putBytes(registryKeys.key(name), keyDocument(key));
+  return key;
 }
 
 /** Replaces the model's key; the old one stops working once the server sees the file (≤ 1 s). */

@@ -294,6 +294,7 @@ export class ModelHost {
   }
 }
 
-function isSafeName(name: string): boolean {
+/** A registry name that is safe as a path part and a URL segment. */
+export function isSafeName(name: string): boolean {
   return /^[a-z0-9][a-z0-9._-]{0,99}$/i.test(name) && !name.includes('..');
 }

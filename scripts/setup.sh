@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ouro needs on a fresh Debian/Ubuntu machine: npm packages, the compiled
-# CLI, the sandbox virtualenv (from sandbox/requirements.txt) and, as root, the system tools
-# the sandbox and queue use (bubblewrap, redis-server). Safe to run again: it skips what is there.
+# CLI, the sandbox virtualenv (from sandbox/requirements.txt), the tests' S3 server (.tools/moto)
+# and, as root, the system tools the sandbox and queue use (bubblewrap, redis-server). Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +49,16 @@ if [ ! -f .venv/.ouro-requirements-"$req_hash" ]; then
   # Test-only tools live beside the sandbox libraries but are not part of the image.
   [ -f sandbox/requirements-dev.txt ] && .venv/bin/pip install -q --disable-pip-version-check -r sandbox/requirements-dev.txt
   touch .venv/.ouro-requirements-"$req_hash"
+fi
+# The tests' S3 server (moto_server), in its own virtualenv so its Flask stack never meets the
+# sandbox's libraries; test/support/s3-server.ts finds it there. About 45 s the first time.
+moto_hash=$(sha256sum scripts/moto-requirements.txt | cut -c1-16)
+if [ ! -f .tools/moto/.ouro-requirements-"$moto_hash" ]; then
+  say "building .tools/moto (moto_server for the S3 store tests)"
+  rm -rf .tools/moto
+  "$PY_BASE" -m venv .tools/moto
+  .tools/moto/bin/pip install -q --disable-pip-version-check -r scripts/moto-requirements.txt
+  touch .tools/moto/.ouro-requirements-"$moto_hash"
 fi
 # --- Docker sandbox (OURO_SANDBOX=docker) -------------------------------------------------
 # Only in CI and when asked (it installs Docker and builds an image: minutes). Elsewhere the

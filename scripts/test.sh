@@ -3,7 +3,7 @@
 # (unit, sandbox, end-to-end) on node's test runner. Needs `npm run setup` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ] || [ ! -d node_modules ]; then
+if [ ! -x .venv/bin/python ] || [ ! -d node_modules ] || [ ! -x .tools/moto/bin/moto_server ]; then
   echo "ouro is not set up: run \`npm run setup\` first." >&2
   exit 1
 fi

@@ -132,6 +132,7 @@ export class DiscordBot {
       outbox: this.outbox,
       logger: opts.logger,
       home: config.OURO_HOME,
+      artifacts: opts.store,
       mention: (u) => `<@${u}>`,
       predictCommand: PREDICT_COMMAND,
       ...(opts.chart ? { chart: opts.chart } : {}),

@@ -1,5 +1,7 @@
 import { listModels, readCard } from '../../core/registry.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import { listStoreModels, readStoreCard } from '../../core/store/store-registry.ts';
 
 /** An error of the prediction API, with its code (docs/api.md) and message for a person. */
 export class PredictionError extends Error {
@@ -42,6 +44,8 @@ export interface PredictionClientOptions {
   token: string | undefined;
   /** OURO_HOME, for the list of models. */
   home: string;
+  /** With a remote artifact store the registry is in the bucket, not under `home`. */
+  artifacts?: ArtifactStore;
   /** How long to wait for a model that is still loading. */
   loadingWaitMs?: number;
 }
@@ -54,6 +58,11 @@ export class PredictionClient {
   constructor(private readonly opts: PredictionClientOptions) {}
 
   async list(): Promise<{ name: string; version: number; card: ModelCard | null }[]> {
+    const remote = this.opts.artifacts;
+    if (remote !== undefined && remote.kind !== 'fs') {
+      const models = await listStoreModels(remote);
+      return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readStoreCard(remote, m.name, m.version).catch(() => null) })));
+    }
     const models = await listModels(this.opts.home);
     return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
   }

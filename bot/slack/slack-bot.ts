@@ -112,6 +112,7 @@ export class SlackBot {
       outbox: this.outbox,
       logger: opts.logger,
       home: config.OURO_HOME,
+      artifacts: opts.store,
       mention: (u) => `<@${u}>`,
       predictCommand: PREDICT_COMMAND,
       ...(opts.chart ? { chart: opts.chart } : {}),

@@ -60,6 +60,11 @@ export class FileEventLog implements EventSink, EventTarget {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+    return FileEventLog.parse(text);
+  }
+
+  /** The events of a JSON-lines log's text. */
+  static parse(text: string): RunEvent[] {
     return text
       .split('\n')
       .filter((l) => l.trim().length > 0)

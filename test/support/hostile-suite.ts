@@ -167,6 +167,8 @@ async function gone(t: string, withinMs: number): Promise<number[]> {
 
 const SECRET = 's3cr3t-ouro-hostile';
 const API_KEY = 'sk-hostile-suite-do-not-leak-0123456789';
+const AWS_KEY_ID = 'AKIAHOSTILESUITE0000';
+const AWS_SECRET = 'aws-secret-hostile-suite-do-not-leak';
 
 const DAEMON = `
 import os, sys, time
@@ -192,11 +194,16 @@ export function hostileSuite(target: SuiteTarget): void {
       // Set before any sandbox starts: they must not show up anywhere inside one.
       process.env.OURO_TEST_SECRET = SECRET;
       process.env.OPENAI_API_KEY = API_KEY;
+      // The object store's credentials (OURO_STORE=s3) are in a worker's environment too.
+      process.env.AWS_ACCESS_KEY_ID = AWS_KEY_ID;
+      process.env.AWS_SECRET_ACCESS_KEY = AWS_SECRET;
       driver = target.driver();
     });
     after(async () => {
       delete process.env.OURO_TEST_SECRET;
       delete process.env.OPENAI_API_KEY;
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
       for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
     });
 
@@ -496,7 +503,7 @@ print("ppid:", os.getppid())
       const r = await py(d, script, { args: [String(process.pid)] });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, /self: b'PATH=\/usr\/bin:\/bin/, 'the script did read an environ');
-      for (const secret of [SECRET, API_KEY, 'OURO_TEST_SECRET', 'OPENAI_API_KEY']) {
+      for (const secret of [SECRET, API_KEY, AWS_KEY_ID, AWS_SECRET, 'OURO_TEST_SECRET', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY']) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `${secret} leaked`);
       }
       assert.equal(crashClass(r), 'contract');

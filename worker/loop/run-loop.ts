@@ -4,7 +4,7 @@ import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/events/event-log.ts';
 import type { Logger } from '../../core/logger.ts';
-import { publishModel, slugifyModelName } from '../../core/registry.ts';
+import { publishModel, slugifyModelName, type PublishInput } from '../../core/registry.ts';
 import { runPaths, type RunPaths } from '../../core/run-paths.ts';
 import { JournalSchema, type Journal, type JournalNode } from '../../core/schemas/journal.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
@@ -48,6 +48,13 @@ export interface LoopDeps {
   deploy?: (card: ModelCard) => Promise<{ url: string } | null>;
   /** Aborting stops the run: the running experiment is killed, the best so far is validated. */
   signal?: AbortSignal;
+  /**
+   * Called after every journal save, when the run folder is consistent: a worker with a remote
+   * store copies it there so another host can take the run over.
+   */
+  checkpoint?: () => Promise<void>;
+  /** Publishes the best model; default: the local registry under OURO_HOME. */
+  publish?: (name: string, input: PublishInput) => Promise<ModelCard>;
 }
 
 export interface RunOutcome {
@@ -83,6 +90,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     journal.elapsedMs = elapsed();
     journal.updatedAt = new Date().toISOString();
     await writeJsonAtomic(paths.journal, journal);
+    await deps.checkpoint?.();
   };
   const emit = deps.events.emit.bind(deps.events);
   const resumed = journal.nodes.length > 0 || journal.plan !== null;
@@ -122,7 +130,8 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
 
     const signature = JSON.parse(await readFile(join(modelDir, 'signature.json'), 'utf8')) as { inputs: { name: string; dtype: string }[]; classes: string[] | null };
     const findings = [...profile.findings, ...analysis.findings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
-    const card = await publishModel(deps.config.OURO_HOME, request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
+    const publish = deps.publish ?? ((name: string, input: PublishInput) => publishModel(deps.config.OURO_HOME, name, input));
+    const card = await publish(request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
       modelDir,
       scriptPath: join(paths.root, best.dir, 'train.py'),
       card: {

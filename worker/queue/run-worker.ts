@@ -8,10 +8,13 @@ import { expireRunEvents, RedisEventTarget } from '../../core/queue/run-event-st
 import { runPaths, type RunPaths } from '../../core/run-paths.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
+import type { PublishInput } from '../../core/registry.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import { publishToStore } from '../../core/store/store-registry.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain } from '../brains/brain.ts';
 import { runLoop } from '../loop/run-loop.ts';
+import { RunFolderSync } from './run-folder-sync.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
 export interface RunWorkerOptions {
@@ -26,6 +29,11 @@ export interface RunWorkerOptions {
   concurrency?: number;
   /** Called after a run ends; failures are logged, not fatal. */
   afterRun?: (request: RunRequest, result: RunJobResult) => Promise<void>;
+  /**
+   * The store is remote (S3): materialise each run from it into this worker's scratch folder,
+   * checkpoint the run back to it, and publish models to the registry in it.
+   */
+  remoteStore?: boolean;
   /** Makes a published model reachable and returns its URL (see LoopDeps.deploy). */
   deploy?: (card: ModelCard, request: RunRequest) => Promise<{ url: string } | null>;
 }
@@ -56,6 +64,9 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
   const processor = async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<RunJobResult> => {
     const request = RunRequestSchema.parse(job.data);
     const paths = runPaths(config.OURO_HOME, request.runId);
+    const sync = opts.remoteStore === true ? new RunFolderSync(opts.store, paths, request.runId, logger) : null;
+    // Before any event is appended to the run's file log: a takeover continues the archived one.
+    await sync?.restore();
     const file = new FileEventLog(paths.events, request.runId);
     const targets: EventTarget[] = [file, new RedisEventTarget(redis, request.runId), { append: async (e) => metrics.observe(e) }];
     const events = new FanoutEventSink(request.runId, targets);
@@ -78,9 +89,12 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
         store: opts.store,
         signal: stop.signal,
         steering: () => steering,
+        ...(sync !== null ? { checkpoint: async () => void (await sync.checkpoint()), publish: (name: string, input: PublishInput) => publishToStore(opts.store, config.OURO_HOME, name, input) } : {}),
         ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
       });
       const result: RunJobResult = { runId: request.runId, status: outcome.status, model: outcome.card ? { name: outcome.card.name, version: outcome.card.version } : null };
+      // The last events (finished, failed) were appended after the last journal save.
+      await sync?.finish();
       metrics.runEnded(outcome.status);
       if (opts.afterRun) await opts.afterRun(request, result).catch((err: unknown) => logger.error({ err, runId: request.runId }, 'after-run step failed'));
       // The file log is the archive; Redis keeps the stream a while longer for late subscribers.
