@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ArtifactStore } from '../../core/store/s3-artifact-store.ts';
 import { REPO_ROOT } from './cli.ts';
@@ -40,7 +40,8 @@ async function freePort(): Promise<number> {
 export async function startTestS3(bucket = 'ouro-test'): Promise<TestS3Server> {
   if (!existsSync(MOTO_SERVER)) throw new Error(`${MOTO_SERVER} is missing: run \`npm run setup\` (it builds .tools/moto with a pinned moto[server]).`);
   const port = await freePort();
-  const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' } });
+  // moto_server's own interpreter runs a launcher that makes conditional writes atomic, as on S3.
+  const child: ChildProcess = spawn(join(dirname(MOTO_SERVER), 'python'), [join(REPO_ROOT, 'test', 'support', 'moto_atomic.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' } });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
