@@ -22,6 +22,16 @@ def _inspect(args) -> None:
 
 
 def _split(args) -> None:
+    if args.task == 'forecast':
+        from .forecast_split import split_series
+
+        if not args.date_column:
+            raise SystemExit('split --task forecast needs --date-column')
+        split_series(table=args.table, profile=args.profile, target=args.target, date_column=args.date_column,
+                     id_column=args.id_column, horizon=args.horizon, horizon_unit=args.horizon_unit,
+                     metric=args.metric, seed=args.seed, workspace=args.workspace, holdout=args.holdout,
+                     vault=args.vault)
+        return
     from .split import split_table
 
     split_table(table=args.table, profile=args.profile, target=args.target, task=args.task,
@@ -50,11 +60,15 @@ def parser() -> argparse.ArgumentParser:
     split.add_argument('--table', required=True)
     split.add_argument('--profile', required=True)
     split.add_argument('--target', required=True)
-    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression'])
+    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression', 'forecast'])
     split.add_argument('--metric', required=True,
-                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2'])
+                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2', 'mase', 'smape'])
     split.add_argument('--seed', type=int, default=0)
     split.add_argument('--holdout-fraction', type=float, default=0.2)
+    split.add_argument('--date-column', help='forecast: the column holding the timestamps')
+    split.add_argument('--id-column', help='forecast: the column naming the series of a panel')
+    split.add_argument('--horizon', type=int, help='forecast: steps (or --horizon-unit units) to hold out')
+    split.add_argument('--horizon-unit', choices=['step', 'half-hour', 'hour', 'day', 'week', 'month', 'quarter', 'year'])
     split.add_argument('--workspace', required=True)
     split.add_argument('--holdout', required=True)
     split.add_argument('--vault', required=True)
