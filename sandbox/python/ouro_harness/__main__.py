@@ -1,4 +1,4 @@
-"""python -m ouro_harness inspect | split | predict. Input problems exit 3 with one line on
+"""python -m ouro_harness inspect | split | predict | forecast-chart. Input problems exit 3 with one line on
 stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
 
 import argparse
@@ -45,6 +45,12 @@ def _predict(args) -> None:
     predict_file(args.model, args.input, args.out)
 
 
+def _forecast_chart(args) -> None:
+    from .forecast_chart import draw_forecast_chart
+
+    draw_forecast_chart(args.model, args.features, args.actuals, args.out)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m ouro_harness', description=__doc__)
     sub = p.add_subparsers(dest='command', required=True)
@@ -79,6 +85,13 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument('--input', required=True, help='.parquet, .csv or .json records')
     predict.add_argument('--out', required=True)
     predict.set_defaults(run=_predict)
+
+    chart = sub.add_parser('forecast-chart', help='draw a forecasting model against the scored holdout')
+    chart.add_argument('--model', required=True)
+    chart.add_argument('--features', required=True, help='holdout/features.parquet')
+    chart.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
+    chart.add_argument('--out', required=True, help='PNG to write')
+    chart.set_defaults(run=_forecast_chart)
     return p
 
 

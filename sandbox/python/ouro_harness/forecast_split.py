@@ -106,8 +106,6 @@ def split_series(table: str, profile: str, target: str, date_column: str, id_col
     season, too_short = season_check(train.groupby(ID).size(), freq, steps)
     positive, non_positive = positivity_check(train[Y])
     diagnoses += too_short + non_positive
-    for d in diagnoses:
-        findings.append(f'{d["class"]}: {d["evidence"]}; {d["fix"]}.')
 
     scales, baseline = {}, []
     histories = {sid: g[Y].to_numpy(dtype=float) for sid, g in train.groupby(ID, sort=False)}

@@ -4,7 +4,7 @@ import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
-import { FAMILY_LABELS, FULL_GUARDS } from './write-script.ts';
+import { FULL_GUARDS, familyLabel } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
@@ -12,7 +12,6 @@ export const MAX_FIXES = 3;
 /** Tuning of one family stops after this many variants in a row fail to improve it. */
 const TUNE_PATIENCE = 2;
 
-const label = (family: string) => FAMILY_LABELS[family] ?? family;
 
 function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
   return {
@@ -64,6 +63,7 @@ export class HeuristicBrain implements Brain {
 
   async next(state: BrainState): Promise<Decision> {
     const { plan, nodes } = state;
+    const label = (family: string) => familyLabel(family, plan.task);
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const last = nodes.at(-1);
 
@@ -104,7 +104,7 @@ export class HeuristicBrain implements Brain {
 
     // Tune the leading family while it keeps improving.
     const family = leader.recipe.family;
-    const variants = tuneVariants(family, plan.task === 'forecast' ? 'regression' : plan.task, state.analysis.trainRows);
+    const variants = tuneVariants(family, plan.task, state.analysis.trainRows);
     const tunes = nodes.filter((n) => n.operator === 'tune' && n.recipe.family === family);
     const tunesSinceBest = tunes.filter((t) => t.startedAt > leader.startedAt).length;
     const triedParams = new Set(tunes.map((t) => JSON.stringify(t.recipe.params)));
@@ -144,6 +144,9 @@ export class HeuristicBrain implements Brain {
   /** The targeted fix for a diagnosis, or null when the brain should move on. */
   private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
     if (fixDepth(node, byId) >= MAX_FIXES) return null;
+    const label = (family: string) => familyLabel(family, state.plan.task);
+    // Forecasting scripts have no column guards to switch on: only a swap or a lighter run helps.
+    if (state.plan.task === 'forecast' && !['import', 'degenerate', 'timeout'].includes(d.class)) return null;
     const r: Recipe = structuredClone(node.recipe);
     const guards = new Set(r.guards);
     const tried = new Set(state.nodes.map((n) => n.recipe.family));
@@ -177,7 +180,7 @@ export class HeuristicBrain implements Brain {
         break;
       }
       case 'import': {
-        const to = replacementFamily(r.family, tried);
+        const to = replacementFamily(r.family, tried, state.plan.task);
         hypothesis = `${label(r.family)} is not installed in the sandbox; ${label(to)} is the closest installed family`;
         r.family = to;
         r.params = {};
@@ -212,7 +215,7 @@ export class HeuristicBrain implements Brain {
         break;
       }
       case 'degenerate': {
-        const to = replacementFamily(r.family, tried);
+        const to = replacementFamily(r.family, tried, state.plan.task);
         hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} on the planned features has more capacity`;
         r.family = to;
         r.params = {};
@@ -258,6 +261,8 @@ function describeParams(params: Record<string, unknown>): string {
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
 }
+
+const label = (family: string) => familyLabel(family);
 
 function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNode>): string {
   const last = nodes.at(-1);
