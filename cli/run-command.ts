@@ -183,7 +183,8 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
         process.stdout.write(`winning script: ${script}\n`);
-        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/predict)`) + '\n');
+        const route = outcome.card.task === 'forecast' ? 'forecast' : 'predict';
+        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/${route})`) + '\n');
       }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
       if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');

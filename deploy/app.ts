@@ -16,7 +16,8 @@ import type { ServeMetrics } from './metrics.ts';
 import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
 import { parseCsvRecords } from './parse-csv.ts';
-import type { Predictions } from './predictors/predictor.ts';
+import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
+import { prepareForecast } from './validate-forecast.ts';
 import { v2Datatype } from './signature.ts';
 import { prepareBatch, type PreparedBatch } from './validate-request.ts';
 
@@ -248,6 +249,38 @@ export function createApp(opts: AppOptions): Hono {
       },
     ),
   );
+
+  app.post('/v1/models/:name/forecast', async (c) => {
+    const name = c.req.param('name');
+    const started = performance.now();
+    let status = 500;
+    let code: string | undefined;
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    try {
+      if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
+      await host.assertKnown(name);
+      checkKey(c, name);
+      const text = await readBody(c, opts.maxBodyBytes);
+      const body = text.trim() === '' ? {} : parseJson(text);
+      lease = await host.acquire(name);
+      const request = prepareForecast(lease.model.signature, body, opts.maxRows);
+      const predictor = lease.model.predictor;
+      if (!('forecast' in predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
+      const result = await (predictor as Predictor & Forecaster).forecast(request);
+      metrics.countRows(name, result.forecasts.length);
+      status = 200;
+      const f = lease.model.signature.forecast!;
+      return c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts });
+    } catch (err) {
+      const res = fail(c, err);
+      status = res.status;
+      code = err instanceof ServeError ? err.code : 'internal';
+      return res;
+    } finally {
+      lease?.release();
+      metrics.observe(host.status(name).known ? name : '(unknown)', 'v1_forecast', status, (performance.now() - started) / 1000, code);
+    }
+  });
 
   app.get('/v2/health/live', (c) => c.json({ live: true, server: SERVER_NAME, pid: process.pid }));
   app.get('/v2/health/ready', (c) => {

@@ -30,6 +30,34 @@ export function forecastCardInfo(f: ForecastSetup, chart: string | null): NonNul
 }
 
 /**
+ * Refits the chosen forecaster on training + holdout, so the served model forecasts from the
+ * end of the data. Like the chart, this runs only after the holdout is scored. Returns the
+ * refitted model folder, or null (the train-only model is then served, and the log says why).
+ */
+export async function refitForecastModel(opts: { driver: SandboxDriver; limits: SandboxLimits; paths: RunPaths; modelDir: string; logger: Logger; timeoutMs: number }): Promise<string | null> {
+  const dir = join(opts.paths.validation, 'refit');
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const actuals = join(dir, 'actuals.json');
+  await copyFile(opts.paths.labels, actuals);
+  const out = join(dir, 'model');
+  try {
+    await runTrustedStep({
+      driver: opts.driver,
+      limits: opts.limits,
+      args: ['forecast-refit', '--model', opts.modelDir, '--features', opts.paths.holdoutFeatures, '--actuals', actuals, '--out', out],
+      cwd: dir,
+      mounts: [{ path: opts.paths.holdout }, { path: opts.modelDir }, { path: dir, writable: true }],
+      timeoutMs: opts.timeoutMs,
+      doing: 'refitting the forecaster on all the data',
+    });
+    return out;
+  } catch (err) {
+    opts.logger.warn({ err }, 'forecast refit failed');
+    return null;
+  }
+}
+
+/**
  * Draws the validated model's forecast against the holdout. Runs after the holdout is scored,
  * so the actual values may enter this (trusted, harness-only) sandbox step; no experiment
  * runs after it. A chart that cannot be drawn is logged and left off the card.

@@ -18,7 +18,7 @@ import type { Brain, Decision } from '../brains/brain.ts';
 import { FAMILY_LABELS, familyLabel, writeScript } from '../brains/heuristic/write-script.ts';
 import { checkScore } from '../diagnosis/classify-crash.ts';
 import { understandGoal, type GoalUnderstanding } from '../intake/understand-goal.ts';
-import { drawForecastChart, FORECAST_CHART, forecastCardInfo, seriesDiagnosisLine } from './forecast-outputs.ts';
+import { drawForecastChart, FORECAST_CHART, forecastCardInfo, refitForecastModel, seriesDiagnosisLine } from './forecast-outputs.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
@@ -133,8 +133,13 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
     const findings = [...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
     const chart = analysis.forecast ? await drawForecastChart({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger }) : null;
+    // A forecaster is served from the end of all the data: refit on training + holdout once scored.
+    const refitted = analysis.forecast ? await refitForecastModel({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) }) : null;
+    if (refitted !== null) findings.push(`The served model was refit on all ${analysis.trainRows + analysis.holdoutRows} points (training + holdout) after scoring; the scores above are the training-only fit's.`);
+    else if (analysis.forecast) findings.push('The served model forecasts from the end of the training part (refitting on the holdout failed; see the log); send newer observations in "history".');
+    const servedDir = refitted ?? modelDir;
     const card = await publishModel(deps.config.OURO_HOME, request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
-      modelDir,
+      modelDir: servedDir,
       scriptPath: join(paths.root, best.dir, 'train.py'),
       ...(chart !== null ? { extraFiles: [{ from: chart, name: FORECAST_CHART }] } : {}),
       card: {

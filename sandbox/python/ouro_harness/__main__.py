@@ -1,4 +1,4 @@
-"""python -m ouro_harness inspect | split | predict | forecast-chart. Input problems exit 3 with one line on
+"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit. Input problems exit 3 with one line on
 stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
 
 import argparse
@@ -51,6 +51,12 @@ def _forecast_chart(args) -> None:
     draw_forecast_chart(args.model, args.features, args.actuals, args.out)
 
 
+def _forecast_refit(args) -> None:
+    from .forecast_refit import refit_on_all
+
+    refit_on_all(args.model, args.features, args.actuals, args.out)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m ouro_harness', description=__doc__)
     sub = p.add_subparsers(dest='command', required=True)
@@ -92,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
     chart.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
     chart.add_argument('--out', required=True, help='PNG to write')
     chart.set_defaults(run=_forecast_chart)
+
+    refit = sub.add_parser('forecast-refit', help='refit a scored forecasting model on training + holdout')
+    refit.add_argument('--model', required=True)
+    refit.add_argument('--features', required=True, help='holdout/features.parquet')
+    refit.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
+    refit.add_argument('--out', required=True, help='folder for the refitted model.joblib and signature.json')
+    refit.set_defaults(run=_forecast_refit)
     return p
 
 

@@ -55,7 +55,35 @@ class OuroForecastModel:
         new[ID] = new[ID].astype(str)
         combined = pd.concat([self.history[self.history[ID].isin(new[ID].unique())][[ID, DS, Y]], new[[ID, DS, Y]]])
         combined = combined.drop_duplicates([ID, DS], keep='last').sort_values([ID, DS]).reset_index(drop=True)
-        return self.forecaster.predict_from(combined, h, future)
+        return self.forecaster.predict_from(self._regular(combined), h, future)
+
+    def _regular(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Newer observations must sit on the model's calendar; missing steps are interpolated."""
+        freq = self.info['frequency']
+        parts = []
+        for sid, g in df.groupby(ID, sort=False):
+            grid = pd.date_range(g[DS].iloc[0], g[DS].iloc[-1], freq=freq)
+            off = g.loc[~g[DS].isin(grid), DS]
+            if len(off):
+                raise InputError('input_columns', f'history date {off.iloc[0]:%Y-%m-%d %H:%M} is not on the model\'s '
+                                 f'{self.info["frequencyLabel"]} calendar ({freq})')
+            full = g.set_index(DS).reindex(grid)
+            full[Y] = full[Y].interpolate(limit_direction='both')
+            full[ID] = sid
+            full.index.name = DS
+            parts.append(full.reset_index()[[ID, DS, Y]])
+        return pd.concat(parts, ignore_index=True)
+
+    def refit_with(self, newer: pd.DataFrame) -> 'OuroForecastModel':
+        """A copy fitted on the stored history plus `newer` (unique_id, ds, y): after the
+        holdout is scored, the served model forecasts from the end of all the data."""
+        full = pd.concat([self.history, newer], ignore_index=True)
+        full = full.drop_duplicates([ID, DS], keep='last').sort_values([ID, DS], kind='stable').reset_index(drop=True)
+        forecaster = self.forecaster.clone().fit(full)
+        signature = dict(self.signature)
+        last = full.groupby(ID, sort=False)[DS].max()
+        signature['forecast'] = {**self.info, 'series': [{'id': str(s), 'last': d.isoformat()} for s, d in last.items()]}
+        return OuroForecastModel(forecaster, full, signature)
 
     def predict(self, data) -> np.ndarray:
         """The forecast for each row's (series, date); rows must lie after the training end."""

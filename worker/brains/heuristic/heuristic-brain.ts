@@ -145,8 +145,9 @@ export class HeuristicBrain implements Brain {
   private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
     if (fixDepth(node, byId) >= MAX_FIXES) return null;
     const label = (family: string) => familyLabel(family, state.plan.task);
-    // Forecasting scripts have no column guards to switch on: only a swap or a lighter run helps.
-    if (state.plan.task === 'forecast' && !['import', 'degenerate', 'timeout'].includes(d.class)) return null;
+    // Forecasting scripts have no column guards to switch on, and the playbook drafts every
+    // family anyway: only a lighter run (timeout) is worth a fix; otherwise move on.
+    if (state.plan.task === 'forecast' && d.class !== 'timeout') return null;
     const r: Recipe = structuredClone(node.recipe);
     const guards = new Set(r.guards);
     const tried = new Set(state.nodes.map((n) => n.recipe.family));
