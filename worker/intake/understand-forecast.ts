@@ -8,9 +8,11 @@ export interface ForecastGoal {
   /** Null: the goal names no horizon; the split uses one season. */
   horizon: number | null;
   unit: HorizonUnit | null;
+  /** The goal says "forecast" (or "projection"); a bare "next 3 months" may be a classification window. */
+  explicit: boolean;
 }
 
-export interface ForecastSetupChoice extends ForecastGoal {
+export interface ForecastSetupChoice extends Omit<ForecastGoal, 'explicit'> {
   dateColumn: string;
   dateReason: string;
   idColumn: string | null;
@@ -49,12 +51,9 @@ export function parseForecastGoal(goal: string): ForecastGoal | null {
   const ahead = new RegExp(`\\b${COUNT_PATTERN}[\\s-]+${UNIT_PATTERN}\\s+(?:ahead|out|into the future)\\b`).exec(text);
   const steps = new RegExp(`\\b${COUNT_PATTERN}[\\s-]+(step|period)s?(?:[\\s-]+ahead)?\\b`).exec(text);
   const hit = next ?? ahead ?? steps;
-  if (hit !== null) {
-    const unitWord = hit[2] ?? 'step';
-    return { horizon: countOf(hit[1]) ?? 1, unit: unitOf(unitWord) };
-  }
-  if (/\b(forecast|forecasting|projection|project)\b/.test(text)) return { horizon: null, unit: null };
-  return null;
+  const explicit = /\b(forecasts?|forecasting|projections?|project)\b/.test(text);
+  if (hit !== null) return { horizon: countOf(hit[1]) ?? 1, unit: unitOf(hit[2] ?? 'step'), explicit };
+  return explicit ? { horizon: null, unit: null, explicit } : null;
 }
 
 function isDate(c: ColumnProfile): boolean {

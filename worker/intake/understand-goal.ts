@@ -1,6 +1,6 @@
 import { OuroError } from '../../core/errors.ts';
 import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
-import { chooseDateColumn, chooseIdColumn, parseForecastGoal, type ForecastSetupChoice } from './understand-forecast.ts';
+import { chooseDateColumn, chooseIdColumn, parseForecastGoal, type ForecastGoal, type ForecastSetupChoice } from './understand-forecast.ts';
 import { defaultMetric, metricsForTask, type Metric, type Task } from '../../core/schemas/task.ts';
 
 export interface TargetChoice {
@@ -152,7 +152,12 @@ export interface GoalOptions {
 
 export function understandGoal(goal: string, profile: Profile, options: GoalOptions): GoalUnderstanding {
   const parsed = parseForecastGoal(goal);
-  if (parsed !== null || options.horizon !== undefined || options.dateColumn !== undefined) return understandForecast(goal, profile, options, parsed ?? { horizon: null, unit: null });
+  // "churn in the next 3 months" is a classification window, not a forecast: without the word
+  // "forecast" (or a forecasting flag), a horizon counts only for a file with dates and no yes/no wording.
+  const implied = parsed !== null && !parsed.explicit && profile.columns.some((c) => c.meant === 'datetime' || c.conversion === 'datetime') && !CLASSIFICATION_WORDS.test(goal);
+  if (parsed?.explicit === true || implied || options.horizon !== undefined || options.dateColumn !== undefined || options.idColumn !== undefined) {
+    return understandForecast(goal, profile, options, parsed ?? { horizon: null, unit: null, explicit: false });
+  }
   const usable = profile.columns.filter((c) => c.meant !== 'empty' && c.meant !== 'constant');
   const names = (options.target !== undefined || usable.length === 0 ? profile.columns : usable).map((c) => c.name);
   const choice = chooseTarget(goal, names, options.target);
@@ -164,7 +169,7 @@ export function understandGoal(goal: string, profile: Profile, options: GoalOpti
 }
 
 /** A forecast: a date column, a numeric target beside it, maybe a series id, and a horizon. */
-function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: { horizon: number | null; unit: ForecastSetupChoice['unit'] }): GoalUnderstanding {
+function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: ForecastGoal): GoalUnderstanding {
   const date = chooseDateColumn(profile, options.dateColumn);
   const explicitId = options.idColumn;
   const usable = profile.columns.filter((c) => c.name !== date.column && c.name !== explicitId && !['empty', 'constant'].includes(c.meant));
