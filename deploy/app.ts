@@ -9,7 +9,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
-import { listModels } from '../core/registry.ts';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { listModels, versionDir } from '../core/registry.ts';
 import type { Logger } from '../core/logger.ts';
 import { ServeError } from './errors.ts';
 import type { ServeMetrics } from './metrics.ts';
@@ -341,13 +343,31 @@ export function createApp(opts: AppOptions): Hono {
       const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
       const base = opts.publicUrl ?? new URL(c.req.url).origin;
       const predictUrl = `${base.replace(/\/$/, '')}/v1/models/${encodeURIComponent(name)}/predict`;
-      c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
+      c.header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
       metrics.observe(name, 'page', 200, (performance.now() - started) / 1000);
       return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m, m.example) }));
     } catch (err) {
       if (err instanceof ServeError) {
         return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, err.status);
       }
+      return fail(c, err);
+    } finally {
+      lease?.release();
+    }
+  });
+
+  // The forecast-against-holdout chart of the serving version, shown on its public model page.
+  app.get('/models/:name/forecast.png', async (c) => {
+    const name = c.req.param('name');
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    try {
+      await host.assertKnown(name);
+      lease = await host.acquire(name);
+      const chart = lease.model.card.forecast?.chart;
+      if (!chart) throw new ServeError(404, 'model_not_found', `Model "${name}" has no forecast chart.`);
+      const png = await readFile(join(versionDir(opts.home, name, lease.model.version), basename(chart)));
+      return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=300' });
+    } catch (err) {
       return fail(c, err);
     } finally {
       lease?.release();

@@ -109,6 +109,17 @@ describe('a single monthly series', () => {
       assert.ok(body.forecasts[0]!.value > plain.forecasts[2]!.value, 'a much higher recent level raises the forecast');
     });
 
+    test('the model page shows the chart and how to ask for a forecast', async () => {
+      const name = run.outcome.card!.name;
+      const page = await (await serving.app.request(`/models/${name}`)).text();
+      assert.match(page, new RegExp(`<img src="/models/${name}/forecast.png"`));
+      assert.match(page, /\/forecast'/);
+      assert.match(page, /baseline \(seasonal naive\)/);
+      const png = await serving.app.request(`/models/${name}/forecast.png`);
+      assert.equal(png.status, 200);
+      assert.equal(png.headers.get('content-type'), 'image/png');
+    });
+
     test('refuses bad requests before they reach Python', async () => {
       assert.equal((await forecast({ horizon: 6 }, 'Bearer wrong')).status, 403);
       const badDate = await forecast({ history: [{ date: 'soon', value: 1 }] });
