@@ -1,9 +1,10 @@
 /**
  * `npm run bench:loop`: `ouro run` as a user runs it (default budget, heuristic brain, local
- * sandbox) on every classification and regression dataset, then a table of holdout score vs
- * the baseline. Writes bench/results/loop.json and prints the markdown table.
+ * sandbox) on every classification, regression and forecasting dataset, then a table of holdout
+ * score vs the baseline (the prior, the mean, or seasonal naive for forecasts). Writes
+ * bench/results/<out> (default loop.json) and prints the markdown table.
  *
- *   npm run bench:loop -- [--datasets penguins,concrete] [--budget 180] [--seed 42]
+ *   npm run bench:loop -- [--datasets penguins,concrete] [--budget 180] [--seed 42] [--out loop.json]
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +24,8 @@ export const LOOP_DATASETS: Record<string, string> = {
   vehicle: 'predict the vehicle Class',
   concrete: 'predict compressive strength',
   sacramento: 'predict price',
+  air_passengers: 'forecast passengers for the next 12 months',
+  aus_gas: 'forecast production for the next 12 months',
 };
 
 interface Row {
@@ -53,7 +56,7 @@ function runOuro(file: string, goal: string, budget: number, seed: number, home:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' } } });
+  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' }, out: { type: 'string', default: 'loop.json' } } });
   const names = values.datasets ? values.datasets.split(',') : Object.keys(LOOP_DATASETS);
   const budget = Number(values.budget);
   const seed = Number(values.seed);
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(table);
   await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(join(ROOT, 'bench', 'results', 'loop.json'), JSON.stringify({ budget, seed, rows }, null, 2) + '\n');
+  await writeFile(join(ROOT, 'bench', 'results', values.out.replace(/[^\w.-]/g, '')), JSON.stringify({ budget, seed, rows }, null, 2) + '\n');
   if (rows.length < names.length || rows.some((r) => !r.beatsBaseline)) process.exitCode = 1;
 }
 
