@@ -224,8 +224,10 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
     if (card.task === 'forecast') {
       const forecastUrl = x.url.replace(/\/predict$/, '/forecast');
       blocks.push({ type: 'code', text: `curl -X POST ${forecastUrl} -H "Authorization: Bearer $KEY" -d '{${card.forecast?.idColumn ? '"series": "<id>", ' : ''}"horizon": ${card.forecast?.horizon ?? 12}}'` });
-    } else blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });
-    blocks.push({ type: 'context', text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel` });
+    } else {
+      blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });
+      blocks.push({ type: 'context', text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel` });
+    }
   } else {
     blocks.push({ type: 'text', text: `The model is saved as ${card.name} v${card.version} but is not deployed; start \`ouro serve\` to query it.` });
   }

@@ -4,7 +4,8 @@ import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
-import { FULL_GUARDS, familyLabel } from './write-script.ts';
+import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
+import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
@@ -78,7 +79,9 @@ export class HeuristicBrain implements Brain {
     // Draft every planned family once (a family whose fixes ran out counts as tried).
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
     // Families asked for in the thread come first, then the playbook's order; banned ones never.
-    const asked = state.prefer.filter((f) => f !== 'ensemble').map((family) => ({ family, why: 'asked for in the thread' }));
+    // Only families this task has scripts for: "try theta" means nothing to a classifier.
+    const writable = plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
+    const asked = state.prefer.filter((f) => f !== 'ensemble' && writable[f] !== undefined).map((family) => ({ family, why: 'asked for in the thread' }));
     const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family));
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
