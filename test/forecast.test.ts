@@ -211,3 +211,43 @@ describe('a panel of several series', () => {
     }
   });
 });
+
+describe('series that need diagnosing', () => {
+  test('gaps, a duplicate timestamp and values below zero are diagnosed, fixed and shown', async () => {
+    const lines = ['week,temperature'];
+    for (let t = 0; t < 120; t++) {
+      if (t >= 40 && t < 43) continue; // a gap of three weeks
+      const d = new Date(Date.UTC(2020, 0, 6 + 7 * t)).toISOString().slice(0, 10);
+      const v = (10 * Math.sin((2 * Math.PI * t) / 52) + ((t * 37) % 7) / 7 - 2).toFixed(2);
+      lines.push(`${d},${v}`);
+      if (t === 60) lines.push(`${d},${(Number(v) + 1).toFixed(2)}`); // the same week twice
+    }
+    const file = join(dir.path, 'temps.csv');
+    await writeFile(file, lines.join('\n') + '\n');
+    const run = await runInProcess({ home: join(dir.path, 'messy'), file, goal: 'forecast temperature for the next 8 weeks', options: { maxExperiments: 1, budgetSeconds: 120 } });
+    assert.equal(run.outcome.status, 'succeeded', run.outcome.error?.message);
+    const warnings = run.events.flatMap((e) => (e.type === 'note' && e.level === 'warn' ? [e.message] : []));
+    for (const cls of ['gaps', 'duplicate_timestamps', 'non_positive_for_multiplicative']) {
+      assert.ok(warnings.some((w) => w.startsWith(`${cls}:`) && /Fix: /.test(w)), `${cls} in ${JSON.stringify(warnings)}`);
+      assert.ok(run.outcome.card!.findings.some((f) => f.startsWith(`${cls}:`)), `${cls} on the card`);
+    }
+    assert.equal(run.outcome.card!.forecast?.frequencyLabel, 'weekly');
+    assert.equal(run.outcome.card!.data.holdoutRows, 8);
+  });
+
+  test('irregular timestamps stop the run with the fix in the message', async () => {
+    const lines = ['day,visits'];
+    let day = 0;
+    for (let i = 0; i < 80; i++) {
+      day += 1 + ((i * 7919) % 23);
+      lines.push(`${new Date(Date.UTC(2021, 0, day)).toISOString().slice(0, 10)},${100 + (i % 9)}`);
+    }
+    const file = join(dir.path, 'visits.csv');
+    await writeFile(file, lines.join('\n') + '\n');
+    const run = await runInProcess({ home: join(dir.path, 'irregular'), file, goal: 'forecast visits for the next 2 weeks', options: { maxExperiments: 1 } });
+    assert.equal(run.outcome.status, 'failed');
+    assert.equal(run.outcome.error?.code, 'series_unusable');
+    assert.match(run.outcome.error!.message, /irregular_timestamps: .*Aggregate the rows to a regular period/);
+    assert.equal(run.events.filter((e) => e.type === 'experiment.started').length, 0);
+  });
+});

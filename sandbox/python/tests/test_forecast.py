@@ -324,3 +324,34 @@ def test_air_passengers_theta_beats_seasonal_naive_on_the_holdout(cli, tmp_path,
     mase = np.mean(np.abs(np.array(read_json(tmp_path / 'pred.json')['predictions']) - actual)) / scale
     naive = np.mean(np.abs(np.array(vault['baseline']) - actual)) / scale
     assert math.isfinite(mase) and mase < naive
+
+
+def test_lightgbm_uses_exogenous_columns_known_ahead(cli, tmp_path, monkeypatch):
+    """A promotion column drives the series; the model must read its future values."""
+    rng = np.random.default_rng(5)
+    n = 200
+    dates = [d.strftime('%Y-%m-%d') for d in pd.date_range('2020-01-01', periods=n, freq='D')]
+    promo = (rng.random(n) < 0.3).astype(float)
+    values = (100 + 40 * promo + rng.normal(0, 1, n)).tolist()
+    text = _series_csv(dates, values, extra={'promo': promo})
+    assert _prepare_and_split(cli, tmp_path, text, horizon=14, unit='day')[0] == 0
+    monkeypatch.setenv('OURO_DATA_DIR', str(tmp_path / 'workspace'))
+    monkeypatch.chdir(tmp_path)
+    from ouro_harness.forecast_api import forecast_info, load_series, rolling_origin_cv, save_forecaster
+    from ouro_harness.forecasters import LightGBMForecaster, SeasonalNaive
+    info = forecast_info()
+    assert info['exog'] == ['promo'] and info['frequency_label'] == 'daily'
+    series = load_series()
+    model = LightGBMForecaster(info['frequency'], info['season_length'], positive=info['positive'], exog=info['exog'])
+    with_exog = rolling_origin_cv(model, series)
+    naive = rolling_origin_cv(SeasonalNaive(info['frequency'], info['season_length']), series)
+    assert with_exog['mean'] < 0.5 * naive['mean']
+    save_forecaster(model.fit(series), series)
+    assert cli('predict', '--model', tmp_path / 'model', '--input', tmp_path / 'holdout' / 'features.parquet',
+               '--out', tmp_path / 'pred.json')[0] == 0
+    predicted = np.array(read_json(tmp_path / 'pred.json')['predictions'])
+    held_promo = read_parquet(tmp_path / 'holdout' / 'features.parquet')['promo'].to_numpy()
+    assert predicted[held_promo == 1].mean() > predicted[held_promo == 0].mean() + 25
+    from ouro_harness.predict import load_model
+    with pytest.raises(ValueError, match='future values'):
+        load_model(tmp_path / 'model').forecast(horizon=3)
