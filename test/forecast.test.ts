@@ -120,6 +120,15 @@ describe('a single monthly series', () => {
       assert.equal(png.headers.get('content-type'), 'image/png');
     });
 
+    test('also answers /predict for rows naming future dates, consistent with /forecast', async () => {
+      const name = run.outcome.card!.name;
+      const res = await serving.app.request(`/v1/models/${name}/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([{ month: '1961-03-01' }, { month: '1961-01-01' }]) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { predictions } = (await res.json()) as { predictions: number[] };
+      const { forecasts } = (await (await forecast({ horizon: 3 })).json()) as { forecasts: { value: number }[] };
+      assert.ok(Math.abs(predictions[0]! - forecasts[2]!.value) < 1e-6 && Math.abs(predictions[1]! - forecasts[0]!.value) < 1e-6, JSON.stringify({ predictions, forecasts }));
+    });
+
     test('refuses bad requests before they reach Python', async () => {
       assert.equal((await forecast({ horizon: 6 }, 'Bearer wrong')).status, 403);
       const badDate = await forecast({ history: [{ date: 'soon', value: 1 }] });

@@ -49,6 +49,9 @@ class OuroForecastModel:
             raise InputError('input_columns', f'horizon must be between 1 and {MAX_STEPS}, not {h}')
         if history is None:
             ids = self._series(series)
+            if future is not None and len(ids) < self.history[ID].nunique():
+                # Future exogenous values come for the asked series only: forecast just those.
+                return self.forecaster.predict_from(self.history[self.history[ID].isin(ids)], h, future)
             out = self.forecaster.predict(h, future)
             return out[out[ID].isin(ids)].reset_index(drop=True)
         new = history.copy()
