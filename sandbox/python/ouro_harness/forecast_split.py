@@ -103,7 +103,7 @@ def split_series(table: str, profile: str, target: str, date_column: str, id_col
     train, hold = frame[~hold_mask].reset_index(drop=True), frame[hold_mask].reset_index(drop=True)
     check_time_order(train, hold)
 
-    season, too_short = season_check(train.groupby(ID).size(), freq, steps)
+    season, too_short = season_check(train.groupby(ID).size(), freq)
     positive, non_positive = positivity_check(train[Y])
     diagnoses += too_short + non_positive
 

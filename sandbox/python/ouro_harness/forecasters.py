@@ -25,8 +25,7 @@ def future_dates(last: pd.Timestamp, h: int, freq: str) -> pd.DatetimeIndex:
 
 
 def _frame(rows: list) -> pd.DataFrame:
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[ID, DS, 'yhat'])
-    return out
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[ID, DS, 'yhat'])
 
 
 class Forecaster:
@@ -83,11 +82,6 @@ class SeasonalNaive(Forecaster):
             rows.append(pd.DataFrame({ID: sid, DS: future_dates(last, h, self.freq), 'yhat': yhat,
                                       'lo': yhat - width, 'hi': yhat + width}))
         return _frame(rows)
-
-
-class Naive(SeasonalNaive):
-    def __init__(self, freq: str, season: int = 1, **settings):
-        super().__init__(freq, 1, **settings)
 
 
 class StatsForecaster(Forecaster):

@@ -132,7 +132,7 @@ def regularize(df: pd.DataFrame, freq: Frequency, exog: list) -> tuple:
     return out, found
 
 
-def season_check(lengths: pd.Series, freq: Frequency, horizon: int) -> tuple:
+def season_check(lengths: pd.Series, freq: Frequency) -> tuple:
     """(season length to use, diagnoses): the season is dropped (1) when the shortest training
     part holds fewer than two full seasons, which seasonal models and seasonal MASE need."""
     if freq.season <= 1:
