@@ -14,7 +14,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.ts';
-import { BENCH_ROOT as ROOT } from './datasets.ts';
+import { BENCH_ROOT as ROOT, FORECAST_DATASETS, TABULAR_DATASETS } from './datasets.ts';
 
 interface Section {
   name: string;
@@ -27,7 +27,8 @@ interface Section {
 
 const SECTIONS: Section[] = [
   { name: 'quality', title: 'ouro against FLAML at equal budget', command: 'npm run bench:quality', script: 'quality.ts', quickArgs: ['--quick'] },
-  { name: 'loop', title: 'The loop on every classification and regression dataset', command: 'npm run bench:loop', script: 'loop.ts', quickArgs: ['--datasets', 'penguins', '--budget', '60'] },
+  { name: 'loop', title: 'The loop on every classification and regression dataset', command: 'npm run bench:loop', script: 'loop.ts', args: ['--datasets', Object.keys(TABULAR_DATASETS).join(',')], quickArgs: ['--datasets', 'penguins', '--budget', '60'] },
+  { name: 'forecast', title: 'Forecasting against seasonal naive', command: 'npm run bench:loop -- --datasets air_passengers,aus_gas', script: 'loop.ts', args: ['--datasets', Object.keys(FORECAST_DATASETS).join(','), '--out', 'forecast.json'] },
   { name: 'serve', title: 'Serving', command: 'npm run bench:serve', script: 'serve.ts' },
   { name: 'sandbox', title: 'Sandbox start-up', command: 'npm run bench:sandbox', script: 'sandbox.ts' },
   { name: 'queue', title: 'Queue', command: 'npm run bench:queue', script: 'queue.ts' },

@@ -1,16 +1,17 @@
 /**
  * `npm run bench:loop`: `ouro run` as a user runs it (default budget, heuristic brain, local
- * sandbox) on every classification and regression dataset, then a table of holdout score vs
- * the baseline. Writes bench/results/loop.json and prints the markdown table.
+ * sandbox) on every classification, regression and forecasting dataset, then a table of holdout
+ * score vs the baseline (the prior, the mean, or seasonal naive for forecasts). Writes
+ * bench/results/<out> (default loop.json) and prints the markdown table.
  *
- *   npm run bench:loop -- [--datasets penguins,concrete] [--budget 180] [--seed 42]
+ *   npm run bench:loop -- [--datasets penguins,concrete] [--budget 180] [--seed 42] [--out loop.json]
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { higherIsBetter } from '../core/schemas/task.ts';
-import { BENCH_ROOT as ROOT, TABULAR_DATASETS, unknownDataset } from './datasets.ts';
+import { BENCH_ROOT as ROOT, LOOP_DATASETS, unknownDataset } from './datasets.ts';
 import { outcome, runOuro } from './run-ouro.ts';
 
 interface Row {
@@ -27,8 +28,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' } } });
-  const names = values.datasets ? values.datasets.split(',') : Object.keys(TABULAR_DATASETS);
+  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' }, out: { type: 'string', default: 'loop.json' } } });
+  const names = values.datasets ? values.datasets.split(',') : Object.keys(LOOP_DATASETS);
   const budget = Number(values.budget);
   const seed = Number(values.seed);
   const home = await mkdtemp(join(tmpdir(), 'ouro-bench-'));
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const name of names) {
-      const goal = TABULAR_DATASETS[name];
+      const goal = LOOP_DATASETS[name];
       if (goal === undefined) throw unknownDataset(name);
       const started = performance.now();
       const events = await runOuro(join(ROOT, 'bench', 'datasets', `${name}.csv`), goal, { budget, seed, home });
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(table);
   await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(join(ROOT, 'bench', 'results', 'loop.json'), JSON.stringify({ budget, seed, rows }, null, 2) + '\n');
+  await writeFile(join(ROOT, 'bench', 'results', values.out.replace(/[^\w.-]/g, '')), JSON.stringify({ budget, seed, rows }, null, 2) + '\n');
   if (rows.length < names.length || rows.some((r) => !r.beatsBaseline)) process.exitCode = 1;
 }
 

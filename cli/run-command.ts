@@ -29,7 +29,10 @@ Runs the whole data-science loop on a CSV/TSV file and validates the best model 
 
 Options:
   --target <column>        the column to predict (default: found from the goal)
-  --metric <name>          roc_auc | log_loss | f1_macro | accuracy | rmse | mae | r2
+  --metric <name>          roc_auc | log_loss | f1_macro | accuracy | rmse | mae | r2 | mase | smape
+  --horizon <n>            forecasting: steps to forecast (default: from the goal, "next 12 months")
+  --date-column <column>   forecasting: the timestamps (default: the file's date column)
+  --id-column <column>     forecasting: the column naming each series of a panel (default: detected)
   --budget <time>          wall-clock budget, e.g. 180, 90s, 3m (default 3m)
   --max-experiments <n>    stop after this many experiments (default 20)
   --seed <n>               seed for the holdout split and the models (default 42)
@@ -69,6 +72,9 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       budget: { type: 'string' },
       'max-experiments': { type: 'string' },
       seed: { type: 'string' },
+      horizon: { type: 'string' },
+      'date-column': { type: 'string' },
+      'id-column': { type: 'string' },
       name: { type: 'string' },
       brain: { type: 'string' },
       resume: { type: 'string' },
@@ -120,6 +126,9 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
       ...(int('seed', values.seed) !== undefined ? { seed: int('seed', values.seed) } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(int('horizon', values.horizon) !== undefined ? { horizon: int('horizon', values.horizon) } : {}),
+      ...(values['date-column'] !== undefined ? { dateColumn: values['date-column'] } : {}),
+      ...(values['id-column'] !== undefined ? { idColumn: values['id-column'] } : {}),
       brain: brain.data,
     },
     origin: { platform: 'terminal' },
@@ -174,7 +183,8 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
         process.stdout.write(`winning script: ${script}\n`);
-        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/predict)`) + '\n');
+        const route = outcome.card.task === 'forecast' ? 'forecast' : 'predict';
+        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/${route})`) + '\n');
       }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
       if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');

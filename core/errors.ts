@@ -11,6 +11,7 @@ export type OuroErrorCode =
   | 'input_no_rows'
   | 'target_not_found'
   | 'target_unusable'
+  | 'series_unusable'
   | 'metric_invalid'
   | 'sandbox_unavailable'
   | 'run_not_found'

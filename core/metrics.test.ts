@@ -13,6 +13,7 @@ import {
   logLoss,
   mae,
   mase,
+  panelForecastMetrics,
   r2,
   regressionMetrics,
   rmse,
@@ -217,5 +218,31 @@ describe('metrics: hand-checked values and edge cases', () => {
       () => computeMetric('roc_auc', { task: 'regression', yTrue: [1], yPred: [1] }),
       (err: unknown) => isOuroError(err) && err.code === 'metric_invalid',
     );
+  });
+});
+
+describe('panel forecast metrics', () => {
+  it('MASE of a single series equals mase() with the same scale', () => {
+    const history = [10, 12, 14, 11, 13, 15, 12, 14, 16];
+    const yTrue = [13, 15, 17];
+    const yPred = [14, 14, 18];
+    // The split stores the in-sample seasonal naive MAE (season 3) as the series' scale.
+    const naive = history.slice(3).map((v, i) => Math.abs(v - history[i]!));
+    const s = naive.reduce((a, b) => a + b, 0) / naive.length;
+    const m = panelForecastMetrics(yTrue, yPred, ['a', 'a', 'a'], { a: s });
+    assert.ok(Math.abs(m.mase - mase(yTrue, yPred, history, 3)) < TOL);
+    assert.ok(Math.abs(m.smape - smape(yTrue, yPred)) < TOL);
+    assert.ok(Math.abs(m.rmse - rmse(yTrue, yPred)) < TOL);
+  });
+
+  it('averages MASE over series, so a large series does not drown a small one', () => {
+    // Series a: MAE 10 on scale 10 -> 1; series b: MAE 1 on scale 0.5 -> 2.
+    const m = panelForecastMetrics([100, 100, 1, 1], [110, 90, 2, 0], ['a', 'a', 'b', 'b'], { a: 10, b: 0.5 });
+    assert.ok(Math.abs(m.mase - 1.5) < TOL);
+  });
+
+  it('refuses rows without a series scale', () => {
+    assert.throws(() => panelForecastMetrics([1], [1], ['z'], { a: 1 }), RangeError);
+    assert.throws(() => panelForecastMetrics([1, 2], [1, 2], ['a'], { a: 1 }), RangeError);
   });
 });

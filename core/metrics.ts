@@ -373,6 +373,35 @@ export function smape(yTrue: readonly number[], yPred: readonly number[]): numbe
   return 100 * mean(terms);
 }
 
+/**
+ * MASE, sMAPE and RMSE of a panel forecast. MASE is the mean over series of each series' MAE
+ * divided by its own scale (the in-sample seasonal naive MAE of its training part, as `mase`
+ * computes it; the split stores it per series so the host never reads the training data). sMAPE
+ * and RMSE pool every row.
+ */
+export function panelForecastMetrics(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  series: readonly string[],
+  scales: Readonly<Record<string, number>>,
+): Record<ForecastMetric, number> {
+  checkRegression('panel forecast', yTrue, yPred);
+  if (series.length !== yTrue.length) fail(`panel forecast: ${series.length} series ids for ${yTrue.length} rows`);
+  const errors = new Map<string, number[]>();
+  yTrue.forEach((y, i) => {
+    const id = series[i]!;
+    const list = errors.get(id) ?? [];
+    list.push(Math.abs(y - yPred[i]!));
+    errors.set(id, list);
+  });
+  const perSeries = [...errors.entries()].map(([id, errs]) => {
+    const scale = scales[id];
+    if (scale === undefined || !(scale > 0)) fail(`panel forecast: no MASE scale for series ${id}`);
+    return mean(errs) / Math.max(scale, EPS);
+  });
+  return { mase: mean(perSeries), smape: smape(yTrue, yPred), rmse: rmse(yTrue, yPred) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 // ---------------------------------------------------------------------------------------------

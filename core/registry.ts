@@ -1,5 +1,5 @@
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
 import { ModelCardSchema, type ModelCard } from './schemas/model-card.ts';
@@ -49,6 +49,8 @@ export interface PublishInput {
   modelDir: string;
   scriptPath: string;
   card: Omit<ModelCard, 'version' | 'name'>;
+  /** Files shown beside the card (a chart), copied into the version folder under `name`. */
+  extraFiles?: { from: string; name: string }[];
 }
 
 /**
@@ -59,6 +61,7 @@ export async function publishModel(home: string, name: string, input: PublishInp
   const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
   await cp(input.modelDir, join(dir, 'model'), { recursive: true });
   await cp(input.scriptPath, join(dir, 'train.py'));
+  for (const f of input.extraFiles ?? []) await cp(f.from, join(dir, basename(f.name)));
   const card = ModelCardSchema.parse({ ...input.card, name, version });
   await writeJsonAtomic(join(dir, 'card.json'), card);
   // Two workers may finish runs for the same name at once: the alias only ever moves forward

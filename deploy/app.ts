@@ -9,14 +9,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
-import { listModels } from '../core/registry.ts';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { listModels, versionDir } from '../core/registry.ts';
 import type { Logger } from '../core/logger.ts';
 import { ServeError } from './errors.ts';
 import type { ServeMetrics } from './metrics.ts';
 import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
 import { parseCsvRecords } from './parse-csv.ts';
-import type { Predictions } from './predictors/predictor.ts';
+import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
+import { prepareForecast } from './validate-forecast.ts';
 import { v2Datatype } from './signature.ts';
 import { prepareBatch, type PreparedBatch } from './validate-request.ts';
 
@@ -249,6 +252,38 @@ export function createApp(opts: AppOptions): Hono {
     ),
   );
 
+  app.post('/v1/models/:name/forecast', async (c) => {
+    const name = c.req.param('name');
+    const started = performance.now();
+    let status = 500;
+    let code: string | undefined;
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    try {
+      if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
+      await host.assertKnown(name);
+      checkKey(c, name);
+      const text = await readBody(c, opts.maxBodyBytes);
+      const body = text.trim() === '' ? {} : parseJson(text);
+      lease = await host.acquire(name);
+      const request = prepareForecast(lease.model.signature, body, opts.maxRows);
+      const predictor = lease.model.predictor;
+      if (!('forecast' in predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
+      const result = await (predictor as Predictor & Forecaster).forecast(request);
+      metrics.countRows(name, result.forecasts.length);
+      status = 200;
+      const f = lease.model.signature.forecast!;
+      return c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts });
+    } catch (err) {
+      const res = fail(c, err);
+      status = res.status;
+      code = err instanceof ServeError ? err.code : 'internal';
+      return res;
+    } finally {
+      lease?.release();
+      metrics.observe(host.status(name).known ? name : '(unknown)', 'v1_forecast', status, (performance.now() - started) / 1000, code);
+    }
+  });
+
   app.get('/v2/health/live', (c) => c.json({ live: true, server: SERVER_NAME, pid: process.pid }));
   app.get('/v2/health/ready', (c) => {
     const ready = host.ready && !(opts.isClosing?.() ?? false);
@@ -308,13 +343,31 @@ export function createApp(opts: AppOptions): Hono {
       const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
       const base = opts.publicUrl ?? new URL(c.req.url).origin;
       const predictUrl = `${base.replace(/\/$/, '')}/v1/models/${encodeURIComponent(name)}/predict`;
-      c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
+      c.header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
       metrics.observe(name, 'page', 200, (performance.now() - started) / 1000);
       return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m, m.example) }));
     } catch (err) {
       if (err instanceof ServeError) {
         return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, err.status);
       }
+      return fail(c, err);
+    } finally {
+      lease?.release();
+    }
+  });
+
+  // The forecast-against-holdout chart of the serving version, shown on its public model page.
+  app.get('/models/:name/forecast.png', async (c) => {
+    const name = c.req.param('name');
+    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+    try {
+      await host.assertKnown(name);
+      lease = await host.acquire(name);
+      const chart = lease.model.card.forecast?.chart;
+      if (!chart) throw new ServeError(404, 'model_not_found', `Model "${name}" has no forecast chart.`);
+      const png = await readFile(join(versionDir(opts.home, name, lease.model.version), basename(chart)));
+      return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=300' });
+    } catch (err) {
       return fail(c, err);
     } finally {
       lease?.release();

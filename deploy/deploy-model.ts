@@ -8,7 +8,7 @@ import { OuroError } from '../core/errors.ts';
 import { currentVersion } from '../core/registry.ts';
 import { createKeyIfMissing } from './api-keys.ts';
 import { ensureBackgroundServer } from './background-server.ts';
-import { curlExample } from './model-page.ts';
+import { curlExample, forecastCurl } from './model-page.ts';
 import { readExportDoc, readServing, servingPaths } from './prepare-serving.ts';
 import { readSignature } from './signature.ts';
 
@@ -85,16 +85,19 @@ export async function deployModel(opts: DeployOptions): Promise<DeployResult> {
   if (ready) note = (await readServing(config.OURO_HOME, name, version))?.reason ?? `served by ${path}`;
   let example: Record<string, unknown> = {};
   const first = doc?.reference?.rows[0];
+  const signature = await readSignature(paths.model);
   if (first !== undefined) example = first;
   else {
-    const signature = await readSignature(paths.model);
     for (const i of signature.inputs) example[i.name] = i.categories?.[0] ?? (i.dtype === 'number' ? 0 : i.dtype === 'boolean' ? true : '');
   }
+  // A forecaster is asked for "the next H values"; its curl shows that route.
+  const f = signature.forecast;
+  const curl = f !== undefined ? forecastCurl(url.replace(/\/predict$/, '/forecast'), f.idColumn !== null ? (f.series[0]?.id ?? null) : null, f.horizon, key) : curlExample(url, example, key);
   return {
     url,
     pageUrl: `${base}/models/${encodeURIComponent(name)}`,
     ...(key !== null ? { key } : {}),
-    curl: curlExample(url, example, key),
+    curl,
     version,
     ready,
     path,

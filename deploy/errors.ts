@@ -15,6 +15,7 @@ export type ServeErrorCode =
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'predictor_failed'
+  | 'not_a_forecaster'
   | 'shutting_down';
 
 export interface InvalidCell {

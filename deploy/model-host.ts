@@ -287,7 +287,8 @@ export class ModelHost {
         logger: this.opts.logger,
       });
       predictor = pool;
-      features ??= pool.features;
+      // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
+      if (signature.task !== 'forecast') features ??= pool.features;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     return { name, version, card, signature, features, inputs: compileInputs(features), serving, path, pathReason, predictor, example: doc?.reference?.rows[0] ?? null, loadedAt: new Date().toISOString() };

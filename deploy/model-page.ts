@@ -9,7 +9,7 @@ export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const LOWER_IS_BETTER = new Set(['log_loss', 'rmse', 'mae']);
+const LOWER_IS_BETTER = new Set(['log_loss', 'rmse', 'mae', 'mase', 'smape']);
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? (Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4)) : String(x);
@@ -34,9 +34,57 @@ export function exampleRow(model: LoadedModel, reference: Record<string, unknown
   return row;
 }
 
+/** curl for "the next H values" of a forecasting model. */
+export function forecastCurl(forecastUrl: string, series: string | null, horizon: number, key: string | null): string {
+  const body = JSON.stringify({ ...(series !== null ? { series } : {}), horizon }).replace(/'/g, `'\\''`);
+  return `curl -s -X POST '${forecastUrl}' \\\n  -H 'Authorization: Bearer ${key ?? '$OURO_KEY'}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
+}
+
+/** The forecasting part of the page: the time axis, the chart, the forecast form and curl. */
+function forecastSection(model: LoadedModel, forecastUrl: string, chartUrl: string): string {
+  const f = model.signature.forecast!;
+  const c = model.card;
+  const ids = f.series.map((s) => s.id);
+  const select = f.idColumn !== null ? `<label for="series">${escapeHtml(f.idColumn)}</label><select id="series" name="series">${ids.slice(0, 500).map((k) => `<option>${escapeHtml(k)}</option>`).join('')}</select>` : '';
+  return `<h2>Forecast</h2>
+<table>
+<tr><td>series</td><td>${f.series.length} ${escapeHtml(f.frequencyLabel)} series by <code>${escapeHtml(f.dateColumn)}</code>${f.idColumn ? ` per <code>${escapeHtml(f.idColumn)}</code>` : ''}; the data ends ${escapeHtml(f.series[0]?.last.slice(0, 10) ?? '')}${f.series.length > 1 ? ' (first series)' : ''}</td></tr>
+<tr><td>horizon</td><td>${f.horizon} steps by default · season ${f.seasonLength}${f.intervals ? ` · ${f.level}% intervals` : ''}${f.exog.length ? ` · needs future ${f.exog.map((e) => `<code>${escapeHtml(e)}</code>`).join(', ')}` : ''}</td></tr>
+</table>
+${c.forecast?.chart ? `<p><img src="${escapeHtml(chartUrl)}" alt="forecast against the holdout" style="max-width:100%"></p>` : ''}
+
+<h2>Try it</h2>
+<form id="try">
+${select}
+<label for="horizon">horizon</label><input id="horizon" name="horizon" value="${f.horizon}">
+<label for="key">API key</label><input id="key" type="password" autocomplete="off" placeholder="ouro_…">
+<button type="submit">Forecast</button>
+</form>
+<pre id="result" aria-live="polite">The forecast appears here.</pre>
+
+<h2>Call it</h2>
+<pre>${escapeHtml(forecastCurl(forecastUrl, f.idColumn !== null ? (ids[0] ?? null) : null, f.horizon, null))}</pre>
+<p class="sub">Add <code>"history": [{"date": "…", "value": …}]</code> to forecast from observations newer than the model's data. See docs/api.md.</p>
+<script>
+document.getElementById('try').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const body = { horizon: Number(document.getElementById('horizon').value) };
+  const s = document.getElementById('series');
+  if (s) body.series = s.value;
+  const out = document.getElementById('result');
+  out.textContent = '…';
+  try {
+    const res = await fetch(${JSON.stringify(new URL(forecastUrl).pathname)}, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + document.getElementById('key').value }, body: JSON.stringify(body) });
+    out.textContent = res.status + ' ' + JSON.stringify(await res.json(), null, 2);
+  } catch (err) { out.textContent = String(err); }
+});
+</script>`;
+}
+
 export function renderModelPage(opts: { model: LoadedModel; versions: number[]; predictUrl: string; example: Record<string, unknown> }): string {
   const { model, versions, predictUrl, example } = opts;
   const c = model.card;
+  const forecasting = c.task === 'forecast' && model.signature.forecast !== undefined;
   const better = LOWER_IS_BETTER.has(c.metric) ? 'lower is better' : 'higher is better';
   const gap = Math.abs(c.holdout.score - c.cv.mean);
   const otherMetrics = Object.entries(c.holdout.all)
@@ -93,12 +141,12 @@ input,select{padding:.3rem;font:inherit} .tag{display:inline-block;background:#e
 <h2>How good it is</h2>
 <div class="grid">
 <div class="card"><div class="sub">holdout ${escapeHtml(c.metric)}</div><div class="score">${escapeHtml(fmt(c.holdout.score))}</div><div class="sub">${c.holdout.rows} rows never seen in training · ${better}</div></div>
-<div class="card"><div class="sub">baseline (predict the prior)</div><div class="score">${escapeHtml(fmt(c.holdout.baseline))}</div><div class="sub">same holdout rows</div></div>
-<div class="card"><div class="sub">cross-validation</div><div class="score">${escapeHtml(fmt(c.cv.mean))} <small>± ${escapeHtml(fmt(c.cv.std))}</small></div><div class="sub">${c.cv.folds} folds on the training split${gap > 2 * Math.max(c.cv.std, 1e-9) ? ' · <b>far from the holdout score</b>' : ''}</div></div>
+<div class="card"><div class="sub">baseline (${forecasting ? 'seasonal naive' : 'predict the prior'})</div><div class="score">${escapeHtml(fmt(c.holdout.baseline))}</div><div class="sub">same holdout rows</div></div>
+<div class="card"><div class="sub">cross-validation</div><div class="score">${escapeHtml(fmt(c.cv.mean))} <small>± ${escapeHtml(fmt(c.cv.std))}</small></div><div class="sub">${c.cv.folds} ${forecasting ? 'rolling origins' : 'folds'} on the training split${gap > 2 * Math.max(c.cv.std, 1e-9) ? ' · <b>far from the holdout score</b>' : ''}</div></div>
 </div>
 ${otherMetrics ? `<table><tr><th>other holdout metrics</th><th></th></tr>${otherMetrics}</table>` : ''}
 
-<h2>Inputs</h2>
+${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
 <table><tr><th>column</th><th>type</th><th>notes</th></tr>${inputs}</table>
 <p class="sub">Send every column (null for a missing value). Unknown categories are predicted but flagged in <code>warnings</code>; extra columns are ignored.</p>
 
@@ -112,7 +160,7 @@ ${fields}
 
 <h2>Call it</h2>
 <pre>${escapeHtml(curlExample(predictUrl, example, null))}</pre>
-<p class="sub">Also: CSV bodies (<code>Content-Type: text/csv</code>), and the Open Inference Protocol at <code>/v2/models/${escapeHtml(c.name)}/infer</code>. See docs/api.md.</p>
+<p class="sub">Also: CSV bodies (<code>Content-Type: text/csv</code>), and the Open Inference Protocol at <code>/v2/models/${escapeHtml(c.name)}/infer</code>. See docs/api.md.</p>`}
 
 <h2>Where it came from</h2>
 <table>
@@ -123,7 +171,7 @@ ${fields}
 <tr><td>versions</td><td>${versions.map((v) => (v === c.version ? `<b>v${v} (serving)</b>` : `v${v}`)).join(' · ')}</td></tr>
 </table>
 ${findings}
-
+${forecasting ? '' : `
 <script>
 document.getElementById('try').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -136,7 +184,7 @@ document.getElementById('try').addEventListener('submit', async (e) => {
     out.textContent = res.status + ' ' + JSON.stringify(await res.json(), null, 2);
   } catch (err) { out.textContent = String(err); }
 });
-</script>
+</script>`}
 </body>
 </html>
 `;

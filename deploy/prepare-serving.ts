@@ -92,6 +92,13 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
     return prepareServing(opts);
   }
   try {
+    const card = await readCard(opts.home, opts.name, opts.version);
+    if (card.task === 'forecast') {
+      // A forecaster is a statistical model plus its history, not a tensor graph: nothing to export.
+      const serving: Serving = { format: SERVING_FORMAT, path: 'python', reason: 'Python: forecasting models forecast from their history in the harness; ONNX does not apply.', onnx: { exported: false, reason: 'not applicable to forecasting models' }, tolerance: ONNX_TOLERANCE, maxDifference: null, rowsCompared: 0, labelsDiffer: 0, preparedAt: new Date().toISOString() };
+      await writeJsonAtomic(paths.serving, serving);
+      return { serving, doc: null };
+    }
     const { doc, failure } = await runExport(opts, paths);
     const serving = await decide(doc, failure, paths.onnx);
     await writeJsonAtomic(paths.serving, serving);

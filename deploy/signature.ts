@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 export const SignatureSchema = z.object({
-  task: z.enum(['binary', 'multiclass', 'regression']),
+  task: z.enum(['binary', 'multiclass', 'regression', 'forecast']),
   target: z.string(),
   metric: z.string(),
   classes: z.array(z.coerce.string()).nullable(),
@@ -19,6 +19,21 @@ export const SignatureSchema = z.object({
     }),
   ),
   columns: z.array(z.string()).optional(),
+  /** Forecasting models: the time axis, the default horizon and where each series ends. */
+  forecast: z
+    .object({
+      dateColumn: z.string(),
+      idColumn: z.string().nullable(),
+      frequency: z.string(),
+      frequencyLabel: z.string(),
+      seasonLength: z.number().int(),
+      horizon: z.number().int().positive(),
+      exog: z.array(z.string()),
+      intervals: z.boolean(),
+      level: z.number().nullable(),
+      series: z.array(z.object({ id: z.string(), last: z.string() })),
+    })
+    .optional(),
   created: z.string().optional(),
   harness: z.string().optional(),
 });

@@ -2,7 +2,7 @@ import { OuroError, type OuroErrorCode } from '../core/errors.ts';
 import type { SandboxDriver, SandboxLimits, SandboxResult, Mount } from '../sandbox/driver.ts';
 
 const INPUT_ERROR = /OURO_INPUT_ERROR (\w+): (.*)/;
-const KNOWN_INPUT_CODES = new Set<OuroErrorCode>(['input_empty', 'input_unreadable', 'input_no_rows', 'input_too_large', 'target_unusable']);
+const KNOWN_INPUT_CODES = new Set<OuroErrorCode>(['input_empty', 'input_unreadable', 'input_no_rows', 'input_too_large', 'target_unusable', 'series_unusable']);
 
 export interface TrustedStep {
   driver: SandboxDriver;

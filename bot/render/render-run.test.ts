@@ -111,6 +111,21 @@ test("the card's /predict example follows the platform's syntax", () => {
   assert.match(text(renderMetricsCard(CARD, { ...extras, predictCommand: { command: '/ouro-predict', style: 'inline' } })), /\/ouro-predict churn a=1\.5 city="New York"/);
 });
 
+test('a forecasting card names the series and shows a /forecast call instead of /predict', () => {
+  const forecast: ModelCard = {
+    ...CARD,
+    task: 'forecast',
+    metric: 'mase',
+    holdout: { score: 0.37, baseline: 1.57, rows: 12, all: { mase: 0.37, smape: 2.4, rmse: 15.4 } },
+    forecast: { dateColumn: 'month', idColumn: 'store', frequency: 'MS', frequencyLabel: 'monthly', seasonLength: 12, horizon: 12, series: 3, chart: 'forecast.png' },
+  };
+  const t = text(renderMetricsCard(forecast, { url: 'http://x:8808/v1/models/sales/predict', key: 'sent' }));
+  assert.match(t, /mase \(held-out rows\) \*\*0\.3700\*\*/);
+  assert.match(t, /series 3 monthly · 12 steps ahead/);
+  assert.match(t, /curl -X POST http:\/\/x:8808\/v1\/models\/sales\/forecast .*"series": "<id>", "horizon": 12/);
+  assert.doesNotMatch(t, /\/predict sales|columns you leave out/);
+});
+
 test('helpers: clock and markup', () => {
   assert.equal(fmtClock(95), '1:35');
   assert.equal(fmtClock(3700), '1:01:40');

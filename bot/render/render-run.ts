@@ -135,7 +135,7 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
     case 'planned': {
       const p = e.plan;
       const lines = [
-        `🧭 **Plan** — predict **${p.target}** (${TASK_WORDS[p.task] ?? p.task}), judged by **${p.metric}**.`,
+        `🧭 **Plan** — ${p.task === 'forecast' ? 'forecast' : 'predict'} **${p.target}** (${TASK_WORDS[p.task] ?? p.task}), judged by **${p.metric}**.`,
         `_Why:_ the target because ${p.targetReason}; ${p.metric} because ${p.metricReason}.`,
         `Families to try, in order: ${p.families.map((f) => familyName(f.family)).join(' → ')}.`,
         ...p.dropColumns.map((d) => `Leaving out \`${d.column}\`: ${d.why}.`),
@@ -225,6 +225,7 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
         ['baseline', fmtScore(card.holdout.baseline)],
         ['cross-validation', `${fmtScore(card.cv.mean)} ± ${fmtScore(card.cv.std)}`],
         ['target', `${card.target} · ${card.task}`],
+        ...(card.forecast ? [['series', `${card.forecast.series} ${card.forecast.frequencyLabel} · ${card.forecast.horizon} steps ahead`] as [string, string]] : []),
         ['data', `${card.data.rows.toLocaleString('en-US')} rows (${card.data.trainRows} train / ${card.data.holdoutRows} held out)`],
         ['experiments', `${card.experiments.tried} tried · ${card.experiments.failed} failed · ${fmtClock(card.durationMs / 1000)}`],
       ],
@@ -233,8 +234,13 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
   if (others) blocks.push({ type: 'context', text: `also on the held-out rows: ${others}${gap > 0.05 && card.metric !== 'rmse' && card.metric !== 'mae' ? ` · note the gap of ${fmtScore(gap)} between cross-validation and the held-out rows` : ''}` });
   if (x.url !== null) {
     blocks.push({ type: 'text', text: `**Model URL:** ${x.url}\n**Key:** ${keyHint}.${page ? ` The [model page](${page}) has a form and a curl.` : ''}` });
-    blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });
-    blocks.push({ type: 'context', text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel` });
+    if (card.task === 'forecast') {
+      const forecastUrl = x.url.replace(/\/predict$/, '/forecast');
+      blocks.push({ type: 'code', text: `curl -X POST ${forecastUrl} -H "Authorization: Bearer $KEY" -d '{${card.forecast?.idColumn ? '"series": "<id>", ' : ''}"horizon": ${card.forecast?.horizon ?? 12}}'` });
+    } else {
+      blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });
+      blocks.push({ type: 'context', text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel` });
+    }
   } else {
     blocks.push({ type: 'text', text: `The model is saved as ${card.name} v${card.version} but is not deployed; start \`ouro serve\` to query it.` });
   }

@@ -34,7 +34,7 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
     case 'planned': {
       const p = e.plan;
       return [
-        `${s.cyan('plan')}     predict ${s.bold(p.target)} (${p.task}), judged by ${s.bold(p.metric)}`,
+        `${s.cyan('plan')}     ${p.task === 'forecast' ? 'forecast' : 'predict'} ${s.bold(p.target)} (${p.task}), judged by ${s.bold(p.metric)}`,
         s.dim(`  why: ${e.why}`),
         ...p.dropColumns.map((d) => s.dim(`  · leaving out "${d.column}": ${d.why}`)),
         `  families to try: ${p.families.map((f) => f.family).join(' → ')}`,
@@ -79,6 +79,8 @@ export function renderCard(card: ModelCard, s: Style = PLAIN): string[] {
   const rows: [string, string][] = [
     ['model', `${card.name} v${card.version} (${card.family})`],
     ['target', `${card.target} · ${card.task}`],
+    ...(card.forecast ? [['series', `${card.forecast.series} ${card.forecast.frequencyLabel} series by "${card.forecast.dateColumn}"${card.forecast.idColumn ? ` per "${card.forecast.idColumn}"` : ''} · horizon ${card.forecast.horizon} · season ${card.forecast.seasonLength}`] as [string, string]] : []),
+    ...(card.forecast?.chart ? [['chart', `${card.forecast.chart} (forecast against the holdout, beside card.json)`] as [string, string]] : []),
     [card.metric, `holdout ${fmt(card.holdout.score)} · baseline ${fmt(card.holdout.baseline)} · cv ${fmt(card.cv.mean)} ± ${fmt(card.cv.std)}`],
     ['data', `${card.data.rows} rows (${card.data.trainRows} train / ${card.data.holdoutRows} holdout, seed ${card.data.seed})`],
     ['experiments', `${card.experiments.tried} tried · ${card.experiments.succeeded} ok · ${card.experiments.failed} failed · ${secs(card.durationMs)}`],

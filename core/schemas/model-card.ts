@@ -53,5 +53,19 @@ export const ModelCardSchema = z.object({
   inputs: z.array(z.object({ name: z.string(), dtype: z.string() })),
   classes: z.array(z.string()).nullable(),
   usage: BrainUsageSchema.optional(),
+  /** Forecasting models: how the series were read and what the model answers. */
+  forecast: z
+    .object({
+      dateColumn: z.string(),
+      idColumn: z.string().nullable(),
+      frequency: z.string(),
+      frequencyLabel: z.string(),
+      seasonLength: z.number().int(),
+      horizon: z.number().int(),
+      series: z.number().int(),
+      /** The forecast against the holdout, a PNG beside card.json (null when it could not be drawn). */
+      chart: z.string().nullable(),
+    })
+    .optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;

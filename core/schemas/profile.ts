@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SeriesDiagnosisSchema } from './diagnosis.ts';
 
 /**
  * What the harness learns about a file before any experiment runs. Written by
@@ -40,9 +41,29 @@ export const ProfileSchema = z.object({
 export type Profile = z.infer<typeof ProfileSchema>;
 
 /** Written by `python -m ouro_harness split`: the target's side of the profile. */
+/** The time axis of a forecasting run, as the split found and fixed it. */
+export const ForecastSetupSchema = z.object({
+  dateColumn: z.string(),
+  idColumn: z.string().nullable(),
+  /** pandas offset alias (MS, W-SUN, h, 30min, ...). */
+  frequency: z.string(),
+  frequencyLabel: z.string(),
+  /** Season length used by the models and by MASE (1 when the series are too short). */
+  seasonLength: z.number().int().positive(),
+  horizon: z.number().int().positive(),
+  series: z.number().int().positive(),
+  /** Every training value > 0 (multiplicative models allowed). */
+  positive: z.boolean(),
+  exog: z.array(z.string()),
+  trainEnd: z.string(),
+  holdoutStart: z.string(),
+  diagnoses: z.array(SeriesDiagnosisSchema),
+});
+export type ForecastSetup = z.infer<typeof ForecastSetupSchema>;
+
 export const TargetAnalysisSchema = z.object({
   target: z.string(),
-  task: z.enum(['binary', 'multiclass', 'regression']),
+  task: z.enum(['binary', 'multiclass', 'regression', 'forecast']),
   trainRows: z.number().int().nonnegative(),
   holdoutRows: z.number().int().nonnegative(),
   droppedRows: z.number().int().nonnegative(),
@@ -54,5 +75,7 @@ export const TargetAnalysisSchema = z.object({
   targetStd: z.number().nullable(),
   leakageSuspects: z.array(z.object({ column: z.string(), score: z.number(), why: z.string() })),
   findings: z.array(z.string()),
+  /** Forecasting runs only. */
+  forecast: ForecastSetupSchema.optional(),
 });
 export type TargetAnalysis = z.infer<typeof TargetAnalysisSchema>;

@@ -13,6 +13,12 @@ export const RunOptionsSchema = z.object({
   patience: z.number().int().positive().default(5),
   seed: z.number().int().nonnegative().default(42),
   brain: BrainKindSchema.default('heuristic'),
+  /** Forecasting: steps ahead to forecast (overrides the goal's "next N ..."). */
+  horizon: z.number().int().positive().max(10_000).optional(),
+  /** Forecasting: the timestamp column (default: the file's datetime column). */
+  dateColumn: z.string().min(1).optional(),
+  /** Forecasting: the column naming each series of a panel (default: detected). */
+  idColumn: z.string().min(1).optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
 });

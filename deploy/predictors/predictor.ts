@@ -13,3 +13,25 @@ export interface Predictor {
   /** Frees the runtime (ONNX session, Python workers); pending predictions settle first or fail. */
   close(): Promise<void>;
 }
+
+/** "The next H values" of one series, optionally from observations newer than the model's history. */
+export interface ForecastRequest {
+  /** The series id (panel models); omitted for a single-series model. */
+  series?: string;
+  horizon?: number;
+  history?: { date: string; value: number }[];
+  /** Exogenous values for the forecast dates, when the model uses them. */
+  future?: Record<string, unknown>[];
+}
+
+export interface ForecastPoint {
+  date: string;
+  value: number;
+  lo?: number;
+  hi?: number;
+}
+
+/** A predictor that can also forecast (the Python pool of a forecasting model). */
+export interface Forecaster {
+  forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }>;
+}

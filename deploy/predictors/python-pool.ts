@@ -11,7 +11,7 @@ import type { SandboxDriver, SandboxLimits, SandboxProcess } from '../../sandbox
 import { FeatureSpecSchema, type FeatureSpec } from '../clean-values.ts';
 import { ServeError } from '../errors.ts';
 import type { PreparedBatch } from '../validate-request.ts';
-import type { Predictions, Predictor } from './predictor.ts';
+import type { ForecastPoint, ForecastRequest, Forecaster, Predictions, Predictor } from './predictor.ts';
 
 const ReadySchema = z.object({
   ready: z.literal(true),
@@ -21,14 +21,21 @@ const ReadySchema = z.object({
   features: z.array(FeatureSpecSchema),
 });
 
-const ReplySchema = z.union([
-  z.object({
-    id: z.number().nullable(),
-    predictions: z.array(z.union([z.string(), z.number(), z.null()])),
-    probabilities: z.array(z.array(z.number().nullable())).nullable(),
-  }),
-  z.object({ id: z.number().nullable(), error: z.string(), code: z.string() }),
-]);
+const PredictReplySchema = z.object({
+  id: z.number().nullable(),
+  predictions: z.array(z.union([z.string(), z.number(), z.null()])),
+  probabilities: z.array(z.array(z.number().nullable())).nullable(),
+});
+
+const ForecastReplySchema = z.object({
+  id: z.number().nullable(),
+  series: z.string(),
+  forecasts: z.array(z.object({ date: z.string(), value: z.number(), lo: z.number().optional(), hi: z.number().optional() })),
+});
+
+const ReplySchema = z.union([PredictReplySchema, ForecastReplySchema, z.object({ id: z.number().nullable(), error: z.string(), code: z.string() })]);
+
+type Reply = z.infer<typeof PredictReplySchema> | z.infer<typeof ForecastReplySchema>;
 
 export interface PythonPoolOptions {
   driver: SandboxDriver;
@@ -42,7 +49,7 @@ export interface PythonPoolOptions {
 }
 
 interface Pending {
-  resolve: (p: Predictions) => void;
+  resolve: (p: Reply) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -93,10 +100,7 @@ class PythonWorker {
         const status = reply.data.code === 'input_columns' ? 422 : reply.data.code === 'bad_request' ? 400 : 500;
         current.p.reject(new ServeError(status, status === 422 ? 'missing_column' : status === 400 ? 'bad_request' : 'predictor_failed', reply.data.error));
       } else {
-        current.p.resolve({
-          predictions: reply.data.predictions,
-          probabilities: reply.data.probabilities === null ? null : reply.data.probabilities.map((row) => row.map((v) => v ?? 0)),
-        });
+        current.p.resolve(reply.data);
       }
     });
     void proc.exited.then((exit) => {
@@ -122,7 +126,8 @@ class PythonWorker {
     return !this.dead;
   }
 
-  predict(records: PreparedBatch['records']): Promise<Predictions> {
+  /** One request line: `{rows}` (predict) or `{forecast}`; resolves with the worker's reply. */
+  send(payload: Record<string, unknown>): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (this.dead) return reject(new ServeError(500, 'predictor_failed', 'The Python worker is gone.'));
       const id = this.nextId++;
@@ -133,7 +138,7 @@ class PythonWorker {
         this.kill();
       }, this.requestTimeoutMs);
       this.pending = { id, p: { resolve, reject, timer } };
-      this.proc.stdin.write(JSON.stringify({ id, rows: records }) + '\n');
+      this.proc.stdin.write(JSON.stringify({ id, ...payload }) + '\n');
     });
   }
 
@@ -154,11 +159,11 @@ function safeJson(line: string): unknown {
   }
 }
 
-export class PythonPool implements Predictor {
+export class PythonPool implements Predictor, Forecaster {
   readonly kind = 'python' as const;
   private readonly workers: PythonWorker[] = [];
   private starting = 0;
-  private readonly queue: { batch: PreparedBatch; resolve: (p: Predictions) => void; reject: (e: Error) => void }[] = [];
+  private readonly queue: { payload: Record<string, unknown>; resolve: (p: Reply) => void; reject: (e: Error) => void }[] = [];
   private closed = false;
   /** The cleaner's feature specs, from the first worker's ready line. */
   features: FeatureSpec[] = [];
@@ -201,10 +206,22 @@ export class PythonPool implements Predictor {
     }
   }
 
-  predict(batch: PreparedBatch): Promise<Predictions> {
+  async predict(batch: PreparedBatch): Promise<Predictions> {
+    const reply = await this.enqueue({ rows: batch.records });
+    if (!('predictions' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a prediction with something else.');
+    return { predictions: reply.predictions, probabilities: reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0)) };
+  }
+
+  async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {
+    const reply = await this.enqueue({ forecast: request });
+    if (!('forecasts' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a forecast with something else.');
+    return { series: reply.series, forecasts: reply.forecasts };
+  }
+
+  private enqueue(payload: Record<string, unknown>): Promise<Reply> {
     if (this.closed) return Promise.reject(new ServeError(503, 'model_loading', 'This model version was just replaced; retry.'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      this.queue.push({ payload, resolve, reject });
       this.pump();
     });
   }
@@ -215,7 +232,7 @@ export class PythonPool implements Predictor {
       const idle = this.workers.find((w) => w.alive && w.isReady && !w.busy);
       if (idle === undefined) break;
       const job = this.queue.shift()!;
-      idle.predict(job.batch.records).then(job.resolve, job.reject).finally(() => this.pump());
+      idle.send(job.payload).then(job.resolve, job.reject).finally(() => this.pump());
     }
     const live = this.workers.filter((w) => w.alive).length + this.starting;
     if (this.queue.length > 0 && live < this.opts.size) {

@@ -10,7 +10,7 @@ export interface PlanInput {
   goal: string;
   target: string;
   targetReason: string;
-  task: Exclude<Task, 'forecast'>;
+  task: Task;
   metric: Metric;
   metricReason: string;
   profile: Profile;

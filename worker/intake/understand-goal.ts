@@ -1,5 +1,6 @@
 import { OuroError } from '../../core/errors.ts';
 import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
+import { chooseDateColumn, chooseIdColumn, parseForecastGoal, type ForecastGoal, type ForecastSetupChoice } from './understand-forecast.ts';
 import { defaultMetric, metricsForTask, type Metric, type Task } from '../../core/schemas/task.ts';
 
 export interface TargetChoice {
@@ -10,10 +11,12 @@ export interface TargetChoice {
 export interface GoalUnderstanding {
   target: string;
   targetReason: string;
-  task: Exclude<Task, 'forecast'>;
+  task: Task;
   taskReason: string;
   metric: Metric;
   metricReason: string;
+  /** Forecasting runs only: the time axis and horizon the split is asked for. */
+  forecast?: ForecastSetupChoice;
 }
 
 /** Case-, space-, underscore- and punctuation-insensitive form used to match names. */
@@ -122,7 +125,7 @@ export function inferTask(goal: string, column: ColumnProfile, rows: number): { 
   return { task: 'multiclass', reason: `"${column.name}" holds ${distinct} categories` };
 }
 
-export function chooseMetric(task: Exclude<Task, 'forecast'>, override?: Metric): { metric: Metric; reason: string } {
+export function chooseMetric(task: Task, override?: Metric): { metric: Metric; reason: string } {
   if (override !== undefined) {
     if (!metricsForTask(task).includes(override)) {
       throw new OuroError('metric_invalid', `--metric ${override} does not fit a ${task} task; use one of: ${metricsForTask(task).join(', ')}.`);
@@ -134,11 +137,27 @@ export function chooseMetric(task: Exclude<Task, 'forecast'>, override?: Metric)
     roc_auc: 'ROC AUC ranks positives above negatives whatever the threshold and is robust to class imbalance',
     log_loss: 'log loss rewards well-calibrated probabilities across all classes',
     rmse: 'RMSE is in the target\'s own units and punishes large misses',
+    mase: 'MASE compares the error with a seasonal naive forecast\'s, so it reads the same on any scale (below 1 beats repeating the last season)',
   };
   return { metric, reason: reasons[metric] ?? 'the default for this task' };
 }
 
-export function understandGoal(goal: string, profile: Profile, options: { target?: string; metric?: Metric }): GoalUnderstanding {
+export interface GoalOptions {
+  target?: string;
+  metric?: Metric;
+  horizon?: number;
+  dateColumn?: string;
+  idColumn?: string;
+}
+
+export function understandGoal(goal: string, profile: Profile, options: GoalOptions): GoalUnderstanding {
+  const parsed = parseForecastGoal(goal);
+  // "churn in the next 3 months" is a classification window, not a forecast: without the word
+  // "forecast" (or a forecasting flag), a horizon counts only for a file with dates and no yes/no wording.
+  const implied = parsed !== null && !parsed.explicit && profile.columns.some((c) => c.meant === 'datetime' || c.conversion === 'datetime') && !CLASSIFICATION_WORDS.test(goal);
+  if (parsed?.explicit === true || implied || options.horizon !== undefined || options.dateColumn !== undefined || options.idColumn !== undefined) {
+    return understandForecast(goal, profile, options, parsed ?? { horizon: null, unit: null, explicit: false });
+  }
   const usable = profile.columns.filter((c) => c.meant !== 'empty' && c.meant !== 'constant');
   const names = (options.target !== undefined || usable.length === 0 ? profile.columns : usable).map((c) => c.name);
   const choice = chooseTarget(goal, names, options.target);
@@ -147,4 +166,33 @@ export function understandGoal(goal: string, profile: Profile, options: { target
   const { task, reason: taskReason } = inferTask(goal, column, profile.rows);
   const { metric, reason: metricReason } = chooseMetric(task, options.metric);
   return { target: choice.column, targetReason: choice.reason, task, taskReason, metric, metricReason };
+}
+
+/** A forecast: a date column, a numeric target beside it, maybe a series id, and a horizon. */
+function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: ForecastGoal): GoalUnderstanding {
+  const date = chooseDateColumn(profile, options.dateColumn);
+  const explicitId = options.idColumn;
+  const usable = profile.columns.filter((c) => c.name !== date.column && c.name !== explicitId && !['empty', 'constant'].includes(c.meant));
+  const names = (options.target !== undefined ? profile.columns.filter((c) => c.name !== date.column) : usable).map((c) => c.name);
+  const choice = chooseTarget(goal, names.length > 0 ? names : profile.columns.map((c) => c.name), options.target);
+  const column = profile.columns.find((c) => c.name === choice.column);
+  if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
+  const numeric = column.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(column.conversion ?? '');
+  if (!numeric) {
+    throw new OuroError('target_unusable', `A forecast needs a numeric target, and "${column.name}" holds ${column.meant} values. Name the numeric column to forecast with --target.`);
+  }
+  const id = chooseIdColumn(profile, date.column, column.name, explicitId);
+  const horizon = options.horizon ?? parsed.horizon;
+  const unit = options.horizon !== undefined ? 'step' : parsed.unit;
+  const { metric, reason: metricReason } = chooseMetric('forecast', options.metric);
+  const ahead = horizon === null ? 'one season ahead (the goal names no horizon)' : `${horizon} ${unit ?? 'step'}${horizon === 1 ? '' : 's'} ahead`;
+  return {
+    target: choice.column,
+    targetReason: choice.reason,
+    task: 'forecast',
+    taskReason: `the goal asks for the future of "${column.name}" over "${date.column}" (${date.reason}), ${ahead}${id.column !== null ? `, per series of "${id.column}"` : ''}`,
+    metric,
+    metricReason,
+    forecast: { dateColumn: date.column, dateReason: date.reason, idColumn: id.column, idReason: id.reason, horizon, unit },
+  };
 }

@@ -15,9 +15,10 @@ import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/json-file.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain, Decision } from '../brains/brain.ts';
-import { FAMILY_LABELS, writeScript } from '../brains/heuristic/write-script.ts';
+import { FAMILY_LABELS, familyLabel, writeScript } from '../brains/heuristic/write-script.ts';
 import { checkScore } from '../diagnosis/classify-crash.ts';
-import { understandGoal } from '../intake/understand-goal.ts';
+import { understandGoal, type GoalUnderstanding } from '../intake/understand-goal.ts';
+import { drawForecastChart, FORECAST_CHART, forecastCardInfo, refitForecastModel, seriesDiagnosisLine } from './forecast-outputs.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
@@ -100,13 +101,21 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     else await emit({ type: 'note', level: 'info', message: `Resuming: ${journal.nodes.filter((n) => n.status !== 'running').length} finished experiment(s) are kept and not re-run.` });
 
     const profile = await profileInput(paths, request, deps, resumed);
-    const understood = understandGoal(request.goal, profile, { ...(request.options.target ? { target: request.options.target } : {}), ...(request.options.metric ? { metric: request.options.metric } : {}) });
-    const analysis = await splitHoldout(paths, request, deps, understood.target, understood.task, understood.metric);
+    const o = request.options;
+    const understood = understandGoal(request.goal, profile, {
+      ...(o.target ? { target: o.target } : {}),
+      ...(o.metric ? { metric: o.metric } : {}),
+      ...(o.horizon !== undefined ? { horizon: o.horizon } : {}),
+      ...(o.dateColumn ? { dateColumn: o.dateColumn } : {}),
+      ...(o.idColumn ? { idColumn: o.idColumn } : {}),
+    });
+    const analysis = await splitHoldout(paths, request, deps, understood);
 
     if (journal.plan === null) {
       journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
       await save();
       for (const f of analysis.findings) await emit({ type: 'note', level: 'info', message: f });
+      for (const d of analysis.forecast?.diagnoses ?? []) await emit({ type: 'note', level: 'warn', message: seriesDiagnosisLine(d) });
       await emit({
         type: 'planned',
         plan: journal.plan,
@@ -129,11 +138,19 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
 
     const signature = JSON.parse(await readFile(join(modelDir, 'signature.json'), 'utf8')) as { inputs: { name: string; dtype: string }[]; classes: string[] | null };
-    const findings = [...profile.findings, ...analysis.findings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
+    const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
+    const findings = [...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
+    const chart = analysis.forecast ? await drawForecastChart({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger }) : null;
+    // A forecaster is served from the end of all the data: refit on training + holdout once scored.
+    const refitted = analysis.forecast ? await refitForecastModel({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) }) : null;
+    if (refitted !== null) findings.push(`The served model was refit on all ${analysis.trainRows + analysis.holdoutRows} points (training + holdout) after scoring; the scores above are the training-only fit's.`);
+    else if (analysis.forecast) findings.push('The served model forecasts from the end of the training part (refitting on the holdout failed; see the log); send newer observations in "history".');
+    const servedDir = refitted ?? modelDir;
     const publish = deps.publish ?? ((name: string, input: PublishInput) => publishModel(deps.config.OURO_HOME, name, input));
     const card = await publish(request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
-      modelDir,
+      modelDir: servedDir,
       scriptPath: join(paths.root, best.dir, 'train.py'),
+      ...(chart !== null ? { extraFiles: [{ from: chart, name: FORECAST_CHART }] } : {}),
       card: {
         runId: request.runId,
         createdAt: new Date().toISOString(),
@@ -155,6 +172,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
         inputs: signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype })),
         classes: signature.classes,
         ...(deps.brain.usage?.() ? { usage: deps.brain.usage()! } : {}),
+        ...(analysis.forecast ? { forecast: forecastCardInfo(analysis.forecast, chart !== null ? FORECAST_CHART : null) } : {}),
       },
     });
     if (deps.deploy) {
@@ -238,7 +256,13 @@ async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps
   return profile;
 }
 
-async function splitHoldout(paths: RunPaths, request: RunRequest, deps: LoopDeps, target: string, task: string, metric: string): Promise<TargetAnalysis> {
+async function splitHoldout(paths: RunPaths, request: RunRequest, deps: LoopDeps, understood: GoalUnderstanding): Promise<TargetAnalysis> {
+  const { target, task, metric } = understood;
+  const f = understood.forecast;
+  // A forecast holds out the last horizon of every series; other tasks a random 20 %.
+  const holdoutArgs = f
+    ? ['--date-column', f.dateColumn, ...(f.idColumn !== null ? ['--id-column', f.idColumn] : []), ...(f.horizon !== null ? ['--horizon', String(f.horizon), '--horizon-unit', f.unit ?? 'step'] : [])]
+    : ['--holdout-fraction', '0.2'];
   if (!(await exists(paths.analysis))) {
     const staging = join(paths.prep, 'vault-staging');
     await rm(staging, { recursive: true, force: true });
@@ -246,7 +270,7 @@ async function splitHoldout(paths: RunPaths, request: RunRequest, deps: LoopDeps
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['split', '--table', paths.table, '--profile', paths.profile, '--target', target, '--task', task, '--metric', metric, '--seed', String(request.options.seed), '--holdout-fraction', '0.2', '--workspace', paths.workspace, '--holdout', paths.holdout, '--vault', staging],
+      args: ['split', '--table', paths.table, '--profile', paths.profile, '--target', target, '--task', task, '--metric', metric, '--seed', String(request.options.seed), ...holdoutArgs, '--workspace', paths.workspace, '--holdout', paths.holdout, '--vault', staging],
       cwd: paths.prep,
       mounts: [{ path: paths.prep }, { path: paths.workspace, writable: true }, { path: paths.holdout, writable: true }, { path: staging, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
@@ -319,7 +343,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       if (node === undefined) throw new OuroError('internal', `ensemble member ${m} is not in the journal`);
       return { id: m, recipe: { ...node.recipe, dropColumns: [...new Set([...node.recipe.dropColumns, ...requestedExclusions(journal)])] } };
     });
-    const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task === 'forecast' ? 'regression' : plan.task, recipe: decision.recipe, members, rows: analysis.trainRows });
+    const script = decision.script ?? writeScript({ nodeId: id, operator: decision.operator, hypothesis: decision.hypothesis, task: plan.task, recipe: decision.recipe, members, rows: analysis.trainRows });
     const node: JournalNode = {
       id,
       parent: decision.parent,
@@ -360,7 +384,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
         node.finding = `${suspicious.class}: ${suspicious.evidence}`;
       } else {
         node.status = 'succeeded';
-        node.finding = `${FAMILY_LABELS[node.recipe.family] ?? node.recipe.family} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
+        node.finding = `${familyLabel(node.recipe.family, plan.task)} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
       }
     } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS < MIN_EXPERIMENT_MS) {
       // Killed because the run's budget ran out, not because the experiment is too slow.

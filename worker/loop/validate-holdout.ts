@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from '../../core/errors.ts';
-import { classificationMetrics, regressionMetrics } from '../../core/metrics.ts';
+import { classificationMetrics, panelForecastMetrics, regressionMetrics } from '../../core/metrics.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
 import type { TargetAnalysis } from '../../core/schemas/profile.ts';
 import type { Metric } from '../../core/schemas/task.ts';
@@ -16,6 +16,14 @@ const PredictionsSchema = z.object({
 });
 
 const LabelsSchema = z.object({ labels: z.array(z.union([z.string(), z.number()])) });
+
+/** A forecasting vault also holds, per holdout row, its series; per series, MASE's scale; the seasonal naive forecast. */
+const ForecastLabelsSchema = z.object({
+  labels: z.array(z.number()),
+  series: z.array(z.string()),
+  scales: z.record(z.string(), z.number().positive()),
+  baseline: z.array(z.number()),
+});
 
 export interface HoldoutScores {
   metric: Metric;
@@ -57,7 +65,16 @@ export async function validateOnHoldout(opts: {
   const a = opts.analysis;
   let all: Record<string, number>;
   let baselineAll: Record<string, number>;
-  if (a.task === 'regression') {
+  if (a.task === 'forecast') {
+    const vault = ForecastLabelsSchema.parse(JSON.parse(await readFile(opts.paths.labels, 'utf8')));
+    const yTrue = labels.map(Number);
+    const yPred = preds.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
+    if (yPred.some((p) => !Number.isFinite(p))) {
+      throw new OuroError('run_failed', `The model left ${yPred.filter((p) => !Number.isFinite(p)).length} of the ${yPred.length} holdout dates without a forecast.`);
+    }
+    all = panelForecastMetrics(yTrue, yPred, vault.series, vault.scales);
+    baselineAll = panelForecastMetrics(yTrue, vault.baseline, vault.series, vault.scales);
+  } else if (a.task === 'regression') {
     const yTrue = labels.map(Number);
     const yPred = preds.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
     all = regressionMetrics({ yTrue, yPred });

@@ -25,3 +25,10 @@ test('splits several instructions and names what it did not understand', () => {
   // A column that does not exist is not silently accepted.
   assert.equal(parseSteering('exclude colour', columns)[0]?.kind, 'unknown');
 });
+
+test('understands the forecasting families and metrics', () => {
+  assert.deepEqual(parseSteering('try exponential smoothing', columns), [{ kind: 'prefer', family: 'ets' }]);
+  assert.deepEqual(parseSteering('avoid arima', columns), [{ kind: 'forbid', family: 'arima' }]);
+  assert.deepEqual(parseSteering('try theta', columns), [{ kind: 'prefer', family: 'theta' }]);
+  assert.deepEqual(parseSteering('use sMAPE', columns), [{ kind: 'metric', metric: 'smape' }]);
+});

@@ -19,11 +19,14 @@ const FAMILY_WORDS: [RegExp, string][] = [
   [/\b(xgboost|xgb)\b/, 'xgboost'],
   [/\b(hist(ogram)?[ _-]?(gb|gradient boosting)?)\b/, 'hist_gb'],
   [/\b(ensembles?|blend(ing)?|voting)\b/, 'ensemble'],
+  [/\b(ets|exponential smoothing|holt[ -]?winters?)\b/, 'ets'],
+  [/\b(theta)\b/, 'theta'],
+  [/\b(auto ?arima|s?arima)\b/, 'arima'],
 ];
 
 const METRIC_WORDS: Record<string, Metric> = {
   auc: 'roc_auc', rocauc: 'roc_auc', roc: 'roc_auc', logloss: 'log_loss', crossentropy: 'log_loss', f1: 'f1_macro', macrof1: 'f1_macro', f1macro: 'f1_macro',
-  accuracy: 'accuracy', acc: 'accuracy', rmse: 'rmse', mae: 'mae', r2: 'r2', rsquared: 'r2',
+  accuracy: 'accuracy', acc: 'accuracy', rmse: 'rmse', mae: 'mae', r2: 'r2', rsquared: 'r2', mase: 'mase', smape: 'smape',
 };
 
 function familyIn(text: string): string | null {

@@ -1,4 +1,4 @@
-"""python -m ouro_harness inspect | split | predict. Input problems exit 3 with one line on
+"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit. Input problems exit 3 with one line on
 stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
 
 import argparse
@@ -22,6 +22,16 @@ def _inspect(args) -> None:
 
 
 def _split(args) -> None:
+    if args.task == 'forecast':
+        from .forecast_split import split_series
+
+        if not args.date_column:
+            raise SystemExit('split --task forecast needs --date-column')
+        split_series(table=args.table, profile=args.profile, target=args.target, date_column=args.date_column,
+                     id_column=args.id_column, horizon=args.horizon, horizon_unit=args.horizon_unit,
+                     metric=args.metric, seed=args.seed, workspace=args.workspace, holdout=args.holdout,
+                     vault=args.vault)
+        return
     from .split import split_table
 
     split_table(table=args.table, profile=args.profile, target=args.target, task=args.task,
@@ -33,6 +43,18 @@ def _predict(args) -> None:
     from .predict import predict_file
 
     predict_file(args.model, args.input, args.out)
+
+
+def _forecast_chart(args) -> None:
+    from .forecast_chart import draw_forecast_chart
+
+    draw_forecast_chart(args.model, args.features, args.actuals, args.out)
+
+
+def _forecast_refit(args) -> None:
+    from .forecast_refit import refit_on_all
+
+    refit_on_all(args.model, args.features, args.actuals, args.out)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -50,11 +72,15 @@ def parser() -> argparse.ArgumentParser:
     split.add_argument('--table', required=True)
     split.add_argument('--profile', required=True)
     split.add_argument('--target', required=True)
-    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression'])
+    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression', 'forecast'])
     split.add_argument('--metric', required=True,
-                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2'])
+                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2', 'mase', 'smape'])
     split.add_argument('--seed', type=int, default=0)
     split.add_argument('--holdout-fraction', type=float, default=0.2)
+    split.add_argument('--date-column', help='forecast: the column holding the timestamps')
+    split.add_argument('--id-column', help='forecast: the column naming the series of a panel')
+    split.add_argument('--horizon', type=int, help='forecast: steps (or --horizon-unit units) to hold out')
+    split.add_argument('--horizon-unit', choices=['step', 'half-hour', 'hour', 'day', 'week', 'month', 'quarter', 'year'])
     split.add_argument('--workspace', required=True)
     split.add_argument('--holdout', required=True)
     split.add_argument('--vault', required=True)
@@ -65,6 +91,20 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument('--input', required=True, help='.parquet, .csv or .json records')
     predict.add_argument('--out', required=True)
     predict.set_defaults(run=_predict)
+
+    chart = sub.add_parser('forecast-chart', help='draw a forecasting model against the scored holdout')
+    chart.add_argument('--model', required=True)
+    chart.add_argument('--features', required=True, help='holdout/features.parquet')
+    chart.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
+    chart.add_argument('--out', required=True, help='PNG to write')
+    chart.set_defaults(run=_forecast_chart)
+
+    refit = sub.add_parser('forecast-refit', help='refit a scored forecasting model on training + holdout')
+    refit.add_argument('--model', required=True)
+    refit.add_argument('--features', required=True, help='holdout/features.parquet')
+    refit.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
+    refit.add_argument('--out', required=True, help='folder for the refitted model.joblib and signature.json')
+    refit.set_defaults(run=_forecast_refit)
     return p
 
 

@@ -13,6 +13,7 @@ class InputError(Exception):
         'input_too_large',
         'input_columns',
         'target_unusable',
+        'series_unusable',
     })
 
     def __init__(self, code: str, message: str):

@@ -132,3 +132,16 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
   }
   assert.equal((await brain.next(state(plan, nodes))).kind, 'stop');
 });
+
+test('a forecast plan starts with seasonal naive and drafts the statistical families before boosting', async () => {
+  const forecastAnalysis: TargetAnalysis = { ...analysis, task: 'forecast', classCounts: null, classes: null, leakageSuspects: [] };
+  const plan = await new HeuristicBrain().plan({ goal: 'forecast y', target: 'y', targetReason: 'named', task: 'forecast', metric: 'mase', metricReason: 'default', profile, analysis: forecastAnalysis });
+  assert.deepEqual(plan.families.map((f) => f.family), ['baseline', 'ets', 'theta', 'arima', 'lightgbm']);
+  const state = (nodes: JournalNode[]): BrainState => ({ plan, profile, analysis: forecastAnalysis, nodes, bestNodeId: null, elapsedMs: 0, budgetMs: 1e6, maxExperiments: 20, steering: [], prefer: [], forbid: [] });
+  const first = await new HeuristicBrain().next(state([]));
+  assert.ok(first.kind === 'experiment' && first.recipe.family === 'baseline' && /seasonal naive/.test(first.hypothesis));
+  // A forecaster no better than seasonal naive is not "fixed" with tabular guards: the brain moves on.
+  const degenerate = node({ family: 'ets' }, { status: 'failed', cv: null, diagnosis: { class: 'degenerate', evidence: 'no better', fix: 'x' } });
+  const next = await new HeuristicBrain().next(state([node({ family: 'baseline' }), degenerate]));
+  assert.ok(next.kind === 'experiment' && next.operator === 'draft' && next.recipe.family === 'theta');
+});

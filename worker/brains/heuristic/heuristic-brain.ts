@@ -4,7 +4,8 @@ import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
-import { FAMILY_LABELS, FULL_GUARDS } from './write-script.ts';
+import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
+import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
@@ -12,7 +13,6 @@ export const MAX_FIXES = 3;
 /** Tuning of one family stops after this many variants in a row fail to improve it. */
 const TUNE_PATIENCE = 2;
 
-const label = (family: string) => FAMILY_LABELS[family] ?? family;
 
 function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
   return {
@@ -64,6 +64,7 @@ export class HeuristicBrain implements Brain {
 
   async next(state: BrainState): Promise<Decision> {
     const { plan, nodes } = state;
+    const label = (family: string) => familyLabel(family, plan.task);
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const last = nodes.at(-1);
 
@@ -78,7 +79,9 @@ export class HeuristicBrain implements Brain {
     // Draft every planned family once (a family whose fixes ran out counts as tried).
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
     // Families asked for in the thread come first, then the playbook's order; banned ones never.
-    const asked = state.prefer.filter((f) => f !== 'ensemble').map((family) => ({ family, why: 'asked for in the thread' }));
+    // Only families this task has scripts for: "try theta" means nothing to a classifier.
+    const writable = plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
+    const asked = state.prefer.filter((f) => f !== 'ensemble' && writable[f] !== undefined).map((family) => ({ family, why: 'asked for in the thread' }));
     const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family));
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
@@ -104,7 +107,7 @@ export class HeuristicBrain implements Brain {
 
     // Tune the leading family while it keeps improving.
     const family = leader.recipe.family;
-    const variants = tuneVariants(family, plan.task === 'forecast' ? 'regression' : plan.task, state.analysis.trainRows);
+    const variants = tuneVariants(family, plan.task, state.analysis.trainRows);
     const tunes = nodes.filter((n) => n.operator === 'tune' && n.recipe.family === family);
     const tunesSinceBest = tunes.filter((t) => t.startedAt > leader.startedAt).length;
     const triedParams = new Set(tunes.map((t) => JSON.stringify(t.recipe.params)));
@@ -144,6 +147,10 @@ export class HeuristicBrain implements Brain {
   /** The targeted fix for a diagnosis, or null when the brain should move on. */
   private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
     if (fixDepth(node, byId) >= MAX_FIXES) return null;
+    const label = (family: string) => familyLabel(family, state.plan.task);
+    // Forecasting scripts have no column guards to switch on, and the playbook drafts every
+    // family anyway: only a lighter run (timeout) is worth a fix; otherwise move on.
+    if (state.plan.task === 'forecast' && d.class !== 'timeout') return null;
     const r: Recipe = structuredClone(node.recipe);
     const guards = new Set(r.guards);
     const tried = new Set(state.nodes.map((n) => n.recipe.family));
@@ -177,7 +184,7 @@ export class HeuristicBrain implements Brain {
         break;
       }
       case 'import': {
-        const to = replacementFamily(r.family, tried);
+        const to = replacementFamily(r.family, tried, state.plan.task);
         hypothesis = `${label(r.family)} is not installed in the sandbox; ${label(to)} is the closest installed family`;
         r.family = to;
         r.params = {};
@@ -212,7 +219,7 @@ export class HeuristicBrain implements Brain {
         break;
       }
       case 'degenerate': {
-        const to = replacementFamily(r.family, tried);
+        const to = replacementFamily(r.family, tried, state.plan.task);
         hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} on the planned features has more capacity`;
         r.family = to;
         r.params = {};
@@ -258,6 +265,8 @@ function describeParams(params: Record<string, unknown>): string {
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
 }
+
+const label = (family: string) => familyLabel(family);
 
 function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNode>): string {
   const last = nodes.at(-1);

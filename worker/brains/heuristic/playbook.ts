@@ -2,15 +2,23 @@ import type { Task } from '../../../core/schemas/task.ts';
 
 /** The expert playbook's knowledge, kept apart from the decision logic that walks it. */
 
-type ModelTask = Exclude<Task, 'forecast'>;
-
 export interface FamilyIdea {
   family: string;
   why: string;
 }
 
+/** Forecasting families, in order: the seasonal naive floor, the statistical classics, boosting. */
+export const FORECAST_FAMILIES: readonly FamilyIdea[] = [
+  { family: 'baseline', why: 'the floor every forecast must beat: repeat the last season (seasonal naive)' },
+  { family: 'ets', why: 'exponential smoothing (AutoETS) picks level, trend and season forms by AICc and gives intervals' },
+  { family: 'theta', why: 'Theta is a strong, cheap benchmark on monthly and quarterly series' },
+  { family: 'arima', why: 'AutoARIMA captures autocorrelation that smoothing misses' },
+  { family: 'lightgbm', why: 'gradient boosting on lags, rolling means and calendar features learns across series and from exogenous columns' },
+];
+
 /** Families to draft, in order, for a table of this size. */
-export function draftFamilies(task: ModelTask, rows: number, features: number): FamilyIdea[] {
+export function draftFamilies(task: Task, rows: number, features: number): FamilyIdea[] {
+  if (task === 'forecast') return [...FORECAST_FAMILIES];
   const ideas: FamilyIdea[] = [
     { family: 'baseline', why: 'the floor every model must beat: predict the training prior' },
     {
@@ -26,7 +34,8 @@ export function draftFamilies(task: ModelTask, rows: number, features: number): 
 }
 
 /** Parameter variants to try when tuning a family, most promising first. */
-export function tuneVariants(family: string, task: ModelTask, rows: number): Record<string, unknown>[] {
+export function tuneVariants(family: string, task: Task, rows: number): Record<string, unknown>[] {
+  if (task === 'forecast') return forecastVariants(family);
   const small = rows < 3_000;
   switch (family) {
     case 'lightgbm':
@@ -65,8 +74,28 @@ export function tuneVariants(family: string, task: ModelTask, rows: number): Rec
   }
 }
 
+function forecastVariants(family: string): Record<string, unknown>[] {
+  switch (family) {
+    case 'ets':
+      return [{ damped: true }];
+    case 'arima':
+      return [{ approximation: false, stepwise: true }];
+    case 'lightgbm':
+      return [
+        { n_estimators: 600, learning_rate: 0.03, num_leaves: 7, min_child_samples: 10 },
+        { lags_factor: 2, n_estimators: 400, learning_rate: 0.05, num_leaves: 15 },
+      ];
+    default:
+      return [];
+  }
+}
+
 /** A family to switch to when one cannot run here (import) or learns nothing (degenerate). */
-export function replacementFamily(failed: string, tried: ReadonlySet<string>): string {
+export function replacementFamily(failed: string, tried: ReadonlySet<string>, task?: Task): string {
+  if (task === 'forecast') {
+    const options = ['theta', 'ets', 'arima', 'lightgbm'];
+    return options.find((f) => f !== failed && !tried.has(f)) ?? (failed === 'theta' ? 'ets' : 'theta');
+  }
   const order = ['lightgbm', 'hist_gb', 'random_forest', 'extra_trees', 'linear'];
   return order.find((f) => f !== failed && !tried.has(f)) ?? (failed === 'lightgbm' ? 'hist_gb' : 'lightgbm');
 }

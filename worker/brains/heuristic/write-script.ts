@@ -1,5 +1,6 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
 import type { Task } from '../../../core/schemas/task.ts';
+import { FORECAST_FAMILY_LABELS, writeForecastScript } from './write-forecast-script.ts';
 
 /**
  * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
@@ -97,7 +98,15 @@ export const FAMILY_LABELS: Record<string, string> = {
   xgboost: 'XGBoost',
   catboost: 'CatBoost',
   ensemble: 'ensemble',
+  ets: 'AutoETS',
+  theta: 'AutoTheta',
+  arima: 'AutoARIMA',
 };
+
+/** What to call a family in messages; forecasting names its families differently. */
+export function familyLabel(family: string, task?: Task): string {
+  return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
+}
 
 function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>): string[] {
   if (encoding === 'none') return ['    return estimator'];
@@ -133,7 +142,7 @@ export interface ScriptInput {
   nodeId: string;
   operator: string;
   hypothesis: string;
-  task: ModelTask;
+  task: Task;
   recipe: Recipe;
   /** Recipes of the members, for an ensemble. */
   members?: { id: string; recipe: Recipe }[];
@@ -152,7 +161,9 @@ function builderFunction(name: string, family: string, task: ModelTask, recipe: 
 }
 
 export function writeScript(input: ScriptInput): string {
-  const { recipe, task } = input;
+  if (input.task === 'forecast') return writeForecastScript(input);
+  const { recipe } = input;
+  const task = input.task;
   const isEnsemble = recipe.family === 'ensemble';
   const parts = isEnsemble ? (input.members ?? []) : [{ id: input.nodeId, recipe }];
   if (isEnsemble && parts.length < 2) throw new Error('an ensemble needs at least two members');

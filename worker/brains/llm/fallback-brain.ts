@@ -5,6 +5,7 @@ import type { BrainUsage } from '../../../core/schemas/model-card.ts';
 import type { CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import type { HeuristicBrain } from '../heuristic/heuristic-brain.ts';
+import { FORECAST_FAMILY_LABELS } from '../heuristic/write-forecast-script.ts';
 import { FAMILIES } from '../heuristic/write-script.ts';
 import { LlmError } from './client.ts';
 import type { LlmBrain } from './llm-brain.ts';
@@ -37,6 +38,13 @@ export class FallbackBrain implements Brain {
 
   async plan(input: PlanInput): Promise<Plan> {
     this.planInput = input;
+    if (this.switched === null && input.task === 'forecast') {
+      // The LLM's script rules describe the tabular experiment API only; the forecasting
+      // playbook knows the forecasting one.
+      this.switched = 'the LLM brain does not write forecasting experiments yet';
+      this.primary.markFellBack(this.switched);
+      await this.events.emit({ type: 'note', level: 'info', message: 'The LLM brain does not write forecasting experiments yet; the heuristic forecasting playbook runs this forecast.' });
+    }
     if (this.switched === null) {
       try {
         return await this.primary.plan(input);
@@ -89,14 +97,15 @@ export class FallbackBrain implements Brain {
       goal: '',
       target: state.plan.target,
       targetReason: state.plan.targetReason,
-      task: state.plan.task === 'forecast' ? 'regression' : state.plan.task,
+      task: state.plan.task,
       metric: state.plan.metric,
       metricReason: state.plan.metricReason,
       profile: state.profile,
       analysis: state.analysis,
     };
     this.heuristicPlan ??= await this.fallback.plan(input);
-    const known = new Set(state.nodes.filter((n) => FAMILIES[n.recipe.family] !== undefined).map((n) => n.id));
+    const families = state.plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
+    const known = new Set(state.nodes.filter((n) => families[n.recipe.family] !== undefined && n.recipe.family !== 'ensemble').map((n) => n.id));
     const nodes = state.nodes
       .filter((n) => known.has(n.id) || (n.recipe.family === 'ensemble' && n.recipe.members.every((m) => known.has(m))))
       .map((n) => ({ ...n, recipe: { ...n.recipe, params: Object.fromEntries(Object.entries(n.recipe.params).filter(([, v]) => scalar(v))) } }));
