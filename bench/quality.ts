@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string' }, seeds: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
   const names = values.datasets ? values.datasets.split(',') : values.quick ? QUICK_DATASETS : Object.keys(TABULAR_DATASETS);
   for (const n of names) if (TABULAR_DATASETS[n] === undefined) throw unknownDataset(n, TABULAR_DATASETS);
-  const budget = Number(values.budget ?? (values.quick ? 30 : 120));
+  const budget = Number(values.budget ?? (values.quick ? 40 : 120));
   const seeds = Array.from({ length: Number(values.seeds ?? (values.quick ? 1 : 3)) }, (_, i) => 42 + i);
   const nJobs = loadConfig().OURO_SANDBOX_CPUS;
   const python = await ensureFlamlPython();

@@ -199,7 +199,7 @@ export class SlackBot {
     const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
     switch (choice.kind) {
       case 'none':
-        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND}\` lists them.`));
+        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND.command}\` lists them.`));
       case 'wrong_type':
         return this.reply(channel, threadTs, textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
       case 'ambiguous':
@@ -299,13 +299,13 @@ export class SlackBot {
       if (parsed.kind === 'list') message = renderModelList(await predictions.list(), PREDICT_COMMAND);
       else if (parsed.kind === 'describe') message = renderModelInfo(await predictions.describe(parsed.model), PREDICT_COMMAND);
       else message = renderPrediction(await predictions.predict(parsed.model, parsed.rows));
-      if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND}\`` }] };
+      if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND.command}\`` }] };
       await send(message, parsed.share);
     } catch (err) {
       const model = parsed.kind === 'list' ? null : parsed.model;
       const about = model === null ? '' : `\`${model}\`: `;
       if (err instanceof PredictionError) {
-        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND}\` lists the models.` : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null ? ` \`${PREDICT_COMMAND} ${model}\` shows its inputs.` : '';
+        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND.command}\` lists the models.` : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null ? ` \`${PREDICT_COMMAND.command} ${model}\` shows its inputs.` : '';
         await send(textMessage(`⚠️ ${about}${err.message}${hint}`));
         return;
       }
