@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -25,19 +24,12 @@ import { APP_TOKEN, BOT_TOKEN, plain, startFakeSlack, type FakeMessage, type Fak
 import { binaryTable } from './support/fixtures.ts';
 import { startTestRedis } from './support/redis.ts';
 import { makeTempDir } from './support/temp-dir.ts';
+import { freePort } from '../core/net/free-port.ts';
 
 const logger = createLogger('silent');
 const INTERNAL = 'test-internal-token-0123456789abcdef';
 const CHANNEL = 'CDATA';
 const ATTRITION = join(REPO_ROOT, 'bench', 'datasets', 'attrition.csv');
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A config back as the environment it came from (for a variant with a few changes). */
 function envOf(c: Config): Record<string, string> {

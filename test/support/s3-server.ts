@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ArtifactStore } from '../../core/store/s3-artifact-store.ts';
 import { REPO_ROOT } from './cli.ts';
+import { freePort } from '../../core/net/free-port.ts';
 
 /**
  * The one place tests find their S3-speaking server: `moto_server` from the pinned virtualenv
@@ -23,17 +23,6 @@ export interface TestS3Server {
   /** A store on the bucket, with `prefix` when given. */
   store(prefix?: string): S3ArtifactStore;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A real S3 server (moto) on a free loopback port with one empty bucket; stop() kills it. */

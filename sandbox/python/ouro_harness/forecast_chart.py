@@ -3,15 +3,8 @@
 Drawn after the holdout was scored: the host hands over the holdout's actual values (in the
 order of holdout/features.parquet); no experiment runs after this step."""
 
-import json
-
-import numpy as np
-import pandas as pd
-
-from .convert import as_text, parse_datetime
-from .predict import load_model
+from .forecast_holdout import read_scored_holdout
 from .series_checks import DS, ID, Y
-from .tables import read_parquet
 
 MAX_PANELS = 4
 HISTORY_SEASONS = 3
@@ -23,14 +16,8 @@ def draw_forecast_chart(model_dir: str, features: str, actuals: str, out: str) -
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    model = load_model(model_dir)
+    model, rows, hold = read_scored_holdout(model_dir, features, actuals)
     info = model.info
-    rows = read_parquet(features)
-    with open(actuals, encoding='utf-8') as f:
-        labels = json.load(f)['labels']
-    ds = parse_datetime(as_text(rows[info['dateColumn']]), 'iso')[0]
-    ids = as_text(rows[info['idColumn']]).astype(str) if info['idColumn'] else pd.Series(model.history[ID].iloc[0], index=rows.index)
-    hold = pd.DataFrame({ID: ids.to_numpy(), DS: ds.to_numpy(), Y: np.asarray(labels, dtype=float)})
     series = list(hold[ID].unique())[:MAX_PANELS]
     forecast = model.forecast(horizon=None, series=series) if not info.get('exog') else None
     if forecast is None:
