@@ -175,36 +175,50 @@ export function createApp(opts: AppOptions): Hono {
     return c.json({ error: 'Internal error; see the server log.', code: 'predictor_failed' }, 500);
   };
 
-  /** A prediction route: lookup, key, body, validation, predictor; timed and counted. */
-  const predictRoute = (route: string, read: (c: Context, text: string) => { rows: unknown[]; extra?: V2Request }, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
+  type Lease = Awaited<ReturnType<ModelHost['acquire']>>;
+
+  /**
+   * What every model route does around its own work: refuse while closing, look the model up,
+   * check its key, read the capped body, hold a lease on the loaded version (so a hot swap
+   * waits for the request), and time and count the answer.
+   */
+  const modelRoute = (route: string, work: (c: Context, name: string, text: string, acquire: () => Promise<Lease>) => Promise<{ response: Response; rows: number }>) =>
     async (c: Context): Promise<Response> => {
       const name = c.req.param('name') ?? '';
       const started = performance.now();
       let status = 500;
       let code: string | undefined;
-      let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
+      // Set by the route's work through acquire(), released here whatever happens.
+      const held: { lease: Lease | null } = { lease: null };
       try {
         if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
         checkKey(c, name);
         const text = await readBody(c, opts.maxBodyBytes);
-        const { rows, extra } = read(c, text);
-        lease = await host.acquire(name);
-        const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
-        const predictions = await lease.model.predictor.predict(batch);
-        metrics.countRows(name, batch.rows);
+        const { response, rows } = await work(c, name, text, async () => (held.lease = await host.acquire(name)));
+        metrics.countRows(name, rows);
         status = 200;
-        return respond(c, lease.model, predictions, batch, extra);
+        return response;
       } catch (err) {
         const res = fail(c, err);
         status = res.status;
         code = err instanceof ServeError ? err.code : 'internal';
         return res;
       } finally {
-        lease?.release();
+        held.lease?.release();
         metrics.observe(host.status(name).known ? name : '(unknown)', route, status, (performance.now() - started) / 1000, code);
       }
     };
+
+  /** A prediction route: the body's rows validated against the signature, then the predictor. */
+  const predictRoute = (route: string, read: (c: Context, text: string) => { rows: unknown[]; extra?: V2Request }, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
+    modelRoute(route, async (c, _name, text, acquire) => {
+      const { rows, extra } = read(c, text);
+      const lease = await acquire();
+      const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
+      const predictions = await lease.model.predictor.predict(batch);
+      return { response: respond(c, lease.model, predictions, batch, extra), rows: batch.rows };
+    });
 
   app.post(
     '/v1/models/:name/predict',
@@ -252,37 +266,22 @@ export function createApp(opts: AppOptions): Hono {
     ),
   );
 
-  app.post('/v1/models/:name/forecast', async (c) => {
-    const name = c.req.param('name');
-    const started = performance.now();
-    let status = 500;
-    let code: string | undefined;
-    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
-    try {
-      if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
-      await host.assertKnown(name);
-      checkKey(c, name);
-      const text = await readBody(c, opts.maxBodyBytes);
+  app.post(
+    '/v1/models/:name/forecast',
+    modelRoute('v1_forecast', async (c, name, text, acquire) => {
       const body = text.trim() === '' ? {} : parseJson(text);
-      lease = await host.acquire(name);
+      const lease = await acquire();
       const request = prepareForecast(lease.model.signature, body, opts.maxRows);
       const predictor = lease.model.predictor;
       if (!('forecast' in predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
       const result = await (predictor as Predictor & Forecaster).forecast(request);
-      metrics.countRows(name, result.forecasts.length);
-      status = 200;
       const f = lease.model.signature.forecast!;
-      return c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts });
-    } catch (err) {
-      const res = fail(c, err);
-      status = res.status;
-      code = err instanceof ServeError ? err.code : 'internal';
-      return res;
-    } finally {
-      lease?.release();
-      metrics.observe(host.status(name).known ? name : '(unknown)', 'v1_forecast', status, (performance.now() - started) / 1000, code);
-    }
-  });
+      return {
+        response: c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts }),
+        rows: result.forecasts.length,
+      };
+    }),
+  );
 
   app.get('/v2/health/live', (c) => c.json({ live: true, server: SERVER_NAME, pid: process.pid }));
   app.get('/v2/health/ready', (c) => {
