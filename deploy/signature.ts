@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { SeriesAxisSchema } from '../core/schemas/series-axis.ts';
 
 export const SignatureSchema = z.object({
   task: z.enum(['binary', 'multiclass', 'regression', 'forecast']),
@@ -20,13 +21,8 @@ export const SignatureSchema = z.object({
   ),
   columns: z.array(z.string()).optional(),
   /** Forecasting models: the time axis, the default horizon and where each series ends. */
-  forecast: z
-    .object({
-      dateColumn: z.string(),
-      idColumn: z.string().nullable(),
-      frequency: z.string(),
-      frequencyLabel: z.string(),
-      seasonLength: z.number().int(),
+  forecast: SeriesAxisSchema
+    .extend({
       horizon: z.number().int().positive(),
       exog: z.array(z.string()),
       intervals: z.boolean(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MetricSchema, TaskSchema } from './task.ts';
+import { SeriesAxisSchema } from './series-axis.ts';
 
 /** What the LLM brain spent on a run (absent for the heuristic brain). */
 export const BrainUsageSchema = z.object({
@@ -54,13 +55,8 @@ export const ModelCardSchema = z.object({
   classes: z.array(z.string()).nullable(),
   usage: BrainUsageSchema.optional(),
   /** Forecasting models: how the series were read and what the model answers. */
-  forecast: z
-    .object({
-      dateColumn: z.string(),
-      idColumn: z.string().nullable(),
-      frequency: z.string(),
-      frequencyLabel: z.string(),
-      seasonLength: z.number().int(),
+  forecast: SeriesAxisSchema
+    .extend({
       horizon: z.number().int(),
       series: z.number().int(),
       /** The forecast against the holdout, a PNG beside card.json (null when it could not be drawn). */
