@@ -26,7 +26,7 @@ export function python(args: string[], opts: { cwd?: string; env?: Record<string
   return r.stdout;
 }
 
-/** A temporary OURO_HOME the sandbox user (uid 65534) can traverse. */
+/** A temporary OURO_HOME the sandbox users (group 65534 or everyone) can traverse. */
 export async function tempHome(prefix = 'ouro-serve-'): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), prefix));
   await chmod(home, 0o755);

@@ -41,6 +41,7 @@ const target = {
   driver,
   harnessDir: HARNESS_DIR,
   pythonPrefix: '/opt/venv',
+  isSandboxUid: (uid: number) => uid === 65534,
   childDriverModule:
     `import { createDockerDriver } from ${JSON.stringify(driverUrl)};\n` +
     `export const driver = createDockerDriver({ image: ${JSON.stringify(IMAGE)}, harnessDir: ${JSON.stringify(HARNESS_DIR)} });\n`,

@@ -14,11 +14,16 @@ import { loadConfig } from '../../core/config.ts';
 import { HARNESS_DIR, createSandboxDriver } from '../create-driver.ts';
 import { ALLOWED_ENV_KEYS, ENV_SCRIPT, assertHealthy, hostileSuite, processesWith, runDirs, runPy, startSuite, token } from '../../test/support/hostile-suite.ts';
 import { createProcessDriver } from './process-driver.ts';
+import { NOBODY, SANDBOX_UID_FIRST, SANDBOX_UID_LAST } from './sandbox-uids.ts';
 
 const PYTHON = loadConfig().OURO_PYTHON;
 const ROOT = process.getuid?.() === 0;
 const driver = createProcessDriver({ python: PYTHON, harnessDir: HARNESS_DIR, bwrap: 'require' });
 const driverUrl = new URL('./process-driver.ts', import.meta.url).href;
+
+function isLeasedUid(uid: number): boolean {
+  return (uid >= SANDBOX_UID_FIRST && uid <= SANDBOX_UID_LAST) || uid === NOBODY;
+}
 
 const target = {
   label: 'process',
@@ -26,6 +31,7 @@ const target = {
   driver: () => driver,
   harnessDir: HARNESS_DIR,
   pythonPrefix: join(PYTHON, '..', '..'),
+  isSandboxUid: isLeasedUid,
   childDriverModule:
     `import { createProcessDriver } from ${JSON.stringify(driverUrl)};\n` +
     `export const driver = createProcessDriver({ python: ${JSON.stringify(PYTHON)}, harnessDir: ${JSON.stringify(HARNESS_DIR)}, bwrap: 'require' });\n`,
@@ -37,6 +43,45 @@ describe('process driver (bubblewrap)', () => {
   test('bubblewrap is in use and describe() names the network isolation', () => {
     assert.equal(driver.isolated, true, driver.describe());
     assert.match(driver.describe(), /bubblewrap .*no network/);
+  });
+});
+
+describe('process driver: one uid per sandbox (as root)', () => {
+  const UID_SCRIPT = 'import os, sys, time; print(os.getuid(), flush=True); time.sleep(float(sys.argv[1]))';
+
+  test('concurrent sandboxes run as different uids from the pool', async (t) => {
+    if (!ROOT) return t.skip('only root drops to the sandbox user');
+    const runs = await Promise.all([0, 1, 2].map(async () => runPy(driver, await runDirs(), UID_SCRIPT, { args: ['1'] })));
+    const uids = runs.map((r) => {
+      assert.equal(r.exitCode, 0, r.stderr);
+      return Number(r.stdout.trim());
+    });
+    for (const uid of uids) assert.ok(uid >= SANDBOX_UID_FIRST && uid <= SANDBOX_UID_LAST, `uid ${uid} is from the pool`);
+    assert.equal(new Set(uids).size, 3, `three sandboxes, three uids: ${uids}`);
+  });
+
+  test("a fork bomb at its process limit does not starve a neighbour's process budget", async (t) => {
+    if (!ROOT) return t.skip('only root drops to the sandbox user');
+    const d = await runDirs();
+    const bombToken = token();
+    const bomb = runPy(driver, d, 'import os, time\nwhile True:\n    try: os.fork()\n    except OSError: time.sleep(0.01)', {
+      args: [bombToken],
+      limits: { pids: 64 },
+      timeoutMs: 6000,
+    });
+    try {
+      // Wait until the bomb holds its whole budget.
+      const deadline = Date.now() + 5000;
+      while (processesWith(bombToken).length < 60 && Date.now() < deadline) await sleep(50);
+      assert.ok(processesWith(bombToken).length >= 60, `the bomb filled its budget (${processesWith(bombToken).length})`);
+      // A neighbour with threads (LightGBM and BLAS) must start and train as usual.
+      const neighbour = await runPy(driver, await runDirs(), 'import numpy as np, lightgbm\nX = np.random.rand(300, 4)\nlightgbm.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, X[:, 0])\nprint("trained")', { limits: { pids: 64 } });
+      assert.equal(neighbour.exitCode, 0, neighbour.stderr);
+      assert.equal(neighbour.stdout.trim(), 'trained');
+    } finally {
+      const r = await bomb;
+      assert.equal(r.timedOut, true);
+    }
   });
 });
 
@@ -56,7 +101,7 @@ describe('process driver without bubblewrap (fallback)', () => {
     const [json, rl] = r.stdout.trim().split('\n');
     const out = JSON.parse(json!) as { env: Record<string, string>; uid: number };
     assert.deepEqual(Object.keys(out.env).sort(), [...ALLOWED_ENV_KEYS].sort());
-    if (ROOT) assert.equal(out.uid, 65534);
+    if (ROOT) assert.ok(isLeasedUid(out.uid), `uid ${out.uid}`);
     assert.equal(rl, `${2048 * 1024 * 1024} 1024`);
     const slow = await runPy(plain, d, 'import time; time.sleep(60)', { timeoutMs: 800 });
     assert.equal(slow.timedOut, true);
@@ -65,7 +110,7 @@ describe('process driver without bubblewrap (fallback)', () => {
   });
 
   test('read-only input is still protected by permissions as root', async (t) => {
-    if (!ROOT) return t.skip('only root drops to uid 65534');
+    if (!ROOT) return t.skip('only root drops to the sandbox user');
     const d = await runDirs();
     const r = await runPy(plain, d, 'import sys\ntry:\n  open(sys.argv[1] + "/data.csv", "a").write("x"); print("wrote")\nexcept OSError as e: print(type(e).__name__)', { args: [d.input] });
     assert.equal(r.stdout.trim(), 'PermissionError');

@@ -2,14 +2,17 @@
  * The process sandbox driver (DESIGN.md §5): no container runtime, just Linux tools that ship
  * everywhere. The tree it starts is
  *
- *   setpriv (as root: drop to uid/gid 65534) → prlimit (rlimits) → bwrap (namespaces, an
- *   allow-listed read-only filesystem) → the command
+ *   setpriv (as root: drop to a uid of the sandbox's own, group 65534) → prlimit (rlimits) →
+ *   bwrap (namespaces, an allow-listed read-only filesystem) → the command
  *
  * spawned in its own process group so the host can SIGKILL all of it. Without bubblewrap it
  * falls back to setpriv + prlimit alone and says so in describe().
  *
+ * The uid is leased per sandbox (sandbox-uids.ts) so that the process limit, which the kernel
+ * counts per uid, holds for each sandbox alone.
+ *
  * Writable mounts, when running as root: the driver chowns them (recursively, never following
- * symlinks) to the sandbox user before the run and back to their previous owner afterwards, so
+ * symlinks) to the sandbox's uid before the run and back to their previous owner afterwards, so
  * the host owns everything the run wrote.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -24,10 +27,11 @@ import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setpr
 import { assertReachable, lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
+import { NOBODY, SANDBOX_GID, SANDBOX_UID_FIRST, SANDBOX_UID_LAST, leaseSandboxUid, type UidLease } from './sandbox-uids.ts';
 import { emptySandboxResult } from '../driver.ts';
 
-export const SANDBOX_UID = 65534;
-export const SANDBOX_GID = 65534;
+/** Not root: every sandbox runs as ouro's own uid and shares its process budget. */
+const OWN_UID: UidLease = { uid: -1, release: () => undefined };
 
 export interface ProcessDriverOptions {
   /** The sandbox's interpreter (OURO_PYTHON); `python` as a command's first element runs it. */
@@ -123,7 +127,9 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   describe(): string {
-    const user = this.root ? `setpriv to uid ${SANDBOX_UID}` : `as uid ${process.getuid?.() ?? '?'} (not root)`;
+    const user = this.root
+      ? `setpriv to a uid of its own (${SANDBOX_UID_FIRST}–${SANDBOX_UID_LAST}, gid ${SANDBOX_GID})`
+      : `as uid ${process.getuid?.() ?? '?'} (not root)`;
     const limits = 'prlimit rlimits (address space, processes, file size, open files, no core)';
     const noCgroups = 'CPU capped by thread count only (no cgroups)';
     if (this.bwrap !== null) {
@@ -149,8 +155,10 @@ export class ProcessSandboxDriver implements SandboxDriver {
     let reason = 'bwrap failed';
     for (const disableUserns of attempts) {
       const info: BwrapInfo = { ...base, disableUserns };
-      const argv = [...this.userPrefix(), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
+      const lease = this.lease();
+      const argv = [...this.userPrefix(lease), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
       const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+      lease.release();
       if (r.status === 0) return { info, reason: '' };
       reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
     }
@@ -162,10 +170,15 @@ export class ProcessSandboxDriver implements SandboxDriver {
    * --die-with-parent only starts once bwrap runs; setpriv's covers the exec chain before it
    * (a host killed in that window would otherwise leave the sandbox behind).
    */
-  private userPrefix(): string[] {
+  private userPrefix(lease: UidLease): string[] {
     if (this.setpriv === null) return [];
-    const ids = this.root ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : {};
+    const ids = this.root ? { uid: lease.uid, gid: SANDBOX_GID } : {};
     return setprivArgs(this.setpriv, { ...ids, pdeathsig: true });
+  }
+
+  /** As root, a uid for one sandbox; released when the sandbox has exited and its mounts are handed back. */
+  private lease(): UidLease {
+    return this.root ? leaseSandboxUid() : OWN_UID;
   }
 
   private bwrapPrefix(info: BwrapInfo, p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>): string[] {
@@ -189,7 +202,8 @@ export class ProcessSandboxDriver implements SandboxDriver {
       throw new OuroError('sandbox_unavailable', `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`);
     }
     const check = (path: string, need: 'read' | 'exec' | 'search', what: string) => {
-      if (this.root) assertReachable(path, need, SANDBOX_UID, SANDBOX_GID, what);
+      // Any leased uid owns nothing on the host, so "other" and group 65534's bits decide.
+      if (this.root) assertReachable(path, need, NOBODY, SANDBOX_GID, what);
       else {
         try {
           statSync(path);
@@ -217,12 +231,15 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   /** The whole argv, environment and cwd of a sandboxed command, after the preflight checks. */
-  private plan(spec: SandboxStartSpec): { argv: string[]; env: Record<string, string>; cwd: string; writable: string[] } {
+  private plan(spec: SandboxStartSpec, lease: UidLease): { argv: string[]; env: Record<string, string>; cwd: string; writable: string[] } {
     const { mounts, cwd } = this.preflight(spec);
     const limits = spec.limits;
     const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
-    const nproc = this.root ? limits.pids : processCount(process.getuid!()) + limits.pids;
-    const argv = [...this.userPrefix(), ...prlimitArgs(this.prlimit, limits, nproc)];
+    // A uid of its own starts with no tasks; a shared one (not root, or the nobody fallback)
+    // gets its current tasks on top, or the sandbox could not even start.
+    const shared = !this.root || lease.uid === NOBODY;
+    const nproc = shared ? processCount(this.root ? NOBODY : process.getuid!()) + limits.pids : limits.pids;
+    const argv = [...this.userPrefix(lease), ...prlimitArgs(this.prlimit, limits, nproc)];
     if (this.bwrap !== null) {
       const readOnly = [...pythonRoots(this.python), realpathSync(this.harnessDir)];
       argv.push(...this.bwrapPrefix(this.bwrap, { tmpMb: limits.tmpMb, readOnly, mounts, cwd }));
@@ -234,12 +251,17 @@ export class ProcessSandboxDriver implements SandboxDriver {
 
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
     if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true, durationMs: 0 });
-    const { argv, env, cwd, writable } = this.plan(spec);
-    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
+    const lease = this.lease();
     try {
-      return await this.spawnAndWait(argv, env, cwd, spec);
+      const { argv, env, cwd, writable } = this.plan(spec, lease);
+      const handBack = await lendWritable(writable, this.root, lease.uid, SANDBOX_GID);
+      try {
+        return await this.spawnAndWait(argv, env, cwd, spec);
+      } finally {
+        await handBack();
+      }
     } finally {
-      await handBack();
+      lease.release();
     }
   }
 
@@ -249,8 +271,17 @@ export class ProcessSandboxDriver implements SandboxDriver {
    * killed on kill(), on abort and when the host exits.
    */
   async start(spec: SandboxStartSpec): Promise<SandboxProcess> {
-    const { argv, env, cwd, writable } = this.plan(spec);
-    const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
+    const lease = this.lease();
+    let planned: ReturnType<ProcessSandboxDriver['plan']>;
+    let handBack: () => Promise<void>;
+    try {
+      planned = this.plan(spec, lease);
+      handBack = await lendWritable(planned.writable, this.root, lease.uid, SANDBOX_GID);
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    const { argv, env, cwd } = planned;
     const stderr = new CappedOutput(spec.limits.outputCapBytes);
     const started = performance.now();
     let child: ChildProcess;
@@ -258,6 +289,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (err) {
       await handBack();
+      lease.release();
       throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, { cause: err });
     }
     const pid = child.pid;
@@ -284,6 +316,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
         kill();
         if (pid !== undefined) live.delete(pid);
         await handBack().catch(() => undefined);
+        lease.release();
         let signal: string | null = sig;
         let exitCode: number | null = code;
         if (this.bwrap !== null && sig === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {

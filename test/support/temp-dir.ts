@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * A temporary folder the sandbox user can traverse (mkdtemp makes 0700 folders; when the
- * tests run as root, the sandbox drops to uid 65534 and must still reach its mounts).
+ * tests run as root, the sandbox drops to an unprivileged uid and must still reach its mounts).
  */
 export async function makeTempDir(prefix: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `ouro-${prefix}-`));
