@@ -23,6 +23,7 @@ import { runTrustedStep } from '../sandbox-steps.ts';
 import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
+import { estimateMs } from './estimate-experiment.ts';
 import { z } from 'zod';
 import { pathExists as exists } from '../../core/store/path-exists.ts';
 
@@ -312,11 +313,8 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
     const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
     if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
-    // Do not start what cannot finish: the slowest experiment so far is the estimate.
-    const slowest = Math.max(0, ...journal.nodes.filter((n) => n.status === 'succeeded').map((n) => n.durationMs));
-    if (remaining < slowest * 1.2) return `the time budget of ${journal.request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the slowest experiment took ${Math.round(slowest / 1000)} s)`;
     const sinceBest = experimentsSinceBest(journal);
-    if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments`;
+    if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments that tried to improve the best one`;
 
     const decision: Decision = await deps.brain.next({
       plan,
@@ -332,6 +330,11 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       forbid: journal.forbid,
     });
     if (decision.kind === 'stop') return decision.why;
+    // Do not start what cannot finish.
+    const estimate = estimateMs(decision, journal.nodes);
+    if (remaining < estimate * 1.2) {
+      return `the time budget of ${journal.request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the next experiment would take about ${Math.round(estimate / 1000)} s)`;
+    }
     const excluded = requestedExclusions(journal);
     if (excluded.length > 0) decision.recipe.dropColumns = [...new Set([...decision.recipe.dropColumns, ...excluded])];
     if (decision.strategy) await emit({ type: 'strategy.changed', ...decision.strategy });
@@ -501,9 +504,14 @@ async function rescoreNodes(journal: Journal, root: string): Promise<void> {
   }
 }
 
+/**
+ * Experiments since the best one that tried to improve on it (tunes, fixes, blends). First
+ * drafts of the plan's families do not count: they explore, and counting them stopped runs
+ * whose first real model led before the blend that would have beaten it.
+ */
 function experimentsSinceBest(journal: Journal): number {
   const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
-  return idx === -1 ? journal.nodes.length : journal.nodes.length - 1 - idx;
+  return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft').length;
 }
 
 function cvGapFinding(best: JournalNode, holdout: number, metric: string): string[] {

@@ -109,13 +109,11 @@ def _class_scores(estimator, X, classes, need: bool):
     return None
 
 
-def cross_validate(model, X, y, folds: int = 5) -> dict:
-    """Stratified (classification) or plain K-fold with the run's seed, scored with the run's
-    metric. Returns {metric, mean, std, folds, fold_scores, all, seconds}; `all` holds the
-    mean of every metric of the task this model can be scored on."""
+def cv_plan(y, folds: int):
+    """(task, metric, y_values, classes, [(train, test), ...]): the run's seeded folds, shared by
+    cross_validate and blend_select so every model of a run is scored on the same rows."""
     info = task_info()
     task, metric, seed = info['task'], info['metric'], info['seed']
-    started = time.time()
     y_values = np.asarray(y)
     classes = None
     if task != 'regression':
@@ -123,8 +121,17 @@ def cross_validate(model, X, y, folds: int = 5) -> dict:
         seen = sorted(set(y_values))
         classes = info['classes'] if set(seen) <= set(info['classes'] or []) else seen
     splitter = _folds(task, y_values, folds, seed)
+    return task, metric, y_values, classes, list(splitter.split(np.zeros(len(y_values)), y_values))
+
+
+def cross_validate(model, X, y, folds: int = 5) -> dict:
+    """Stratified (classification) or plain K-fold with the run's seed, scored with the run's
+    metric. Returns {metric, mean, std, folds, fold_scores, all, seconds}; `all` holds the
+    mean of every metric of the task this model can be scored on."""
+    task, metric, y_values, classes, splits = cv_plan(y, folds)
+    started = time.time()
     per_metric = {m: [] for m in TASK_METRICS[task]}
-    for train, test in splitter.split(np.zeros(len(y_values)), y_values):
+    for train, test in splits:
         estimator = clone(model)
         estimator.fit(_take(X, train), _take(y, train))
         X_test, y_test = _take(X, test), y_values[test]

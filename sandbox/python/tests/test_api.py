@@ -206,3 +206,43 @@ def test_label_encoded_wrapper_round_trips_string_labels(experiment):
     saved = oh.save_model(model, X)
     holdout = read_parquet(folder.parent.parent / 'holdout' / 'features.parquet')
     assert set(saved.predict(holdout).tolist()) == {'No', 'Yes'}
+
+
+def test_blend_select_gives_a_useless_model_no_weight_and_scores_nested(experiment):
+    from sklearn.dummy import DummyClassifier
+    experiment()
+    X, y = oh.load_train()
+    linear = _pipeline(LogisticRegression(max_iter=500))
+    # The constant comes first: neither the start (the two best) nor a tie may let it in.
+    models = [_pipeline(DummyClassifier()), linear, _pipeline(LogisticRegression(C=0.5, max_iter=500))]
+    weights, scores = oh.blend_select(models, X, y, folds=4)
+    assert weights[0] == 0.0 and weights[1] > 0 and weights[2] > 0 and sum(weights) == pytest.approx(1.0)
+    assert scores['metric'] == 'roc_auc' and scores['folds'] == 4 and len(scores['member_scores']) == 3
+    assert scores['member_scores'][0] < 0.6 < min(scores['member_scores'][1:])
+    # Two equal linear models blended: the nested score is their averaged probabilities' score.
+    alone = oh.cross_validate(linear, X, y, folds=4)
+    assert abs(scores['mean'] - alone['mean']) < 0.02
+
+
+def test_blend_select_weighs_two_complementary_regressors_and_beats_each(experiment):
+    from sklearn.ensemble import RandomForestRegressor
+    experiment(task='regression', metric='rmse')
+    X, y = oh.load_train()
+    forest = make_pipeline(ColumnTransformer([('num', SimpleImputer(), make_column_selector(dtype_include='number'))]),
+                           RandomForestRegressor(n_estimators=50, random_state=0))
+    weights, scores = oh.blend_select([_pipeline(Ridge()), forest], X, y, folds=3)
+    assert sum(weights) == pytest.approx(1.0) and all(w >= 0 for w in weights)
+    # Greedy selection starts from the two members averaged and only takes strict improvements.
+    assert scores['selection_score'] <= float(np.mean(scores['member_scores']))
+    assert weights[0] > weights[1]  # the linear signal: ridge is far better than the forest here
+    assert scores['mean'] > 0 and scores['folds'] == 3
+    assert set(scores['all']) == {'rmse', 'mae', 'r2'}
+
+
+def test_blend_select_needs_two_models_and_probabilities(experiment):
+    experiment()
+    X, y = oh.load_train()
+    with pytest.raises(ValueError, match='two models'):
+        oh.blend_select([_pipeline(LogisticRegression())], X, y)
+    with pytest.raises(TypeError, match='predict_proba'):
+        oh.blend_select([_pipeline(LinearSVC()), _pipeline(LogisticRegression())], X, y, folds=3)

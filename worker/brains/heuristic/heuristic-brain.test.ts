@@ -127,10 +127,46 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
   const ens = await brain.next(state(plan, nodes));
   assert.equal(ens.kind === 'experiment' && ens.operator, 'ensemble');
   if (ens.kind === 'experiment') {
-    assert.equal(ens.recipe.members.length, 3);
+    // The best of every drafted family but the baseline, up to five: the blend weighs them.
+    const families = plan.families.map((f) => f.family).filter((f) => f !== 'baseline');
+    assert.equal(ens.recipe.members.length, Math.min(5, families.length));
+    assert.ok(ens.recipe.members.every((id) => nodes.find((n) => n.id === id)?.recipe.family !== 'baseline'));
     nodes.push(node(ens.recipe, { operator: 'ensemble' }));
   }
   assert.equal((await brain.next(state(plan, nodes))).kind, 'stop');
+});
+
+test('when time is short it blends before tuning, and blends again once tuning changed the members', async () => {
+  const plan = await planned();
+  const brain = new HeuristicBrain();
+  // Drafts that took 10 s each: a blend of five costs about 50 s, a tune 10 s more.
+  const nodes: JournalNode[] = plan.families.map((f, i) =>
+    node({ family: f.family }, { durationMs: 10_000, cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }),
+  );
+  const roomy = await brain.next({ ...state(plan, nodes), elapsedMs: 60_000, budgetMs: 300_000 });
+  assert.equal(roomy.kind === 'experiment' && roomy.operator, 'tune');
+  const tight = await brain.next({ ...state(plan, nodes), elapsedMs: 60_000, budgetMs: 120_000 });
+  assert.equal(tight.kind === 'experiment' && tight.operator, 'ensemble');
+  assert.match((tight.kind === 'experiment' && tight.strategy?.why) || '', /not for tuning LightGBM first/);
+  if (tight.kind !== 'experiment') return;
+  nodes.push(node(tight.recipe, { operator: 'ensemble', durationMs: 50_000 }));
+  // With the blend done, tuning goes on; a tune that beats the leader changes the members...
+  const tune = await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 });
+  assert.equal(tune.kind === 'experiment' && tune.operator, 'tune');
+  if (tune.kind !== 'experiment') return;
+  const better = node(tune.recipe, { operator: 'tune', cv: { mean: 0.9, std: 0.01, folds: 5 } });
+  nodes.push(better);
+  for (let i = 0; i < 3; i++) {
+    const d = await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 });
+    if (d.kind !== 'experiment' || d.operator !== 'tune') break;
+    nodes.push(node(d.recipe, { operator: 'tune', cv: { mean: 0.85, std: 0.01, folds: 5 } }));
+  }
+  // ...so a second blend with the tuned model follows, and then the playbook is done.
+  const again = await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 });
+  assert.equal(again.kind === 'experiment' && again.operator, 'ensemble');
+  assert.ok(again.kind === 'experiment' && again.recipe.members.includes(better.id));
+  if (again.kind === 'experiment') nodes.push(node(again.recipe, { operator: 'ensemble' }));
+  assert.equal((await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 })).kind, 'stop');
 });
 
 test('a forecast plan starts with seasonal naive and drafts the statistical families before boosting', async () => {

@@ -12,6 +12,12 @@ import { fixDepth } from '../journal-lineage.ts';
 export const MAX_FIXES = 3;
 /** Tuning of one family stops after this many variants in a row fail to improve it. */
 const TUNE_PATIENCE = 2;
+/** Candidates for a tabular blend: the best model of each of this many top families. */
+const MAX_BLEND_MEMBERS = 5;
+/** At most this many blends per run (a second one only when tuning changed the members). */
+const MAX_ENSEMBLES = 2;
+/** What the loop keeps back from the budget to validate and publish (run-loop's reserve, rounded up). */
+const BUDGET_RESERVE_MS = 12_000;
 
 
 function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
@@ -46,14 +52,13 @@ export class HeuristicBrain implements Brain {
 
   async plan(input: PlanInput): Promise<Plan> {
     const dropColumns = input.analysis.leakageSuspects.map((s) => ({ column: s.column, why: `leakage suspect: ${s.why}` }));
-    const featureCount = input.profile.columns.filter((c) => c.name !== input.target && !['id', 'constant', 'empty', 'text'].includes(c.meant)).length;
     return {
       target: input.target,
       targetReason: input.targetReason,
       task: input.task,
       metric: input.metric,
       metricReason: input.metricReason,
-      families: draftFamilies(input.task, input.analysis.trainRows, featureCount),
+      families: draftFamilies(input.task, input.analysis.trainRows),
       dropColumns,
     };
   }
@@ -105,8 +110,33 @@ export class HeuristicBrain implements Brain {
     const leader = ranked.find((n) => state.prefer.includes(n.recipe.family)) ?? ranked[0];
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
 
-    // Tune the leading family while it keeps improving.
+    // The blend: the best model of each of the top families. Tabular blends weigh their members
+    // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
+    const bestPerFamily: JournalNode[] = [];
+    for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
+    const members = bestPerFamily.slice(0, plan.task === 'forecast' ? 3 : MAX_BLEND_MEMBERS);
+    const ensembles = nodes.filter((n) => n.operator === 'ensemble');
+    const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
+    const blended = ensembles.some((e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)));
+    const canBlend = members.length >= 2 && !forbidden.has('ensemble') && !blended && ensembles.length < MAX_ENSEMBLES;
+    const blend = (why: string): Decision => ({
+      kind: 'experiment',
+      operator: 'ensemble',
+      parent: leader.id,
+      hypothesis: `blend ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
+      recipe: baseRecipe('ensemble', plan, { members: members.map((m) => m.id), dropColumns: leader.recipe.dropColumns }),
+      strategy: transition('ensembling', why),
+    });
+    // A blend re-fits every member, so it costs about their time together. When what is left
+    // would not cover one more tune and the blend, blend first: it is the surer gain.
     const family = leader.recipe.family;
+    const blendCost = members.reduce((sum, m) => sum + m.durationMs, 0);
+    const left = state.budgetMs - state.elapsedMs - BUDGET_RESERVE_MS;
+    if (canBlend && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
+      return blend(`about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`);
+    }
+
+    // Tune the leading family while it keeps improving.
     const variants = tuneVariants(family, plan.task, state.analysis.trainRows);
     const tunes = nodes.filter((n) => n.operator === 'tune' && n.recipe.family === family);
     const tunesSinceBest = tunes.filter((t) => t.startedAt > leader.startedAt).length;
@@ -125,20 +155,13 @@ export class HeuristicBrain implements Brain {
       };
     }
 
-    // Blend the best model of each of the top families once.
-    const bestPerFamily: JournalNode[] = [];
-    for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
-    const members = bestPerFamily.slice(0, 3);
-    const triedEnsemble = nodes.some((n) => n.operator === 'ensemble');
-    if (!triedEnsemble && members.length >= 2 && !forbidden.has('ensemble')) {
-      return {
-        kind: 'experiment',
-        operator: 'ensemble',
-        parent: leader.id,
-        hypothesis: `average ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
-        recipe: baseRecipe('ensemble', plan, { members: members.map((m) => m.id), dropColumns: leader.recipe.dropColumns }),
-        strategy: transition('ensembling', `tuning ${label(family)} stopped paying off; blending the top ${members.length} families`),
-      };
+    // Blend once tuning stops paying off; again if tuning has since changed the members.
+    if (canBlend) {
+      return blend(
+        ensembles.length === 0
+          ? `tuning ${label(family)} stopped paying off; blending the top ${members.length} families`
+          : `tuning changed the best models since the last blend; blending the top ${members.length} families again`,
+      );
     }
 
     return { kind: 'stop', why: 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried' };

@@ -194,7 +194,8 @@ export function writeScript(input: ScriptInput): string {
   lines.push('from sklearn.pipeline import make_pipeline');
   lines.push('from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler');
   for (const i of [...imports].sort()) lines.push(i);
-  lines.push(`from ouro_harness import ${needsLabelEncoded ? 'LabelEncoded, ' : ''}cross_validate, load_train, save_model, task_info, write_metrics`);
+  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', 'load_train', 'save_model', 'task_info', 'write_metrics'];
+  lines.push(`from ouro_harness import ${harnessNames.join(', ')}`);
   lines.push('');
   lines.push('SEED = task_info()["seed"]');
   lines.push(`THREADS = ${input.rows >= 50_000 ? 2 : 1}  # boosters: more threads only pay off on large tables`);
@@ -213,10 +214,15 @@ export function writeScript(input: ScriptInput): string {
       lines.push('');
     });
     const members = parts.map((p, i) => `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`).join(', ');
+    lines.push(`members = [${members}]`);
+    lines.push('# Weights by greedy selection on out-of-fold predictions; the score is nested (weights');
+    lines.push('# chosen without the fold they are scored on), so it is comparable with a single model\'s.');
+    lines.push(`weights, scores = blend_select([m for _, m in members], X, y, folds=${recipe.folds})`);
+    lines.push('chosen = [(name, m, w) for (name, m), w in zip(members, weights) if w > 0]');
     lines.push(
       classifier(task)
-        ? `model = VotingClassifier([${members}], voting="soft")`
-        : `model = VotingRegressor([${members}])`,
+        ? 'model = VotingClassifier([(name, m) for name, m, _ in chosen], voting="soft", weights=[w for _, _, w in chosen])'
+        : 'model = VotingRegressor([(name, m) for name, m, _ in chosen], weights=[w for _, _, w in chosen])',
     );
   } else {
     lines.push(...builderFunction('build_model', recipe.family, task, recipe));
@@ -224,10 +230,11 @@ export function writeScript(input: ScriptInput): string {
     lines.push('model = build_model(X)');
   }
   lines.push('');
-  lines.push(`scores = cross_validate(model, X, y, folds=${recipe.folds})`);
+  if (!isEnsemble) lines.push(`scores = cross_validate(model, X, y, folds=${recipe.folds})`);
   lines.push('model.fit(X, y)');
   lines.push('save_model(model, X)');
   lines.push('write_metrics(scores)');
+  if (isEnsemble) lines.push('print("blend weights:", ", ".join(f"{name} {w:.2f}" for name, _, w in chosen))');
   lines.push('print(f"cv {scores[\'metric\']} = {scores[\'mean\']:.4f} +/- {scores[\'std\']:.4f} over {scores[\'folds\']} folds")');
   return lines.join('\n') + '\n';
 }

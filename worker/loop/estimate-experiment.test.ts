@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { JournalNode, Recipe } from '../../core/schemas/journal.ts';
+import type { Decision } from '../brains/brain.ts';
+import { estimateMs } from './estimate-experiment.ts';
+
+const recipe = (family: string, members: string[] = []): Recipe => ({ family, params: {}, guards: [], dropColumns: [], folds: 5, members });
+
+function node(id: string, operator: JournalNode['operator'], durationMs: number, status: JournalNode['status'] = 'succeeded'): JournalNode {
+  return {
+    id, parent: null, operator, hypothesis: 'h', recipe: recipe('lightgbm'), dir: `experiments/${id}`, status,
+    cv: status === 'succeeded' ? { mean: 0.8, std: 0.01, folds: 5 } : null, diagnosis: null, finding: '', durationMs,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+const decide = (operator: Extract<Decision, { kind: 'experiment' }>['operator'], parent: string | null, members: string[] = []): Extract<Decision, { kind: 'experiment' }> => ({
+  kind: 'experiment', operator, parent, hypothesis: 'h', recipe: recipe(operator === 'ensemble' ? 'ensemble' : 'lightgbm', members),
+});
+
+const nodes = [node('n1', 'draft', 2_000), node('n2', 'draft', 4_000), node('n3', 'draft', 55_000), node('n4', 'draft', 9_000, 'failed'), node('n5', 'draft', 6_000)];
+
+test('a blend costs its members together', () => {
+  assert.equal(estimateMs(decide('ensemble', 'n2', ['n2', 'n3', 'n5']), nodes), 65_000);
+});
+
+test('a tune or a fix costs what its parent took', () => {
+  assert.equal(estimateMs(decide('tune', 'n3'), nodes), 55_000);
+  assert.equal(estimateMs(decide('fix', 'n2'), nodes), 4_000);
+});
+
+test('a draft costs the median succeeded draft, so one slow family does not end the run', () => {
+  assert.equal(estimateMs(decide('draft', null), nodes), 6_000);
+  assert.equal(estimateMs(decide('draft', null), []), 0);
+});
