@@ -10,23 +10,18 @@ import {
   type Interaction,
   type Message,
 } from 'discord.js';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../core/config.ts';
 import { isOuroError } from '../../core/errors.ts';
 import { newRunId } from '../../core/ids.ts';
-import type { Logger } from '../../core/logger.ts';
 import { sendControl } from '../../core/queue/run-control.ts';
-import type { RunQueue } from '../../core/queue/run-queue.ts';
-import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
-import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { parseCsvRecords } from '../../deploy/parse-csv.ts';
 import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
 import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
-import { PredictionError, type Prediction, type PredictionClient } from '../predict/prediction-client.ts';
+import { PredictionError, type Prediction } from '../predict/prediction-client.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
-import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
+import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
 import { renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
 import { initialView } from '../render/run-view.ts';
@@ -37,6 +32,7 @@ import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
+import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 
 /** Discord's /predict takes named options: `model:`, `input:`, `file:`, `share:`. */
 export const PREDICT_COMMAND: PredictCommand = { command: '/predict', style: 'options' };
@@ -45,16 +41,7 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Interactions must be answered within 3 s: work that takes longer than this is deferred. */
 const DEFER_AFTER_MS = 2000;
 
-export interface DiscordBotOptions {
-  config: Config;
-  logger: Logger;
-  redis: Redis;
-  queue: RunQueue;
-  store: ArtifactStore;
-  predictions: PredictionClient;
-  chart?: (card: ModelCard) => Promise<ChatFile | null>;
-  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number };
-}
+export type DiscordBotOptions = BotDeps;
 
 type Refusal = 'guild' | 'channel' | 'role';
 const REFUSAL_TEXT: Record<Exclude<Refusal, 'guild'>, string> = {
@@ -124,21 +111,7 @@ export class DiscordBot {
       ...(config.DISCORD_API_URL !== undefined ? { rest: { api: config.DISCORD_API_URL } } : {}),
       allowedMentions: { parse: [] },
     });
-    this.store = new RunThreadStore(opts.redis);
-    this.outbox = new Outbox({ chat: new DiscordChat(this.client.rest), logger: opts.logger, ...(opts.pacing?.postGapMs !== undefined ? { postGapMs: opts.pacing.postGapMs } : {}), ...(opts.pacing?.updateGapMs !== undefined ? { updateGapMs: opts.pacing.updateGapMs } : {}) });
-    this.threads = new RunThreads({
-      redis: opts.redis,
-      store: this.store,
-      outbox: this.outbox,
-      logger: opts.logger,
-      home: config.OURO_HOME,
-      artifacts: opts.store,
-      mention: (u) => `<@${u}>`,
-      predictCommand: PREDICT_COMMAND,
-      ...(opts.chart ? { chart: opts.chart } : {}),
-      example: async (name) => (await opts.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
-      ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
-    });
+    ({ store: this.store, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new DiscordChat(this.client.rest), predictCommand: PREDICT_COMMAND }));
     this.client.on(Events.MessageCreate, (m) => this.inflight.track(() => this.onMessage(m)));
     this.client.on(Events.InteractionCreate, (i) => this.inflight.track(() => this.onInteraction(i)));
     this.client.on(Events.Error, (err) => opts.logger.error({ err: err.message }, 'discord: client error'));

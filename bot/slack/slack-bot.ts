@@ -1,22 +1,17 @@
 import { basename } from 'node:path';
 import { App, LogLevel, type Logger as BoltLogger, type webApi } from '@slack/bolt';
-import type { Redis } from 'ioredis';
-import type { Config } from '../../core/config.ts';
+import type { Logger } from '../../core/logger.ts';
 import { isOuroError } from '../../core/errors.ts';
 import { newRunId } from '../../core/ids.ts';
-import type { Logger } from '../../core/logger.ts';
 import { sendControl } from '../../core/queue/run-control.ts';
-import type { RunQueue } from '../../core/queue/run-queue.ts';
-import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
-import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { REFUSAL_TEXT, refusalOf, type Requester } from '../access-policy.ts';
 import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
 import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
-import { PredictionError, type PredictionClient } from '../predict/prediction-client.ts';
+import { PredictionError } from '../predict/prediction-client.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
-import { textMessage, type ChatFile, type ChatMessage } from '../render/chat-message.ts';
+import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
 import { INLINE_PREDICT, renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
 import { initialView } from '../render/run-view.ts';
@@ -27,20 +22,11 @@ import { toSlackMessage } from './slack-blocks.ts';
 import { SlackChat } from './slack-chat.ts';
 import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
 import { InflightWork } from '../inflight-work.ts';
+import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
 
-export interface SlackBotOptions {
-  config: Config;
-  logger: Logger;
-  redis: Redis;
-  queue: RunQueue;
-  store: ArtifactStore;
-  predictions: PredictionClient;
-  /** A chart for a finished model (feature importance), or null. */
-  chart?: (card: ModelCard) => Promise<ChatFile | null>;
-  /** Outbox pacing and status refresh (tests make them short). */
-  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number };
+export interface SlackBotOptions extends BotDeps {
   /** The Web API client's retries of failed connections (p-retry options). */
   retryConfig?: webApi.RetryOptions;
 }
@@ -104,21 +90,7 @@ export class SlackBot {
       if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
       this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
     }
-    this.store = new RunThreadStore(opts.redis);
-    this.outbox = new Outbox({ chat: new SlackChat(this.app.client), logger: opts.logger, ...(opts.pacing?.postGapMs !== undefined ? { postGapMs: opts.pacing.postGapMs } : {}), ...(opts.pacing?.updateGapMs !== undefined ? { updateGapMs: opts.pacing.updateGapMs } : {}) });
-    this.threads = new RunThreads({
-      redis: opts.redis,
-      store: this.store,
-      outbox: this.outbox,
-      logger: opts.logger,
-      home: config.OURO_HOME,
-      artifacts: opts.store,
-      mention: (u) => `<@${u}>`,
-      predictCommand: PREDICT_COMMAND,
-      ...(opts.chart ? { chart: opts.chart } : {}),
-      example: async (name) => (await opts.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
-      ...(opts.pacing?.tickMs !== undefined ? { tickMs: opts.pacing.tickMs } : {}),
-    });
+    ({ store: this.store, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND }));
     this.register();
   }
 

@@ -15,16 +15,14 @@
  * after (as the process driver does). As another user, the container runs as that user's
  * uid:gid instead, so what it writes is the host user's without any chown.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { OuroError } from '../../core/errors.ts';
 import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
-import { isWithin } from '../process/bwrap-args.ts';
-import { assertReachable, lendWritable, isRoot } from '../process/host.ts';
+import { lendWritable, isRoot } from '../process/host.ts';
 import { CappedOutput } from '../process/output-cap.ts';
 import { sandboxEnv } from '../process/sandbox-env.ts';
 import { containerOptions, type ContainerPlan } from './container-spec.ts';
@@ -33,6 +31,7 @@ import { IMAGE_PYTHON } from './image.ts';
 import { probeDocker, type DockerProbe } from './probe.ts';
 import { OWNER_ID, OWNER_LABEL, SANDBOX_LABEL, ensureReaper } from './reaper.ts';
 import { emptySandboxResult } from '../driver.ts';
+import { checkSpecPaths } from '../spec-paths.ts';
 
 export const SANDBOX_UID = 65534;
 export const SANDBOX_GID = 65534;
@@ -128,31 +127,13 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   /** Everything that can be wrong before creating a container, reported as what to do about it. */
   private plan(spec: SandboxStartSpec, interactive: boolean): { plan: ContainerPlan; writable: string[] } {
-    if (spec.command.length === 0) throw new OuroError('internal', 'Sandbox command is empty.');
-    if (!isAbsolute(spec.cwd)) throw new OuroError('internal', `Sandbox cwd must be absolute: ${spec.cwd}`);
-    const check = (path: string, need: 'read' | 'search', what: string) => {
-      if (this.root) assertReachable(path, need, SANDBOX_UID, SANDBOX_GID, what);
-      else {
-        try {
-          statSync(path);
-        } catch {
-          throw new OuroError('sandbox_unavailable', `The ${what} ${path} does not exist.`);
-        }
-      }
-    };
-    check(this.harnessDir, 'read', 'harness folder');
-    const mounts = spec.mounts.map((m) => {
-      if (!isAbsolute(m.path)) throw new OuroError('internal', `Sandbox mount must be an absolute path: ${m.path}`);
-      check(m.path, m.writable === true ? 'search' : 'read', m.writable === true ? 'writable folder' : 'mounted path');
-      const real = realpathSync(m.path);
-      if (real === '/') throw new OuroError('internal', 'Refusing to mount / into the sandbox.');
-      return { source: real, target: real, writable: m.writable === true };
+    const checked = checkSpecPaths(spec, {
+      sandboxUser: this.root ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : null,
+      also: [[this.harnessDir, 'read', 'harness folder']],
+      cwdInMount: true,
     });
-    check(spec.cwd, 'search', 'working folder');
-    const cwd = realpathSync(spec.cwd);
-    if (!mounts.some((m) => isWithin(cwd, m.target))) {
-      throw new OuroError('internal', `Sandbox cwd ${spec.cwd} is not inside any of its mounts.`);
-    }
+    const cwd = checked.cwd;
+    const mounts = checked.mounts.map((m) => ({ source: m.path, target: m.path, writable: m.writable }));
     if (!mounts.some((m) => m.target === this.harnessDir)) {
       mounts.push({ source: realpathSync(this.harnessDir), target: this.harnessDir, writable: false });
     }

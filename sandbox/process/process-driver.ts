@@ -17,18 +17,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OuroError } from '../../core/errors.ts';
 import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
-import { bwrapArgs, hostEtcFiles, hostSystemLayout, isWithin, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
-import { assertReachable, lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
+import { bwrapArgs, hostEtcFiles, hostSystemLayout, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
+import { lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
 import { NOBODY, SANDBOX_GID, SANDBOX_UID_FIRST, SANDBOX_UID_LAST, leaseSandboxUid, type UidLease } from './sandbox-uids.ts';
 import { emptySandboxResult } from '../driver.ts';
+import { checkSpecPaths, type CheckedSpecPaths } from '../spec-paths.ts';
 
 /** Not root: every sandbox runs as ouro's own uid and shares its process budget. */
 const OWN_UID: UidLease = { uid: -1, release: () => undefined };
@@ -193,41 +193,24 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   /** Everything that can be wrong before starting, reported as what to do about it. */
-  private preflight(spec: SandboxStartSpec): { mounts: { path: string; writable: boolean }[]; cwd: string } {
-    if (spec.command.length === 0) throw new OuroError('internal', 'Sandbox command is empty.');
-    if (!isAbsolute(spec.cwd)) throw new OuroError('internal', `Sandbox cwd must be absolute: ${spec.cwd}`);
-    try {
-      accessSync(this.python, constants.X_OK);
-    } catch {
-      throw new OuroError('sandbox_unavailable', `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`);
-    }
-    const check = (path: string, need: 'read' | 'exec' | 'search', what: string) => {
-      // Any leased uid owns nothing on the host, so "other" and group 65534's bits decide.
-      if (this.root) assertReachable(path, need, NOBODY, SANDBOX_GID, what);
-      else {
-        try {
-          statSync(path);
-        } catch {
-          throw new OuroError('sandbox_unavailable', `The ${what} ${path} does not exist.`);
-        }
+  private preflight(spec: SandboxStartSpec): CheckedSpecPaths {
+    if (spec.command.length > 0) {
+      try {
+        accessSync(this.python, constants.X_OK);
+      } catch {
+        throw new OuroError('sandbox_unavailable', `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`);
       }
-    };
-    check(this.python, 'exec', 'sandbox Python');
-    for (const root of pythonRoots(this.python)) check(root, 'read', 'Python installation');
-    check(this.harnessDir, 'read', 'harness folder');
-    const mounts = spec.mounts.map((m) => {
-      if (!isAbsolute(m.path)) throw new OuroError('internal', `Sandbox mount must be an absolute path: ${m.path}`);
-      check(m.path, m.writable === true ? 'search' : 'read', m.writable === true ? 'writable folder' : 'mounted path');
-      const real = realpathSync(m.path);
-      if (real === '/') throw new OuroError('internal', 'Refusing to mount / into the sandbox.');
-      return { path: real, writable: m.writable === true };
-    });
-    check(spec.cwd, 'search', 'working folder');
-    const cwd = realpathSync(spec.cwd);
-    if (this.bwrap !== null && !mounts.some((m) => isWithin(cwd, m.path))) {
-      throw new OuroError('internal', `Sandbox cwd ${spec.cwd} is not inside any of its mounts.`);
     }
-    return { mounts, cwd };
+    return checkSpecPaths(spec, {
+      // Any leased uid owns nothing on the host, so "other" and group 65534's bits decide.
+      sandboxUser: this.root ? { uid: NOBODY, gid: SANDBOX_GID } : null,
+      also: [
+        [this.python, 'exec', 'sandbox Python'],
+        ...pythonRoots(this.python).map((root): [string, 'read', string] => [root, 'read', 'Python installation']),
+        [this.harnessDir, 'read', 'harness folder'],
+      ],
+      cwdInMount: this.bwrap !== null,
+    });
   }
 
   /** The whole argv, environment and cwd of a sandboxed command, after the preflight checks. */
