@@ -207,7 +207,7 @@ Operators (parent and members are experiment ids from the journal):
 - fix: repair a FAILED experiment (parent) as its diagnosis says; at most ${MAX_FIXES} fixes in a row, then move on.
 - improve: feature engineering or better preprocessing on a succeeded experiment (parent).
 - tune: other hyperparameters for a succeeded experiment (parent).
-- ensemble: average 2 or 3 succeeded experiments of different families (members); parent = the best of them; family "ensemble".
+- ensemble: blend 2 or 3 succeeded experiments of different families (members; the harness weighs them on out-of-fold predictions); parent = the best of them; family "ensemble".
 Usual order: fix a failure that has a clear fix, draft the planned families, improve or tune the leader, one ensemble. Stop (action "stop", every other field null or empty) when the budget is nearly used or the last experiments stopped paying off and nothing promising is left.
 why: one sentence for this choice. hypothesis: one sentence, what you expect and why. strategy: set {from, to, why} only when the direction changes (e.g. from drafting families to tuning the leader).`;
 
