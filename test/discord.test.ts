@@ -4,68 +4,37 @@
  * real sandboxed experiments, and the real prediction server on a free port.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { startChatBots, type ChatBots } from '../cli/bot-command.ts';
-import { startWorker } from '../cli/queue-commands.ts';
-import { loadConfig, type Config } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
-import type { EmbeddedRedis } from '../core/queue/embedded-redis.ts';
-import { createRedis } from '../core/queue/redis-connection.ts';
-import { startServer, type RunningServer } from '../deploy/server.ts';
-import type { RunWorkerHandle } from '../worker/queue/run-worker.ts';
+import type { ChatBots } from '../cli/bot-command.ts';
+import type { RunningServer } from '../deploy/server.ts';
 import { DISCORD_TOKEN, plainDiscord, startFakeDiscord, type FakeDiscord } from './support/fake-discord.ts';
 import { binaryTable } from './support/fixtures.ts';
-import { startTestRedis } from './support/redis.ts';
-import { makeTempDir } from './support/temp-dir.ts';
+import { startChatStack, type ChatStack } from './support/chat-stack.ts';
 
-const logger = createLogger('silent');
-const INTERNAL = 'test-internal-token-0123456789abcdef';
 const CHANNEL = '700000000000000001';
 const SECRET = '700000000000000002';
 
 describe('ouro in Discord', { concurrency: false }, () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
-  let redisServer: EmbeddedRedis;
-  let redis: Redis;
+  let stack: ChatStack;
   let fake: FakeDiscord;
   let server: RunningServer;
-  let config: Config;
-  let worker: RunWorkerHandle;
   let bots: ChatBots;
 
   before(async () => {
-    dir = await makeTempDir('discord');
-    redisServer = await startTestRedis(dir.path);
     fake = await startFakeDiscord([CHANNEL, SECRET]);
-    const home = join(dir.path, 'home');
-    server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_INTERNAL_TOKEN: INTERNAL, OURO_SERVE_WORKERS: '1' }), logger, port: 0, hostname: '127.0.0.1', pollMs: 300 });
-    config = loadConfig({
-      OURO_HOME: home,
-      REDIS_URL: redisServer.url,
-      OURO_PUBLIC_URL: server.url,
-      OURO_INTERNAL_TOKEN: INTERNAL,
+    stack = await startChatStack('discord', {
       DISCORD_TOKEN,
       DISCORD_API_URL: fake.apiUrl,
       OURO_DISCORD_ALLOWED_CHANNELS: CHANNEL,
-      OURO_MAX_UPLOAD_MB: '1',
-      OURO_EVENTS_TTL_S: '600',
-      OURO_LOG_LEVEL: 'silent',
-    });
-    redis = createRedis(redisServer.url, 'test');
-    worker = startWorker(config, logger, redis);
-    bots = (await startChatBots(config, logger, redis, { apiUrl: server.url, pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } }))!;
+    }, { pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } });
+    ({ server } = stack);
+    bots = await stack.startBots();
   });
 
   after(async () => {
     await bots?.close();
-    await worker?.close(5000);
-    redis?.disconnect();
-    await server?.close();
+    await stack?.close();
     await fake?.stop();
-    await redisServer?.stop();
-    await dir?.cleanup();
   });
 
   test('`ouro discord register` puts the slash commands (global or in one guild)', async () => {

@@ -10,24 +10,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { startChatBots, type ChatBots } from '../cli/bot-command.ts';
-import { startWorker } from '../cli/queue-commands.ts';
 import { loadConfig, type Config } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
-import type { EmbeddedRedis } from '../core/queue/embedded-redis.ts';
-import { createRedis } from '../core/queue/redis-connection.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
 import { readRunEvents } from '../core/queue/run-event-stream.ts';
-import { startServer, type RunningServer } from '../deploy/server.ts';
-import type { RunWorkerHandle } from '../worker/queue/run-worker.ts';
+import type { RunningServer } from '../deploy/server.ts';
 import { REPO_ROOT } from './support/cli.ts';
 import { APP_TOKEN, BOT_TOKEN, plain, startFakeSlack, type FakeMessage, type FakeSlack } from './support/fake-slack.ts';
 import { binaryTable } from './support/fixtures.ts';
-import { startTestRedis } from './support/redis.ts';
-import { makeTempDir } from './support/temp-dir.ts';
+import { logger, startChatStack, type ChatStack } from './support/chat-stack.ts';
 import { freePort } from '../core/net/free-port.ts';
 
-const logger = createLogger('silent');
-const INTERNAL = 'test-internal-token-0123456789abcdef';
 const CHANNEL = 'CDATA';
 const ATTRITION = join(REPO_ROOT, 'bench', 'datasets', 'attrition.csv');
 
@@ -37,49 +29,30 @@ function envOf(c: Config): Record<string, string> {
 }
 
 describe('ouro in Slack', { concurrency: false }, () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
-  let redisServer: EmbeddedRedis;
+  let stack: ChatStack;
   let redis: Redis;
   let fake: FakeSlack;
   let server: RunningServer;
   let config: Config;
-  let worker: RunWorkerHandle;
   let bots: ChatBots;
-
-  const startBots = async () => (await startChatBots(config, logger, redis, { apiUrl: server.url, pacing: { postGapMs: 150, updateGapMs: 400, tickMs: 1000 }, retryConfig: { retries: 2, minTimeout: 100, maxTimeout: 500 } }))!;
+  let startBots: () => Promise<ChatBots>;
 
   before(async () => {
-    dir = await makeTempDir('slack');
-    redisServer = await startTestRedis(dir.path);
     fake = await startFakeSlack();
-    const home = join(dir.path, 'home');
-    server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_INTERNAL_TOKEN: INTERNAL, OURO_SERVE_WORKERS: '1' }), logger, port: 0, hostname: '127.0.0.1', pollMs: 300 });
-    config = loadConfig({
-      OURO_HOME: home,
-      REDIS_URL: redisServer.url,
-      OURO_PUBLIC_URL: server.url,
-      OURO_INTERNAL_TOKEN: INTERNAL,
+    stack = await startChatStack('slack', {
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_APP_TOKEN: APP_TOKEN,
       SLACK_API_URL: fake.apiUrl,
       OURO_ALLOWED_CHANNELS: `${CHANNEL},COTHER`,
-      OURO_MAX_UPLOAD_MB: '1',
-      OURO_EVENTS_TTL_S: '600',
-      OURO_LOG_LEVEL: 'silent',
-    });
-    redis = createRedis(redisServer.url, 'test');
-    worker = startWorker(config, logger, redis);
+    }, { pacing: { postGapMs: 150, updateGapMs: 400, tickMs: 1000 }, retryConfig: { retries: 2, minTimeout: 100, maxTimeout: 500 } });
+    ({ redis, server, config, startBots } = stack);
     bots = await startBots();
   });
 
   after(async () => {
     await bots?.close();
-    await worker?.close(5000);
-    redis?.disconnect();
-    await server?.close();
+    await stack?.close();
     await fake?.stop();
-    await redisServer?.stop();
-    await dir?.cleanup();
   });
 
   const runCount = () => redis.zcard(redisKeys.runs);
@@ -282,7 +255,7 @@ describe('ouro in Slack', { concurrency: false }, () => {
   });
 
   test('`ouro up` starts the bot when Slack tokens are configured', async () => {
-    const env: Record<string, string | undefined> = { ...process.env, OURO_HOME: join(dir.path, 'up-home'), OURO_PORT: '0', OURO_LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, REDIS_URL: undefined };
+    const env: Record<string, string | undefined> = { ...process.env, OURO_HOME: join(config.OURO_HOME, '..', 'up-home'), OURO_PORT: '0', OURO_LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, REDIS_URL: undefined };
     const up = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((r) => up.once('exit', r));
