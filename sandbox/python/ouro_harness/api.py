@@ -146,6 +146,11 @@ def cross_validate(model, X, y, folds: int = 5) -> dict:
             if m in PROBABILITY_METRICS and (probabilities is None or (m == 'log_loss' and probabilities.ndim == 1)):
                 continue
             per_metric[m].append(score(m, y_test, predictions, probabilities, classes))
+    return cv_summary(metric, per_metric, started)
+
+
+def cv_summary(metric: str, per_metric: dict, started: float) -> dict:
+    """The scores dict every CV in the harness returns, from per-fold scores of each metric."""
     fold_scores = per_metric[metric]
     return {
         'metric': metric,

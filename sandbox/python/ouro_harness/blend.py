@@ -18,7 +18,7 @@ import time
 import numpy as np
 from sklearn.base import clone
 
-from .api import _class_scores, _take, cv_plan
+from .api import _class_scores, _take, cv_plan, cv_summary
 from .metrics import HIGHER_IS_BETTER, PROBABILITY_METRICS, TASK_METRICS, score
 
 ROUNDS = 20
@@ -105,15 +105,8 @@ def blend_select(models, X, y, folds: int = 5, rounds: int = ROUNDS):
                 pass  # e.g. roc_auc on a fold that holds one class
     counts = _select(oofs, y_values, np.arange(len(y_values)), metric, task, classes, rounds)
     weights = counts / counts.sum()
-    fold_scores = per_metric[metric]
     scores = {
-        'metric': metric,
-        'mean': float(np.mean(fold_scores)),
-        'std': float(np.std(fold_scores)),
-        'folds': len(fold_scores),
-        'fold_scores': [float(s) for s in fold_scores],
-        'all': {m: float(np.mean(v)) for m, v in per_metric.items() if v},
-        'seconds': round(time.time() - started, 3),
+        **cv_summary(metric, per_metric, started),
         'weights': [float(w) for w in weights],
         # The final selection's objective on the rows it was chosen on (flattering, unlike
         # `mean`), and each model alone on the same rows.
