@@ -30,7 +30,7 @@ import { Demuxer } from './demux.ts';
 import { IMAGE_PYTHON } from './image.ts';
 import { probeDocker, type DockerProbe } from './probe.ts';
 import { OWNER_ID, OWNER_LABEL, SANDBOX_LABEL, ensureReaper } from './reaper.ts';
-import { emptySandboxResult } from '../driver.ts';
+import { emptySandboxResult, looksOutOfMemory } from '../driver.ts';
 import { checkSpecPaths } from '../spec-paths.ts';
 
 export const SANDBOX_UID = 65534;
@@ -50,7 +50,6 @@ const DRAIN_GRACE_MS = 1000;
 /** How long to wait for a killed container to be reported gone before giving up on the daemon. */
 const KILL_GRACE_MS = 15_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const OOM_EVIDENCE = /MemoryError|Cannot allocate memory|std::bad_alloc/;
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(osConstants.signals).map(([name, num]) => [num, name] as [number, string]),
 );
@@ -253,7 +252,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       const killedByUs = timedOut || cancelled;
       const oomKilled =
         info?.State?.OOMKilled === true ||
-        (!killedByUs && (signal === 'SIGKILL' || (exitCode !== 0 && OOM_EVIDENCE.test(stderrText.slice(-8192)))));
+        looksOutOfMemory({ exitCode, signal, stderr: stderrText, killedByHost: killedByUs });
       return {
         exitCode,
         signal,
@@ -403,7 +402,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       const { exitCode, signal } = splitStatus(code ?? state?.ExitCode ?? null);
       const text = stderr.toString();
       const oomKilled =
-        state?.OOMKilled === true || (!killedByUs && (signal === 'SIGKILL' || (exitCode !== 0 && OOM_EVIDENCE.test(text.slice(-8192)))));
+        state?.OOMKilled === true || looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
       return { exitCode, signal, stderr: text, oomKilled, durationMs };
     })();
 

@@ -27,7 +27,7 @@ import { lendWritable, findExecutable, isRoot, processCount, pythonRoots } from 
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
 import { NOBODY, SANDBOX_GID, SANDBOX_UID_FIRST, SANDBOX_UID_LAST, leaseSandboxUid, type UidLease } from './sandbox-uids.ts';
-import { emptySandboxResult } from '../driver.ts';
+import { emptySandboxResult, looksOutOfMemory } from '../driver.ts';
 import { checkSpecPaths, type CheckedSpecPaths } from '../spec-paths.ts';
 
 /** Not root: every sandbox runs as ouro's own uid and shares its process budget. */
@@ -53,7 +53,6 @@ interface BwrapInfo {
 const DRAIN_GRACE_MS = 300;
 /** setTimeout's ceiling (about 24.8 days); longer would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const OOM_EVIDENCE = /MemoryError|Cannot allocate memory|std::bad_alloc/;
 
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(osConstants.signals).map(([name, num]) => [num, name] as [number, string]),
@@ -307,7 +306,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
           exitCode = null;
         }
         const text = stderr.toString();
-        const oomKilled = !killedByUs && (signal === 'SIGKILL' || (exitCode !== 0 && OOM_EVIDENCE.test(text.slice(-8192))));
+        const oomKilled = looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
         resolve({ exitCode, signal, stderr: text, oomKilled, durationMs: Math.round(performance.now() - started) });
       };
       child.once('exit', (code, sig) => void finish(code, sig));
@@ -394,9 +393,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       exitCode = null;
     }
     const stderrText = stderr.toString();
-    const oomKilled =
-      !killedByUs() &&
-      ((signal === 'SIGKILL') || (exitCode !== 0 && OOM_EVIDENCE.test(stderrText.slice(-8192))));
+    const oomKilled = looksOutOfMemory({ exitCode, signal, stderr: stderrText, killedByHost: killedByUs() });
     return {
       exitCode,
       signal,
