@@ -134,21 +134,27 @@ export function pythonRoots(python: string): string[] {
   return [...roots];
 }
 
-/** How many tasks the real uid owns: RLIMIT_NPROC counts threads, so this sums `Threads:`. */
-export function processCount(uid: number): number {
-  let n = 0;
+/** Tasks per real uid, from one pass over /proc: RLIMIT_NPROC counts threads, so this sums `Threads:`. */
+export function tasksByUid(): Map<number, number> {
+  const counts = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const status = readFileSync(`/proc/${entry}/status`, 'utf8');
       const m = /^Uid:\s+(\d+)/m.exec(status);
-      if (m === null || Number(m[1]) !== uid) continue;
-      n += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+      if (m === null) continue;
+      const uid = Number(m[1]);
+      counts.set(uid, (counts.get(uid) ?? 0) + Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1));
     } catch {
       // exited meanwhile
     }
   }
-  return n;
+  return counts;
+}
+
+/** How many tasks the real uid owns. */
+export function processCount(uid: number): number {
+  return tasksByUid().get(uid) ?? 0;
 }
 
 /**

@@ -14,7 +14,7 @@
  * back to 65534 (nobody), the shared budget of before.
  */
 import { readFileSync } from 'node:fs';
-import { processCount } from './host.ts';
+import { tasksByUid } from './host.ts';
 
 export const SANDBOX_UID_FIRST = 61184;
 export const SANDBOX_UID_LAST = 65519;
@@ -78,9 +78,11 @@ function candidateUids(): number[] {
 export function leaseSandboxUid(): UidLease {
   const pool = candidateUids();
   const start = Math.floor(Math.random() * Math.max(pool.length, 1));
-  for (let i = 0; i < Math.min(pool.length, 64); i++) {
+  // One pass over /proc for every candidate: this runs before each sandbox starts.
+  const busy = tasksByUid();
+  for (let i = 0; i < pool.length; i++) {
     const uid = pool[(start + i) % pool.length]!;
-    if (leased.has(uid) || processCount(uid) > 0) continue;
+    if (leased.has(uid) || busy.has(uid)) continue;
     leased.add(uid);
     let released = false;
     return {
