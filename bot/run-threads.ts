@@ -1,3 +1,4 @@
+import { registerSecrets } from '../core/redact.ts';
 import type { Redis } from 'ioredis';
 import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -217,7 +218,9 @@ export class RunThreads {
     const key = await this.opts.redis.get(redisKeys.freshKey(thread.runId));
     if (key === null) return false;
     try {
-      await this.opts.outbox.postPrivate(thread.channel, thread.user, thread.thread, keyMessage(name, key));
+      // The one message a model key may appear in; from now on this process redacts it everywhere.
+      await this.opts.outbox.postPrivate(thread.channel, thread.user, thread.thread, keyMessage(name, key), [key]);
+      registerSecrets([key]);
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: could not hand the model key over');
       return false;

@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -72,7 +73,9 @@ export function modelChart(config: Config, logger: Logger, store?: ArtifactStore
         if (res.exitCode !== 4) logger.warn({ exit: res.exitCode, stderr: res.stderr.slice(-500) }, 'bot: chart step failed');
         return null;
       }
-      return { filename: `${card.name}-v${card.version}-importance.png`, title, data: await readFile(join(out, 'chart.png')) };
+      // Drawn by a step that loaded the model: chart.png may be a planted link (trust boundary).
+      const data = await readUntrusted(join(out, 'chart.png'), { root: out, maxBytes: UNTRUSTED_CAPS.image });
+      return { filename: `${card.name}-v${card.version}-importance.png`, title, data };
     } finally {
       await rm(out, { recursive: true, force: true });
       if (fetched !== null) await rm(fetched, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { registerSecrets } from '../core/redact.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../core/config.ts';
@@ -28,6 +29,7 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   }
   // The bot's /predict reaches the API in this same process: a private service token will do.
   const internalToken = config.OURO_INTERNAL_TOKEN ?? (chatConfigured(config) ? randomBytes(24).toString('base64url') : undefined);
+  registerSecrets([internalToken]);
   const cfg: Config = { ...config, REDIS_URL: url, ...(internalToken !== undefined ? { OURO_INTERNAL_TOKEN: internalToken } : {}) };
   const redis = createRedis(url, 'up');
   const store = await createArtifactStore(cfg);

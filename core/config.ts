@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
+import { registerEnvSecrets } from './redact.ts';
 
 /** The repository (or installed package) root: where the harness and the local virtualenv live. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]dist[\\/]?$/, ''));
@@ -59,6 +60,27 @@ const pricesFromEnv = z.preprocess((v) => (v === '' ? undefined : v), z.string()
   }
   return { ...DEFAULT_LLM_PRICES, ...parsed.data };
 });
+
+/** Words that mark a value copied from an example instead of generated. */
+const PLACEHOLDER = /change[-_ ]?me|changeme|example|placeholder|your[-_ ]|replace[-_ ]?(me|this)|long[-_ ]random|random[-_ ]string|xxxx|^secret$|^password$|^token$/i;
+
+/**
+ * A secret that opens every model must be generated, not typed: placeholders from
+ * .env.example or the docs, short values and values of a few repeated characters are refused
+ * at start-up with the command that makes a good one (docs/security.md).
+ */
+export function secretWeakness(value: string): string | null {
+  const fix = 'make one with `openssl rand -base64 32` and set it in .env (the same value for the bot and `ouro serve`)';
+  if (PLACEHOLDER.test(value)) return `this is a placeholder, not a secret: ${fix}`;
+  if (value.length < 32) return `too short (${value.length} characters; at least 32): ${fix}`;
+  if (new Set(value).size < 10) return `too few different characters to be random: ${fix}`;
+  return null;
+}
+
+function strongSecret(value: string, ctx: z.RefinementCtx): void {
+  const weak = secretWeakness(value);
+  if (weak !== null) ctx.addIssue({ code: 'custom', message: weak });
+}
 
 /** Every setting ouro reads from the environment, in one place. */
 const ConfigSchema = z.object({
@@ -148,7 +170,7 @@ const ConfigSchema = z.object({
   /** How often `ouro serve` looks for new model versions in a remote store. */
   OURO_STORE_POLL_S: intFromEnv(5),
   /** A service token the prediction API accepts for every model: how the bot answers /predict (keys are stored hashed). */
-  OURO_INTERNAL_TOKEN: optionalString(z.string().min(24, 'use at least 24 random characters, e.g. `openssl rand -hex 24`')),
+  OURO_INTERNAL_TOKEN: optionalString(z.string().superRefine(strongSecret)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -165,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new OuroError('config_invalid', `Invalid configuration:\n${lines.join('\n')}`);
   }
+  // From here on every secret of this environment is redacted wherever it would leave the host.
+  registerEnvSecrets(env);
   const problems = crossChecks(parsed.data);
   if (problems.length > 0) throw new OuroError('config_invalid', `Invalid configuration:\n${problems.join('\n')}`);
   return { ...parsed.data, OURO_HOME: resolve(parsed.data.OURO_HOME) };

@@ -17,6 +17,9 @@ export type OuroErrorCode =
   | 'run_not_found'
   | 'run_failed'
   | 'model_not_found'
+  | 'model_name_taken'
+  | 'untrusted_file'
+  | 'secret_weak'
   | 'internal';
 
 export class OuroError extends Error {

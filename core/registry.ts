@@ -1,9 +1,10 @@
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
 import { ModelCardSchema, type ModelCard } from './schemas/model-card.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from './store/json-file.ts';
+import { copyUntrustedFile, copyUntrustedTree, UNTRUSTED_CAPS } from './untrusted-files.ts';
 
 /**
  * The model registry: a name is a stable alias over numbered versions. A version folder is
@@ -59,11 +60,20 @@ export interface PublishInput {
  */
 export async function publishModel(home: string, name: string, input: PublishInput, opts: { version?: number } = {}): Promise<ModelCard> {
   const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
-  await cp(input.modelDir, join(dir, 'model'), { recursive: true });
-  await cp(input.scriptPath, join(dir, 'train.py'));
-  for (const f of input.extraFiles ?? []) await cp(f.from, join(dir, basename(f.name)));
-  const card = ModelCardSchema.parse({ ...input.card, name, version });
-  await writeJsonAtomic(join(dir, 'card.json'), card);
+  // What is copied was written in a sandbox: folders and plain files only, never a link (a
+  // planted `forecast.png -> /proc/self/environ` would otherwise be served to anyone).
+  let card: ModelCard;
+  try {
+    await copyUntrustedTree(input.modelDir, join(dir, 'model'), { root: dirname(input.modelDir) });
+    await copyUntrustedFile(input.scriptPath, join(dir, 'train.py'), { root: dirname(input.scriptPath), maxBytes: UNTRUSTED_CAPS.text });
+    for (const f of input.extraFiles ?? []) await copyUntrustedFile(f.from, join(dir, basename(f.name)), { root: dirname(f.from), maxBytes: UNTRUSTED_CAPS.image });
+    card = ModelCardSchema.parse({ ...input.card, name, version });
+    await writeJsonAtomic(join(dir, 'card.json'), card);
+  } catch (err) {
+    // A refused copy leaves no half version behind (current.json never pointed at it).
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   // Two workers may finish runs for the same name at once: the alias only ever moves forward
   // on publish. Read-compare-write under a lock, or the older version could be written last.
   await withPointerLock(home, name, async () => {

@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
-import { readFile } from 'node:fs/promises';
+import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { basename, join } from 'node:path';
 import { listModels, versionDir } from '../core/registry.ts';
 import type { Logger } from '../core/logger.ts';
@@ -364,7 +364,9 @@ export function createApp(opts: AppOptions): Hono {
       lease = await host.acquire(name);
       const chart = lease.model.card.forecast?.chart;
       if (!chart) throw new ServeError(404, 'model_not_found', `Model "${name}" has no forecast chart.`);
-      const png = await readFile(join(versionDir(opts.home, name, lease.model.version), basename(chart)));
+      // Served without auth: read like sandbox output (no links, capped), whatever put it there.
+      const dir = versionDir(opts.home, name, lease.model.version);
+      const png = await readUntrusted(join(dir, basename(chart)), { root: dir, maxBytes: UNTRUSTED_CAPS.image });
       return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=300' });
     } catch (err) {
       return fail(c, err);

@@ -10,7 +10,8 @@
  *                                      end-to-end predictions (TS cleaning + onnxruntime-node)
  *                                      match the Python model's within `tolerance`
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { freshHostDir, readUntrustedJson } from '../core/untrusted-files.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -59,7 +60,9 @@ export async function readServing(home: string, name: string, version: number): 
 
 export async function readExportDoc(home: string, name: string, version: number): Promise<ExportDoc | null> {
   try {
-    return ExportDocSchema.parse(JSON.parse(await readFile(servingPaths(home, name, version).doc, 'utf8')));
+    // Written by the export step, which loaded the model: hostile until read through the boundary.
+    const paths = servingPaths(home, name, version);
+    return await readUntrustedJson(paths.doc, ExportDocSchema, { root: paths.out });
   } catch {
     return null;
   }
@@ -126,8 +129,7 @@ async function takeLock(lock: string): Promise<boolean> {
 }
 
 async function runExport(opts: PrepareOptions, paths: ReturnType<typeof servingPaths>): Promise<{ doc: ExportDoc | null; failure: string | null }> {
-  await rm(paths.out, { recursive: true, force: true });
-  await mkdir(paths.out, { recursive: true, mode: 0o755 });
+  await freshHostDir(paths.out, { root: paths.dir });
   const card = await readCard(opts.home, opts.name, opts.version);
   const holdout = runPaths(opts.home, card.runId);
   const hasHoldout = await exists(holdout.holdoutFeatures);

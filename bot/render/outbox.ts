@@ -1,3 +1,4 @@
+import { containsSecret, redactDeep } from '../../core/redact.ts';
 import type { Logger } from '../../core/logger.ts';
 import { RateLimitedError, type ChatPort } from '../chat-port.ts';
 import type { ChatFile, ChatMessage } from './chat-message.ts';
@@ -55,15 +56,22 @@ export class Outbox {
 
   /** Posts a message (in a thread when `thread` is set) and resolves with its id once sent. */
   post(channel: string, thread: string | undefined, message: ChatMessage): Promise<string> {
-    return this.enqueue(channel, true, async () => (await this.opts.chat.post(channel, thread, message)).id);
+    const clean = redactDeep(message);
+    return this.enqueue(channel, true, async () => (await this.opts.chat.post(channel, thread, clean)).id);
   }
 
-  postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage): Promise<void> {
-    return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, message));
+  /** `allow`: a value that may pass redaction in this one private message (a new model key for its owner). */
+  postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage, allow: readonly string[] = []): Promise<void> {
+    const clean = redactDeep(message, allow);
+    return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, clean));
   }
 
   upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
-    return this.enqueue(channel, true, () => this.opts.chat.upload(channel, thread, file));
+    // A file that carries a secret the host holds is not sent at all: bytes cannot be redacted
+    // safely, and an honest chart never contains a token.
+    if (containsSecret(file.data)) return Promise.reject(new Error(`${file.filename} was not uploaded: it contains a secret this host holds (see docs/security.md)`));
+    const clean = redactDeep({ ...file, data: undefined });
+    return this.enqueue(channel, true, () => this.opts.chat.upload(channel, thread, { ...clean, data: file.data }));
   }
 
   /** Replaces the content of a posted message, soon; later calls before it is sent win. */
@@ -72,10 +80,10 @@ export class Outbox {
     const key = `${channel}:${id}`;
     let edit = this.edits.get(key);
     if (edit === undefined) {
-      edit = { channel, id, message, sent: null, lastAt: 0, timer: null, inflight: null };
+      edit = { channel, id, message: redactDeep(message), sent: null, lastAt: 0, timer: null, inflight: null };
       this.edits.set(key, edit);
     }
-    edit.message = message;
+    edit.message = redactDeep(message);
     this.schedule(edit);
   }
 

@@ -1,3 +1,4 @@
+import { redactDeep } from '../redact.ts';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RunEventSchema, type RunEvent, type RunEventInput } from '../schemas/events.ts';
@@ -22,7 +23,8 @@ export class FanoutEventSink implements EventSink {
   ) {}
 
   async emit(input: RunEventInput): Promise<RunEvent> {
-    const event = RunEventSchema.parse({ ...input, runId: this.runId, at: new Date().toISOString() });
+    // Events go to threads, archives and terminals: every secret the host holds is redacted here.
+    const event = RunEventSchema.parse(redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }));
     for (const t of this.targets) await t.append(event);
     return event;
   }
@@ -41,7 +43,8 @@ export class FileEventLog implements EventSink, EventTarget {
   }
 
   async emit(input: RunEventInput): Promise<RunEvent> {
-    const event = RunEventSchema.parse({ ...input, runId: this.runId, at: new Date().toISOString() });
+    // Events go to threads, archives and terminals: every secret the host holds is redacted here.
+    const event = RunEventSchema.parse(redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }));
     await this.append(event);
     return event;
   }

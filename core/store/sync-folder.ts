@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArtifactStore } from './artifact-store.ts';
 
@@ -15,8 +15,10 @@ export async function uploadFolder(store: ArtifactStore, localDir: string, prefi
   for (const rel of await localFiles(localDir)) {
     if (opts.skip?.(rel) === true) continue;
     const path = join(localDir, ...rel.split('/'));
-    const st = await stat(path).catch(() => null);
-    if (st === null) continue;
+    // Run folders hold sandbox output: only plain files (one link, not a symlink) are uploaded,
+    // so a planted hard link to a host file never reaches the bucket (docs/architecture.md).
+    const st = await lstat(path).catch(() => null);
+    if (st === null || !st.isFile() || st.nlink !== 1) continue;
     const stamp = `${st.size}:${st.mtimeMs}`;
     if (opts.stamps?.get(rel) === stamp) continue;
     await store.putFile(prefix + rel, path);

@@ -3,6 +3,8 @@
  * onnxruntime-node on the columns deploy/validate-request.ts already cleaned. No process hop,
  * no pandas: a single row costs well under a millisecond.
  */
+import { dirname } from 'node:path';
+import { readUntrusted, UNTRUSTED_CAPS } from '../../core/untrusted-files.ts';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { FeatureSpecSchema } from '../clean-values.ts';
@@ -53,7 +55,10 @@ export class OnnxPredictor implements Predictor {
   static async load(modelPath: string, doc: ExportDoc): Promise<OnnxPredictor> {
     if (!doc.onnx || doc.inputs === undefined || doc.label === undefined) throw new Error(`no ONNX export: ${doc.reason ?? 'unknown reason'}`);
     // One thread per run: requests run side by side on the event loop's thread pool instead.
-    const session = await ort.InferenceSession.create(modelPath, {
+    // model.onnx was written by the export step, which loaded the (hostile) pickle: read it
+    // through the trust boundary (its parent, serving/, is the folder that step could write).
+    const bytes = await readUntrusted(modelPath, { root: dirname(modelPath), maxBytes: UNTRUSTED_CAPS.tree });
+    const session = await ort.InferenceSession.create(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',

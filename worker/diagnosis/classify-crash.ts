@@ -7,6 +7,8 @@ export interface CrashEvidence {
   stderr: string;
   /** What the experiment contract required but the folder lacks (model/, metrics.json). */
   missingOutputs: string[];
+  /** Outputs the host refused to read (a link, a FIFO, too large): the trust boundary's reasons. */
+  refusedOutputs?: string[];
 }
 
 interface Rule {
@@ -64,6 +66,13 @@ export function classifyCrash(e: CrashEvidence): Diagnosis {
   }
   if (e.oomKilled || e.exitCode === 137) {
     return { class: 'memory', evidence: `killed by the memory limit (exit ${e.exitCode ?? 'signal'})`, fix: 'use fewer rows or a lighter model (sparse encodings, fewer trees)' };
+  }
+  if (e.exitCode === 0 && (e.refusedOutputs?.length ?? 0) > 0) {
+    return {
+      class: 'contract',
+      evidence: e.refusedOutputs!.join('; ').slice(0, 300),
+      fix: 'write the outputs as regular files with save_model() and write_metrics() from ouro_harness; never links, pipes or copies of other files',
+    };
   }
   if (e.exitCode === 0 && e.missingOutputs.length > 0) {
     return {

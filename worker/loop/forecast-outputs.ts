@@ -1,4 +1,4 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyHostFileInto, freshHostDir } from '../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
@@ -35,10 +35,12 @@ export function forecastCardInfo(f: ForecastSetup, chart: string | null): NonNul
  * refitted model folder, or null (the train-only model is then served, and the log says why).
  */
 export async function refitForecastModel(opts: { driver: SandboxDriver; limits: SandboxLimits; paths: RunPaths; modelDir: string; logger: Logger; timeoutMs: number }): Promise<string | null> {
+  // The validation folder was writable while the model predicted: whatever it planted at this
+  // name is removed, and the labels are written without following links.
   const dir = join(opts.paths.validation, 'refit');
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await freshHostDir(dir, { root: opts.paths.validation });
   const actuals = join(dir, 'actuals.json');
-  await copyFile(opts.paths.labels, actuals);
+  await copyHostFileInto(opts.paths.labels, actuals, { root: dir });
   const out = join(dir, 'model');
   try {
     await runTrustedStep({
@@ -64,9 +66,9 @@ export async function refitForecastModel(opts: { driver: SandboxDriver; limits: 
  */
 export async function drawForecastChart(opts: { driver: SandboxDriver; limits: SandboxLimits; paths: RunPaths; modelDir: string; logger: Logger }): Promise<string | null> {
   const dir = join(opts.paths.validation, 'chart');
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await freshHostDir(dir, { root: opts.paths.validation });
   const actuals = join(dir, 'actuals.json');
-  await copyFile(opts.paths.labels, actuals);
+  await copyHostFileInto(opts.paths.labels, actuals, { root: dir });
   const out = join(dir, FORECAST_CHART);
   try {
     await runTrustedStep({

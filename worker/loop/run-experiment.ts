@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkUntrustedFile, writeHostFile } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits, SandboxResult } from '../../sandbox/driver.ts';
 import type { CrashEvidence } from '../diagnosis/classify-crash.ts';
-import { pathExists as exists } from '../../core/store/path-exists.ts';
 
 export interface ExperimentRun {
   result: SandboxResult;
@@ -26,7 +26,7 @@ export async function runExperiment(opts: {
   signal?: AbortSignal;
 }): Promise<ExperimentRun> {
   await mkdir(opts.dir, { recursive: true, mode: 0o755 });
-  await writeFile(join(opts.dir, 'train.py'), opts.script, { mode: 0o644 });
+  await writeHostFile(join(opts.dir, 'train.py'), opts.script, { root: opts.dir });
   const result = await opts.driver.run({
     command: ['python', 'train.py'],
     cwd: opts.dir,
@@ -36,20 +36,30 @@ export async function runExperiment(opts: {
     env: { OURO_DATA_DIR: opts.workspace },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  await writeFile(join(opts.dir, 'stdout.txt'), result.stdout);
-  await writeFile(join(opts.dir, 'stderr.txt'), result.stderr);
+  // The folder was the sandbox's: stdout.txt may now be a link to any host file. writeHostFile
+  // replaces whatever is there instead of writing through it (docs/architecture.md, trust boundary).
+  await writeHostFile(join(opts.dir, 'stdout.txt'), result.stdout, { root: opts.dir });
+  await writeHostFile(join(opts.dir, 'stderr.txt'), result.stderr, { root: opts.dir });
   const missingOutputs: string[] = [];
-  if (!(await exists(join(opts.dir, 'model', 'signature.json')))) missingOutputs.push('model/');
-  if (!(await exists(join(opts.dir, 'metrics.json')))) missingOutputs.push('metrics.json');
+  const refusedOutputs: string[] = [];
+  for (const [file, shown] of [
+    ['model/signature.json', 'model/'],
+    ['metrics.json', 'metrics.json'],
+  ] as const) {
+    const state = await checkUntrustedFile(join(opts.dir, ...file.split('/')), { root: opts.dir });
+    if (state === 'missing') missingOutputs.push(shown);
+    else if (state !== 'ok') refusedOutputs.push(state.message);
+  }
   return {
     result,
-    complete: result.exitCode === 0 && missingOutputs.length === 0,
+    complete: result.exitCode === 0 && missingOutputs.length === 0 && refusedOutputs.length === 0,
     evidence: {
       exitCode: result.exitCode,
       timedOut: result.timedOut,
       oomKilled: result.oomKilled,
       stderr: result.stderr,
       missingOutputs,
+      refusedOutputs,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
@@ -16,7 +16,8 @@ import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/js
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain, Decision } from '../brains/brain.ts';
 import { FAMILY_LABELS, familyLabel, writeScript } from '../brains/heuristic/write-script.ts';
-import { checkScore } from '../diagnosis/classify-crash.ts';
+import { checkScore, type CrashEvidence } from '../diagnosis/classify-crash.ts';
+import { copyUntrustedFile, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } from '../../core/untrusted-files.ts';
 import { understandGoal, type GoalUnderstanding } from '../intake/understand-goal.ts';
 import { drawForecastChart, FORECAST_CHART, forecastCardInfo, refitForecastModel, seriesDiagnosisLine } from './forecast-outputs.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
@@ -67,6 +68,27 @@ export interface RunOutcome {
 }
 
 const MetricsFileSchema = z.object({ metric: z.string(), mean: z.number(), std: z.number(), folds: z.number().int() }).loose();
+type MetricsFile = z.infer<typeof MetricsFileSchema>;
+
+/** What the host needs of a saved model's signature (deploy/signature.ts has the full contract). */
+const SignatureFileSchema = z.object({ inputs: z.array(z.object({ name: z.string(), dtype: z.string() }).loose()), classes: z.array(z.string()).nullable() }).loose();
+
+/**
+ * Reads a finished experiment's metrics.json and model/signature.json through the trust
+ * boundary. A refusal (a link, a FIFO, not JSON, off contract) is added to the evidence, so the
+ * diagnosis names it, and null is returned.
+ */
+async function readExperimentOutputs(expDir: string, evidence: CrashEvidence): Promise<MetricsFile | null> {
+  try {
+    const metrics = await readUntrustedJson(join(expDir, 'metrics.json'), MetricsFileSchema, { root: expDir });
+    await readUntrustedJson(join(expDir, 'model', 'signature.json'), SignatureFileSchema, { root: expDir });
+    return metrics;
+  } catch (err) {
+    if (!(err instanceof UntrustedFileError)) throw err;
+    evidence.refusedOutputs = [...(evidence.refusedOutputs ?? []), err.message];
+    return null;
+  }
+}
 
 
 /** The default registry name: file name plus target, e.g. `pima-diabetes-diabetes`. */
@@ -128,17 +150,34 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     const cancelled = deps.signal?.aborted === true;
     await emit({ type: 'note', level: 'info', message: `Stopping: ${stopWhy}` });
 
-    const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
-    if (best === undefined) {
-      throw new OuroError('run_failed', cancelled ? 'Cancelled before any experiment produced a model.' : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
-    }
     journal.status = 'validating';
     await save();
+    // A model whose holdout predictions the host refuses (a link, not JSON, the wrong length)
+    // fails alone, like an experiment: the next best is validated instead (at most three tries).
+    let validated: { best: JournalNode; scores: Awaited<ReturnType<typeof validateOnHoldout>> } | undefined;
+    for (let attempt = 1; validated === undefined; attempt++) {
+      const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
+      if (best === undefined) {
+        throw new OuroError('run_failed', cancelled ? 'Cancelled before any experiment produced a model.' : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
+      }
+      try {
+        const scores = await validateOnHoldout({ driver: deps.driver, limits: deps.limits, paths, modelDir: join(paths.root, best.dir, 'model'), analysis, metric: journal.plan.metric, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });
+        validated = { best, scores };
+      } catch (err) {
+        if (!(err instanceof UntrustedFileError) || attempt >= 3) throw err;
+        best.status = 'failed';
+        best.diagnosis = { class: 'contract', evidence: err.message.slice(0, 300), fix: 'predict through ouro_harness and write nothing else' };
+        best.finding = `contract: ${best.diagnosis.evidence}`;
+        recomputeBest(journal);
+        await save();
+        await emit({ type: 'note', level: 'warn', message: `${best.id}'s model failed validation (${err.message.slice(0, 200)}); validating the next best instead.` });
+      }
+    }
+    const { best, scores } = validated;
     const modelDir = join(paths.root, best.dir, 'model');
-    const scores = await validateOnHoldout({ driver: deps.driver, limits: deps.limits, paths, modelDir, analysis, metric: journal.plan.metric, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });
     await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
 
-    const signature = JSON.parse(await readFile(join(modelDir, 'signature.json'), 'utf8')) as { inputs: { name: string; dtype: string }[]; classes: string[] | null };
+    const signature = await readUntrustedJson(join(modelDir, 'signature.json'), SignatureFileSchema, { root: join(paths.root, best.dir) });
     const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
     const findings = [...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
     const chart = analysis.forecast ? await drawForecastChart({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger }) : null;
@@ -252,7 +291,7 @@ async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps
       doing: `reading ${request.dataset.filename}`,
     });
   }
-  const profile = await readJson(paths.profile, ProfileSchema);
+  const profile = await readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep });
   if (!resumed) await deps.events.emit({ type: 'profiled', rows: profile.rows, columns: profile.columns.length, findings: profile.findings });
   return profile;
 }
@@ -280,8 +319,11 @@ async function splitHoldout(paths: RunPaths, request: RunRequest, deps: LoopDeps
     });
     // The vault is owner-only and never mounted into a sandbox: labels stay on the host.
     await mkdir(paths.vault, { recursive: true, mode: 0o700 });
-    await copyFile(join(staging, 'labels.json'), paths.labels);
-    await rename(join(staging, 'analysis.json'), join(paths.vault, 'analysis.tmp.json'));
+    // Copied, not renamed: the staging folder was writable in the sandbox (docs/architecture.md, trust boundary).
+    await rm(paths.labels, { force: true });
+    await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, { root: staging, maxBytes: UNTRUSTED_CAPS.predictions });
+    await rm(join(paths.vault, 'analysis.tmp.json'), { force: true });
+    await copyUntrustedFile(join(staging, 'analysis.json'), join(paths.vault, 'analysis.tmp.json'), { root: staging });
     await rm(staging, { recursive: true, force: true });
     await rename(join(paths.vault, 'analysis.tmp.json'), paths.analysis);
   }
@@ -376,8 +418,10 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     }
 
     const baselineNode = journal.nodes.find((n) => n.recipe.family === 'baseline' && n.status === 'succeeded');
-    if (run.complete) {
-      const metrics = MetricsFileSchema.parse(JSON.parse(await readFile(join(paths.root, dir, 'metrics.json'), 'utf8')));
+    // The experiment's outputs are hostile until read through the trust boundary: a refused or
+    // malformed file fails this experiment alone (class `contract`), never the run.
+    const metrics = run.complete ? await readExperimentOutputs(join(paths.root, dir), run.evidence) : null;
+    if (metrics !== null) {
       node.cv = { mean: metrics.mean, std: metrics.std, folds: metrics.folds };
       const used = analysis.leakageSuspects.map((s) => s.column).filter((c) => !node.recipe.dropColumns.includes(c));
       const suspicious = checkScore({ metric: plan.metric, higherIsBetter: hi, score: metrics.mean, baseline: baselineNode?.cv?.mean ?? null, leakyColumnsUsed: used, family: node.recipe.family });
@@ -497,8 +541,11 @@ const RescoreSchema = z.object({ all: z.record(z.string(), z.number().nullable()
 async function rescoreNodes(journal: Journal, root: string): Promise<void> {
   const metric = journal.plan!.metric;
   for (const n of journal.nodes.filter((x) => x.status === 'succeeded' && x.cv !== null)) {
-    const saved = RescoreSchema.parse(JSON.parse(await readFile(join(root, n.dir, 'metrics.json'), 'utf8')));
-    const value = saved.all?.[metric];
+    const saved = await readUntrustedJson(join(root, n.dir, 'metrics.json'), RescoreSchema, { root: join(root, n.dir) }).catch((err: unknown) => {
+      if (err instanceof UntrustedFileError) return null;
+      throw err;
+    });
+    const value = saved?.all?.[metric];
     if (typeof value === 'number' && Number.isFinite(value)) n.cv = { mean: value, std: 0, folds: n.cv!.folds };
     else n.status = 'failed';
   }

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { freshHostDir, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } from '../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from '../../core/errors.ts';
@@ -47,7 +48,8 @@ export async function validateOnHoldout(opts: {
   timeoutMs: number;
 }): Promise<HoldoutScores> {
   const out = join(opts.paths.validation, 'predictions.json');
-  await mkdir(opts.paths.validation, { recursive: true, mode: 0o755 });
+  // A fresh folder: a model validated before (a resumed run, a fallback) may have left links in it.
+  await freshHostDir(opts.paths.validation, { root: opts.paths.root });
   await runTrustedStep({
     driver: opts.driver,
     limits: opts.limits,
@@ -57,10 +59,11 @@ export async function validateOnHoldout(opts: {
     timeoutMs: opts.timeoutMs,
     doing: 'scoring the best model on the holdout',
   });
-  const preds = PredictionsSchema.parse(JSON.parse(await readFile(out, 'utf8')));
+  // Written by a step that loaded the (hostile) model: read through the trust boundary.
+  const preds = await readUntrustedJson(out, PredictionsSchema, { root: opts.paths.validation, maxBytes: UNTRUSTED_CAPS.predictions });
   const { labels } = LabelsSchema.parse(JSON.parse(await readFile(opts.paths.labels, 'utf8')));
   if (preds.predictions.length !== labels.length) {
-    throw new Error(`the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
+    throw new UntrustedFileError('predictions.json', 'invalid', `the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
   }
   const a = opts.analysis;
   let all: Record<string, number>;

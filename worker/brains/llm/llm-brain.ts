@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readUntrustedText, UNTRUSTED_CAPS } from '../../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Config } from '../../../core/config.ts';
@@ -273,7 +273,9 @@ export class LlmBrain implements Brain {
   }
 
   private async readScript(node: JournalNode): Promise<string | null> {
-    const text = await readFile(join(this.opts.paths.root, node.dir, 'train.py'), 'utf8').catch(() => null);
+    // The experiment folder was the sandbox's: train.py may now be a link to /proc/self/environ.
+    const dir = join(this.opts.paths.root, node.dir);
+    const text = await readUntrustedText(join(dir, 'train.py'), { root: dir, maxBytes: UNTRUSTED_CAPS.text }).catch(() => null);
     return text === null ? null : this.redact(text.replace(HEADER, ''));
   }
 }
