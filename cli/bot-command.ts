@@ -38,17 +38,12 @@ export function chatConfigured(config: Config): boolean {
 
 /**
  * The thread's chart: `python -m ouro_harness.chart` in the sandbox, on the published model
- * (read-only), into a scratch folder. Null when the model has no importances or no sandbox is
- * available on this host.
+ * (read-only), into a scratch folder. Null when the model has no importances.
  */
 export function modelChart(config: Config, logger: Logger, store?: ArtifactStore): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
-  let driver: ReturnType<typeof createSandboxDriver>;
-  try {
-    driver = createSandboxDriver(config);
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'bot: no sandbox on this host, so no charts');
-    return undefined;
-  }
+  // The chart step loads the model (a pickle a run wrote): without the configured isolation
+  // this throws and the bot does not start, rather than draw charts unsandboxed (docs/security.md).
+  const driver = createSandboxDriver(config);
   const remote = store !== undefined && store.kind !== 'fs' ? store : null;
   return async (card) => {
     const out = await mkdtemp(join(tmpdir(), 'ouro-chart-'));

@@ -86,6 +86,11 @@ function strongSecret(value: string, ctx: z.RefinementCtx): void {
 const ConfigSchema = z.object({
   OURO_HOME: z.string().default(defaultHome()),
   OURO_SANDBOX: z.enum(['process', 'docker']).default('process'),
+  /**
+   * `strict` (default): the process driver refuses to start without bubblewrap namespaces.
+   * `weak`: runs anyway with a separate uid and rlimits only, and every run says so (docs/security.md).
+   */
+  OURO_SANDBOX_ISOLATION: z.enum(['strict', 'weak']).default('strict'),
   /** The docker driver's image; unset: ouro-sandbox:<hash of sandbox/requirements.txt + sandbox/image/Dockerfile> (docs/sandbox.md). */
   OURO_SANDBOX_IMAGE: optionalString(z.string().min(1)),
   OURO_PYTHON: z.string().default(join(PACKAGE_ROOT, '.venv', 'bin', 'python')),

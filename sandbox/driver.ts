@@ -77,6 +77,11 @@ export interface SandboxDriver {
   readonly name: 'process' | 'docker';
   /** What isolation this driver actually has on this host, for the transcript and docs. */
   describe(): string;
+  /**
+   * False only when the operator chose OURO_SANDBOX_ISOLATION=weak and the host could not give
+   * namespaces: runs then say so in their transcript and thread (docs/security.md).
+   */
+  readonly isolated: boolean;
   run(spec: SandboxRunSpec): Promise<SandboxResult>;
   /** Starts a process that talks over stdin/stdout, under the same isolation as run(). Optional: a driver without it cannot host prediction workers. */
   start?(spec: SandboxStartSpec): Promise<SandboxProcess>;

@@ -74,6 +74,8 @@ function splitStatus(code: number | null): { exitCode: number | null; signal: st
 }
 
 export class DockerSandboxDriver implements SandboxDriver {
+  /** A container per run: the daemon either gives it or the driver fails to start. */
+  readonly isolated = true;
   readonly name = 'docker' as const;
   readonly image: string;
   private readonly harnessDir: string;

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -143,5 +144,42 @@ describe('process driver without bubblewrap (fallback)', () => {
 describe('createSandboxDriver', () => {
   test('OURO_SANDBOX=process (the default) gives the process driver', () => {
     assert.equal(createSandboxDriver(loadConfig({})).name, 'process');
+  });
+});
+
+describe('isolation fails closed', () => {
+  /** A bwrap that fails the way it does where namespaces are not allowed (a locked-down container). */
+  async function brokenBwrap(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'ouro-bwrap-'));
+    await chmod(dir, 0o755); // the probe runs it as the sandbox's uid
+    const path = join(dir, 'bwrap');
+    await writeFile(path, '#!/bin/sh\n[ "$1" = "--version" ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n');
+    await chmod(path, 0o755);
+    return path;
+  }
+
+  test('without namespaces the driver refuses to start, saying how to fix it or opt into weak isolation', async () => {
+    const bwrapPath = await brokenBwrap();
+    assert.throws(
+      () => createProcessDriver({ python: PYTHON, harnessDir: HARNESS_DIR, bwrap: 'require', bwrapPath }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'sandbox_unavailable');
+        assert.match(err.message, /No permissions to create new namespace/);
+        assert.match(err.message, /OURO_SANDBOX_ISOLATION=weak/);
+        assert.match(err.message, /apt-get install bubblewrap/);
+        return true;
+      },
+    );
+    // The operator's explicit choice: it starts, and says it is not isolated.
+    const weak = createProcessDriver({ python: PYTHON, harnessDir: HARNESS_DIR, bwrap: 'auto', bwrapPath });
+    assert.equal(weak.isolated, false);
+    assert.match(weak.describe(), /network isolation is off/);
+  });
+
+  test('OURO_SANDBOX_ISOLATION selects require (strict, the default) or auto (weak)', () => {
+    assert.equal(loadConfig({}).OURO_SANDBOX_ISOLATION, 'strict');
+    assert.equal(createSandboxDriver(loadConfig({})).isolated, true);
+    assert.equal(createSandboxDriver(loadConfig({ OURO_SANDBOX_ISOLATION: 'weak' })).name, 'process');
+    assert.throws(() => loadConfig({ OURO_SANDBOX_ISOLATION: 'none' }), /OURO_SANDBOX_ISOLATION/);
   });
 });

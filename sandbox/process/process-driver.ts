@@ -40,6 +40,8 @@ export interface ProcessDriverOptions {
   harnessDir: string;
   /** 'auto' (default): bubblewrap when installed and working; 'require': fail without it; 'off': never. */
   bwrap?: 'auto' | 'require' | 'off';
+  /** The bwrap executable (default: found on the standard paths); tests point it at a broken one. */
+  bwrapPath?: string;
 }
 
 interface BwrapInfo {
@@ -93,7 +95,10 @@ export class ProcessSandboxDriver implements SandboxDriver {
   private readonly bwrap: BwrapInfo | null;
   private readonly bwrapMissingReason: string;
 
+  private readonly bwrapPath: string | undefined;
+
   constructor(options: ProcessDriverOptions) {
+    this.bwrapPath = options.bwrapPath;
     if (process.platform !== 'linux') {
       throw new OuroError('sandbox_unavailable', `The process sandbox needs Linux (this is ${process.platform}). Use OURO_SANDBOX=docker.`);
     }
@@ -116,7 +121,14 @@ export class ProcessSandboxDriver implements SandboxDriver {
     this.bwrap = probe.info;
     this.bwrapMissingReason = probe.reason;
     if (mode === 'require' && this.bwrap === null) {
-      throw new OuroError('sandbox_unavailable', `bubblewrap is required but unusable: ${probe.reason}.`);
+      throw new OuroError(
+        'sandbox_unavailable',
+        `Refusing to run generated code without isolation: bubblewrap cannot sandbox here (${probe.reason}). ` +
+          'Install bubblewrap (apt-get install bubblewrap) and allow it to create namespaces (unprivileged user namespaces, ' +
+          'or in a container: the security_opt and cap_add of docker-compose.yml), or use OURO_SANDBOX=docker. ' +
+          'To run anyway with only a separate uid and rlimits — no network isolation, the host filesystem visible — set ' +
+          'OURO_SANDBOX_ISOLATION=weak; every run then says so (docs/security.md).',
+      );
     }
   }
 
@@ -144,7 +156,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   private probeBwrap(): { info: BwrapInfo | null; reason: string } {
-    const path = findExecutable('bwrap');
+    const path = this.bwrapPath ?? findExecutable('bwrap');
     if (path === null) return { info: null, reason: 'bwrap not found' };
     const help = spawnSync(path, ['--help'], { encoding: 'utf8', timeout: 5000 });
     const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;

@@ -122,6 +122,10 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
   try {
     if (!resumed) await emit({ type: 'accepted', goal: request.goal, file: request.dataset.filename, budgetSeconds: request.options.budgetSeconds });
     else await emit({ type: 'note', level: 'info', message: `Resuming: ${journal.nodes.filter((n) => n.status !== 'running').length} finished experiment(s) are kept and not re-run.` });
+    if (!deps.driver.isolated) {
+      // The operator chose OURO_SANDBOX_ISOLATION=weak on a host without namespaces: say it every run.
+      await emit({ type: 'note', level: 'warn', message: `Weak isolation: this run's generated code runs without network or filesystem namespaces (${deps.driver.describe()}). The operator set OURO_SANDBOX_ISOLATION=weak; see docs/security.md.` });
+    }
 
     const profile = await profileInput(paths, request, deps, resumed);
     const o = request.options;
