@@ -102,7 +102,7 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     redis,
     queue,
     store,
-    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME, artifacts: store }),
+    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME, artifacts: store, access: config.OURO_MODEL_ACCESS }),
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
   };

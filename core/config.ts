@@ -174,6 +174,8 @@ const ConfigSchema = z.object({
   OURO_S3_FORCE_PATH_STYLE: optionalString(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')),
   /** How often `ouro serve` looks for new model versions in a remote store. */
   OURO_STORE_POLL_S: intFromEnv(5),
+  /** Which models a chat user may list and query with /predict: `team` (default), `channel`, or `all` (core/model-owner.ts, docs/security.md). */
+  OURO_MODEL_ACCESS: z.enum(['team', 'channel', 'all']).default('team'),
   /** A service token the prediction API accepts for every model: how the bot answers /predict (keys are stored hashed). */
   OURO_INTERNAL_TOKEN: optionalString(z.string().superRefine(strongSecret)),
 });

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from './errors.ts';
+import { claimModelName, OPERATOR } from './model-owner.ts';
 import { ModelCardSchema, type ModelCard } from './schemas/model-card.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from './store/json-file.ts';
 import { copyUntrustedFile, copyUntrustedTree, UNTRUSTED_CAPS } from './untrusted-files.ts';
@@ -59,6 +60,8 @@ export interface PublishInput {
  * core/store/store-registry.ts); this folder is then only the worker's scratch copy of it.
  */
 export async function publishModel(home: string, name: string, input: PublishInput, opts: { version?: number } = {}): Promise<ModelCard> {
+  // A scratch copy (opts.version, core/store/store-registry.ts) was claimed in the store already.
+  if (opts.version === undefined) await claimModelName(registryRoot(home), name, input.card.owner ?? OPERATOR);
   const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
   // What is copied was written in a sandbox: folders and plain files only, never a link (a
   // planted `forecast.png -> /proc/self/environ` would otherwise be served to anyone).

@@ -1,3 +1,4 @@
+import type { ModelOwner } from '../../core/model-owner.ts';
 import { basename } from 'node:path';
 import {
   AttachmentBuilder,
@@ -195,7 +196,7 @@ export class DiscordBot {
       dataset: { ref: key, filename },
       goal: parsed.goal.slice(0, 2000),
       options,
-      origin: { platform: 'discord', channel: thread.id, thread: thread.id, user: message.author.id },
+      origin: { platform: 'discord', ...(message.guildId ? { team: message.guildId } : {}), channel: thread.id, space: message.channelId, thread: thread.id, user: message.author.id },
       idempotencyKey: `discord:${message.id}`,
     });
     const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
@@ -252,13 +253,13 @@ export class DiscordBot {
       await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
       return;
     }
-    if (interaction.commandName === 'models') return this.answer(interaction, async () => ({ message: renderModelList(await this.opts.predictions.list(), PREDICT_COMMAND) }));
+    if (interaction.commandName === 'models') return this.answer(interaction, async () => ({ message: renderModelList(await this.opts.predictions.list(askerOf(interaction)), PREDICT_COMMAND) }));
     if (interaction.commandName === 'predict') return this.answer(interaction, () => this.predict(interaction));
   }
 
   private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const typed = String(interaction.options.getFocused()).toLowerCase();
-    const models = await this.opts.predictions.list().catch(() => []);
+    const models = await this.opts.predictions.list(askerOf(interaction)).catch(() => []);
     const choices = models
       .filter((m) => m.name.includes(typed))
       .slice(0, 25)
@@ -306,20 +307,30 @@ export class DiscordBot {
     const file = interaction.options.getAttachment('file');
     const share = interaction.options.getBoolean('share') === true;
     const { predictions } = this.opts;
+    const asker = askerOf(interaction);
     if (file !== null) {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(model)) return { message: textMessage(`"${model}" is not a model name.`) };
       const text = await readDiscordAttachment(file.url, { apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: MAX_BATCH_BYTES, filename: file.name });
       const rows = parseCsvRecords(text);
       if (rows.length === 0) return { message: textMessage(`\`${file.name}\` has no rows under its header.`) };
-      const p = await predictions.predict(model, rows);
+      const p = await predictions.predict(model, rows, asker);
       const name = `${safeFilename(file.name).replace(/\.(csv|tsv|txt)$/i, '')}-predictions.csv`;
       const note = p.filled.length > 0 ? ` ${p.filled.length} input${p.filled.length === 1 ? '' : 's'} missing from the file were sent as missing (${p.filled.slice(0, 6).join(', ')}).` : '';
       return { message: textMessage(`🔮 **${p.model}** v${p.version}: ${rows.length} prediction${rows.length === 1 ? '' : 's'} in \`${name}\`.${note}`), file: { name, data: Buffer.from(predictionsCsv(rows, p)) }, share };
     }
     const parsed = parsePredictCommand(`${model} ${input}`);
     if (parsed.kind === 'error') return { message: textMessage(parsed.message.replace(PREDICT_USAGE, '').trim()) };
-    if (parsed.kind === 'list') return { message: renderModelList(await predictions.list(), PREDICT_COMMAND), share };
-    if (parsed.kind === 'describe') return { message: renderModelInfo(await predictions.describe(parsed.model), PREDICT_COMMAND), share };
-    return { message: renderPrediction(await predictions.predict(parsed.model, parsed.rows)), share: share || parsed.share };
+    if (parsed.kind === 'list') return { message: renderModelList(await predictions.list(asker), PREDICT_COMMAND), share };
+    if (parsed.kind === 'describe') return { message: renderModelInfo(await predictions.describe(parsed.model, { asker }), PREDICT_COMMAND), share };
+    return { message: renderPrediction(await predictions.predict(parsed.model, parsed.rows, asker)), share: share || parsed.share };
   }
+}
+
+/**
+ * Who is asking, for the model access rules (core/model-owner.ts): the server, and the channel
+ * the conversation lives in (a thread counts as its parent channel, as runs record it).
+ */
+function askerOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): ModelOwner {
+  const channel = interaction.channel?.isThread() ? (interaction.channel.parentId ?? interaction.channelId) : interaction.channelId;
+  return { platform: 'discord', ...(interaction.guildId ? { team: interaction.guildId } : {}), ...(channel ? { channel } : {}) };
 }

@@ -1,4 +1,5 @@
 import { listModels, readCard } from '../../core/registry.ts';
+import { mayUse, type ModelAccess, type ModelOwner } from '../../core/model-owner.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { listStoreModels, readStoreCard } from '../../core/store/store-registry.ts';
@@ -48,6 +49,8 @@ export interface PredictionClientOptions {
   artifacts?: ArtifactStore;
   /** How long to wait for a model that is still loading. */
   loadingWaitMs?: number;
+  /** Which models an asker may list and query (OURO_MODEL_ACCESS; core/model-owner.ts). Default `team`. */
+  access?: ModelAccess;
 }
 
 /**
@@ -57,17 +60,38 @@ export interface PredictionClientOptions {
 export class PredictionClient {
   constructor(private readonly opts: PredictionClientOptions) {}
 
-  async list(): Promise<{ name: string; version: number; card: ModelCard | null }[]> {
+  /** The models `asker` may use (all of them when no asker is given: the operator's own tools). */
+  async list(asker?: ModelOwner): Promise<{ name: string; version: number; card: ModelCard | null }[]> {
     const remote = this.opts.artifacts;
+    let all: { name: string; version: number; card: ModelCard | null }[];
     if (remote !== undefined && remote.kind !== 'fs') {
       const models = await listStoreModels(remote);
-      return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readStoreCard(remote, m.name, m.version).catch(() => null) })));
+      all = await Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readStoreCard(remote, m.name, m.version).catch(() => null) })));
+    } else {
+      const models = await listModels(this.opts.home);
+      all = await Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
     }
-    const models = await listModels(this.opts.home);
-    return Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
+    // A model whose card cannot be read is not listed to chat: its owner is unknown.
+    return asker === undefined ? all : all.filter((m) => m.card !== null && mayUse(m.card.owner, asker, this.access));
   }
 
-  async describe(name: string, opts: { loadingWaitMs?: number } = {}): Promise<ModelInfo> {
+  private get access(): ModelAccess {
+    return this.opts.access ?? 'team';
+  }
+
+  /**
+   * Refuses a model the asker may not use with the same answer as a model that does not exist:
+   * other teams' model names are not disclosed.
+   */
+  private async assertMayUse(name: string, asker: ModelOwner | undefined): Promise<void> {
+    if (asker === undefined) return;
+    const remote = this.opts.artifacts;
+    const card = await (remote !== undefined && remote.kind !== 'fs' ? readStoreCard(remote, name) : readCard(this.opts.home, name)).catch(() => null);
+    if (card === null || !mayUse(card.owner, asker, this.access)) throw new PredictionError('model_not_found', `No model named "${name}" is available here.`, 404);
+  }
+
+  async describe(name: string, opts: { loadingWaitMs?: number; asker?: ModelOwner } = {}): Promise<ModelInfo> {
+    await this.assertMayUse(name, opts.asker);
     const body = (await this.call('GET', `/v2/models/${encodeURIComponent(name)}`, undefined, opts.loadingWaitMs)) as {
       inputs: { name: string; datatype: string }[];
       classes?: string[];
@@ -77,8 +101,8 @@ export class PredictionClient {
   }
 
   /** Predicts rows; inputs the rows leave out are sent as missing (the model imputes them) and reported. */
-  async predict(name: string, rows: Record<string, unknown>[]): Promise<Prediction> {
-    const info = await this.describe(name);
+  async predict(name: string, rows: Record<string, unknown>[], asker?: ModelOwner): Promise<Prediction> {
+    const info = await this.describe(name, asker !== undefined ? { asker } : {});
     const filled = new Set<string>();
     const complete = rows.map((r) => {
       const row = { ...r };

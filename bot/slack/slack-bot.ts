@@ -10,6 +10,7 @@ import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload
 import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError } from '../predict/prediction-client.ts';
+import type { ModelOwner } from '../../core/model-owner.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
@@ -193,7 +194,7 @@ export class SlackBot {
       dataset: { ref: `uploads/${runId}/${filename}`, filename },
       goal: parsed.goal.slice(0, 2000),
       options,
-      origin: { platform: 'slack', channel, thread: threadTs, user },
+      origin: { platform: 'slack', ...(team ? { team } : {}), channel, thread: threadTs, user },
       idempotencyKey: `slack:${eventId}`,
     });
     const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
@@ -268,9 +269,11 @@ export class SlackBot {
     const { predictions } = this.opts;
     try {
       let message: ChatMessage;
-      if (parsed.kind === 'list') message = renderModelList(await predictions.list(), PREDICT_COMMAND);
-      else if (parsed.kind === 'describe') message = renderModelInfo(await predictions.describe(parsed.model), PREDICT_COMMAND);
-      else message = renderPrediction(await predictions.predict(parsed.model, parsed.rows));
+      // Only the models this workspace (or channel, OURO_MODEL_ACCESS) may use: core/model-owner.ts.
+      const asker: ModelOwner = { platform: 'slack', team: command.team_id, channel: command.channel_id };
+      if (parsed.kind === 'list') message = renderModelList(await predictions.list(asker), PREDICT_COMMAND);
+      else if (parsed.kind === 'describe') message = renderModelInfo(await predictions.describe(parsed.model, { asker }), PREDICT_COMMAND);
+      else message = renderPrediction(await predictions.predict(parsed.model, parsed.rows, asker));
       if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND.command}\`` }] };
       await send(message, parsed.share);
     } catch (err) {

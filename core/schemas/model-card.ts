@@ -53,6 +53,8 @@ export const ModelCardSchema = z.object({
   findings: z.array(z.string()),
   inputs: z.array(z.object({ name: z.string(), dtype: z.string() })),
   classes: z.array(z.string()).nullable(),
+  /** Who the name belongs to (core/model-owner.ts); absent on models from before owners: the operator's. */
+  owner: z.object({ platform: z.enum(['terminal', 'slack', 'discord']), team: z.string().optional(), channel: z.string().optional() }).optional(),
   usage: BrainUsageSchema.optional(),
   /** Forecasting models: how the series were read and what the model answers. */
   forecast: SeriesAxisSchema

@@ -26,10 +26,16 @@ export type RunOptions = z.infer<typeof RunOptionsSchema>;
 
 export const OriginSchema = z.object({
   platform: z.enum(['terminal', 'slack', 'discord']),
+  /** Slack team (workspace) id or Discord guild id: who owns the model names it publishes. */
+  team: z.string().optional(),
   channel: z.string().optional(),
+  /** The channel the conversation lives in when `channel` is a thread (Discord). */
+  space: z.string().optional(),
   thread: z.string().optional(),
   user: z.string().optional(),
 });
+
+export type Origin = z.infer<typeof OriginSchema>;
 
 export const RunRequestSchema = z.object({
   runId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),

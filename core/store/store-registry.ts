@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { publishModel, versionDir, type PublishInput } from '../registry.ts';
 import { OuroError } from '../errors.ts';
+import { claimStoreModelName, OPERATOR } from '../model-owner.ts';
 import { ModelCardSchema, type ModelCard } from '../schemas/model-card.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { uploadFolder } from './sync-folder.ts';
@@ -48,6 +49,7 @@ export async function claimStoreVersion(store: ArtifactStore, name: string): Pro
  * (`home`), uploaded, and only then does the store's pointer move — forward only, as on disk.
  */
 export async function publishToStore(store: ArtifactStore, home: string, name: string, input: PublishInput): Promise<ModelCard> {
+  await claimStoreModelName(store, name, input.card.owner ?? OPERATOR);
   const version = await claimStoreVersion(store, name);
   // A throw-away registry in the worker's scratch folder: the store holds the real one.
   await mkdir(join(home, 'tmp'), { recursive: true });

@@ -3,8 +3,10 @@ import { basename, join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/events/event-log.ts';
+import type { RunEventInput } from '../../core/schemas/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { publishModel, slugifyModelName, type PublishInput } from '../../core/registry.ts';
+import { ownerOf } from '../../core/model-owner.ts';
 import { runPaths, type RunPaths } from '../../core/run-paths.ts';
 import { JournalSchema, type Journal, type JournalNode } from '../../core/schemas/journal.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
@@ -96,6 +98,23 @@ export function defaultModelName(filename: string, target: string): string {
   const file = slugifyModelName(basename(filename));
   const tgt = slugifyModelName(target);
   return file.endsWith(tgt) ? file : slugifyModelName(`${file}-${tgt}`);
+}
+
+/**
+ * Publishes under `wanted`, or — when that name belongs to someone else (core/model-owner.ts) —
+ * under the first free `wanted-2`, `wanted-3`…, saying so: the owner's clients keep their model.
+ */
+async function publishUnderOwnName(wanted: string, input: PublishInput, publish: (name: string, input: PublishInput) => Promise<ModelCard>, emit: (e: RunEventInput) => Promise<unknown>): Promise<ModelCard> {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? wanted : slugifyModelName(`${wanted.slice(0, 56)}-${n}`);
+    try {
+      const card = await publish(name, input);
+      if (n > 1) await emit({ type: 'note', level: 'warn', message: `The model name "${wanted}" belongs to someone else, so this model is published as "${name}" instead; the existing "${wanted}" is unchanged.` });
+      return card;
+    } catch (err) {
+      if (!(err instanceof OuroError) || err.code !== 'model_name_taken' || n >= 50) throw err;
+    }
+  }
 }
 
 /**
@@ -191,7 +210,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     else if (analysis.forecast) findings.push('The served model forecasts from the end of the training part (refitting on the holdout failed; see the log); send newer observations in "history".');
     const servedDir = refitted ?? modelDir;
     const publish = deps.publish ?? ((name: string, input: PublishInput) => publishModel(deps.config.OURO_HOME, name, input));
-    const card = await publish(request.options.name ?? defaultModelName(request.dataset.filename, understood.target), {
+    const publishInput: PublishInput = {
       modelDir: servedDir,
       scriptPath: join(paths.root, best.dir, 'train.py'),
       ...(chart !== null ? { extraFiles: [{ from: chart, name: FORECAST_CHART }] } : {}),
@@ -217,8 +236,10 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
         classes: signature.classes,
         ...(deps.brain.usage?.() ? { usage: deps.brain.usage()! } : {}),
         ...(analysis.forecast ? { forecast: forecastCardInfo(analysis.forecast, chart !== null ? FORECAST_CHART : null) } : {}),
+        owner: ownerOf(request.origin),
       },
-    });
+    };
+    const card = await publishUnderOwnName(request.options.name ?? defaultModelName(request.dataset.filename, understood.target), publishInput, publish, emit);
     if (deps.deploy) {
       try {
         const deployed = await deps.deploy(card);
