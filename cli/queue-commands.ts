@@ -75,8 +75,8 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   if (config.OURO_WORKER_METRICS_PORT > 0) {
     queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
     const q = queue;
-    metricsServer = await startWorkerMetricsServer(handle, () => q.counts(), config.OURO_WORKER_METRICS_PORT);
-    process.stderr.write(`ouro worker: metrics on :${config.OURO_WORKER_METRICS_PORT}/metrics\n`);
+    metricsServer = await startWorkerMetricsServer(handle, () => q.counts(), config.OURO_WORKER_METRICS_PORT, config.OURO_METRICS_HOST);
+    process.stderr.write(`ouro worker: metrics on ${config.OURO_METRICS_HOST}:${config.OURO_WORKER_METRICS_PORT}/metrics\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

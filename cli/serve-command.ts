@@ -13,7 +13,8 @@ export const SERVE_USAGE = `Usage: ouro serve [--port <n>] [--host <addr>]   ser
        ouro serve stop                            stop the background server
 
 Routes: POST /v1/models/<name>/predict, POST /v2/models/<name>/infer, GET /models/<name>,
-GET /v2/models/<name>, health at /v2/health/{live,ready}, Prometheus at /metrics (docs/api.md).
+GET /v2/models/<name>, health at /v2/health/{live,ready} (docs/api.md). Prometheus /metrics is on
+a separate listener, OURO_METRICS_HOST:OURO_METRICS_PORT (default 127.0.0.1:9464).
 `;
 
 export async function serveCommand(args: string[], config: Config, logger: Logger): Promise<number> {
@@ -67,7 +68,7 @@ export async function serveCommand(args: string[], config: Config, logger: Logge
     throw err;
   }
   await writeServeState(cfg.OURO_HOME, { pid: process.pid, url: server.url, port: server.port, startedAt: new Date().toISOString(), log: process.env.OURO_SERVE_LOG ?? null });
-  process.stdout.write(`Serving at ${server.url}\n`);
+  process.stdout.write(`Serving at ${server.url}${server.metricsUrl !== null ? ` (metrics at ${server.metricsUrl}/metrics)` : ''}\n`);
   for (const m of server.host.loaded()) process.stdout.write(`  ${m.name} v${m.version} (${m.path})  ${server.url}/models/${m.name}\n`);
 
   await new Promise<void>((resolve) => {

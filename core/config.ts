@@ -117,11 +117,18 @@ const ConfigSchema = z.object({
   OURO_EVENTS_TTL_S: intFromEnv(3600),
   /** Seconds a stopping worker waits for its running experiments before leaving them to another worker. */
   OURO_SHUTDOWN_GRACE_S: intFromEnv(20),
+  /** The worker's /metrics and /health port; 0: no metrics server. Bound to OURO_METRICS_HOST. */
   OURO_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Where the Prometheus listeners (prediction server and worker) bind: loopback unless you expose them on purpose. */
+  OURO_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The prediction server's /metrics listener, apart from the public API port (0: any free port). */
+  OURO_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Largest request body the prediction server reads (413 beyond). */
   OURO_SERVE_MAX_BODY_MB: intFromEnv(10),
   /** Most rows one prediction request may hold (413 beyond). */
   OURO_SERVE_MAX_ROWS: intFromEnv(10_000),
+  /** Prediction requests per minute per API key (429 with Retry-After beyond); 0 turns the limit off. */
+  OURO_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
   /** Python worker processes per model served on the Python path. */
   OURO_SERVE_WORKERS: intFromEnv(2),
   /** `auto`: serve through ONNX in-process when the export matches the Python model; `off`: always Python. */

@@ -2,22 +2,27 @@
  * The prediction API (docs/api.md) as a Hono app: testable in-process with `app.request()`,
  * served by @hono/node-server in deploy/server.ts.
  *
- * Every model route checks, in order: the model exists (404), the bearer key (401/403), the
- * body size (413), the body's shape (400/415), the rows against the model's inputs (413 rows,
- * 422), and only then calls a predictor.
+ * Every prediction route checks, in order: the key's request rate (429), the model exists
+ * (404), the bearer key (401/403), the media type (415), then reads the body as a stream with
+ * the size, row and nesting caps applied while reading (413, 422), its shape (400), the rows
+ * against the model's inputs (422), and only then calls a predictor.
+ *
+ * `/metrics` is not on this app: deploy/server.ts serves it on its own loopback listener.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { basename, join } from 'node:path';
+import { rateLimiter } from 'hono-rate-limiter';
 import { listModels, versionDir } from '../core/registry.ts';
 import type { Logger } from '../core/logger.ts';
+import { redactSecrets, registerSecrets } from '../core/redact.ts';
 import { ServeError } from './errors.ts';
 import type { ServeMetrics } from './metrics.ts';
 import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
-import { parseCsvRecords } from './parse-csv.ts';
+import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
 import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
 import { prepareForecast } from './validate-forecast.ts';
 import { v2Datatype } from './signature.ts';
@@ -36,6 +41,8 @@ export interface AppOptions {
   isClosing?: () => boolean;
   /** OURO_INTERNAL_TOKEN: a bearer accepted for every model (the chat bot's /predict). */
   internalToken?: string | undefined;
+  /** OURO_SERVE_RATE_LIMIT: prediction requests per minute per key; 0 or unset: no limit. */
+  rateLimitPerMinute?: number;
 }
 
 const SERVER_NAME = 'ouro';
@@ -48,46 +55,18 @@ function bearer(c: Context): string | null {
   return m === null ? '' : m[1]!;
 }
 
-/** The body as text, refusing more than `max` bytes (from Content-Length, or while reading). */
-async function readBody(c: Context, max: number): Promise<string> {
-  const tooLarge = () => new ServeError(413, 'body_too_large', `The request body is larger than ${Math.round(max / 1024 / 1024)} MB (OURO_SERVE_MAX_BODY_MB). Send fewer rows per request.`);
-  const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > max) throw tooLarge();
-  const body = c.req.raw.body;
-  if (body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ServeError(400, 'bad_request', `The body is not valid JSON: ${(err as Error).message}.`);
-  }
-}
-
-/** v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row. */
-function v1Rows(contentType: string, text: string): unknown[] {
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/csv' || type === 'application/csv') return parseCsvRecords(text);
+/**
+ * v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row, read from the
+ * body stream. `csvRowsParsed` hears how many CSV rows were parsed (also when a cap stopped it).
+ */
+async function v1Rows(req: Request, limits: BodyLimits, csvRowsParsed: (rows: number) => void): Promise<unknown[]> {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv' || type === 'application/csv') return readCsvBody(req, limits, csvRowsParsed);
   // curl -d sends form-urlencoded and fetch a string as text/plain: both are read as JSON.
   if (!['', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(type) && !type.endsWith('+json')) {
     throw new ServeError(415, 'unsupported_media_type', `Send application/json (records) or text/csv, not ${type}.`);
   }
-  const doc = parseJson(text);
+  const doc = await readJsonBody(req, limits);
   if (Array.isArray(doc)) return doc;
   if (typeof doc === 'object' && doc !== null) {
     for (const key of ['records', 'instances']) {
@@ -98,6 +77,7 @@ function v1Rows(contentType: string, text: string): unknown[] {
   throw new ServeError(400, 'bad_request', 'Send a JSON array of records ([{"column": value, ...}]) or {"records": [...]}.');
 }
 
+/** Tensor data nested by its shape ([[a], [b]] for [n, 1]); nesting is bounded by the JSON guard (MAX_JSON_DEPTH). */
 function flatten(data: unknown[]): unknown[] {
   return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity as 1) : data;
 }
@@ -109,8 +89,8 @@ interface V2Request {
 }
 
 /** Open Inference Protocol v2, tabular: one tensor per column, shape [n] or [n, 1]. */
-function v2Rows(text: string): V2Request {
-  const doc = parseJson(text) as Record<string, unknown> | null;
+function v2Rows(body: unknown): V2Request {
+  const doc = (body ?? null) as Record<string, unknown> | null;
   if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.inputs) || doc.inputs.length === 0) {
     throw new ServeError(400, 'bad_request', 'An inference request needs "inputs": one tensor per column, e.g. {"name": "age", "shape": [2], "datatype": "FP64", "data": [31, 47]}.');
   }
@@ -148,6 +128,11 @@ function probabilityObjects(model: LoadedModel, p: number[][]): Record<string, n
   return p.map((row) => Object.fromEntries(classes.map((c, k) => [c, row[k] ?? 0])));
 }
 
+/** A ServeError's JSON body with secrets taken out of its message. */
+function redactedBody(err: ServeError): Record<string, unknown> {
+  return { ...err.toJSON(), error: redactSecrets(err.message) };
+}
+
 /** Constant-time comparison of two secrets (hashed first, so lengths never leak). */
 function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
@@ -157,6 +142,9 @@ export function createApp(opts: AppOptions): Hono {
   const { host, metrics, logger } = opts;
   const app = new Hono();
   const internal = opts.internalToken;
+  const limits: BodyLimits = { maxBytes: opts.maxBodyBytes, maxRows: opts.maxRows };
+  // Error bodies and the error log go through redactSecrets: the service token must never be echoed.
+  registerSecrets([internal]);
 
   /** The model's own key, or the internal service token. */
   const checkKey = (c: Context, name: string) => {
@@ -165,24 +153,49 @@ export function createApp(opts: AppOptions): Hono {
     host.checkKey(name, presented);
   };
 
+  /** Every error answer of the app: messages can quote the request (a JSON parse error does), so they are redacted. */
   const fail = (c: Context, err: unknown): Response => {
     if (err instanceof ServeError) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
       if (err.status === 503) c.header('Retry-After', '2');
-      return c.json(err.toJSON(), err.status);
+      return c.json(redactedBody(err), err.status);
     }
-    logger.error({ err: (err as Error).stack ?? String(err) }, 'request failed');
+    logger.error({ err: redactSecrets((err as Error).stack ?? String(err)) }, 'request failed');
     return c.json({ error: 'Internal error; see the server log.', code: 'predictor_failed' }, 500);
   };
+
+  if ((opts.rateLimitPerMinute ?? 0) > 0) {
+    const limit = opts.rateLimitPerMinute!;
+    const limiter = rateLimiter({
+      windowMs: 60_000,
+      limit,
+      // Keyed by the bearer's hash: the raw key is never a map key, and each key has its own budget.
+      keyGenerator: (c) => {
+        const presented = bearer(c);
+        return presented === null || presented === '' ? 'anonymous' : createHash('sha256').update(presented).digest('hex');
+      },
+      // Sets RateLimit-* on every answer and Retry-After (seconds to the window's end) on a 429.
+      standardHeaders: 'draft-6',
+      handler: (c) => {
+        const name = c.req.param('name') ?? '';
+        const route = c.req.path.endsWith('/infer') ? 'v2_infer' : c.req.path.endsWith('/forecast') ? 'v1_forecast' : 'v1_predict';
+        metrics.observe(host.status(name).known ? name : '(unknown)', route, 429, 0, 'rate_limited');
+        const reset = (c.get('rateLimit' as never) as { resetTime?: Date } | undefined)?.resetTime;
+        const wait = reset === undefined ? 60 : Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000));
+        return fail(c, new ServeError(429, 'rate_limited', `Too many requests with this key: at most ${limit} per minute (OURO_SERVE_RATE_LIMIT). Retry in ${wait} s.`));
+      },
+    });
+    for (const path of ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v1/models/:name/forecast']) app.use(path, limiter);
+  }
 
   type Lease = Awaited<ReturnType<ModelHost['acquire']>>;
 
   /**
-   * What every model route does around its own work: refuse while closing, look the model up,
-   * check its key, read the capped body, hold a lease on the loaded version (so a hot swap
+   * What every model route does around its own work (which reads the body as a stream): refuse
+   * while closing, look the model up, check its key, hold a lease on the loaded version (so a hot swap
    * waits for the request), and time and count the answer.
    */
-  const modelRoute = (route: string, work: (c: Context, name: string, text: string, acquire: () => Promise<Lease>) => Promise<{ response: Response; rows: number }>) =>
+  const modelRoute = (route: string, work: (c: Context, name: string, acquire: () => Promise<Lease>) => Promise<{ response: Response; rows: number }>) =>
     async (c: Context): Promise<Response> => {
       const name = c.req.param('name') ?? '';
       const started = performance.now();
@@ -194,8 +207,7 @@ export function createApp(opts: AppOptions): Hono {
         if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
         checkKey(c, name);
-        const text = await readBody(c, opts.maxBodyBytes);
-        const { response, rows } = await work(c, name, text, async () => (held.lease = await host.acquire(name)));
+        const { response, rows } = await work(c, name, async () => (held.lease = await host.acquire(name)));
         metrics.countRows(name, rows);
         status = 200;
         return response;
@@ -211,9 +223,9 @@ export function createApp(opts: AppOptions): Hono {
     };
 
   /** A prediction route: the body's rows validated against the signature, then the predictor. */
-  const predictRoute = (route: string, read: (c: Context, text: string) => { rows: unknown[]; extra?: V2Request }, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
-    modelRoute(route, async (c, _name, text, acquire) => {
-      const { rows, extra } = read(c, text);
+  const predictRoute = (route: string, read: (c: Context, name: string) => Promise<{ rows: unknown[]; extra?: V2Request }>, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
+    modelRoute(route, async (c, name, acquire) => {
+      const { rows, extra } = await read(c, name);
       const lease = await acquire();
       const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
       const predictions = await lease.model.predictor.predict(batch);
@@ -224,7 +236,7 @@ export function createApp(opts: AppOptions): Hono {
     '/v1/models/:name/predict',
     predictRoute(
       'v1_predict',
-      (c, text) => ({ rows: v1Rows(c.req.header('content-type') ?? '', text) }),
+      async (c, name) => ({ rows: await v1Rows(c.req.raw, limits, (n) => metrics.countCsvRows(name, n)) }),
       (c, m, p, batch) =>
         c.json({
           model: m.name,
@@ -240,8 +252,8 @@ export function createApp(opts: AppOptions): Hono {
     '/v2/models/:name/infer',
     predictRoute(
       'v2_infer',
-      (_c, text) => {
-        const req = v2Rows(text);
+      async (c) => {
+        const req = v2Rows(await readJsonBody(c.req.raw, limits));
         return { rows: req.rows, extra: req };
       },
       (c, m, p, batch, req) => {
@@ -268,8 +280,8 @@ export function createApp(opts: AppOptions): Hono {
 
   app.post(
     '/v1/models/:name/forecast',
-    modelRoute('v1_forecast', async (c, name, text, acquire) => {
-      const body = text.trim() === '' ? {} : parseJson(text);
+    modelRoute('v1_forecast', async (c, name, acquire) => {
+      const body = (await readJsonBody(c.req.raw, limits)) ?? {};
       const lease = await acquire();
       const request = prepareForecast(lease.model.signature, body, opts.maxRows);
       const predictor = lease.model.predictor;
@@ -322,7 +334,7 @@ export function createApp(opts: AppOptions): Hono {
           ...(classifier ? [{ name: 'predict_proba', datatype: 'FP64', shape: [-1, k] }] : []),
         ],
         ...(classifier ? { classes: m.signature.classes } : {}),
-        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason, example: exampleRow(m, m.example) },
+        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason, example: exampleRow(m) },
       });
     } catch (err) {
       return fail(c, err);
@@ -344,10 +356,10 @@ export function createApp(opts: AppOptions): Hono {
       const predictUrl = `${base.replace(/\/$/, '')}/v1/models/${encodeURIComponent(name)}/predict`;
       c.header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
       metrics.observe(name, 'page', 200, (performance.now() - started) / 1000);
-      return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m, m.example) }));
+      return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m) }));
     } catch (err) {
       if (err instanceof ServeError) {
-        return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, err.status);
+        return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(redactSecrets(err.message))}</p>`, err.status);
       }
       return fail(c, err);
     } finally {
@@ -375,9 +387,7 @@ export function createApp(opts: AppOptions): Hono {
     }
   });
 
-  app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
-
-  app.notFound((c) => c.json({ error: `No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`, code: 'bad_request' }, 404));
+  app.notFound((c) => c.json({ error: redactSecrets(`No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`), code: 'bad_request' }, 404));
   app.onError((err, c) => fail(c, err));
   return app;
 }

@@ -12,6 +12,8 @@ export type ServeErrorCode =
   | 'missing_column'
   | 'invalid_value'
   | 'too_many_rows'
+  | 'nesting_too_deep'
+  | 'rate_limited'
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'predictor_failed'
@@ -26,7 +28,7 @@ export interface InvalidCell {
 }
 
 export class ServeError extends Error {
-  readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 429 | 500 | 503;
   readonly code: ServeErrorCode;
   readonly details: InvalidCell[] | undefined;
 

@@ -1,7 +1,8 @@
 /**
  * The server's Prometheus metrics (text exposition format 0.0.4), kept in memory: requests by
  * model, route and status; a latency histogram by model and route; errors by model and code;
- * rows predicted; which version and path each model serves.
+ * rows predicted; CSV rows parsed (which shows a refused body was not parsed past the row cap);
+ * which version and path each model serves. Served on its own loopback listener (deploy/server.ts).
  */
 
 const BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -23,6 +24,7 @@ export class ServeMetrics {
   private readonly requests = new Map<string, { l: Record<string, string>; v: number }>();
   private readonly errors = new Map<string, { l: Record<string, string>; v: number }>();
   private readonly rows = new Map<string, number>();
+  private readonly csvRows = new Map<string, number>();
   private readonly latency = new Map<string, { l: Record<string, string>; h: Histogram }>();
   private readonly info = new Map<string, { version: number; path: string }>();
 
@@ -54,6 +56,15 @@ export class ServeMetrics {
     this.rows.set(model, (this.rows.get(model) ?? 0) + n);
   }
 
+  /** Data rows the CSV reader parsed for a model, whether the request was then served or refused. */
+  countCsvRows(model: string, n: number): void {
+    this.csvRows.set(model, (this.csvRows.get(model) ?? 0) + n);
+  }
+
+  csvRowsParsed(model: string): number {
+    return this.csvRows.get(model) ?? 0;
+  }
+
   setModel(model: string, version: number, path: string): void {
     this.info.set(model, { version, path });
   }
@@ -73,6 +84,8 @@ export class ServeMetrics {
     }
     out.push('# HELP ouro_predicted_rows_total Rows predicted by model.', '# TYPE ouro_predicted_rows_total counter');
     for (const [model, n] of this.rows) out.push(`ouro_predicted_rows_total${labels({ model })} ${n}`);
+    out.push('# HELP ouro_csv_rows_parsed_total CSV data rows parsed by model, including requests refused at the row cap.', '# TYPE ouro_csv_rows_parsed_total counter');
+    for (const [model, n] of this.csvRows) out.push(`ouro_csv_rows_parsed_total${labels({ model })} ${n}`);
     out.push('# HELP ouro_model_info The version and prediction path each model serves.', '# TYPE ouro_model_info gauge');
     for (const [model, i] of this.info) out.push(`ouro_model_info${labels({ model, version: String(i.version), path: i.path })} 1`);
     return out.join('\n') + '\n';

@@ -34,8 +34,6 @@ export interface LoadedModel {
   path: 'onnx' | 'python';
   pathReason: string;
   predictor: Predictor;
-  /** A holdout row kept by the export (for examples), if any. */
-  example: Record<string, unknown> | null;
   loadedAt: string;
 }
 
@@ -291,7 +289,7 @@ export class ModelHost {
       if (signature.task !== 'forecast') features ??= pool.features;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
-    return { name, version, card, signature, features, inputs: compileInputs(features), serving, path, pathReason, predictor, example: doc?.reference?.rows[0] ?? null, loadedAt: new Date().toISOString() };
+    return { name, version, card, signature, features, inputs: compileInputs(features), serving, path, pathReason, predictor, loadedAt: new Date().toISOString() };
   }
 }
 

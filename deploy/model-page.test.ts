@@ -22,7 +22,7 @@ before(async () => {
   const home = await tempHome();
   await publishFixtureModel({ home, name: 'penguins', csv: `${EXAMPLES}/penguins.csv`, target: 'species', task: 'multiclass', metric: 'log_loss', family: 'forest' });
   key = (await createKeyIfMissing(home, 'penguins'))!;
-  server = await startServer({ config: loadConfig({ OURO_HOME: home }), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1' });
+  server = await startServer({ config: loadConfig({ OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1' });
 });
 after(() => server?.close());
 

@@ -20,15 +20,22 @@ export function curlExample(predictUrl: string, row: Record<string, unknown>, ke
   return `curl -s -X POST '${predictUrl}' \\\n  -H 'Authorization: Bearer ${key ?? '$OURO_KEY'}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
 }
 
-/** A row to show in examples: the first holdout row when the export kept one, else typical values. */
-export function exampleRow(model: LoadedModel, reference: Record<string, unknown> | null): Record<string, unknown> {
+/** Example dates in each format the cleaner reads (deploy/clean-values.ts), so the example validates. */
+const EXAMPLE_DATES: Record<string, string> = { iso: '2024-01-31', dmy: '31/01/2024', mdy: '01/31/2024', text: 'Jan 31, 2024' };
+
+/**
+ * A row to show in examples (the public model page, the metadata the chat bot quotes), built
+ * from the signature alone: never a row of the data, which may be personal. A categorical gets
+ * its most frequent training category (the signature lists them by frequency); numbers get 0,
+ * since neither the signature nor the card records a typical value; booleans true; dates a
+ * fixed date in the column's format.
+ */
+export function exampleRow(model: Pick<LoadedModel, 'features'>): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const f of model.features) {
-    const seen = reference?.[f.name];
-    if (seen !== undefined && seen !== null) row[f.name] = seen;
-    else if (f.meant === 'categorical') row[f.name] = f.categories?.[0] ?? 'value';
+    if (f.meant === 'categorical') row[f.name] = f.categories?.[0] ?? 'value';
     else if (f.meant === 'boolean') row[f.name] = true;
-    else if (f.meant === 'datetime') row[f.name] = '2024-01-31';
+    else if (f.meant === 'datetime') row[f.name] = EXAMPLE_DATES[f.format ?? 'iso'] ?? EXAMPLE_DATES.iso;
     else row[f.name] = 0;
   }
   return row;
