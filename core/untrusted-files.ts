@@ -283,6 +283,44 @@ export async function copyUntrustedFile(src: string, dest: string, opts: Untrust
 }
 
 /**
+ * Checks a sandbox-written folder the way copyUntrustedTree would copy it, without copying:
+ * 'missing', 'ok', or the refusal naming the first link, FIFO or oversize file in it.
+ */
+export async function checkUntrustedTree(dir: string, opts: UntrustedOptions & { maxFiles?: number }): Promise<'missing' | 'ok' | UntrustedFileError> {
+  const maxBytes = opts.maxBytes ?? UNTRUSTED_CAPS.tree;
+  const maxFiles = opts.maxFiles ?? 10_000;
+  const parts = partsBelow(opts.root, dir);
+  try {
+    await checkFolders(opts.root, [...parts, '']);
+  } catch (err) {
+    if (err instanceof UntrustedFileError) return err.reason === 'missing' ? 'missing' : err;
+    throw err;
+  }
+  let files = 0;
+  let bytes = 0;
+  const walk = async (at: string): Promise<UntrustedFileError | null> => {
+    for (const name of await readdir(at)) {
+      const child = join(at, name);
+      const st = await lstat(child);
+      const shown = relative(opts.root, child).split(sep).join('/');
+      if (st.isDirectory()) {
+        const bad = await walk(child);
+        if (bad !== null) return bad;
+        continue;
+      }
+      files += 1;
+      bytes += st.size;
+      const bad = refusal(shown, st, Number.MAX_SAFE_INTEGER);
+      if (bad !== null) return bad;
+      if (files > maxFiles) return new UntrustedFileError(shown, 'too_large', `${relative(opts.root, dir)} was refused: it holds more than ${maxFiles} files.`);
+      if (bytes > maxBytes) return new UntrustedFileError(shown, 'too_large', `${relative(opts.root, dir)} was refused: it is over the ${fmtBytes(maxBytes)} limit.`);
+    }
+    return null;
+  };
+  return (await walk(resolve(dir))) ?? 'ok';
+}
+
+/**
  * Copies a sandbox-written folder (a saved model) to `dest`, which must not exist. Only
  * folders and plain files are copied; a link, a hard-linked file, a FIFO or a device anywhere
  * in it refuses the whole copy with a message naming the file. The total is capped too.

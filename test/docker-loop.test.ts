@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { loadConfig } from '../core/config.ts';
-import { sandboxImage } from '../sandbox/create-driver.ts';
-import { probeDocker } from '../sandbox/docker/probe.ts';
+import { dockerSkipReason } from './support/docker-available.ts';
 import { binaryTable, writeText } from './support/fixtures.ts';
 import { runInProcess } from './support/run-in-process.ts';
 import { makeTempDir } from './support/temp-dir.ts';
@@ -13,14 +11,7 @@ import { makeTempDir } from './support/temp-dir.ts';
  * piece of Python in a docker container (OURO_SANDBOX=docker). Skipped when no daemon answers
  * or the sandbox image is not built (scripts/docker-setup.sh; CI runs it).
  */
-const image = sandboxImage(loadConfig());
-const probe = probeDocker(image);
-const skip =
-  probe.daemonError !== undefined
-    ? `no Docker daemon reachable (${probe.daemonError}); run scripts/docker-setup.sh`
-    : probe.image === undefined
-      ? `the sandbox image ${image} is not built; run sandbox/image/build-image.sh --offline`
-      : false;
+const skip = dockerSkipReason() ?? false;
 
 describe('the loop with OURO_SANDBOX=docker', { skip }, () => {
   let dir: { path: string; cleanup: () => Promise<void> };

@@ -11,6 +11,7 @@ import { loadConfig } from '../../core/config.ts';
 import { isOuroError } from '../../core/errors.ts';
 import { HARNESS_DIR, createSandboxDriver, sandboxImage } from '../create-driver.ts';
 import { DEFAULT_LIMITS } from '../driver.ts';
+import { hostAfterwardsSuite } from '../../test/support/host-afterwards-suite.ts';
 import { assertHealthy, hostileSuite, runDirs, runPy, startSuite } from '../../test/support/hostile-suite.ts';
 import { createDockerDriver, type DockerSandboxDriver } from './docker-driver.ts';
 import { probeDocker } from './probe.ts';
@@ -47,6 +48,7 @@ const target = {
     `export const driver = createDockerDriver({ image: ${JSON.stringify(IMAGE)}, harnessDir: ${JSON.stringify(HARNESS_DIR)} });\n`,
 };
 hostileSuite(target);
+hostAfterwardsSuite(target);
 startSuite(target);
 
 /** Containers this test process created that still exist. */

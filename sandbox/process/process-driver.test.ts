@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LIMITS } from '../driver.ts';
 import { loadConfig } from '../../core/config.ts';
 import { HARNESS_DIR, createSandboxDriver } from '../create-driver.ts';
+import { hostAfterwardsSuite } from '../../test/support/host-afterwards-suite.ts';
 import { ALLOWED_ENV_KEYS, ENV_SCRIPT, assertHealthy, hostileSuite, processesWith, runDirs, runPy, startSuite, token } from '../../test/support/hostile-suite.ts';
 import { createProcessDriver } from './process-driver.ts';
 import { NOBODY, SANDBOX_UID_FIRST, SANDBOX_UID_LAST } from './sandbox-uids.ts';
@@ -38,6 +39,7 @@ const target = {
     `export const driver = createProcessDriver({ python: ${JSON.stringify(PYTHON)}, harnessDir: ${JSON.stringify(HARNESS_DIR)}, bwrap: 'require' });\n`,
 };
 hostileSuite(target);
+hostAfterwardsSuite(target);
 startSuite(target);
 
 describe('process driver (bubblewrap)', () => {

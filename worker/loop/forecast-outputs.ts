@@ -1,4 +1,4 @@
-import { copyHostFileInto, freshHostDir } from '../../core/untrusted-files.ts';
+import { checkUntrustedFile, checkUntrustedTree, copyHostFileInto, freshHostDir, UNTRUSTED_CAPS } from '../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
@@ -52,6 +52,9 @@ export async function refitForecastModel(opts: { driver: SandboxDriver; limits: 
       timeoutMs: opts.timeoutMs,
       doing: 'refitting the forecaster on all the data',
     });
+    // The step loaded the model: its output folder is checked like any sandbox output.
+    const checked = await checkUntrustedTree(out, { root: dir });
+    if (checked !== 'ok') throw checked === 'missing' ? new Error('the refit wrote no model') : checked;
     return out;
   } catch (err) {
     opts.logger.warn({ err }, 'forecast refit failed');
@@ -80,6 +83,8 @@ export async function drawForecastChart(opts: { driver: SandboxDriver; limits: S
       timeoutMs: 120_000,
       doing: 'drawing the forecast chart',
     });
+    const checked = await checkUntrustedFile(out, { root: dir, maxBytes: UNTRUSTED_CAPS.image });
+    if (checked !== 'ok') throw checked === 'missing' ? new Error('the chart step wrote no chart') : checked;
     return out;
   } catch (err) {
     opts.logger.warn({ err }, 'forecast chart failed');

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkUntrustedFile, writeHostFile } from '../../core/untrusted-files.ts';
+import { checkUntrustedFile, checkUntrustedTree, writeHostFile } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits, SandboxResult } from '../../sandbox/driver.ts';
 import type { CrashEvidence } from '../diagnosis/classify-crash.ts';
 
@@ -42,13 +42,16 @@ export async function runExperiment(opts: {
   await writeHostFile(join(opts.dir, 'stderr.txt'), result.stderr, { root: opts.dir });
   const missingOutputs: string[] = [];
   const refusedOutputs: string[] = [];
+  // The model folder is what the registry will copy and a server will load: no links anywhere in it.
+  const model = await checkUntrustedTree(join(opts.dir, 'model'), { root: opts.dir });
+  if (model !== 'ok' && model !== 'missing') refusedOutputs.push(model.message);
   for (const [file, shown] of [
     ['model/signature.json', 'model/'],
     ['metrics.json', 'metrics.json'],
   ] as const) {
     const state = await checkUntrustedFile(join(opts.dir, ...file.split('/')), { root: opts.dir });
     if (state === 'missing') missingOutputs.push(shown);
-    else if (state !== 'ok') refusedOutputs.push(state.message);
+    else if (state !== 'ok' && !refusedOutputs.includes(state.message)) refusedOutputs.push(state.message);
   }
   return {
     result,
