@@ -4,6 +4,7 @@ import { createLogger } from '../../core/logger.ts';
 import { RateLimitedError, type ChatPort } from '../chat-port.ts';
 import { textMessage, type ChatMessage } from './chat-message.ts';
 import { Outbox } from './outbox.ts';
+import { registerSecrets } from '../../core/redact.ts';
 
 /** A chat platform in memory that records calls and answers "rate limited" when told to. */
 class RecordingChat implements ChatPort {
@@ -86,4 +87,21 @@ test('after too many rate-limited answers the call fails instead of waiting for 
   // The lane is not poisoned: the next call goes out.
   chat.limited = 0;
   assert.equal(await outbox.post('C1', undefined, textMessage('y')), 'm1');
+});
+
+test('every secret the host holds is redacted from what the bot says; a file carrying one is not uploaded', async () => {
+  const secret = `xoxb-${'7'.repeat(12)}-redaction-canary`;
+  registerSecrets([secret]);
+  const chat = new RecordingChat();
+  const outbox = new Outbox({ chat, logger, postGapMs: 0, updateGapMs: 0 });
+  const id = await outbox.post('C1', 't', textMessage(`internal error (Unexpected token in ${secret})`));
+  outbox.update('C1', id, textMessage(`status: ${secret}`));
+  await outbox.postPrivate('C1', 'U1', 't', textMessage(`your key: ${secret}`));
+  await outbox.flush();
+  assert.deepEqual(chat.calls.map((c) => c.text).sort(), ['internal error (Unexpected token in [redacted])', 'status: [redacted]', 'your key: [redacted]']);
+  // The one message a new model key is meant to reach: allowed by value, for that message only.
+  await outbox.postPrivate('C1', 'U1', 't', textMessage(`your key: ${secret}`), [secret]);
+  assert.equal(chat.calls.at(-1)!.text, `your key: ${secret}`);
+  await assert.rejects(outbox.upload('C1', 't', { filename: 'chart.png', title: 'chart', data: Buffer.from(`PNG...${secret}...`) }), /contains a secret/);
+  assert.equal(chat.calls.filter((c) => c.op === 'upload').length, 0);
 });
