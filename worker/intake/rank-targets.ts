@@ -165,7 +165,7 @@ function unusableWhy(c: ColumnProfile, o: RankOptions): string | undefined {
   return undefined;
 }
 
-function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: number, hint: TaskHint | null, o: RankOptions): TargetCandidate {
+function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: number, hint: TaskHint | null, o: RankOptions): Scored {
   const reasons: [number, string][] = [];
   let evidence = 0;
   const add = (points: number, why: string, fromGoal: boolean) => {
@@ -176,7 +176,9 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
   const answers = (at: number) => r.answerAt >= 0 && at >= r.answerAt && at <= r.answerAt + 3 && at < r.featureFrom;
 
   const name = findName(r, c.name);
+  let span: [number, number] | undefined;
   if (name !== null) {
+    span = [name.at, name.at + name.word.split(' ').length];
     const base = name.how === 'name' ? 50 : 40;
     const says = name.how === 'name' ? `the goal names it ("${name.word}")` : `"${name.word}" means ${c.name}`;
     if (inFeatures(name.at)) add(base - 35, `${says}, but among the inputs ("${r.words[r.featureFrom - 1] ?? 'from'} …")`, true);
@@ -199,7 +201,7 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
 
   const why = unusableWhy(c, o);
   if (why !== undefined) {
-    return { column: c.name, score: evidence, evidence, reasons: reasons.sort((a, b) => b[0] - a[0]).map(([, s]) => s), usable: false, unusable: why };
+    return { column: c.name, score: evidence, evidence, reasons: reasons.sort((a, b) => b[0] - a[0]).map(([, s]) => s), usable: false, unusable: why, ...(span ? { span } : {}) };
   }
 
   // Fitness for the task the wording asks for.
@@ -221,7 +223,22 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
   else if (index === 0) add(2, 'the first column, where labels sometimes are', false);
 
   const score = reasons.reduce((s, [p]) => s + p, 0);
-  return { column: c.name, score, evidence, reasons: reasons.sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).map(([, s]) => s), usable: true };
+  return { column: c.name, score, evidence, reasons: reasons.sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).map(([, s]) => s), usable: true, ...(span ? { span } : {}) };
+}
+
+type Scored = TargetCandidate & { span?: [number, number] };
+
+/** "sale price" names sale_price, not price: a name inside a longer named name gives way to it. */
+function preferLongerNames(scored: Scored[]): void {
+  for (const c of scored) {
+    const inner = c.span;
+    if (inner === undefined) continue;
+    const outer = scored.find((o) => o !== c && o.span !== undefined && o.span[0] <= inner[0] && o.span[1] >= inner[1] && o.span[1] - o.span[0] > inner[1] - inner[0]);
+    if (outer === undefined) continue;
+    c.score -= 30;
+    c.evidence -= 30;
+    c.reasons.push(`its name is part of the longer name "${outer.column}" in the goal`);
+  }
 }
 
 /** A column named on purpose: quoted, in parentheses, or right after "column"/"target". */
@@ -269,6 +286,8 @@ export function rankTargets(goal: string, columns: readonly ColumnProfile[], opt
     }
     return s;
   });
+  preferLongerNames(scored);
+  for (const s of scored) delete s.span;
   const usable = scored.filter((c) => c.usable).sort((a, b) => b.score - a.score || a.column.localeCompare(b.column));
   const pointed = scored.filter((c) => !c.usable && c.evidence >= NAMED_MIN).sort((a, b) => b.evidence - a.evidence);
   const candidates = [...usable, ...pointed];
@@ -286,6 +305,8 @@ function decide(usable: TargetCandidate[], pointed: TargetCandidate[], explicit:
     return { kind: 'ask', why: 'unusable', message: `The goal points at ${quote(bad.column)}, but it cannot be a target: ${bad.unusable}. Which column should I predict instead? The likeliest: ${shown || 'none'}.` };
   }
   if (top === undefined) return { kind: 'ask', why: 'nothing_named', message: 'No column of this file can be a target (each is constant, empty, an identifier, free text or dates).' };
+  // One column that can be a target needs no question (a series of one number, say).
+  if (top.evidence < NAMED_MIN && usable.length === 1 && pointed.length === 0) return { kind: 'chosen', column: top.column, reason: 'it is the only column that can be a target' };
   if (top.evidence < NAMED_MIN) {
     return { kind: 'ask', why: 'nothing_named', message: `Nothing in the goal names a column${hint !== null ? ` (it asks "${hint.words}", but not about which column)` : ''}. Which column should I predict? The likeliest: ${shown}.` };
   }
