@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { redisKeys } from '../core/queue/redis-keys.ts';
+import { RunRequestSchema } from '../core/schemas/run-request.ts';
 
 /** Where a run's story is told, persisted so that a restarted bot carries on where it was. */
 export const RunThreadSchema = z.object({
@@ -24,6 +25,8 @@ export const RunThreadSchema = z.object({
   rendered: z.number().int().nonnegative().default(0),
   keySent: z.boolean().default(false),
   done: z.boolean().default(false),
+  /** The request the bot queued: answering a question about it starts it again with a target. */
+  request: RunRequestSchema.optional(),
 });
 export type RunThread = z.infer<typeof RunThreadSchema>;
 

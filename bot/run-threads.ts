@@ -7,7 +7,7 @@ import { followRunEvents, isTerminal, readRunEvents, type StreamedEvent } from '
 import type { RunEvent } from '../core/schemas/events.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
-import type { ChatFile, ChatMessage } from './render/chat-message.ts';
+import { textMessage, type ChatFile, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
 import { renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
@@ -31,6 +31,8 @@ export interface RunThreadsOptions {
   example?: (name: string) => Promise<Record<string, unknown> | null>;
   /** How often the status message is refreshed between events (the clock moves). */
   tickMs?: number;
+  /** How long a question (which column to predict) waits for its answer (OURO_QUESTION_WAIT_S). */
+  questionWaitMs?: number;
 }
 
 interface Follower {
@@ -151,13 +153,37 @@ export class RunThreads {
           if (sent) thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
         }
         refresh();
-        const done = isTerminal(event);
+        // A question keeps the thread open until it is answered or its wait is over (below).
+        const done = isTerminal(event) && event.type !== 'question';
         thread = (await store.update(thread.runId, { ...(id !== null ? { lastEventId: id } : {}), rendered: index, ...(done ? { done: true } : {}) })) ?? thread;
         if (done) break;
       }
     } finally {
       clearInterval(ticker);
     }
+    if (follower.view.state === 'asking' && !signal.aborted) await this.awaitAnswer(thread, follower.view, signal);
+  }
+
+  /**
+   * A question waits, bounded: when no answer has started a new run in the thread by the
+   * deadline, the thread says that it stopped. A restarted bot follows the thread again (it is
+   * not done) and waits out what is left.
+   */
+  private async awaitAnswer(thread: RunThread, view: RunView, signal: AbortSignal): Promise<void> {
+    const waitMs = this.opts.questionWaitMs ?? 30 * 60_000;
+    const left = (view.question?.askedAt ?? Date.now()) + waitMs - Date.now();
+    if (left > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+    if (signal.aborted) return;
+    const current = await this.opts.store.runOfThread(thread.platform, thread.channel, thread.thread);
+    if (current === thread.runId) {
+      await this.opts.outbox.post(thread.channel, thread.thread, textMessage(`⌛ No answer within ${Math.round(waitMs / 60_000)} minutes, so I stopped without training anything. Mention me with the file again and name the column, e.g. \`target ${view.question?.candidates[0]?.column ?? '<column>'}\`.`));
+    }
+    await this.opts.store.update(thread.runId, { done: true });
   }
 
   /**

@@ -58,6 +58,7 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     ...(deps.chart ? { chart: deps.chart } : {}),
     example: async (name) => (await deps.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
     ...(pacing.tickMs !== undefined ? { tickMs: pacing.tickMs } : {}),
+    questionWaitMs: deps.config.OURO_QUESTION_WAIT_S * 1000,
   });
   return { store, outbox, threads };
 }

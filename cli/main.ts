@@ -43,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const { outcome } = await runCommand(rest, config, logger);
-      // Exit 0 only when a model was validated (a cancelled run with a validated best counts).
+      // Exit 0 only when a model was validated (a cancelled run with a validated best counts);
+      // 2 when the run stopped to ask which column to predict (the usage-error code: say more).
+      if (outcome.status === 'needs_input') return 2;
       return outcome.card !== null ? 0 : 1;
     }
     case 'serve':

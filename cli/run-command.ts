@@ -28,7 +28,10 @@ export const RUN_USAGE = `Usage: ouro run <file.csv> "<goal>" [options]
 Runs the whole data-science loop on a CSV/TSV file and validates the best model on a holdout.
 
 Options:
-  --target <column>        the column to predict (default: found from the goal)
+  --target <column>        the column to predict (default: found from the goal; when the goal
+                           does not settle it, the run stops with the candidates, exit code 2)
+  --yes                    when the goal does not settle the target, take the best candidate
+                           instead of stopping (the run says loudly that it guessed)
   --metric <name>          roc_auc | log_loss | f1_macro | accuracy | rmse | mae | r2 | mase | smape
   --horizon <n>            forecasting: steps to forecast (default: from the goal, "next 12 months")
   --date-column <column>   forecasting: the timestamps (default: the file's date column)
@@ -79,6 +82,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       brain: { type: 'string' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
+      yes: { type: 'boolean' },
       'no-serve': { type: 'boolean' },
     },
   });
@@ -121,6 +125,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
     goal,
     options: {
       ...(values.target !== undefined ? { target: values.target } : {}),
+      ...(values.yes === true ? { assumeYes: true } : {}),
       ...(metric?.success ? { metric: metric.data } : {}),
       budgetSeconds: budget,
       ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
@@ -189,8 +194,23 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
       if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');
     }
+    // The question's answer is a new run with --target: print the exact command (stderr under --json, whose stdout is events only).
+    if (outcome.status === 'needs_input') (json ? process.stderr : process.stdout).write(answerHint(args, outcome));
     return { outcome, json };
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** A shell word, quoted only when it needs to be. */
+function shellWord(w: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/** What to type to answer the run's question: the same command with --target, per candidate. */
+export function answerHint(args: readonly string[], outcome: RunOutcome): string {
+  const base = `ouro run ${args.filter((a) => a !== '--yes').map(shellWord).join(' ')}`;
+  const candidates = outcome.question?.candidates ?? [];
+  const lines = candidates.length > 0 ? candidates.map((c) => `  ${base} --target ${shellWord(c.column)}`) : [`  ${base} --target <column>`];
+  return `Nothing was trained: ${outcome.question?.message ?? 'the goal does not say which column to predict.'}\nRun again with the column you mean:\n${lines.join('\n')}\nor add --yes to let ouro take its best candidate${candidates[0] ? ` ("${candidates[0].column}")` : ''}.\n`;
 }

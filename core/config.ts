@@ -115,6 +115,8 @@ const ConfigSchema = z.object({
   OURO_QUEUE_LOCK_MS: intFromEnv(30_000),
   /** How long a finished run's event stream stays in Redis after it is archived to the store. */
   OURO_EVENTS_TTL_S: intFromEnv(3600),
+  /** How long the bot waits for the answer to a question in a run's thread (which column to predict). */
+  OURO_QUESTION_WAIT_S: intFromEnv(1800),
   /** Seconds a stopping worker waits for its running experiments before leaving them to another worker. */
   OURO_SHUTDOWN_GRACE_S: intFromEnv(20),
   /** The worker's /metrics and /health port; 0: no metrics server. Bound to OURO_METRICS_HOST. */

@@ -11,6 +11,8 @@ export type OuroErrorCode =
   | 'input_no_rows'
   | 'target_not_found'
   | 'target_unusable'
+  /** The goal does not settle the target: ouro asks which column (a `question` event). */
+  | 'target_ambiguous'
   | 'series_unusable'
   | 'metric_invalid'
   | 'sandbox_unavailable'

@@ -99,3 +99,42 @@ test('a file over the size cap is refused before anything reads it', async () =>
   assert.ok(failed?.type === 'failed' && failed.code === 'input_too_large');
   assert.match(failed.message, /limit is 1 MB/);
 });
+
+test('a goal that does not settle the target stops with the candidates and the exact --target to type (exit 2); --yes guesses loudly', async () => {
+  const home = join(dir.path, 'home-question');
+  const goal = 'predict the mileage';
+  const out = await runCli(['run', 'test/fixtures/goals/mpg.csv', goal, '--no-serve'], { OURO_HOME: home }).done;
+  assert.equal(out.code, 2, out.stdout + out.stderr);
+  assert.match(out.stdout, /question Two readings of the goal are close: "(hwy|cty)" .* and "(hwy|cty)"/);
+  assert.match(out.stdout, /ouro run test\/fixtures\/goals\/mpg\.csv 'predict the mileage' --no-serve --target hwy/);
+  assert.match(out.stdout, /--target cty/);
+  assert.doesNotMatch(out.stdout, /experiment|metrics card/);
+  assert.deepEqual(await listModels(home), []);
+
+  const yes = await runCli(['run', 'test/fixtures/goals/mpg.csv', goal, '--yes', '--json', '--max-experiments', '1', '--no-serve'], { OURO_HOME: home }).done;
+  assert.equal(yes.code, 0, yes.stderr);
+  const events = parseEvents(yes.stdout);
+  const planned = events.find((e) => e.type === 'planned');
+  assert.ok(planned?.type === 'planned' && ['hwy', 'cty'].includes(planned.plan.target));
+  const warned = events.filter((e) => e.type === 'note' && e.level === 'warn').map((e) => (e.type === 'note' ? e.message : ''));
+  assert.ok(warned.some((m) => /is a guess \(--yes\)/.test(m)), warned.join('\n'));
+  assert.ok(events.findIndex((e) => e.type === 'note' && /is a guess/.test(e.message)) < events.findIndex((e) => e.type === 'experiment.started'), 'the guess is said before any experiment');
+});
+
+test('a constant named target and an absent named target each end with a question, never a model of another column', async () => {
+  const home = join(dir.path, 'home-bad-target');
+  const constant = await runCli(['run', 'test/fixtures/goals/iris_constant_target.csv', 'predict target', '--json', '--no-serve'], { OURO_HOME: home }).done;
+  assert.equal(constant.code, 2, constant.stderr);
+  const asked = parseEvents(constant.stdout).find((e) => e.type === 'question');
+  assert.ok(asked?.type === 'question' && asked.why === 'unusable', constant.stdout);
+  assert.match(asked.message, /"target", but it cannot be a target: it holds a single value/);
+  assert.ok(!asked.candidates.some((c) => c.column === 'target'));
+  assert.match(constant.stderr, /--target Species/);
+  const absent = await runCli(['run', 'test/fixtures/goals/iris.csv', 'predict the revenue (revenue)', '--json', '--no-serve'], { OURO_HOME: home }).done;
+  assert.equal(absent.code, 2, absent.stderr);
+  const q = parseEvents(absent.stdout).find((e) => e.type === 'question');
+  assert.ok(q?.type === 'question' && q.why === 'absent');
+  assert.match(q.message, /names "revenue", but the file has no such column/);
+  for (const out of [constant, absent]) assert.ok(!parseEvents(out.stdout).some((e) => e.type === 'planned' || e.type === 'finished'));
+  assert.deepEqual(await listModels(home), []);
+});

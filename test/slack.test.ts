@@ -15,7 +15,7 @@ import { redisKeys } from '../core/queue/redis-keys.ts';
 import { readRunEvents } from '../core/queue/run-event-stream.ts';
 import type { RunningServer } from '../deploy/server.ts';
 import { REPO_ROOT } from './support/cli.ts';
-import { APP_TOKEN, BOT_TOKEN, plain, startFakeSlack, type FakeMessage, type FakeSlack } from './support/fake-slack.ts';
+import { APP_TOKEN, BOT_TOKEN, findElement, plain, startFakeSlack, type FakeMessage, type FakeSlack } from './support/fake-slack.ts';
 import { binaryTable } from './support/fixtures.ts';
 import { logger, startChatStack, type ChatStack } from './support/chat-stack.ts';
 import { freePort } from '../core/net/free-port.ts';
@@ -252,6 +252,45 @@ describe('ouro in Slack', { concurrency: false }, () => {
     // The model existed already? No: churn is new, so its key went to Carol, privately.
     assert.ok(fake.ephemerals.some((e) => e.user === 'UCAROL' && plain(e).includes('ouro_')));
     assert.equal(await redis.sismember(redisKeys.botActiveRuns, runId), 0);
+  });
+
+  test('a goal that does not settle the target: a question with the candidates; a reply or a click starts the run with that target', async () => {
+    const before = await runCount();
+    // Two columns are mileage (hwy and cty): ouro asks instead of guessing.
+    const mpg = fake.addFile('mpg.csv', await readFile(join(REPO_ROOT, 'test', 'fixtures', 'goals', 'mpg.csv')));
+    const { ts } = await fake.mention({ channel: CHANNEL, user: 'UDAVE', text: 'predict the mileage, max 1 experiments', files: [mpg] });
+    const question = await fake.waitFor('the question', () => replies(ts).find((m) => /Which column should I predict\?/.test(plain(m))), 60_000).catch((err: unknown) => { throw new Error(`${(err as Error).message}\n${threadText(ts)}`); });
+    assert.match(plain(question), /Two readings of the goal are close/);
+    assert.match(plain(question), /`hwy`/);
+    assert.match(plain(question), /`cty`/);
+    const labels = (question.blocks as { type: string; elements?: { text: { text: string } }[] }[]).find((b) => b.type === 'actions')?.elements?.map((e) => e.text.text);
+    assert.deepEqual(new Set(labels?.slice(0, 2)), new Set(['hwy', 'cty']));
+    await fake.waitFor('the status to say it waits', () => /Waiting for you: which column/.test(plain(statusOf(ts)!)) || undefined);
+    assert.equal(await runCount(), before + 1);
+    assert.ok(!replies(ts).some((m) => /Plan\*/.test(plain(m))), 'a plan before the answer');
+
+    // A plain reply naming the column answers it: a new run with that target, told in the same thread.
+    await fake.reply({ channel: CHANNEL, user: 'UDAVE', thread_ts: ts, text: 'use cty please' });
+    await fake.waitFor('the answer ack', () => replies(ts).find((m) => /Predicting `cty`, as <@UDAVE> chose/.test(plain(m))));
+    await fake.waitFor('the plan', () => replies(ts).find((m) => /Plan\* — predict \*cty\*/.test(plain(m))), 60_000);
+    assert.match(plain(replies(ts).find((m) => /Plan\*/.test(plain(m)))!), /you chose it with --target/);
+    await fake.waitFor('the card', () => replies(ts).find((m) => plain(m).includes('Model URL:')), 120_000);
+    assert.equal(await runCount(), before + 2);
+
+    // A click on a candidate's button answers too; a second click starts nothing more.
+    const iris = fake.addFile('iris.csv', await readFile(join(REPO_ROOT, 'test', 'fixtures', 'goals', 'iris.csv')));
+    const second = await fake.mention({ channel: CHANNEL, user: 'UDAVE', text: 'predict the revenue, max 1 experiments', files: [iris] });
+    const asked = await fake.waitFor('the second question', () => replies(second.ts).find((m) => /Which column should I predict\?/.test(plain(m))), 60_000);
+    assert.match(plain(asked), /Nothing in the goal names a column/);
+    const button = findElement(asked.blocks, (e) => (e.text as { text?: string } | undefined)?.text === 'Species');
+    assert.ok(button, 'no Species button');
+    const ackMs = await fake.click({ message: asked, user: 'UDAVE', actionId: String(button.action_id) });
+    assert.ok(ackMs < 3000);
+    await fake.click({ message: asked, user: 'UDAVE', actionId: String(button.action_id) });
+    await fake.waitFor('the plan after the click', () => replies(second.ts).find((m) => /Plan\* — predict \*Species\*/.test(plain(m))), 60_000);
+    await fake.waitFor('the second card', () => replies(second.ts).find((m) => plain(m).includes('Model URL:')), 120_000);
+    assert.equal(replies(second.ts).filter((m) => /Predicting `Species`/.test(plain(m))).length, 1);
+    assert.equal(await runCount(), before + 4);
   });
 
   test('`ouro up` starts the bot when Slack tokens are configured', async () => {

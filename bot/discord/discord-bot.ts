@@ -29,6 +29,7 @@ import { initialView } from '../render/run-view.ts';
 import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
 import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
+import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
@@ -201,7 +202,7 @@ export class DiscordBot {
     });
     const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
     const statusMessage = await this.outbox.post(thread.id, undefined, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const record: RunThread = { runId, platform: 'discord', ...(message.guildId ? { workspace: message.guildId } : {}), channel: thread.id, thread: thread.id, statusMessage, user: message.author.id, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false };
+    const record: RunThread = { runId, platform: 'discord', ...(message.guildId ? { workspace: message.guildId } : {}), channel: thread.id, thread: thread.id, statusMessage, user: message.author.id, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false, request };
     try {
       await download;
     } catch (err) {
@@ -222,6 +223,16 @@ export class DiscordBot {
     const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
     const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
     const finished = 'This run has finished; mention me with a file to start a new one.';
+    // While the run's question is open (which column to predict), a reply naming a column answers it.
+    const view = thread.done || command.kind === 'status' ? null : await this.threads.view(thread);
+    if (view?.question && view.state === 'asking') {
+      const column = parseTargetAnswer(text, view.question);
+      if (column === null) return command.kind !== 'none' || addressed ? reply(unknownColumnReply(view.question)) : undefined;
+      const waitMs = this.opts.config.OURO_QUESTION_WAIT_S * 1000;
+      const result = await answerTargetQuestion({ store: this.store, queue: this.opts.queue, threads: this.threads, waitMs }, thread, view.question, column);
+      const message = answerReply(result, column, user, waitMs);
+      return message === null ? undefined : reply(message);
+    }
     switch (command.kind) {
       case 'none':
         return;

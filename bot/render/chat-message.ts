@@ -14,7 +14,12 @@ export type Block =
   | { type: 'context'; text: string }
   /** Verbatim, monospaced. */
   | { type: 'code'; text: string }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  /**
+   * Buttons, one per option: Slack draws an actions block, Discord a row of buttons. `id` names
+   * the question (the platform sends it back with the clicked option's `value`).
+   */
+  | { type: 'choices'; id: string; options: { label: string; value: string }[] };
 
 export interface ChatMessage {
   /** The plain-text version: notifications, screen readers, and platforms without blocks. */

@@ -39,7 +39,7 @@ function elapsedSeconds(v: RunView, now: number): number {
 
 /** How far along a run is: the larger of the time and the experiments used, below 100 % until it ends. */
 export function progressRatio(v: RunView, now: number): number {
-  if (v.state === 'finished' || v.state === 'failed') return 1;
+  if (v.state === 'finished' || v.state === 'failed' || v.state === 'asking') return 1;
   if (v.state === 'validating') return 0.97;
   const time = elapsedSeconds(v, now) / v.budgetSeconds;
   const experiments = (v.experiments.finished + v.experiments.failed) / v.maxExperiments;
@@ -86,6 +86,8 @@ function stateLines(v: RunView, now: number): string[] {
     }
     case 'failed':
       return [`❌ The run failed after ${fmtClock(elapsedSeconds(v, now))}: ${v.failure?.message ?? 'unknown error'}`];
+    case 'asking':
+      return ['❓ Waiting for you: which column should I predict? The question is in the thread.'];
   }
 }
 
@@ -96,7 +98,7 @@ function stateLines(v: RunView, now: number): string[] {
 export function renderStatus(v: RunView, now: number, phase?: string): ChatMessage {
   const first = v.plan === null ? understoodGoal(v) : planLine(v);
   const lines = phase !== undefined && v.state === 'queued' ? [phase] : stateLines(v, now);
-  const live = v.state !== 'finished' && v.state !== 'failed' && phase === undefined;
+  const live = v.state !== 'finished' && v.state !== 'failed' && v.state !== 'asking' && phase === undefined;
   const blocks: Block[] = [
     { type: 'header', text: `ouro · ${truncate(v.goal, 120)}` },
     { type: 'text', text: first },
@@ -159,9 +161,22 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
       return reply(`❌ **The run failed** — ${e.message}`, `code: ${e.code}`);
     case 'note':
       return e.level === 'warn' ? reply(`⚠️ ${e.message}`) : null;
+    case 'question':
+      return renderTargetQuestion(e.runId, e.message, e.candidates);
     default:
       return null;
   }
+}
+
+/** The value a clicked choice sends back: the run that asked and the column chosen. */
+export const TARGET_CHOICE_ID = 'ouro_target';
+
+export function renderTargetQuestion(runId: string, message: string, candidates: { column: string; reason: string }[]): ChatMessage {
+  const lines = [`❓ **Which column should I predict?** ${message}`, ...candidates.map((c, i) => `${i + 1}. \`${c.column}\` — ${truncate(c.reason, 200)}`)];
+  const blocks: Block[] = [{ type: 'text', text: lines.join('\n') }];
+  if (candidates.length > 0) blocks.push({ type: 'choices', id: TARGET_CHOICE_ID, options: candidates.map((c) => ({ label: c.column, value: JSON.stringify({ run: runId, column: c.column }) })) });
+  blocks.push({ type: 'context', text: 'Click one, or reply in this thread with the column\'s name; I start the run as soon as you answer.' });
+  return { text: stripMarkup(lines[0]!), blocks };
 }
 
 export interface CardExtras {

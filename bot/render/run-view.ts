@@ -13,7 +13,8 @@ export interface RunView {
   file: string;
   budgetSeconds: number;
   maxExperiments: number;
-  state: 'queued' | 'running' | 'validating' | 'finished' | 'failed';
+  /** `asking`: the run ended with a question (which column to predict) and waits for the answer. */
+  state: 'queued' | 'running' | 'validating' | 'finished' | 'failed' | 'asking';
   /** Set with `finished` when the run was stopped on request (its best model is still saved). */
   cancelled: boolean;
   /** Event time of `accepted` (ms since the epoch); null while queued. */
@@ -35,6 +36,8 @@ export interface RunView {
   card: ModelCard | null;
   failure: { code: string; message: string } | null;
   stopReason: string | null;
+  /** The open question, when the run ended asking which column to predict. */
+  question: { message: string; candidates: { column: string; reason: string }[]; columns: string[]; askedAt: number } | null;
 }
 
 /** The view before any event: what the bot knows from the request it made. */
@@ -59,6 +62,7 @@ export function initialView(r: { runId: string; goal: string; file: string; budg
     card: null,
     failure: null,
     stopReason: null,
+    question: null,
   };
 }
 
@@ -98,6 +102,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
       return { ...v, state: 'failed', current: null, failure: { code: e.code, message: e.message }, endedAt: at };
     case 'cancelled':
       return { ...v, cancelled: true };
+    case 'question':
+      return { ...v, state: 'asking', current: null, endedAt: at, question: { message: e.message, candidates: e.candidates, columns: e.columns, askedAt: at } };
     case 'note': {
       // The loop says why it stops before it validates; a budget extension moves the bar's end.
       const stopping = /^Stopping: (.*)$/.exec(e.message);

@@ -40,6 +40,13 @@ function blockOf(b: Block): SlackBlock {
       return { type: 'section', text: { type: 'mrkdwn', text: cut('```' + escapeMrkdwn(b.text.replace(/```/g, "'''")) + '```', MAX_SECTION) } };
     case 'divider':
       return { type: 'divider' };
+    case 'choices':
+      // Action ids must be unique within the block; the handler matches their common prefix.
+      return {
+        type: 'actions',
+        block_id: b.id,
+        elements: b.options.slice(0, 25).map((o, i) => ({ type: 'button', action_id: `${b.id}:${i}`, text: { type: 'plain_text', text: cut(o.label, 75), emoji: false }, value: cut(o.value, 2000) })),
+      };
   }
 }
 

@@ -23,6 +23,8 @@ import { toSlackMessage } from './slack-blocks.ts';
 import { SlackChat } from './slack-chat.ts';
 import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
 import { InflightWork } from '../inflight-work.ts';
+import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
+import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
@@ -127,6 +129,13 @@ export class SlackBot {
       const team = (body as { team_id?: string }).team_id;
       this.inflight.track(() => this.onThreadMessage(event as unknown as MentionEvent, eventId, team));
     });
+    // A click on one of the question's candidates (Block Kit buttons): acknowledged at once.
+    this.app.action(new RegExp(`^${TARGET_CHOICE_ID}:`), async ({ ack, body, action }) => {
+      await ack();
+      const value = (action as { value?: string }).value ?? '';
+      const b = body as { user?: { id?: string }; channel?: { id?: string }; team?: { id?: string } | null };
+      this.inflight.track(() => this.onTargetClick(value, b.user?.id, b.channel?.id, b.team?.id ?? undefined));
+    });
     this.app.command(PREDICT_COMMAND.command, async ({ command, ack, respond }) => {
       await ack();
       this.inflight.track(() => this.onPredict(command, respond));
@@ -200,7 +209,7 @@ export class SlackBot {
     const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
     // The first reply goes out before the download: the goal as understood, within seconds.
     const statusMessage = await this.outbox.post(channel, threadTs, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false };
+    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false, request };
     try {
       const file = files.find((f) => f.id === choice.file.id)!;
       await downloadSlackFile({ file, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key: request.dataset.ref, filename });
@@ -239,6 +248,14 @@ export class SlackBot {
     if (thread === null) return;
     const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
     const finished = 'This run has finished; mention me with a file to start a new one.';
+    // While the run's question is open, a reply is its answer (or gets told what an answer looks like).
+    const view = thread.done || command.kind === 'status' ? null : await this.threads.view(thread);
+    if (view?.question && view.state === 'asking') {
+      const column = parseTargetAnswer(text, view.question);
+      if (column !== null) return this.answerQuestion(thread, view.question, column, user);
+      if (command.kind !== 'none' || addressed) return this.reply(channel, threadTs, unknownColumnReply(view.question));
+      return;
+    }
     switch (command.kind) {
       case 'none':
         return;
@@ -255,6 +272,29 @@ export class SlackBot {
         await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
         return this.reply(channel, threadTs, textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
     }
+  }
+
+  private async onTargetClick(value: string, user: string | undefined, channel: string | undefined, team: string | undefined): Promise<void> {
+    let choice: { run?: unknown; column?: unknown };
+    try {
+      choice = JSON.parse(value) as typeof choice;
+    } catch {
+      return;
+    }
+    if (typeof choice.run !== 'string' || typeof choice.column !== 'string' || user === undefined) return;
+    const thread = await this.store.get(choice.run);
+    if (thread === null || (channel !== undefined && channel !== thread.channel)) return;
+    if (await this.refuse({ workspace: team, channel: thread.channel, user }, thread.thread)) return;
+    const view = await this.threads.view(thread);
+    if (view.question === null) return;
+    await this.answerQuestion(thread, view.question, choice.column, user);
+  }
+
+  private async answerQuestion(thread: RunThread, question: NonNullable<Awaited<ReturnType<RunThreads['view']>>['question']>, column: string, user: string): Promise<void> {
+    const waitMs = this.opts.config.OURO_QUESTION_WAIT_S * 1000;
+    const result = await answerTargetQuestion({ store: this.store, queue: this.opts.queue, threads: this.threads, waitMs }, thread, question, column);
+    const message = answerReply(result, column, user, waitMs);
+    if (message !== null) await this.reply(thread.channel, thread.thread, message);
   }
 
   private async onPredict(command: { text: string; user_id: string; channel_id: string; team_id: string }, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {

@@ -67,6 +67,11 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
       return [`${s.red('failed')}   ${e.message}`];
     case 'cancelled':
       return [`${s.yellow('cancelled')} ${e.reason}`];
+    case 'question':
+      return [
+        `${s.yellow('question')} ${e.message}`,
+        ...e.candidates.map((c, i) => `  ${i + 1}. ${s.bold(c.column)}${s.dim(` — ${c.reason}`)}`),
+      ];
     case 'note':
       return [e.level === 'warn' ? s.yellow(`note     ${e.message}`) : s.dim(`note     ${e.message}`)];
     case 'brain.usage':

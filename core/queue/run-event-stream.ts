@@ -39,7 +39,8 @@ export async function readRunEvents(redis: Redis, runId: string, afterId = '0'):
   return decode((await redis.xrange(redisKeys.events(runId), start, '+')) as XEntries);
 }
 
-export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed';
+/** A run's last event: it finished, failed, or ended asking a question (the answer starts a new run). */
+export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question';
 
 /**
  * Follows a run from `afterId`: replays what is there, then blocks for new events, and ends

@@ -79,6 +79,21 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('finished'), card: ModelCardSchema }),
   z.object({ ...base, type: z.literal('failed'), code: z.string(), message: z.string() }),
   z.object({ ...base, type: z.literal('cancelled'), reason: z.string() }),
+  /**
+   * The goal does not settle the target, so the run asks instead of guessing and ends here. The
+   * answer starts a new run with `--target` (the bot resubmits; the CLI prints the command).
+   */
+  z.object({
+    ...base,
+    type: z.literal('question'),
+    about: z.literal('target'),
+    why: z.enum(['nothing_named', 'close', 'unusable', 'absent']),
+    message: z.string(),
+    /** The likeliest answers, best first, each with why. */
+    candidates: z.array(z.object({ column: z.string(), reason: z.string() })),
+    /** Every column the answer may name. */
+    columns: z.array(z.string()),
+  }),
   z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
   /** One LLM decision's spend (all its calls, retries included) and the run's total so far. */
   z.object({

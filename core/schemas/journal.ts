@@ -56,7 +56,8 @@ export type JournalNode = z.infer<typeof NodeSchema>;
 export const JournalSchema = z.object({
   version: z.literal(1),
   request: RunRequestSchema,
-  status: z.enum(['running', 'validating', 'succeeded', 'failed', 'cancelled']),
+  /** `needs_input`: the run ended with a question about the goal (a `question` event). */
+  status: z.enum(['running', 'validating', 'succeeded', 'failed', 'cancelled', 'needs_input']),
   plan: PlanSchema.nullable(),
   nodes: z.array(NodeSchema),
   bestNodeId: z.string().nullable(),

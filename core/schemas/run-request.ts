@@ -5,6 +5,8 @@ export const BrainKindSchema = z.enum(['heuristic', 'llm']);
 
 export const RunOptionsSchema = z.object({
   target: z.string().min(1).optional(),
+  /** `--yes`: when the goal does not settle the target, take the best candidate (said loudly) instead of asking. */
+  assumeYes: z.boolean().optional(),
   metric: MetricSchema.optional(),
   /** Wall-clock budget for the whole run, in seconds. */
   budgetSeconds: z.number().positive().max(24 * 3600).default(180),

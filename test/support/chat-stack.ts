@@ -58,6 +58,8 @@ export async function startChatStack(name: string, platformEnv: Record<string, s
       OURO_MAX_UPLOAD_MB: '1',
       OURO_EVENTS_TTL_S: '600',
       OURO_LOG_LEVEL: 'silent',
+      // A worktree whose .venv is a symlink names the real interpreter here (the sandbox cannot follow the link).
+      ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
       ...platformEnv,
     });
     redis = createRedis(redisServer.url, 'test');

@@ -262,6 +262,32 @@ export class FakeSlack {
     return { ackMs: await this.sendEnvelope('slash_commands', payload, 0), responseUrl };
   }
 
+  /**
+   * A click on a button of a posted message: a `block_actions` interactive payload, as Slack
+   * sends it over Socket Mode. Resolves with the time to the ack (ms).
+   */
+  async click(o: { message: FakeMessage; user: string; actionId: string }): Promise<number> {
+    const current = o.message.history.at(-1)!;
+    const button = findElement(current.blocks, (e) => e.action_id === o.actionId);
+    if (button === undefined) throw new Error(`fake slack: no button ${o.actionId} on message ${o.message.ts}`);
+    const block = (current.blocks as Record<string, unknown>[]).find((b) => Array.isArray(b.elements) && (b.elements as Record<string, unknown>[]).includes(button));
+    const id = this.nextTs().replace('.', '');
+    const payload = {
+      type: 'block_actions',
+      user: { id: o.user, username: o.user.toLowerCase(), team_id: TEAM },
+      api_app_id: 'A0FAKE',
+      token: 'verification-token',
+      container: { type: 'message', message_ts: o.message.ts, channel_id: o.message.channel, is_ephemeral: false, thread_ts: o.message.thread_ts },
+      trigger_id: `${id}.trigger`,
+      team: { id: TEAM, domain: 'fake' },
+      channel: { id: o.message.channel, name: 'data' },
+      message: { type: 'message', ts: o.message.ts, thread_ts: o.message.thread_ts, text: current.text, blocks: current.blocks },
+      response_url: `${this.base}/respond/${id}`,
+      actions: [{ type: 'button', action_id: o.actionId, block_id: block?.block_id, text: button.text, value: button.value, action_ts: this.nextTs() }],
+    };
+    return this.sendEnvelope('interactive', payload, 0);
+  }
+
   private async sendEnvelope(type: string, payload: unknown, retryAttempt: number): Promise<number> {
     // The newest connection gets the envelope (a restarted app is the one listening).
     const socket = await this.waitFor('a Socket Mode connection', () => [...this.sockets].at(-1), 15_000);
@@ -427,4 +453,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const fake = new FakeSlack();
   await fake.start();
   return fake;
+}
+
+/** The first element (button, select) of a message's blocks that `match`es. */
+export function findElement(blocks: unknown[], match: (e: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+  for (const b of blocks as Record<string, unknown>[]) {
+    for (const e of (Array.isArray(b.elements) ? b.elements : []) as Record<string, unknown>[]) if (match(e)) return e;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ColumnProfile } from '../../core/schemas/profile.ts';
-import { chooseMetric, chooseTarget, inferTask } from './understand-goal.ts';
+import { chooseMetric, chooseTarget, inferTask, TargetQuestionError } from './understand-goal.ts';
 
 const col = (over: Partial<ColumnProfile>): ColumnProfile => ({
   name: 'x',
@@ -14,32 +14,39 @@ const col = (over: Partial<ColumnProfile>): ColumnProfile => ({
   ...over,
 });
 
+/** Columns as the profiler describes them: numbers with many values unless said otherwise. */
+const cols = (...names: string[]): ColumnProfile[] => names.map((name) => col({ name }));
+
 test('finds the target named in the goal, ignoring case, spaces and underscores', () => {
-  const cols = ['cement', 'water', 'compressive_strength'];
-  assert.equal(chooseTarget('predict Compressive Strength', cols).column, 'compressive_strength');
-  assert.equal(chooseTarget('what drives the COMPRESSIVE-STRENGTH?', cols).column, 'compressive_strength');
+  const c = cols('cement', 'water', 'compressive_strength');
+  assert.equal(chooseTarget('predict Compressive Strength', c).column, 'compressive_strength');
+  assert.equal(chooseTarget('what drives the COMPRESSIVE-STRENGTH?', c).column, 'compressive_strength');
 });
 
 test('prefers the longest column name contained in the goal', () => {
-  assert.equal(chooseTarget('predict sale price', ['price', 'sale_price', 'sqft']).column, 'sale_price');
+  assert.equal(chooseTarget('predict sale price', cols('price', 'sale_price', 'sqft')).column, 'sale_price');
 });
 
 test('matches word stems ("strengths" → compressive_strength)', () => {
-  assert.equal(chooseTarget('which customers churned last quarter', ['tenure', 'Churn', 'plan']).column, 'Churn');
-  const choice = chooseTarget('predict the strengths of concrete', ['cement', 'age', 'compressive_strength']);
+  const churn = [col({ name: 'tenure' }), col({ name: 'Churn', unique: 2, stored: 'string', meant: 'categorical', samples: ['Yes', 'No'] }), col({ name: 'plan', unique: 3, stored: 'string', meant: 'categorical', samples: ['a', 'b', 'c'] })];
+  assert.equal(chooseTarget('which customers churned last quarter', churn).column, 'Churn');
+  const choice = chooseTarget('predict the strengths of concrete', cols('cement', 'age', 'compressive_strength'));
   assert.equal(choice.column, 'compressive_strength');
   assert.match(choice.reason, /strengths/);
 });
 
-test('falls back to the last column and says how to choose another', () => {
-  const choice = chooseTarget('build me a model', ['a', 'b', 'label_col']);
+test('a goal that names nothing is a question; with --yes the last column, said loudly', () => {
+  const c = cols('a', 'b', 'label_col');
+  assert.throws(() => chooseTarget('build me a model', c), (err: unknown) => err instanceof TargetQuestionError && err.question.why === 'nothing_named' && err.question.candidates[0]?.column === 'label_col');
+  const choice = chooseTarget('build me a model', c, { assumeYes: true });
   assert.equal(choice.column, 'label_col');
-  assert.match(choice.reason, /--target/);
+  assert.equal(choice.assumed, true);
+  assert.match(choice.reason, /--yes: nothing in the goal names a column, so I took the last column/);
 });
 
 test('--target overrides the goal and rejects unknown columns with the list', () => {
-  assert.equal(chooseTarget('predict price', ['price', 'Sold Flag'], 'sold_flag').column, 'Sold Flag');
-  assert.throws(() => chooseTarget('predict price', ['price'], 'nope'), /not a column.*"price"/s);
+  assert.equal(chooseTarget('predict price', cols('price', 'Sold Flag'), { explicit: 'sold_flag' }).column, 'Sold Flag');
+  assert.throws(() => chooseTarget('predict price', cols('price'), { explicit: 'nope' }), /not a column.*"price"/s);
 });
 
 test('infers binary, multiclass and regression from the target profile', () => {

@@ -1,16 +1,21 @@
 import { OuroError } from '../../core/errors.ts';
 import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
 import { chooseDateColumn, chooseIdColumn, parseForecastGoal, type ForecastGoal, type ForecastSetupChoice } from './understand-forecast.ts';
+import { bestCandidate, rankTargets, type AskWhy } from './rank-targets.ts';
 import { defaultMetric, metricsForTask, type Metric, type Task } from '../../core/schemas/task.ts';
 
 export interface TargetChoice {
   column: string;
   reason: string;
+  /** Taken with --yes although the goal did not settle it. */
+  assumed?: boolean;
 }
 
 export interface GoalUnderstanding {
   target: string;
   targetReason: string;
+  /** The target was a guess taken with --yes (the run says so loudly). */
+  targetAssumed?: boolean;
   task: Task;
   taskReason: string;
   metric: Metric;
@@ -19,76 +24,67 @@ export interface GoalUnderstanding {
   forecast?: ForecastSetupChoice;
 }
 
-/** Case-, space-, underscore- and punctuation-insensitive form used to match names. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[\s_\-.:/()]+/g, '');
+import { normalizeName } from './goal-words.ts';
+
+export { normalizeName };
+
+/** What ouro asks instead of guessing: the run ends with this question and the candidates. */
+export interface TargetQuestion {
+  why: AskWhy;
+  message: string;
+  candidates: { column: string; reason: string }[];
+  /** Every column that can be named in the answer. */
+  columns: string[];
 }
 
-const STOP_WORDS = new Set(['the', 'a', 'an', 'of', 'for', 'from', 'to', 'and', 'or', 'in', 'on', 'by', 'with', 'is', 'be', 'will', 'what', 'which', 'whether', 'who', 'how', 'much', 'many', 'our', 'my', 'this', 'that', 'using', 'data', 'column', 'target', 'predict', 'prediction', 'forecast', 'estimate', 'classify', 'model', 'next', 'customer', 'customers']);
-
-function words(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 0);
+/** The goal does not settle the target: the run asks instead of guessing (a `question` event). */
+export class TargetQuestionError extends OuroError {
+  constructor(readonly question: TargetQuestion) {
+    super('target_ambiguous', question.message);
+  }
 }
 
-/** Crude stemming so "churned"/"churn", "prices"/"price", "strength"/"strengths" meet. */
-function stem(word: string): string {
-  return word.replace(/(ies|es|s|ed|ing)$/, '');
+export interface ChooseOptions {
+  /** `--target` (or the answer to a question): wins over the goal. */
+  explicit?: string;
+  /** `--yes`: take the best candidate instead of asking, and say so loudly. */
+  assumeYes?: boolean;
+  exclude?: readonly string[];
+  numericOnly?: boolean;
 }
 
 /**
- * Finds the column the goal talks about. Preference order: an explicit `--target`, a column
- * whose whole name appears in the goal (longest first), a column sharing a word stem with the
- * goal's content words (closest to "predict" first), then the last column.
+ * The target for a goal: an explicit `--target`, else the winner of rankTargets; when the goal
+ * does not settle it, a TargetQuestionError (or, with `assumeYes`, the best candidate and a
+ * reason that says it was a guess).
  */
-export function chooseTarget(goal: string, columns: readonly string[], explicit?: string): TargetChoice {
-  if (explicit !== undefined) {
-    const wanted = normalizeName(explicit);
-    const hit = columns.find((c) => normalizeName(c) === wanted);
+export function chooseTarget(goal: string, columns: readonly ColumnProfile[], options: ChooseOptions = {}): TargetChoice {
+  const names = columns.map((c) => c.name);
+  if (options.explicit !== undefined) {
+    const wanted = normalizeName(options.explicit);
+    const hit = names.find((c) => normalizeName(c) === wanted);
     if (hit === undefined) {
-      throw new OuroError('target_not_found', `--target "${explicit}" is not a column of this file. Columns: ${listColumns(columns)}.`);
+      throw new OuroError('target_not_found', `--target "${options.explicit}" is not a column of this file. Columns: ${listColumns(names)}.`);
     }
-    return { column: hit, reason: `you chose it with --target` };
+    return { column: hit, reason: 'you chose it with --target' };
   }
-
-  const goalNorm = normalizeName(goal);
-  const named = columns
-    .filter((c) => normalizeName(c).length >= 2 && goalNorm.includes(normalizeName(c)))
-    .sort((a, b) => normalizeName(b).length - normalizeName(a).length);
-  const multiWordHit = named[0];
-  if (multiWordHit !== undefined) {
-    return { column: multiWordHit, reason: `the goal names it ("${multiWordHit}")` };
+  if (columns.length === 0) throw new OuroError('input_no_rows', 'The file has no columns.');
+  const ranking = rankTargets(goal, columns, { ...(options.exclude ? { exclude: options.exclude } : {}), ...(options.numericOnly ? { numericOnly: true } : {}) });
+  if (ranking.verdict.kind === 'chosen') return { column: ranking.verdict.column, reason: ranking.verdict.reason };
+  const best = bestCandidate(ranking);
+  // No column could be the answer: a question would have no options, so say what is wrong.
+  if (best === null) throw new OuroError('target_unusable', ranking.verdict.message.replace(/ Which column should I predict.*$/, ' No other column of this file can be a target either.'));
+  if (options.assumeYes === true) {
+    const last = best.column === columns.filter((c) => !(options.exclude ?? []).includes(c.name)).at(-1)?.name;
+    const took = ranking.verdict.why === 'nothing_named' && last ? `nothing in the goal names a column, so I took the last column, "${best.column}"` : `I took the best candidate, "${best.column}" (${best.reasons.slice(0, 2).join('; ') || 'no evidence'})`;
+    return { column: best.column, reason: `--yes: ${took}. ${ranking.verdict.message} Say --target <column> to choose`, assumed: true };
   }
-
-  const goalWords = words(goal);
-  const verbAt = goalWords.findIndex((w) => /^(predict|forecast|estimate|classify|model|explain|guess|detect)/.test(w));
-  const content = goalWords
-    .map((w, i) => ({ w, i }))
-    .filter(({ w }) => w.length >= 3 && !STOP_WORDS.has(w));
-  const candidates: { column: string; distance: number; word: string }[] = [];
-  for (const column of columns) {
-    const colStems = words(column.replace(/([a-z])([A-Z])/g, '$1 $2')).map(stem);
-    for (const { w, i } of content) {
-      const s = stem(w);
-      if (s.length >= 3 && colStems.some((cs) => cs === s || (cs.length >= 4 && (cs.startsWith(s) || s.startsWith(cs))))) {
-        candidates.push({ column, distance: verbAt >= 0 ? Math.abs(i - verbAt) : i, word: w });
-      }
-    }
-  }
-  candidates.sort((a, b) => a.distance - b.distance);
-  const best = candidates[0];
-  if (best !== undefined) {
-    return { column: best.column, reason: `the goal's word "${best.word}" matches it` };
-  }
-
-  const last = columns[columns.length - 1];
-  if (last === undefined) throw new OuroError('input_no_rows', 'The file has no columns.');
-  return {
-    column: last,
-    reason: `no column is named in the goal, so I took the last column, where labels usually live — say "--target <column>" (or name it in the goal) to pick another`,
-  };
+  throw new TargetQuestionError({
+    why: ranking.verdict.why,
+    message: ranking.verdict.message,
+    candidates: ranking.candidates.filter((c) => c.usable).slice(0, 5).map((c) => ({ column: c.column, reason: c.reasons.slice(0, 2).join('; ') || 'nothing in the goal points at it' })),
+    columns: ranking.candidates.filter((c) => c.usable).map((c) => c.column).slice(0, 200),
+  });
 }
 
 function listColumns(columns: readonly string[]): string {
@@ -148,6 +144,7 @@ export interface GoalOptions {
   horizon?: number;
   dateColumn?: string;
   idColumn?: string;
+  assumeYes?: boolean;
 }
 
 export function understandGoal(goal: string, profile: Profile, options: GoalOptions): GoalUnderstanding {
@@ -158,23 +155,21 @@ export function understandGoal(goal: string, profile: Profile, options: GoalOpti
   if (parsed?.explicit === true || implied || options.horizon !== undefined || options.dateColumn !== undefined || options.idColumn !== undefined) {
     return understandForecast(goal, profile, options, parsed ?? { horizon: null, unit: null, explicit: false });
   }
-  const usable = profile.columns.filter((c) => c.meant !== 'empty' && c.meant !== 'constant');
-  const names = (options.target !== undefined || usable.length === 0 ? profile.columns : usable).map((c) => c.name);
-  const choice = chooseTarget(goal, names, options.target);
+  const choice = chooseTarget(goal, profile.columns, { ...(options.target !== undefined ? { explicit: options.target } : {}), ...(options.assumeYes ? { assumeYes: true } : {}) });
   const column = profile.columns.find((c) => c.name === choice.column);
   if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
   const { task, reason: taskReason } = inferTask(goal, column, profile.rows);
   const { metric, reason: metricReason } = chooseMetric(task, options.metric);
-  return { target: choice.column, targetReason: choice.reason, task, taskReason, metric, metricReason };
+  return { target: choice.column, targetReason: choice.reason, ...(choice.assumed ? { targetAssumed: true } : {}), task, taskReason, metric, metricReason };
 }
 
 /** A forecast: a date column, a numeric target beside it, maybe a series id, and a horizon. */
 function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: ForecastGoal): GoalUnderstanding {
   const date = chooseDateColumn(profile, options.dateColumn);
   const explicitId = options.idColumn;
-  const usable = profile.columns.filter((c) => c.name !== date.column && c.name !== explicitId && !['empty', 'constant'].includes(c.meant));
-  const names = (options.target !== undefined ? profile.columns.filter((c) => c.name !== date.column) : usable).map((c) => c.name);
-  const choice = chooseTarget(goal, names.length > 0 ? names : profile.columns.map((c) => c.name), options.target);
+  const exclude = [date.column, ...(explicitId !== undefined ? [explicitId] : [])];
+  const columns = options.target !== undefined ? profile.columns.filter((c) => c.name !== date.column) : profile.columns;
+  const choice = chooseTarget(goal, columns, { exclude, numericOnly: true, ...(options.target !== undefined ? { explicit: options.target } : {}), ...(options.assumeYes ? { assumeYes: true } : {}) });
   const column = profile.columns.find((c) => c.name === choice.column);
   if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
   const numeric = column.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(column.conversion ?? '');
@@ -189,6 +184,7 @@ function understandForecast(goal: string, profile: Profile, options: GoalOptions
   return {
     target: choice.column,
     targetReason: choice.reason,
+    ...(choice.assumed ? { targetAssumed: true } : {}),
     task: 'forecast',
     taskReason: `the goal asks for the future of "${column.name}" over "${date.column}" (${date.reason}), ${ahead}${id.column !== null ? `, per series of "${id.column}"` : ''}`,
     metric,

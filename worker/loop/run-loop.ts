@@ -20,7 +20,8 @@ import type { Brain, Decision } from '../brains/brain.ts';
 import { FAMILY_LABELS, familyLabel, writeScript } from '../brains/heuristic/write-script.ts';
 import { checkScore, type CrashEvidence } from '../diagnosis/classify-crash.ts';
 import { copyUntrustedFile, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } from '../../core/untrusted-files.ts';
-import { understandGoal, type GoalUnderstanding } from '../intake/understand-goal.ts';
+import { understandGoal, TargetQuestionError, type GoalUnderstanding, type TargetQuestion } from '../intake/understand-goal.ts';
+import { checkTargetChoice } from '../intake/check-target.ts';
 import { drawForecastChart, FORECAST_CHART, forecastCardInfo, refitForecastModel, seriesDiagnosisLine } from './forecast-outputs.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 import { parseSteering } from '../steering/parse-steering.ts';
@@ -63,10 +64,13 @@ export interface LoopDeps {
 }
 
 export interface RunOutcome {
-  status: 'succeeded' | 'failed' | 'cancelled';
+  /** `needs_input`: the goal did not settle the target; the run asked (a `question` event) and ended. */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'needs_input';
   journal: Journal;
   card: ModelCard | null;
   error?: OuroError;
+  /** With `needs_input`: what the run asked. */
+  question?: TargetQuestion;
 }
 
 const MetricsFileSchema = z.object({ metric: z.string(), mean: z.number(), std: z.number(), folds: z.number().int() }).loose();
@@ -148,19 +152,31 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
 
     const profile = await profileInput(paths, request, deps, resumed);
     const o = request.options;
-    const understood = understandGoal(request.goal, profile, {
-      ...(o.target ? { target: o.target } : {}),
-      ...(o.metric ? { metric: o.metric } : {}),
-      ...(o.horizon !== undefined ? { horizon: o.horizon } : {}),
-      ...(o.dateColumn ? { dateColumn: o.dateColumn } : {}),
-      ...(o.idColumn ? { idColumn: o.idColumn } : {}),
-    });
+    let understood: GoalUnderstanding;
+    try {
+      understood = understandGoal(request.goal, profile, {
+        ...(o.target ? { target: o.target } : {}),
+        ...(o.metric ? { metric: o.metric } : {}),
+        ...(o.horizon !== undefined ? { horizon: o.horizon } : {}),
+        ...(o.dateColumn ? { dateColumn: o.dateColumn } : {}),
+        ...(o.idColumn ? { idColumn: o.idColumn } : {}),
+        ...(o.assumeYes ? { assumeYes: true } : {}),
+      });
+    } catch (err) {
+      // Asking beats guessing: the run ends here, and the answer starts a new run with --target.
+      if (!(err instanceof TargetQuestionError)) throw err;
+      journal.status = 'needs_input';
+      await save();
+      await emit({ type: 'question', about: 'target', ...err.question });
+      return { status: 'needs_input', journal, card: null, question: err.question };
+    }
     const analysis = await splitHoldout(paths, request, deps, understood);
 
     if (journal.plan === null) {
       journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
       await save();
       for (const f of analysis.findings) await emit({ type: 'note', level: 'info', message: f });
+      for (const w of checkTargetChoice(request.goal, understood, profile, analysis)) await emit({ type: 'note', level: 'warn', message: w });
       for (const d of analysis.forecast?.diagnoses ?? []) await emit({ type: 'note', level: 'warn', message: seriesDiagnosisLine(d) });
       await emit({
         type: 'planned',

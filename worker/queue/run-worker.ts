@@ -40,7 +40,7 @@ export interface RunWorkerOptions {
 
 export interface RunJobResult {
   runId: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
+  status: 'succeeded' | 'failed' | 'cancelled' | 'needs_input';
   model: { name: string; version: number } | null;
 }
 

@@ -1,0 +1,323 @@
+import type { ColumnProfile } from '../../core/schemas/profile.ts';
+import { ANSWER_VERBS, FEATURE_MARKERS, normalizeName, STOP_WORDS, stem, taskHint, tokens, wordsMeet, type TaskHint } from './goal-words.ts';
+
+/**
+ * Which column a goal asks about, the way a data scientist reads it: every column gets a score
+ * from the evidence in the goal (named explicitly, named by a word form or synonym, its values
+ * named, the wording of the task) and its fitness as a target for that task (an ID never is
+ * one; a word-frequency column is a poor answer to "classify"). The verdict says the winner and
+ * the runner-up and why, or that the goal does not settle it and a person should be asked.
+ *
+ * Every kind of work starts here (models, forecasts, the "what drives X" of a report), so it
+ * takes only column profiles and returns plain data.
+ */
+
+export interface TargetCandidate {
+  column: string;
+  score: number;
+  /** The part of the score that comes from the goal's words (0: the goal does not point at it). */
+  evidence: number;
+  /** One short phrase per piece of evidence or fitness, strongest first. */
+  reasons: string[];
+  usable: boolean;
+  /** Why it cannot be a target (constant, empty, an ID, free text, dates). */
+  unusable?: string;
+}
+
+export type AskWhy = 'nothing_named' | 'close' | 'unusable' | 'absent';
+
+export type TargetVerdict =
+  | { kind: 'chosen'; column: string; reason: string }
+  | { kind: 'ask'; why: AskWhy; message: string };
+
+export interface TargetRanking {
+  /** Usable candidates first, best first; then the unusable ones that the goal pointed at. */
+  candidates: TargetCandidate[];
+  hint: { hint: TaskHint; words: string } | null;
+  /** A column named explicitly (quoted, in parentheses, after "column"/"target"), found or not. */
+  explicit: { text: string; column: string | null } | null;
+  verdict: TargetVerdict;
+}
+
+export interface RankOptions {
+  /** Columns that cannot be the answer here (a forecast's date and series columns). */
+  exclude?: readonly string[];
+  /** A forecast needs a number: other columns are unusable. */
+  numericOnly?: boolean;
+}
+
+/** Below this much evidence the goal does not name the column; it merely shares a word with it. */
+const NAMED_MIN = 12;
+/** A runner-up within this share of the winner's score makes two readings too close to call. */
+const CLOSE_SHARE = 0.75;
+
+const LABEL_LIKE = /^(target|label|class|classe|y|outcome|result|status|response|churn|default|survived|diagnosis|type|category|flag|decision)$/i;
+const YES_NO = new Set(['yes', 'no', 'true', 'false', 'y', 'n', 't', 'f', '0', '1']);
+const TASK_WORD_VALUES = new Set(['binary', 'classification', 'regression', 'multiclass', 'yes', 'no']);
+
+interface GoalReading {
+  goal: string;
+  words: string[];
+  /** Index of the first word after a feature marker ("from", "using"), or Infinity. */
+  featureFrom: number;
+  /** Index of the word right after an answer verb ("predict X"), or -1. */
+  answerAt: number;
+  /** Every column's normalized name: a goal word that is one column's name is no synonym of another's. */
+  names: Set<string>;
+}
+
+function readGoal(goal: string, columns: readonly ColumnProfile[]): GoalReading {
+  const words = tokens(goal);
+  const lower = goal.toLowerCase();
+  const verb = ANSWER_VERBS.exec(lower);
+  const answerAt = verb === null ? -1 : tokens(lower.slice(0, verb.index + verb[0].length)).length;
+  // Feature markers count only after the answer ("predict price from carat"), not before ("from this file, predict price").
+  let featureFrom = Infinity;
+  const re = new RegExp(FEATURE_MARKERS.source, 'gi');
+  for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+    const at = tokens(lower.slice(0, m.index)).length;
+    if (answerAt >= 0 && at > answerAt) {
+      featureFrom = at;
+      break;
+    }
+  }
+  return { goal, words, featureFrom, answerAt, names: new Set(columns.map((c) => normalizeName(c.name))) };
+}
+
+const isNumber = (s: string) => /^-?\d+(\.\d+)?$/.test(s.trim());
+const numericColumn = (c: ColumnProfile) => c.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(c.conversion ?? '');
+const continuous = (c: ColumnProfile) => numericColumn(c) && (c.unique > 20 || c.samples.some((s) => /[.,]\d/.test(s) && !/^-?\d+$/.test(s.trim())) && c.unique > 10);
+
+/** Where the goal mentions a column by name (all its words, in order), and how. */
+function findName(r: GoalReading, column: string): { at: number; how: 'name' | 'synonym'; word: string } | null {
+  const parts = tokens(column);
+  if (parts.length === 0) return null;
+  const norm = normalizeName(column);
+  for (let i = 0; i < r.words.length; i++) {
+    // A name written as one word in the goal ("totalcharges") or split ("total charges").
+    for (let k = 1; k <= 3 && i + k <= r.words.length; k++) {
+      const joined = r.words.slice(i, i + k).join('');
+      if (joined === norm || (joined.length >= 4 && stem(joined) === stem(norm))) {
+        if (parts.length === 1 && norm.length <= 2 && STOP_WORDS.has(norm)) continue;
+        if (parts.length === 1 && STOP_WORDS.has(r.words[i]!) && norm.length <= 3) continue;
+        return { at: i, how: 'name', word: r.words.slice(i, i + k).join(' ') };
+      }
+    }
+    if (parts.length > 1 && i + parts.length <= r.words.length) {
+      const meets = parts.map((p, j) => wordsMeet(r.words[i + j]!, p));
+      if (meets.every((m) => m !== null)) return { at: i, how: meets.includes('synonym') ? 'synonym' : 'name', word: r.words.slice(i, i + parts.length).join(' ') };
+    }
+  }
+  // One-word names: a word form ("denial" → deny) or a synonym ("worth" → price).
+  if (parts.length === 1 && parts[0]!.length >= 3) {
+    for (let i = 0; i < r.words.length; i++) {
+      const w = r.words[i]!;
+      if (w.length < 3 || STOP_WORDS.has(w)) continue;
+      const meet = wordsMeet(w, parts[0]!);
+      if (meet === 'synonym' && r.names.has(w)) continue;
+      if (meet !== null) return { at: i, how: meet === 'same' ? 'name' : 'synonym', word: w };
+    }
+  }
+  return null;
+}
+
+/** Some of a multi-word name's words in the goal ("charges" → total_charges). */
+function partialName(r: GoalReading, column: string): { share: number; words: string[]; at: number } | null {
+  const parts = tokens(column).filter((p) => p.length >= 3 && !STOP_WORDS.has(p) && !/^(num|number|total|avg|mean|max|min|count|pct)$/.test(p));
+  if (parts.length === 0 || tokens(column).length < 2) return null;
+  const hit: string[] = [];
+  let at = -1;
+  for (const p of parts) {
+    // Word forms only: a synonym of one word of a longer name ("default" → delinq_amnt) is too weak a hint.
+    const i = r.words.findIndex((w) => w.length >= 3 && !STOP_WORDS.has(w) && wordsMeet(w, p) === 'same');
+    if (i >= 0) {
+      hit.push(r.words[i]!);
+      if (at < 0) at = i;
+    }
+  }
+  return hit.length === 0 ? null : { share: hit.length / tokens(column).length, words: hit, at };
+}
+
+/** Values of the column that the goal names ("spam or nonspam", "good or bad"). */
+function namedValues(r: GoalReading, c: ColumnProfile): string[] {
+  if (c.unique > 20 || c.unique < 2 || numericColumn(c)) return [];
+  const named: string[] = [];
+  for (const value of c.samples) {
+    const parts = tokens(value);
+    if (parts.length === 0 || parts.length > 3 || isNumber(value)) continue;
+    for (let i = 0; i + parts.length <= r.words.length; i++) {
+      if (parts.every((p, j) => r.words[i + j] === p)) {
+        named.push(value);
+        break;
+      }
+    }
+  }
+  return named;
+}
+
+function unusableWhy(c: ColumnProfile, o: RankOptions): string | undefined {
+  if (c.meant === 'constant') return `it holds a single value${c.samples[0] !== undefined ? ` ("${c.samples[0]}")` : ''}, so there is nothing to learn`;
+  if (c.meant === 'empty') return 'it is empty';
+  if (c.meant === 'id') return 'it is an identifier (a different value on every row)';
+  if (c.meant === 'text') return 'it is free text, not a label';
+  if (c.meant === 'datetime' || c.conversion === 'datetime') return 'it holds dates';
+  if (o.numericOnly === true && !numericColumn(c)) return `a forecast needs numbers and it holds ${c.meant} values`;
+  return undefined;
+}
+
+function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: number, hint: TaskHint | null, o: RankOptions): Scored {
+  const reasons: [number, string][] = [];
+  let evidence = 0;
+  const add = (points: number, why: string, fromGoal: boolean) => {
+    reasons.push([points, why]);
+    if (fromGoal) evidence += points;
+  };
+  const inFeatures = (at: number) => at >= r.featureFrom;
+  const answers = (at: number) => r.answerAt >= 0 && at >= r.answerAt && at <= r.answerAt + 3 && at < r.featureFrom;
+
+  const name = findName(r, c.name);
+  let span: [number, number] | undefined;
+  if (name !== null) {
+    span = [name.at, name.at + name.word.split(' ').length];
+    const base = name.how === 'name' ? 50 : 40;
+    const says = name.how === 'name' ? `the goal names it ("${name.word}")` : `"${name.word}" means ${c.name}`;
+    if (inFeatures(name.at)) add(base - 35, `${says}, but among the inputs ("${r.words[r.featureFrom - 1] ?? 'from'} …")`, true);
+    else add(base + (answers(name.at) ? 10 : 0), says, true);
+  } else {
+    const partial = partialName(r, c.name);
+    if (partial !== null && !inFeatures(partial.at)) add(Math.round(30 * partial.share), `the goal shares the word${partial.words.length > 1 ? 's' : ''} "${partial.words.join('", "')}" with it`, true);
+  }
+
+  const values = namedValues(r, c);
+  const distinctive = values.filter((v) => !YES_NO.has(v.toLowerCase()));
+  if (distinctive.length >= 2) {
+    const all = c.unique <= 5 && distinctive.length >= c.unique;
+    add(all ? 55 : 45, `its values ${all ? 'are exactly' : 'include'} ${distinctive.map((v) => `"${v}"`).join(' and ')}, named in the goal`, true);
+  } else if (distinctive.length === 1 && c.unique <= 5) {
+    add(30, `"${distinctive[0]}", named in the goal, is one of its ${c.unique} values`, true);
+  } else if (values.length >= 2) {
+    add(5, `its values are ${values.map((v) => `"${v}"`).join('/')}`, true);
+  }
+
+  const why = unusableWhy(c, o);
+  if (why !== undefined) {
+    return { column: c.name, score: evidence, evidence, reasons: reasons.sort((a, b) => b[0] - a[0]).map(([, s]) => s), usable: false, unusable: why, ...(span ? { span } : {}) };
+  }
+
+  // Fitness for the task the wording asks for.
+  const classes = c.unique <= 20 || !numericColumn(c);
+  if (hint === 'classification') {
+    if (continuous(c)) add(-25, `a continuous number (${c.unique} values) is a poor answer to a classification`, false);
+    else if (classes) add(8, `${c.unique} classes fit a classification`, false);
+  } else if (hint === 'regression' || hint === 'count') {
+    if (!numericColumn(c)) add(-20, `it holds ${c.meant} values, and the goal asks for an amount`, false);
+    else if (c.unique > 10) add(8, 'a number with many values fits the question', false);
+    if (hint === 'count' && numericColumn(c) && c.samples.every((s) => /^\d+$/.test(s.trim()))) add(4, 'whole numbers fit "how many"', false);
+  }
+  if (!numericColumn(c) && c.unique > 50) add(-15, `${c.unique} categories are too many classes`, false);
+  if (c.missingShare > 0.5) add(-10, `${Math.round(c.missingShare * 100)} % of it is missing`, false);
+
+  // Weak priors, for ordering the question's candidates more than for deciding.
+  if (LABEL_LIKE.test(c.name.trim())) add(4, 'a name labels often have', false);
+  if (index === count - 1) add(3, 'the last column, where labels often are', false);
+  else if (index === 0) add(2, 'the first column, where labels sometimes are', false);
+
+  const score = reasons.reduce((s, [p]) => s + p, 0);
+  return { column: c.name, score, evidence, reasons: reasons.sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).map(([, s]) => s), usable: true, ...(span ? { span } : {}) };
+}
+
+type Scored = TargetCandidate & { span?: [number, number] };
+
+/** "sale price" names sale_price, not price: a name inside a longer named name gives way to it. */
+function preferLongerNames(scored: Scored[]): void {
+  for (const c of scored) {
+    const inner = c.span;
+    if (inner === undefined) continue;
+    const outer = scored.find((o) => o !== c && o.span !== undefined && o.span[0] <= inner[0] && o.span[1] >= inner[1] && o.span[1] - o.span[0] > inner[1] - inner[0]);
+    if (outer === undefined) continue;
+    c.score -= 30;
+    c.evidence -= 30;
+    c.reasons.push(`its name is part of the longer name "${outer.column}" in the goal`);
+  }
+}
+
+/** A column named on purpose: quoted, in parentheses, or right after "column"/"target". */
+function explicitMention(goal: string, columns: readonly ColumnProfile[]): { text: string; column: string | null } | null {
+  const byName = (text: string) => columns.find((c) => normalizeName(c.name) === normalizeName(text) && normalizeName(text).length > 0);
+  const isValue = (text: string) => columns.some((c) => c.unique <= 20 && c.samples.some((s) => normalizeName(s) === normalizeName(text)));
+  const identifier = (text: string) => /^[A-Za-z][A-Za-z0-9_.\-]{0,63}$/.test(text) && !STOP_WORDS.has(text.toLowerCase()) && !TASK_WORD_VALUES.has(text.toLowerCase());
+  const found: { text: string; column: string | null; strict: boolean }[] = [];
+  const scan = (re: RegExp, strict: boolean) => {
+    for (const m of goal.matchAll(re)) {
+      const text = m[1]!.trim();
+      if (text.length === 0 || isValue(text)) continue;
+      const hit = byName(text);
+      if (hit !== undefined) found.push({ text, column: hit.name, strict });
+      else if (identifier(text)) found.push({ text, column: null, strict });
+    }
+  };
+  scan(/["`“”]([^"`“”]{1,80})["`“”]/g, true);
+  scan(/(?:^|\s)'([^']{1,80})'(?=$|[\s.,;:!?)])/g, true);
+  scan(/\(\s*(?:target|column|label)?\s*[:=]?\s*([^()]{1,80}?)\s*\)/gi, false);
+  scan(/\b(?:column|target|label|variable|field)(?:\s+(?:is|=|called|named))?\s*[:=]?\s+["'`]?([A-Za-z][A-Za-z0-9_.\-]*)/gi, false);
+  scan(/\bthe\s+["'`]?([A-Za-z][A-Za-z0-9_.\-]*)["'`]?\s+(?:column|field|variable)\b/gi, false);
+  // A real column wins over words that merely look like a name ("(next 3 months)" is not one).
+  return found.find((f) => f.column !== null) ?? found.find((f) => f.strict) ?? found.find((f) => !/\s/.test(f.text) && f.text.length >= 3) ?? null;
+}
+
+const quote = (s: string) => `"${s}"`;
+
+function describe(c: TargetCandidate): string {
+  return c.reasons.slice(0, 2).join('; ') || 'nothing in the goal points at it';
+}
+
+export function rankTargets(goal: string, columns: readonly ColumnProfile[], options: RankOptions = {}): TargetRanking {
+  const r = readGoal(goal, columns);
+  const hint = taskHint(goal);
+  const excluded = new Set(options.exclude ?? []);
+  const pool = columns.filter((c) => !excluded.has(c.name));
+  const explicit = explicitMention(goal, pool);
+  const scored = pool.map((c, i) => {
+    const s = scoreColumn(r, c, i, pool.length, hint?.hint ?? null, options);
+    if (explicit?.column === c.name) {
+      s.score += 100;
+      s.evidence += 100;
+      s.reasons.unshift(`the goal names it explicitly (${quote(explicit.text)})`);
+    }
+    return s;
+  });
+  preferLongerNames(scored);
+  for (const s of scored) delete s.span;
+  const usable = scored.filter((c) => c.usable).sort((a, b) => b.score - a.score || a.column.localeCompare(b.column));
+  const pointed = scored.filter((c) => !c.usable && c.evidence >= NAMED_MIN).sort((a, b) => b.evidence - a.evidence);
+  const candidates = [...usable, ...pointed];
+  return { candidates, hint, explicit, verdict: decide(usable, pointed, explicit, hint) };
+}
+
+function decide(usable: TargetCandidate[], pointed: TargetCandidate[], explicit: TargetRanking['explicit'], hint: TargetRanking['hint']): TargetVerdict {
+  const [top, runner] = usable;
+  const shown = usable.slice(0, 5).map((c) => quote(c.column)).join(', ');
+  if (explicit !== null && explicit.column === null) {
+    return { kind: 'ask', why: 'absent', message: `The goal names ${quote(explicit.text)}, but the file has no such column. Which column should I predict? The likeliest: ${shown || 'none'}.` };
+  }
+  const bad = pointed[0];
+  if (bad !== undefined && (explicit?.column === bad.column || top === undefined || bad.evidence >= top.evidence)) {
+    return { kind: 'ask', why: 'unusable', message: `The goal points at ${quote(bad.column)}, but it cannot be a target: ${bad.unusable}. Which column should I predict instead? The likeliest: ${shown || 'none'}.` };
+  }
+  if (top === undefined) return { kind: 'ask', why: 'nothing_named', message: 'No column of this file can be a target (each is constant, empty, an identifier, free text or dates).' };
+  // One column that can be a target needs no question (a series of one number, say).
+  if (top.evidence < NAMED_MIN && usable.length === 1 && pointed.length === 0) return { kind: 'chosen', column: top.column, reason: 'it is the only column that can be a target' };
+  if (top.evidence < NAMED_MIN) {
+    return { kind: 'ask', why: 'nothing_named', message: `Nothing in the goal names a column${hint !== null ? ` (it asks "${hint.words}", but not about which column)` : ''}. Which column should I predict? The likeliest: ${shown}.` };
+  }
+  const versus = runner === undefined ? '' : `; runner-up ${quote(runner.column)} (score ${runner.score}): ${describe(runner)}`;
+  if (explicit?.column !== top.column && runner !== undefined && runner.evidence >= NAMED_MIN && runner.score >= top.score * CLOSE_SHARE) {
+    return { kind: 'ask', why: 'close', message: `Two readings of the goal are close: ${quote(top.column)} (${describe(top)}) and ${quote(runner.column)} (${describe(runner)}). Which one should I predict?` };
+  }
+  return { kind: 'chosen', column: top.column, reason: `${describe(top)} (score ${top.score}${versus})` };
+}
+
+/** The best usable candidate, for `--yes` and for ordering a question; null when none can be a target. */
+export function bestCandidate(ranking: TargetRanking): TargetCandidate | null {
+  return ranking.candidates.find((c) => c.usable) ?? null;
+}
