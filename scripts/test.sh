@@ -8,6 +8,10 @@ if [ ! -x .venv/bin/python ] || [ ! -d node_modules ] || [ ! -x .tools/moto/bin/
   exit 1
 fi
 export OURO_LOG_LEVEL="${OURO_LOG_LEVEL:-warn}"
+# A canary secret in every test process's initial environment (so also in /proc/self/environ):
+# the hostile suites assert it never leaves the host (docs/security.md).
+OURO_CANARY_TOKEN="ouro-canary-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export OURO_CANARY_TOKEN
 # Tests talk to local fakes only: a real provider key in the environment must not reach them.
 unset OPENAI_API_KEY OPENAI_BASE_URL REDIS_URL SLACK_BOT_TOKEN SLACK_APP_TOKEN DISCORD_TOKEN
 echo "== harness (pytest)"
