@@ -73,7 +73,7 @@ describe('model names have owners', () => {
     assert.deepEqual((await client.list(teamA)).map((m) => m.name), ['a-model', 'ops-model']);
     assert.deepEqual((await client.list(teamB)).map((m) => m.name), ['b-model', 'ops-model']);
     // Another team's model answers exactly like a model that does not exist.
-    await assert.rejects(client.describe('a-model', { asker: teamB }), (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found' && /No model named "a-model" is available here/.test(err.message));
+    await assert.rejects(client.describe('a-model', { asker: teamB }), (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found' && /^No model named "a-model"\.$/.test(err.message));
     await assert.rejects(client.predict('a-model', [{ x: 1 }], teamB), (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found');
     const open = new PredictionClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused-in-this-test-0123456789abcdef', home, access: 'all' });
     assert.deepEqual((await open.list(teamB)).map((m) => m.name), ['a-model', 'b-model', 'ops-model']);

@@ -87,7 +87,7 @@ export class PredictionClient {
     if (asker === undefined) return;
     const remote = this.opts.artifacts;
     const card = await (remote !== undefined && remote.kind !== 'fs' ? readStoreCard(remote, name) : readCard(this.opts.home, name)).catch(() => null);
-    if (card === null || !mayUse(card.owner, asker, this.access)) throw new PredictionError('model_not_found', `No model named "${name}" is available here.`, 404);
+    if (card === null || !mayUse(card.owner, asker, this.access)) throw new PredictionError('model_not_found', `No model named "${name}".`, 404);
   }
 
   async describe(name: string, opts: { loadingWaitMs?: number; asker?: ModelOwner } = {}): Promise<ModelInfo> {
