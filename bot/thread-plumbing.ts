@@ -56,7 +56,7 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     mention: (u) => `<@${u}>`,
     predictCommand: platform.predictCommand,
     ...(deps.chart ? { chart: deps.chart } : {}),
-    example: async (name) => (await deps.predictions.describe(name, { loadingWaitMs: 10_000 })).example,
+    example: async (name) => (await deps.predictions.describe(name, { loadingWaitMs: 30_000 })).example,
     ...(pacing.tickMs !== undefined ? { tickMs: pacing.tickMs } : {}),
     questionWaitMs: deps.config.OURO_QUESTION_WAIT_S * 1000,
   });
