@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import onnx_converters
 from .jsonfile import plain, write_json
 from .model import estimator_classes
 from .predict import load_model, read_rows
@@ -93,6 +94,7 @@ def _register_converters() -> None:
         apply_concat(scope, [imputed, as_float], operator.outputs[0].full_name, container, axis=1)
 
     update_registered_converter(SimpleImputer, 'SklearnSimpleImputer', imputer_shape, imputer_convert)
+    onnx_converters.register()
     _accept_numpy_int_attributes()
 
 
@@ -120,7 +122,7 @@ def _accept_numpy_int_attributes() -> None:
 def _prepare_for_export(estimator):
     """A copy that skl2onnx can convert with the same predictions: string imputers match the ""
     the server sends for a missing category, and soft voting needs no flattened transform."""
-    from sklearn.ensemble import VotingClassifier
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
     from sklearn.impute import SimpleImputer
 
     copied = copy.deepcopy(estimator)
@@ -134,6 +136,9 @@ def _prepare_for_export(estimator):
             obj.missing_values = ''
         if isinstance(obj, VotingClassifier):
             obj.flatten_transform = False
+        if isinstance(obj, (VotingClassifier, VotingRegressor)) and obj.weights is not None:
+            # skl2onnx normalises with weights.sum(); blend scripts pass a list.
+            obj.weights = np.asarray(obj.weights, dtype=float)
         for child in list(getattr(obj, '__dict__', {}).values()):
             if isinstance(child, (list, tuple)):
                 for item in child:
