@@ -67,6 +67,22 @@ before(async () => {
 
 after(() => serving?.host.stop());
 
+describe('permutation importance on the holdout (planted effects: amount = 15·x1 + 12·[city = north] − 8·[kind = c] + noise; x2 is noise)', () => {
+  test('ranks x1 first and x2, which the target does not depend on, last; the model page shows it', async () => {
+    const loaded = serving.host.loaded().find((m) => m.name === 'linear-rare')!;
+    const imp = loaded.importance;
+    assert.ok(imp !== null, 'importance.json was written');
+    assert.equal(imp.metric, 'rmse');
+    assert.deepEqual(imp.columns.map((c) => c.name).sort(), ['city', 'kind', 'x1', 'x2']);
+    assert.equal(imp.columns[0]!.name, 'x1');
+    assert.equal(imp.columns.at(-1)!.name, 'x2');
+    assert.ok(imp.columns[0]!.mean > 10 * Math.max(imp.columns.at(-1)!.mean, 0.01), JSON.stringify(imp.columns));
+    const page = await (await serving.app.request('/models/linear-rare')).text();
+    assert.match(page, /What it relies on/);
+    assert.match(page, /<code>x1<\/code>/);
+  });
+});
+
 for (const name of ['blend-penguins', 'blend-rare', 'linear-rare', 'prior-pima']) {
   describe(name, () => {
     test('is served on the ONNX path, after matching the Python model on the holdout', async () => {

@@ -170,3 +170,37 @@ def test_a_random_baseline_stays_on_python_and_says_why(runs, tmp_path, monkeypa
     doc, _, _ = _export(runs['binary'], tmp_path, lambda X, y: DummyClassifier(strategy='stratified'), monkeypatch)
     assert doc['onnx'] is False
     assert 'stratified' in doc['reason']
+
+
+def test_a_blend_member_that_does_not_convert_is_named(runs, tmp_path, monkeypatch):
+    from sklearn.preprocessing import FunctionTransformer
+
+    # skl2onnx converts a FunctionTransformer only without a function: this member cannot go to ONNX.
+    def build(X, y):
+        return VotingRegressor([
+            ('linear_0', make_pipeline(_preprocess(X, 'onehot'), Ridge())),
+            ('custom_1', make_pipeline(_preprocess(X, 'ordinal'), FunctionTransformer(np.square), Ridge())),
+        ], weights=[0.5, 0.5])
+
+    doc, _, _ = _export(runs['regression'], tmp_path, build, monkeypatch)
+    assert doc['onnx'] is False
+    assert doc['reason'].startswith("the blend's member 'custom_1' (ColumnTransformer -> FunctionTransformer -> Ridge) does not convert: ")
+
+
+def test_permute_writes_predictions_with_each_column_shuffled(runs, tmp_path, monkeypatch):
+    from ouro_harness.permute import permuted_predictions
+
+    monkeypatch.setenv('OURO_DATA_DIR', str(runs['regression'] / 'workspace'))
+    api._loaded.clear()
+    X, y = api.load_train()
+    api.save_model(make_pipeline(_preprocess(X, 'onehot'), Ridge()).fit(X, y), X, path=str(tmp_path / 'model'))
+    api._loaded.clear()
+    model = load_model(str(tmp_path / 'model'))
+    rows = pd.read_parquet(runs['regression'] / 'holdout' / 'features.parquet')
+    out = permuted_predictions(model, rows, repeats=2, seed=1)
+    assert out['columns'] == ['x1', 'x2', 'city', 'kind'] and out['rows'] == len(rows) and 'amount' not in rows.columns
+    assert out['base']['predictions'] == pytest.approx(model.predict(rows).tolist())
+    assert all(len(out['permuted'][c]) == 2 for c in out['columns'])
+    # x1 drives the target: shuffling it moves the predictions far more than shuffling x2.
+    moved = {c: np.mean(np.abs(np.asarray(out['permuted'][c][0]['predictions']) - out['base']['predictions'])) for c in out['columns']}
+    assert moved['x1'] > 5 * moved['x2']
