@@ -188,3 +188,59 @@ def register() -> None:
                                 _dummy_classifier_convert, options={'zipmap': [True, False, 'columns'], 'nocl': [True, False]})
     update_registered_converter(DummyRegressor, 'OuroDummyRegressor', _dummy_regressor_shape, _dummy_regressor_convert)
     update_registered_converter(OneHotEncoder, 'SklearnOneHotEncoder', _one_hot_shape, _one_hot_convert)
+    register_xgboost()
+
+
+def _label_encoded_shape(operator) -> None:
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+
+    op = operator.raw_operator
+    n = operator.inputs[0].get_first_dimension()
+    strings = np.asarray(op.classes_).dtype.kind in 'OUS'
+    operator.outputs[0].type = StringTensorType([n]) if strings else Int64TensorType([n])
+    operator.outputs[1].type = FloatTensorType([n, len(op.classes_)])
+
+
+def _label_encoded_convert(scope, operator, container) -> None:
+    """ouro's LabelEncoded(XGBClassifier): the inner classifier on integer labels 0..k-1, then
+    classes_[label], as LabelEncoded.predict decodes them."""
+    from onnx import TensorProto
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+
+    op = operator.raw_operator
+    inner = scope.declare_local_operator(sklearn_operator_name_map[type(op.estimator_)], op.estimator_)
+    inner.inputs = operator.inputs
+    label = scope.declare_local_variable('inner_label', Int64TensorType())
+    proba = scope.declare_local_variable('inner_proba', FloatTensorType())
+    inner.outputs.extend([label, proba])
+    container.add_node('Identity', [proba.onnx_name], [operator.outputs[1].full_name],
+                       name=scope.get_unique_operator_name('Identity'))
+    classes = np.asarray(op.classes_)
+    table = scope.get_unique_variable_name('classes')
+    if classes.dtype.kind in 'OUS':
+        container.add_initializer(table, TensorProto.STRING, [len(classes)], [str(c).encode('utf-8') for c in classes])
+    else:
+        container.add_initializer(table, TensorProto.INT64, [len(classes)], [int(c) for c in classes])
+    container.add_node('Gather', [table, label.onnx_name], [operator.outputs[0].full_name], axis=0,
+                       name=scope.get_unique_operator_name('Gather'))
+
+
+def register_xgboost() -> None:
+    """XGBoost through onnxmltools, and ouro's LabelEncoded wrapper around its classifier."""
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
+                                                  calculate_linear_regressor_output_shapes)
+
+    from .label_encoded import LabelEncoded
+
+    try:
+        from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+        from xgboost import XGBClassifier, XGBRegressor
+    except ImportError:
+        return
+    update_registered_converter(XGBClassifier, 'XGBoostXGBClassifier', calculate_linear_classifier_output_shapes,
+                                convert_xgboost, options={'nocl': [True, False], 'zipmap': [True, False, 'columns']})
+    update_registered_converter(XGBRegressor, 'XGBoostXGBRegressor', calculate_linear_regressor_output_shapes, convert_xgboost)
+    update_registered_converter(LabelEncoded, 'OuroLabelEncoded', _label_encoded_shape, _label_encoded_convert,
+                                options={'zipmap': [True, False, 'columns'], 'nocl': [True, False]})

@@ -204,3 +204,24 @@ def test_permute_writes_predictions_with_each_column_shuffled(runs, tmp_path, mo
     # x1 drives the target: shuffling it moves the predictions far more than shuffling x2.
     moved = {c: np.mean(np.abs(np.asarray(out['permuted'][c][0]['predictions']) - out['base']['predictions'])) for c in out['columns']}
     assert moved['x1'] > 5 * moved['x2']
+
+
+def test_xgboost_converts_alone_behind_label_encoded_and_in_a_blend(runs, tmp_path, monkeypatch):
+    from xgboost import XGBClassifier, XGBRegressor
+
+    from ouro_harness import LabelEncoded
+
+    def xgb_classifier(X):
+        return make_pipeline(_preprocess(X, 'ordinal'), LabelEncoded(XGBClassifier(n_estimators=30, max_depth=3, n_jobs=1)))
+
+    def blend(X, y):
+        return VotingClassifier([('linear_0', make_pipeline(_preprocess(X, 'onehot'), LogisticRegression(max_iter=2000))),
+                                 ('xgboost_1', xgb_classifier(X))], voting='soft', weights=[0.5, 0.5])
+
+    for name, task, build in (('classifier', 'binary', lambda X, y: xgb_classifier(X)),
+                              ('regressor', 'regression', lambda X, y: make_pipeline(_preprocess(X, 'ordinal'), XGBRegressor(n_estimators=30, max_depth=3, n_jobs=1))),
+                              ('blend', 'binary', blend)):
+        folder = tmp_path / name
+        folder.mkdir()
+        doc, _, got = _export(runs[task], folder, build, monkeypatch)
+        _assert_matches(doc, got)
