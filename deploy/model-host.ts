@@ -19,7 +19,8 @@ import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
 import { PythonPool } from './predictors/python-pool.ts';
 import type { Importance } from './importance.ts';
-import { prepareServing, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
+import type { HoldoutCharts } from './holdout-charts.ts';
+import { prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
 
@@ -33,6 +34,8 @@ export interface LoadedModel {
   serving: Serving;
   /** Permutation importance on the holdout, when the run's holdout and labels were there to compute it. */
   importance: Importance | null;
+  /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
+  holdoutCharts: HoldoutCharts | null;
   /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
   path: 'onnx' | 'python';
   pathReason: string;
@@ -293,7 +296,8 @@ export class ModelHost {
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
-    return { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
+    return { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
   }
 }
 

@@ -80,6 +80,20 @@ describe('permutation importance on the holdout (planted effects: amount = 15·x
     const page = await (await serving.app.request('/models/linear-rare')).text();
     assert.match(page, /What it relies on/);
     assert.match(page, /<code>x1<\/code>/);
+    assert.match(page, /Predicted vs actual \(holdout\)/);
+  });
+
+  test('a binary model\'s page draws ROC and PR with their baselines and the confusion matrix', async () => {
+    const loaded = serving.host.loaded().find((m) => m.name === 'prior-pima')!;
+    const charts = loaded.holdoutCharts;
+    assert.ok(charts !== null && charts.roc !== null && charts.confusion !== null);
+    // The prior ranks every row the same: its ROC is the diagonal, its matrix one column.
+    assert.deepEqual(charts.roc, [[0, 0], [1, 1]]);
+    assert.equal(charts.confusion.counts.flat().reduce((a, b) => a + b, 0), charts.rows);
+    const page = await (await serving.app.request('/models/prior-pima')).text();
+    assert.match(page, /ROC \(positive: /);
+    assert.match(page, /Precision-recall/);
+    assert.match(page, /<table class="confusion"/);
   });
 });
 
