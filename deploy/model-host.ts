@@ -18,7 +18,9 @@ import { ServeError } from './errors.ts';
 import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
 import { PythonPool } from './predictors/python-pool.ts';
-import { prepareServing, servingPaths, type Serving } from './prepare-serving.ts';
+import type { Importance } from './importance.ts';
+import type { HoldoutCharts } from './holdout-charts.ts';
+import { prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
 
@@ -30,6 +32,10 @@ export interface LoadedModel {
   features: FeatureSpec[];
   inputs: CompiledInput[];
   serving: Serving;
+  /** Permutation importance on the holdout, when the run's holdout and labels were there to compute it. */
+  importance: Importance | null;
+  /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
+  holdoutCharts: HoldoutCharts | null;
   /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
   path: 'onnx' | 'python';
   pathReason: string;
@@ -289,7 +295,9 @@ export class ModelHost {
       if (signature.task !== 'forecast') features ??= pool.features;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
-    return { name, version, card, signature, features, inputs: compileInputs(features), serving, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    const importance = await readImportance(this.opts.home, name, version);
+    const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
+    return { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
   }
 }
 

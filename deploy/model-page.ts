@@ -3,6 +3,9 @@
  * holdout beside the baseline and cross-validation, what it takes, where it came from, how to
  * call it, and a form to try it. Plain server-rendered HTML, every value escaped.
  */
+import { confusionTable, curveSvg, scatterSvg } from './chart-svg.ts';
+import type { HoldoutCharts } from './holdout-charts.ts';
+import type { Importance } from './importance.ts';
 import type { LoadedModel } from './model-host.ts';
 
 export function escapeHtml(text: unknown): string {
@@ -88,6 +91,40 @@ document.getElementById('try').addEventListener('submit', async (e) => {
 </script>`;
 }
 
+/** Permutation importance as labelled bars (plain HTML: readable without scripts, sized by the page). */
+export function importanceSection(importance: Importance | null, top = 15): string {
+  if (importance === null || importance.columns.length === 0) return '';
+  const shown = importance.columns.slice(0, top);
+  const largest = Math.max(...shown.map((c) => c.mean), 1e-12);
+  const rows = shown
+    .map((c) => {
+      const width = Math.max(0, Math.min(100, (c.mean / largest) * 100));
+      return `<tr><td><code>${escapeHtml(c.name)}</code></td><td style="width:55%"><div style="background:#4a6fd1;height:.8rem;width:${width.toFixed(1)}%" role="img" aria-label="${escapeHtml(fmt(c.mean))}"></div></td><td>${escapeHtml(fmt(c.mean))} <span class="sub">± ${escapeHtml(fmt(c.std))}</span></td></tr>`;
+    })
+    .join('');
+  const more = importance.columns.length > top ? ` The other ${importance.columns.length - top} columns matter less.` : '';
+  return `<h2>What it relies on</h2>
+<table><tr><th>column</th><th>permutation importance</th><th>${escapeHtml(importance.metric)} worse by</th></tr>${rows}</table>
+<p class="sub">How much the holdout ${escapeHtml(importance.metric)} (${escapeHtml(fmt(importance.score))} on these ${importance.rows} rows) worsens when one column's values are shuffled among the holdout rows, the mean ± standard deviation of ${importance.repeats} shuffles. Near 0: the model gets little from the column that it cannot get from the others. The model predicted the shuffled rows in its sandbox; the scores were computed outside it, where the labels stay.${more}</p>`;
+}
+
+/** The holdout pictures: ROC and PR with their no-skill baselines, the confusion matrix, or predicted vs actual. */
+export function holdoutChartsSection(charts: HoldoutCharts | null, target: string): string {
+  if (charts === null || charts.rows === 0) return '';
+  const parts: string[] = [];
+  if (charts.roc !== null && charts.pr !== null && charts.positive !== null) {
+    parts.push(curveSvg({ title: `ROC (positive: ${charts.positive})`, xLabel: 'false positive rate', yLabel: 'true positive rate', points: charts.roc, baseline: [[0, 0], [1, 1]], baselineLabel: 'random ranking', modelLabel: 'this model' }));
+    const prevalence = charts.prevalence ?? 0;
+    parts.push(curveSvg({ title: 'Precision-recall', xLabel: 'recall', yLabel: 'precision', points: charts.pr, baseline: [[0, prevalence], [1, prevalence]], baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`, modelLabel: 'this model' }));
+  }
+  if (charts.scatter !== null && charts.scatter.length > 0) parts.push(scatterSvg(charts.scatter, target));
+  const confusion = charts.confusion !== null ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}` : '';
+  return `<h2>On the holdout</h2>
+<div style="display:flex;flex-wrap:wrap;gap:1rem">${parts.join('')}</div>
+${confusion}
+<p class="sub">${charts.rows} holdout rows, predicted by the model in its sandbox and compared with their labels outside it.</p>`;
+}
+
 export function renderModelPage(opts: { model: LoadedModel; versions: number[]; predictUrl: string; example: Record<string, unknown> }): string {
   const { model, versions, predictUrl, example } = opts;
   const c = model.card;
@@ -152,6 +189,8 @@ input,select{padding:.3rem;font:inherit} .tag{display:inline-block;background:#e
 <div class="card"><div class="sub">cross-validation</div><div class="score">${escapeHtml(fmt(c.cv.mean))} <small>± ${escapeHtml(fmt(c.cv.std))}</small></div><div class="sub">${c.cv.folds} ${forecasting ? 'rolling origins' : 'folds'} on the training split${gap > 2 * Math.max(c.cv.std, 1e-9) ? ' · <b>far from the holdout score</b>' : ''}</div></div>
 </div>
 ${otherMetrics ? `<table><tr><th>other holdout metrics</th><th></th></tr>${otherMetrics}</table>` : ''}
+${forecasting ? '' : holdoutChartsSection(model.holdoutCharts, c.target)}
+${forecasting ? '' : importanceSection(model.importance)}
 
 ${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
 <table><tr><th>column</th><th>type</th><th>notes</th></tr>${inputs}</table>

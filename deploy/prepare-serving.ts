@@ -9,14 +9,23 @@
  *   versions/<n>/serving.json          which path serves and why: the ONNX path only when its
  *                                      end-to-end predictions (TS cleaning + onnxruntime-node)
  *                                      match the Python model's within `tolerance`
+ *   versions/<n>/importance.json       permutation importance on the holdout: the same export
+ *                                      step predicts it with each column shuffled
+ *                                      (serving/permuted.json), the host scores it against the
+ *                                      vault's labels (deploy/importance.ts)
+ *   versions/<n>/holdout-charts.json   ROC/PR curves, confusion matrix or predicted vs actual,
+ *                                      from the same predictions and labels (deploy/holdout-charts.ts)
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { freshHostDir, readUntrustedJson } from '../core/untrusted-files.ts';
+import { freshHostDir, readUntrustedJson, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.ts';
 import { readCard, versionDir } from '../core/registry.ts';
+import type { ModelCard } from '../core/schemas/model-card.ts';
+import { computeHoldoutCharts, HoldoutChartsSchema, type HoldoutCharts } from './holdout-charts.ts';
+import { computeImportance, ImportanceSchema, PermutedSchema, type Importance } from './importance.ts';
 import { runPaths } from '../core/run-paths.ts';
 import { readJsonIfExists, writeJsonAtomic } from '../core/store/json-file.ts';
 import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
@@ -47,7 +56,7 @@ export type Serving = z.infer<typeof ServingSchema>;
 
 export function servingPaths(home: string, name: string, version: number) {
   const dir = versionDir(home, name, version);
-  return { dir, model: join(dir, 'model'), out: join(dir, 'serving'), doc: join(dir, 'serving', 'export.json'), onnx: join(dir, 'serving', 'model.onnx'), serving: join(dir, 'serving.json'), lock: join(dir, 'serving.lock') };
+  return { dir, model: join(dir, 'model'), out: join(dir, 'serving'), doc: join(dir, 'serving', 'export.json'), onnx: join(dir, 'serving', 'model.onnx'), permuted: join(dir, 'serving', 'permuted.json'), importance: join(dir, 'importance.json'), holdoutCharts: join(dir, 'holdout-charts.json'), serving: join(dir, 'serving.json'), lock: join(dir, 'serving.lock') };
 }
 
 export async function readServing(home: string, name: string, version: number): Promise<Serving | null> {
@@ -104,6 +113,7 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
     }
     const { doc, failure } = await runExport(opts, paths);
     const serving = await decide(doc, failure, paths.onnx);
+    await writeExplanations(opts, paths, card).catch((err: Error) => opts.logger.warn({ model: opts.name, version: opts.version, err: err.message }, 'no permutation importance or holdout charts'));
     await writeJsonAtomic(paths.serving, serving);
     opts.logger.info({ model: opts.name, version: opts.version, path: serving.path, reason: serving.reason }, 'serving prepared');
     return { serving, doc };
@@ -112,6 +122,34 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
   }
 }
 
+
+export async function readImportance(home: string, name: string, version: number): Promise<Importance | null> {
+  try {
+    return await readJsonIfExists(servingPaths(home, name, version).importance, ImportanceSchema);
+  } catch {
+    return null;
+  }
+}
+
+const VaultLabelsSchema = z.object({ labels: z.array(z.union([z.string(), z.number()])) });
+
+export async function readHoldoutCharts(home: string, name: string, version: number): Promise<HoldoutCharts | null> {
+  try {
+    return await readJsonIfExists(servingPaths(home, name, version).holdoutCharts, HoldoutChartsSchema);
+  } catch {
+    return null;
+  }
+}
+
+/** importance.json and holdout-charts.json from the export step's predictions and the run's holdout labels, which stay on the host. */
+async function writeExplanations(opts: PrepareOptions, paths: ReturnType<typeof servingPaths>, card: ModelCard): Promise<void> {
+  if (card.task === 'forecast' || !(await exists(paths.permuted))) return;
+  const vault = await readJsonIfExists(runPaths(opts.home, card.runId).labels, VaultLabelsSchema);
+  if (vault === null) return; // the run's vault is gone: nothing to score against
+  const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, { root: paths.out, maxBytes: UNTRUSTED_CAPS.predictions });
+  await writeJsonAtomic(paths.importance, computeImportance(permuted, vault.labels, { task: card.task, metric: card.metric, classes: card.classes }));
+  await writeJsonAtomic(paths.holdoutCharts, computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), card.task, card.classes));
+}
 
 async function takeLock(lock: string): Promise<boolean> {
   try {
@@ -134,7 +172,7 @@ async function runExport(opts: PrepareOptions, paths: ReturnType<typeof servingP
   const holdout = runPaths(opts.home, card.runId);
   const hasHoldout = await exists(holdout.holdoutFeatures);
   const command = ['python', '-m', 'ouro_harness.export_onnx', '--model', paths.model, '--out', paths.out];
-  if (hasHoldout) command.push('--holdout', holdout.holdoutFeatures);
+  if (hasHoldout) command.push('--holdout', holdout.holdoutFeatures, '--permute', paths.permuted);
   const result = await opts.driver.run({
     command,
     cwd: paths.out,

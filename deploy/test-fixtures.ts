@@ -37,29 +37,53 @@ const ESTIMATORS = {
   linear: { cls: 'LogisticRegression(max_iter=2000)', reg: 'Ridge()', imports: 'from sklearn.linear_model import LogisticRegression, Ridge', encoding: 'onehot' },
   forest: { cls: 'RandomForestClassifier(n_estimators=40, random_state=0, n_jobs=1)', reg: 'RandomForestRegressor(n_estimators=40, random_state=0, n_jobs=1)', imports: 'from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor', encoding: 'ordinal' },
   lightgbm: { cls: 'LGBMClassifier(n_estimators=60, verbose=-1, n_jobs=1)', reg: 'LGBMRegressor(n_estimators=60, verbose=-1, n_jobs=1)', imports: 'from lightgbm import LGBMClassifier, LGBMRegressor', encoding: 'ordinal' },
+  // The heuristic brain's baseline family: the training prior (classification) or mean.
+  prior: { cls: 'DummyClassifier(strategy="prior")', reg: 'DummyRegressor(strategy="mean")', imports: 'from sklearn.dummy import DummyClassifier, DummyRegressor', encoding: 'none' },
 } as const;
-export type FixtureFamily = keyof typeof ESTIMATORS;
+/** Members of the 'blend' fixture: the heuristic brain's ensemble of the leading families. */
+const BLEND_MEMBERS = ['linear', 'lightgbm', 'forest'] as const;
+export type FixtureFamily = keyof typeof ESTIMATORS | 'blend';
 
-function trainScript(family: FixtureFamily, classifier: boolean): string {
+function builder(name: string, family: keyof typeof ESTIMATORS, classifier: boolean): string {
   const e = ESTIMATORS[family];
+  const estimator = classifier ? e.cls : e.reg;
+  if (e.encoding === 'none') return `def ${name}():\n    return ${estimator}\n`;
   const cat =
     e.encoding === 'onehot'
       ? 'make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5))'
       : 'make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2))';
   const num = e.encoding === 'onehot' ? 'make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())' : 'SimpleImputer(strategy="median")';
-  return `from sklearn.compose import ColumnTransformer
+  return `def ${name}():\n    return make_pipeline(ColumnTransformer([("num", ${num}, numeric), ("cat", ${cat}, categorical)]), ${estimator})\n`;
+}
+
+function trainScript(family: FixtureFamily, classifier: boolean): string {
+  const members = family === 'blend' ? BLEND_MEMBERS : [family];
+  const head = `from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
-${e.imports}
-from ouro_harness import cross_validate, load_train, save_model, write_metrics
+${[...new Set(members.map((m) => ESTIMATORS[m].imports))].join('\n')}
+from ouro_harness import blend_select, cross_validate, load_train, save_model, write_metrics
 
 X, y = load_train()
 numeric = X.select_dtypes("number").columns.tolist()
 categorical = [c for c in X.columns if c not in numeric]
-model = make_pipeline(ColumnTransformer([("num", ${num}, numeric), ("cat", ${cat}, categorical)]), ${classifier ? e.cls : e.reg})
+${members.map((m, i) => builder(`build_${i}`, m, classifier)).join('')}
+`;
+  // As worker/brains/heuristic/write-script.ts writes an ensemble: greedy weights on
+  // out-of-fold predictions, then soft voting with the weights as a list.
+  const body =
+    family === 'blend'
+      ? `members = [${members.map((m, i) => `("${m}_${i}", build_${i}())`).join(', ')}]
+weights, scores = blend_select([m for _, m in members], X, y, folds=3)
+chosen = [(name, m, w) for (name, m), w in zip(members, weights) if w > 0]
+model = ${classifier ? 'VotingClassifier([(name, m) for name, m, _ in chosen], voting="soft", weights=[w for _, _, w in chosen])' : 'VotingRegressor([(name, m) for name, m, _ in chosen], weights=[w for _, _, w in chosen])'}
+`
+      : `model = build_0()
 scores = cross_validate(model, X, y, folds=3)
-model.fit(X, y)
+`;
+  return `${head}${body}model.fit(X, y)
 save_model(model, X)
 write_metrics(scores)
 `;
@@ -110,7 +134,8 @@ export async function publishFixtureModel(opts: {
       metric: opts.metric,
       holdout: { score: metrics.mean, baseline: 0.5, rows: 0, all: { [opts.metric]: metrics.mean } },
       cv: { mean: metrics.mean, std: metrics.std, folds: metrics.folds },
-      family: opts.family,
+      // The card names families as the heuristic brain does.
+      family: opts.family === 'blend' ? 'ensemble' : opts.family === 'prior' ? 'baseline' : opts.family,
       script: 'train.py',
       data: { file: basename(opts.csv), rows: 0, columns: signature.inputs.length + 1, trainRows: 0, holdoutRows: 0, seed: 42 },
       experiments: { tried: 1, succeeded: 1, failed: 0 },

@@ -2,7 +2,8 @@
 
     python -m ouro_harness.export_onnx --model DIR --out DIR [--holdout FEATURES.parquet] [--rows N]
 
-Writes into --out:
+Writes into --out (and, with --permute PATH, the holdout predictions with each column
+shuffled, for permutation importance scored on the host; see permute.py):
   export.json   {"onnx": bool, "reason": str | null, "features": the cleaner's feature specs
                  (with decimal/format/time, which signature.json leaves out), "inputs": the ONNX
                  inputs [{name, type: "float" | "string"}], "label": output name, "probabilities":
@@ -26,6 +27,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import onnx_converters
 from .jsonfile import plain, write_json
 from .model import estimator_classes
 from .predict import load_model, read_rows
@@ -93,6 +95,7 @@ def _register_converters() -> None:
         apply_concat(scope, [imputed, as_float], operator.outputs[0].full_name, container, axis=1)
 
     update_registered_converter(SimpleImputer, 'SklearnSimpleImputer', imputer_shape, imputer_convert)
+    onnx_converters.register()
     _accept_numpy_int_attributes()
 
 
@@ -120,7 +123,7 @@ def _accept_numpy_int_attributes() -> None:
 def _prepare_for_export(estimator):
     """A copy that skl2onnx can convert with the same predictions: string imputers match the ""
     the server sends for a missing category, and soft voting needs no flattened transform."""
-    from sklearn.ensemble import VotingClassifier
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
     from sklearn.impute import SimpleImputer
 
     copied = copy.deepcopy(estimator)
@@ -134,6 +137,9 @@ def _prepare_for_export(estimator):
             obj.missing_values = ''
         if isinstance(obj, VotingClassifier):
             obj.flatten_transform = False
+        if isinstance(obj, (VotingClassifier, VotingRegressor)) and obj.weights is not None:
+            # skl2onnx normalises with weights.sum(); blend scripts pass a list.
+            obj.weights = np.asarray(obj.weights, dtype=float)
         for child in list(getattr(obj, '__dict__', {}).values()):
             if isinstance(child, (list, tuple)):
                 for item in child:
@@ -154,21 +160,58 @@ def _onnx_inputs(model, sample: pd.DataFrame):
     return inputs
 
 
-def export(model, sample: pd.DataFrame, out_dir: str) -> dict:
-    """Converts the estimator; returns the export.json fields that describe the graph."""
-    from skl2onnx import convert_sklearn
+def _input_types(inputs: list):
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
-    _register_converters()
-    inputs = _onnx_inputs(model, sample)
-    types = [(i['name'], FloatTensorType([None, 1]) if i['type'] == 'float' else StringTensorType([None, 1]))
-             for i in inputs]
-    estimator = _prepare_for_export(model.estimator)
-    classifier = model.task != 'regression'
+    return [(i['name'], FloatTensorType([None, 1]) if i['type'] == 'float' else StringTensorType([None, 1]))
+            for i in inputs]
+
+
+def _convert(estimator, types, classifier: bool):
+    from skl2onnx import convert_sklearn
+
     options = {id(estimator): {'zipmap': False}} if classifier else None
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        onx = convert_sklearn(estimator, initial_types=types, options=options, target_opset=TARGET_OPSET)
+        return convert_sklearn(estimator, initial_types=types, options=options, target_opset=TARGET_OPSET)
+
+
+def _describe(estimator) -> str:
+    """'ColumnTransformer -> XGBRegressor' for a pipeline, the class name otherwise."""
+    steps = getattr(estimator, 'steps', None)
+    if steps:
+        return ' -> '.join(type(step).__name__ for _, step in steps if step not in (None, 'passthrough'))
+    return type(estimator).__name__
+
+
+def failing_part(model, sample: pd.DataFrame):
+    """Which member of a blend does not convert ("the blend's member 'xgboost_2' (ColumnTransformer
+    -> XGBRegressor)"), so the model page names the part to change; None when the estimator is
+    not a blend or every member converts on its own."""
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+    estimator = _prepare_for_export(model.estimator)
+    if not isinstance(estimator, (VotingClassifier, VotingRegressor)):
+        return None
+    _register_converters()
+    types = _input_types(_onnx_inputs(model, sample))
+    for name, member in getattr(estimator, 'named_estimators_', {}).items():
+        if member in (None, 'drop'):
+            continue
+        try:
+            _convert(member, types, model.task != 'regression')
+        except Exception:  # noqa: BLE001 - the first member that fails is the answer
+            return f"the blend's member {name!r} ({_describe(member)})"
+    return None
+
+
+def export(model, sample: pd.DataFrame, out_dir: str) -> dict:
+    """Converts the estimator; returns the export.json fields that describe the graph."""
+    _register_converters()
+    inputs = _onnx_inputs(model, sample)
+    estimator = _prepare_for_export(model.estimator)
+    classifier = model.task != 'regression'
+    onx = _convert(estimator, _input_types(inputs), classifier)
     # scikit-learn's OneHotEncoder(handle_unknown='ignore' | 'infrequent_if_exist') encodes an
     # unseen category as zeros; skl2onnx's node would fail the request instead. The probe rows
     # of the reference check that the two agree (see probe_rows).
@@ -225,6 +268,8 @@ def main(argv=None) -> int:
     p.add_argument('--out', required=True, help='folder to write export.json (and model.onnx)')
     p.add_argument('--holdout', default=None, help='raw feature rows to compare on (.parquet, .csv, .json)')
     p.add_argument('--rows', type=int, default=1000, help='at most this many comparison rows')
+    p.add_argument('--permute', default=None,
+                   help='also write the predictions for permutation importance here (see permute.py)')
     args = p.parse_args(argv)
 
     model = load_model(args.model)
@@ -248,9 +293,19 @@ def main(argv=None) -> int:
             doc['onnx'] = True
         except Exception as err:  # noqa: BLE001 - any converter failure means "serve with Python"
             doc['reason'] = f'{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ""}'.rstrip(': ')
+            try:
+                part = failing_part(model, sample)
+            except Exception:  # noqa: BLE001 - the reason above still stands
+                part = None
+            if part:
+                doc['reason'] = f'{part} does not convert: {doc["reason"]}'
     if rows is not None and len(rows):
         doc['reference'] = reference(model, pd.concat([rows, probe_rows(rows, features)], ignore_index=True))
     write_json(f'{args.out}/export.json', plain(doc))
+    if args.permute and rows is not None and len(rows):
+        # In the same process: the model is loaded once for serving and for explaining.
+        from .permute import permuted_predictions
+        write_json(args.permute, plain(permuted_predictions(model, rows)))
     return 0
 
 

@@ -1,0 +1,85 @@
+/**
+ * Small inline SVG charts for the model page: labelled axes, the model's line and a dashed
+ * baseline, readable without scripts and sized for a column of the page. Values are numbers
+ * from host-computed files; text goes through escapeHtml.
+ */
+import { escapeHtml } from './model-page.ts';
+import type { HoldoutCharts } from './holdout-charts.ts';
+
+const W = 300;
+const H = 270;
+const PAD = { left: 44, right: 12, top: 26, bottom: 40 };
+
+interface Frame {
+  x: (v: number) => number;
+  y: (v: number) => number;
+}
+
+function frame(x0: number, x1: number, y0: number, y1: number): Frame {
+  const sx = (W - PAD.left - PAD.right) / (x1 - x0 || 1);
+  const sy = (H - PAD.top - PAD.bottom) / (y1 - y0 || 1);
+  return { x: (v) => PAD.left + (v - x0) * sx, y: (v) => H - PAD.bottom - (v - y0) * sy };
+}
+
+function tick(v: number): string {
+  return Math.abs(v) >= 1000 ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
+}
+
+function axes(f: Frame, x0: number, x1: number, y0: number, y1: number, title: string, xLabel: string, yLabel: string): string {
+  const ticks = [0, 0.5, 1];
+  const xs = ticks.map((t) => x0 + t * (x1 - x0));
+  const ys = ticks.map((t) => y0 + t * (y1 - y0));
+  return [
+    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(title)}</text>`,
+    `<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#c9ced6"/>`,
+    ...xs.map((v) => `<text x="${f.x(v).toFixed(1)}" y="${H - PAD.bottom + 14}" text-anchor="middle" font-size="10">${tick(v)}</text>`),
+    ...ys.map((v) => `<text x="${PAD.left - 4}" y="${(f.y(v) + 3).toFixed(1)}" text-anchor="end" font-size="10">${tick(v)}</text>`),
+    `<text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${escapeHtml(xLabel)}</text>`,
+    `<text transform="translate(11 ${(PAD.top + H - PAD.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeHtml(yLabel)}</text>`,
+  ].join('');
+}
+
+function path(f: Frame, points: readonly (readonly [number, number])[]): string {
+  return points.map(([a, b], i) => `${i === 0 ? 'M' : 'L'}${f.x(a).toFixed(1)} ${f.y(b).toFixed(1)}`).join(' ');
+}
+
+function svg(label: string, body: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}" font-family="system-ui,sans-serif" fill="#1d2430">${body}</svg>`;
+}
+
+/** A curve in the unit square with a dashed baseline and a legend. */
+export function curveSvg(opts: { title: string; xLabel: string; yLabel: string; points: readonly (readonly [number, number])[]; baseline: readonly (readonly [number, number])[]; baselineLabel: string; modelLabel: string }): string {
+  const f = frame(0, 1, 0, 1);
+  return svg(opts.title, [
+    axes(f, 0, 1, 0, 1, opts.title, opts.xLabel, opts.yLabel),
+    `<path d="${path(f, opts.baseline)}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
+    `<path d="${path(f, opts.points)}" fill="none" stroke="#2f5bd3" stroke-width="2"/>`,
+    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#2f5bd3">— ${escapeHtml(opts.modelLabel)}</text>`,
+    `<text x="${PAD.left + 6}" y="${PAD.top + 27}" font-size="10" fill="#6b7480">- - ${escapeHtml(opts.baselineLabel)}</text>`,
+  ].join(''));
+}
+
+/** Predicted against actual, with the line where they are equal. */
+export function scatterSvg(points: readonly (readonly [number, number])[], target: string): string {
+  const values = points.flat();
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const f = frame(lo, hi, lo, hi);
+  return svg(`predicted against actual ${target}`, [
+    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout)', `actual ${target}`, `predicted ${target}`),
+    `<path d="${path(f, [[lo, lo], [hi, hi]])}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
+    ...points.map(([a, p]) => `<circle cx="${f.x(a).toFixed(1)}" cy="${f.y(p).toFixed(1)}" r="2" fill="#2f5bd3" fill-opacity="0.55"/>`),
+    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#6b7480">- - predicted = actual</text>`,
+  ].join(''));
+}
+
+/** The confusion matrix as a shaded table: rows are the actual class, columns the predicted one. */
+export function confusionTable(confusion: NonNullable<HoldoutCharts['confusion']>): string {
+  const { classes, counts } = confusion;
+  const top = Math.max(1, ...counts.flat());
+  const head = `<tr><th>actual ↓ / predicted →</th>${classes.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const rows = counts
+    .map((row, i) => `<tr><th>${escapeHtml(classes[i])}</th>${row.map((v, j) => `<td style="background:rgba(47,91,211,${(0.08 + (0.6 * v) / top).toFixed(3)});${i === j ? 'font-weight:600' : ''}">${v}</td>`).join('')}</tr>`)
+    .join('');
+  return `<table class="confusion" style="width:auto">${head}${rows}</table>`;
+}

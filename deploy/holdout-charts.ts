@@ -1,0 +1,90 @@
+/**
+ * What the model page draws about the holdout, computed on the host from the model's own
+ * holdout predictions (the export step's, made in the sandbox) and the vault's labels:
+ * ROC and precision-recall curves with their no-skill baselines (binary), the confusion matrix
+ * at the served labels (classification), predicted against actual (regression).
+ */
+import { z } from 'zod';
+
+const Point = z.tuple([z.number(), z.number()]);
+
+export const HoldoutChartsSchema = z.object({
+  format: z.literal(1),
+  rows: z.number().int(),
+  task: z.enum(['binary', 'multiclass', 'regression']),
+  /** The class whose probability the curves rank by (the second class, as roc_auc scores it). */
+  positive: z.string().nullable(),
+  /** [false positive rate, true positive rate], from (0, 0) to (1, 1). */
+  roc: z.array(Point).nullable(),
+  /** [recall, precision]. */
+  pr: z.array(Point).nullable(),
+  /** Share of positive rows: the precision of a model that ranks at random. */
+  prevalence: z.number().nullable(),
+  /** counts[actual][predicted], in `classes` order. */
+  confusion: z.object({ classes: z.array(z.string()), counts: z.array(z.array(z.number().int())) }).nullable(),
+  /** [actual, predicted] per row (regression). */
+  scatter: z.array(Point).nullable(),
+});
+export type HoldoutCharts = z.infer<typeof HoldoutChartsSchema>;
+
+export interface HoldoutAnswers {
+  predictions: (string | number | null)[];
+  probabilities: (number | null)[][] | null;
+}
+
+const MAX_POINTS = 200;
+
+/** At most MAX_POINTS points, first and last kept: enough for a 300-pixel curve. */
+function thin<T>(points: T[]): T[] {
+  if (points.length <= MAX_POINTS) return points;
+  const step = (points.length - 1) / (MAX_POINTS - 1);
+  return Array.from({ length: MAX_POINTS }, (_, i) => points[Math.round(i * step)]!);
+}
+
+/** ROC and PR points, one per distinct score (ties move together, as scikit-learn's roc_curve). */
+export function curves(positives: boolean[], scores: number[]): { roc: [number, number][]; pr: [number, number][]; prevalence: number } {
+  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+  const P = positives.filter(Boolean).length;
+  const N = positives.length - P;
+  const roc: [number, number][] = [[0, 0]];
+  const pr: [number, number][] = [[0, 1]];
+  let tp = 0;
+  let fp = 0;
+  for (let k = 0; k < order.length; k++) {
+    if (positives[order[k]![1]]) tp++;
+    else fp++;
+    if (k + 1 < order.length && order[k + 1]![0] === order[k]![0]) continue;
+    roc.push([N === 0 ? 0 : fp / N, P === 0 ? 0 : tp / P]);
+    pr.push([P === 0 ? 0 : tp / P, tp / (tp + fp)]);
+  }
+  return { roc: thin(roc), pr: thin(pr), prevalence: positives.length === 0 ? 0 : P / positives.length };
+}
+
+export function computeHoldoutCharts(answers: HoldoutAnswers, labels: readonly (string | number)[], task: 'binary' | 'multiclass' | 'regression', classes: string[] | null): HoldoutCharts {
+  const n = Math.min(labels.length, answers.predictions.length);
+  const base = { format: 1 as const, rows: n, task, positive: null, roc: null, pr: null, prevalence: null, confusion: null, scatter: null };
+  if (task === 'regression') {
+    const scatter: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      const p = answers.predictions[i];
+      if (p !== null && p !== undefined && Number.isFinite(Number(p))) scatter.push([Number(labels[i]), Number(p)]);
+    }
+    return { ...base, scatter: scatter.slice(0, 2000) };
+  }
+  const cls = classes ?? [];
+  const index = new Map(cls.map((c, i) => [c, i]));
+  const counts = cls.map(() => cls.map(() => 0));
+  for (let i = 0; i < n; i++) {
+    const a = index.get(String(labels[i]));
+    const p = index.get(String(answers.predictions[i]));
+    if (a !== undefined && p !== undefined) counts[a]![p]!++;
+  }
+  const charts: HoldoutCharts = { ...base, confusion: { classes: cls, counts } };
+  if (task === 'binary' && cls.length === 2 && answers.probabilities !== null) {
+    const positive = cls[1]!;
+    const scores = answers.probabilities.slice(0, n).map((row) => row[1] ?? 0);
+    const c = curves(labels.slice(0, n).map((l) => String(l) === positive), scores);
+    return { ...charts, positive, roc: c.roc, pr: c.pr, prevalence: c.prevalence };
+  }
+  return charts;
+}
