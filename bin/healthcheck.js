@@ -17,7 +17,7 @@ function fail(reason) {
 }
 
 async function http(url) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err) => fail(`${url}: ${err.cause?.code ?? err.message}`));
+  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err) => fail(`${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`));
   if (!res.ok) fail(`${url}: HTTP ${res.status}`);
   await res.body?.cancel();
 }
