@@ -16,6 +16,7 @@ import type { RunEvent } from '../core/schemas/events.ts';
 import { FsArtifactStore, type ArtifactStore } from '../core/store/artifact-store.ts';
 import { createArtifactStore } from '../core/store/create-store.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
+import type { SandboxDriver } from '../sandbox/driver.ts';
 import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts';
 import { HeuristicBrain } from '../worker/brains/heuristic/heuristic-brain.ts';
 import { startWorkerMetricsServer } from '../worker/queue/metrics-server.ts';
@@ -37,8 +38,7 @@ export function requireRedisUrl(config: Config): string {
 }
 
 /** Starts a worker in this process (used by `ouro worker` and `ouro up`); the store defaults to OURO_HOME. */
-export function startWorker(config: Config, logger: Logger, redis: Redis, concurrency?: number, store: ArtifactStore = new FsArtifactStore(config.OURO_HOME)): RunWorkerHandle {
-  const driver = createSandboxDriver(config);
+export function startWorker(config: Config, logger: Logger, redis: Redis, concurrency?: number, store: ArtifactStore = new FsArtifactStore(config.OURO_HOME), driver: SandboxDriver = createSandboxDriver(config)): RunWorkerHandle {
   logger.info({ sandbox: driver.describe() }, 'worker ready');
   return startRunWorker({
     config,
@@ -68,7 +68,13 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   const redis = createRedis(url, 'worker');
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   const store = await createArtifactStore(config);
-  const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency, store);
+  // Checked before any run is taken: with OURO_SANDBOX_ISOLATION=strict (the default, and fixed
+  // in docker-compose.yml) this throws when bubblewrap cannot make its namespaces, and the
+  // worker exits saying why. The line below is what an operator (and the compose test) reads
+  // to see which isolation the runs get.
+  const driver = createSandboxDriver(config);
+  process.stderr.write(`ouro worker: sandbox: ${driver.describe()}\n`);
+  const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency, store, driver);
   process.stderr.write(`ouro worker: taking runs from "${config.OURO_QUEUE_NAME}" on ${url.replace(/\/\/[^@]*@/, '//***@')} (concurrency ${concurrency ?? config.OURO_WORKER_CONCURRENCY})\n`);
   let metricsServer: { close(): Promise<void> } | undefined;
   let queue: RunQueue | undefined;

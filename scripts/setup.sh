@@ -23,11 +23,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  # `npm install` rather than `npm ci`: npm 11 rejects this lock in `ci` over optional native
-  # packages of other platforms (msgpackr-extract); `install` honours the locked versions.
-  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-fund --no-audit --loglevel=error
+# `npm ci`, exactly as the Dockerfile installs, so a lock file the image would refuse fails here
+# first (test/lockfile.test.ts checks it with npm 10 and 11 too). The stamp holds the hash of the
+# lock it installed: a changed lock reinstalls, an unchanged one costs nothing (mtimes are no
+# guide: git checkouts set them). ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install
+# script only fetches optional GPU libraries, from a host CI cannot reach.
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.ouro-lock-"$lock_hash" ]; then
+  say "installing npm packages (npm ci, from package-lock.json)"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit --loglevel=error
+  rm -f node_modules/.ouro-lock-*
+  touch node_modules/.ouro-lock-"$lock_hash"
 fi
 
 say "compiling TypeScript"

@@ -9,6 +9,8 @@
 #              ouro-sandbox-base:bookworm (kept, so later builds skip this part), then the same
 #              Dockerfile FROM it. Needs root, debootstrap and a Debian mirror; pip needs PyPI.
 #   --force    rebuild even when the tag exists
+#   --base-only  (implies --offline) make only the offline base image, not the sandbox image;
+#              scripts/app-image.sh builds the application's offline base on it
 #
 # The tag is $OURO_SANDBOX_IMAGE, or ouro-sandbox:<hash of requirements.txt + Dockerfile> (the
 # tag the driver looks for by default); when it exists the script does nothing.
@@ -20,13 +22,15 @@ die() { say "error: $*" >&2; exit 1; }
 
 mode=online
 force=0
+base_only=0
 for arg in "$@"; do
   case "$arg" in
     --online) mode=online ;;
     --offline) mode=offline ;;
     --force) force=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) die "unknown argument: $arg (use --online, --offline, --force)" ;;
+    --base-only) mode=offline; base_only=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) die "unknown argument: $arg (use --online, --offline, --base-only, --force)" ;;
   esac
 done
 
@@ -41,7 +45,7 @@ mirror="${OURO_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 command -v docker >/dev/null 2>&1 || die "the docker CLI is not installed (apt-get install docker.io)"
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || die "no Docker daemon answers (DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}); start dockerd or run scripts/docker-setup.sh"
 
-if [ "$force" = 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
+if [ "$base_only" = 0 ] && [ "$force" = 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
   say "$tag is already built (requirements unchanged); nothing to do"
   exit 0
 fi
@@ -125,6 +129,7 @@ if [ "$mode" = offline ]; then
   build_offline_base
   base="$base_offline"
 fi
+[ "$base_only" = 1 ] && exit 0
 
 cp "$REQS" "$work/requirements.txt"
 cp "$DOCKERFILE" "$work/Dockerfile"
