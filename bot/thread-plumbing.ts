@@ -11,6 +11,7 @@ import { Outbox } from './render/outbox.ts';
 import type { PredictCommand } from './render/render-run.ts';
 import { RunThreadStore } from './run-thread-store.ts';
 import { RunThreads } from './run-threads.ts';
+import { HeldKeys } from './held-keys.ts';
 
 /** What every chat adapter is built from, besides its platform's own settings. */
 export interface BotDeps {
@@ -28,6 +29,7 @@ export interface BotDeps {
 
 export interface ThreadPlumbing {
   store: RunThreadStore;
+  heldKeys: HeldKeys;
   outbox: Outbox;
   threads: RunThreads;
 }
@@ -45,7 +47,9 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     ...(pacing.postGapMs !== undefined ? { postGapMs: pacing.postGapMs } : {}),
     ...(pacing.updateGapMs !== undefined ? { updateGapMs: pacing.updateGapMs } : {}),
   });
+  const heldKeys = new HeldKeys(deps.redis);
   const threads = new RunThreads({
+    heldKeys,
     redis: deps.redis,
     store,
     outbox,
@@ -60,5 +64,5 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     ...(pacing.tickMs !== undefined ? { tickMs: pacing.tickMs } : {}),
     questionWaitMs: deps.config.OURO_QUESTION_WAIT_S * 1000,
   });
-  return { store, outbox, threads };
+  return { store, heldKeys, outbox, threads };
 }

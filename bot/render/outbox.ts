@@ -66,6 +66,12 @@ export class Outbox {
     return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, clean));
   }
 
+  /** A direct message; `allow` as for postPrivate. It goes in the user's own lane (a DM is a channel of its own). */
+  postDirect(user: string, message: ChatMessage, allow: readonly string[] = []): Promise<void> {
+    const clean = redactDeep(message, allow);
+    return this.enqueue(`dm:${user}`, true, () => this.opts.chat.postDirect(user, clean));
+  }
+
   upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
     // A file that carries a secret the host holds is not sent at all: bytes cannot be redacted
     // safely, and an honest chart never contains a token.

@@ -26,6 +26,9 @@ import { InflightWork } from '../inflight-work.ts';
 import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
+import { keyMessage } from '../run-threads.ts';
+import { registerSecrets } from '../../core/redact.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
 
@@ -71,6 +74,7 @@ export class SlackBot {
   readonly app: App;
   private readonly threads: RunThreads;
   private readonly store: RunThreadStore;
+  private readonly heldKeys: HeldKeys;
   private readonly outbox: Outbox;
   private readonly inflight: InflightWork;
   private botUserId: string | undefined;
@@ -93,7 +97,7 @@ export class SlackBot {
       if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
       this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
     }
-    ({ store: this.store, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND }));
+    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND }));
     this.register();
   }
 
@@ -209,7 +213,7 @@ export class SlackBot {
     const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
     // The first reply goes out before the download: the goal as understood, within seconds.
     const statusMessage = await this.outbox.post(channel, threadTs, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false, request };
+    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false, request };
     try {
       const file = files.find((f) => f.id === choice.file.id)!;
       await downloadSlackFile({ file, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key: request.dataset.ref, filename });
@@ -297,6 +301,14 @@ export class SlackBot {
     if (message !== null) await this.reply(thread.channel, thread.thread, message);
   }
 
+  /** `/predict key <model>`: the held key, in the command's private response (the asker is there now). */
+  private async collectKey(model: string, user: string): Promise<ChatMessage> {
+    const claim = await this.heldKeys.claim('slack', model, user);
+    if (claim.kind !== 'key') return textMessage(keyClaimRefusal(claim, model));
+    registerSecrets([claim.key]);
+    return keyMessage(model, claim.key);
+  }
+
   private async onPredict(command: { text: string; user_id: string; channel_id: string; team_id: string }, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
     const send = (message: ChatMessage, share = false) => respond({ response_type: share ? 'in_channel' : 'ephemeral', ...toSlackMessage(message) });
     const refusal = refusalOf({ workspace: command.team_id, channel: command.channel_id, user: command.user_id }, this.opts.config);
@@ -306,6 +318,7 @@ export class SlackBot {
     }
     const parsed = parsePredictCommand(command.text);
     if (parsed.kind === 'error') return void (await send(textMessage(parsed.message)));
+    if (parsed.kind === 'key') return void (await send(await this.collectKey(parsed.model, command.user_id)));
     const { predictions } = this.opts;
     try {
       let message: ChatMessage;
