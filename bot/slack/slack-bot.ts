@@ -21,7 +21,7 @@ import { RunThreads } from '../run-threads.ts';
 import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
 import { toSlackMessage } from './slack-blocks.ts';
 import { SlackChat } from './slack-chat.ts';
-import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
+import { attachmentOf, downloadSlackFile, resolveSlackFiles, type SlackFile } from './slack-files.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
@@ -31,6 +31,8 @@ import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
+/** chat.update is Tier 3 (50+ per minute per workspace): one bot token is one workspace, so one gate. */
+const SLACK_UPDATES_PER_MINUTE = 45;
 
 export interface SlackBotOptions extends BotDeps {
   /** The Web API client's retries of failed connections (p-retry options). */
@@ -97,7 +99,7 @@ export class SlackBot {
       if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
       this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
     }
-    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND }));
+    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND, updatesPerMinute: SLACK_UPDATES_PER_MINUTE }));
     this.register();
   }
 
@@ -167,15 +169,20 @@ export class SlackBot {
   private async onMention(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
     // Slack redelivers an event it thinks was missed: only the first delivery does anything.
     if (!(await this.store.claimEvent('slack', eventId))) return;
+    // Editing the message sends app_mention again (new event_id, same ts, `edited`): one message, one answer.
+    if (event.edited !== undefined || !(await this.store.claimEvent('slack', `msg:${event.channel}:${event.ts}`))) return;
     const { channel, user } = event;
     const threadTs = event.thread_ts ?? event.ts;
     if (user === undefined) return;
     if (await this.refuse({ workspace: team, channel, user }, threadTs)) return;
     const text = event.text.replace(MENTION, ' ').trim();
-    const files = (event.files ?? []) as SlackFile[];
+    // Slack Connect stubs are completed with files.info; hidden, deleted and external files are named.
+    const resolved = await resolveSlackFiles((event.files ?? []) as SlackFile[], (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>);
+    const files = resolved.files;
+    if (resolved.problems.length > 0 && files.length === 0) return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
 
     // A mention inside a run's thread, without a file, is a thread command.
-    if (event.thread_ts !== undefined && files.length === 0) {
+    if (event.thread_ts !== undefined && files.length === 0 && (event.files ?? []).length === 0) {
       const runId = await this.store.runOfThread('slack', channel, event.thread_ts);
       if (runId !== null) return this.onThreadCommand(runId, channel, event.thread_ts, user, text, true);
     }
@@ -354,4 +361,6 @@ interface MentionEvent {
   ts: string;
   thread_ts?: string;
   files?: unknown[];
+  /** Set on the app_mention Slack sends again when the message is edited. */
+  edited?: { user: string; ts: string };
 }
