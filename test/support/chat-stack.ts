@@ -18,7 +18,7 @@ import { startTestRedis } from './redis.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
-export const logger = createLogger('silent');
+export const logger = createLogger(process.env.OURO_TEST_LOG === '1' ? 'debug' : 'silent');
 
 export type BotOptions = NonNullable<Parameters<typeof startChatBots>[3]>;
 

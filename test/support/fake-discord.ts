@@ -263,11 +263,12 @@ export class FakeDiscord {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
-    const path = url.pathname.replace(/^\/api\/v\d+/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, '');
     const body = await readBody(req);
     const send = (status: number, json?: unknown) => {
       if (status >= 400) this.errors.push({ path, status, code: Number((json as { code?: number } | undefined)?.code ?? 0) });
-      res.writeHead(status, { 'content-type': 'application/json' });
+      // A 204 has no body and no content type (Discord's interaction callback without with_response).
+      res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
     let m: RegExpExecArray | null;
