@@ -17,7 +17,7 @@ import { newRunId } from '../../core/ids.ts';
 import { sendControl } from '../../core/queue/run-control.ts';
 import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
 import { parseCsvRecords } from '../../deploy/parse-csv.ts';
-import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
+import { chooseUpload, fmtBytes, TABLE_FORMATS, wrongTypeAdvice } from '../intake/choose-upload.ts';
 import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError, type Prediction } from '../predict/prediction-client.ts';
@@ -211,9 +211,9 @@ export class DiscordBot {
     const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
     switch (choice.kind) {
       case 'none':
-        return reply(textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`/models\` lists them.`));
+        return reply(textMessage(`👋 Send me a CSV or TSV file (or Excel .xlsx, Parquet, JSON, or one in a .gz/.zip) and say what to predict in the same message, ${example}\nAlready have a model? \`/models\` lists them.`));
       case 'wrong_type':
-        return reply(textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
+        return reply(textMessage(`I read tables (${TABLE_FORMATS}). ${choice.files.map(wrongTypeAdvice).join(' ')}`));
       case 'ambiguous':
         return reply(textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it, or attach only that file.`));
       case 'too_large':

@@ -6,7 +6,7 @@ import { newRunId } from '../../core/ids.ts';
 import { sendControl } from '../../core/queue/run-control.ts';
 import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
 import { REFUSAL_TEXT, refusalOf, type Requester } from '../access-policy.ts';
-import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
+import { chooseUpload, fmtBytes, TABLE_FORMATS, wrongTypeAdvice } from '../intake/choose-upload.ts';
 import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError } from '../predict/prediction-client.ts';
@@ -192,9 +192,9 @@ export class SlackBot {
     const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
     switch (choice.kind) {
       case 'none':
-        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND.command}\` lists them.`));
+        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file (or Excel .xlsx, Parquet, JSON, or one in a .gz/.zip) and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND.command}\` lists them.`));
       case 'wrong_type':
-        return this.reply(channel, threadTs, textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
+        return this.reply(channel, threadTs, textMessage(`I read tables (${TABLE_FORMATS}). ${choice.files.map(wrongTypeAdvice).join(' ')}`));
       case 'ambiguous':
         return this.reply(channel, threadTs, textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it (e.g. \`@ouro predict churn from ${choice.files[0]!.name}\`), or attach only that file.`));
       case 'too_large':
