@@ -1,5 +1,4 @@
 import type { ModelOwner } from '../../core/model-owner.ts';
-import { basename } from 'node:path';
 import {
   AttachmentBuilder,
   Client,
@@ -13,28 +12,21 @@ import {
 } from 'discord.js';
 import type { Config } from '../../core/config.ts';
 import { isOuroError } from '../../core/errors.ts';
-import { newRunId } from '../../core/ids.ts';
-import { sendControl } from '../../core/queue/run-control.ts';
-import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
 import { parseCsvRecords } from '../../deploy/parse-csv.ts';
-import { chooseUpload, fmtBytes, TABLE_FORMATS, wrongTypeAdvice } from '../intake/choose-upload.ts';
-import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError, type Prediction } from '../predict/prediction-client.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
-import { initialView } from '../render/run-view.ts';
-import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
+import type { PredictCommand } from '../render/render-run.ts';
+import type { RunThreadStore } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
-import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
-import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { handleThreadCommand, safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
@@ -78,11 +70,6 @@ export function gatewayCloseAdvice(code: number): string {
   return `the Discord gateway closed with code ${code} and will not reconnect`;
 }
 
-function safeFilename(name: string): string {
-  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
-  return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
-}
-
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -117,6 +104,7 @@ export class DiscordBot {
   private readonly inflight: InflightWork;
   private readonly heldKeys: HeldKeys;
   private readonly choices: ModelChoices;
+  private readonly inbound: InboundDeps;
 
   constructor(private readonly opts: DiscordBotOptions) {
     this.choices = new ModelChoices(opts.predictions);
@@ -131,6 +119,7 @@ export class DiscordBot {
       allowedMentions: { parse: [] },
     });
     ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new DiscordChat(this.client.rest), predictCommand: PREDICT_COMMAND }));
+    this.inbound = { config, logger: opts.logger, redis: opts.redis, queue: opts.queue, store: this.store, outbox: this.outbox, threads: this.threads, predictCommand: PREDICT_COMMAND };
     this.client.on(Events.MessageCreate, (m) => this.inflight.track(() => this.onMessage(m)));
     this.client.on(Events.InteractionCreate, (i) => this.inflight.track(() => this.onInteraction(i)));
     this.client.on(Events.Error, (err) => opts.logger.error({ err: err.message }, 'discord: client error'));
@@ -204,63 +193,25 @@ export class DiscordBot {
 
   private async onMention(message: Message, text: string): Promise<void> {
     const channel = message.channel.id;
-    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
     const attachments: DiscordAttachment[] = [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, size: a.size, url: a.url, contentType: a.contentType }));
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-    const choice = chooseUpload(attachments.map(attachmentOf), text, limit);
-    const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
-    switch (choice.kind) {
-      case 'none':
-        return reply(textMessage(`👋 Send me a CSV or TSV file (or Excel .xlsx, Parquet, JSON, or one in a .gz/.zip) and say what to predict in the same message, ${example}\nAlready have a model? \`/models\` lists them.`));
-      case 'wrong_type':
-        return reply(textMessage(`I read tables (${TABLE_FORMATS}). ${choice.files.map(wrongTypeAdvice).join(' ')}`));
-      case 'ambiguous':
-        return reply(textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it, or attach only that file.`));
-      case 'too_large':
-        return reply(textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows, or ask an admin to raise the limit.`));
-      case 'ok':
-        break;
-    }
-    const parsed = parseRunText(text);
-    if (parsed.goal.length === 0) return reply(textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${example}`));
-    if (parsed.problems.length > 0) return reply(textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
-
-    const runId = newRunId();
-    const filename = safeFilename(choice.file.name);
-    const attachment = attachments.find((a) => a.id === choice.file.id)!;
-    // The signed CDN URL expires: the download starts at once, beside the thread's creation.
-    const key = `uploads/${runId}/${filename}`;
-    const download = downloadDiscordAttachment({ attachment, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename });
-    download.catch(() => undefined);
-    const thread = await this.threadFor(message, parsed.goal);
-    if (thread === null) {
-      await download.then(() => this.opts.store.deletePrefix(`uploads/${runId}/`)).catch(() => undefined);
-      return;
-    }
-    const options = RunOptionsSchema.parse(parsed.options);
-    const request = RunRequestSchema.parse({
-      runId,
-      dataset: { ref: key, filename },
-      goal: parsed.goal.slice(0, 2000),
-      options,
-      origin: { platform: 'discord', ...(message.guildId ? { team: message.guildId } : {}), channel: thread.id, space: message.channelId, thread: thread.id, user: message.author.id },
+    await startRunFromMention(this.inbound, {
+      platform: 'discord',
+      team: message.guildId ?? undefined,
+      channel,
+      user: message.author.id,
+      text,
+      files: attachments.map(attachmentOf),
       idempotencyKey: `discord:${message.id}`,
+      reply: (m) => this.outbox.post(channel, undefined, m).then(() => undefined),
+      // The signed CDN URL expires: the download starts before the thread is opened.
+      download: (file, key, filename) => downloadDiscordAttachment({ attachment: attachments.find((a) => a.id === file.id)!, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
+      openThread: async (goal) => {
+        const thread = await this.threadFor(message, goal);
+        // A thread is a channel of its own on Discord; the run remembers the channel it came from as its space.
+        return thread === null ? null : { channel: thread.id, thread: thread.id, space: message.channelId };
+      },
     });
-    const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
-    const statusMessage = await this.outbox.post(thread.id, undefined, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const record: RunThread = { runId, platform: 'discord', ...(message.guildId ? { workspace: message.guildId } : {}), channel: thread.id, thread: thread.id, statusMessage, user: message.author.id, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false, request };
-    try {
-      await download;
-    } catch (err) {
-      const text = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
-      if (!isOuroError(err)) this.opts.logger.error({ err: (err as Error).stack }, 'discord: download failed');
-      this.outbox.update(thread.id, statusMessage, renderStatus(view, Date.now(), `❌ ${text} Nothing started.`));
-      return;
-    }
-    await this.store.save(record);
-    const enqueued = await this.opts.queue.enqueue(request);
-    if (enqueued.duplicate) return;
-    this.threads.follow(record);
   }
 
   /**
@@ -282,38 +233,8 @@ export class DiscordBot {
     }
   }
 
-  private async onThreadCommand(runId: string, channel: string, user: string, text: string, addressed: boolean): Promise<void> {
-    const thread = await this.store.get(runId);
-    if (thread === null) return;
-    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
-    const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
-    const finished = 'This run has finished; mention me with a file to start a new one.';
-    // While the run's question is open (which column to predict), a reply naming a column answers it.
-    const view = thread.done || command.kind === 'status' ? null : await this.threads.view(thread);
-    if (view?.question && view.state === 'asking') {
-      const column = parseTargetAnswer(text, view.question);
-      if (column === null) return command.kind !== 'none' || addressed ? reply(unknownColumnReply(view.question)) : undefined;
-      const waitMs = this.opts.config.OURO_QUESTION_WAIT_S * 1000;
-      const result = await answerTargetQuestion({ store: this.store, queue: this.opts.queue, threads: this.threads, waitMs }, thread, view.question, column);
-      const message = answerReply(result, column, user, waitMs);
-      return message === null ? undefined : reply(message);
-    }
-    switch (command.kind) {
-      case 'none':
-        return;
-      case 'help':
-        return reply(textMessage(THREAD_HELP));
-      case 'status':
-        return reply(renderStatusReply(await this.threads.view(thread), Date.now()));
-      case 'stop':
-        if (thread.done) return reply(textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'stop', by: user });
-        return reply(textMessage(`⏹ Stopping, as <@${user}> asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
-      case 'steer':
-        if (thread.done) return reply(textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
-        return reply(textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
-    }
+  private onThreadCommand(runId: string, _channel: string, user: string, text: string, addressed: boolean): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
