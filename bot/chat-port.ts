@@ -8,8 +8,13 @@ import type { ChatFile, ChatMessage } from './render/chat-message.ts';
 export interface ChatPort {
   post(channel: string, thread: string | undefined, message: ChatMessage): Promise<{ id: string }>;
   update(channel: string, messageId: string, message: ChatMessage): Promise<void>;
-  /** Visible to `user` only. */
+  /** Visible to `user` only, shown in the channel while they are there (Slack: ephemeral, which is not delivered to someone who is away). */
   postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage): Promise<void>;
+  /**
+   * A direct message to `user`, kept in their DMs: what a model key is sent by. Rejects when the
+   * platform refuses (Discord 50007: the user's server DMs are off; Slack: the DM cannot be opened).
+   */
+  postDirect(user: string, message: ChatMessage): Promise<void>;
   upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ export const RunThreadSchema = z.object({
   /** How many events were rendered (the archive has no stream ids). */
   rendered: z.number().int().nonnegative().default(0),
   keySent: z.boolean().default(false),
+  /** The key's DM failed: it waits for `/predict key <model>` (bot/held-keys.ts). */
+  keyHeld: z.boolean().default(false),
   done: z.boolean().default(false),
   /** The request the bot queued: answering a question about it starts it again with a target. */
   request: RunRequestSchema.optional(),
@@ -58,7 +60,7 @@ export class RunThreadStore {
     return this.redis.get(redisKeys.botThreadRun(platform, channel, thread));
   }
 
-  async update(runId: string, patch: Partial<Pick<RunThread, 'lastEventId' | 'rendered' | 'keySent' | 'done' | 'statusMessage'>>): Promise<RunThread | null> {
+  async update(runId: string, patch: Partial<Pick<RunThread, 'lastEventId' | 'rendered' | 'keySent' | 'keyHeld' | 'done' | 'statusMessage'>>): Promise<RunThread | null> {
     const current = await this.get(runId);
     if (current === null) return null;
     const next = { ...current, ...patch };

@@ -9,7 +9,8 @@ import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import { textMessage, type ChatFile, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import { renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
+import { keyCommand, renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
+import type { HeldKeys } from './held-keys.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 
@@ -33,6 +34,8 @@ export interface RunThreadsOptions {
   tickMs?: number;
   /** How long a question (which column to predict) waits for its answer (OURO_QUESTION_WAIT_S). */
   questionWaitMs?: number;
+  /** Keys whose direct message failed, waiting for their owner to ask. */
+  heldKeys: HeldKeys;
 }
 
 interface Follower {
@@ -48,10 +51,10 @@ export function isAfter(a: string, b: string): boolean {
   return am > bm || (am === bm && (as ?? 0) > (bs ?? 0));
 }
 
-const keyMessage = (name: string, key: string): ChatMessage => ({
+export const keyMessage = (name: string, key: string): ChatMessage => ({
   text: `The key for ${name} (only you can see this): ${key}`,
   blocks: [
-    { type: 'text', text: `🔑 The key for **${name}**. Only you can see this message, and it is not kept: copy the key now.` },
+    { type: 'text', text: `🔑 The key for **${name}**. Only you can see this message; ouro does not keep the key: store it somewhere safe.` },
     { type: 'code', text: key },
     { type: 'context', text: `send it as \`Authorization: Bearer <key>\` · \`ouro models key rotate ${name}\` replaces it` },
   ],
@@ -148,9 +151,10 @@ export class RunThreads {
         if (signal.aborted) return;
         // Shutting down before the event was told: leave it for the next bot to tell.
         if ((await this.retrying(thread.runId, signal, () => this.tellEvent(thread, event, follower.view))) === 'aborted') return;
-        if (event.type === 'deployed' && !thread.keySent) {
-          const sent = await this.handOverKey(thread, event.name);
-          if (sent) thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
+        if (event.type === 'deployed' && !thread.keySent && !thread.keyHeld) {
+          const handed = await this.handOverKey(thread, event.name);
+          if (handed === 'sent') thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
+          if (handed === 'held') thread = (await store.update(thread.runId, { keyHeld: true })) ?? { ...thread, keyHeld: true };
         }
         refresh();
         // A question keeps the thread open until it is answered or its wait is over (below).
@@ -224,7 +228,7 @@ export class RunThreads {
       thread.thread,
       renderMetricsCard(card, {
         url: view.deployed?.url ?? null,
-        key: thread.keySent ? 'sent' : view.deployed !== null ? 'existing' : 'unknown',
+        key: thread.keySent ? 'sent' : thread.keyHeld ? 'held' : view.deployed !== null ? 'existing' : 'unknown',
         requester: this.opts.mention(thread.user),
         example,
         predictCommand: this.opts.predictCommand,
@@ -239,19 +243,38 @@ export class RunThreads {
     }
   }
 
-  /** A key the worker just made goes to the person who asked, privately, once; then it is forgotten. */
-  private async handOverKey(thread: RunThread, name: string): Promise<boolean> {
+  /**
+   * A key the worker just made goes to the person who asked, by direct message, once; then it is
+   * forgotten. When the DM fails (DMs closed, the DM cannot be opened) the key is held for an hour
+   * and the thread tells its owner how to collect it privately; it is never lost silently.
+   */
+  private async handOverKey(thread: RunThread, name: string): Promise<'sent' | 'held' | 'none'> {
     const key = await this.opts.redis.get(redisKeys.freshKey(thread.runId));
-    if (key === null) return false;
+    if (key === null) return 'none';
     try {
       // The one message a model key may appear in; from now on this process redacts it everywhere.
-      await this.opts.outbox.postPrivate(thread.channel, thread.user, thread.thread, keyMessage(name, key), [key]);
+      await this.opts.outbox.postDirect(thread.user, keyMessage(name, key), [key]);
       registerSecrets([key]);
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: could not hand the model key over');
-      return false;
+      registerSecrets([key]);
+      this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: could not send the model key by direct message; holding it');
+      await this.opts.heldKeys.hold(thread.platform, name, thread.runId, thread.user);
+      const how = keyCommand(this.opts.predictCommand, name);
+      await this.opts.outbox
+        .post(thread.channel, thread.thread, textMessage(`🔑 ${this.opts.mention(thread.user)}, I could not send you the key of **${name}** by direct message (${directFailure(err)}). \`${how}\` hands it to you privately, once, within the hour.`))
+        .catch((e: unknown) => this.opts.logger.warn({ err: (e as Error).message }, 'bot: could not say where the key is'));
+      return 'held';
     }
     await this.opts.redis.del(redisKeys.freshKey(thread.runId));
-    return true;
+    return 'sent';
   }
+}
+
+/** Why a DM failed, in the words a person can act on. */
+function directFailure(err: unknown): string {
+  const code = (err as { code?: unknown; data?: { error?: string } }).code;
+  if (code === 50007) return 'your direct messages from server members are off';
+  const slack = (err as { data?: { error?: string } }).data?.error;
+  if (slack !== undefined) return `Slack said \`${slack}\``;
+  return (err as Error).message;
 }

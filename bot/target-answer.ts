@@ -54,7 +54,7 @@ export async function answerTargetQuestion(deps: AnswerDeps, thread: RunThread, 
     // Two clicks (or a click and a reply) start one run.
     idempotencyKey: `${thread.platform}:answer:${thread.runId}`,
   });
-  const next: RunThread = { ...thread, runId, request, lastEventId: '0', rendered: 0, keySent: false, done: false };
+  const next: RunThread = { ...thread, runId, request, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false };
   const enqueued = await deps.queue.enqueue(request);
   if (enqueued.duplicate) return { kind: 'duplicate' };
   // The thread now belongs to the new run; the old one is done (its question is answered).

@@ -11,6 +11,7 @@ import { Outbox } from './render/outbox.ts';
 import type { PredictCommand } from './render/render-run.ts';
 import { RunThreadStore } from './run-thread-store.ts';
 import { RunThreads } from './run-threads.ts';
+import { HeldKeys } from './held-keys.ts';
 
 /** What every chat adapter is built from, besides its platform's own settings. */
 export interface BotDeps {
@@ -23,11 +24,12 @@ export interface BotDeps {
   /** A chart for a finished model (feature importance), or null. */
   chart?: (card: ModelCard) => Promise<ChatFile | null>;
   /** Outbox pacing and status refresh (tests make them short). */
-  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number };
+  pacing?: { postGapMs?: number; updateGapMs?: number; tickMs?: number; updatesPerMinute?: number };
 }
 
 export interface ThreadPlumbing {
   store: RunThreadStore;
+  heldKeys: HeldKeys;
   outbox: Outbox;
   threads: RunThreads;
 }
@@ -36,7 +38,7 @@ export interface ThreadPlumbing {
  * The pieces that tell runs in threads, wired the same way for every platform: the thread
  * store on Redis, one paced outbox over the platform's chat port, and RunThreads on top.
  */
-export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; predictCommand: PredictCommand }): ThreadPlumbing {
+export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; predictCommand: PredictCommand; updatesPerMinute?: number }): ThreadPlumbing {
   const pacing = deps.pacing ?? {};
   const store = new RunThreadStore(deps.redis);
   const outbox = new Outbox({
@@ -44,8 +46,11 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     logger: deps.logger,
     ...(pacing.postGapMs !== undefined ? { postGapMs: pacing.postGapMs } : {}),
     ...(pacing.updateGapMs !== undefined ? { updateGapMs: pacing.updateGapMs } : {}),
+    ...((pacing.updatesPerMinute ?? platform.updatesPerMinute) !== undefined ? { updatesPerMinute: pacing.updatesPerMinute ?? platform.updatesPerMinute } : {}),
   });
+  const heldKeys = new HeldKeys(deps.redis);
   const threads = new RunThreads({
+    heldKeys,
     redis: deps.redis,
     store,
     outbox,
@@ -60,5 +65,5 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     ...(pacing.tickMs !== undefined ? { tickMs: pacing.tickMs } : {}),
     questionWaitMs: deps.config.OURO_QUESTION_WAIT_S * 1000,
   });
-  return { store, outbox, threads };
+  return { store, heldKeys, outbox, threads };
 }

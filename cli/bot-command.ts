@@ -83,6 +83,8 @@ export interface ChatBots {
   readonly slack: SlackBot;
   /** The Discord bot (throws when Discord is not configured). */
   readonly discord: DiscordBot;
+  /** Configured platforms that did not start (the others run). */
+  readonly failures: readonly { platform: 'slack' | 'discord'; error: string }[];
   close(): Promise<void>;
 }
 
@@ -106,30 +108,38 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
   };
+  // Each platform starts and fails on its own: a Discord gateway that refuses the bot (4014,
+  // a bad token) must not take the Slack bot down with it, and the other way round.
   let slack: SlackBot | undefined;
   let discord: DiscordBot | undefined;
-  try {
-    if (config.SLACK_BOT_TOKEN !== undefined) {
-      slack = new SlackBot({ ...common, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) });
-      await slack.start();
+  const failures: { platform: 'slack' | 'discord'; error: string }[] = [];
+  const attempt = async <T extends { start(): Promise<void>; stop(): Promise<void> }>(platform: 'slack' | 'discord', make: () => T): Promise<T | undefined> => {
+    let bot: T | undefined;
+    try {
+      bot = make();
+      await bot.start();
+      return bot;
+    } catch (err) {
+      await bot?.stop().catch(() => undefined);
+      failures.push({ platform, error: (err as Error).message });
+      logger.error({ platform, err: (err as Error).message }, 'bot: a chat platform could not start; the others keep running');
+      return undefined;
     }
-    if (config.DISCORD_TOKEN !== undefined) {
-      discord = new DiscordBot(common);
-      await discord.start();
-    }
-  } catch (err) {
-    await slack?.stop().catch(() => undefined);
-    await discord?.stop().catch(() => undefined);
+  };
+  if (config.SLACK_BOT_TOKEN !== undefined) slack = await attempt('slack', () => new SlackBot({ ...common, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) }));
+  if (config.DISCORD_TOKEN !== undefined) discord = await attempt('discord', () => new DiscordBot(common));
+  if (slack === undefined && discord === undefined) {
     await queue.close();
-    throw err;
+    throw new OuroError('config_invalid', `No chat platform could start: ${failures.map((f) => `${f.platform}: ${f.error}`).join('; ')}`);
   }
   return {
+    failures,
     get slack(): SlackBot {
-      if (slack === undefined) throw new Error('Slack is not configured (SLACK_BOT_TOKEN)');
+      if (slack === undefined) throw new Error(config.SLACK_BOT_TOKEN === undefined ? 'Slack is not configured (SLACK_BOT_TOKEN)' : 'the Slack bot did not start');
       return slack;
     },
     get discord(): DiscordBot {
-      if (discord === undefined) throw new Error('Discord is not configured (DISCORD_TOKEN)');
+      if (discord === undefined) throw new Error(config.DISCORD_TOKEN === undefined ? 'Discord is not configured (DISCORD_TOKEN)' : 'the Discord bot did not start');
       return discord;
     },
     close: async () => {
@@ -151,8 +161,10 @@ export async function botCommand(args: string[], config: Config, logger: Logger)
   const apiUrl = config.OURO_DEPLOY_URL ?? publicBaseUrl(config);
   const bots = await startChatBots(config, logger, redis, { apiUrl });
   if (config.OURO_INTERNAL_TOKEN === undefined) process.stderr.write('ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n');
-  if (config.SLACK_BOT_TOKEN !== undefined) process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
-  if (config.DISCORD_TOKEN !== undefined) process.stderr.write(`ouro bot: connected to Discord; prediction API at ${apiUrl}\n`);
+  for (const f of bots?.failures ?? []) process.stderr.write(`ouro bot: ${f.platform} did not start: ${f.error}\n`);
+  const up = (p: 'slack' | 'discord') => !(bots?.failures ?? []).some((f) => f.platform === p);
+  if (config.SLACK_BOT_TOKEN !== undefined && up('slack')) process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
+  if (config.DISCORD_TOKEN !== undefined && up('discord')) process.stderr.write(`ouro bot: connected to Discord; prediction API at ${apiUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

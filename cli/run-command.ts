@@ -22,10 +22,11 @@ import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts'
 import { runLoop, type RunOutcome } from '../worker/loop/run-loop.ts';
 import { parseDurationSeconds } from '../core/duration.ts';
 
-export const RUN_USAGE = `Usage: ouro run <file.csv> "<goal>" [options]
+export const RUN_USAGE = `Usage: ouro run <file> "<goal>" [options]
        ouro run --resume <run-id>
 
-Runs the whole data-science loop on a CSV/TSV file and validates the best model on a holdout.
+Runs the whole data-science loop on a table (CSV, TSV, Excel .xlsx, Parquet, JSON or JSON Lines, or one of them in a
+.gz or .zip; the format is told by the file's bytes) and validates the best model on a holdout.
 
 Options:
   --target <column>        the column to predict (default: found from the goal; when the goal

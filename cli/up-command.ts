@@ -40,9 +40,11 @@ export async function upCommand(config: Config, logger: Logger): Promise<number>
   process.stderr.write(`ouro up: worker taking runs (concurrency ${cfg.OURO_WORKER_CONCURRENCY}); prediction API at ${server.url}\n`);
   const bots = await startChatBots(cfg, logger, redis, { apiUrl: server.url });
   if (bots !== null) {
+    const failed = new Set(bots.failures.map((f) => f.platform));
+    for (const f of bots.failures) process.stderr.write(`ouro up: ${f.platform} did not start: ${f.error}\n`);
     const platforms = [
-      ...(cfg.SLACK_BOT_TOKEN !== undefined ? [`Slack (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})`] : []),
-      ...(cfg.DISCORD_TOKEN !== undefined ? ['Discord'] : []),
+      ...(cfg.SLACK_BOT_TOKEN !== undefined && !failed.has('slack') ? [`Slack (${cfg.OURO_SLACK_MODE === 'http' ? `HTTP on :${cfg.OURO_SLACK_PORT}` : 'Socket Mode'})`] : []),
+      ...(cfg.DISCORD_TOKEN !== undefined && !failed.has('discord') ? ['Discord'] : []),
     ];
     process.stderr.write(`ouro up: chat bot connected: ${platforms.join(', ')}\n`);
   }

@@ -1,5 +1,4 @@
 import type { ModelOwner } from '../../core/model-owner.ts';
-import { basename } from 'node:path';
 import {
   AttachmentBuilder,
   Client,
@@ -13,35 +12,34 @@ import {
 } from 'discord.js';
 import type { Config } from '../../core/config.ts';
 import { isOuroError } from '../../core/errors.ts';
-import { newRunId } from '../../core/ids.ts';
-import { sendControl } from '../../core/queue/run-control.ts';
-import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
 import { parseCsvRecords } from '../../deploy/parse-csv.ts';
-import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
-import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError, type Prediction } from '../predict/prediction-client.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
-import { initialView } from '../render/run-view.ts';
-import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
+import type { PredictCommand } from '../render/render-run.ts';
+import type { RunThreadStore } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
-import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
-import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, readDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { handleThreadCommand, safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
+import { keyMessage } from '../run-threads.ts';
+import { registerSecrets } from '../../core/redact.ts';
+import { ModelChoices } from '../predict/model-choices.ts';
 
 /** Discord's /predict takes named options: `model:`, `input:`, `file:`, `share:`. */
 export const PREDICT_COMMAND: PredictCommand = { command: '/predict', style: 'options' };
 /** A batch for `/predict file:` is read into memory: at most this much. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Interactions must be answered within 3 s: work that takes longer than this is deferred. */
-const DEFER_AFTER_MS = 2000;
+const DEFER_AFTER_MS = 1500;
+/** An autocomplete cannot be deferred: it answers with what it has by then. */
+const AUTOCOMPLETE_BUDGET_MS = 1500;
 
 export type DiscordBotOptions = BotDeps;
 
@@ -65,9 +63,11 @@ export function discordRefusal(r: { guild: string | null; channel: string; paren
 
 const MENTION = /<@[!&]?\d+>/g;
 
-function safeFilename(name: string): string {
-  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
-  return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
+/** What the operator should do about a gateway close that discord.js will not recover from. */
+export function gatewayCloseAdvice(code: number): string {
+  if (code === 4014) return 'Discord refused the Message Content intent (close code 4014): turn on Bot → Privileged Gateway Intents → Message Content Intent in the developer portal, or set OURO_DISCORD_MESSAGE_CONTENT=false to run mention-only (docs/discord.md)';
+  if (code === 4004) return 'Discord refused the token (close code 4004): check DISCORD_TOKEN';
+  return `the Discord gateway closed with code ${code} and will not reconnect`;
 }
 
 function csvCell(v: unknown): string {
@@ -102,27 +102,56 @@ export class DiscordBot {
   private readonly store: RunThreadStore;
   private readonly outbox: Outbox;
   private readonly inflight: InflightWork;
+  private readonly heldKeys: HeldKeys;
+  private readonly choices: ModelChoices;
+  private readonly inbound: InboundDeps;
 
   constructor(private readonly opts: DiscordBotOptions) {
+    this.choices = new ModelChoices(opts.predictions);
     this.inflight = new InflightWork(opts.logger, 'discord');
     const { config } = opts;
     if (config.DISCORD_TOKEN === undefined) throw new Error('DISCORD_TOKEN is not set');
     this.client = new Client({
-      // MessageContent (privileged) is what lets plain replies in a run's thread steer it, as on Slack.
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      // MessageContent (privileged) is what lets plain replies in a run's thread steer it, as on
+      // Slack. It is optional: without it Discord still delivers the messages that mention the bot.
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, ...(config.OURO_DISCORD_MESSAGE_CONTENT ? [GatewayIntentBits.MessageContent] : [])],
       ...(config.DISCORD_API_URL !== undefined ? { rest: { api: config.DISCORD_API_URL } } : {}),
       allowedMentions: { parse: [] },
     });
-    ({ store: this.store, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new DiscordChat(this.client.rest), predictCommand: PREDICT_COMMAND }));
+    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new DiscordChat(this.client.rest), predictCommand: PREDICT_COMMAND }));
+    this.inbound = { config, logger: opts.logger, redis: opts.redis, queue: opts.queue, store: this.store, outbox: this.outbox, threads: this.threads, predictCommand: PREDICT_COMMAND };
     this.client.on(Events.MessageCreate, (m) => this.inflight.track(() => this.onMessage(m)));
     this.client.on(Events.InteractionCreate, (i) => this.inflight.track(() => this.onInteraction(i)));
     this.client.on(Events.Error, (err) => opts.logger.error({ err: err.message }, 'discord: client error'));
   }
 
+  /**
+   * Logs in and waits for READY. A gateway that closes for good (4014: the Message Content
+   * intent is not enabled in the portal; 4004: a bad token) rejects here with what to do,
+   * rather than hang: the caller keeps the other platforms running (cli/bot-command.ts).
+   */
   async start(): Promise<void> {
-    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-    await this.client.login(this.opts.config.DISCORD_TOKEN);
-    await ready;
+    let cleanup = () => undefined as void;
+    const ready = new Promise<void>((resolve, reject) => {
+      const onReady = () => resolve();
+      const onDisconnect = (event: { code: number }) => reject(new Error(gatewayCloseAdvice(event.code)));
+      const timer = setTimeout(() => reject(new Error('Discord did not become ready within 60 s')), 60_000);
+      this.client.once(Events.ClientReady, onReady);
+      this.client.once(Events.ShardDisconnect, onDisconnect);
+      cleanup = () => {
+        clearTimeout(timer);
+        this.client.off(Events.ClientReady, onReady);
+        this.client.off(Events.ShardDisconnect, onDisconnect);
+      };
+    });
+    try {
+      await Promise.race([this.client.login(this.opts.config.DISCORD_TOKEN).then(() => ready), ready]);
+    } catch (err) {
+      await this.client.destroy().catch(() => undefined);
+      throw err;
+    } finally {
+      cleanup();
+    }
     const resumed = await this.threads.resume();
     this.opts.logger.info({ resumed, user: this.client.user?.tag }, 'discord bot connected');
   }
@@ -142,7 +171,9 @@ export class DiscordBot {
     if (message.author.bot || message.system) return;
     const me = this.client.user;
     if (me === null) return;
-    const mentioned = message.mentions.users.has(me.id);
+    // The mention picker often offers the bot's managed role (<@&id>) instead of the user.
+    const botRole = message.guild?.members.me?.roles.botRole ?? null;
+    const mentioned = message.mentions.users.has(me.id) || (botRole !== null && message.mentions.roles.has(botRole.id));
     const channel = message.channel;
     const inThread = channel.isThread();
     const runId = inThread ? await this.store.runOfThread('discord', channel.id, channel.id) : null;
@@ -162,93 +193,48 @@ export class DiscordBot {
 
   private async onMention(message: Message, text: string): Promise<void> {
     const channel = message.channel.id;
-    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
     const attachments: DiscordAttachment[] = [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, size: a.size, url: a.url, contentType: a.contentType }));
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-    const choice = chooseUpload(attachments.map(attachmentOf), text, limit);
-    const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
-    switch (choice.kind) {
-      case 'none':
-        return reply(textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`/models\` lists them.`));
-      case 'wrong_type':
-        return reply(textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
-      case 'ambiguous':
-        return reply(textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it, or attach only that file.`));
-      case 'too_large':
-        return reply(textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows, or ask an admin to raise the limit.`));
-      case 'ok':
-        break;
-    }
-    const parsed = parseRunText(text);
-    if (parsed.goal.length === 0) return reply(textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${example}`));
-    if (parsed.problems.length > 0) return reply(textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
-
-    const runId = newRunId();
-    const filename = safeFilename(choice.file.name);
-    const attachment = attachments.find((a) => a.id === choice.file.id)!;
-    // The signed CDN URL expires: the download starts at once, beside the thread's creation.
-    const key = `uploads/${runId}/${filename}`;
-    const download = downloadDiscordAttachment({ attachment, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename });
-    download.catch(() => undefined);
-    const thread = await message.startThread({ name: `ouro · ${parsed.goal}`.slice(0, 100), autoArchiveDuration: 1440 });
-    const options = RunOptionsSchema.parse(parsed.options);
-    const request = RunRequestSchema.parse({
-      runId,
-      dataset: { ref: key, filename },
-      goal: parsed.goal.slice(0, 2000),
-      options,
-      origin: { platform: 'discord', ...(message.guildId ? { team: message.guildId } : {}), channel: thread.id, space: message.channelId, thread: thread.id, user: message.author.id },
+    await startRunFromMention(this.inbound, {
+      platform: 'discord',
+      team: message.guildId ?? undefined,
+      channel,
+      user: message.author.id,
+      text,
+      files: attachments.map(attachmentOf),
       idempotencyKey: `discord:${message.id}`,
+      reply: (m) => this.outbox.post(channel, undefined, m).then(() => undefined),
+      // The signed CDN URL expires: the download starts before the thread is opened.
+      download: (file, key, filename) => downloadDiscordAttachment({ attachment: attachments.find((a) => a.id === file.id)!, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
+      openThread: async (goal) => {
+        const thread = await this.threadFor(message, goal);
+        // A thread is a channel of its own on Discord; the run remembers the channel it came from as its space.
+        return thread === null ? null : { channel: thread.id, thread: thread.id, space: message.channelId };
+      },
     });
-    const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
-    const statusMessage = await this.outbox.post(thread.id, undefined, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const record: RunThread = { runId, platform: 'discord', ...(message.guildId ? { workspace: message.guildId } : {}), channel: thread.id, thread: thread.id, statusMessage, user: message.author.id, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false, request };
-    try {
-      await download;
-    } catch (err) {
-      const text = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
-      if (!isOuroError(err)) this.opts.logger.error({ err: (err as Error).stack }, 'discord: download failed');
-      this.outbox.update(thread.id, statusMessage, renderStatus(view, Date.now(), `❌ ${text} Nothing started.`));
-      return;
-    }
-    await this.store.save(record);
-    const enqueued = await this.opts.queue.enqueue(request);
-    if (enqueued.duplicate) return;
-    this.threads.follow(record);
   }
 
-  private async onThreadCommand(runId: string, channel: string, user: string, text: string, addressed: boolean): Promise<void> {
-    const thread = await this.store.get(runId);
-    if (thread === null) return;
-    const reply = (m: ChatMessage) => this.outbox.post(channel, undefined, m).then(() => undefined);
-    const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
-    const finished = 'This run has finished; mention me with a file to start a new one.';
-    // While the run's question is open (which column to predict), a reply naming a column answers it.
-    const view = thread.done || command.kind === 'status' ? null : await this.threads.view(thread);
-    if (view?.question && view.state === 'asking') {
-      const column = parseTargetAnswer(text, view.question);
-      if (column === null) return command.kind !== 'none' || addressed ? reply(unknownColumnReply(view.question)) : undefined;
-      const waitMs = this.opts.config.OURO_QUESTION_WAIT_S * 1000;
-      const result = await answerTargetQuestion({ store: this.store, queue: this.opts.queue, threads: this.threads, waitMs }, thread, view.question, column);
-      const message = answerReply(result, column, user, waitMs);
-      return message === null ? undefined : reply(message);
+  /**
+   * Where the run is told: a mention inside a thread (or a forum post) runs in that thread, since
+   * a thread cannot have threads (discord.js rejects with MessageThreadParent); otherwise a new
+   * thread off the message. When Discord refuses the thread (50013: no Create Public Threads
+   * permission) the channel hears why and nothing starts.
+   */
+  private async threadFor(message: Message, goal: string): Promise<{ id: string } | null> {
+    if (message.channel.isThread()) return { id: message.channel.id };
+    try {
+      return await message.startThread({ name: `ouro · ${goal}`.slice(0, 100), autoArchiveDuration: 1440 });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      this.opts.logger.warn({ err: (err as Error).message, code, channel: message.channelId }, 'discord: could not open a thread');
+      const why = code === 50013 ? 'I am missing the **Create Public Threads** permission in this channel' : `Discord said: ${(err as Error).message}`;
+      await this.outbox.post(message.channelId, undefined, textMessage(`<@${message.author.id}> I could not open a thread for this run (${why}). Nothing started; ask an admin to grant it, or mention me inside a thread.`)).catch(() => undefined);
+      return null;
     }
-    switch (command.kind) {
-      case 'none':
-        return;
-      case 'help':
-        return reply(textMessage(THREAD_HELP));
-      case 'status':
-        return reply(renderStatusReply(await this.threads.view(thread), Date.now()));
-      case 'stop':
-        if (thread.done) return reply(textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'stop', by: user });
-        return reply(textMessage(`⏹ Stopping, as <@${user}> asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
-      case 'steer':
-        if (thread.done) return reply(textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
-        return reply(textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
-    }
+  }
+
+  private onThreadCommand(runId: string, _channel: string, user: string, text: string, addressed: boolean): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
@@ -265,12 +251,15 @@ export class DiscordBot {
       return;
     }
     if (interaction.commandName === 'models') return this.answer(interaction, async () => ({ message: renderModelList(await this.opts.predictions.list(askerOf(interaction)), PREDICT_COMMAND) }));
-    if (interaction.commandName === 'predict') return this.answer(interaction, () => this.predict(interaction));
+    if (interaction.commandName === 'predict') {
+      const deferNow = interaction.options.getAttachment('file') !== null;
+      return this.answer(interaction, () => this.predict(interaction), { deferNow });
+    }
   }
 
   private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const typed = String(interaction.options.getFocused()).toLowerCase();
-    const models = await this.opts.predictions.list(askerOf(interaction)).catch(() => []);
+    const models = await this.choices.list(askerOf(interaction), AUTOCOMPLETE_BUDGET_MS);
     const choices = models
       .filter((m) => m.name.includes(typed))
       .slice(0, 25)
@@ -281,22 +270,30 @@ export class DiscordBot {
   /**
    * Answers a slash command: at once when the work is done within DEFER_AFTER_MS, else the
    * reply is deferred ("ouro is thinking…") and the original response edited when it is.
+   * `deferNow`: work that downloads or uploads a file is deferred before it starts, since an
+   * upload in the first answer could land after the 3 s deadline (10062).
    */
-  private async answer(interaction: ChatInputCommandInteraction, work: () => Promise<Answer>): Promise<void> {
+  private async answer(interaction: ChatInputCommandInteraction, work: () => Promise<Answer>, opts: { deferNow?: boolean } = {}): Promise<void> {
+    // A held key is never shown to the channel, whatever `share` says.
+    const askingKey = interaction.commandName === 'predict' && /^\s*key\s*$/i.test(interaction.options.getString('input') ?? '');
+    const shared = interaction.commandName === 'predict' && interaction.options.getBoolean('share') === true && !askingKey;
+    const defer = () => interaction.deferReply(shared ? {} : { flags: MessageFlags.Ephemeral });
+    if (opts.deferNow) await defer();
     const pending = work().catch((err: unknown): Answer => this.failure(interaction, err));
-    let timer: NodeJS.Timeout | undefined;
-    const early = await Promise.race([pending, new Promise<null>((r) => (timer = setTimeout(() => r(null), DEFER_AFTER_MS)))]);
-    clearTimeout(timer);
     const payload = (a: Answer) => {
       const m = toDiscordMessage(a.message);
       return { content: m.content, embeds: m.embeds, allowedMentions: { parse: [] }, files: a.file ? [new AttachmentBuilder(a.file.data, { name: a.file.name })] : [] };
     };
-    if (early !== null) {
-      await interaction.reply({ ...payload(early), ...(early.share ? {} : { flags: MessageFlags.Ephemeral }) });
-      return;
+    if (!opts.deferNow) {
+      let timer: NodeJS.Timeout | undefined;
+      const early = await Promise.race([pending, new Promise<null>((r) => (timer = setTimeout(() => r(null), DEFER_AFTER_MS)))]);
+      clearTimeout(timer);
+      if (early !== null) {
+        await interaction.reply({ ...payload(early), ...(early.share ? {} : { flags: MessageFlags.Ephemeral }) });
+        return;
+      }
+      await defer();
     }
-    const shared = interaction.commandName === 'predict' && interaction.options.getBoolean('share') === true;
-    await interaction.deferReply(shared ? {} : { flags: MessageFlags.Ephemeral });
     await interaction.editReply(payload(await pending));
   }
 
@@ -331,6 +328,13 @@ export class DiscordBot {
     }
     const parsed = parsePredictCommand(`${model} ${input}`);
     if (parsed.kind === 'error') return { message: textMessage(parsed.message.replace(PREDICT_USAGE, '').trim()) };
+    if (parsed.kind === 'key') {
+      // Always ephemeral (share is ignored): the key is for the one who asked for the model.
+      const claim = await this.heldKeys.claim('discord', parsed.model, interaction.user.id);
+      if (claim.kind !== 'key') return { message: textMessage(keyClaimRefusal(claim, parsed.model)) };
+      registerSecrets([claim.key]);
+      return { message: keyMessage(parsed.model, claim.key) };
+    }
     if (parsed.kind === 'list') return { message: renderModelList(await predictions.list(asker), PREDICT_COMMAND), share };
     if (parsed.kind === 'describe') return { message: renderModelInfo(await predictions.describe(parsed.model, { asker }), PREDICT_COMMAND), share };
     return { message: renderPrediction(await predictions.predict(parsed.model, parsed.rows, asker)), share: share || parsed.share };

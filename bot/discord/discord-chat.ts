@@ -23,6 +23,11 @@ export class DiscordChat implements ChatPort {
   }
 
   async postPrivate(_channel: string, user: string, _thread: string | undefined, message: ChatMessage): Promise<void> {
+    await this.postDirect(user, message);
+  }
+
+  /** Rejects with DiscordAPIError 50007 when the user does not take DMs from server members. */
+  async postDirect(user: string, message: ChatMessage): Promise<void> {
     let dm = this.dms.get(user);
     if (dm === undefined) {
       dm = ((await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: user } }))) as { id: string }).id;

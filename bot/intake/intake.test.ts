@@ -25,7 +25,9 @@ test('the data file: the only CSV/TSV, the one the text names, or a question', (
   const named = chooseUpload([file('jan.csv'), file('feb.csv')], 'predict y from feb', 1000);
   assert.ok(named.kind === 'ok' && named.file.name === 'feb.csv');
   assert.equal(chooseUpload([file('big.csv', 2000)], 'predict y', 1000).kind, 'too_large');
-  assert.equal(chooseUpload([file('book.xlsx')], 'predict y', 1000).kind, 'wrong_type');
-  assert.match(wrongTypeAdvice(file('book.xlsx')), /save the sheet as CSV/);
-  assert.match(wrongTypeAdvice(file('t.parquet')), /CSV or TSV only/);
+  // Workbooks, Parquet, JSON and compressed tables are taken (the sandbox reads them by their bytes).
+  for (const name of ['book.xlsx', 't.parquet', 'r.json', 'r.jsonl', 'd.csv.gz', 'd.zip']) assert.equal(chooseUpload([file(name)], 'predict y', 1000).kind, 'ok', name);
+  assert.equal(chooseUpload([file('old.xls')], 'predict y', 1000).kind, 'wrong_type');
+  assert.match(wrongTypeAdvice(file('old.xls')), /save the sheet as \.xlsx or CSV/);
+  assert.match(wrongTypeAdvice(file('t.feather')), /export the table as CSV or Parquet/);
 });

@@ -13,6 +13,8 @@ test('/predict: list, describe, JSON rows, key=value pairs, --share, and errors 
     rows: [{ age: '41', plan: 'pro plus', city: 'Saint Malo', note: null, fee: '$1,200' }],
     share: true,
   });
+  assert.deepEqual(parsePredictCommand('key churn'), { kind: 'key', model: 'churn' });
+  assert.deepEqual(parsePredictCommand('churn key'), { kind: 'key', model: 'churn' });
   const notJson = parsePredictCommand('churn {"age": 41');
   assert.ok(notJson.kind === 'error' && /not valid JSON/.test(notJson.message));
   const stray = parsePredictCommand('churn age=41 oops');

@@ -6,6 +6,8 @@ export type PredictCommand =
   | { kind: 'list'; share: boolean }
   | { kind: 'describe'; model: string; share: boolean }
   | { kind: 'predict'; model: string; rows: Record<string, unknown>[]; share: boolean }
+  /** `key <model>`: collect a new model's key whose direct message failed (bot/held-keys.ts). */
+  | { kind: 'key'; model: string }
   | { kind: 'error'; message: string };
 
 export const PREDICT_USAGE = 'Usage: `/predict` lists the models · `/predict <model>` shows its inputs · `/predict <model> age=41 plan="pro plus"` or `/predict <model> {"age": 41, "plan": "pro plus"}` predicts · add `--share` to show the answer to the channel.';
@@ -29,6 +31,8 @@ export function parsePredictCommand(input: string): PredictCommand {
     return ' ';
   }).trim();
   if (text === '') return { kind: 'list', share };
+  const key = /^key\s+([a-z0-9][a-z0-9-]{0,62})$/.exec(text) ?? /^([a-z0-9][a-z0-9-]{0,62})\s+key$/.exec(text);
+  if (key !== null) return { kind: 'key', model: key[1]! };
   const m = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
   const model = m[1]!;
   const rest = m[2]!.trim();

@@ -30,6 +30,9 @@ class RecordingChat implements ChatPort {
   async postPrivate(channel: string, _u: string, _t: string | undefined, m: ChatMessage) {
     this.take('private', channel, m);
   }
+  async postDirect(user: string, m: ChatMessage) {
+    this.take('direct', `dm:${user}`, m);
+  }
   async upload(channel: string) {
     this.calls.push({ op: 'upload', channel, text: '', at: Date.now() });
   }

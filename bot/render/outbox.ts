@@ -12,6 +12,12 @@ export interface OutboxOptions {
   updateGapMs?: number;
   /** Tries per call when the platform keeps answering "rate limited". */
   maxAttempts?: number;
+  /**
+   * Edits per minute across every channel (unset: no shared limit). Slack's chat.update is
+   * Tier 3, counted per workspace and method, not per channel: concurrent runs editing their
+   * status messages share one budget, so they share one gate, and a 429 on any edit pauses all.
+   */
+  updatesPerMinute?: number;
 }
 
 interface Lane {
@@ -47,6 +53,8 @@ export class Outbox {
   private readonly updateGapMs: number;
   private readonly maxAttempts: number;
   private closed = false;
+  /** The shared edit gate: the earliest time the next edit may go out. */
+  private nextUpdateAt = 0;
 
   constructor(private readonly opts: OutboxOptions) {
     this.postGapMs = opts.postGapMs ?? 1100;
@@ -64,6 +72,12 @@ export class Outbox {
   postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage, allow: readonly string[] = []): Promise<void> {
     const clean = redactDeep(message, allow);
     return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, clean));
+  }
+
+  /** A direct message; `allow` as for postPrivate. It goes in the user's own lane (a DM is a channel of its own). */
+  postDirect(user: string, message: ChatMessage, allow: readonly string[] = []): Promise<void> {
+    const clean = redactDeep(message, allow);
+    return this.enqueue(`dm:${user}`, true, () => this.opts.chat.postDirect(user, clean));
   }
 
   upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
@@ -124,7 +138,7 @@ export class Outbox {
     const message = edit.message;
     const content = JSON.stringify(message);
     if (content === edit.sent) return;
-    edit.inflight = this.enqueue(edit.channel, false, () => this.opts.chat.update(edit.channel, edit.id, message))
+    edit.inflight = this.enqueue(edit.channel, false, () => this.gatedUpdate(edit.channel, edit.id, message))
       .then(
         () => {
           edit.sent = content;
@@ -136,6 +150,21 @@ export class Outbox {
         edit.lastAt = Date.now();
         if (edit.message !== message && !this.closed) this.schedule(edit);
       });
+  }
+
+  /** One edit through the shared gate (when there is one); a 429 holds every later edit back too. */
+  private async gatedUpdate(channel: string, id: string, message: ChatMessage): Promise<void> {
+    const perMinute = this.opts.updatesPerMinute;
+    if (perMinute === undefined) return this.opts.chat.update(channel, id, message);
+    const slot = Math.max(Date.now(), this.nextUpdateAt);
+    this.nextUpdateAt = slot + 60_000 / perMinute;
+    await sleep(slot - Date.now());
+    try {
+      await this.opts.chat.update(channel, id, message);
+    } catch (err) {
+      if (err instanceof RateLimitedError) this.nextUpdateAt = Math.max(this.nextUpdateAt, Date.now() + err.retryAfterMs);
+      throw err;
+    }
   }
 
   private lane(channel: string): Lane {

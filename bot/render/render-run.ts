@@ -183,7 +183,7 @@ export interface CardExtras {
   /** Where the model answers predictions (from the `deployed` event). */
   url: string | null;
   /** Whether the model's key was handed to the requester privately just now. */
-  key: 'sent' | 'existing' | 'unknown';
+  key: 'sent' | 'held' | 'existing' | 'unknown';
   /** Who asked (a platform mention, e.g. `<@U123>`), for the key hint. */
   requester?: string;
   /** A row the model accepts (from the prediction API), for the /predict example. */
@@ -203,6 +203,11 @@ export interface PredictCommand {
 }
 
 export const INLINE_PREDICT: PredictCommand = { command: '/predict', style: 'inline' };
+
+/** How the owner of a model collects a key whose direct message failed. */
+export function keyCommand(syntax: PredictCommand, name: string): string {
+  return syntax.style === 'inline' ? `${syntax.command} key ${name}` : `${syntax.command} model:${name} input:key`;
+}
 
 /** `/predict name a=1 b="x y"` (or its options form) with the first few example values. */
 export function predictExample(syntax: PredictCommand, name: string, example: Record<string, unknown> | null | undefined, inputs: string[], max = 4): string {
@@ -226,6 +231,8 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
   const keyHint =
     x.key === 'sent'
       ? `the key was sent privately to ${x.requester ?? 'the requester'}`
+      : x.key === 'held'
+        ? `${x.requester ?? 'the requester'}: I could not send you the key by direct message; \`${keyCommand(x.predictCommand ?? INLINE_PREDICT, card.name)}\` hands it to you privately (within the hour, once)`
       : x.key === 'existing'
         ? `use the key this model already has (\`ouro models key rotate ${card.name}\` makes a new one)`
         : `\`ouro models key rotate ${card.name}\` makes a key`;

@@ -1,33 +1,29 @@
-import { basename } from 'node:path';
 import { App, LogLevel, type Logger as BoltLogger, type webApi } from '@slack/bolt';
 import type { Logger } from '../../core/logger.ts';
-import { isOuroError } from '../../core/errors.ts';
-import { newRunId } from '../../core/ids.ts';
-import { sendControl } from '../../core/queue/run-control.ts';
-import { RunOptionsSchema, RunRequestSchema } from '../../core/schemas/run-request.ts';
 import { REFUSAL_TEXT, refusalOf, type Requester } from '../access-policy.ts';
-import { chooseUpload, fmtBytes, wrongTypeAdvice } from '../intake/choose-upload.ts';
-import { parseRunText } from '../intake/parse-run-text.ts';
 import { parsePredictCommand, PREDICT_USAGE } from '../predict/parse-predict.ts';
 import { PredictionError } from '../predict/prediction-client.ts';
 import type { ModelOwner } from '../../core/model-owner.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { INLINE_PREDICT, renderStatus, renderStatusReply, type PredictCommand } from '../render/render-run.ts';
-import { initialView } from '../render/run-view.ts';
-import { RunThreadStore, type RunThread } from '../run-thread-store.ts';
+import { INLINE_PREDICT, type PredictCommand } from '../render/render-run.ts';
+import type { RunThreadStore } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
-import { parseThreadCommand, THREAD_HELP } from '../thread-command.ts';
 import { toSlackMessage } from './slack-blocks.ts';
 import { SlackChat } from './slack-chat.ts';
-import { attachmentOf, downloadSlackFile, type SlackFile } from './slack-files.ts';
+import { attachmentOf, downloadSlackFile, resolveSlackFiles, type SlackFile } from './slack-files.ts';
 import { InflightWork } from '../inflight-work.ts';
-import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from '../target-answer.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { answerQuestion, handleThreadCommand, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
+import { keyMessage } from '../run-threads.ts';
+import { registerSecrets } from '../../core/redact.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
+/** chat.update is Tier 3 (50+ per minute per workspace): one bot token is one workspace, so one gate. */
+const SLACK_UPDATES_PER_MINUTE = 45;
 
 export interface SlackBotOptions extends BotDeps {
   /** The Web API client's retries of failed connections (p-retry options). */
@@ -53,12 +49,6 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-/** A name safe for a store key, keeping what the person called the file. */
-function safeFilename(name: string): string {
-  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
-  return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
-}
-
 /**
  * ouro in Slack (Bolt 5): Socket Mode by default (no public URL), the HTTP receiver with
  * OURO_SLACK_MODE=http. A mention with a CSV starts a run and its thread tells the run's story;
@@ -71,6 +61,8 @@ export class SlackBot {
   readonly app: App;
   private readonly threads: RunThreads;
   private readonly store: RunThreadStore;
+  private readonly heldKeys: HeldKeys;
+  private readonly inbound: InboundDeps;
   private readonly outbox: Outbox;
   private readonly inflight: InflightWork;
   private botUserId: string | undefined;
@@ -93,7 +85,8 @@ export class SlackBot {
       if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
       this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
     }
-    ({ store: this.store, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND }));
+    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND, updatesPerMinute: SLACK_UPDATES_PER_MINUTE }));
+    this.inbound = { config, logger: opts.logger, redis: opts.redis, queue: opts.queue, store: this.store, outbox: this.outbox, threads: this.threads, predictCommand: PREDICT_COMMAND };
     this.register();
   }
 
@@ -163,72 +156,38 @@ export class SlackBot {
   private async onMention(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
     // Slack redelivers an event it thinks was missed: only the first delivery does anything.
     if (!(await this.store.claimEvent('slack', eventId))) return;
+    // Editing the message sends app_mention again (new event_id, same ts, `edited`): one message, one answer.
+    if (event.edited !== undefined || !(await this.store.claimEvent('slack', `msg:${event.channel}:${event.ts}`))) return;
     const { channel, user } = event;
     const threadTs = event.thread_ts ?? event.ts;
     if (user === undefined) return;
     if (await this.refuse({ workspace: team, channel, user }, threadTs)) return;
     const text = event.text.replace(MENTION, ' ').trim();
-    const files = (event.files ?? []) as SlackFile[];
+    // Slack Connect stubs are completed with files.info; hidden, deleted and external files are named.
+    const resolved = await resolveSlackFiles((event.files ?? []) as SlackFile[], (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>);
+    const files = resolved.files;
+    if (resolved.problems.length > 0 && files.length === 0) return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
 
     // A mention inside a run's thread, without a file, is a thread command.
-    if (event.thread_ts !== undefined && files.length === 0) {
+    if (event.thread_ts !== undefined && files.length === 0 && (event.files ?? []).length === 0) {
       const runId = await this.store.runOfThread('slack', channel, event.thread_ts);
       if (runId !== null) return this.onThreadCommand(runId, channel, event.thread_ts, user, text, true);
     }
 
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-    const choice = chooseUpload(files.map(attachmentOf), text, limit);
-    const example = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
-    switch (choice.kind) {
-      case 'none':
-        return this.reply(channel, threadTs, textMessage(`👋 Send me a CSV or TSV file and say what to predict in the same message, ${example}\nAlready have a model? \`${PREDICT_COMMAND.command}\` lists them.`));
-      case 'wrong_type':
-        return this.reply(channel, threadTs, textMessage(`I can only read CSV or TSV files. ${choice.files.map(wrongTypeAdvice).join(' ')}`));
-      case 'ambiguous':
-        return this.reply(channel, threadTs, textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it (e.g. \`@ouro predict churn from ${choice.files[0]!.name}\`), or attach only that file.`));
-      case 'too_large':
-        return this.reply(channel, threadTs, textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows (the first 500k lines are usually plenty), or ask an admin to raise the limit.`));
-      case 'ok':
-        break;
-    }
-    const parsed = parseRunText(text);
-    if (parsed.goal.length === 0) return this.reply(channel, threadTs, textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${example}`));
-    if (parsed.problems.length > 0) return this.reply(channel, threadTs, textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
-
-    const runId = newRunId();
-    const filename = safeFilename(choice.file.name);
-    const options = RunOptionsSchema.parse(parsed.options);
-    const request = RunRequestSchema.parse({
-      runId,
-      dataset: { ref: `uploads/${runId}/${filename}`, filename },
-      goal: parsed.goal.slice(0, 2000),
-      options,
-      origin: { platform: 'slack', ...(team ? { team } : {}), channel, thread: threadTs, user },
+    await startRunFromMention(this.inbound, {
+      platform: 'slack',
+      team,
+      channel,
+      user,
+      text,
+      files: files.map(attachmentOf),
       idempotencyKey: `slack:${eventId}`,
+      reply: (m) => this.reply(channel, threadTs, m),
+      download: (file, key, filename) => downloadSlackFile({ file: files.find((f) => f.id === file.id)!, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
+      // On Slack the run's thread is the mentioning message's thread: nothing to open.
+      openThread: async () => ({ channel, thread: threadTs }),
     });
-    const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
-    // The first reply goes out before the download: the goal as understood, within seconds.
-    const statusMessage = await this.outbox.post(channel, threadTs, renderStatus(view, Date.now(), `📥 Fetching \`${filename}\` (${fmtBytes(choice.file.size)})…`));
-    const thread: RunThread = { runId, platform: 'slack', ...(team ? { workspace: team } : {}), channel, thread: threadTs, statusMessage, user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, done: false, request };
-    try {
-      const file = files.find((f) => f.id === choice.file.id)!;
-      await downloadSlackFile({ file, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key: request.dataset.ref, filename });
-    } catch (err) {
-      const message = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
-      if (!isOuroError(err)) this.opts.logger.error({ err: (err as Error).stack }, 'slack: download failed');
-      this.outbox.update(channel, statusMessage, renderStatus(view, Date.now(), `❌ ${message} Nothing started.`));
-      return;
-    }
-    await this.store.save(thread);
-    const enqueued = await this.opts.queue.enqueue(request);
-    if (enqueued.duplicate) {
-      // Another bot replica took the same event first; its thread tells the story.
-      await this.store.update(runId, { done: true });
-      this.outbox.update(channel, statusMessage, renderStatus(view, Date.now(), `This request already started as run \`${enqueued.runId}\`.`));
-      return;
-    }
-    this.outbox.update(channel, statusMessage, renderStatus(view, Date.now()));
-    this.threads.follow(thread);
   }
 
   private async onThreadMessage(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
@@ -243,35 +202,8 @@ export class SlackBot {
     await this.onThreadCommand(runId, event.channel, event.thread_ts, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false);
   }
 
-  private async onThreadCommand(runId: string, channel: string, threadTs: string, user: string, text: string, addressed: boolean): Promise<void> {
-    const thread = await this.store.get(runId);
-    if (thread === null) return;
-    const command = parseThreadCommand(text, { addressed, budgetSeconds: thread.budgetSeconds });
-    const finished = 'This run has finished; mention me with a file to start a new one.';
-    // While the run's question is open, a reply is its answer (or gets told what an answer looks like).
-    const view = thread.done || command.kind === 'status' ? null : await this.threads.view(thread);
-    if (view?.question && view.state === 'asking') {
-      const column = parseTargetAnswer(text, view.question);
-      if (column !== null) return this.answerQuestion(thread, view.question, column, user);
-      if (command.kind !== 'none' || addressed) return this.reply(channel, threadTs, unknownColumnReply(view.question));
-      return;
-    }
-    switch (command.kind) {
-      case 'none':
-        return;
-      case 'help':
-        return this.reply(channel, threadTs, textMessage(THREAD_HELP));
-      case 'status':
-        return this.reply(channel, threadTs, renderStatusReply(await this.threads.view(thread), Date.now()));
-      case 'stop':
-        if (thread.done) return this.reply(channel, threadTs, textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'stop', by: user });
-        return this.reply(channel, threadTs, textMessage(`⏹ Stopping, as <@${user}> asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
-      case 'steer':
-        if (thread.done) return this.reply(channel, threadTs, textMessage(finished));
-        await sendControl(this.opts.redis, runId, { type: 'steer', text: command.text, by: user });
-        return this.reply(channel, threadTs, textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
-    }
+  private onThreadCommand(runId: string, _channel: string, _threadTs: string, user: string, text: string, addressed: boolean): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
   }
 
   private async onTargetClick(value: string, user: string | undefined, channel: string | undefined, team: string | undefined): Promise<void> {
@@ -287,14 +219,15 @@ export class SlackBot {
     if (await this.refuse({ workspace: team, channel: thread.channel, user }, thread.thread)) return;
     const view = await this.threads.view(thread);
     if (view.question === null) return;
-    await this.answerQuestion(thread, view.question, choice.column, user);
+    await answerQuestion(this.inbound, thread, view.question, choice.column, user);
   }
 
-  private async answerQuestion(thread: RunThread, question: NonNullable<Awaited<ReturnType<RunThreads['view']>>['question']>, column: string, user: string): Promise<void> {
-    const waitMs = this.opts.config.OURO_QUESTION_WAIT_S * 1000;
-    const result = await answerTargetQuestion({ store: this.store, queue: this.opts.queue, threads: this.threads, waitMs }, thread, question, column);
-    const message = answerReply(result, column, user, waitMs);
-    if (message !== null) await this.reply(thread.channel, thread.thread, message);
+  /** `/predict key <model>`: the held key, in the command's private response (the asker is there now). */
+  private async collectKey(model: string, user: string): Promise<ChatMessage> {
+    const claim = await this.heldKeys.claim('slack', model, user);
+    if (claim.kind !== 'key') return textMessage(keyClaimRefusal(claim, model));
+    registerSecrets([claim.key]);
+    return keyMessage(model, claim.key);
   }
 
   private async onPredict(command: { text: string; user_id: string; channel_id: string; team_id: string }, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
@@ -306,6 +239,7 @@ export class SlackBot {
     }
     const parsed = parsePredictCommand(command.text);
     if (parsed.kind === 'error') return void (await send(textMessage(parsed.message)));
+    if (parsed.kind === 'key') return void (await send(await this.collectKey(parsed.model, command.user_id)));
     const { predictions } = this.opts;
     try {
       let message: ChatMessage;
@@ -341,4 +275,6 @@ interface MentionEvent {
   ts: string;
   thread_ts?: string;
   files?: unknown[];
+  /** Set on the app_mention Slack sends again when the message is edited. */
+  edited?: { user: string; ts: string };
 }

@@ -11,6 +11,8 @@ type WebClient = InstanceType<typeof webApi.WebClient>;
  * waits and retries, instead of the SDK stalling every call.
  */
 export class SlackChat implements ChatPort {
+  private readonly ims = new Map<string, string>();
+
   constructor(private readonly client: WebClient) {}
 
   async post(channel: string, thread: string | undefined, message: ChatMessage): Promise<{ id: string }> {
@@ -24,6 +26,23 @@ export class SlackChat implements ChatPort {
 
   async postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage): Promise<void> {
     await call(() => this.client.chat.postEphemeral({ channel, user, ...(thread ? { thread_ts: thread } : {}), ...toSlackMessage(message) }));
+  }
+
+  /**
+   * A DM: conversations.open (scope im:write) for the bot's IM with the user, then
+   * chat.postMessage into it. Unlike chat.postEphemeral, which Slack only shows to a user who is
+   * active in the channel at that moment (and still answers ok when it is not shown), a DM stays.
+   */
+  async postDirect(user: string, message: ChatMessage): Promise<void> {
+    let im = this.ims.get(user);
+    if (im === undefined) {
+      const opened = await call(() => this.client.conversations.open({ users: user }));
+      im = opened.channel?.id;
+      if (im === undefined) throw new Error('conversations.open returned no channel');
+      this.ims.set(user, im);
+    }
+    const channel = im;
+    await call(() => this.client.chat.postMessage({ channel, ...toSlackMessage(message), unfurl_links: false, unfurl_media: false }));
   }
 
   async upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {

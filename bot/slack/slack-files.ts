@@ -13,6 +13,61 @@ export interface SlackFile {
   filetype?: string;
   url_private?: string;
   url_private_download?: string;
+  /** `hidden_by_limit`, `tombstone` (deleted), `external`, `file_access` (Slack Connect stub)... */
+  mode?: string;
+  /** Slack Connect: `check_file_info` means the event carries only the id; files.info has the rest. */
+  file_access?: string;
+  is_external?: boolean;
+  external_type?: string;
+}
+
+/** files.info, as far as this module needs it. */
+export type FilesInfo = (file: string) => Promise<{ file?: SlackFile }>;
+
+/**
+ * The files of an event, made usable: Slack Connect stubs are completed with files.info; files
+ * that cannot be read (hidden by the free plan's limit, deleted, external, refused by files.info)
+ * come back as problems, each a sentence for the person who shared them.
+ */
+export async function resolveSlackFiles(files: readonly SlackFile[], info: FilesInfo): Promise<{ files: SlackFile[]; problems: string[] }> {
+  const out: SlackFile[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    const name = f.name ?? f.title ?? 'the file';
+    if (f.mode === 'hidden_by_limit') {
+      problems.push(`\`${name}\` is hidden by this workspace's file limit (Slack's free plan hides older files), so I cannot open it: upload it again.`);
+      continue;
+    }
+    if (f.mode === 'tombstone') {
+      problems.push('The file in that message has been deleted: upload it again.');
+      continue;
+    }
+    if (f.is_external === true || f.mode === 'external') {
+      problems.push(`\`${name}\` is a link to ${f.external_type === 'gdrive' ? 'Google Drive' : 'an outside service'}, not a file stored in Slack: download it as CSV and upload the file itself.`);
+      continue;
+    }
+    if (f.file_access === 'check_file_info' || f.url_private === undefined) {
+      try {
+        const full = (await info(f.id)).file;
+        if (full === undefined) throw new Error('no file');
+        const again = await resolveSlackFiles([{ ...full, file_access: undefined }], async () => ({}));
+        out.push(...again.files);
+        problems.push(...again.problems);
+      } catch (err) {
+        const code = (err as { data?: { error?: string } }).data?.error;
+        problems.push(
+          code === 'file_deleted'
+            ? 'The file in that message has been deleted: upload it again.'
+            : code === 'access_denied' || code === 'file_not_found'
+              ? 'I am not allowed to open the file in that message (in a Slack Connect channel the other organisation decides): upload it from this workspace.'
+              : `I could not look the file up (${code ?? (err as Error).message}).`,
+        );
+      }
+      continue;
+    }
+    out.push(f);
+  }
+  return { files: out, problems };
 }
 
 export function attachmentOf(f: SlackFile): Attachment {

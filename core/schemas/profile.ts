@@ -29,6 +29,10 @@ export const ProfileSchema = z.object({
     delimiter: z.string(),
     lineEnding: z.enum(['LF', 'CRLF', 'CR']),
     bom: z.boolean(),
+    /** What the bytes were (sandbox/python/ouro_harness/formats.py); unset: delimited text. */
+    format: z.enum(['csv', 'xlsx', 'parquet', 'json', 'jsonl']).optional(),
+    /** The workbook sheet that was read. */
+    sheet: z.string().optional(),
   }),
   rows: z.number().int().nonnegative(),
   columns: z.array(ColumnProfileSchema),

@@ -18,7 +18,7 @@ import { startTestRedis } from './redis.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
-export const logger = createLogger('silent');
+export const logger = createLogger(process.env.OURO_TEST_LOG === '1' ? 'debug' : 'silent');
 
 export type BotOptions = NonNullable<Parameters<typeof startChatBots>[3]>;
 
@@ -33,12 +33,14 @@ export interface ChatStack {
   close: () => Promise<void>;
 }
 
-export async function startChatStack(name: string, platformEnv: Record<string, string>, bot: Omit<BotOptions, 'apiUrl'>): Promise<ChatStack> {
+/** `worker: false`: no worker takes the queued runs (tests that drive a run's events by hand). */
+export async function startChatStack(name: string, platformEnv: Record<string, string>, bot: Omit<BotOptions, 'apiUrl'>, opts: { worker?: boolean } = {}): Promise<ChatStack> {
   const dir = await makeTempDir(name);
   let redisServer: EmbeddedRedis | undefined;
   let server: RunningServer | undefined;
   let redis: Redis | undefined;
   let worker: RunWorkerHandle | undefined;
+  let idle: RunWorkerHandle | undefined;
   const close = async () => {
     await worker?.close(5000);
     redis?.disconnect();
@@ -63,14 +65,14 @@ export async function startChatStack(name: string, platformEnv: Record<string, s
       ...platformEnv,
     });
     redis = createRedis(redisServer.url, 'test');
-    worker = startWorker(config, logger, redis);
+    if (opts.worker !== false) worker = startWorker(config, logger, redis);
     const apiUrl = server.url;
     const r = redis;
     return {
       redis: r,
       server,
       config,
-      worker,
+      worker: worker ?? (idle ??= { close: async () => undefined } as unknown as RunWorkerHandle),
       startBots: async () => (await startChatBots(config, logger, r, { apiUrl, ...bot }))!,
       close,
     };

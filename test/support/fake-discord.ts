@@ -2,6 +2,18 @@
  * A local fake of Discord for the bot's end-to-end test: the REST API (under /api/v10), the
  * gateway (HELLO → IDENTIFY → READY → GUILD_CREATE, heartbeats, dispatches) and a CDN for
  * attachments, enough for the real discord.js 14 to run against it.
+ *
+ * It is strict where Discord is (discord-api-docs, docs/topics/gateway.md, opcodes-and-status-codes.md,
+ * interactions/receiving-and-responding.md):
+ * - IDENTIFY with a privileged intent the portal has not enabled is closed with 4014
+ *   ("Disallowed intent(s)"); without MessageContent (1 << 15) a message's content,
+ *   attachments and embeds arrive empty unless it mentions the bot user (or is a DM).
+ * - an interaction must get its first callback within 3 s (else 10062 "Unknown interaction"),
+ *   and only one (a second is 40060 "Interaction has already been acknowledged").
+ * - message content over 2000 characters or an embed description over 4096 is 400 with 50035.
+ * - a DM to a user who has server DMs off is 403 with 50007; creating a thread without the
+ *   permission is 403 with 50013 (Missing Permissions).
+ * - the bot has a managed role (tags.bot_id) that the mention picker often offers instead of the user.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +25,10 @@ export const APPLICATION_ID = '900000000000000001';
 export const BOT_ID = '900000000000000002';
 export const GUILD = '800000000000000001';
 export const ROLE_MEMBER = '800000000000000009';
+/** The role Discord makes for the bot when it joins (managed, tags.bot_id). */
+export const ROLE_BOT = '800000000000000010';
+/** GatewayIntentBits.MessageContent. */
+const MESSAGE_CONTENT = 1 << 15;
 
 export interface FakeDiscordMessage {
   id: string;
@@ -77,6 +93,17 @@ export class FakeDiscord {
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
   identified = false;
+  /** The intents the last IDENTIFY asked for. */
+  intents = 0;
+  /** Whether the developer portal has the Message Content intent turned on. */
+  messageContentEnabled = true;
+  /** When false, creating a thread answers 403 / 50013 (no Create Public Threads permission). */
+  threadsAllowed = true;
+  /** Users whose server DMs are off: a DM to them is 403 / 50007. */
+  readonly closedDms = new Set<string>();
+  private readonly interactionSentAt = new Map<string, number>();
+  /** REST error answers sent (status and JSON code), for assertions. */
+  readonly errors: { path: string; status: number; code: number }[] = [];
 
   constructor(
     private readonly server: Server,
@@ -131,10 +158,14 @@ export class FakeDiscord {
   }
 
   /** A user's message in a channel or thread; `mention` adds the bot's mention. */
-  message(o: { channel: string; user: string; text: string; mention?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
+  message(o: { channel: string; user: string; text: string; mention?: boolean; mentionRole?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
     const id = nextId();
     const member = this.member(o.user, o.roles ?? [ROLE_MEMBER]);
     const { user: author, ...memberNoUser } = member;
+    const prefix = o.mention ? `<@${BOT_ID}> ` : o.mentionRole ? `<@&${ROLE_BOT}> ` : '';
+    // Without the Message Content intent, content, attachments and embeds are empty unless the
+    // message mentions the bot user (discord-api-docs: "Message Content Intent"). A role mention is not the user.
+    const visible = (this.intents & MESSAGE_CONTENT) !== 0 || o.mention === true;
     this.dispatch('MESSAGE_CREATE', {
       id,
       type: 0,
@@ -142,19 +173,28 @@ export class FakeDiscord {
       guild_id: GUILD,
       author,
       member: memberNoUser,
-      content: o.mention ? `<@${BOT_ID}> ${o.text}` : o.text,
+      content: visible ? `${prefix}${o.text}` : '',
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
       mention_everyone: false,
       mentions: o.mention ? [{ id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null }] : [],
-      mention_roles: [],
-      attachments: o.attachments ?? [],
+      mention_roles: o.mentionRole ? [ROLE_BOT] : [],
+      attachments: visible ? (o.attachments ?? []) : [],
       embeds: [],
       pinned: false,
       flags: 0,
     });
     return { id };
+  }
+
+  /** A thread a person opened (not off one of the bot's messages): THREAD_CREATE, as Discord sends it. */
+  userThread(parent: string, name: string): string {
+    const id = nextId();
+    const thread = { id, type: 11, guild_id: GUILD, parent_id: parent, name, owner_id: '600000000000000099', member_count: 1, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+    this.channels.set(id, { id, type: 11, parent_id: parent, name });
+    this.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+    return id;
   }
 
   /** A slash command (or its autocomplete, type 4). Options are [name, type, value]. */
@@ -163,6 +203,7 @@ export class FakeDiscord {
     const token = `itoken-${randomUUID()}`;
     const reply: FakeInteractionReply = { callbacks: [], message: null };
     this.interactions.set(token, reply);
+    this.interactionSentAt.set(token, Date.now());
     const resolved = o.attachments?.length ? { attachments: Object.fromEntries(o.attachments.map((a) => [a.id, a])) } : undefined;
     const ch = this.channels.get(o.channel)!;
     this.dispatch('INTERACTION_CREATE', {
@@ -222,10 +263,12 @@ export class FakeDiscord {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
-    const path = url.pathname.replace(/^\/api\/v\d+/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, '');
     const body = await readBody(req);
     const send = (status: number, json?: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      if (status >= 400) this.errors.push({ path, status, code: Number((json as { code?: number } | undefined)?.code ?? 0) });
+      // A 204 has no body and no content type (Discord's interaction callback without with_response).
+      res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
     let m: RegExpExecArray | null;
@@ -252,6 +295,7 @@ export class FakeDiscord {
       return send(200, (json as unknown as { name: string }[]).map((c) => ({ ...c, id: nextId(), application_id: m![1] })));
     }
     if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages\/([^/]+)\/threads$/.exec(path))) {
+      if (!this.threadsAllowed) return send(403, { message: 'Missing Permissions', code: 50013 });
       const { json } = await parsePayload(req, body);
       const id = nextId();
       const thread = { id, type: 11, guild_id: GUILD, parent_id: m[1]!, name: String(json.name ?? 'thread'), owner_id: BOT_ID, member_count: 1, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
@@ -263,6 +307,9 @@ export class FakeDiscord {
     }
     if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages$/.exec(path))) {
       const { json, files } = await parsePayload(req, body);
+      if (m[1]!.startsWith('dm-') && this.closedDms.has(m[1]!.slice(3))) return send(403, { message: 'Cannot send messages to this user', code: 50007 });
+      const invalid = tooLong(json);
+      if (invalid !== null) return send(400, { message: 'Invalid Form Body', code: 50035, errors: invalid });
       return send(200, this.messageObject(this.store(m[1]!, json, files)));
     }
     if (req.method === 'PATCH' && (m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(path))) {
@@ -274,7 +321,9 @@ export class FakeDiscord {
     }
     if (req.method === 'POST' && (m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(path))) {
       const reply = this.interactions.get(m[2]!);
-      if (reply === undefined) return send(404, { message: 'Unknown interaction', code: 10062 });
+      // The first answer must come within 3 s; after that the token is unknown.
+      if (reply === undefined || (reply.callbacks.length === 0 && Date.now() - (this.interactionSentAt.get(m[2]!) ?? 0) > 3000)) return send(404, { message: 'Unknown interaction', code: 10062 });
+      if (reply.callbacks.length > 0) return send(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
       const { json, files } = await parsePayload(req, body);
       const type = Number(json.type);
       reply.callbacks.push(type);
@@ -309,6 +358,9 @@ export class FakeDiscord {
       const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
       if (frame.op === 1) return ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       if (frame.op === 2) {
+        this.intents = Number((frame.d as { intents?: number }).intents ?? 0);
+        // A privileged intent not enabled in the portal: the gateway closes with 4014 (gateway.md, "Privileged Intents").
+        if ((this.intents & MESSAGE_CONTENT) !== 0 && !this.messageContentEnabled) return ws.close(4014, 'Disallowed intent(s).');
         this.identified = true;
         const session = randomUUID();
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: { v: 10, user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null, verified: true, flags: 0 }, guilds: [{ id: GUILD, unavailable: true }], session_id: session, resume_gateway_url: `ws://127.0.0.1:${this.port}`, shard: [0, 1], application: { id: APPLICATION_ID, flags: 0 } } }));
@@ -346,13 +398,14 @@ export class FakeDiscord {
       roles: [
         { id: GUILD, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2248473465835073', managed: false, mentionable: false, flags: 0 },
         { id: ROLE_MEMBER, name: 'data', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 },
+        { id: ROLE_BOT, name: 'ouro', color: 0, hoist: false, position: 2, permissions: '309237763072', managed: true, mentionable: true, flags: 0, tags: { bot_id: BOT_ID } },
       ],
       joined_at: new Date(0).toISOString(),
       large: false,
       unavailable: false,
       member_count: 2,
       voice_states: [],
-      members: [{ ...this.member(BOT_ID, []), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
+      members: [{ ...this.member(BOT_ID, [ROLE_BOT]), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
       channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, i) => ({ ...c, guild_id: GUILD, position: i, permission_overwrites: [], nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
       threads: [],
       presences: [],
@@ -368,6 +421,14 @@ export class FakeDiscord {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+/** Discord's 50035 for the limits the bot could cross: content ≤ 2000, embed description ≤ 4096, title ≤ 256. */
+function tooLong(json: Record<string, unknown>): Record<string, unknown> | null {
+  if (typeof json.content === 'string' && json.content.length > 2000) return { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } };
+  const embeds = (json.embeds ?? []) as { title?: string; description?: string }[];
+  if (embeds.some((e) => (e.description?.length ?? 0) > 4096 || (e.title?.length ?? 0) > 256)) return { embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 4096 or fewer in length.' }] } };
+  return null;
 }
 
 export async function startFakeDiscord(channels: string[]): Promise<FakeDiscord> {

@@ -5,8 +5,26 @@
  * of slash commands, and Socket Mode (apps.connections.open hands out a local ws:// URL; the
  * server says hello, sends envelopes and waits for their acks). It can answer `ratelimited`
  * (HTTP 429 with Retry-After) on demand, and records everything for assertions.
+ *
+ * It is strict where Slack is (docs.slack.dev; @slack/web-api's method arguments):
+ * - chat.postEphemeral answers ok but shows nothing to a user who is not active in Slack right
+ *   then ("Ephemeral message delivery is not guaranteed": see `away()`); a DM
+ *   (conversations.open, scope im:write, then chat.postMessage into the D… channel) stays.
+ * - the bot's scopes are the manifest's (bot/slack/manifest.yml): a method whose scope is
+ *   missing answers `missing_scope` with `needed`.
+ * - chat.update is Tier 3 per workspace and method: `tier3(max, windowMs)` answers 429 beyond it.
+ * - text over 40,000 characters is `msg_too_long`; more than 50 blocks, a section over 3,000
+ *   characters or a header over 150 is `invalid_blocks`.
+ * - files.getUploadURLExternal requires `length`.
+ * - Slack Connect delivers files as `{id, mode: 'file_access', file_access: 'check_file_info'}`
+ *   (files.info has the rest); files hidden by the free plan's limit come as
+ *   `mode: 'hidden_by_limit'`, deleted ones as `mode: 'tombstone'`, external ones (Google Drive…)
+ *   with `is_external: true` and no url_private_download.
+ * - editing a message that mentioned the bot delivers `app_mention` again: a new event_id,
+ *   the same ts, and `edited` (see `edit()`).
  */
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -104,6 +122,14 @@ export class FakeSlack {
   private ackWaiters = new Map<string, () => void>();
   private seq = 0;
   private pinger: NodeJS.Timeout | null = null;
+  /** Ephemerals sent to users who were away: Slack said ok, nobody saw them. */
+  readonly lostEphemerals: FakeEphemeral[] = [];
+  private readonly awayUsers = new Set<string>();
+  private readonly ims = new Map<string, string>();
+  private tier3Limit: { max: number; windowMs: number } | null = null;
+  private readonly tier3Calls: number[] = [];
+  /** The bot token's scopes: the manifest's, unless a test takes one away. */
+  readonly scopes = new Set<string>(manifestScopes());
   base = '';
 
   get apiUrl(): string {
@@ -149,6 +175,41 @@ export class FakeSlack {
     this.rateLimits.set(method, { remaining: count, retryAfterS });
   }
 
+  /** The user is not active in Slack: ephemerals to them are not shown (yet answered ok). */
+  away(user: string): void {
+    this.awayUsers.add(user);
+  }
+
+  /** chat.update beyond `max` calls per `windowMs` (workspace-wide) answers 429, as Tier 3 does. */
+  tier3(max: number, windowMs: number): void {
+    this.tier3Limit = { max, windowMs };
+  }
+
+  /** The bot's DM channel with `user`, once conversations.open made it. */
+  imOf(user: string): string | undefined {
+    return this.ims.get(user);
+  }
+
+  /**
+   * A file as an event describes it. `connect`: a Slack Connect channel's stub (files.info has
+   * the rest); `hidden`/`deleted`/`external`: what Slack sends for a file hidden by the free
+   * plan's limit, a deleted file, a Google Drive file.
+   */
+  eventFile(f: FakeFile, as: 'connect' | 'hidden' | 'deleted' | 'external'): Record<string, unknown> {
+    if (as === 'connect') return { id: f.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' };
+    if (as === 'hidden') return { id: f.id, mode: 'hidden_by_limit', name: f.name };
+    if (as === 'deleted') return { id: f.id, mode: 'tombstone' };
+    return { id: f.id, name: f.name, title: f.name, mode: 'external', is_external: true, external_type: 'gdrive', url_private: `https://docs.google.com/spreadsheets/d/${f.id}`, size: f.size, filetype: f.filetype };
+  }
+
+  /** The person edits a message that mentioned the bot: Slack sends app_mention again, same ts, new event id. */
+  async edit(o: { channel: string; user: string; ts: string; text: string; files?: unknown[]; thread_ts?: string }): Promise<void> {
+    const at = this.nextTs();
+    const event = { type: 'app_mention', channel: o.channel, user: o.user, text: `<@${BOT_USER}> ${o.text}`, ts: o.ts, ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}), ...(o.files ? { files: o.files } : {}), edited: { user: o.user, ts: at }, team: TEAM, event_ts: at };
+    await this.sendEvent(event);
+    await this.sendEvent({ type: 'message', subtype: 'message_changed', channel: o.channel, hidden: true, ts: at, event_ts: at, message: { ...event, type: 'message' }, previous_message: { type: 'message', user: o.user, ts: o.ts, text: '' } });
+  }
+
   nextTs(): string {
     this.seq += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
@@ -192,7 +253,7 @@ export class FakeSlack {
   // ---- what people do -------------------------------------------------------------------
 
   /** A message that mentions the bot: Slack sends `app_mention` and, for subscribed channels, `message` too. */
-  async mention(o: { channel: string; user: string; text: string; files?: FakeFile[]; thread_ts?: string; eventId?: string }): Promise<{ ts: string; eventId: string; ackMs: number; event: Record<string, unknown> }> {
+  async mention(o: { channel: string; user: string; text: string; files?: (FakeFile | Record<string, unknown>)[]; thread_ts?: string; eventId?: string }): Promise<{ ts: string; eventId: string; ackMs: number; event: Record<string, unknown> }> {
     const ts = this.nextTs();
     const base = { channel: o.channel, user: o.user, text: `<@${BOT_USER}> ${o.text}`, ts, ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}), ...(o.files ? { files: o.files } : {}), team: TEAM };
     const eventId = o.eventId ?? `Ev${ts.replace('.', '')}`;
@@ -331,7 +392,20 @@ export class FakeSlack {
         this.calls.push({ method, at: Date.now(), status: 429, args });
         return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterS) });
       }
+      if (method === 'chat.update' && this.tier3Limit !== null) {
+        const now = Date.now();
+        while (this.tier3Calls.length > 0 && this.tier3Calls[0]! <= now - this.tier3Limit.windowMs) this.tier3Calls.shift();
+        if (this.tier3Calls.length >= this.tier3Limit.max) {
+          this.calls.push({ method, at: now, status: 429, args });
+          return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.ceil((this.tier3Calls[0]! + this.tier3Limit.windowMs - now) / 1000)) });
+        }
+        this.tier3Calls.push(now);
+      }
       this.calls.push({ method, at: Date.now(), status: 200, args });
+      const needed = SCOPE_OF[method];
+      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return json(200, { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') });
+      const invalid = invalidMessage(method, args);
+      if (invalid !== null) return json(200, { ok: false, error: invalid });
       const wanted = method === 'apps.connections.open' ? APP_TOKEN : BOT_TOKEN;
       if (token !== wanted) return json(200, { ok: false, error: token === undefined ? 'not_authed' : 'invalid_auth' });
       return json(200, await this.api(method, args));
@@ -394,14 +468,28 @@ export class FakeSlack {
         msg.history.push({ text: msg.text, blocks: msg.blocks, at: Date.now() });
         return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text };
       }
+      case 'conversations.open': {
+        const user = str('users');
+        if (user === undefined || user.includes(',')) return { ok: false, error: 'invalid_arguments' };
+        const id = this.ims.get(user) ?? `D${user.replace(/^U/, '')}`;
+        this.ims.set(user, id);
+        return { ok: true, channel: { id } };
+      }
       case 'chat.postEphemeral': {
         const channel = str('channel');
         const user = str('user');
         if (channel === undefined || user === undefined) return { ok: false, error: 'invalid_arguments' };
+        if (this.awayUsers.has(user)) {
+          // Slack answers ok and the message is never shown (docs: "Ephemeral message delivery is not guaranteed").
+          this.lostEphemerals.push({ channel, user, text: str('text') ?? '', blocks: blocks() });
+          return { ok: true, message_ts: this.nextTs() };
+        }
         this.ephemerals.push({ channel, user, ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}), text: str('text') ?? '', blocks: blocks() });
         return { ok: true, message_ts: this.nextTs() };
       }
       case 'files.getUploadURLExternal': {
+        // `length` (bytes) is required (files.getUploadURLExternal docs).
+        if (str('length') === undefined && typeof a.length !== 'number') return { ok: false, error: 'invalid_arguments' };
         const id = `F${this.nextTs().replace('.', '')}`;
         this.pendingUploads.set(id, { id, filename: str('filename') ?? 'file', bytes: Buffer.alloc(0) });
         return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
@@ -447,6 +535,38 @@ function parseArgs(contentType: string, body: Buffer): Record<string, unknown> {
     out[k] = (v.startsWith('[') || v.startsWith('{')) && ['blocks', 'files', 'attachments'].includes(k) ? JSON.parse(v) : v;
   }
   return out;
+}
+
+/** The scope each Web API method needs (docs.slack.dev, each method's "Required scopes"). */
+const SCOPE_OF: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.open': 'im:write',
+  'files.info': 'files:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+};
+
+/** The bot scopes listed in bot/slack/manifest.yml: the fake grants what the manifest asks for. */
+function manifestScopes(): string[] {
+  const text = readFileSync(new URL('../../bot/slack/manifest.yml', import.meta.url), 'utf8');
+  const bot = /\n    bot:\n((?:      - .+\n|\s*#.*\n)+)/.exec(text)?.[1] ?? '';
+  return [...bot.matchAll(/- ([a-z:._]+)/g)].map((m) => m[1]!);
+}
+
+/** Block Kit and message limits Slack enforces (docs.slack.dev: block kit reference, chat.postMessage). */
+function invalidMessage(method: string, a: Record<string, unknown>): string | null {
+  if (!['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(method)) return null;
+  if (typeof a.text === 'string' && a.text.length > 40_000) return 'msg_too_long';
+  const blocks = Array.isArray(a.blocks) ? (a.blocks as Record<string, unknown>[]) : [];
+  if (blocks.length > 50) return 'invalid_blocks';
+  for (const b of blocks) {
+    const text = (b.text as { text?: string } | undefined)?.text ?? '';
+    if (b.type === 'section' && text.length > 3000) return 'invalid_blocks';
+    if (b.type === 'header' && text.length > 150) return 'invalid_blocks';
+  }
+  return null;
 }
 
 export async function startFakeSlack(): Promise<FakeSlack> {

@@ -13,12 +13,56 @@ def _inspect(args) -> None:
     from .sniff import read_table, sniff_file
     from .tables import write_parquet
 
-    fmt = sniff_file(args.input, args.max_bytes)
-    df, findings = read_table(args.input, fmt)
+    import os
+    import tempfile
+
+    from .formats import detect, ole_problem, read_json_table, read_parquet_table, read_xlsx_table, unpack
+    from .sniff import human_size
+
+    # The format is told by the bytes (a chat upload is named whatever its sender called it):
+    # Excel, Parquet, JSON records and a table inside .gz/.zip; anything else is delimited text.
+    path, name = args.input, os.path.basename(args.input)
+    size = os.path.getsize(path)
+    if args.max_bytes is not None and size > args.max_bytes:
+        raise InputError('input_too_large', f'{name} is {human_size(size)}; the limit is {human_size(args.max_bytes)}. '
+                         'Upload a smaller export or a sample of the rows.')
+    with tempfile.TemporaryDirectory(prefix='ouro-unpack-') as work:
+        packed = []
+        with open(path, 'rb') as f:
+            kind = detect(f.read(4096)) if size > 0 else 'text'
+        if kind == 'zip':
+            import zipfile
+            with zipfile.ZipFile(path) as z:
+                is_workbook = 'xl/workbook.xml' in z.namelist()
+            kind = 'xlsx' if is_workbook else 'zip'
+        if kind in ('gzip', 'zip'):
+            packed.append(name)
+            path = unpack(path, name, kind, args.max_bytes, work)
+            name = os.path.basename(path)
+            with open(path, 'rb') as f:
+                kind = detect(f.read(4096))
+            if kind == 'zip':
+                import zipfile
+                with zipfile.ZipFile(path) as z:
+                    kind = 'xlsx' if 'xl/workbook.xml' in z.namelist() else 'zip'
+            if kind in ('gzip', 'zip'):
+                raise InputError('input_unreadable', f'{packed[0]} holds another archive; upload the table itself.')
+        if kind == 'ole':
+            raise ole_problem(path, name)
+        readers = {'xlsx': read_xlsx_table, 'parquet': read_parquet_table, 'json': read_json_table}
+        if kind in readers:
+            df, info, findings = readers[kind](path, name, os.path.getsize(path))
+        else:
+            fmt = sniff_file(path, args.max_bytes)
+            df, findings = read_table(path, fmt)
+            info = fmt.to_profile()
+        if packed:
+            findings = [f'{packed[0]} is compressed; read {name} inside it.'] + list(findings)
+            info = {**info, 'bytes': size}
     if len(df) == 0:
-        raise InputError('input_no_rows', f'{fmt.name} has a header row but no data rows.')
+        raise InputError('input_no_rows', f'{name} has a header row but no data rows.')
     write_parquet(df, args.table)
-    write_json(args.profile, profile_table(df, fmt.to_profile(), findings))
+    write_json(args.profile, profile_table(df, info, findings))
 
 
 def _split(args) -> None:

@@ -1,0 +1,77 @@
+/**
+ * Files people share, end to end on the fake Slack: an Excel workbook and a Parquet file each
+ * reach a deployed model that answers at its URL (real worker, real sandboxed experiments).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ChatBots } from '../cli/bot-command.ts';
+import { APP_TOKEN, BOT_TOKEN, plain, startFakeSlack, type FakeSlack } from './support/fake-slack.ts';
+import { binaryTable } from './support/fixtures.ts';
+import { startChatStack, type ChatStack } from './support/chat-stack.ts';
+import { makeTempDir } from './support/temp-dir.ts';
+
+const CHANNEL = 'CFILES';
+const PYTHON = process.env.OURO_PYTHON ?? join(process.cwd(), '.venv', 'bin', 'python');
+
+/** The CSV as a workbook and as Parquet, written by pandas (openpyxl, pyarrow). */
+async function asFormats(csv: string): Promise<{ xlsx: Buffer; parquet: Buffer; cleanup: () => Promise<void> }> {
+  const dir = await makeTempDir('formats');
+  const script = 'import sys, pandas as pd, io\ndf = pd.read_csv(io.StringIO(sys.stdin.read()))\ndf.to_excel(sys.argv[1] + "/t.xlsx", index=False, sheet_name="Customers")\ndf.to_parquet(sys.argv[1] + "/t.parquet")\n';
+  execFileSync(PYTHON, ['-c', script, dir.path], { input: csv });
+  const { readFile } = await import('node:fs/promises');
+  return { xlsx: await readFile(join(dir.path, 't.xlsx')), parquet: await readFile(join(dir.path, 't.parquet')), cleanup: dir.cleanup };
+}
+
+describe('files people share', { concurrency: false }, () => {
+  let stack: ChatStack;
+  let fake: FakeSlack;
+  let bots: ChatBots;
+
+  before(async () => {
+    fake = await startFakeSlack();
+    stack = await startChatStack('chat-formats', { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl }, { pacing: { postGapMs: 100, updateGapMs: 400, tickMs: 2000 } });
+    bots = await stack.startBots();
+  });
+
+  after(async () => {
+    await bots?.close();
+    await stack?.close();
+    await fake?.stop();
+  });
+
+  test('an .xlsx upload and a .parquet upload each reach a deployed model', async () => {
+    const csv = binaryTable({ rows: 160 });
+    const files = await asFormats(csv);
+    try {
+      for (const [name, bytes, model] of [['customers.xlsx', files.xlsx, 'churn-xlsx'], ['customers.parquet', files.parquet, 'churn-parquet']] as const) {
+        const file = fake.addFile(name, bytes);
+        const { ts } = await fake.mention({ channel: CHANNEL, user: 'UJO', text: `predict churn, max 1 experiments, budget 2m, name ${model}`, files: [file] });
+        const thread = () => fake.thread(CHANNEL, ts);
+        const card = await fake.waitFor(`the card for ${name}`, () => {
+          if (thread().some((m) => /The run failed/.test(plain(m)))) throw new Error(`the run on ${name} failed`);
+          return thread().find((m) => plain(m).includes('Model URL:'));
+        }, 180_000).catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}\n${thread().map(plain).join('\n---\n')}`);
+        });
+        const url = /Model URL:\* (\S+)/.exec(plain(card))?.[1];
+        assert.equal(url, `${stack.server.url}/v1/models/${model}/predict`);
+        const key = /(ouro_[A-Za-z0-9_-]{32})/.exec(plain(fake.messages.find((m) => m.channel === fake.imOf('UJO') && plain(m).includes(model))!))![1]!;
+        const [header, first] = csv.split('\n');
+        const names = header!.split(',');
+        const row = Object.fromEntries(names.map((n, i) => [n, first!.split(',')[i]!]).filter(([n]) => n !== 'churn').map(([n, v]) => [n, /^-?\d+(\.\d+)?$/.test(v!) ? Number(v) : v]));
+        let status = 0;
+        for (let i = 0; i < 60 && status !== 200; i++) {
+          const res = await fetch(url!, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([row]) });
+          status = res.status;
+          await res.body?.cancel();
+          if (status !== 200) await new Promise((r) => setTimeout(r, 500));
+        }
+        assert.equal(status, 200, `${model} never answered`);
+      }
+    } finally {
+      await files.cleanup();
+    }
+  });
+});
