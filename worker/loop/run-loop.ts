@@ -216,9 +216,20 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     const modelDir = join(paths.root, best.dir, 'model');
     await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
 
+    // Never deploy worse than the baseline: a model that does not beat predicting the prior
+    // (or the mean, or the seasonal naive forecast) on the holdout is not worth serving.
+    const beatsBaseline = isBetter(journal.plan.metric, scores.score, scores.baseline);
+    const baselineVerdict = beatsBaseline ? null : notBetterThanBaseline(journal, best, scores);
+    if (baselineVerdict !== null && request.options.deployAnyway !== true) {
+      await writeJsonAtomic(join(paths.root, NOT_DEPLOYED_FILE), { ...baselineVerdict, holdout: { metric: scores.metric, score: scores.score, baseline: scores.baseline, rows: scores.rows }, node: best.id, family: best.recipe.family });
+      await emit({ type: 'note', level: 'warn', message: `${baselineVerdict.why} What was tried: ${baselineVerdict.tried.join('; ')}.` });
+      throw new OuroError('not_better_than_baseline', `${baselineVerdict.why} Nothing was deployed; the scripts and ${NOT_DEPLOYED_FILE} are in the run folder. Run again with more time (--budget), or with --deploy-anyway to deploy it regardless.`);
+    }
+    if (baselineVerdict !== null) await emit({ type: 'note', level: 'warn', message: `${baselineVerdict.why} It is deployed anyway, as asked (--deploy-anyway).` });
+
     const signature = await readUntrustedJson(join(modelDir, 'signature.json'), SignatureFileSchema, { root: join(paths.root, best.dir) });
     const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
-    const findings = [...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
+    const findings = [...(baselineVerdict !== null ? [`${baselineVerdict.why} Deployed anyway (--deploy-anyway).`] : []), ...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
     const chart = analysis.forecast ? await drawForecastChart({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger }) : null;
     // A forecaster is served from the end of all the data: refit on training + holdout once scored.
     const refitted = analysis.forecast ? await refitForecastModel({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) }) : null;
@@ -600,6 +611,21 @@ async function rescoreNodes(journal: Journal, root: string): Promise<void> {
 function experimentsSinceBest(journal: Journal): number {
   const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
   return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft').length;
+}
+
+/** Beside the journal when the best model was not deployed: why, and what the run tried. */
+export const NOT_DEPLOYED_FILE = 'not-deployed.json';
+
+/** Why the best model is not worth deploying, and one line per experiment the run tried. */
+function notBetterThanBaseline(journal: Journal, best: JournalNode, scores: { metric: string; score: number; baseline: number }): { why: string; tried: string[] } {
+  const task = journal.plan!.task;
+  const floor = task === 'regression' ? 'the training mean' : task === 'forecast' ? 'the seasonal naive forecast' : 'the training prior';
+  const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(1) : n.toFixed(4));
+  const why = best.recipe.family === 'baseline'
+    ? `Only the baseline finished (holdout ${scores.metric} ${fmt(scores.score)}): no model that learns from the data was ready, so there is nothing better than ${floor} to deploy.`
+    : `The best model, ${familyLabel(best.recipe.family, task)} (${best.id}), scored ${scores.metric} ${fmt(scores.score)} on the holdout, no better than ${floor} (${fmt(scores.baseline)}), so it is not deployed.`;
+  const tried = journal.nodes.map((n) => `${n.id} ${familyLabel(n.recipe.family, task)} ${n.status === 'succeeded' && n.cv !== null ? `CV ${fmt(n.cv.mean)}` : n.status}`);
+  return { why, tried };
 }
 
 function cvGapFinding(best: JournalNode, holdout: number, metric: string): string[] {
