@@ -3,7 +3,7 @@ import { DiagnosisSchema } from './diagnosis.ts';
 import { MetricSchema, TaskSchema } from './task.ts';
 import { RunRequestSchema } from './run-request.ts';
 
-export const OperatorSchema = z.enum(['draft', 'fix', 'improve', 'tune', 'ensemble']);
+export const OperatorSchema = z.enum(['draft', 'fix', 'improve', 'tune', 'search', 'ensemble']);
 export type Operator = z.infer<typeof OperatorSchema>;
 
 /**
@@ -19,6 +19,10 @@ export const RecipeSchema = z.object({
   /** Subsample the training rows to this many (memory / time fixes). */
   maxRows: z.number().int().positive().optional(),
   folds: z.number().int().min(2).max(10).default(5),
+  /** Boosters: grow trees until a held-out tenth stops improving (ouro_harness.choose_rounds) instead of a fixed count. */
+  earlyStopping: z.boolean().optional(),
+  /** Threads for the model's own parallelism (boosters, forests); the sandbox's CPUs at most. */
+  threads: z.number().int().min(1).max(64).optional(),
   /** Node ids whose recipes are averaged (ensembles only). */
   members: z.array(z.string()).default([]),
 });

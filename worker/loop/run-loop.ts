@@ -28,13 +28,10 @@ import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
 import { estimateMs } from './estimate-experiment.ts';
+import { MIN_EXPERIMENT_MS, validationReserveMs } from './budget.ts';
 import { z } from 'zod';
 import { pathExists as exists } from '../../core/store/path-exists.ts';
 
-/** Time kept back from the budget for validating and publishing the best model. */
-const VALIDATION_RESERVE_MS = 10_000;
-/** Below this much budget left, a new experiment is not worth starting. */
-const MIN_EXPERIMENT_MS = 6_000;
 
 export interface LoopDeps {
   config: Config;
@@ -150,7 +147,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       await emit({ type: 'note', level: 'warn', message: `Weak isolation: this run's generated code runs without network or filesystem namespaces (${deps.driver.describe()}). The operator set OURO_SANDBOX_ISOLATION=weak; see docs/security.md.` });
     }
 
+    const phaseStart = elapsed();
     const profile = await profileInput(paths, request, deps, resumed);
+    const profileMs = elapsed() - phaseStart;
     const o = request.options;
     let understood: GoalUnderstanding;
     try {
@@ -170,7 +169,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       await emit({ type: 'question', about: 'target', ...err.question });
       return { status: 'needs_input', journal, card: null, question: err.question };
     }
+    const splitStart = elapsed();
     const analysis = await splitHoldout(paths, request, deps, understood);
+    const splitMs = elapsed() - splitStart;
 
     if (journal.plan === null) {
       journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
@@ -191,6 +192,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
 
     journal.status = 'validating';
     await save();
+    const validationStart = elapsed();
     // A model whose holdout predictions the host refuses (a link, not JSON, the wrong length)
     // fails alone, like an experiment: the next best is validated instead (at most three tries).
     let validated: { best: JournalNode; scores: Awaited<ReturnType<typeof validateOnHoldout>> } | undefined;
@@ -214,6 +216,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     }
     const { best, scores } = validated;
     const modelDir = join(paths.root, best.dir, 'model');
+    await emit({ type: 'note', level: 'info', message: whereTheTimeWent({ profileMs, splitMs, validationMs: elapsed() - validationStart, totalMs: elapsed(), budgetMs: journal.request.options.budgetSeconds * 1000, nodes: journal.nodes, resumed }) });
     await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
 
     // Never deploy worse than the baseline: a model that does not beat predicting the prior
@@ -405,7 +408,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     const budgetMs = journal.request.options.budgetSeconds * 1000;
     const hi = higherIsBetter(plan.metric);
     if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
-    const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
+    const remaining = budgetMs - ctx.elapsed() - validationReserveMs(budgetMs);
     if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
     const sinceBest = experimentsSinceBest(journal);
     if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments that tried to improve the best one`;
@@ -419,6 +422,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       elapsedMs: ctx.elapsed(),
       budgetMs,
       maxExperiments: request.options.maxExperiments,
+      cpus: deps.limits.cpus,
       steering: journal.steering,
       prefer: journal.prefer,
       forbid: journal.forbid,
@@ -459,7 +463,11 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     await ctx.save();
     await emit({ type: 'experiment.started', node: id, parent: node.parent, operator: node.operator, family: node.recipe.family, hypothesis: node.hypothesis, script: join(dir, 'train.py') });
 
-    const timeoutMs = Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, Math.max(MIN_EXPERIMENT_MS, remaining));
+    // Once a real model exists, one draft may not take more than half of what is left: a slow
+    // family (a forest on a big table) must not eat the time for tuning and blending.
+    const haveModel = journal.nodes.some((n) => n.status === 'succeeded' && n.recipe.family !== 'baseline');
+    const share = haveModel && decision.operator === 'draft' && decision.recipe.family !== 'baseline' ? remaining * 0.5 : remaining;
+    const timeoutMs = Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, Math.max(MIN_EXPERIMENT_MS, share));
     const run = await runExperiment({ driver: deps.driver, limits: deps.limits, dir: join(paths.root, dir), script, workspace: paths.workspace, timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) });
     node.durationMs = run.result.durationMs;
     if (run.result.cancelled) {
@@ -485,7 +493,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
         node.status = 'succeeded';
         node.finding = `${familyLabel(node.recipe.family, plan.task)} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
       }
-    } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS < MIN_EXPERIMENT_MS) {
+    } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - validationReserveMs(budgetMs) < MIN_EXPERIMENT_MS) {
       // Killed because the run's budget ran out, not because the experiment is too slow.
       journal.nodes.pop();
       await rm(join(paths.root, dir), { recursive: true, force: true });
@@ -606,11 +614,28 @@ async function rescoreNodes(journal: Journal, root: string): Promise<void> {
 /**
  * Experiments since the best one that tried to improve on it (tunes, fixes, blends). First
  * drafts of the plan's families do not count: they explore, and counting them stopped runs
- * whose first real model led before the blend that would have beaten it.
+ * whose first real model led before the blend that would have beaten it. Search trials do not
+ * count either: they try to improve their family, not the run's best (often a blend), and the
+ * search has its own stop rule (the brain ends it when trials stop improving the families).
  */
 function experimentsSinceBest(journal: Journal): number {
   const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
-  return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft').length;
+  return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft' && n.operator !== 'search').length;
+}
+
+const OPERATOR_WORDS: Record<string, string> = { draft: 'drafts', fix: 'fixes', improve: 'improvements', tune: 'tuning', search: 'search', ensemble: 'blends' };
+
+/** One line for the transcript: where the budget went, phase by phase. */
+export function whereTheTimeWent(t: { profileMs: number; splitMs: number; validationMs: number; totalMs: number; budgetMs: number; nodes: readonly JournalNode[]; resumed: boolean }): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const parts = t.resumed ? [] : [`reading and profiling ${s(t.profileMs)}`, `splitting ${s(t.splitMs)}`];
+  for (const op of Object.keys(OPERATOR_WORDS)) {
+    const ran = t.nodes.filter((n) => n.operator === op);
+    if (ran.length > 0) parts.push(`${OPERATOR_WORDS[op]} ${s(ran.reduce((sum, n) => sum + n.durationMs, 0))} (${ran.length})`);
+  }
+  parts.push(`validation ${s(t.validationMs)}`);
+  const left = t.budgetMs - t.totalMs;
+  return `Where the time went: ${parts.join(', ')}; ${s(t.totalMs)} of the ${s(t.budgetMs)} budget${left > 0 ? `, ${s(left)} unused` : ''}.`;
 }
 
 /** Beside the journal when the best model was not deployed: why, and what the run tried. */

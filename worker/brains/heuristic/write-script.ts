@@ -88,6 +88,9 @@ export const FAMILIES: Record<string, FamilySpec> = {
   },
 };
 
+/** Families whose tree count choose_rounds can set by early stopping. */
+export const EARLY_STOPPING_FAMILIES: ReadonlySet<string> = new Set(['lightgbm']);
+
 export const FAMILY_LABELS: Record<string, string> = {
   baseline: 'baseline (predict the prior)',
   linear: 'linear model',
@@ -194,11 +197,14 @@ export function writeScript(input: ScriptInput): string {
   lines.push('from sklearn.pipeline import make_pipeline');
   lines.push('from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler');
   for (const i of [...imports].sort()) lines.push(i);
-  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', 'load_train', 'save_model', 'task_info', 'write_metrics'];
+  const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
+  const earlyStopping = parts.some((p) => stops(p.recipe));
+  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', ...(earlyStopping ? ['choose_rounds'] : []), 'load_train', 'save_model', 'task_info', 'write_metrics'];
   lines.push(`from ouro_harness import ${harnessNames.join(', ')}`);
   lines.push('');
   lines.push('SEED = task_info()["seed"]');
-  lines.push(`THREADS = ${input.rows >= 50_000 ? 2 : 1}  # boosters: more threads only pay off on large tables`);
+  const threads = Math.max(...parts.map((p) => p.recipe.threads ?? (input.rows >= 50_000 ? 2 : 1)));
+  lines.push(`THREADS = ${threads}  # ${threads > 1 ? 'the sandbox\'s cores: this table is large enough for threads to pay off' : 'one thread: on a small table more threads only spin'}`);
   lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
   lines.push('');
   const loadArgs = [
@@ -213,7 +219,7 @@ export function writeScript(input: ScriptInput): string {
       lines.push(...builderFunction(`build_${i}_${p.recipe.family}`, p.recipe.family, task, p.recipe));
       lines.push('');
     });
-    const members = parts.map((p, i) => `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`).join(', ');
+    const members = parts.map((p, i) => (stops(p.recipe) ? `("${p.recipe.family}_${i}", choose_rounds(build_${i}_${p.recipe.family}(X), X, y))` : `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`)).join(', ');
     lines.push(`members = [${members}]`);
     lines.push('# Weights by greedy selection on out-of-fold predictions; the score is nested (weights');
     lines.push('# chosen without the fold they are scored on), so it is comparable with a single model\'s.');
@@ -228,6 +234,10 @@ export function writeScript(input: ScriptInput): string {
     lines.push(...builderFunction('build_model', recipe.family, task, recipe));
     lines.push('');
     lines.push('model = build_model(X)');
+    if (stops(recipe)) {
+      lines.push('# Trees: as many as a held-out tenth of the rows still gains from (early stopping), not a fixed count.');
+      lines.push('model = choose_rounds(model, X, y)');
+    }
   }
   lines.push('');
   if (!isEnsemble) lines.push(`scores = cross_validate(model, X, y, folds=${recipe.folds})`);
