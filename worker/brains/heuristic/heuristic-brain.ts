@@ -179,19 +179,23 @@ export class HeuristicBrain implements Brain {
     const searches = nodes.filter((n) => n.operator === 'search');
     const lastBlend = ensembles.at(-1);
     const trialsSinceBlend = lastBlend === undefined ? searches.length : searches.filter((n) => n.startedAt > lastBlend.startedAt).length;
-    if (canBlend && (searches.length === 0 || trialsSinceBlend >= TRIALS_PER_BLEND || left < (blendCost + leader.durationMs) * 1.3)) {
+    // A blend that cannot finish in the time left gives way to cheaper search trials.
+    const blendFits = left >= blendCost * 1.2;
+    if (canBlend && blendFits && (searches.length === 0 || trialsSinceBlend >= TRIALS_PER_BLEND || left < (blendCost + leader.durationMs) * 1.3)) {
       return blend(searches.length === 0 ? `tuning changed the best models since the last blend; blending the top ${members.length} families again` : `the search changed the best models since the last blend; blending the top ${members.length} families again`);
     }
-    const trial = this.searchTrial(state, ranked, searches);
+    const trial = this.searchTrial(state, ranked, searches, left);
     if (trial !== null) return trial;
-    if (canBlend) return blend(`the search changed the best models since the last blend; blending the top ${members.length} families again`);
+    if (canBlend && blendFits) return blend(`the search changed the best models since the last blend; blending the top ${members.length} families again`);
 
-    const stale = searches.length >= SEARCH_PATIENCE;
+    const converged = searches.length >= SEARCH_PATIENCE && !this.searchOpen(state, ranked, searches);
     return {
       kind: 'stop',
-      why: stale
-        ? `the search converged: its last ${SEARCH_PATIENCE} trials improved none of the leading families, and the blend is up to date`
-        : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
+      why: converged
+        ? `the search converged: its last ${SEARCH_PATIENCE} trials improved none of the leading families${canBlend ? '' : ', and the blend is up to date'}`
+        : searches.length > 0 || ensembles.length > 0
+          ? `about ${Math.max(0, Math.round(left / 1000))} s are left, too little for another search trial${canBlend ? ' or a new blend' : ''}`
+          : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
 
@@ -200,15 +204,25 @@ export class HeuristicBrain implements Brain {
    * three), each a step from that family's best configuration; null when the search has
    * converged (SEARCH_PATIENCE trials in a row improved no family) or nothing is searchable.
    */
-  private searchTrial(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[]): Decision | null {
-    const { plan } = state;
+  private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
     const families: JournalNode[] = [];
-    for (const n of ranked) if (searchable(n.recipe.family, plan.task) && !families.some((m) => m.recipe.family === n.recipe.family)) families.push(n);
-    const lead = families.slice(0, 2);
-    if (lead.length === 0) return null;
-    // Converged: none of the last SEARCH_PATIENCE trials became its family's best.
+    for (const n of ranked) if (searchable(n.recipe.family, state.plan.task) && !families.some((m) => m.recipe.family === n.recipe.family)) families.push(n);
+    return families.slice(0, 2);
+  }
+
+  /** False once none of the last SEARCH_PATIENCE trials became its family's best. */
+  private searchOpen(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[]): boolean {
+    const lead = this.searchLeaders(state, ranked);
     const recent = searches.slice(-SEARCH_PATIENCE);
-    if (recent.length >= SEARCH_PATIENCE && !recent.some((t) => lead.some((b) => b.id === t.id))) return null;
+    return lead.length > 0 && (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)));
+  }
+
+  private searchTrial(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[], left: number): Decision | null {
+    const { plan } = state;
+    if (!this.searchOpen(state, ranked, searches)) return null;
+    // Only a family whose best run fits in the time left (the loop estimates a trial by it).
+    const lead = this.searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
+    if (lead.length === 0) return null;
     const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
     const family = target.recipe.family;
     const own = searches.filter((n) => n.recipe.family === family).length;

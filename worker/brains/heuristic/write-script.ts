@@ -92,7 +92,7 @@ export const FAMILIES: Record<string, FamilySpec> = {
 export const EARLY_STOPPING_FAMILIES: ReadonlySet<string> = new Set(['lightgbm']);
 
 export const FAMILY_LABELS: Record<string, string> = {
-  baseline: 'baseline (predict the prior)',
+  baseline: 'baseline (predict the prior or the mean)',
   linear: 'linear model',
   lightgbm: 'LightGBM',
   random_forest: 'random forest',
