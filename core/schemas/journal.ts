@@ -21,6 +21,10 @@ export const RecipeSchema = z.object({
   folds: z.number().int().min(2).max(10).default(5),
   /** Boosters: grow trees until a held-out tenth stops improving (ouro_harness.choose_rounds) instead of a fixed count. */
   earlyStopping: z.boolean().optional(),
+  /** High-cardinality categoricals encoded by their target mean, fitted inside each CV fold (sklearn TargetEncoder). */
+  targetEncode: z.array(z.string()).optional(),
+  /** Free-text columns turned into TF-IDF word and bigram weights, fitted inside each CV fold. */
+  textColumns: z.array(z.string()).optional(),
   /** Threads for the model's own parallelism (boosters, forests); the sandbox's CPUs at most. */
   threads: z.number().int().min(1).max(64).optional(),
   /** Node ids whose recipes are averaged (ensembles only). */
@@ -36,6 +40,8 @@ export const PlanSchema = z.object({
   metricReason: z.string(),
   families: z.array(z.object({ family: z.string(), why: z.string() })),
   dropColumns: z.array(z.object({ column: z.string(), why: z.string() })),
+  /** Features a data scientist would add, chosen from the profile, each with its why. */
+  featureSteps: z.array(z.object({ kind: z.enum(['target_encode', 'text_tfidf', 'date_parts']), columns: z.array(z.string()), why: z.string() })).optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 

@@ -177,6 +177,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
       await save();
       for (const f of analysis.findings) await emit({ type: 'note', level: 'info', message: f });
+      for (const step of journal.plan.featureSteps ?? []) await emit({ type: 'note', level: 'info', message: `Feature step (${FEATURE_STEP_WORDS[step.kind]}): ${step.why}.` });
       for (const w of checkTargetChoice(request.goal, understood, profile, analysis)) await emit({ type: 'note', level: 'warn', message: w });
       for (const d of analysis.forecast?.diagnoses ?? []) await emit({ type: 'note', level: 'warn', message: seriesDiagnosisLine(d) });
       await emit({
@@ -622,6 +623,8 @@ function experimentsSinceBest(journal: Journal): number {
   const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
   return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft' && n.operator !== 'search').length;
 }
+
+const FEATURE_STEP_WORDS: Record<string, string> = { target_encode: 'target encoding inside the folds', text_tfidf: 'TF-IDF of free text', date_parts: 'date parts' };
 
 const OPERATOR_WORDS: Record<string, string> = { draft: 'drafts', fix: 'fixes', improve: 'improvements', tune: 'tuning', search: 'search', ensemble: 'blends' };
 

@@ -10,6 +10,7 @@ import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { sizeDraft, type TableSize } from './draft-sizing.ts';
 import { proposeTrial, searchable } from './search-space.ts';
+import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
 export const MAX_FIXES = 3;
@@ -35,6 +36,7 @@ function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Re
     dropColumns: plan.dropColumns.map((d) => d.column),
     folds: 5,
     members: [],
+    ...(family === 'baseline' ? {} : featureRecipe(plan)),
     ...extra,
   };
 }
@@ -67,6 +69,7 @@ export class HeuristicBrain implements Brain {
       metricReason: input.metricReason,
       families: draftFamilies(input.task, input.analysis.trainRows),
       dropColumns,
+      featureSteps: chooseFeatureSteps(input.profile, input.analysis, input.target, dropColumns.map((d) => d.column)),
     };
   }
 

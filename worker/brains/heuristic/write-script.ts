@@ -111,7 +111,7 @@ export function familyLabel(family: string, task?: Task): string {
   return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
 }
 
-function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>): string[] {
+function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = []): string[] {
   if (encoding === 'none') return ['    return estimator'];
   const numSteps: string[] = [];
   if (guards.has('impute')) numSteps.push(`SimpleImputer(strategy="median"${encoding === 'onehot' ? ', add_indicator=True' : ''})`);
@@ -130,6 +130,21 @@ function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<s
     }
   }
   const pipe = (steps: string[]) => (steps.length === 0 ? '"passthrough"' : steps.length === 1 ? steps[0]! : `make_pipeline(${steps.join(', ')})`);
+  if (targetEncode.length > 0) {
+    return [
+      '    numeric = X.select_dtypes("number").columns.tolist()',
+      '    # Many-valued categoricals: each value\'s mean target, fitted on the rows the pipeline is',
+      '    # fitted on (a CV fold\'s training rows), cross-fitted again inside by TargetEncoder.',
+      `    target_encoded = [c for c in ${py(targetEncode)} if c in X.columns and c not in numeric]`,
+      '    categorical = [c for c in X.columns if c not in numeric and c not in target_encoded]',
+      '    preprocess = ColumnTransformer(',
+      `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical),`,
+      '         ("target", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), TargetEncoder(random_state=SEED)), target_encoded)],',
+      '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
+      '    )',
+      '    return make_pipeline(preprocess, estimator)',
+    ];
+  }
   return [
     '    numeric = X.select_dtypes("number").columns.tolist()',
     '    categorical = [c for c in X.columns if c not in numeric]',
@@ -160,7 +175,7 @@ function builderFunction(name: string, family: string, task: ModelTask, recipe: 
   const params = { ...spec.defaults(task), ...recipe.params };
   let estimator = spec.estimator(task, params);
   if (guards.has('label_encode') && classifier(task) && family === 'xgboost') estimator = `LabelEncoded(${estimator})`;
-  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards)];
+  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards, recipe.targetEncode ?? [])];
 }
 
 export function writeScript(input: ScriptInput): string {
@@ -195,7 +210,8 @@ export function writeScript(input: ScriptInput): string {
   lines.push('from sklearn.compose import ColumnTransformer');
   lines.push('from sklearn.impute import SimpleImputer');
   lines.push('from sklearn.pipeline import make_pipeline');
-  lines.push('from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler');
+  const targetEncoding = parts.some((p) => (p.recipe.targetEncode ?? []).length > 0 && FAMILIES[p.recipe.family]?.encoding !== 'none');
+  lines.push(`from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler${targetEncoding ? ', TargetEncoder' : ''}`);
   for (const i of [...imports].sort()) lines.push(i);
   const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
   const earlyStopping = parts.some((p) => stops(p.recipe));
