@@ -73,6 +73,8 @@ def _detect_conversion(sample: pd.Series, delimiter: str):
 
 def parse_options(raw: pd.Series, conversion, delimiter: str) -> dict:
     """The decimal mark or date format a conversion needs, detected the way the profile did."""
+    if conversion not in ('numeric_text', 'percent', 'currency', 'datetime'):
+        return {}  # nothing to detect: skip the text pass, which wide tables pay per column
     text = as_text(raw).dropna()
     if conversion in ('numeric_text', 'percent', 'currency'):
         return {'decimal': detect_decimal(_sample(text), delimiter)}
