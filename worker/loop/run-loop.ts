@@ -200,7 +200,12 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     for (let attempt = 1; validated === undefined; attempt++) {
       const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
       if (best === undefined) {
-        throw new OuroError('run_failed', cancelled ? 'Cancelled before any experiment produced a model.' : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
+        const ranOut = /time budget/.test(stopWhy);
+        throw new OuroError('run_failed', cancelled
+          ? 'Cancelled before any experiment produced a model.'
+          : ranOut
+            ? `No model finished within the budget: ${stopWhy} (reading and profiling took ${(profileMs / 1000).toFixed(1)} s, splitting ${(splitMs / 1000).toFixed(1)} s). Run again with a longer --budget; the journal and every script are kept in the run folder.`
+            : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
       }
       try {
         const scores = await validateOnHoldout({ driver: deps.driver, limits: deps.limits, paths, modelDir: join(paths.root, best.dir, 'model'), analysis, metric: journal.plan.metric, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });

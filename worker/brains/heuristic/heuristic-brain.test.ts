@@ -47,15 +47,16 @@ function state(plan: Plan, nodes: JournalNode[]): BrainState {
 test('the plan leaves leakage suspects out and drafts a useful model first, then the baseline', async () => {
   const plan = await planned();
   assert.deepEqual(plan.dropColumns.map((d) => d.column), ['copy']);
-  assert.deepEqual(plan.families.slice(0, 3).map((f) => f.family), ['linear', 'baseline', 'lightgbm']);
+  assert.deepEqual(plan.families.slice(0, 3).map((f) => f.family), ['lightgbm', 'linear', 'baseline']);
   const first = await new HeuristicBrain().next(state(plan, []));
   assert.equal(first.kind, 'experiment');
   if (first.kind === 'experiment') {
-    assert.equal(first.recipe.family, 'linear');
+    assert.equal(first.recipe.family, 'lightgbm');
+    assert.equal(first.recipe.earlyStopping, true);
     assert.deepEqual(first.recipe.dropColumns, ['copy']);
   }
-  const second = await new HeuristicBrain().next(state(plan, [node({ family: 'linear' })]));
-  assert.ok(second.kind === 'experiment' && second.recipe.family === 'baseline');
+  const third = await new HeuristicBrain().next(state(plan, [node({ family: 'lightgbm' }), node({ family: 'linear' })]));
+  assert.ok(third.kind === 'experiment' && third.recipe.family === 'baseline');
 });
 
 test('drafts are sized to the table and the budget: LightGBM first with early stopping, threads, fewer folds, a row sample on big tables', async () => {
@@ -78,9 +79,9 @@ test('drafts are sized to the table and the budget: LightGBM first with early st
   const huge = await draftOf(big(200_000, 7), 120_000);
   assert.equal(huge.recipe.maxRows, 20_000);
   assert.match(huge.hypothesis, /sample of 20,000 of the 200,000 rows/);
-  // A small table with a short budget: the linear model first, three folds.
+  // A small table with a short budget: three folds.
   const small = await draftOf(big(560, 3), 30_000);
-  assert.equal(small.recipe.family, 'linear');
+  assert.equal(small.recipe.family, 'lightgbm');
   assert.equal(small.recipe.folds, 3);
 });
 
