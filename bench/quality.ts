@@ -23,6 +23,7 @@ import { higherIsBetter, type Metric } from '../core/schemas/task.ts';
 import { BENCH_ROOT as ROOT, QUICK_DATASETS, TABULAR_DATASETS, unknownDataset } from './datasets.ts';
 import { ensureFlamlPython } from './flaml-venv.ts';
 import { outcome, runOuro } from './run-ouro.ts';
+import type { RunEvent } from '../core/schemas/events.ts';
 
 const Predictions = z.object({ pred: z.array(z.union([z.string(), z.number()])), proba: z.array(z.array(z.number())).optional(), seconds: z.number() });
 const FlamlOutput = z.object({
@@ -46,7 +47,16 @@ export interface QualityRun {
   ouroSeconds: number;
   flamlModel: string | null;
   ouroModel: string | null;
+  /** Seconds from the run's start (its `accepted` event) to its first finished model other than the baseline. */
+  firstModelSeconds?: number | null;
   error?: string;
+}
+
+/** Time to a useful model: from `accepted` to the first non-baseline `experiment.finished`. */
+export function firstModelSeconds(events: readonly RunEvent[]): number | null {
+  const accepted = events.find((e) => e.type === 'accepted');
+  const first = events.find((e) => e.type === 'experiment.finished' && e.family !== 'baseline');
+  return accepted && first ? (Date.parse(first.at) - Date.parse(accepted.at)) / 1000 : null;
 }
 
 function score(metric: Metric, out: FlamlOutput, p: z.infer<typeof Predictions>): number {
@@ -95,6 +105,7 @@ async function oneRun(dataset: string, seed: number, budget: number, nJobs: numb
     ouroSeconds,
     flamlModel: out.flaml.bestEstimator,
     ouroModel: finished.card.family,
+    firstModelSeconds: firstModelSeconds(events),
   };
 }
 
@@ -108,6 +119,11 @@ export function scaled(metric: Metric, s: number, baseline: number, contenders: 
   return span === 0 ? 0 : (s - baseline) / span;
 }
 
+function firstModelCell(rs: readonly QualityRun[]): string {
+  const xs = rs.map((r) => r.firstModelSeconds).filter((x): x is number => typeof x === 'number');
+  return xs.length === 0 ? '–' : `${mean(xs).toFixed(1)} s`;
+}
+
 /** Scaled scores closer than this count as a tie. */
 const TIE = 0.01;
 
@@ -115,8 +131,8 @@ export function summarize(runs: QualityRun[]): { table: string; meanScaled: { fl
   const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(1) : n.toFixed(4));
   const pm = (xs: number[]) => (xs.length > 1 ? `${fmt(mean(xs))} ± ${fmt(std(xs))}` : fmt(mean(xs)));
   const lines = [
-    '| dataset | metric | baseline | FLAML | ouro | scaled FLAML | scaled ouro | FLAML time | ouro time | FLAML model | ouro model |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| dataset | metric | baseline | FLAML | ouro | scaled FLAML | scaled ouro | FLAML time | ouro time | ouro first model | FLAML model | ouro model |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const allScaled = { flaml: [] as number[], ouro: [] as number[] };
   let wins = 0;
@@ -126,7 +142,7 @@ export function summarize(runs: QualityRun[]): { table: string; meanScaled: { fl
   for (const d of datasets) {
     const rs = runs.filter((r) => r.dataset === d && r.flaml !== null && r.ouro !== null);
     if (rs.length === 0) {
-      lines.push(`| ${d} | | | | | | | | | failed: ${runs.find((r) => r.dataset === d)?.error ?? ''} | |`);
+      lines.push(`| ${d} | | | | | | | | | | failed: ${runs.find((r) => r.dataset === d)?.error ?? ''} | |`);
       losses += 1;
       continue;
     }
@@ -141,7 +157,7 @@ export function summarize(runs: QualityRun[]): { table: string; meanScaled: { fl
     else losses += 1;
     const models = (xs: (string | null)[]) => [...new Set(xs.filter((x) => x !== null))].join(', ');
     lines.push(
-      `| ${d} | ${metric} ${higherIsBetter(metric) ? '↑' : '↓'} | ${fmt(mean(rs.map((r) => r.baseline)))} | ${pm(rs.map((r) => r.flaml!))} | ${pm(rs.map((r) => r.ouro!))} | ${mean(sf).toFixed(3)} | ${mean(so).toFixed(3)} | ${mean(rs.map((r) => r.flamlSeconds)).toFixed(0)} s | ${mean(rs.map((r) => r.ouroSeconds)).toFixed(0)} s | ${models(rs.map((r) => r.flamlModel))} | ${models(rs.map((r) => r.ouroModel))} |`,
+      `| ${d} | ${metric} ${higherIsBetter(metric) ? '↑' : '↓'} | ${fmt(mean(rs.map((r) => r.baseline)))} | ${pm(rs.map((r) => r.flaml!))} | ${pm(rs.map((r) => r.ouro!))} | ${mean(sf).toFixed(3)} | ${mean(so).toFixed(3)} | ${mean(rs.map((r) => r.flamlSeconds)).toFixed(0)} s | ${mean(rs.map((r) => r.ouroSeconds)).toFixed(0)} s | ${firstModelCell(rs)} | ${models(rs.map((r) => r.flamlModel))} | ${models(rs.map((r) => r.ouroModel))} |`,
     );
   }
   const meanScaled = { flaml: allScaled.flaml.length ? mean(allScaled.flaml) : 0, ouro: allScaled.ouro.length ? mean(allScaled.ouro) : 0 };

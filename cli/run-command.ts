@@ -33,6 +33,8 @@ Options:
                            does not settle it, the run stops with the candidates, exit code 2)
   --yes                    when the goal does not settle the target, take the best candidate
                            instead of stopping (the run says loudly that it guessed)
+  --deploy-anyway          deploy the best model even when it does not beat the baseline on the
+                           holdout (by default it is not deployed and the run exits 1)
   --metric <name>          roc_auc | log_loss | f1_macro | accuracy | rmse | mae | r2 | mase | smape
   --horizon <n>            forecasting: steps to forecast (default: from the goal, "next 12 months")
   --date-column <column>   forecasting: the timestamps (default: the file's date column)
@@ -84,6 +86,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       resume: { type: 'string' },
       json: { type: 'boolean' },
       yes: { type: 'boolean' },
+      'deploy-anyway': { type: 'boolean' },
       'no-serve': { type: 'boolean' },
     },
   });
@@ -127,6 +130,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
     options: {
       ...(values.target !== undefined ? { target: values.target } : {}),
       ...(values.yes === true ? { assumeYes: true } : {}),
+      ...(values['deploy-anyway'] === true ? { deployAnyway: true } : {}),
       ...(metric?.success ? { metric: metric.data } : {}),
       budgetSeconds: budget,
       ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),

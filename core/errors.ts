@@ -18,6 +18,8 @@ export type OuroErrorCode =
   | 'sandbox_unavailable'
   | 'run_not_found'
   | 'run_failed'
+  /** The best model did not beat the constant baseline on the holdout, so it was not deployed. */
+  | 'not_better_than_baseline'
   | 'model_not_found'
   | 'model_name_taken'
   | 'untrusted_file'

@@ -3,7 +3,7 @@ import { DiagnosisSchema } from './diagnosis.ts';
 import { MetricSchema, TaskSchema } from './task.ts';
 import { RunRequestSchema } from './run-request.ts';
 
-export const OperatorSchema = z.enum(['draft', 'fix', 'improve', 'tune', 'ensemble']);
+export const OperatorSchema = z.enum(['draft', 'fix', 'improve', 'tune', 'search', 'ensemble']);
 export type Operator = z.infer<typeof OperatorSchema>;
 
 /**
@@ -19,6 +19,14 @@ export const RecipeSchema = z.object({
   /** Subsample the training rows to this many (memory / time fixes). */
   maxRows: z.number().int().positive().optional(),
   folds: z.number().int().min(2).max(10).default(5),
+  /** Boosters: grow trees until a held-out tenth stops improving (ouro_harness.choose_rounds) instead of a fixed count. */
+  earlyStopping: z.boolean().optional(),
+  /** High-cardinality categoricals encoded by their target mean, fitted inside each CV fold (sklearn TargetEncoder). */
+  targetEncode: z.array(z.string()).optional(),
+  /** Free-text columns turned into TF-IDF word and bigram weights, fitted inside each CV fold. */
+  textColumns: z.array(z.string()).optional(),
+  /** Threads for the model's own parallelism (boosters, forests); the sandbox's CPUs at most. */
+  threads: z.number().int().min(1).max(64).optional(),
   /** Node ids whose recipes are averaged (ensembles only). */
   members: z.array(z.string()).default([]),
 });
@@ -32,6 +40,8 @@ export const PlanSchema = z.object({
   metricReason: z.string(),
   families: z.array(z.object({ family: z.string(), why: z.string() })),
   dropColumns: z.array(z.object({ column: z.string(), why: z.string() })),
+  /** Features a data scientist would add, chosen from the profile, each with its why. */
+  featureSteps: z.array(z.object({ kind: z.enum(['target_encode', 'text_tfidf', 'date_parts']), columns: z.array(z.string()), why: z.string() })).optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 

@@ -8,6 +8,11 @@ export const RunOptionsSchema = z.object({
   /** `--yes`: when the goal does not settle the target, take the best candidate (said loudly) instead of asking. */
   assumeYes: z.boolean().optional(),
   metric: MetricSchema.optional(),
+  /**
+   * `--deploy-anyway`: publish and deploy the best model even when it does not beat the
+   * baseline on the holdout (by default such a model is kept in the run folder, not deployed).
+   */
+  deployAnyway: z.boolean().optional(),
   /** Wall-clock budget for the whole run, in seconds. */
   budgetSeconds: z.number().positive().max(24 * 3600).default(180),
   maxExperiments: z.number().int().positive().max(500).default(20),

@@ -27,6 +27,8 @@ export interface BrainState {
   elapsedMs: number;
   budgetMs: number;
   maxExperiments: number;
+  /** The sandbox's CPUs: what a model's threads may use. */
+  cpus?: number;
   /** Steering messages from the thread, oldest first (already applied to the plan by the loop). */
   steering: readonly string[];
   /** Families a person asked for (try them next) or ruled out (never again) in the thread. */

@@ -28,13 +28,10 @@ import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
 import { estimateMs } from './estimate-experiment.ts';
+import { MIN_EXPERIMENT_MS, validationReserveMs } from './budget.ts';
 import { z } from 'zod';
 import { pathExists as exists } from '../../core/store/path-exists.ts';
 
-/** Time kept back from the budget for validating and publishing the best model. */
-const VALIDATION_RESERVE_MS = 10_000;
-/** Below this much budget left, a new experiment is not worth starting. */
-const MIN_EXPERIMENT_MS = 6_000;
 
 export interface LoopDeps {
   config: Config;
@@ -150,7 +147,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       await emit({ type: 'note', level: 'warn', message: `Weak isolation: this run's generated code runs without network or filesystem namespaces (${deps.driver.describe()}). The operator set OURO_SANDBOX_ISOLATION=weak; see docs/security.md.` });
     }
 
+    const phaseStart = elapsed();
     const profile = await profileInput(paths, request, deps, resumed);
+    const profileMs = elapsed() - phaseStart;
     const o = request.options;
     let understood: GoalUnderstanding;
     try {
@@ -170,12 +169,15 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       await emit({ type: 'question', about: 'target', ...err.question });
       return { status: 'needs_input', journal, card: null, question: err.question };
     }
+    const splitStart = elapsed();
     const analysis = await splitHoldout(paths, request, deps, understood);
+    const splitMs = elapsed() - splitStart;
 
     if (journal.plan === null) {
       journal.plan = await deps.brain.plan({ goal: request.goal, ...understood, profile, analysis });
       await save();
       for (const f of analysis.findings) await emit({ type: 'note', level: 'info', message: f });
+      for (const step of journal.plan.featureSteps ?? []) await emit({ type: 'note', level: 'info', message: `Feature step (${FEATURE_STEP_WORDS[step.kind]}): ${step.why}.` });
       for (const w of checkTargetChoice(request.goal, understood, profile, analysis)) await emit({ type: 'note', level: 'warn', message: w });
       for (const d of analysis.forecast?.diagnoses ?? []) await emit({ type: 'note', level: 'warn', message: seriesDiagnosisLine(d) });
       await emit({
@@ -191,13 +193,19 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
 
     journal.status = 'validating';
     await save();
+    const validationStart = elapsed();
     // A model whose holdout predictions the host refuses (a link, not JSON, the wrong length)
     // fails alone, like an experiment: the next best is validated instead (at most three tries).
     let validated: { best: JournalNode; scores: Awaited<ReturnType<typeof validateOnHoldout>> } | undefined;
     for (let attempt = 1; validated === undefined; attempt++) {
       const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
       if (best === undefined) {
-        throw new OuroError('run_failed', cancelled ? 'Cancelled before any experiment produced a model.' : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
+        const ranOut = /time budget/.test(stopWhy);
+        throw new OuroError('run_failed', cancelled
+          ? 'Cancelled before any experiment produced a model.'
+          : ranOut
+            ? `No model finished within the budget: ${stopWhy} (reading and profiling took ${(profileMs / 1000).toFixed(1)} s, splitting ${(splitMs / 1000).toFixed(1)} s). Run again with a longer --budget; the journal and every script are kept in the run folder.`
+            : 'No experiment produced a usable model; the journal and every script are kept in the run folder.');
       }
       try {
         const scores = await validateOnHoldout({ driver: deps.driver, limits: deps.limits, paths, modelDir: join(paths.root, best.dir, 'model'), analysis, metric: journal.plan.metric, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });
@@ -214,11 +222,23 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     }
     const { best, scores } = validated;
     const modelDir = join(paths.root, best.dir, 'model');
+    await emit({ type: 'note', level: 'info', message: whereTheTimeWent({ profileMs, splitMs, validationMs: elapsed() - validationStart, totalMs: elapsed(), budgetMs: journal.request.options.budgetSeconds * 1000, nodes: journal.nodes, resumed }) });
     await emit({ type: 'validated', node: best.id, metric: scores.metric, holdout: scores.score, baseline: scores.baseline, cv: best.cv!.mean, all: scores.all });
+
+    // Never deploy worse than the baseline: a model that does not beat predicting the prior
+    // (or the mean, or the seasonal naive forecast) on the holdout is not worth serving.
+    const beatsBaseline = isBetter(journal.plan.metric, scores.score, scores.baseline);
+    const baselineVerdict = beatsBaseline ? null : notBetterThanBaseline(journal, best, scores);
+    if (baselineVerdict !== null && request.options.deployAnyway !== true) {
+      await writeJsonAtomic(join(paths.root, NOT_DEPLOYED_FILE), { ...baselineVerdict, holdout: { metric: scores.metric, score: scores.score, baseline: scores.baseline, rows: scores.rows }, node: best.id, family: best.recipe.family });
+      await emit({ type: 'note', level: 'warn', message: `${baselineVerdict.why} What was tried: ${baselineVerdict.tried.join('; ')}.` });
+      throw new OuroError('not_better_than_baseline', `${baselineVerdict.why} Nothing was deployed; the scripts and ${NOT_DEPLOYED_FILE} are in the run folder. Run again with more time (--budget), or with --deploy-anyway to deploy it regardless.`);
+    }
+    if (baselineVerdict !== null) await emit({ type: 'note', level: 'warn', message: `${baselineVerdict.why} It is deployed anyway, as asked (--deploy-anyway).` });
 
     const signature = await readUntrustedJson(join(modelDir, 'signature.json'), SignatureFileSchema, { root: join(paths.root, best.dir) });
     const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
-    const findings = [...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
+    const findings = [...(baselineVerdict !== null ? [`${baselineVerdict.why} Deployed anyway (--deploy-anyway).`] : []), ...profile.findings, ...analysis.findings, ...seriesFindings, ...cvGapFinding(best, scores.score, journal.plan.metric)];
     const chart = analysis.forecast ? await drawForecastChart({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger }) : null;
     // A forecaster is served from the end of all the data: refit on training + holdout once scored.
     const refitted = analysis.forecast ? await refitForecastModel({ driver: deps.driver, limits: deps.limits, paths, modelDir, logger: deps.logger, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) }) : null;
@@ -394,7 +414,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     const budgetMs = journal.request.options.budgetSeconds * 1000;
     const hi = higherIsBetter(plan.metric);
     if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
-    const remaining = budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS;
+    const remaining = budgetMs - ctx.elapsed() - validationReserveMs(budgetMs);
     if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
     const sinceBest = experimentsSinceBest(journal);
     if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments that tried to improve the best one`;
@@ -408,6 +428,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
       elapsedMs: ctx.elapsed(),
       budgetMs,
       maxExperiments: request.options.maxExperiments,
+      cpus: deps.limits.cpus,
       steering: journal.steering,
       prefer: journal.prefer,
       forbid: journal.forbid,
@@ -448,7 +469,11 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
     await ctx.save();
     await emit({ type: 'experiment.started', node: id, parent: node.parent, operator: node.operator, family: node.recipe.family, hypothesis: node.hypothesis, script: join(dir, 'train.py') });
 
-    const timeoutMs = Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, Math.max(MIN_EXPERIMENT_MS, remaining));
+    // Once a real model exists, one draft may not take more than half of what is left: a slow
+    // family (a forest on a big table) must not eat the time for tuning and blending.
+    const haveModel = journal.nodes.some((n) => n.status === 'succeeded' && n.recipe.family !== 'baseline');
+    const share = haveModel && decision.operator === 'draft' && decision.recipe.family !== 'baseline' ? remaining * 0.5 : remaining;
+    const timeoutMs = Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, Math.max(MIN_EXPERIMENT_MS, share));
     const run = await runExperiment({ driver: deps.driver, limits: deps.limits, dir: join(paths.root, dir), script, workspace: paths.workspace, timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) });
     node.durationMs = run.result.durationMs;
     if (run.result.cancelled) {
@@ -474,7 +499,7 @@ async function experimentLoop(journal: Journal, ctx: LoopContext): Promise<strin
         node.status = 'succeeded';
         node.finding = `${familyLabel(node.recipe.family, plan.task)} ${plan.metric} ${metrics.mean.toFixed(4)} ± ${metrics.std.toFixed(4)}`;
       }
-    } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - VALIDATION_RESERVE_MS < MIN_EXPERIMENT_MS) {
+    } else if (run.result.timedOut && timeoutMs < deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000 && budgetMs - ctx.elapsed() - validationReserveMs(budgetMs) < MIN_EXPERIMENT_MS) {
       // Killed because the run's budget ran out, not because the experiment is too slow.
       journal.nodes.pop();
       await rm(join(paths.root, dir), { recursive: true, force: true });
@@ -595,11 +620,45 @@ async function rescoreNodes(journal: Journal, root: string): Promise<void> {
 /**
  * Experiments since the best one that tried to improve on it (tunes, fixes, blends). First
  * drafts of the plan's families do not count: they explore, and counting them stopped runs
- * whose first real model led before the blend that would have beaten it.
+ * whose first real model led before the blend that would have beaten it. Search trials do not
+ * count either: they try to improve their family, not the run's best (often a blend), and the
+ * search has its own stop rule (the brain ends it when trials stop improving the families).
  */
 function experimentsSinceBest(journal: Journal): number {
   const idx = journal.nodes.findIndex((n) => n.id === journal.bestNodeId);
-  return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft').length;
+  return journal.nodes.slice(idx + 1).filter((n) => n.operator !== 'draft' && n.operator !== 'search').length;
+}
+
+const FEATURE_STEP_WORDS: Record<string, string> = { target_encode: 'target encoding inside the folds', text_tfidf: 'TF-IDF of free text', date_parts: 'date parts' };
+
+const OPERATOR_WORDS: Record<string, string> = { draft: 'drafts', fix: 'fixes', improve: 'improvements', tune: 'tuning', search: 'search', ensemble: 'blends' };
+
+/** One line for the transcript: where the budget went, phase by phase. */
+export function whereTheTimeWent(t: { profileMs: number; splitMs: number; validationMs: number; totalMs: number; budgetMs: number; nodes: readonly JournalNode[]; resumed: boolean }): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const parts = t.resumed ? [] : [`reading and profiling ${s(t.profileMs)}`, `splitting ${s(t.splitMs)}`];
+  for (const op of Object.keys(OPERATOR_WORDS)) {
+    const ran = t.nodes.filter((n) => n.operator === op);
+    if (ran.length > 0) parts.push(`${OPERATOR_WORDS[op]} ${s(ran.reduce((sum, n) => sum + n.durationMs, 0))} (${ran.length})`);
+  }
+  parts.push(`validation ${s(t.validationMs)}`);
+  const left = t.budgetMs - t.totalMs;
+  return `Where the time went: ${parts.join(', ')}; ${s(t.totalMs)} of the ${s(t.budgetMs)} budget${left > 0 ? `, ${s(left)} unused` : ''}.`;
+}
+
+/** Beside the journal when the best model was not deployed: why, and what the run tried. */
+export const NOT_DEPLOYED_FILE = 'not-deployed.json';
+
+/** Why the best model is not worth deploying, and one line per experiment the run tried. */
+function notBetterThanBaseline(journal: Journal, best: JournalNode, scores: { metric: string; score: number; baseline: number }): { why: string; tried: string[] } {
+  const task = journal.plan!.task;
+  const floor = task === 'regression' ? 'the training mean' : task === 'forecast' ? 'the seasonal naive forecast' : 'the training prior';
+  const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(1) : n.toFixed(4));
+  const why = best.recipe.family === 'baseline'
+    ? `Only the baseline finished (holdout ${scores.metric} ${fmt(scores.score)}): no model that learns from the data was ready, so there is nothing better than ${floor} to deploy.`
+    : `The best model, ${familyLabel(best.recipe.family, task)} (${best.id}), scored ${scores.metric} ${fmt(scores.score)} on the holdout, no better than ${floor} (${fmt(scores.baseline)}), so it is not deployed.`;
+  const tried = journal.nodes.map((n) => `${n.id} ${familyLabel(n.recipe.family, task)} ${n.status === 'succeeded' && n.cv !== null ? `CV ${fmt(n.cv.mean)}` : n.status}`);
+  return { why, tried };
 }
 
 function cvGapFinding(best: JournalNode, holdout: number, metric: string): string[] {

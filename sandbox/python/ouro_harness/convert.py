@@ -80,6 +80,17 @@ def as_text(series: pd.Series) -> pd.Series:
     return series.map(_scalar_text).astype(object)
 
 
+def as_text_columns(df: pd.DataFrame) -> dict:
+    """{column: as_text(column)} for every column, computed in one pass over all cells: a wide
+    table (thousands of columns) would otherwise pay pandas' per-call overhead per column."""
+    if len(df.columns) < 50 or len(df) == 0:
+        return {c: as_text(df[c]) for c in df.columns}
+    n = len(df)
+    cells = pd.Series(df.to_numpy(dtype=object).ravel(order='F'))
+    values = as_text(cells).to_numpy(dtype=object)
+    return {c: pd.Series(values[i * n:(i + 1) * n], index=df.index, name=c, dtype=object) for i, c in enumerate(df.columns)}
+
+
 def _plain_numbers(series: pd.Series) -> pd.Series:
     """Numbers (and bools) already typed, as floats; NaN elsewhere."""
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
@@ -263,6 +274,12 @@ def _parse_datetime_parts(text: pd.Series, fmt: str):
 
 def to_float(series: pd.Series, conversion=None, decimal: str = '.') -> pd.Series:
     """Raw cells (strings, or numbers/bools from JSON) -> floats under a column's conversion."""
+    if conversion is None and decimal == '.' and _all_text(series):
+        # Plain numbers as text (most columns of most files): one vectorized parse. Taken only
+        # when every present cell parses to a finite number; anything else goes the long way.
+        fast = pd.to_numeric(series, errors='coerce')
+        if fast.notna().sum() == series.notna().sum() and np.isfinite(fast.dropna()).all():
+            return fast.astype(float)
     typed = _typed_mask(series)
     if typed.all():
         # Numbers that arrive typed (JSON) are taken as already converted: 0.125 for 12.5%.

@@ -109,6 +109,45 @@ def _regression_suspect(name, meant, raw, cleaned, y, seed):
     return score, None
 
 
+# A depth-4 tree has at most 16 leaves, so 15 places where its prediction changes along a column.
+TREE_CUTS = 15
+
+
+def _cannot_be_suspect(X: np.ndarray, y: pd.Series, classify: bool) -> np.ndarray:
+    """Per numeric column, True when no depth-4 tree on it alone can come near SUSPECT_SCORE: a
+    vectorized screen (one sort of the whole matrix) so wide tables do not pay three tree fits
+    per column. Sorted by the column, a near-perfect tree means the target changes rarely
+    (classes: at most TREE_CUTS changes plus two per misclassified row) or moves smoothly
+    (regression: successive differences, less the TREE_CUTS largest jumps, are small). The
+    margins are loose: the screen only skips columns that are clearly not suspects."""
+    n, p = X.shape
+    if n < 20 or p == 0:
+        return np.zeros(p, dtype=bool)
+    order = np.argsort(np.where(np.isnan(X), np.inf, X), axis=0, kind='stable')
+    if classify:
+        codes = pd.factorize(y.astype(str))[0]
+        ranked = codes[order]
+        changes = (ranked[1:] != ranked[:-1]).sum(axis=0)
+        allowed = TREE_CUTS + 2 * int(np.ceil(0.1 * n))
+        return changes > allowed
+    yv = y.to_numpy(dtype=float)
+    total = np.sum((yv - yv.mean()) ** 2)
+    if total <= 0:
+        return np.ones(p, dtype=bool)
+    diffs = np.sort(np.diff(yv[order], axis=0) ** 2, axis=0)
+    smooth = diffs[: max(0, n - 1 - TREE_CUTS)].sum(axis=0)
+    # Within leaves holding 98% of the variance explained, successive differences sum to about
+    # 2 × 2% of the total; ten times that is a safe margin.
+    return smooth > 0.4 * total
+
+
+def _numeric_copy(cleaned: np.ndarray, y: pd.Series) -> bool:
+    """A numeric column equal to a number-like target (0/1 classes, or the value itself)."""
+    target = pd.to_numeric(y, errors='coerce').to_numpy(dtype=float)
+    both = ~np.isnan(cleaned) & ~np.isnan(target)
+    return both.mean() >= 0.95 and np.array_equal(cleaned[both], target[both])
+
+
 def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, task: str, seed: int) -> list:
     """[{column, score, why}] for features of `train` (raw cells) that nearly determine `y`."""
     if len(train) < 2 * FOLDS:
@@ -119,10 +158,22 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
     train, y = train.reset_index(drop=True), y.reset_index(drop=True)
     classify = task != 'regression'
     suspects = []
+    # Single numbers (numeric and boolean columns) are screened all at once; only the columns the
+    # screen cannot clear, and the rest (categories, dates), get the per-column checks below.
+    numbers = [f for f in features if f['meant'] in ('numeric', 'boolean')]
+    cleared = set()
+    if numbers:
+        matrix = Cleaner(numbers).transform(train).to_numpy(dtype=float)
+        skip = _cannot_be_suspect(matrix, y, classify)
+        for i, f in enumerate(numbers):
+            if skip[i] and not _numeric_copy(matrix[:, i], y):
+                cleared.add(f['name'])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for feature in features:
             name = feature['name']
+            if name in cleared:
+                continue
             cleaned = Cleaner([feature]).transform(train)
             check = _classification_suspect if classify else _regression_suspect
             score, why = check(name, feature['meant'], train[name], cleaned, y, seed)

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text,
+from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text, as_text_columns,
                       detect_date_format, detect_decimal, parse_boolean, parse_currency, parse_datetime,
                       parse_number_text, parse_percent)
 
@@ -73,6 +73,8 @@ def _detect_conversion(sample: pd.Series, delimiter: str):
 
 def parse_options(raw: pd.Series, conversion, delimiter: str) -> dict:
     """The decimal mark or date format a conversion needs, detected the way the profile did."""
+    if conversion not in ('numeric_text', 'percent', 'currency', 'datetime'):
+        return {}  # nothing to detect: skip the text pass, which wide tables pay per column
     text = as_text(raw).dropna()
     if conversion in ('numeric_text', 'percent', 'currency'):
         return {'decimal': detect_decimal(_sample(text), delimiter)}
@@ -243,9 +245,14 @@ def column_findings(info: dict) -> list:
 def duplicate_column_pairs(texts: dict) -> list:
     """Pairs [first, later] of columns whose cleaned values are identical row by row."""
     groups = {}
-    for name, text in texts.items():
-        digest = pd.util.hash_pandas_object(text, index=False).to_numpy()
-        groups.setdefault(hash(digest.tobytes()), []).append(name)
+    names = list(texts)
+    if names:
+        # One hash over all cells (column-major), then one digest per column: no per-column pandas call.
+        n = len(texts[names[0]])
+        cells = pd.Series(np.concatenate([texts[c].to_numpy(dtype=object) for c in names]) if n else [], dtype=object)
+        hashed = pd.util.hash_pandas_object(cells, index=False).to_numpy() if n else np.zeros(0, dtype=np.uint64)
+        for i, name in enumerate(names):
+            groups.setdefault(hash(hashed[i * n:(i + 1) * n].tobytes()), []).append(name)
     pairs = []
     for names in groups.values():
         for i, a in enumerate(names):
@@ -257,7 +264,7 @@ def duplicate_column_pairs(texts: dict) -> list:
 
 def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
     delimiter = file_info.get('delimiter', ',')
-    texts = {c: as_text(df[c]) for c in df.columns}
+    texts = as_text_columns(df)
     infos = [analyze_column(df[c], c, delimiter, texts[c]) for c in df.columns]
     findings = list(read_findings)
     duplicate_rows = int(df.duplicated().sum()) if len(df.columns) else 0

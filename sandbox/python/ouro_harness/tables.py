@@ -15,7 +15,10 @@ def write_parquet(df: pd.DataFrame, path) -> None:
     for name in df.columns:
         col = df[name]
         if col.dtype == object:
-            arrays.append(pa.array(col.where(col.notna(), None).tolist(), type=pa.string()))
+            try:  # vectorized: NaN and None become null
+                arrays.append(pa.array(col, type=pa.string(), from_pandas=True))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cells: one at a time, as before
+                arrays.append(pa.array(col.where(col.notna(), None).tolist(), type=pa.string()))
         else:
             arrays.append(pa.array(col.to_numpy(), from_pandas=True))
         names.append(str(name))
@@ -25,7 +28,8 @@ def write_parquet(df: pd.DataFrame, path) -> None:
 def read_parquet(path) -> pd.DataFrame:
     """Strings as object with NaN for missing (pyarrow gives None)."""
     df = pq.read_table(path).to_pandas()
-    for name in df.columns:
-        if df[name].dtype == object:
-            df[name] = df[name].where(df[name].notna(), np.nan)
+    text = [name for name in df.columns if df[name].dtype == object]
+    if text:  # one operation over all string columns, not one per column (wide tables)
+        block = df[text]
+        df[text] = block.where(block.notna(), np.nan)
     return df

@@ -44,16 +44,45 @@ function state(plan: Plan, nodes: JournalNode[]): BrainState {
   return { plan, profile, analysis, nodes, bestNodeId: nodes.at(-1)?.id ?? null, elapsedMs: 0, budgetMs: 180_000, maxExperiments: 20, steering: [], prefer: [], forbid: [] };
 }
 
-test('the plan leaves leakage suspects out and drafts a baseline first', async () => {
+test('the plan leaves leakage suspects out and drafts a useful model first, then the baseline', async () => {
   const plan = await planned();
   assert.deepEqual(plan.dropColumns.map((d) => d.column), ['copy']);
-  assert.equal(plan.families[0]?.family, 'baseline');
+  assert.deepEqual(plan.families.slice(0, 3).map((f) => f.family), ['lightgbm', 'linear', 'baseline']);
   const first = await new HeuristicBrain().next(state(plan, []));
   assert.equal(first.kind, 'experiment');
   if (first.kind === 'experiment') {
-    assert.equal(first.recipe.family, 'baseline');
+    assert.equal(first.recipe.family, 'lightgbm');
+    assert.equal(first.recipe.earlyStopping, true);
     assert.deepEqual(first.recipe.dropColumns, ['copy']);
   }
+  const third = await new HeuristicBrain().next(state(plan, [node({ family: 'lightgbm' }), node({ family: 'linear' })]));
+  assert.ok(third.kind === 'experiment' && third.recipe.family === 'baseline');
+});
+
+test('drafts are sized to the table and the budget: LightGBM first with early stopping, threads, fewer folds, a row sample on big tables', async () => {
+  const big = (trainRows: number, classes: number): TargetAnalysis => ({ ...analysis, task: 'multiclass', trainRows, classes: Array.from({ length: classes }, (_, i) => `c${i}`), classCounts: null });
+  const draftOf = async (a: TargetAnalysis, budgetMs: number) => {
+    const brain = new HeuristicBrain();
+    const plan = await brain.plan({ goal: 'predict y', target: 'y', targetReason: 'named', task: 'multiclass', metric: 'log_loss', metricReason: 'default', profile, analysis: a });
+    const d = await brain.next({ ...state(plan, []), analysis: a, budgetMs, cpus: 2 });
+    assert.ok(d.kind === 'experiment');
+    return d;
+  };
+  // The issue's 20,000-row, 26-class table with 60 s: not 5 folds × 300 trees per class on one thread.
+  const letters = await draftOf(big(16_000, 26), 60_000);
+  assert.equal(letters.recipe.family, 'lightgbm');
+  assert.equal(letters.recipe.earlyStopping, true);
+  assert.equal(letters.recipe.folds, 3);
+  assert.equal(letters.recipe.threads, 2);
+  assert.equal(letters.recipe.maxRows, undefined);
+  assert.match(letters.hypothesis, /first because/);
+  const huge = await draftOf(big(200_000, 7), 120_000);
+  assert.equal(huge.recipe.maxRows, 20_000);
+  assert.match(huge.hypothesis, /sample of 20,000 of the 200,000 rows/);
+  // A small table with a short budget: three folds.
+  const small = await draftOf(big(560, 3), 30_000);
+  assert.equal(small.recipe.family, 'lightgbm');
+  assert.equal(small.recipe.folds, 3);
 });
 
 test('each diagnosis gets its targeted fix', async () => {
@@ -133,7 +162,48 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
     assert.ok(ens.recipe.members.every((id) => nodes.find((n) => n.id === id)?.recipe.family !== 'baseline'));
     nodes.push(node(ens.recipe, { operator: 'ensemble' }));
   }
-  assert.equal((await brain.next(state(plan, nodes))).kind, 'stop');
+  // Budget is left: a search around the best LightGBM (full rows, early stopping), each trial new.
+  const seen = new Set<string>();
+  for (let i = 0; i < 10; i++) {
+    const trial = await brain.next(state(plan, nodes));
+    assert.ok(trial.kind === 'experiment' && trial.operator === 'search', `trial ${i}: ${JSON.stringify(trial)}`);
+    if (i === 0) assert.match(trial.strategy?.to ?? '', /searching LightGBM/);
+    assert.equal(trial.recipe.maxRows, undefined);
+    seen.add(JSON.stringify(trial.recipe.params));
+    nodes.push(node(trial.recipe, { operator: 'search', parent: trial.parent, cv: { mean: 0.6, std: 0.01, folds: 5 } }));
+  }
+  assert.equal(seen.size, 10);
+  // Ten trials that improved nothing: the search has converged and says so.
+  const end = await brain.next(state(plan, nodes));
+  assert.ok(end.kind === 'stop' && /search converged/.test(end.why), JSON.stringify(end));
+});
+
+test('a search trial that beats its family is searched from next, and the blend is redone with it', async () => {
+  const plan = await planned();
+  const brain = new HeuristicBrain();
+  const nodes: JournalNode[] = plan.families.map((f, i) => node({ family: f.family }, { cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }));
+  for (let i = 0; i < 2; i++) {
+    const d = await brain.next(state(plan, nodes));
+    assert.ok(d.kind === 'experiment' && d.operator === 'tune');
+    nodes.push(node(d.recipe, { operator: 'tune', cv: { mean: 0.75, std: 0.01, folds: 5 } }));
+  }
+  const blend = await brain.next(state(plan, nodes));
+  assert.ok(blend.kind === 'experiment' && blend.operator === 'ensemble');
+  nodes.push(node(blend.recipe, { operator: 'ensemble', cv: { mean: 0.85, std: 0.01, folds: 5 } }));
+  const t1 = await brain.next(state(plan, nodes));
+  assert.ok(t1.kind === 'experiment' && t1.operator === 'search');
+  const winner = node(t1.recipe, { operator: 'search', parent: t1.parent, cv: { mean: 0.82, std: 0.01, folds: 5 } });
+  nodes.push(winner);
+  const t2 = await brain.next(state(plan, nodes));
+  assert.ok(t2.kind === 'experiment' && t2.operator === 'search' && t2.parent === winner.id, JSON.stringify(t2));
+  nodes.push(node(t2.recipe, { operator: 'search', parent: t2.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }));
+  for (let i = 0; i < 2; i++) {
+    const d = await brain.next(state(plan, nodes));
+    assert.ok(d.kind === 'experiment' && d.operator === 'search');
+    nodes.push(node(d.recipe, { operator: 'search', parent: d.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }));
+  }
+  const reblend = await brain.next(state(plan, nodes));
+  assert.ok(reblend.kind === 'experiment' && reblend.operator === 'ensemble' && reblend.recipe.members.includes(winner.id), JSON.stringify(reblend));
 });
 
 test('when time is short it blends before tuning, and blends again once tuning changed the members', async () => {
@@ -166,7 +236,8 @@ test('when time is short it blends before tuning, and blends again once tuning c
   assert.equal(again.kind === 'experiment' && again.operator, 'ensemble');
   assert.ok(again.kind === 'experiment' && again.recipe.members.includes(better.id));
   if (again.kind === 'experiment') nodes.push(node(again.recipe, { operator: 'ensemble' }));
-  assert.equal((await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 })).kind, 'stop');
+  const after = await brain.next({ ...state(plan, nodes), elapsedMs: 0, budgetMs: 1e6 });
+  assert.equal(after.kind === 'experiment' && after.operator, 'search');
 });
 
 test('a forecast plan starts with seasonal naive and drafts the statistical families before boosting', async () => {

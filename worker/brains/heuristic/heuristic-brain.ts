@@ -7,6 +7,10 @@ import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
 import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
 import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
+import { validationReserveMs } from '../../loop/budget.ts';
+import { sizeDraft, type TableSize } from './draft-sizing.ts';
+import { proposeTrial, searchable } from './search-space.ts';
+import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
 
 /** A failing experiment is fixed at most this many times before the brain moves on. */
 export const MAX_FIXES = 3;
@@ -14,10 +18,14 @@ export const MAX_FIXES = 3;
 const TUNE_PATIENCE = 2;
 /** Candidates for a tabular blend: the best model of each of this many top families. */
 const MAX_BLEND_MEMBERS = 5;
-/** At most this many blends per run (a second one only when tuning changed the members). */
-const MAX_ENSEMBLES = 2;
-/** What the loop keeps back from the budget to validate and publish (run-loop's reserve, rounded up). */
-const BUDGET_RESERVE_MS = 12_000;
+/** At most this many blends per run (another only when tuning or the search changed the members). */
+const MAX_ENSEMBLES = 4;
+/** Below this budget a tabular run skips the baseline draft. */
+const SHORT_BUDGET_MS = 45_000;
+/** The search ends when this many trials in a row improved none of the searched families. */
+const SEARCH_PATIENCE = 10;
+/** Search trials between two blends (a re-blend only when they changed the members). */
+const TRIALS_PER_BLEND = 4;
 
 
 function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
@@ -28,6 +36,7 @@ function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Re
     dropColumns: plan.dropColumns.map((d) => d.column),
     folds: 5,
     members: [],
+    ...(family === 'baseline' ? {} : featureRecipe(plan)),
     ...extra,
   };
 }
@@ -60,6 +69,7 @@ export class HeuristicBrain implements Brain {
       metricReason: input.metricReason,
       families: draftFamilies(input.task, input.analysis.trainRows),
       dropColumns,
+      featureSteps: chooseFeatureSteps(input.profile, input.analysis, input.target, dropColumns.map((d) => d.column)),
     };
   }
 
@@ -74,7 +84,8 @@ export class HeuristicBrain implements Brain {
     const last = nodes.at(-1);
 
     const forbidden = new Set(state.forbid);
-    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null && !forbidden.has(last.recipe.family)) {
+    // A failed search trial is not fixed: it was one step of many, the next one moves on.
+    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null && last.operator !== 'search' && !forbidden.has(last.recipe.family)) {
       const fix = this.fixFor(last, last.diagnosis, state, byId);
       if (fix !== null) return fix;
     }
@@ -87,16 +98,20 @@ export class HeuristicBrain implements Brain {
     // Only families this task has scripts for: "try theta" means nothing to a classifier.
     const writable = plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
     const asked = state.prefer.filter((f) => f !== 'ensemble' && writable[f] !== undefined).map((family) => ({ family, why: 'asked for in the thread' }));
-    const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family));
+    // On a short budget the baseline is not drafted: the holdout compares every model with it
+    // anyway, and its few seconds are better spent on a second real model.
+    const shortBudget = state.budgetMs < SHORT_BUDGET_MS && plan.task !== 'forecast';
+    const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'));
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
+      const sized = sizeDraft(nextDraft.family, plan.task, tableSize(state));
       return {
         kind: 'experiment',
         operator: 'draft',
         parent: null,
-        hypothesis: `${label(nextDraft.family)}: ${nextDraft.why}`,
-        recipe: baseRecipe(nextDraft.family, plan),
+        hypothesis: `${label(nextDraft.family)}: ${nextDraft.why}${sized.note !== null ? ` (draft: ${sized.note})` : ''}`,
+        recipe: baseRecipe(nextDraft.family, plan, { ...sized.extra, params: sized.params }),
         ...(gaveUp ? { strategy: { from: `fixing ${label(last.recipe.family)}`, to: `drafting ${label(nextDraft.family)}`, why: `${MAX_FIXES} fixes did not make ${label(last.recipe.family)} work (${last.diagnosis?.class ?? 'failure'}); moving on` } } : {}),
       };
     }
@@ -131,7 +146,7 @@ export class HeuristicBrain implements Brain {
     // would not cover one more tune and the blend, blend first: it is the surer gain.
     const family = leader.recipe.family;
     const blendCost = members.reduce((sum, m) => sum + m.durationMs, 0);
-    const left = state.budgetMs - state.elapsedMs - BUDGET_RESERVE_MS;
+    const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
     if (canBlend && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
       return blend(`about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`);
     }
@@ -142,7 +157,10 @@ export class HeuristicBrain implements Brain {
     const tunesSinceBest = tunes.filter((t) => t.startedAt > leader.startedAt).length;
     const triedParams = new Set(tunes.map((t) => JSON.stringify(t.recipe.params)));
     const variant = variants.find((v) => !triedParams.has(JSON.stringify(v)));
-    if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE) {
+    // The playbook's variants come before the search; once the search has begun they would
+    // throw away the configuration it found.
+    const searching = nodes.some((n) => n.operator === 'search');
+    if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE && !searching) {
       const second = ranked.find((n) => n.recipe.family !== family);
       const lead = second?.cv && leader.cv ? ` (it leads ${label(second.recipe.family)} by ${Math.abs(leader.cv.mean - second.cv.mean).toFixed(4)} ${plan.metric})` : '';
       return {
@@ -150,21 +168,83 @@ export class HeuristicBrain implements Brain {
         operator: 'tune',
         parent: leader.id,
         hypothesis: `tune ${label(family)}: ${describeParams(variant)}`,
-        recipe: { ...leader.recipe, params: variant },
+        // A finalist: all the rows (a draft may have run on a sample).
+        recipe: withoutSample({ ...leader.recipe, params: variant }),
         ...(tunes.length === 0 ? { strategy: transition(`tuning ${label(family)}`, `${label(family)} is the best family so far${lead}`) } : {}),
       };
     }
 
-    // Blend once tuning stops paying off; again if tuning has since changed the members.
-    if (canBlend) {
-      return blend(
-        ensembles.length === 0
-          ? `tuning ${label(family)} stopped paying off; blending the top ${members.length} families`
-          : `tuning changed the best models since the last blend; blending the top ${members.length} families again`,
-      );
-    }
+    // Blend once tuning stops paying off.
+    if (canBlend && ensembles.length === 0) return blend(`tuning ${label(family)} stopped paying off; blending the top ${members.length} families`);
 
-    return { kind: 'stop', why: 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried' };
+    // Every second used: search the leading families while time is left, re-blending when the
+    // search changed the best model of a family.
+    const searches = nodes.filter((n) => n.operator === 'search');
+    const lastBlend = ensembles.at(-1);
+    const trialsSinceBlend = lastBlend === undefined ? searches.length : searches.filter((n) => n.startedAt > lastBlend.startedAt).length;
+    // A blend that cannot finish in the time left gives way to cheaper search trials.
+    const blendFits = left >= blendCost * 1.2;
+    if (canBlend && blendFits && (searches.length === 0 || trialsSinceBlend >= TRIALS_PER_BLEND || left < (blendCost + leader.durationMs) * 1.3)) {
+      return blend(searches.length === 0 ? `tuning changed the best models since the last blend; blending the top ${members.length} families again` : `the search changed the best models since the last blend; blending the top ${members.length} families again`);
+    }
+    const trial = this.searchTrial(state, ranked, searches, left);
+    if (trial !== null) return trial;
+    if (canBlend && blendFits) return blend(`the search changed the best models since the last blend; blending the top ${members.length} families again`);
+
+    const converged = searches.length >= SEARCH_PATIENCE && !this.searchOpen(state, ranked, searches);
+    return {
+      kind: 'stop',
+      why: converged
+        ? `the search converged: its last ${SEARCH_PATIENCE} trials improved none of the leading families${canBlend ? '' : ', and the blend is up to date'}`
+        : searches.length > 0 || ensembles.length > 0
+          ? `about ${Math.max(0, Math.round(left / 1000))} s are left, too little for another search trial${canBlend ? ' or a new blend' : ''}`
+          : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
+    };
+  }
+
+  /**
+   * The next search trial over the two leading searchable families (the leader two trials in
+   * three), each a step from that family's best configuration; null when the search has
+   * converged (SEARCH_PATIENCE trials in a row improved no family) or nothing is searchable.
+   */
+  private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
+    const families: JournalNode[] = [];
+    for (const n of ranked) if (searchable(n.recipe.family, state.plan.task) && !families.some((m) => m.recipe.family === n.recipe.family)) families.push(n);
+    return families.slice(0, 2);
+  }
+
+  /** False once none of the last SEARCH_PATIENCE trials became its family's best. */
+  private searchOpen(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[]): boolean {
+    const lead = this.searchLeaders(state, ranked);
+    const recent = searches.slice(-SEARCH_PATIENCE);
+    return lead.length > 0 && (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)));
+  }
+
+  private searchTrial(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[], left: number): Decision | null {
+    const { plan } = state;
+    if (!this.searchOpen(state, ranked, searches)) return null;
+    // Only a family whose best run fits in the time left (the loop estimates a trial by it).
+    const lead = this.searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
+    if (lead.length === 0) return null;
+    const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
+    const family = target.recipe.family;
+    const own = searches.filter((n) => n.recipe.family === family).length;
+    const params = proposeTrial(family, plan.task, target.recipe.params, own, state.analysis.trainRows + searches.length);
+    if (params === null) return null;
+    const label = (f: string) => familyLabel(f, plan.task);
+    const first = searches.length === 0;
+    const size: TableSize = tableSize(state);
+    const recipe: Recipe = withoutSample({ ...target.recipe, params, ...(family === 'lightgbm' ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 } : {}) });
+    return {
+      kind: 'experiment',
+      operator: 'search',
+      parent: target.id,
+      hypothesis: `search ${label(family)} (trial ${own + 1}, a step from ${target.id}): ${describeParams(params)}`,
+      recipe,
+      ...(first
+        ? { strategy: { from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))), to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`, why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend' } }
+        : {}),
+    };
   }
 
   /** The targeted fix for a diagnosis, or null when the brain should move on. */
@@ -263,6 +343,16 @@ export class HeuristicBrain implements Brain {
   }
 }
 
+function tableSize(state: BrainState): TableSize {
+  return { rows: state.analysis.trainRows, classes: state.analysis.classes?.length ?? 1, budgetMs: state.budgetMs, cpus: state.cpus ?? 2 };
+}
+
+/** A finalist's recipe: every training row. */
+function withoutSample(recipe: Recipe): Recipe {
+  const { maxRows: _dropped, ...rest } = recipe;
+  return rest;
+}
+
 function shrinkParams(params: Record<string, unknown>): Record<string, unknown> {
   const out = { ...params };
   for (const key of ['n_estimators', 'max_iter', 'iterations']) {
@@ -295,6 +385,7 @@ function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNo
   const last = nodes.at(-1);
   if (last === undefined) return 'planning';
   if (last.operator === 'tune') return `tuning ${label(last.recipe.family)}`;
+  if (last.operator === 'search') return `searching ${label(last.recipe.family)}`;
   if (last.operator === 'ensemble') return 'ensembling';
   return `drafting model families (${label(rootOf(last, byId).recipe.family)} last)`;
 }

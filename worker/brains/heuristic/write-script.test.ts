@@ -46,3 +46,29 @@ test('boosters run single-threaded on small tables and use both cores on large o
   assert.match(writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('lightgbm'), rows: 1000 }), /THREADS = 1/);
   assert.match(writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('lightgbm'), rows: 100_000 }), /THREADS = 2/);
 });
+
+test('a sized draft: early stopping sets the trees, the recipe sets the threads, many-valued columns are target-encoded in the pipeline', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ouro-scripts-'));
+  try {
+    const files: string[] = [];
+    for (const task of ['binary', 'multiclass', 'regression'] as const) {
+      const draft = writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task, recipe: recipe('lightgbm', { earlyStopping: true, threads: 2, targetEncode: ['zip'] }), rows: 1000 });
+      assert.match(draft, /model = choose_rounds\(model, X, y\)/);
+      assert.match(draft, /THREADS = 2/);
+      assert.match(draft, /TargetEncoder\(random_state=SEED\)\), target_encoded\)/);
+      assert.match(draft, /from sklearn\.preprocessing import .*TargetEncoder/);
+      const blend = writeScript({ nodeId: 'n9', operator: 'ensemble', hypothesis: 'h', task, recipe: recipe('ensemble', { members: ['n1', 'n2'] }), members: [{ id: 'n1', recipe: recipe('lightgbm', { earlyStopping: true }) }, { id: 'n2', recipe: recipe('linear', { targetEncode: ['zip'] }) }], rows: 1000 });
+      assert.match(blend, /choose_rounds\(build_0_lightgbm\(X\), X, y\)/);
+      for (const [name, text] of [[`${task}-draft.py`, draft], [`${task}-blend.py`, blend]] as const) {
+        writeFileSync(join(dir, name), text);
+        files.push(join(dir, name));
+      }
+    }
+    execFileSync(loadConfig().OURO_PYTHON, ['-m', 'py_compile', ...files]);
+    // Without the flags nothing changes: the baseline never gets encoders or early stopping.
+    const plain = writeScript({ nodeId: 'n1', operator: 'draft', hypothesis: 'h', task: 'binary', recipe: recipe('baseline', { targetEncode: ['zip'] }), rows: 1000 });
+    assert.doesNotMatch(plain, /TargetEncoder|choose_rounds/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

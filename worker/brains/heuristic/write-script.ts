@@ -88,8 +88,11 @@ export const FAMILIES: Record<string, FamilySpec> = {
   },
 };
 
+/** Families whose tree count choose_rounds can set by early stopping. */
+export const EARLY_STOPPING_FAMILIES: ReadonlySet<string> = new Set(['lightgbm']);
+
 export const FAMILY_LABELS: Record<string, string> = {
-  baseline: 'baseline (predict the prior)',
+  baseline: 'baseline (predict the prior or the mean)',
   linear: 'linear model',
   lightgbm: 'LightGBM',
   random_forest: 'random forest',
@@ -108,7 +111,7 @@ export function familyLabel(family: string, task?: Task): string {
   return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
 }
 
-function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>): string[] {
+function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = []): string[] {
   if (encoding === 'none') return ['    return estimator'];
   const numSteps: string[] = [];
   if (guards.has('impute')) numSteps.push(`SimpleImputer(strategy="median"${encoding === 'onehot' ? ', add_indicator=True' : ''})`);
@@ -127,6 +130,21 @@ function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<s
     }
   }
   const pipe = (steps: string[]) => (steps.length === 0 ? '"passthrough"' : steps.length === 1 ? steps[0]! : `make_pipeline(${steps.join(', ')})`);
+  if (targetEncode.length > 0) {
+    return [
+      '    numeric = X.select_dtypes("number").columns.tolist()',
+      '    # Many-valued categoricals: each value\'s mean target, fitted on the rows the pipeline is',
+      '    # fitted on (a CV fold\'s training rows), cross-fitted again inside by TargetEncoder.',
+      `    target_encoded = [c for c in ${py(targetEncode)} if c in X.columns and c not in numeric]`,
+      '    categorical = [c for c in X.columns if c not in numeric and c not in target_encoded]',
+      '    preprocess = ColumnTransformer(',
+      `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical),`,
+      '         ("target", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), TargetEncoder(random_state=SEED)), target_encoded)],',
+      '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
+      '    )',
+      '    return make_pipeline(preprocess, estimator)',
+    ];
+  }
   return [
     '    numeric = X.select_dtypes("number").columns.tolist()',
     '    categorical = [c for c in X.columns if c not in numeric]',
@@ -157,7 +175,7 @@ function builderFunction(name: string, family: string, task: ModelTask, recipe: 
   const params = { ...spec.defaults(task), ...recipe.params };
   let estimator = spec.estimator(task, params);
   if (guards.has('label_encode') && classifier(task) && family === 'xgboost') estimator = `LabelEncoded(${estimator})`;
-  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards)];
+  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards, recipe.targetEncode ?? [])];
 }
 
 export function writeScript(input: ScriptInput): string {
@@ -192,13 +210,17 @@ export function writeScript(input: ScriptInput): string {
   lines.push('from sklearn.compose import ColumnTransformer');
   lines.push('from sklearn.impute import SimpleImputer');
   lines.push('from sklearn.pipeline import make_pipeline');
-  lines.push('from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler');
+  const targetEncoding = parts.some((p) => (p.recipe.targetEncode ?? []).length > 0 && FAMILIES[p.recipe.family]?.encoding !== 'none');
+  lines.push(`from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler${targetEncoding ? ', TargetEncoder' : ''}`);
   for (const i of [...imports].sort()) lines.push(i);
-  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', 'load_train', 'save_model', 'task_info', 'write_metrics'];
+  const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
+  const earlyStopping = parts.some((p) => stops(p.recipe));
+  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', ...(earlyStopping ? ['choose_rounds'] : []), 'load_train', 'save_model', 'task_info', 'write_metrics'];
   lines.push(`from ouro_harness import ${harnessNames.join(', ')}`);
   lines.push('');
   lines.push('SEED = task_info()["seed"]');
-  lines.push(`THREADS = ${input.rows >= 50_000 ? 2 : 1}  # boosters: more threads only pay off on large tables`);
+  const threads = Math.max(...parts.map((p) => p.recipe.threads ?? (input.rows >= 50_000 ? 2 : 1)));
+  lines.push(`THREADS = ${threads}  # ${threads > 1 ? 'the sandbox\'s cores: this table is large enough for threads to pay off' : 'one thread: on a small table more threads only spin'}`);
   lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
   lines.push('');
   const loadArgs = [
@@ -213,7 +235,7 @@ export function writeScript(input: ScriptInput): string {
       lines.push(...builderFunction(`build_${i}_${p.recipe.family}`, p.recipe.family, task, p.recipe));
       lines.push('');
     });
-    const members = parts.map((p, i) => `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`).join(', ');
+    const members = parts.map((p, i) => (stops(p.recipe) ? `("${p.recipe.family}_${i}", choose_rounds(build_${i}_${p.recipe.family}(X), X, y))` : `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`)).join(', ');
     lines.push(`members = [${members}]`);
     lines.push('# Weights by greedy selection on out-of-fold predictions; the score is nested (weights');
     lines.push('# chosen without the fold they are scored on), so it is comparable with a single model\'s.');
@@ -228,6 +250,10 @@ export function writeScript(input: ScriptInput): string {
     lines.push(...builderFunction('build_model', recipe.family, task, recipe));
     lines.push('');
     lines.push('model = build_model(X)');
+    if (stops(recipe)) {
+      lines.push('# Trees: as many as a held-out tenth of the rows still gains from (early stopping), not a fixed count.');
+      lines.push('model = choose_rounds(model, X, y)');
+    }
   }
   lines.push('');
   if (!isEnsemble) lines.push(`scores = cross_validate(model, X, y, folds=${recipe.folds})`);

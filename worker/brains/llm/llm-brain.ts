@@ -50,6 +50,7 @@ function checkNext(r: NextReply, state: BrainState): string | null {
       return fixDepth(parent, byId) >= MAX_FIXES ? `${parent.id} already went through ${MAX_FIXES} fixes: draft another family, or stop` : null;
     case 'improve':
     case 'tune':
+    case 'search':
       return parent !== undefined && parent.status === 'succeeded' ? null : `${r.operator} needs a succeeded experiment as parent`;
     case 'ensemble': {
       const members = r.members.map((m) => byId.get(m));
