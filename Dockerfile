@@ -11,9 +11,12 @@ ARG BASE=node:24-slim
 FROM ${BASE} AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
-RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit
+# World-readable (the sandbox's unprivileged uids load these) in the layer that writes them:
+# COPY --from keeps the modes, and a chmod -R in a later layer copies every file it touches into
+# that layer (minutes for node_modules under load).
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit && chmod -R o+rX node_modules
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev && chmod -R o+rX dist
 
 FROM ${BASE}
 RUN apt-get update \
@@ -37,7 +40,7 @@ COPY bin bin
 COPY sandbox/python sandbox/python
 # The docker driver names its image after the sandbox Dockerfile and requirements.
 COPY sandbox/image sandbox/image
-RUN chmod -R o+rX node_modules dist package.json bin sandbox
+RUN chmod -R o+rX package.json bin sandbox
 
 ENV OURO_HOME=/var/lib/ouro \
     OURO_PYTHON=/opt/ouro/.venv/bin/python \
