@@ -56,6 +56,11 @@ describe('files people share', { concurrency: false }, () => {
           throw new Error(`${(err as Error).message}\n${thread().map(plain).join('\n---\n')}`);
         });
         const url = /Model URL:\* (\S+)/.exec(plain(card))?.[1];
+        // The requester is pinged at the end; "why?" in the finished thread is answered from the card.
+        await fake.waitFor('the ping', () => thread().find((m) => new RegExp(`🔔 <@UJO>, your run on \`${name.replace('.', '\\.')}\` finished`).test(plain(m))), 30_000);
+        await fake.reply({ channel: CHANNEL, user: 'UJO', thread_ts: ts, text: 'why?' });
+        const why = await fake.waitFor('the explanation', () => thread().find((m) => plain(m).includes(`Why ${model} v1`)), 15_000);
+        assert.match(plain(why), /held-out rows/);
         assert.equal(url, `${stack.server.url}/v1/models/${model}/predict`);
         const key = /(ouro_[A-Za-z0-9_-]{32})/.exec(plain(fake.messages.find((m) => m.channel === fake.imOf('UJO') && plain(m).includes(model))!))![1]!;
         const [header, first] = csv.split('\n');
