@@ -13,6 +13,7 @@ import { textMessage, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
 import { renderStatus, renderStatusReply, type PredictCommand } from './render/render-run.ts';
 import { initialView } from './render/run-view.ts';
+import { renderExplanation } from './render/explain.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 import type { RunThreads } from './run-threads.ts';
 import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from './target-answer.ts';
@@ -149,6 +150,8 @@ export async function handleThreadCommand(deps: InboundDeps, c: { runId: string;
       return reply(textMessage(THREAD_HELP));
     case 'status':
       return reply(renderStatusReply(await deps.threads.view(thread), Date.now()));
+    case 'explain':
+      return reply(renderExplanation((await deps.threads.view(thread)).card, c.mention(c.user)));
     case 'stop':
       if (thread.done) return reply(textMessage(finished));
       await sendControl(deps.redis, c.runId, { type: 'stop', by: c.user });

@@ -220,6 +220,8 @@ export class RunThreads {
     const { outbox } = this.opts;
     const reply = renderThreadReply(event, view);
     if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
+    // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
+    if (event.type === 'failed') await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`));
     if (event.type !== 'finished') return;
     const card = event.card;
     const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;
@@ -241,6 +243,8 @@ export class RunThreads {
       });
       if (chart !== null) await outbox.upload(thread.channel, thread.thread, chart).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
     }
+    const ready = view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
+    await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`));
   }
 
   /**

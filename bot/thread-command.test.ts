@@ -13,6 +13,10 @@ test('thread replies: stop, status and steering; chatter is not a command unless
   assert.deepEqual(cmd('try random forest!'), { kind: 'steer', text: 'try random forest' });
   assert.deepEqual(cmd('more time'), { kind: 'steer', text: 'add 90s' });
   assert.deepEqual(cmd('more time 5m'), { kind: 'steer', text: 'add 5m' });
+  assert.deepEqual(cmd('why?'), { kind: 'explain' });
+  assert.deepEqual(cmd('explain'), { kind: 'explain' });
+  assert.deepEqual(cmd('why is it so slow'), { kind: 'none' });
+  assert.deepEqual(cmd('why did it pick that model', true), { kind: 'explain' });
   assert.deepEqual(cmd('nice, looks promising'), { kind: 'none' });
   assert.deepEqual(cmd('nice, looks promising', true), { kind: 'help' });
 });

@@ -4,9 +4,10 @@
  * (worker/steering/parse-steering.ts) and acknowledges with a strategy change or a note.
  * Chatter between people in the thread is not a command.
  */
-export type ThreadCommand = { kind: 'stop' } | { kind: 'status' } | { kind: 'steer'; text: string } | { kind: 'help' } | { kind: 'none' };
+export type ThreadCommand = { kind: 'stop' } | { kind: 'status' } | { kind: 'steer'; text: string } | { kind: 'explain' } | { kind: 'help' } | { kind: 'none' };
 
 const STOP = /^(stop|cancel|abort|halt|kill it|enough)\b/;
+const EXPLAIN = /^(why|explain|how (does|did) (it|this|the model) work|what did you (do|find|learn))\b/;
 const STATUS = /^(status|progress|how('?s| is) it going|where are (we|you)|update)\b/;
 const STEER = /^(use|exclude|drop|ignore|remove|leave out|without|don'?t use|do not use|try|prefer|avoid|skip|no|forbid|never|add|extend|give it|another|plus|more time|metric|optimi[sz]e|judge|score by)\b/;
 
@@ -21,6 +22,8 @@ export function parseThreadCommand(raw: string, opts: { addressed: boolean; budg
   if (lower.length === 0) return opts.addressed ? { kind: 'help' } : { kind: 'none' };
   if (STOP.test(lower)) return { kind: 'stop' };
   if (STATUS.test(lower)) return { kind: 'status' };
+  // Plain chatter often starts with "why": unaddressed, only a bare `why?` / `explain` asks the bot.
+  if (EXPLAIN.test(lower) && (opts.addressed || lower === 'why' || lower === 'explain')) return { kind: 'explain' };
   if (lower === 'help' || lower === '?') return { kind: 'help' };
   if (STEER.test(lower)) {
     if (/^(more time|give it more time|extend)$/.test(lower)) return { kind: 'steer', text: `add ${moreTimeSeconds(opts.budgetSeconds)}s` };
@@ -29,4 +32,4 @@ export function parseThreadCommand(raw: string, opts: { addressed: boolean; budg
   return opts.addressed ? { kind: 'help' } : { kind: 'none' };
 }
 
-export const THREAD_HELP = 'In this thread I understand: `stop`, `status`, `use <metric>` (e.g. `use accuracy`), `exclude <column>`, `try <family>` / `avoid <family>` (linear, lightgbm, random forest, extra trees, xgboost), and `more time` or `add 2m`.';
+export const THREAD_HELP = 'In this thread I understand: `stop`, `status`, `why?` (the model, from its card), `use <metric>` (e.g. `use accuracy`), `exclude <column>`, `try <family>` / `avoid <family>` (linear, lightgbm, random forest, extra trees, xgboost), and `more time` or `add 2m`.';

@@ -176,7 +176,7 @@ const ConfigSchema = z.object({
    * without it, and only messages that mention it are read (steering needs `@ouro` in the
    * thread). Asking for it while the portal has it off makes the gateway close with 4014.
    */
-  OURO_DISCORD_MESSAGE_CONTENT: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+  OURO_DISCORD_MESSAGE_CONTENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('true')).transform((v) => v === 'true' || v === '1'),
   /** Where artifacts live (docs/configuration.md): `fs` under OURO_HOME, or `s3` on any S3-compatible service. */
   OURO_STORE: z.enum(['fs', 's3']).default('fs'),
   OURO_S3_BUCKET: optionalString(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, dots and dashes')),

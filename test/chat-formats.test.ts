@@ -47,7 +47,7 @@ describe('files people share', { concurrency: false }, () => {
     try {
       for (const [name, bytes, model] of [['customers.xlsx', files.xlsx, 'churn-xlsx'], ['customers.parquet', files.parquet, 'churn-parquet']] as const) {
         const file = fake.addFile(name, bytes);
-        const { ts } = await fake.mention({ channel: CHANNEL, user: 'UJO', text: `predict churn, max 1 experiments, budget 2m, name ${model}`, files: [file] });
+        const { ts } = await fake.mention({ channel: CHANNEL, user: 'UJO', text: `predict churn, max 1 experiments, budget 2m --name ${model}`, files: [file] });
         const thread = () => fake.thread(CHANNEL, ts);
         const card = await fake.waitFor(`the card for ${name}`, () => {
           if (thread().some((m) => /The run failed/.test(plain(m)))) throw new Error(`the run on ${name} failed`);
@@ -56,19 +56,25 @@ describe('files people share', { concurrency: false }, () => {
           throw new Error(`${(err as Error).message}\n${thread().map(plain).join('\n---\n')}`);
         });
         const url = /Model URL:\* (\S+)/.exec(plain(card))?.[1];
+        // The requester is pinged at the end; "why?" in the finished thread is answered from the card.
+        await fake.waitFor('the ping', () => thread().find((m) => new RegExp(`🔔 <@UJO>, your run on \`${name.replace('.', '\\.')}\` finished`).test(plain(m))), 30_000);
+        await fake.reply({ channel: CHANNEL, user: 'UJO', thread_ts: ts, text: 'why?' });
+        const why = await fake.waitFor('the explanation', () => thread().find((m) => plain(m).includes(`Why ${model} v1`)), 15_000);
+        assert.match(plain(why), /held-out rows/);
         assert.equal(url, `${stack.server.url}/v1/models/${model}/predict`);
         const key = /(ouro_[A-Za-z0-9_-]{32})/.exec(plain(fake.messages.find((m) => m.channel === fake.imOf('UJO') && plain(m).includes(model))!))![1]!;
         const [header, first] = csv.split('\n');
         const names = header!.split(',');
         const row = Object.fromEntries(names.map((n, i) => [n, first!.split(',')[i]!]).filter(([n]) => n !== 'churn').map(([n, v]) => [n, /^-?\d+(\.\d+)?$/.test(v!) ? Number(v) : v]));
         let status = 0;
-        for (let i = 0; i < 60 && status !== 200; i++) {
+        let body = '';
+        for (let i = 0; i < 120 && status !== 200; i++) {
           const res = await fetch(url!, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([row]) });
           status = res.status;
-          await res.body?.cancel();
+          body = await res.text();
           if (status !== 200) await new Promise((r) => setTimeout(r, 500));
         }
-        assert.equal(status, 200, `${model} never answered`);
+        assert.equal(status, 200, `${model} never answered: ${body}`);
       }
     } finally {
       await files.cleanup();

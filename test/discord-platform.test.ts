@@ -127,6 +127,7 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
       assert.deepEqual(choices.map((c) => c.value), ['churn']);
     } finally {
       await bot.stop();
+      await queue.close();
       bots = await stack.startBots();
     }
   });

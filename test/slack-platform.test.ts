@@ -92,7 +92,8 @@ describe('Slack as it really behaves', { concurrency: false }, () => {
     assert.ok(dm);
     assert.ok(!fake.messages.some((m) => m.channel === CHANNEL && m.history.some((h) => plain(h).includes(key))), 'the key was posted in the channel');
     assert.equal(await stack.redis.exists(redisKeys.freshKey(run)), 0);
-    assert.ok(replies(ts).length > 0);
+    // The run ended (failed, here): the person who asked is pinged in the thread.
+    await fake.waitFor('the ping', () => replies(ts).find((m) => /🔔 <@UHAL>, your run on `keys\.csv` failed/.test(plain(m))), 10_000);
   });
 
   test('concurrent runs share one chat.update budget (Tier 3 per workspace): no 429s', async () => {

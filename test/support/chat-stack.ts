@@ -51,7 +51,8 @@ export async function startChatStack(name: string, platformEnv: Record<string, s
   try {
     redisServer = await startTestRedis(dir.path);
     const home = join(dir.path, 'home');
-    server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_INTERNAL_TOKEN: INTERNAL_TOKEN, OURO_SERVE_WORKERS: '1' }), logger, port: 0, hostname: '127.0.0.1', pollMs: 300 });
+    // The server's Python path (a model ONNX does not match) needs the same interpreter as the worker.
+    server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_INTERNAL_TOKEN: INTERNAL_TOKEN, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }), logger, port: 0, hostname: '127.0.0.1', pollMs: 300 });
     const config = loadConfig({
       OURO_HOME: home,
       REDIS_URL: redisServer.url,

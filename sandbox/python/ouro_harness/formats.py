@@ -4,11 +4,8 @@ is whatever the person called it). Each reader returns the same thing the CSV pa
 DataFrame of str cells (NaN for missing), the profile's file facts, and findings to say."""
 
 import gzip
-import io
 import json
 import os
-import shutil
-import tempfile
 import zipfile
 
 import numpy as np
