@@ -59,17 +59,20 @@ export function curveSvg(opts: { title: string; xLabel: string; yLabel: string; 
   ].join(''));
 }
 
-/** Predicted against actual, with the line where they are equal. */
-export function scatterSvg(points: readonly (readonly [number, number])[], target: string): string {
-  const values = points.flat();
+/** Mean actual against mean predicted per decile of the prediction, with the line where they are equal. */
+export function binsSvg(bins: readonly { actual: number; predicted: number; rows: number }[], target: string): string {
+  const values = bins.flatMap((b) => [b.actual, b.predicted]);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const f = frame(lo, hi, lo, hi);
-  return svg(`predicted against actual ${target}`, [
-    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout)', `actual ${target}`, `predicted ${target}`),
+  const points = bins.map((b) => [b.predicted, b.actual] as const);
+  return svg(`mean actual against mean predicted ${target}`, [
+    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout deciles)', `mean predicted ${target}`, `mean actual ${target}`),
     `<path d="${path(f, [[lo, lo], [hi, hi]])}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
-    ...points.map(([a, p]) => `<circle cx="${f.x(a).toFixed(1)}" cy="${f.y(p).toFixed(1)}" r="2" fill="#2f5bd3" fill-opacity="0.55"/>`),
-    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#6b7480">- - predicted = actual</text>`,
+    `<path d="${path(f, points)}" fill="none" stroke="#2f5bd3" stroke-width="1.5"/>`,
+    ...points.map(([p, a]) => `<circle cx="${f.x(p).toFixed(1)}" cy="${f.y(a).toFixed(1)}" r="3" fill="#2f5bd3"/>`),
+    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#2f5bd3">— this model, ${bins.length} bins of ${bins[0]?.rows ?? 0}+ rows</text>`,
+    `<text x="${PAD.left + 6}" y="${PAD.top + 27}" font-size="10" fill="#6b7480">- - predicted = actual</text>`,
   ].join(''));
 }
 

@@ -82,7 +82,7 @@ describe('permutation importance on the holdout (planted effects: amount = 15·x
     const page = await (await serving.app.request('/models/linear-rare')).text();
     assert.match(page, /What it relies on/);
     assert.match(page, /<code>x1<\/code>/);
-    assert.match(page, /Predicted vs actual \(holdout\)/);
+    assert.match(page, /Predicted vs actual \(holdout deciles\)/);
   });
 
   test('a binary model\'s page draws ROC and PR with their baselines and the confusion matrix', async () => {
