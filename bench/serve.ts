@@ -174,6 +174,8 @@ async function main(): Promise<void> {
     // One key sends thousands of requests a minute here: no rate limit. OURO_PYTHON as set (a worktree's .venv may be a symlink).
     const env = { OURO_HOME: home, OURO_SERVE_ONNX: onnx, OURO_SERVE_WORKERS: '2', OURO_SERVE_RATE_LIMIT: '0', OURO_SERVE_MAX_ROWS: String(maxRows), ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) };
     const server = await startServer({ config: loadConfig(env), logger, port: 0, hostname: '127.0.0.1' });
+    // Permutation importance runs in the background once a version serves: not beside the timings.
+    await server.host.explanationsSettled();
     for (const m of MODELS) {
       const loaded = server.host.loaded().find((l) => l.name === m.name);
       if (loaded === undefined) throw new Error(`${m.name} was not loaded`);

@@ -8,6 +8,8 @@ import type { HoldoutCharts } from './holdout-charts.ts';
 
 const W = 300;
 const H = 270;
+/** Room under the x axis for the legend, so it never covers the curve. */
+const LEGEND = 30;
 const PAD = { left: 44, right: 12, top: 26, bottom: 40 };
 
 interface Frame {
@@ -43,8 +45,12 @@ function path(f: Frame, points: readonly (readonly [number, number])[]): string 
   return points.map(([a, b], i) => `${i === 0 ? 'M' : 'L'}${f.x(a).toFixed(1)} ${f.y(b).toFixed(1)}`).join(' ');
 }
 
+function legend(model: string, baseline: string): string {
+  return `<text x="${PAD.left}" y="${H + 10}" font-size="10" fill="#2f5bd3">${escapeHtml(model)}</text><text x="${PAD.left}" y="${H + 24}" font-size="10" fill="#6b7480">${escapeHtml(baseline)}</text>`;
+}
+
 function svg(label: string, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}" font-family="system-ui,sans-serif" fill="#1d2430">${body}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H + LEGEND}" width="${W}" height="${H + LEGEND}" role="img" aria-label="${escapeHtml(label)}" font-family="system-ui,sans-serif" fill="#1d2430">${body}</svg>`;
 }
 
 /** A curve in the unit square with a dashed baseline and a legend. */
@@ -54,22 +60,23 @@ export function curveSvg(opts: { title: string; xLabel: string; yLabel: string; 
     axes(f, 0, 1, 0, 1, opts.title, opts.xLabel, opts.yLabel),
     `<path d="${path(f, opts.baseline)}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
     `<path d="${path(f, opts.points)}" fill="none" stroke="#2f5bd3" stroke-width="2"/>`,
-    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#2f5bd3">— ${escapeHtml(opts.modelLabel)}</text>`,
-    `<text x="${PAD.left + 6}" y="${PAD.top + 27}" font-size="10" fill="#6b7480">- - ${escapeHtml(opts.baselineLabel)}</text>`,
+    legend(`— ${opts.modelLabel}`, `- - ${opts.baselineLabel}`),
   ].join(''));
 }
 
-/** Predicted against actual, with the line where they are equal. */
-export function scatterSvg(points: readonly (readonly [number, number])[], target: string): string {
-  const values = points.flat();
+/** Mean actual against mean predicted per decile of the prediction, with the line where they are equal. */
+export function binsSvg(bins: readonly { actual: number; predicted: number; rows: number }[], target: string): string {
+  const values = bins.flatMap((b) => [b.actual, b.predicted]);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const f = frame(lo, hi, lo, hi);
-  return svg(`predicted against actual ${target}`, [
-    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout)', `actual ${target}`, `predicted ${target}`),
+  const points = bins.map((b) => [b.predicted, b.actual] as const);
+  return svg(`mean actual against mean predicted ${target}`, [
+    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout deciles)', `mean predicted ${target}`, `mean actual ${target}`),
     `<path d="${path(f, [[lo, lo], [hi, hi]])}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
-    ...points.map(([a, p]) => `<circle cx="${f.x(a).toFixed(1)}" cy="${f.y(p).toFixed(1)}" r="2" fill="#2f5bd3" fill-opacity="0.55"/>`),
-    `<text x="${PAD.left + 6}" y="${PAD.top + 14}" font-size="10" fill="#6b7480">- - predicted = actual</text>`,
+    `<path d="${path(f, points)}" fill="none" stroke="#2f5bd3" stroke-width="1.5"/>`,
+    ...points.map(([p, a]) => `<circle cx="${f.x(p).toFixed(1)}" cy="${f.y(a).toFixed(1)}" r="3" fill="#2f5bd3"/>`),
+    legend(`— this model, ${bins.length} bins of ${bins[0]?.rows ?? 0}+ rows`, '- - predicted = actual'),
   ].join(''));
 }
 

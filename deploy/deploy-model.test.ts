@@ -22,7 +22,7 @@ const cli = (args: string[]) =>
 before(async () => {
   const home = await tempHome();
   // A port of its own, so a developer's `ouro serve` on 8808 is not in the way.
-  config = loadConfig({ OURO_HOME: home, OURO_PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+  config = loadConfig({ OURO_HOME: home, OURO_PORT: String(20000 + Math.floor(Math.random() * 20000)), ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
   await publishFixtureModel({ home, name: 'pima', csv: `${EXAMPLES}/pima_diabetes.csv`, target: 'diabetes', task: 'binary', metric: 'roc_auc', family: 'lightgbm' });
 });
 after(async () => {

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { confusionTable, curveSvg, scatterSvg } from './chart-svg.ts';
-import { computeHoldoutCharts, curves } from './holdout-charts.ts';
+import { binsSvg, confusionTable, curveSvg } from './chart-svg.ts';
+import { computeHoldoutCharts, curves, deciles } from './holdout-charts.ts';
 import { holdoutChartsSection } from './model-page.ts';
 
 test('a perfect ranking: ROC through (0, 1), precision 1 up to full recall', () => {
@@ -39,17 +39,24 @@ test('binary: curves on the second class, the confusion matrix at the served lab
   assert.match(html, /<table class="confusion"/);
 });
 
-test('regression: predicted against actual, rows without a prediction left out', () => {
-  const charts = computeHoldoutCharts({ predictions: [1.5, null, 3], probabilities: null }, [1, 2, 3], 'regression', null);
-  assert.deepEqual(charts.scatter, [[1, 1.5], [3, 3]]);
+test('regression: deciles of the prediction, never a single row, rows without a prediction left out', () => {
+  const labels = Array.from({ length: 23 }, (_, i) => i);
+  const predictions: (number | null)[] = labels.map((i) => i + 0.5);
+  predictions[3] = null;
+  const charts = computeHoldoutCharts({ predictions, probabilities: null }, labels, 'regression', null);
   assert.equal(charts.confusion, null);
-  assert.match(holdoutChartsSection(charts, 'price'), /predicted price/);
+  // 22 rows with a prediction: 4 bins of at least 5.
+  assert.deepEqual(charts.bins!.map((b) => b.rows), [5, 6, 5, 6]);
+  assert.deepEqual(charts.bins![0], { actual: (0 + 1 + 2 + 4 + 5) / 5, predicted: (0 + 1 + 2 + 4 + 5) / 5 + 0.5, rows: 5 });
+  assert.equal(deciles([[1, 1], [2, 2], [3, 3], [4, 4]]).length, 0, 'fewer than 5 rows: no bin at all');
+  assert.equal(deciles(Array.from({ length: 1000 }, (_, i) => [i, i] as [number, number])).length, 10);
+  assert.match(holdoutChartsSection(charts, 'price'), /mean predicted price/);
 });
 
 test('the SVG escapes text and stays within its frame', () => {
   const svg = curveSvg({ title: '<b>x</b>', xLabel: 'a', yLabel: 'b', points: [[0, 0], [1, 1]], baseline: [[0, 0], [1, 1]], baselineLabel: 'base', modelLabel: 'm' });
   assert.doesNotMatch(svg, /<b>x<\/b>/);
   assert.match(svg, /&lt;b&gt;x&lt;\/b&gt;/);
-  assert.match(scatterSvg([[0, 1], [2, 3]], 'y'), /<circle/);
+  assert.match(binsSvg([{ actual: 1, predicted: 2, rows: 5 }, { actual: 3, predicted: 3, rows: 5 }], 'y'), /<circle/);
   assert.match(confusionTable({ classes: ['<a>', 'b'], counts: [[1, 0], [0, 1]] }), /&lt;a&gt;/);
 });

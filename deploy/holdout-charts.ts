@@ -2,7 +2,8 @@
  * What the model page draws about the holdout, computed on the host from the model's own
  * holdout predictions (the export step's, made in the sandbox) and the vault's labels:
  * ROC and precision-recall curves with their no-skill baselines (binary), the confusion matrix
- * at the served labels (classification), predicted against actual (regression).
+ * at the served labels (classification), predicted against actual by deciles of the
+ * prediction (regression). Only aggregates: the model page is public.
  */
 import { z } from 'zod';
 
@@ -22,8 +23,9 @@ export const HoldoutChartsSchema = z.object({
   prevalence: z.number().nullable(),
   /** counts[actual][predicted], in `classes` order. */
   confusion: z.object({ classes: z.array(z.string()), counts: z.array(z.array(z.number().int())) }).nullable(),
-  /** [actual, predicted] per row (regression). */
-  scatter: z.array(Point).nullable(),
+  /** Regression: [mean actual, mean predicted] of the holdout rows in each decile of the
+   * prediction. Bins, not rows: the page is public, and one row's target may be personal. */
+  bins: z.array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() })).nullable(),
 });
 export type HoldoutCharts = z.infer<typeof HoldoutChartsSchema>;
 
@@ -33,6 +35,8 @@ export interface HoldoutAnswers {
 }
 
 const MAX_POINTS = 200;
+/** A bin of the regression chart averages at least this many rows, so no point is one row's target. */
+const MIN_BIN_ROWS = 5;
 
 /** At most MAX_POINTS points, first and last kept: enough for a 300-pixel curve. */
 function thin<T>(points: T[]): T[] {
@@ -60,16 +64,28 @@ export function curves(positives: boolean[], scores: number[]): { roc: [number, 
   return { roc: thin(roc), pr: thin(pr), prevalence: positives.length === 0 ? 0 : P / positives.length };
 }
 
+/** Rows sorted by prediction, cut into up to 10 bins of equal size, at least MIN_BIN_ROWS rows each. */
+export function deciles(pairs: [number, number][]): { actual: number; predicted: number; rows: number }[] {
+  const sorted = [...pairs].sort((a, b) => a[1] - b[1]);
+  const count = Math.min(10, Math.floor(sorted.length / MIN_BIN_ROWS));
+  const out: { actual: number; predicted: number; rows: number }[] = [];
+  for (let b = 0; b < count; b++) {
+    const part = sorted.slice(Math.floor((b * sorted.length) / count), Math.floor(((b + 1) * sorted.length) / count));
+    out.push({ actual: part.reduce((s, [a]) => s + a, 0) / part.length, predicted: part.reduce((s, [, p]) => s + p, 0) / part.length, rows: part.length });
+  }
+  return out;
+}
+
 export function computeHoldoutCharts(answers: HoldoutAnswers, labels: readonly (string | number)[], task: 'binary' | 'multiclass' | 'regression', classes: string[] | null): HoldoutCharts {
   const n = Math.min(labels.length, answers.predictions.length);
-  const base = { format: 1 as const, rows: n, task, positive: null, roc: null, pr: null, prevalence: null, confusion: null, scatter: null };
+  const base = { format: 1 as const, rows: n, task, positive: null, roc: null, pr: null, prevalence: null, confusion: null, bins: null };
   if (task === 'regression') {
-    const scatter: [number, number][] = [];
+    const pairs: [number, number][] = [];
     for (let i = 0; i < n; i++) {
       const p = answers.predictions[i];
-      if (p !== null && p !== undefined && Number.isFinite(Number(p))) scatter.push([Number(labels[i]), Number(p)]);
+      if (p !== null && p !== undefined && Number.isFinite(Number(p))) pairs.push([Number(labels[i]), Number(p)]);
     }
-    return { ...base, scatter: scatter.slice(0, 2000) };
+    return { ...base, bins: deciles(pairs) };
   }
   const cls = classes ?? [];
   const index = new Map(cls.map((c, i) => [c, i]));

@@ -20,7 +20,7 @@ import type { Predictor } from './predictors/predictor.ts';
 import { PythonPool } from './predictors/python-pool.ts';
 import type { Importance } from './importance.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
-import { prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
+import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
 
@@ -32,7 +32,7 @@ export interface LoadedModel {
   features: FeatureSpec[];
   inputs: CompiledInput[];
   serving: Serving;
-  /** Permutation importance on the holdout, when the run's holdout and labels were there to compute it. */
+  /** Permutation importance on the holdout: null until computed, in the background once the version serves (needs the run's holdout and labels). */
   importance: Importance | null;
   /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
   holdoutCharts: HoldoutCharts | null;
@@ -84,6 +84,9 @@ export class ModelHost {
   private polling: Promise<void> | null = null;
   private stopped = false;
   private readonly loads = new Set<Promise<void>>();
+  /** Permutation importance and holdout charts being computed, after their version serves. */
+  private readonly explaining = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
   private readonly pollMs: number;
   private readonly graceMs: number;
 
@@ -169,6 +172,8 @@ export class ModelHost {
     if (this.timer !== null) clearTimeout(this.timer);
     await this.polling;
     await Promise.allSettled([...this.loads]);
+    this.stopping.abort();
+    await Promise.allSettled([...this.explaining]);
     await Promise.allSettled(
       [...this.names.values()].map(async (s) => {
         if (s.current !== null) await s.current.model.predictor.close();
@@ -297,7 +302,30 @@ export class ModelHost {
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    return { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
+    return model;
+  }
+
+  /** Computes the version's explanations in the background (tens of seconds for a blend on a wide table), so a deploy does not wait for them; the model page shows them once done. */
+  private explain(model: LoadedModel): void {
+    const job: Promise<void> = prepareExplanations({ home: this.opts.home, name: model.name, version: model.version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger, signal: this.stopping.signal })
+      .then(async (done) => {
+        if (!done) return;
+        model.importance = await readImportance(this.opts.home, model.name, model.version);
+        model.holdoutCharts = await readHoldoutCharts(this.opts.home, model.name, model.version);
+        this.opts.logger.info({ model: model.name, version: model.version }, 'explanations ready');
+      })
+      .catch((err: Error) => {
+        if (!this.stopped) this.opts.logger.warn({ model: model.name, version: model.version, err: err.message }, 'no permutation importance or holdout charts');
+      })
+      .finally(() => this.explaining.delete(job));
+    this.explaining.add(job);
+  }
+
+  /** Resolves when the explanations started so far are done (tests, benchmarks). */
+  async explanationsSettled(): Promise<void> {
+    while (this.explaining.size > 0) await Promise.allSettled([...this.explaining]);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * The model page in a real headless Chromium (Debian's, via playwright-core): it renders, and
- * its form predicts through the API with the key typed in. Skipped where Chromium is absent.
+ * its form predicts through the API with the key typed in, and it shows permutation importance
+ * and the holdout's confusion matrix (screenshot: $TMPDIR/ouro-model-page.png). Skipped where
+ * Chromium is absent.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -42,6 +44,14 @@ test('the page renders and its form predicts', { skip: !existsSync(CHROMIUM) && 
     await page.waitForFunction(() => document.getElementById('result')?.textContent?.startsWith('200'));
     const result = (await page.textContent('#result')) ?? '';
     assert.match(result, /"predictions": \[\s*"(Adelie|Chinstrap|Gentoo)"/);
+    // Permutation importance and the holdout's confusion matrix appear once computed (in the background).
+    await server!.host.explanationsSettled();
+    await page.reload();
+    const body = (await page.textContent('body')) ?? '';
+    assert.match(body, /What it relies on/);
+    assert.match(body, /On the holdout/);
+    assert.ok(await page.isVisible('table.confusion'));
+    assert.equal(await page.locator('table.confusion tr').count(), 4, 'a header and one row per species');
     const shot = join(tmpdir(), 'ouro-model-page.png');
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(existsSync(shot));

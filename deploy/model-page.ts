@@ -3,7 +3,7 @@
  * holdout beside the baseline and cross-validation, what it takes, where it came from, how to
  * call it, and a form to try it. Plain server-rendered HTML, every value escaped.
  */
-import { confusionTable, curveSvg, scatterSvg } from './chart-svg.ts';
+import { binsSvg, confusionTable, curveSvg } from './chart-svg.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
 import type { LoadedModel } from './model-host.ts';
@@ -117,12 +117,12 @@ export function holdoutChartsSection(charts: HoldoutCharts | null, target: strin
     const prevalence = charts.prevalence ?? 0;
     parts.push(curveSvg({ title: 'Precision-recall', xLabel: 'recall', yLabel: 'precision', points: charts.pr, baseline: [[0, prevalence], [1, prevalence]], baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`, modelLabel: 'this model' }));
   }
-  if (charts.scatter !== null && charts.scatter.length > 0) parts.push(scatterSvg(charts.scatter, target));
+  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target));
   const confusion = charts.confusion !== null ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}` : '';
   return `<h2>On the holdout</h2>
 <div style="display:flex;flex-wrap:wrap;gap:1rem">${parts.join('')}</div>
 ${confusion}
-<p class="sub">${charts.rows} holdout rows, predicted by the model in its sandbox and compared with their labels outside it.</p>`;
+<p class="sub">${charts.rows} holdout rows, predicted by the model in its sandbox and compared with their labels outside it. Only aggregates are drawn: this page is public.</p>`;
 }
 
 export function renderModelPage(opts: { model: LoadedModel; versions: number[]; predictUrl: string; example: Record<string, unknown> }): string {

@@ -68,6 +68,8 @@ before(async () => {
 after(() => serving?.host.stop());
 
 describe('permutation importance on the holdout (planted effects: amount = 15·x1 + 12·[city = north] − 8·[kind = c] + noise; x2 is noise)', () => {
+  before(() => serving.host.explanationsSettled());
+
   test('ranks x1 first and x2, which the target does not depend on, last; the model page shows it', async () => {
     const loaded = serving.host.loaded().find((m) => m.name === 'linear-rare')!;
     const imp = loaded.importance;
@@ -80,7 +82,7 @@ describe('permutation importance on the holdout (planted effects: amount = 15·x
     const page = await (await serving.app.request('/models/linear-rare')).text();
     assert.match(page, /What it relies on/);
     assert.match(page, /<code>x1<\/code>/);
-    assert.match(page, /Predicted vs actual \(holdout\)/);
+    assert.match(page, /Predicted vs actual \(holdout deciles\)/);
   });
 
   test('a binary model\'s page draws ROC and PR with their baselines and the confusion matrix', async () => {

@@ -9,10 +9,14 @@
  *   versions/<n>/serving.json          which path serves and why: the ONNX path only when its
  *                                      end-to-end predictions (TS cleaning + onnxruntime-node)
  *                                      match the Python model's within `tolerance`
- *   versions/<n>/importance.json       permutation importance on the holdout: the same export
- *                                      step predicts it with each column shuffled
- *                                      (serving/permuted.json), the host scores it against the
- *                                      vault's labels (deploy/importance.ts)
+ *
+ * and, after the version serves (prepareExplanations, off the deploy's critical path):
+ *
+ *   versions/<n>/importance.json       permutation importance on the holdout: a sandboxed step
+ *                                      predicts it with each column shuffled
+ *                                      (explain/permuted.json, `python -m ouro_harness.permute`),
+ *                                      the host scores it against the vault's labels
+ *                                      (deploy/importance.ts)
  *   versions/<n>/holdout-charts.json   ROC/PR curves, confusion matrix or predicted vs actual,
  *                                      from the same predictions and labels (deploy/holdout-charts.ts)
  */
@@ -23,7 +27,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.ts';
 import { readCard, versionDir } from '../core/registry.ts';
-import type { ModelCard } from '../core/schemas/model-card.ts';
 import { computeHoldoutCharts, HoldoutChartsSchema, type HoldoutCharts } from './holdout-charts.ts';
 import { computeImportance, ImportanceSchema, PermutedSchema, type Importance } from './importance.ts';
 import { runPaths } from '../core/run-paths.ts';
@@ -56,7 +59,7 @@ export type Serving = z.infer<typeof ServingSchema>;
 
 export function servingPaths(home: string, name: string, version: number) {
   const dir = versionDir(home, name, version);
-  return { dir, model: join(dir, 'model'), out: join(dir, 'serving'), doc: join(dir, 'serving', 'export.json'), onnx: join(dir, 'serving', 'model.onnx'), permuted: join(dir, 'serving', 'permuted.json'), importance: join(dir, 'importance.json'), holdoutCharts: join(dir, 'holdout-charts.json'), serving: join(dir, 'serving.json'), lock: join(dir, 'serving.lock') };
+  return { dir, model: join(dir, 'model'), out: join(dir, 'serving'), doc: join(dir, 'serving', 'export.json'), onnx: join(dir, 'serving', 'model.onnx'), explain: join(dir, 'explain'), permuted: join(dir, 'explain', 'permuted.json'), importance: join(dir, 'importance.json'), holdoutCharts: join(dir, 'holdout-charts.json'), serving: join(dir, 'serving.json'), lock: join(dir, 'serving.lock') };
 }
 
 export async function readServing(home: string, name: string, version: number): Promise<Serving | null> {
@@ -113,7 +116,6 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
     }
     const { doc, failure } = await runExport(opts, paths);
     const serving = await decide(doc, failure, paths.onnx);
-    await writeExplanations(opts, paths, card).catch((err: Error) => opts.logger.warn({ model: opts.name, version: opts.version, err: err.message }, 'no permutation importance or holdout charts'));
     await writeJsonAtomic(paths.serving, serving);
     opts.logger.info({ model: opts.name, version: opts.version, path: serving.path, reason: serving.reason }, 'serving prepared');
     return { serving, doc };
@@ -141,14 +143,43 @@ export async function readHoldoutCharts(home: string, name: string, version: num
   }
 }
 
-/** importance.json and holdout-charts.json from the export step's predictions and the run's holdout labels, which stay on the host. */
-async function writeExplanations(opts: PrepareOptions, paths: ReturnType<typeof servingPaths>, card: ModelCard): Promise<void> {
-  if (card.task === 'forecast' || !(await exists(paths.permuted))) return;
-  const vault = await readJsonIfExists(runPaths(opts.home, card.runId).labels, VaultLabelsSchema);
-  if (vault === null) return; // the run's vault is gone: nothing to score against
-  const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, { root: paths.out, maxBytes: UNTRUSTED_CAPS.predictions });
-  await writeJsonAtomic(paths.importance, computeImportance(permuted, vault.labels, { task: card.task, metric: card.metric, classes: card.classes }));
+const EXPLAIN_TIMEOUT_MS = 300_000;
+
+/**
+ * importance.json and holdout-charts.json of a version, unless already there: the model
+ * predicts the holdout (as it is, and with each column shuffled) in the sandbox; the scores
+ * are computed here against the run's holdout labels, which never enter a sandbox. Returns
+ * false when there is nothing to compute them from (a forecaster, the run's holdout or labels gone).
+ */
+export async function prepareExplanations(opts: PrepareOptions & { signal?: AbortSignal }): Promise<boolean> {
+  const paths = servingPaths(opts.home, opts.name, opts.version);
+  if ((await exists(paths.importance)) && (await exists(paths.holdoutCharts))) return true;
+  const card = await readCard(opts.home, opts.name, opts.version);
+  if (card.task === 'forecast') return false;
+  const run = runPaths(opts.home, card.runId);
+  if (!(await exists(run.holdoutFeatures))) return false;
+  const vault = await readJsonIfExists(run.labels, VaultLabelsSchema);
+  if (vault === null) return false;
+  await freshHostDir(paths.explain, { root: paths.dir });
+  const result = await opts.driver.run({
+    command: ['python', '-m', 'ouro_harness.permute', '--model', paths.model, '--holdout', run.holdoutFeatures, '--out', paths.permuted],
+    cwd: paths.explain,
+    mounts: [{ path: paths.model }, { path: paths.explain, writable: true }, { path: run.holdout }],
+    limits: opts.limits,
+    timeoutMs: EXPLAIN_TIMEOUT_MS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (result.exitCode !== 0) {
+    const tail = result.stderr.trim().split('\n').slice(-2).join(' | ');
+    throw new Error(`the permutation step failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}): ${tail}`);
+  }
+  // Written by a step that loaded the (hostile) model: read through the trust boundary.
+  const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, { root: paths.explain, maxBytes: UNTRUSTED_CAPS.predictions });
+  const task = { task: card.task, metric: card.metric, classes: card.classes };
+  await writeJsonAtomic(paths.importance, computeImportance(permuted, vault.labels, task));
   await writeJsonAtomic(paths.holdoutCharts, computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), card.task, card.classes));
+  await rm(paths.explain, { recursive: true, force: true });
+  return true;
 }
 
 async function takeLock(lock: string): Promise<boolean> {
@@ -172,7 +203,7 @@ async function runExport(opts: PrepareOptions, paths: ReturnType<typeof servingP
   const holdout = runPaths(opts.home, card.runId);
   const hasHoldout = await exists(holdout.holdoutFeatures);
   const command = ['python', '-m', 'ouro_harness.export_onnx', '--model', paths.model, '--out', paths.out];
-  if (hasHoldout) command.push('--holdout', holdout.holdoutFeatures, '--permute', paths.permuted);
+  if (hasHoldout) command.push('--holdout', holdout.holdoutFeatures);
   const result = await opts.driver.run({
     command,
     cwd: paths.out,

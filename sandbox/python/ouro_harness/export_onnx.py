@@ -2,8 +2,7 @@
 
     python -m ouro_harness.export_onnx --model DIR --out DIR [--holdout FEATURES.parquet] [--rows N]
 
-Writes into --out (and, with --permute PATH, the holdout predictions with each column
-shuffled, for permutation importance scored on the host; see permute.py):
+Writes into --out:
   export.json   {"onnx": bool, "reason": str | null, "features": the cleaner's feature specs
                  (with decimal/format/time, which signature.json leaves out), "inputs": the ONNX
                  inputs [{name, type: "float" | "string"}], "label": output name, "probabilities":
@@ -268,8 +267,6 @@ def main(argv=None) -> int:
     p.add_argument('--out', required=True, help='folder to write export.json (and model.onnx)')
     p.add_argument('--holdout', default=None, help='raw feature rows to compare on (.parquet, .csv, .json)')
     p.add_argument('--rows', type=int, default=1000, help='at most this many comparison rows')
-    p.add_argument('--permute', default=None,
-                   help='also write the predictions for permutation importance here (see permute.py)')
     args = p.parse_args(argv)
 
     model = load_model(args.model)
@@ -302,10 +299,6 @@ def main(argv=None) -> int:
     if rows is not None and len(rows):
         doc['reference'] = reference(model, pd.concat([rows, probe_rows(rows, features)], ignore_index=True))
     write_json(f'{args.out}/export.json', plain(doc))
-    if args.permute and rows is not None and len(rows):
-        # In the same process: the model is loaded once for serving and for explaining.
-        from .permute import permuted_predictions
-        write_json(args.permute, plain(permuted_predictions(model, rows)))
     return 0
 
 
