@@ -227,7 +227,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
 
     // Never deploy worse than the baseline: a model that does not beat predicting the prior
     // (or the mean, or the seasonal naive forecast) on the holdout is not worth serving.
-    const beatsBaseline = isBetter(journal.plan.metric, scores.score, scores.baseline);
+    // A forecast's baseline, seasonal naive, is itself a forecast from the series' own history
+    // (the prior and the mean ignore every input): a forecaster only has to be no worse than it.
+    const beatsBaseline = journal.plan.task === 'forecast' ? !isBetter(journal.plan.metric, scores.baseline, scores.score) : isBetter(journal.plan.metric, scores.score, scores.baseline);
     const baselineVerdict = beatsBaseline ? null : notBetterThanBaseline(journal, best, scores);
     if (baselineVerdict !== null && request.options.deployAnyway !== true) {
       await writeJsonAtomic(join(paths.root, NOT_DEPLOYED_FILE), { ...baselineVerdict, holdout: { metric: scores.metric, score: scores.score, baseline: scores.baseline, rows: scores.rows }, node: best.id, family: best.recipe.family });

@@ -246,3 +246,22 @@ def test_blend_select_needs_two_models_and_probabilities(experiment):
         oh.blend_select([_pipeline(LogisticRegression())], X, y)
     with pytest.raises(TypeError, match='predict_proba'):
         oh.blend_select([_pipeline(LinearSVC()), _pipeline(LogisticRegression())], X, y, folds=3)
+
+
+def test_choose_rounds_sets_the_booster_trees_by_early_stopping(tmp_path, monkeypatch):
+    import pandas as pd
+    from lightgbm import LGBMClassifier
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=400)
+    frame = pd.DataFrame({'x': [f'{v:.4f}' for v in x],
+                          'label': np.where(x + rng.normal(scale=0.5, size=400) > 0, 'yes', 'no')})
+    _raw_workspace(tmp_path, monkeypatch, frame, [{'name': 'x', 'meant': 'numeric', 'conversion': None,
+                                                   'categories': None}], 'binary', 'roc_auc', ['no', 'yes'])
+    X, y = oh.load_train()
+    model = make_pipeline(SimpleImputer(), LGBMClassifier(n_estimators=2000, learning_rate=0.1, verbose=-1))
+    chosen = oh.choose_rounds(model, X, y)
+    rounds = chosen.get_params()['lgbmclassifier__n_estimators']
+    assert 20 <= rounds < 2000, rounds
+    # Not a booster: left as it is.
+    linear = make_pipeline(SimpleImputer(), LogisticRegression())
+    assert oh.choose_rounds(linear, X, y) is linear
