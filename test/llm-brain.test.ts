@@ -215,8 +215,9 @@ describe('the LLM brain drives the real loop', { concurrency: 2 }, () => {
     const warns = notes(run.events, 'warn');
     assert.equal(warns.length, 1);
     assert.match(warns[0]!, /^The LLM provider failed: InternalServerError \(HTTP 500\).*The run continues on the heuristic brain\.$/);
-    assert.equal(run.outcome.journal.plan?.families[0]?.family, 'baseline', 'the heuristic playbook planned');
-    assert.deepEqual(run.outcome.journal.nodes.map((n) => n.recipe.family), ['baseline', 'linear']);
+    // The heuristic playbook's order (useful first: LightGBM, then linear; docs/architecture.md).
+    assert.equal(run.outcome.journal.plan?.families[0]?.family, 'lightgbm', 'the heuristic playbook planned');
+    assert.deepEqual(run.outcome.journal.nodes.map((n) => n.recipe.family), ['lightgbm', 'linear']);
     assert.deepEqual(usageEvents(run.events), []);
     const usage = run.outcome.card!.usage!;
     assert.equal(usage.calls, 0);
