@@ -2,26 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SAMPLE_CARD } from '../test/support/fixtures.ts';
 import { makeTempDir } from '../test/support/temp-dir.ts';
 import { currentVersion, publishModel, readCard, versionDir } from './registry.ts';
 
-const card = {
-  runId: 'r-test',
-  createdAt: new Date(0).toISOString(),
-  task: 'binary' as const,
-  target: 'y',
-  metric: 'roc_auc' as const,
-  holdout: { score: 0.8, baseline: 0.5, rows: 10, all: { roc_auc: 0.8 } },
-  cv: { mean: 0.8, std: 0.01, folds: 5 },
-  family: 'logistic',
-  script: 'train.py',
-  data: { file: 'd.csv', rows: 50, columns: 3, trainRows: 40, holdoutRows: 10, seed: 0 },
-  experiments: { tried: 1, succeeded: 1, failed: 0 },
-  durationMs: 1,
-  findings: [],
-  inputs: [{ name: 'x', dtype: 'float' }],
-  classes: ['0', '1'],
-};
+const card = SAMPLE_CARD;
 
 test('concurrent publishes of one name each get their own version, and the alias ends on the newest', async () => {
   const tmp = await makeTempDir('ouro-registry-');

@@ -119,6 +119,12 @@ function refusal(shown: string, st: Stats, maxBytes: number): UntrustedFileError
  * experiment runner tell "left no metrics.json" from "left a metrics.json that is a link".
  */
 export async function checkUntrustedFile(path: string, opts: UntrustedOptions): Promise<'missing' | 'ok' | UntrustedFileError> {
+  const checked = await statUntrusted(path, opts);
+  return checked instanceof UntrustedFileError || checked === 'missing' ? checked : 'ok';
+}
+
+/** The checks of checkUntrustedFile, keeping the lstat of an acceptable file for the caller. */
+async function statUntrusted(path: string, opts: UntrustedOptions): Promise<'missing' | Stats | UntrustedFileError> {
   const parts = partsBelow(opts.root, path);
   const shown = parts.join('/');
   try {
@@ -132,17 +138,16 @@ export async function checkUntrustedFile(path: string, opts: UntrustedOptions): 
     throw err;
   });
   if (st === null) return 'missing';
-  return refusal(shown, st, opts.maxBytes ?? UNTRUSTED_CAPS.json) ?? 'ok';
+  return refusal(shown, st, opts.maxBytes ?? UNTRUSTED_CAPS.json) ?? st;
 }
 
 /** Opens a sandbox-written file for reading after every check above; the caller closes it. */
 async function openChecked(path: string, opts: UntrustedOptions): Promise<{ fh: FileHandle; size: number; shown: string }> {
   const maxBytes = opts.maxBytes ?? UNTRUSTED_CAPS.json;
-  const checked = await checkUntrustedFile(path, opts);
+  const before = await statUntrusted(path, opts);
   const shown = partsBelow(opts.root, path).join('/');
-  if (checked === 'missing') throw new UntrustedFileError(shown, 'missing', `${shown} is missing.`);
-  if (checked !== 'ok') throw checked;
-  const before = await lstat(path);
+  if (before === 'missing') throw new UntrustedFileError(shown, 'missing', `${shown} is missing.`);
+  if (before instanceof UntrustedFileError) throw before;
   let fh: FileHandle;
   try {
     fh = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { freePort } from '../core/net/free-port.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
 import { REPO_ROOT, parseEvents, runCli } from './support/cli.ts';
 import { binaryTable, writeText } from './support/fixtures.ts';
@@ -36,17 +36,6 @@ function dockerAnswers(): string | null {
 
 const skipReason = dockerAnswers();
 if (skipReason !== null) process.stdout.write(`# compose test skipped: ${skipReason}; run scripts/docker-setup.sh as root (CI does)\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A .env made the way docs/self-hosting.md says: the example, with a generated token. */
 async function writeEnv(path: string, extra: Record<string, string>): Promise<void> {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { claimModelName, type ModelOwner } from '../core/model-owner.ts';
 import { publishModel, readCard, registryRoot } from '../core/registry.ts';
 import { PredictionClient, PredictionError } from '../bot/predict/prediction-client.ts';
-import { binaryTable, writeText } from './support/fixtures.ts';
+import { binaryTable, SAMPLE_CARD, writeText } from './support/fixtures.ts';
 import { runInProcess } from './support/run-in-process.ts';
 import { makeTempDir } from './support/temp-dir.ts';
 
@@ -17,23 +17,7 @@ import { makeTempDir } from './support/temp-dir.ts';
 const teamA: ModelOwner = { platform: 'slack', team: 'T-A', channel: 'C-A' };
 const teamB: ModelOwner = { platform: 'slack', team: 'T-B', channel: 'C-B' };
 
-const card = {
-  runId: 'r-test',
-  createdAt: new Date(0).toISOString(),
-  task: 'binary' as const,
-  target: 'y',
-  metric: 'roc_auc' as const,
-  holdout: { score: 0.8, baseline: 0.5, rows: 10, all: { roc_auc: 0.8 } },
-  cv: { mean: 0.8, std: 0.01, folds: 5 },
-  family: 'linear',
-  script: 'train.py',
-  data: { file: 'd.csv', rows: 50, columns: 3, trainRows: 40, holdoutRows: 10, seed: 0 },
-  experiments: { tried: 1, succeeded: 1, failed: 0 },
-  durationMs: 1,
-  findings: [],
-  inputs: [{ name: 'x', dtype: 'float' }],
-  classes: ['0', '1'],
-};
+const card = SAMPLE_CARD;
 
 describe('model names have owners', () => {
   let dir: { path: string; cleanup: () => Promise<void> };

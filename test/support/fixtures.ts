@@ -103,3 +103,22 @@ export async function writeText(path: string, text: string, encoding: BufferEnco
   await writeFile(path, text, { encoding });
   return path;
 }
+
+/** A model card's fields for registry tests (everything but name and version). */
+export const SAMPLE_CARD = {
+  runId: 'r-test',
+  createdAt: new Date(0).toISOString(),
+  task: 'binary' as const,
+  target: 'y',
+  metric: 'roc_auc' as const,
+  holdout: { score: 0.8, baseline: 0.5, rows: 10, all: { roc_auc: 0.8 } },
+  cv: { mean: 0.8, std: 0.01, folds: 5 },
+  family: 'linear',
+  script: 'train.py',
+  data: { file: 'd.csv', rows: 50, columns: 3, trainRows: 40, holdoutRows: 10, seed: 0 },
+  experiments: { tried: 1, succeeded: 1, failed: 0 },
+  durationMs: 1,
+  findings: [],
+  inputs: [{ name: 'x', dtype: 'float' }],
+  classes: ['0', '1'],
+};

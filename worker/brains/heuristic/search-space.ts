@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../core/seeded-random.ts';
 import type { Task } from '../../../core/schemas/task.ts';
 
 /**
@@ -61,18 +62,6 @@ export function searchable(family: string, task: Task): boolean {
   return task !== 'forecast' && space(family, task) !== null;
 }
 
-/** A small seeded generator (mulberry32): trials must not depend on Math.random. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function toUnit(d: Dim, v: number): number {
   const x = Math.min(d.hi, Math.max(d.lo, v));
   return d.log ? Math.log(x / d.lo) / Math.log(d.hi / d.lo) : (x - d.lo) / (d.hi - d.lo);
@@ -92,7 +81,7 @@ function fromUnit(d: Dim, u: number): number {
 export function proposeTrial(family: string, task: Task, incumbent: Record<string, unknown>, trial: number, seed: number): Record<string, unknown> | null {
   const dims = space(family, task);
   if (dims === null) return null;
-  const random = rng(seed * 7919 + trial * 104_729 + family.length);
+  const random = seededRandom(seed * 7919 + trial * 104_729 + family.length);
   const start = START[family] ?? {};
   const step = Math.max(0.08, 0.3 * Math.pow(0.85, trial));
   // A random direction on the unit sphere, scaled by the step (CFO's randomized direct search).
