@@ -1,6 +1,7 @@
 import { loadConfig } from '../core/config.ts';
 import { isOuroError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { ANALYZE_USAGE, analyzeCommand } from './analyze-command.ts';
 import { BOT_USAGE, botCommand } from './bot-command.ts';
 import { DISCORD_USAGE, discordCommand } from './discord-command.ts';
 import { MODELS_USAGE, modelsCommand } from './models-command.ts';
@@ -14,6 +15,7 @@ const USAGE = `ouro — an autonomous data scientist
 Usage:
   ouro run <file.csv> "<goal>" [options]   run the loop and validate the best model
   ouro run --resume <run-id>               continue an interrupted run
+  ouro analyze <file> "<question>"         answer a question about the data with a report
   ouro serve [--background | stop]         serve the registry's models over HTTP
   ouro models list|show|rollback|delete    the model registry; \`ouro models key rotate <name>\`
   ouro up                                  worker + prediction API (+ bot) in one process
@@ -31,7 +33,7 @@ Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ..
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : USAGE);
+    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'analyze' ? ANALYZE_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : USAGE);
     return 0;
   }
   const config = loadConfig();
@@ -47,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
       // 2 when the run stopped to ask which column to predict (the usage-error code: say more).
       if (outcome.status === 'needs_input') return 2;
       return outcome.card !== null ? 0 : 1;
+    }
+    case 'analyze': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(ANALYZE_USAGE);
+        return 0;
+      }
+      const outcome = await analyzeCommand(rest, config, logger);
+      return outcome.status === 'failed' ? 1 : 0;
     }
     case 'serve':
       return serveCommand(rest, config, logger);

@@ -105,6 +105,8 @@ const ConfigSchema = z.object({
   OURO_HOST: z.string().default('127.0.0.1'),
   OURO_PORT: z.coerce.number().int().min(0).max(65535).default(8808),
   OURO_PUBLIC_URL: z.string().url().optional(),
+  /** Chromium for an analysis report's PDF (print-to-PDF); absent: the report has no PDF and says so. */
+  OURO_CHROMIUM: z.string().default('/usr/bin/chromium'),
   /** Where the bot reaches the prediction API from inside the deployment (default: the public URL). */
   OURO_DEPLOY_URL: z.string().url().optional(),
   /** Redis for the queue, events and control; `ouro up` starts a private redis-server when unset. */

@@ -38,6 +38,8 @@ export interface RunView {
   stopReason: string | null;
   /** The open question, when the run ended asking which column to predict. */
   question: { message: string; candidates: { column: string; reason: string }[]; columns: string[]; askedAt: number } | null;
+  /** An analysis run's published report (docs/architecture.md, "Analysis reports"). */
+  report?: { id: string; url: string | null; answer: string; highlights: { text: string; finding: string }[]; charts: { path: string; title: string }[]; path: string } | null;
 }
 
 /** The view before any event: what the bot knows from the request it made. */
@@ -114,6 +116,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     }
     case 'brain.usage':
       return v;
+    case 'report.published':
+      return { ...v, state: 'finished', current: null, endedAt: at, report: { id: e.report, url: e.url, answer: e.answer, highlights: e.highlights, charts: e.charts, path: e.path } };
   }
 }
 

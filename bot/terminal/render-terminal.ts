@@ -74,6 +74,14 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
       ];
     case 'note':
       return [e.level === 'warn' ? s.yellow(`note     ${e.message}`) : s.dim(`note     ${e.message}`)];
+    case 'report.published':
+      return [
+        s.bold('answer'),
+        ...e.answer.split(/(?<=\.)\s+(?=[A-Z])/).map((line) => `  ${line}`),
+        ...(e.highlights.length > 0 ? [s.cyan('findings'), ...e.highlights.map((h) => `  · ${h.text} ${s.dim(`[${h.finding}]`)}`)] : []),
+        `${s.cyan('report')}   ${s.bold(e.url ?? `${e.path}/report.html`)}${e.pdf ? s.dim(' (PDF beside it)') : ''}`,
+        s.dim(`  findings: ${e.findings}`),
+      ];
     case 'brain.usage':
       return [s.dim(`llm      ${e.decision} · ${tokens(e.promptTokens)} in / ${tokens(e.completionTokens)} out${e.calls > 1 ? ` · ${e.calls} calls` : ''} · ${usd(e.costUsd)} (run ${tokens(e.totalTokens)} tokens · ${usd(e.totalCostUsd)})`)];
   }

@@ -94,6 +94,25 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     /** Every column the answer may name. */
     columns: z.array(z.string()),
   }),
+  /**
+   * An analysis run's end (docs/architecture.md, "Analysis reports"): the report is published.
+   * `answer` and `highlights` passed the number checker; `charts` are paths under the report folder.
+   */
+  z.object({
+    ...base,
+    type: z.literal('report.published'),
+    report: z.string(),
+    question: z.string(),
+    /** Where `ouro serve` shows it (/reports/{id}); null when no server URL is known. */
+    url: z.string().nullable(),
+    /** The report folder and its findings.json (the ledger) on the host that ran it. */
+    path: z.string(),
+    findings: z.string(),
+    answer: z.string(),
+    highlights: z.array(z.object({ text: z.string(), finding: z.string() })),
+    charts: z.array(z.object({ path: z.string(), title: z.string() })),
+    pdf: z.boolean(),
+  }),
   z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
   /** One LLM decision's spend (all its calls, retries included) and the run's total so far. */
   z.object({

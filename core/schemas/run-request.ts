@@ -3,6 +3,14 @@ import { MetricSchema } from './task.ts';
 
 export const BrainKindSchema = z.enum(['heuristic', 'llm']);
 
+/**
+ * The kind of work a run does (worker/intake/route-goal.ts decides it from the goal; `--kind`
+ * overrides): a model to deploy, a forecast, an analysis report, synthetic rows. Absent: a model
+ * or forecast, as before kinds existed (the model loop tells the two apart itself).
+ */
+export const WorkKindSchema = z.enum(['model', 'forecast', 'analysis', 'synthesize']);
+export type WorkKind = z.infer<typeof WorkKindSchema>;
+
 export const RunOptionsSchema = z.object({
   target: z.string().min(1).optional(),
   /** `--yes`: when the goal does not settle the target, take the best candidate (said loudly) instead of asking. */
@@ -54,6 +62,7 @@ export const RunRequestSchema = z.object({
   }),
   goal: z.string().min(1).max(2000),
   options: RunOptionsSchema,
+  kind: WorkKindSchema.optional(),
   origin: OriginSchema.default({ platform: 'terminal' }),
   idempotencyKey: z.string().optional(),
 });

@@ -4,6 +4,9 @@ import type { BrainUsage } from '../../../core/schemas/model-card.ts';
 /** The decisions the LLM brain asks for; each is one structured-output request (plus a repair). */
 export type LlmDecision = 'plan' | 'next' | 'script' | 'diagnose';
 
+/** What the client may be asked for: the brain's decisions and the analyst's (worker/analysis). */
+export type ClientDecision = LlmDecision | 'analysis' | 'narrative';
+
 /** What one decision spent, over all of its calls. */
 export interface Spend {
   calls: number;

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import type { Config } from '../../../core/config.ts';
-import { estimateTokens, type LlmDecision, type Spend } from './accounting.ts';
+import { estimateTokens, type ClientDecision, type Spend } from './accounting.ts';
 
 /**
  * Why an LLM decision could not be had: the provider kept failing after the SDK's retries
@@ -29,7 +29,7 @@ export type ResponseMode = 'json_schema' | 'json_object' | 'text';
 const STEP_DOWN: Record<ResponseMode, ResponseMode | null> = { json_schema: 'json_object', json_object: 'text', text: null };
 
 export interface CompleteRequest<T> {
-  decision: LlmDecision;
+  decision: ClientDecision;
   system: string;
   user: string;
   schema: z.ZodType<T>;
