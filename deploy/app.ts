@@ -25,6 +25,7 @@ import type { LoadedModel, ModelHost } from './model-host.ts';
 import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
 import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
 import { prepareForecast } from './validate-forecast.ts';
+import { registerReportRoutes } from './reports.ts';
 import { v2Datatype } from './signature.ts';
 import { prepareBatch, type PreparedBatch } from './validate-request.ts';
 
@@ -386,6 +387,8 @@ export function createApp(opts: AppOptions): Hono {
       lease?.release();
     }
   });
+
+  registerReportRoutes(app, { home: opts.home });
 
   app.notFound((c) => c.json({ error: redactSecrets(`No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`), code: 'bad_request' }, 404));
   app.onError((err, c) => fail(c, err));

@@ -26,6 +26,7 @@ class Data:
     rows_total: int
     skipped: dict = field(default_factory=dict)  # column -> why it is left out
     seed: int = 42
+    labels: dict = field(default_factory=dict)  # yes/no column -> the raw value read as true
 
     @property
     def rows_used(self) -> int:
@@ -55,7 +56,7 @@ class Data:
         if self.kinds[name] == 'numeric':
             values = s.dropna().unique()
             if len(values) == 2 and set(np.round(values, 9)) <= {0.0, 1.0}:
-                return s, 'binary', '1'
+                return s, 'binary', self.labels.get(name, '1')
             return s, 'numeric', None
         if self.kinds[name] == 'datetime':
             return (s - pd.Timestamp('1970-01-01')) / pd.Timedelta(days=1), 'numeric', None
@@ -95,7 +96,7 @@ def load_data(max_rows: int = 100_000, seed: int = 42, table: str = None, profil
     raw, total = _read_sampled(table or default_table, max_rows, seed)
     prof = read_json(profile or default_profile)
     delimiter = prof.get('file', {}).get('delimiter', ',')
-    out, kinds, skipped = {}, {}, {}
+    out, kinds, skipped, labels = {}, {}, {}, {}
     for info in prof['columns']:
         name = info['name']
         if name not in raw.columns:
@@ -109,10 +110,14 @@ def load_data(max_rows: int = 100_000, seed: int = 42, table: str = None, profil
         if meant in ('numeric', 'boolean'):
             out[name] = to_float(column, 'boolean' if meant == 'boolean' else info.get('conversion'), options.get('decimal') or '.')
             kinds[name] = 'numeric'
+            if meant == 'boolean':  # say "churn = yes", not "churn = 1"
+                truthy = as_text(column)[out[name] == 1].dropna()
+                if not truthy.empty:
+                    labels[name] = str(truthy.mode().iloc[0])
         elif meant == 'datetime':
             out[name] = to_datetime(column, options.get('format') or 'iso')
             kinds[name] = 'datetime'
         else:
             out[name] = as_text(column)
             kinds[name] = 'categorical'
-    return Data(pd.DataFrame(out), kinds, int(total), skipped, seed)
+    return Data(pd.DataFrame(out), kinds, int(total), skipped, seed, labels)
