@@ -14,6 +14,7 @@ import { publishToStore } from '../../core/store/store-registry.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain } from '../brains/brain.ts';
 import { runLoop } from '../loop/run-loop.ts';
+import { isAnalysis, runAnalysisJob } from '../analysis/analysis-job.ts';
 import { RunFolderSync } from './run-folder-sync.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -79,7 +80,8 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
     metrics.active += 1;
     logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
     try {
-      const outcome = await runLoop(request, {
+      // Kinds of work (docs/architecture.md, "Analysis reports"): an analysis runs its own loop.
+      const outcome = isAnalysis(request) ? await runAnalysisJob(request, { config, driver: opts.driver, events, logger, limits: opts.limits, store: opts.store, signal: stop.signal }) : await runLoop(request, {
         config,
         driver: opts.driver,
         brain: opts.brainFor(request, events, paths),

@@ -1,0 +1,32 @@
+import type { Config } from '../../core/config.ts';
+import type { EventSink } from '../../core/events/event-log.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { RunRequest } from '../../core/schemas/run-request.ts';
+import type { ArtifactStore } from '../../core/store/artifact-store.ts';
+import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import { routeGoal } from '../intake/route-goal.ts';
+import { runAnalysisLoop } from './analysis-loop.ts';
+import { createAnalyst } from './create-analyst.ts';
+
+/**
+ * Whether a queued request is an analysis: its `kind`, or — for requests that do not say (a
+ * chat mention, `ouro submit`) — the goal router's reading of the goal.
+ */
+export function isAnalysis(request: RunRequest): boolean {
+  return (request.kind ?? routeGoal(request.goal).kind) === 'analysis';
+}
+
+/** Where reports are linked from: OURO_PUBLIC_URL, else the address `ouro serve` listens on. */
+export function reportBaseUrl(config: Config): string {
+  if (config.OURO_PUBLIC_URL !== undefined) return config.OURO_PUBLIC_URL.replace(/\/$/, '');
+  const host = config.OURO_HOST === '0.0.0.0' || config.OURO_HOST === '::' ? '127.0.0.1' : config.OURO_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.OURO_PORT}`;
+}
+
+/** An analysis run for the queue worker; the outcome in the shape the worker reports for any run. */
+export async function runAnalysisJob(request: RunRequest, deps: { config: Config; driver: SandboxDriver; events: EventSink; logger: Logger; limits: SandboxLimits; store: ArtifactStore; signal: AbortSignal }): Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; card: null }> {
+  const routed = request.kind === undefined ? routeGoal(request.goal) : null;
+  if (routed !== null) await deps.events.emit({ type: 'note', level: 'info', message: `An analysis report, not a model: ${routed.reason}.` });
+  const outcome = await runAnalysisLoop({ ...request, kind: 'analysis' }, { ...deps, analyst: createAnalyst(request.options.brain, deps), publicUrl: reportBaseUrl(deps.config) });
+  return { status: outcome.status, card: null };
+}
