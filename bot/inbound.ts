@@ -18,6 +18,7 @@ import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 import type { RunThreads } from './run-threads.ts';
 import { answerReply, answerTargetQuestion, parseTargetAnswer, unknownColumnReply } from './target-answer.ts';
 import { parseThreadCommand, THREAD_HELP } from './thread-command.ts';
+import { isFollowUpQuestion, startFollowUp } from './follow-up.ts';
 
 /**
  * One inbound path for every platform: a mention that may start a run, and a message in a
@@ -134,6 +135,8 @@ export async function handleThreadCommand(deps: InboundDeps, c: { runId: string;
   const thread = await deps.store.get(c.runId);
   if (thread === null) return;
   const reply = (message: ChatMessage) => deps.outbox.post(thread.channel, thread.thread, message).then(() => undefined);
+  // A question after the run ended gets a report from the same data (docs/architecture.md, "Analysis reports").
+  if (thread.done && thread.request !== undefined && isFollowUpQuestion(c.text, c.addressed)) return startFollowUp(deps, thread, c.text, c.user);
   const command = parseThreadCommand(c.text, { addressed: c.addressed, budgetSeconds: thread.budgetSeconds });
   const finished = 'This run has finished; mention me with a file to start a new one.';
   // While the run's question is open (which column to predict), a reply naming a column answers it.

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { registerSecrets } from '../core/redact.ts';
 import type { Redis } from 'ioredis';
 import { readArchivedEvents } from '../core/events/archived-events.ts';
@@ -222,6 +224,7 @@ export class RunThreads {
     if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
     // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
     if (event.type === 'failed') await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`));
+    if (event.type === 'report.published') return this.tellReport(thread, event);
     if (event.type !== 'finished') return;
     const card = event.card;
     const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;
@@ -245,6 +248,17 @@ export class RunThreads {
     }
     const ready = view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
     await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`));
+  }
+
+  /** An analysis run's end: one to three of its charts under the answer, then the ping. */
+  private async tellReport(thread: RunThread, event: Extract<RunEvent, { type: 'report.published' }>): Promise<void> {
+    const root = join(this.opts.home, 'reports', event.report);
+    for (const chart of event.charts.slice(0, 3)) {
+      // Written in a sandbox before the host copied it: read like sandbox output. A bot on another host has no copy.
+      const data = await readUntrusted(join(root, chart.path), { root, maxBytes: UNTRUSTED_CAPS.image }).catch(() => null);
+      if (data !== null) await this.opts.outbox.upload(thread.channel, thread.thread, { filename: chart.path.split('/').pop()!, title: chart.title, data }).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
+    }
+    await this.opts.outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your question about \`${thread.file}\` is answered (above)${event.url ? `; the full report: ${event.url}` : ''}. Ask another question here and I will answer it from the same data.`));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
+import { renderReportReply } from './render-report-reply.ts';
 import { higherIsBetter, type Metric } from '../../core/schemas/task.ts';
 import { stripMarkup, type Block, type ChatMessage } from './chat-message.ts';
 import type { RunView } from './run-view.ts';
@@ -80,6 +81,7 @@ function stateLines(v: RunView, now: number): string[] {
     case 'validating':
       return [`\`${progressBar(progressRatio(v, now))}\` validating the best model on the held-out rows`, [best, clock].filter(Boolean).join(' · ')];
     case 'finished': {
+      if (v.report) return [`✅ Report ready in ${fmtClock(elapsedSeconds(v, now))}. The answer is below${v.report.url ? `: [open the report](${v.report.url})` : ''}.`];
       const c = v.card!;
       const head = v.cancelled ? `⏹ Stopped on request after ${fmtClock(elapsedSeconds(v, now))}; the best model so far was validated and saved.` : `✅ Done in ${fmtClock(elapsedSeconds(v, now))}.`;
       return [`${head} **${familyName(c.family)}**: ${c.metric} ${fmtScore(c.holdout.score)} on the held-out rows (baseline ${fmtScore(c.holdout.baseline)}). The card is below.`];
@@ -163,6 +165,8 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
       return e.level === 'warn' ? reply(`⚠️ ${e.message}`) : null;
     case 'question':
       return renderTargetQuestion(e.runId, e.message, e.candidates);
+    case 'report.published':
+      return renderReportReply(e);
     default:
       return null;
   }

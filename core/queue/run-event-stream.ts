@@ -40,7 +40,7 @@ export async function readRunEvents(redis: Redis, runId: string, afterId = '0'):
 }
 
 /** A run's last event: it finished, failed, or ended asking a question (the answer starts a new run). */
-export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question';
+export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question' || e.type === 'report.published';
 
 /**
  * Follows a run from `afterId`: replays what is there, then blocks for new events, and ends
