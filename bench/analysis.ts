@@ -126,7 +126,7 @@ async function writeLarge(path: string, mb: number): Promise<void> {
     const chunk = plantedCsv(20_000, seed);
     const body = seed === 1 ? chunk : chunk.slice(chunk.indexOf('\n') + 1);
     written += Buffer.byteLength(body);
-    if (!out.write(body)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(body)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
 }
