@@ -33,6 +33,7 @@ const SECTIONS: Section[] = [
   { name: 'sandbox', title: 'Sandbox start-up', command: 'npm run bench:sandbox', script: 'sandbox.ts' },
   { name: 'queue', title: 'Queue', command: 'npm run bench:queue', script: 'queue.ts' },
   { name: 'store', title: 'The S3 artifact store: 1 GB through the adapter', command: 'npm run bench:store', script: 'store.ts' },
+  { name: 'analysis', title: 'Analysis reports: known answers, time and memory', command: 'npm run bench:analysis', script: 'analysis.ts' },
   { name: 'tokens', title: 'LLM prompts', command: 'npm run bench:tokens', script: 'tokens.ts' },
 ];
 
