@@ -54,7 +54,7 @@ export async function analyzeCommand(args: string[], config: Config, logger: Log
   try {
     const driver = createSandboxDriver(config);
     const outcome = await runAnalysisLoop(request, { config, driver, analyst: createAnalyst(request.options.brain, { config, events }), events, logger, limits: limitsFromConfig(config), store: await createArtifactStore(config), signal: controller.signal, publicUrl });
-    if (!json) process.stdout.write(style.dim(`run folder: ${paths.root}${outcome.reportDir ? `\nreport folder: ${outcome.reportDir} (report.md, report.html${outcome.reportDir ? ', report.pdf' : ''}, findings.json; each script under analyses/)` : ''}`) + '\n');
+    if (!json) process.stdout.write(style.dim(`run folder: ${paths.root}${outcome.reportDir ? `\nreport folder: ${outcome.reportDir} (report.md, report.html, report.pdf when Chromium printed it, findings.json; each script under analyses/)` : ''}`) + '\n');
     return outcome;
   } finally {
     process.off('SIGINT', onSigint);

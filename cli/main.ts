@@ -44,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(RUN_USAGE);
         return 0;
       }
+      // `ouro run --kind analysis` is `ouro analyze`.
+      const kindAt = rest.findIndex((a) => a === '--kind');
+      if (kindAt >= 0 && /^(analysis|analyze|analyse|report)$/i.test(rest[kindAt + 1] ?? '')) {
+        const outcome = await analyzeCommand(rest.filter((_, i) => i !== kindAt && i !== kindAt + 1), config, logger);
+        return outcome.status === 'failed' ? 1 : 0;
+      }
       const { outcome } = await runCommand(rest, config, logger);
       // Exit 0 only when a model was validated (a cancelled run with a validated best counts);
       // 2 when the run stopped to ask which column to predict (the usage-error code: say more).

@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, type SandboxLimits } from '../sandbox/driver.ts';
 import { createBrain, defaultBrainKind } from '../worker/brains/create-brain.ts';
 import { runLoop, type RunOutcome } from '../worker/loop/run-loop.ts';
 import { parseDurationSeconds } from '../core/duration.ts';
+import { parseWorkKind } from '../worker/intake/route-goal.ts';
 
 export const RUN_USAGE = `Usage: ouro run <file> "<goal>" [options]
        ouro run --resume <run-id>
@@ -46,6 +47,8 @@ Options:
   --brain <llm|heuristic>  who decides (default: llm when OPENAI_API_KEY or OPENAI_BASE_URL is set)
   --resume <run-id>        continue a run that was interrupted
   --json                   print events as JSON lines instead of the transcript
+  --kind <kind>            model (default) | analysis (a report, as \`ouro analyze\`); \`ouro submit\`
+                           without --kind lets the goal decide (docs/architecture.md, "Analysis reports")
 `;
 
 export function limitsFromConfig(config: Config): SandboxLimits {
@@ -88,6 +91,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       yes: { type: 'boolean' },
       'deploy-anyway': { type: 'boolean' },
       'no-serve': { type: 'boolean' },
+      kind: { type: 'string' },
     },
   });
 
@@ -119,6 +123,8 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
   const brain = BrainKindSchema.safeParse(values.brain ?? defaultBrainKind(config));
   if (!brain.success) usageError(`--brain "${values.brain}" is not one of ${BrainKindSchema.options.join(', ')}.`);
 
+  const kind = values.kind === undefined ? undefined : parseWorkKind(values.kind);
+  if (kind === null) usageError(`--kind "${values.kind}" is not one of model, forecast, analysis, synthesize.`);
   const runId = newRunId();
   // A copy in the store, so the run stays reproducible and resumable even if the original changes.
   const ref = uploadKey(runId, basename(path));
@@ -142,6 +148,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       brain: brain.data,
     },
     origin: { platform: 'terminal' },
+    ...(kind !== undefined ? { kind } : {}),
   });
   if (!parsed.success) usageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return { request: parsed.data, resumed: false };
