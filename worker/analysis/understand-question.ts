@@ -71,7 +71,12 @@ export function understandQuestion(question: string, profile: Profile, opts: { t
   const cols = `${target !== null ? `target "${target}" (${targetWhy})` : 'no target named'}${group !== null ? `, groups "${group}"` : ''}${date !== null ? `, dates "${date}"` : ''}`;
   const say = (kind: QuestionKind, words: string) => ({ kind, target, group, date, reason: `${words}; ${cols}` });
 
-  const q = question.trim();
+  // The kind is read from the words around the columns: "monthly_charges" is not "monthly".
+  let q = question.trim();
+  for (const c of [...columns].sort((a, b) => b.name.length - a.name.length)) {
+    const spaced = tokens(c.name).join('[\\s_-]*');
+    if (spaced.length > 0) q = q.replace(new RegExp(`\\b${spaced}\\b`, 'gi'), ' COLUMN ');
+  }
   const quality = QUALITY.exec(q);
   if (quality !== null && (target === null || /quality|missing|duplicat|clean/i.test(quality[0]))) return say('quality', `the question is about data quality ("${quality[0].toLowerCase()}")`);
   const trend = TREND.exec(q);
