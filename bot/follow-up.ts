@@ -7,7 +7,7 @@ import { initialView } from './render/run-view.ts';
 import type { InboundDeps } from './inbound.ts';
 import type { RunThread } from './run-thread-store.ts';
 
-const NOT_A_QUESTION = /^(stop|cancel|status|progress|help|why|explain|thanks?|thank you|ok|okay|cool|nice|great)\W*$/;
+const NOT_A_QUESTION = /^(stop|cancel|status|progress|help|why|explain|thanks?|thank you|ok|okay|cool|nice|great)\W*$|^(what can you do|who are you|how do i use|how does (this|ouro) work|what is ouro)\b/;
 const QUESTION_START = /^(what|which|who|how|is|are|does|do|did|was|were|can|could|should|where|when|why \w|compare|show|analy[sz]e|look|break\s?down|tell me|summari[sz]e|explore|plot|any)\b/;
 
 /**

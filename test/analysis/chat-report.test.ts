@@ -69,7 +69,8 @@ describe('analysis reports on Slack', { concurrency: false }, () => {
       throw new Error(`${(err as Error).message}\n${thread().map(plain).join('\n---\n')}`);
     });
     await linkAnswers(plain(answer), stack.server.url);
-    assert.ok(fake.uploads.length > uploadsBefore, 'no chart for the follow-up');
+    // The charts follow the answer.
+    await fake.waitFor('a chart for the follow-up', () => fake.uploads.length > uploadsBefore, 30_000);
   });
 });
 
