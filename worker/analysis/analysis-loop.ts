@@ -45,6 +45,7 @@ export interface AnalysisOutcome {
 }
 
 const MIN_ANALYSIS_MS = 15_000;
+const FIRST_ANALYSIS_MS = 90_000;
 const MAX_ATTEMPTS = 3;
 
 /**
@@ -139,7 +140,10 @@ async function runStep(first: AnalysisStep, ctx: AnalystContext, ledger: Ledger,
     const script = writeAnalysisScript(step, ctx.question, ctx.seed);
     await emit({ type: 'note', level: 'info', message: `${step.id}: ${step.title}${attempt > 1 ? ` (attempt ${attempt})` : ''} — analyses/${step.id}/analysis.py` });
     const t0 = performance.now();
-    const timeoutMs = Math.max(MIN_ANALYSIS_MS, Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, left()));
+    // Reading a large file can use up the budget before any analysis: the first one still gets
+    // FIRST_ANALYSIS_MS, so a report always has its overview.
+    const floor = ledger.entries.length === 0 ? FIRST_ANALYSIS_MS : MIN_ANALYSIS_MS;
+    const timeoutMs = Math.max(floor, Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, left()));
     const run = await runAnalysis({ driver: deps.driver, limits: deps.limits, dir, script, prep: paths.prep, timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) });
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (run.findings !== null) {
