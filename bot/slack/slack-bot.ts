@@ -168,11 +168,9 @@ export class SlackBot {
     const files = resolved.files;
     if (resolved.problems.length > 0 && files.length === 0) return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
 
-    // A mention inside a run's thread, without a file, is a thread command.
-    if (event.thread_ts !== undefined && files.length === 0 && (event.files ?? []).length === 0) {
-      const runId = await this.store.runOfThread('slack', channel, event.thread_ts);
-      if (runId !== null) return this.onThreadCommand(runId, channel, event.thread_ts, user, text, true);
-    }
+    // A mention inside a run's thread: without a file, a thread command; with one, a follow-up run.
+    const priorRun = event.thread_ts === undefined ? null : await this.store.runOfThread('slack', channel, event.thread_ts);
+    if (priorRun !== null && files.length === 0 && (event.files ?? []).length === 0) return this.onThreadCommand(priorRun, user, text, true, `slack:${eventId}`);
 
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
     await startRunFromMention(this.inbound, {
@@ -183,6 +181,7 @@ export class SlackBot {
       text,
       files: files.map(attachmentOf),
       idempotencyKey: `slack:${eventId}`,
+      priorRun,
       reply: (m) => this.reply(channel, threadTs, m),
       download: (file, key, filename) => downloadSlackFile({ file: files.find((f) => f.id === file.id)!, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
       // On Slack the run's thread is the mentioning message's thread: nothing to open.
@@ -199,11 +198,11 @@ export class SlackBot {
     if (runId === null) return;
     if (eventId !== '' && !(await this.store.claimEvent('slack', eventId))) return;
     if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts)) return;
-    await this.onThreadCommand(runId, event.channel, event.thread_ts, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false);
+    await this.onThreadCommand(runId, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false, eventId !== '' ? `slack:${eventId}` : undefined);
   }
 
-  private onThreadCommand(runId: string, _channel: string, _threadTs: string, user: string, text: string, addressed: boolean): Promise<void> {
-    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
+  private onThreadCommand(runId: string, user: string, text: string, addressed: boolean, eventKey: string | undefined): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>`, ...(eventKey !== undefined ? { eventKey } : {}) });
   }
 
   private async onTargetClick(value: string, user: string | undefined, channel: string | undefined, team: string | undefined): Promise<void> {
