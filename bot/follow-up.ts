@@ -19,8 +19,8 @@ export type FollowUp =
 export async function followUpOf(threads: RunThreads, prior: RunThread): Promise<FollowUp> {
   const view = await threads.view(prior);
   if (!prior.done && view.state !== 'asking' && view.state !== 'failed' && view.state !== 'finished') return { kind: 'busy' };
-  // The earlier request's options (forecast horizon, date and id columns, brain, seed), less what is per run.
-  const { name: _name, champion: _champion, target: _target, assumeYes: _yes, ...kept } = prior.request?.options ?? RunOptionsSchema.parse({ budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments });
+  // The earlier request's options (forecast horizon, date and id columns, brain, seed), less what is per run or per file.
+  const { name: _name, champion: _champion, target: _target, assumeYes: _yes, sheet: _sheet, ...kept } = prior.request?.options ?? RunOptionsSchema.parse({ budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments });
   const base: Partial<RunOptions> = { ...kept, budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments };
   // A thread whose last run was a challenger that lost still has its champion.
   const champion = view.deployed?.name ?? view.challenge?.name ?? null;

@@ -32,6 +32,8 @@ export const RunOptionsSchema = z.object({
    * promotes its model only when it scores better (the champion's version is kept either way).
    */
   champion: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+  /** An Excel workbook's sheet to read ("use the sheet Sales"); default: the first sheet with data. */
+  sheet: z.string().min(1).max(100).optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
 });

@@ -352,7 +352,7 @@ async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes), ...(request.options.sheet !== undefined ? ['--sheet', request.options.sheet] : [])],
       cwd: paths.prep,
       mounts: [{ path: local }, { path: paths.prep, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
