@@ -22,6 +22,15 @@
  *   with `is_external: true` and no url_private_download.
  * - editing a message that mentioned the bot delivers `app_mention` again: a new event_id,
  *   the same ts, and `edited` (see `edit()`).
+ * - a slash command's response_url takes at most 5 posts within 30 minutes (docs.slack.dev,
+ *   "Handling user interaction": "You can use a response_url five times within 30 minutes");
+ *   beyond that it answers 404 `used_url` / `expired_url`.
+ * - chat.postEphemeral to someone who is not in the channel is `user_not_in_channel` (see `leave()`).
+ * - Socket Mode connections are refreshed (api.slack.com/apis/connections/socket-implement:
+ *   "Connections refresh regularly"): `refresh()` sends `{type: 'disconnect', reason:
+ *   'refresh_requested'}` and, like Slack, leaves the closing to the client
+ *   (@slack/socket-mode's SocketModeClient disconnects on it and reconnects through
+ *   apps.connections.open after its clientPingTimeout).
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -128,6 +137,12 @@ export class FakeSlack {
   private readonly ims = new Map<string, string>();
   private tier3Limit: { max: number; windowMs: number } | null = null;
   private readonly tier3Calls: number[] = [];
+  /** response_url posts: url → when it was handed out and how often it was used. */
+  private readonly responseUrls = new Map<string, { at: number; uses: number }>();
+  /** Users who are not members of a channel (channel → users). */
+  private readonly outsiders = new Map<string, Set<string>>();
+  /** apps.connections.open calls: each Socket Mode (re)connection makes one. */
+  connectionsOpened = 0;
   /** The bot token's scopes: the manifest's, unless a test takes one away. */
   readonly scopes = new Set<string>(manifestScopes());
   base = '';
@@ -159,6 +174,21 @@ export class FakeSlack {
     await new Promise<void>((r) => this.wss.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  /**
+   * Slack asks the app to reconnect: a `disconnect` message on every connection (reason
+   * `refresh_requested`, or `warning` shortly before Slack closes it itself).
+   */
+  refresh(reason: 'refresh_requested' | 'warning' = 'refresh_requested'): void {
+    this.sockets.forEach((s) => s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } })));
+  }
+
+  /** `user` is not (or no longer) a member of `channel`. */
+  leave(user: string, channel: string): void {
+    const set = this.outsiders.get(channel) ?? new Set<string>();
+    set.add(user);
+    this.outsiders.set(channel, set);
   }
 
   /** Drops every Socket Mode connection (the client reconnects through apps.connections.open). */
@@ -305,6 +335,7 @@ export class FakeSlack {
   async slash(o: { command: string; text: string; user: string; channel: string }): Promise<{ ackMs: number; responseUrl: string }> {
     const id = this.nextTs().replace('.', '');
     const responseUrl = `${this.base}/respond/${id}`;
+    this.responseUrls.set(`/respond/${id}`, { at: Date.now(), uses: 0 });
     const payload = {
       token: 'verification-token',
       team_id: TEAM,
@@ -436,6 +467,12 @@ export class FakeSlack {
     }
 
     if (url.pathname.startsWith('/respond/')) {
+      const grant = this.responseUrls.get(url.pathname);
+      if (grant !== undefined) {
+        if (Date.now() - grant.at > RESPONSE_URL_TTL_MS) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
+        if (grant.uses >= RESPONSE_URL_USES) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
+        grant.uses += 1;
+      }
       const doc = JSON.parse(body.toString('utf8')) as { response_type?: string; text?: string; blocks?: unknown[] };
       this.responses.push({ ...(doc.response_type ? { response_type: doc.response_type } : {}), text: doc.text ?? '', blocks: doc.blocks ?? [] });
       return json(200, { ok: true });
@@ -450,6 +487,7 @@ export class FakeSlack {
       case 'auth.test':
         return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'ouro', team_id: TEAM, user_id: BOT_USER, bot_id: 'B0BOT', is_enterprise_install: false };
       case 'apps.connections.open':
+        this.connectionsOpened += 1;
         return { ok: true, url: `${this.base.replace(/^http/, 'ws')}/socket?ticket=${this.nextTs()}` };
       case 'chat.postMessage': {
         const channel = str('channel');
@@ -479,6 +517,7 @@ export class FakeSlack {
         const channel = str('channel');
         const user = str('user');
         if (channel === undefined || user === undefined) return { ok: false, error: 'invalid_arguments' };
+        if (this.outsiders.get(channel)?.has(user) === true) return { ok: false, error: 'user_not_in_channel' };
         if (this.awayUsers.has(user)) {
           // Slack answers ok and the message is never shown (docs: "Ephemeral message delivery is not guaranteed").
           this.lostEphemerals.push({ channel, user, text: str('text') ?? '', blocks: blocks() });
@@ -515,6 +554,9 @@ export class FakeSlack {
     }
   }
 }
+
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
