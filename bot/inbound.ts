@@ -214,10 +214,15 @@ export async function handleThreadCommand(deps: InboundDeps, c: { runId: string;
       return retrain(deps, thread, c.user, command.budgetSeconds, c.eventKey);
     case 'steer':
       if (thread.done) return reply(textMessage(finished));
+      // The control channel takes a sentence, not an essay (core/queue/run-control.ts): say so rather than drop it.
+      if (command.text.length > MAX_STEER) return reply(textMessage(`That is ${command.text.length} characters; I pass at most ${MAX_STEER} to the run. Say it in a sentence, e.g. \`try random forest\` or \`exclude zip_code\`.`));
       await sendControl(deps.redis, c.runId, { type: 'steer', text: command.text, by: c.user });
       return reply(textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
   }
 }
+
+/** The longest steering text the run's control channel takes. */
+const MAX_STEER = 2000;
 
 type Question = NonNullable<Awaited<ReturnType<RunThreads['view']>>['question']>;
 

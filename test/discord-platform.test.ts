@@ -174,6 +174,17 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
     assert.equal(fake.errors.filter((e) => e.status === 429).length, limited + 1);
   });
 
+  test('a very long steer is acknowledged within Discord\'s limits (no 50035)', async () => {
+    const user = '600000000000000211';
+    const { id } = fake.message({ channel: CHANNEL, user, text: 'predict churn', mention: true, attachments: [fake.addFile('churn.csv', binaryTable({ rows: 60 }))] });
+    const thread = await fake.waitFor('the thread', () => fake.threadOf(id), 10_000);
+    await runOf(id);
+    // Within what the run takes (2000), but the ack that quotes it is over Discord's 2000.
+    fake.message({ channel: thread, user, text: `try ${'random forest '.repeat(140)}`.slice(0, 1995) });
+    await fake.waitFor('the ack', () => fake.inChannel(thread).find((m) => /Passed to the run/.test(plainDiscord(m))), 10_000);
+    assert.deepEqual(fake.errors.filter((e) => e.code === 50035), []);
+  });
+
   test('a restarted bot knows the run threads from GUILD_CREATE: a plain reply in one is still answered', async () => {
     const user = '600000000000000210';
     const { id } = fake.message({ channel: CHANNEL, user, text: 'predict churn', mention: true, attachments: [fake.addFile('churn.csv', binaryTable({ rows: 60 }))] });
@@ -183,6 +194,10 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
     bots = await stack.startBots();
     fake.message({ channel: thread, user, text: 'status' });
     await fake.waitFor('the status reply', () => fake.inChannel(thread).filter((m) => plainDiscord(m).includes('predict churn')).length >= 2 || undefined, 15_000);
+  });
+
+  test('across all of the above: no interaction answered twice (40060) or late (10062), no message over the limits (50035)', () => {
+    assert.deepEqual(fake.errors.filter((e) => [40060, 10062, 50035].includes(e.code)), []);
   });
 });
 

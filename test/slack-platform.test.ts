@@ -96,6 +96,19 @@ describe('Slack as it really behaves', { concurrency: false }, () => {
     await fake.waitFor('the ping', () => replies(ts).find((m) => /🔔 <@UHAL>, your run on `keys\.csv` failed/.test(plain(m))), 10_000);
   });
 
+  test('a steer too long for the run gets a clear answer, within Block Kit\'s limits (no invalid_blocks, no msg_too_long)', async () => {
+    const file = fake.addFile('long.csv', binaryTable({ rows: 60 }));
+    const { ts, eventId } = await fake.mention({ channel: CHANNEL, user: 'UKIM', text: 'predict churn', files: [file] });
+    await runOf(eventId);
+    const since = Date.now();
+    await fake.reply({ channel: CHANNEL, user: 'UKIM', thread_ts: ts, text: `try ${'random forest and then '.repeat(300)}` });
+    assert.match(plain(await fake.waitFor('the answer', () => replies(ts).find((m) => /characters; I pass at most 2000/.test(plain(m))), 10_000)), /Say it in a sentence/);
+    await fake.reply({ channel: CHANNEL, user: 'UKIM', thread_ts: ts, text: `try ${'random forest '.repeat(140)}` });
+    await fake.waitFor('the ack', () => replies(ts).find((m) => /Passed to the run/.test(plain(m))), 10_000);
+    const refused = fake.calls.filter((c) => c.at >= since && c.error !== undefined);
+    assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), []);
+  });
+
   test('after a Socket Mode refresh (disconnect, refresh_requested) the bot reconnects and still answers a mention', async () => {
     const opened = fake.connectionsOpened;
     fake.refresh();

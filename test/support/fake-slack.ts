@@ -93,6 +93,8 @@ export interface ApiCall {
   at: number;
   status: number;
   args: Record<string, unknown>;
+  /** The `error` of an `ok: false` answer (invalid_blocks, missing_scope, ...). */
+  error?: string;
 }
 
 /** Everything a message shows, as one string (text, then every block's text). */
@@ -432,14 +434,18 @@ export class FakeSlack {
         }
         this.tier3Calls.push(now);
       }
-      this.calls.push({ method, at: Date.now(), status: 200, args });
+      const call: ApiCall = { method, at: Date.now(), status: 200, args };
+      this.calls.push(call);
+      const fail = (error: string, extra: Record<string, unknown> = {}) => ((call.error = error), json(200, { ok: false, error, ...extra }));
       const needed = SCOPE_OF[method];
-      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return json(200, { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') });
+      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
       const invalid = invalidMessage(method, args);
-      if (invalid !== null) return json(200, { ok: false, error: invalid });
+      if (invalid !== null) return fail(invalid);
       const wanted = method === 'apps.connections.open' ? APP_TOKEN : BOT_TOKEN;
-      if (token !== wanted) return json(200, { ok: false, error: token === undefined ? 'not_authed' : 'invalid_auth' });
-      return json(200, await this.api(method, args));
+      if (token !== wanted) return fail(token === undefined ? 'not_authed' : 'invalid_auth');
+      const answer = await this.api(method, args);
+      if (answer.ok === false) call.error = String(answer.error);
+      return json(200, answer);
     }
 
     if (url.pathname.startsWith('/files-pri/')) {
@@ -597,16 +603,26 @@ function manifestScopes(): string[] {
   return [...bot.matchAll(/- ([a-z:._]+)/g)].map((m) => m[1]!);
 }
 
-/** Block Kit and message limits Slack enforces (docs.slack.dev: block kit reference, chat.postMessage). */
+/**
+ * Block Kit and message limits Slack enforces (docs.slack.dev: reference/block-kit/blocks —
+ * section text 3000 and at most 10 fields of 2000 each, header 150, context at most 10
+ * elements, actions at most 25 elements; button text 75 and value 2000; 50 blocks a message;
+ * chat.postMessage: text over 40,000 characters is msg_too_long).
+ */
 function invalidMessage(method: string, a: Record<string, unknown>): string | null {
   if (!['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(method)) return null;
   if (typeof a.text === 'string' && a.text.length > 40_000) return 'msg_too_long';
   const blocks = Array.isArray(a.blocks) ? (a.blocks as Record<string, unknown>[]) : [];
   if (blocks.length > 50) return 'invalid_blocks';
+  const len = (t: unknown) => ((t as { text?: string } | undefined)?.text ?? '').length;
   for (const b of blocks) {
-    const text = (b.text as { text?: string } | undefined)?.text ?? '';
-    if (b.type === 'section' && text.length > 3000) return 'invalid_blocks';
-    if (b.type === 'header' && text.length > 150) return 'invalid_blocks';
+    const fields = Array.isArray(b.fields) ? (b.fields as unknown[]) : [];
+    const elements = Array.isArray(b.elements) ? (b.elements as Record<string, unknown>[]) : [];
+    if (b.type === 'section' && (len(b.text) > 3000 || fields.length > 10 || fields.some((f) => len(f) > 2000))) return 'invalid_blocks';
+    if (b.type === 'section' && b.text === undefined && fields.length === 0) return 'invalid_blocks';
+    if (b.type === 'header' && len(b.text) > 150) return 'invalid_blocks';
+    if (b.type === 'context' && (elements.length === 0 || elements.length > 10 || elements.some((e) => len(e) > 3000))) return 'invalid_blocks';
+    if (b.type === 'actions' && (elements.length === 0 || elements.length > 25 || elements.some((e) => len(e.text) > 75 || String(e.value ?? '').length > 2000))) return 'invalid_blocks';
   }
   return null;
 }
