@@ -185,7 +185,7 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
     assert.deepEqual(fake.errors.filter((e) => e.code === 50035), []);
   });
 
-  test('a restarted bot knows the run threads from GUILD_CREATE: a plain reply in one is still answered', async () => {
+  test('a restarted bot knows the run threads from GUILD_CREATE (or THREAD_UPDATE when one was archived): a plain reply in one is still answered', async () => {
     const user = '600000000000000210';
     const { id } = fake.message({ channel: CHANNEL, user, text: 'predict churn', mention: true, attachments: [fake.addFile('churn.csv', binaryTable({ rows: 60 }))] });
     const thread = await fake.waitFor('the thread', () => fake.threadOf(id), 10_000);
@@ -194,6 +194,12 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
     bots = await stack.startBots();
     fake.message({ channel: thread, user, text: 'status' });
     await fake.waitFor('the status reply', () => fake.inChannel(thread).filter((m) => plainDiscord(m).includes('predict churn')).length >= 2 || undefined, 15_000);
+    // Archived while the bot was down (not in GUILD_CREATE): the reply unarchives it (THREAD_UPDATE) and is answered.
+    await bots.close();
+    fake.archive(thread);
+    bots = await stack.startBots();
+    fake.message({ channel: thread, user, text: 'status' });
+    await fake.waitFor('the status reply in the unarchived thread', () => fake.inChannel(thread).filter((m) => plainDiscord(m).includes('predict churn')).length >= 3 || undefined, 15_000);
   });
 
   test('across all of the above: no interaction answered twice (40060) or late (10062), no message over the limits (50035)', () => {

@@ -25,7 +25,8 @@
  *   identifies again).
  * - GUILD_CREATE lists the guild's active threads ("threads: all active threads in the guild
  *   that current user has permission to view"), which is how a restarted client knows the
- *   threads it is in (discord.js drops messages in channels it has not cached).
+ *   threads it is in (discord.js drops messages in channels it has not cached). An archived
+ *   thread (`archive()`) is not listed; a message in it unarchives it with THREAD_UPDATE first.
  * - a rate-limited route answers 429 with `retry_after` and the X-RateLimit-* headers
  *   (topics/rate-limits.md); @discordjs/rest waits and retries (see `rateLimit()`).
  */
@@ -102,7 +103,7 @@ export class FakeDiscord {
   readonly messages: FakeDiscordMessage[] = [];
   readonly interactions = new Map<string, FakeInteractionReply>();
   readonly downloads: string[] = [];
-  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string }>();
+  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string; archived?: boolean }>();
   private readonly files = new Map<string, Buffer>();
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
@@ -222,9 +223,25 @@ export class FakeDiscord {
     return { user: { id: user, username: `user${user.slice(-4)}`, discriminator: '0', global_name: null, avatar: null }, roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073' };
   }
 
+  /** A thread auto-archived after its inactivity period (topics/threads.md: archived threads are not in GUILD_CREATE). */
+  archive(thread: string): void {
+    const c = this.channels.get(thread);
+    if (c?.type === 11) c.archived = true;
+  }
+
+  private threadObject(c: { id: string; parent_id?: string; name: string; archived?: boolean }) {
+    return { id: c.id, type: 11, guild_id: GUILD, parent_id: c.parent_id, name: c.name, owner_id: BOT_ID, member_count: 1, message_count: 0, rate_limit_per_user: 0, flags: 0, thread_metadata: { archived: c.archived === true, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+  }
+
   /** A user's message in a channel or thread; `mention` adds the bot's mention. */
   message(o: { channel: string; user: string; text: string; mention?: boolean; mentionRole?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
     const id = nextId();
+    // A message in an archived thread unarchives it: THREAD_UPDATE first (topics/threads.md, "Archiving").
+    const target = this.channels.get(o.channel);
+    if (target?.type === 11 && target.archived === true) {
+      target.archived = false;
+      this.dispatch('THREAD_UPDATE', this.threadObject(target));
+    }
     const member = this.member(o.user, o.roles ?? [ROLE_MEMBER]);
     const { user: author, ...memberNoUser } = member;
     const prefix = o.mention ? `<@${BOT_ID}> ` : o.mentionRole ? `<@&${ROLE_BOT}> ` : '';
@@ -524,7 +541,7 @@ export class FakeDiscord {
       members: [{ ...this.member(BOT_ID, [ROLE_BOT]), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
       channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, i) => ({ ...c, guild_id: GUILD, position: i, permission_overwrites: [], nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
       // The active threads (gateway-events.md, Guild Create: "threads").
-      threads: [...this.channels.values()].filter((c) => c.type === 11).map((c) => ({ id: c.id, type: 11, guild_id: GUILD, parent_id: c.parent_id, name: c.name, owner_id: BOT_ID, member_count: 1, message_count: 0, rate_limit_per_user: 0, flags: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } })),
+      threads: [...this.channels.values()].filter((c) => c.type === 11 && c.archived !== true).map((c) => this.threadObject(c)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
