@@ -90,7 +90,10 @@ export async function startRunFromMention(deps: InboundDeps, m: Mention): Promis
   const prior = m.priorRun ? await deps.store.get(m.priorRun) : null;
   const followUp = prior === null ? null : await followUpOf(deps.threads, prior);
   if (followUp?.kind === 'busy') return m.reply(textMessage(BUSY_TEXT));
-  const goal = followUp?.kind === 'challenge' ? followUp.goal : parsed.goal.length > 0 ? parsed.goal : (followUp?.goal ?? '');
+  // "retrain with 10 minutes" with the new file: the earlier goal, with that budget.
+  const asked = followUp === null ? null : parseThreadCommand(m.text, { addressed: true, budgetSeconds: 0 });
+  const retrainBudget = asked?.kind === 'retrain' ? asked.budgetSeconds : undefined;
+  const goal = followUp !== null && (followUp.kind === 'challenge' || asked?.kind === 'retrain' || parsed.goal.length === 0) ? followUp.goal : parsed.goal;
   if (goal.length === 0) return m.reply(textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${EXAMPLE}`));
   if (parsed.problems.length > 0) return m.reply(textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
 
@@ -101,7 +104,7 @@ export async function startRunFromMention(deps: InboundDeps, m: Mention): Promis
   download.catch(() => undefined);
   const where = await m.openThread(goal);
   if (where === null) return;
-  const options = followUp === null ? RunOptionsSchema.parse(parsed.options) : followUpOptions(followUp, parsed.options);
+  const options = followUp === null ? RunOptionsSchema.parse(parsed.options) : followUpOptions(followUp, parsed.options, retrainBudget);
   await launchRun(deps, { runId, platform: m.platform, team: m.team, where, user: m.user, goal, options, dataset: { ref: key, filename }, idempotencyKey: m.idempotencyKey, fetching: { download, size: choice.file.size } });
 }
 

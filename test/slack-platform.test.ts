@@ -109,6 +109,14 @@ describe('Slack as it really behaves', { concurrency: false }, () => {
     assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), []);
   });
 
+  test('"retrain on this" with a table shared in a run\'s thread is a follow-up on that file (one run per thread: refused while one is going)', async () => {
+    const { ts, eventId } = await fake.mention({ channel: CHANNEL, user: 'ULEO', text: 'predict churn', files: [fake.addFile('first.csv', binaryTable({ rows: 60 }))] });
+    await runOf(eventId);
+    const at = fake.nextTs();
+    await fake.sendEvent({ type: 'message', subtype: 'file_share', channel: CHANNEL, user: 'ULEO', text: 'retrain on this', ts: at, thread_ts: ts, files: [fake.addFile('second.csv', binaryTable({ rows: 60, seed: 3 }))], channel_type: 'channel', event_ts: at, team: 'T0FAKE' });
+    assert.match(plain(await fake.waitFor('the answer', () => replies(ts).find((m) => /still going/.test(plain(m))), 10_000)), /A run is still going in this thread.*mention me with the file again/s);
+  });
+
   test('after a Socket Mode refresh (disconnect, refresh_requested) the bot reconnects and still answers a mention', async () => {
     const opened = fake.connectionsOpened;
     fake.refresh();

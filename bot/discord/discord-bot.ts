@@ -27,6 +27,7 @@ import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 import { handleThreadCommand, safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
@@ -188,8 +189,9 @@ export class DiscordBot {
       return;
     }
     if (runId !== null && message.attachments.size === 0) return this.onThreadCommand(runId, message.author.id, text, mentioned, `discord:${message.id}`);
-    // With a file inside a run's thread: a follow-up run there (bot/follow-up.ts).
-    if (mentioned) return this.onMention(message, text, runId);
+    // With a file inside a run's thread: a follow-up run there (bot/follow-up.ts); unaddressed
+    // only when it says to retrain ("retrain on this"), since people also share files among themselves.
+    if (mentioned || (runId !== null && parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain')) return this.onMention(message, text, runId);
   }
 
   private async onMention(message: Message, text: string, priorRun: string | null): Promise<void> {

@@ -17,6 +17,7 @@ import { InflightWork } from '../inflight-work.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 import { answerQuestion, handleThreadCommand, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
@@ -162,6 +163,13 @@ export class SlackBot {
     const threadTs = event.thread_ts ?? event.ts;
     if (user === undefined) return;
     if (await this.refuse({ workspace: team, channel, user }, threadTs)) return;
+    await this.fromMessage(event, user, eventId, team);
+  }
+
+  /** A message for the bot (a mention, or a thread reply sharing a table to retrain on): a thread command, a follow-up, or a new run. */
+  private async fromMessage(event: MentionEvent, user: string, eventId: string, team: string | undefined): Promise<void> {
+    const { channel } = event;
+    const threadTs = event.thread_ts ?? event.ts;
     const text = event.text.replace(MENTION, ' ').trim();
     // Slack Connect stubs are completed with files.info; hidden, deleted and external files are named.
     const resolved = await resolveSlackFiles((event.files ?? []) as SlackFile[], (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>);
@@ -198,7 +206,10 @@ export class SlackBot {
     if (runId === null) return;
     if (eventId !== '' && !(await this.store.claimEvent('slack', eventId))) return;
     if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts)) return;
-    await this.onThreadCommand(runId, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false, eventId !== '' ? `slack:${eventId}` : undefined);
+    const text = (event.text ?? '').replace(MENTION, ' ').trim();
+    // "retrain on this" with a table shared in the thread: a follow-up on the new file, not the old one.
+    if ((event.files ?? []).length > 0 && parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain') return this.fromMessage({ ...event, text }, event.user, eventId, team);
+    await this.onThreadCommand(runId, event.user, text, false, eventId !== '' ? `slack:${eventId}` : undefined);
   }
 
   private onThreadCommand(runId: string, user: string, text: string, addressed: boolean, eventKey: string | undefined): Promise<void> {
