@@ -243,7 +243,8 @@ export class RunThreads {
       });
       if (chart !== null) await outbox.upload(thread.channel, thread.thread, chart).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
     }
-    const ready = view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
+    const lost = view.challenge !== null && !view.challenge.promoted;
+    const ready = lost ? `the champion **${card.name}** v${view.challenge!.championVersion} stays deployed (the challenger is saved as v${card.version})` : view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
     await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`));
   }
 

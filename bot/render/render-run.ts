@@ -159,6 +159,8 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
       return reply(`⏹ Stopping on request — ${e.reason}.`);
     case 'failed':
       return reply(`❌ **The run failed** — ${e.message}`, `code: ${e.code}`);
+    case 'challenged':
+      return renderChallenge(e);
     case 'note':
       return e.level === 'warn' ? reply(`⚠️ ${e.message}`) : null;
     case 'question':
@@ -166,6 +168,20 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
     default:
       return null;
   }
+}
+
+/**
+ * A follow-up's verdict: champion and challenger, both scored by the host on the new data's
+ * held-out rows, and what happens to each version (the loser stays in the registry).
+ */
+export function renderChallenge(e: Extract<RunEvent, { type: 'challenged' }>): ChatMessage {
+  const champion = `**${e.name}** v${e.champion.version}`;
+  const championScore = e.champion.score === null ? `could not score the new data (${truncate(e.champion.why ?? 'no reason given', 200)})` : `${e.metric} **${fmtScore(e.champion.score)}**`;
+  const scores = `On the new data's held-out rows: challenger ${e.metric} **${fmtScore(e.challenger.score)}**, champion ${champion} ${championScore}.`;
+  if (e.promoted) {
+    return reply(`🏆 **The challenger wins.** ${scores} It replaces ${champion} at the same URL; v${e.champion.version} is kept for a rollback.`, `\`ouro models rollback ${e.name} --to ${e.champion.version}\` serves v${e.champion.version} again`);
+  }
+  return reply(`🛡️ **The champion stays.** ${scores} The challenger is not better, so ${champion} keeps serving; the challenger is kept as a version of **${e.name}**, not served.`, `\`ouro models list\` shows the versions; \`ouro models rollback ${e.name} --to <version>\` serves another`);
 }
 
 /** The value a clicked choice sends back: the run that asked and the column chosen. */

@@ -33,6 +33,8 @@ export interface RunView {
   best: { node: string; family: string; metric: Metric; score: number } | null;
   validated: { metric: Metric; holdout: number; baseline: number; cv: number } | null;
   deployed: { name: string; version: number; url: string } | null;
+  /** A follow-up's comparison with the model it challenged (the `challenged` event). */
+  challenge: { name: string; championVersion: number; promoted: boolean } | null;
   card: ModelCard | null;
   failure: { code: string; message: string } | null;
   stopReason: string | null;
@@ -59,6 +61,7 @@ export function initialView(r: { runId: string; goal: string; file: string; budg
     best: null,
     validated: null,
     deployed: null,
+    challenge: null,
     card: null,
     failure: null,
     stopReason: null,
@@ -96,6 +99,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
       return { ...v, state: 'validating', current: null, validated: { metric: e.metric, holdout: e.holdout, baseline: e.baseline, cv: e.cv } };
     case 'deployed':
       return { ...v, deployed: { name: e.name, version: e.version, url: e.url } };
+    case 'challenged':
+      return { ...v, challenge: { name: e.name, championVersion: e.champion.version, promoted: e.promoted } };
     case 'finished':
       return { ...v, state: 'finished', current: null, card: e.card, endedAt: at };
     case 'failed':

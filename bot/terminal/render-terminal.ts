@@ -61,6 +61,13 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
         `${s.cyan('deployed')} ${e.name} v${e.version} at ${s.bold(e.url)}`,
         ...(e.key ? [`  key: ${e.key}`] : []),
       ];
+    case 'challenged': {
+      const champion = e.champion.score === null ? `could not score the new data (${e.champion.why ?? 'no reason given'})` : `${e.metric} ${fmt(e.champion.score)}`;
+      return [
+        `${s.cyan('challenge')} on the new holdout: challenger ${e.metric} ${s.bold(fmt(e.challenger.score))} · champion ${e.name} v${e.champion.version} ${champion}`,
+        e.promoted ? s.green(`  the challenger is promoted; v${e.champion.version} is kept (ouro models rollback ${e.name})`) : s.yellow(`  the champion stays; the challenger is kept as a version, not served`),
+      ];
+    }
     case 'finished':
       return renderCard(e.card, s);
     case 'failed':

@@ -76,6 +76,21 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     url: z.string(),
     key: z.string().optional(),
   }),
+  /**
+   * A follow-up run (options.champion) against the model it challenges: both scored by the host
+   * on this run's holdout (the new data's). Only a better challenger is promoted; the champion's
+   * version stays in the registry either way (rollback). `champion.score` is null when the
+   * champion could not predict the new data (its reason in `why`).
+   */
+  z.object({
+    ...base,
+    type: z.literal('challenged'),
+    name: z.string(),
+    metric: MetricSchema,
+    champion: z.object({ version: z.number().int().positive(), score: z.number().nullable(), why: z.string().optional() }),
+    challenger: z.object({ score: z.number() }),
+    promoted: z.boolean(),
+  }),
   z.object({ ...base, type: z.literal('finished'), card: ModelCardSchema }),
   z.object({ ...base, type: z.literal('failed'), code: z.string(), message: z.string() }),
   z.object({ ...base, type: z.literal('cancelled'), reason: z.string() }),

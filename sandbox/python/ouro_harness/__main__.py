@@ -50,12 +50,16 @@ def _inspect(args) -> None:
         if kind == 'ole':
             raise ole_problem(path, name)
         readers = {'xlsx': read_xlsx_table, 'parquet': read_parquet_table, 'json': read_json_table}
-        if kind in readers:
+        if kind == 'xlsx':
+            df, info, findings = read_xlsx_table(path, name, os.path.getsize(path), sheet=args.sheet)
+        elif kind in readers:
             df, info, findings = readers[kind](path, name, os.path.getsize(path))
         else:
             fmt = sniff_file(path, args.max_bytes)
             df, findings = read_table(path, fmt)
             info = fmt.to_profile()
+        if args.sheet is not None and kind != 'xlsx':
+            findings = list(findings) + [f"{name} is not a workbook, so the sheet '{args.sheet}' named in the goal does not apply; read the whole file."]
         if packed:
             findings = [f'{packed[0]} is compressed; read {name} inside it.'] + list(findings)
             info = {**info, 'bytes': size}
@@ -110,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument('--profile', required=True, help='profile JSON to write')
     inspect.add_argument('--table', required=True, help='parquet of the whole file as strings')
     inspect.add_argument('--max-bytes', type=int, default=None)
+    inspect.add_argument('--sheet', default=None, help='a workbook: the sheet to read (default: the first with data)')
     inspect.set_defaults(run=_inspect)
 
     split = sub.add_parser('split', help='hold out a sample and write the workspace')
