@@ -114,6 +114,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     }
     case 'brain.usage':
       return v;
+    case 'dataset.published':
+      return { ...v, state: 'finished', current: null, endedAt: at };
   }
 }
 
