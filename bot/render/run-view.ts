@@ -34,6 +34,8 @@ export interface RunView {
   validated: { metric: Metric; holdout: number; baseline: number; cv: number } | null;
   deployed: { name: string; version: number; url: string } | null;
   card: ModelCard | null;
+  /** A synthesis run's result (docs/architecture.md, "Synthetic data"). */
+  dataset: { filename: string; rows: number; generator: string } | null;
   failure: { code: string; message: string } | null;
   stopReason: string | null;
   /** The open question, when the run ended asking which column to predict. */
@@ -60,6 +62,7 @@ export function initialView(r: { runId: string; goal: string; file: string; budg
     validated: null,
     deployed: null,
     card: null,
+    dataset: null,
     failure: null,
     stopReason: null,
     question: null,
@@ -115,7 +118,7 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     case 'brain.usage':
       return v;
     case 'dataset.published':
-      return { ...v, state: 'finished', current: null, endedAt: at };
+      return { ...v, state: 'finished', current: null, endedAt: at, dataset: { filename: e.filename, rows: e.card.rows, generator: e.card.generator.label } };
   }
 }
 

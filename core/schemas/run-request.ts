@@ -26,6 +26,8 @@ export const RunOptionsSchema = z.object({
   dateColumn: z.string().min(1).optional(),
   /** Forecasting: the column naming each series of a panel (default: detected). */
   idColumn: z.string().min(1).optional(),
+  /** Synthesis (`kind: 'synthesize'`): rows to make; default from the goal, else the table's size. */
+  rows: z.number().int().positive().optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
 });
@@ -56,5 +58,7 @@ export const RunRequestSchema = z.object({
   options: RunOptionsSchema,
   origin: OriginSchema.default({ platform: 'terminal' }),
   idempotencyKey: z.string().optional(),
+  /** The kind of work; absent: a model. `synthesize`: synthetic data (docs/architecture.md, "Synthetic data"). */
+  kind: z.enum(['model', 'synthesize']).optional(),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
