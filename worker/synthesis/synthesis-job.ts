@@ -1,4 +1,5 @@
 import type { RunRequest } from '../../core/schemas/run-request.ts';
+import { datasetLink } from '../../core/dataset-links.ts';
 import { synthesize, type SynthDeps } from './synthesize.ts';
 
 /**
@@ -16,6 +17,9 @@ export function wantsSynthesisJob(request: RunRequest): boolean {
 /** The worker's side of a synthesis run: the run request's fields as the synthesis loop takes them. */
 export async function runSynthesisJob(request: RunRequest, deps: SynthDeps): Promise<{ status: 'succeeded' | 'failed'; card: null }> {
   const o = request.options;
+  // A signed download link on `ouro serve`, when this deployment has a public URL and a token.
+  const { OURO_PUBLIC_URL: base, OURO_INTERNAL_TOKEN: token } = deps.config;
+  if (deps.linkFor === undefined && base !== undefined && token !== undefined) deps = { ...deps, linkFor: (runId, file) => datasetLink(base, token, runId, file) };
   const outcome = await synthesize({ runId: request.runId, dataset: request.dataset, goal: request.goal, ...(o.rows !== undefined ? { rows: o.rows } : {}), ...(o.target !== undefined ? { target: o.target } : {}), budgetSeconds: o.budgetSeconds, seed: o.seed }, deps);
   // No model card: the dataset and its data card travel in the dataset.published event.
   return { status: outcome.status, card: null };
