@@ -119,13 +119,13 @@ export async function judgeTable(o: {
 
 /**
  * The purpose's score, higher is better. Stand-in: the share of real utility kept (capped a
- * little above 1), less a penalty when a classifier tells the rows from real ones (AUC above
- * 0.6) and a heavier one when they sit closer to real rows than unseen real rows do (DCR ratio
+ * little above 1), less a penalty when a classifier tells the rows from real ones (AUC more
+ * than 0.1 away from 0.5) and a heavier one when they sit closer to real rows than unseen real rows do (DCR ratio
  * under 0.9). Augmentation: the gain in the evaluator's holdout score.
  */
 export function purposeScore(purpose: SynthPurpose, o: { utility: number; gain: number; discriminatorAuc: number | null; dcrRatio: number | null }): number {
   if (purpose === 'augment') return o.gain;
   const auc = o.discriminatorAuc ?? 0.5;
   const dcr = o.dcrRatio ?? 1;
-  return Math.min(o.utility, 1.05) - 0.3 * Math.max(0, auc - 0.6) - Math.max(0, 0.9 - dcr);
+  return Math.min(o.utility, 1.05) - 0.3 * Math.max(0, Math.abs(auc - 0.5) - 0.1) - Math.max(0, 0.9 - dcr);
 }

@@ -115,7 +115,7 @@ def discriminator_auc(real, syn, meta, seed):
     """AUC of a fixed classifier telling real from synthetic rows (3-fold): 0.5 = indistinguishable."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import cross_val_predict
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
 
     n = min(len(real), len(syn), SAMPLE)
@@ -129,7 +129,10 @@ def discriminator_auc(real, syn, meta, seed):
             both[c] = both[c].astype(object).where(both[c].notna(), np.nan)
     enc, mask = _encoder(meta, names)
     model = make_pipeline(enc, HistGradientBoostingClassifier(max_iter=60, categorical_features=mask, random_state=0))
-    p = cross_val_predict(model, both[names], y, cv=3, method='predict_proba')[:, 1]
+    # Shuffled folds: a table sorted by a column (penguins by species) would otherwise put all the
+    # real rows of one kind in one fold and make the AUC fall far below 0.5.
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+    p = cross_val_predict(model, both[names], y, cv=folds, method='predict_proba')[:, 1]
     return float(roc_auc_score(y, p))
 
 
