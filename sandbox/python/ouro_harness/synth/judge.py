@@ -262,12 +262,18 @@ def _judge(real_path, synthetic_path, holdout_path, meta_path, purpose, out, cle
         result.update({'ok': False, 'problem': 'every synthetic row was an exact copy of a real one'})
         write_json(out, result)
         return result
-    rs, ss = _sample(real, SAMPLE, seed), _sample(syn, SAMPLE, seed)
+    # Augmentation makes rows of one class: compare them with the real rows of that class, or
+    # the discriminator would only learn the target column.
+    ref = real
+    if purpose == 'augment' and meta['task'] != 'regression':
+        ref = real[real[meta['target']].astype(str).isin(set(syn[meta['target']].dropna().astype(str)))]
+        ref = ref if len(ref) >= 10 else real
+    rs, ss = _sample(ref, SAMPLE, seed), _sample(syn, SAMPLE, seed)
     dists = column_distances(rs, ss, meta)
     result['columns'] = dists
     result['meanColumnDistance'] = float(np.mean([d['value'] for d in dists.values()])) if dists else 0.0
     result['associationGap'] = association_gap(rs, ss, meta)
-    result['discriminatorAuc'] = discriminator_auc(real, syn, meta, seed)
+    result['discriminatorAuc'] = discriminator_auc(ref, syn, meta, seed)
     result.update(privacy(real, syn, holdout, meta, seed))
     result.update(rare_and_outliers(real, syn, meta))
     train = pd.concat([real, syn[real.columns.intersection(syn.columns)]], ignore_index=True) if purpose == 'augment' else syn
