@@ -95,3 +95,20 @@ def test_a_table_missing_a_column_is_a_finding_not_a_crash(tmp_path):
     result = judge(str(tmp_path / 'ws' / 'real.parquet'), str(tmp_path / 'bad.parquet'), str(tmp_path / 'ho' / 'features.parquet'),
                    str(tmp_path / 'ws' / 'meta.json'), 'stand-in', str(tmp_path / 'j.json'), str(tmp_path / 'c.parquet'), str(tmp_path / 'p.json'))
     assert result['ok'] is False and 'lacks column' in result['problem']
+
+
+@pytest.mark.parametrize('fmt', ['csv', 'parquet', 'xlsx'])
+def test_export_writes_the_users_format_with_dates_as_dates(tmp_path, fmt):
+    from ouro_harness.synth.export import export
+
+    _table(tmp_path)
+    real, meta = load_real(str(tmp_path / 'ws'))
+    finish(sample_cart(real, meta, 50, seed=4), meta, str(tmp_path / 'syn.parquet'))
+    out = tmp_path / f'out.{fmt}'
+    summary = export(str(tmp_path / 'syn.parquet'), str(tmp_path / 'ws' / 'real.parquet'), str(tmp_path / 'ws' / 'meta.json'), fmt,
+                     str(out), str(tmp_path / 'chart.png'), str(tmp_path / 'summary.json'))
+    table = {'csv': pd.read_csv, 'parquet': pd.read_parquet, 'xlsx': pd.read_excel}[fmt](out)
+    assert len(table) == summary['rows'] == 50
+    assert list(table.columns) == ['id', 'age', 'income', 'plan', 'opened', 'closed', 'churn']
+    assert table['opened'].astype(str).str.fullmatch(r'\d{4}-\d{2}-\d{2}').all()
+    assert (tmp_path / 'chart.png').read_bytes()[:4] == b'\x89PNG'
