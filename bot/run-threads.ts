@@ -11,6 +11,7 @@ import { textMessage, type ChatFile, type ChatMessage } from './render/chat-mess
 import type { Outbox } from './render/outbox.ts';
 import { keyCommand, renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
 import type { HeldKeys } from './held-keys.ts';
+import { deliverDataset } from './dataset-delivery.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 
@@ -36,6 +37,8 @@ export interface RunThreadsOptions {
   questionWaitMs?: number;
   /** Keys whose direct message failed, waiting for their owner to ask. */
   heldKeys: HeldKeys;
+  /** Largest synthetic dataset uploaded into a thread (OURO_SYNTH_UPLOAD_MB); bigger ones are linked. */
+  datasetUploadBytes?: number;
 }
 
 interface Follower {
@@ -222,6 +225,10 @@ export class RunThreads {
     if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
     // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
     if (event.type === 'failed') await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`));
+    if (event.type === 'dataset.published') {
+      const { home, artifacts, logger, mention } = this.opts;
+      return deliverDataset({ outbox, logger, home, ...(artifacts ? { artifacts } : {}), mention, maxUploadBytes: this.opts.datasetUploadBytes ?? 8 * 1024 * 1024 }, thread, event);
+    }
     if (event.type !== 'finished') return;
     const card = event.card;
     const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;

@@ -80,6 +80,7 @@ function stateLines(v: RunView, now: number): string[] {
     case 'validating':
       return [`\`${progressBar(progressRatio(v, now))}\` validating the best model on the held-out rows`, [best, clock].filter(Boolean).join(' · ')];
     case 'finished': {
+      if (v.dataset !== null) return [`✅ Done in ${fmtClock(elapsedSeconds(v, now))}. **${v.dataset.rows.toLocaleString('en-US')} synthetic rows** (${v.dataset.generator}) in \`${v.dataset.filename}\`; the file and its data card are below.`];
       const c = v.card!;
       const head = v.cancelled ? `⏹ Stopped on request after ${fmtClock(elapsedSeconds(v, now))}; the best model so far was validated and saved.` : `✅ Done in ${fmtClock(elapsedSeconds(v, now))}.`;
       return [`${head} **${familyName(c.family)}**: ${c.metric} ${fmtScore(c.holdout.score)} on the held-out rows (baseline ${fmtScore(c.holdout.baseline)}). The card is below.`];

@@ -36,6 +36,8 @@ export interface RunView {
   /** A follow-up's comparison with the model it challenged (the `challenged` event). */
   challenge: { name: string; championVersion: number; promoted: boolean } | null;
   card: ModelCard | null;
+  /** A synthesis run's result (docs/architecture.md, "Synthetic data"). */
+  dataset: { filename: string; rows: number; generator: string } | null;
   failure: { code: string; message: string } | null;
   stopReason: string | null;
   /** The open question, when the run ended asking which column to predict. */
@@ -63,6 +65,7 @@ export function initialView(r: { runId: string; goal: string; file: string; budg
     deployed: null,
     challenge: null,
     card: null,
+    dataset: null,
     failure: null,
     stopReason: null,
     question: null,
@@ -119,6 +122,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     }
     case 'brain.usage':
       return v;
+    case 'dataset.published':
+      return { ...v, state: 'finished', current: null, endedAt: at, dataset: { filename: e.filename, rows: e.card.rows, generator: e.card.generator.label } };
   }
 }
 

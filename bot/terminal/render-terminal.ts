@@ -1,3 +1,4 @@
+import { renderDataCardLines } from '../render/render-data-card.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 
@@ -81,6 +82,8 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
       ];
     case 'note':
       return [e.level === 'warn' ? s.yellow(`note     ${e.message}`) : s.dim(`note     ${e.message}`)];
+    case 'dataset.published':
+      return [`${s.cyan('dataset')}  ${s.bold(e.path)}${e.url !== null ? ` · ${e.url}` : ''}`, ...renderDataCardLines(e.card)];
     case 'brain.usage':
       return [s.dim(`llm      ${e.decision} · ${tokens(e.promptTokens)} in / ${tokens(e.completionTokens)} out${e.calls > 1 ? ` · ${e.calls} calls` : ''} · ${usd(e.costUsd)} (run ${tokens(e.totalTokens)} tokens · ${usd(e.totalCostUsd)})`)];
   }

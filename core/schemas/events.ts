@@ -3,6 +3,7 @@ import { DiagnosisSchema } from './diagnosis.ts';
 import { ModelCardSchema } from './model-card.ts';
 import { OperatorSchema, PlanSchema } from './journal.ts';
 import { MetricSchema } from './task.ts';
+import { DataCardSchema } from './data-card.ts';
 
 const base = { runId: z.string(), at: z.string() };
 
@@ -110,6 +111,19 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     columns: z.array(z.string()),
   }),
   z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
+  /** A synthesis run's end: the dataset, where it is, and its data card (docs/architecture.md, "Synthetic data"). */
+  z.object({
+    ...base,
+    type: z.literal('dataset.published'),
+    /** Path of the file on the host that made it (under OURO_HOME), or its artifact-store key. */
+    path: z.string(),
+    /** A download link (`ouro serve`, same auth as model pages) when one is configured. */
+    url: z.string().nullable(),
+    filename: z.string(),
+    format: z.enum(['csv', 'parquet', 'xlsx']),
+    bytes: z.number().int().nonnegative(),
+    card: DataCardSchema,
+  }),
   /** One LLM decision's spend (all its calls, retries included) and the run's total so far. */
   z.object({
     ...base,

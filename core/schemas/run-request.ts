@@ -34,6 +34,8 @@ export const RunOptionsSchema = z.object({
   champion: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
   /** An Excel workbook's sheet to read ("use the sheet Sales"); default: the first sheet with data. */
   sheet: z.string().min(1).max(100).optional(),
+  /** Synthesis (`kind: 'synthesize'`): rows to make; default from the goal, else the table's size. */
+  rows: z.number().int().positive().optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
 });
@@ -64,5 +66,7 @@ export const RunRequestSchema = z.object({
   options: RunOptionsSchema,
   origin: OriginSchema.default({ platform: 'terminal' }),
   idempotencyKey: z.string().optional(),
+  /** The kind of work; absent: a model. `synthesize`: synthetic data (docs/architecture.md, "Synthetic data"). */
+  kind: z.enum(['model', 'synthesize']).optional(),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;

@@ -14,6 +14,7 @@ import { publishToStore } from '../../core/store/store-registry.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain } from '../brains/brain.ts';
 import { runLoop } from '../loop/run-loop.ts';
+import { runSynthesisJob, wantsSynthesisJob } from '../synthesis/synthesis-job.ts';
 import { RunFolderSync } from './run-folder-sync.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -79,7 +80,8 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
     metrics.active += 1;
     logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
     try {
-      const outcome = await runLoop(request, {
+      // Kinds of work other than a model (docs/architecture.md, "Synthetic data").
+      const outcome = wantsSynthesisJob(request) ? await runSynthesisJob(request, { config, driver: opts.driver, limits: opts.limits, store: opts.store, events, logger, signal: stop.signal }) : await runLoop(request, {
         config,
         driver: opts.driver,
         brain: opts.brainFor(request, events, paths),

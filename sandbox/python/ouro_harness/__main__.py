@@ -1,4 +1,5 @@
-"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit. Input problems exit 3 with one line on
+"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit | synth-split | synth-judge |
+synth-export. Input problems exit 3 with one line on
 stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
 
 import argparse
@@ -105,6 +106,48 @@ def _forecast_refit(args) -> None:
     refit_on_all(args.model, args.features, args.actuals, args.out)
 
 
+def _synth_split(args) -> None:
+    from .synth.split import split_for_synthesis
+
+    split_for_synthesis(table=args.table, profile=args.profile, target=args.target, task=args.task, seed=args.seed,
+                        holdout_fraction=args.holdout_fraction, workspace=args.workspace, holdout=args.holdout,
+                        vault=args.vault)
+
+
+def _synth_judge(args) -> None:
+    from .synth.judge import judge
+
+    judge(args.real, args.synthetic, args.holdout, args.meta, args.purpose, args.out, args.clean, args.predictions,
+          args.baseline)
+
+
+def _synth_export(args) -> None:
+    from .synth.export import export
+
+    export(args.clean, args.real, args.meta, args.format, args.out, args.chart, args.summary)
+
+
+def _synth_commands(sub) -> None:
+    s = sub.add_parser('synth-split', help='synthesis: hold out a sample, write the typed training rows')
+    for name in ('table', 'profile', 'target', 'workspace', 'holdout', 'vault'):
+        s.add_argument(f'--{name}', required=True)
+    s.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression'])
+    s.add_argument('--seed', type=int, default=0)
+    s.add_argument('--holdout-fraction', type=float, default=0.2)
+    s.set_defaults(run=_synth_split)
+    j = sub.add_parser('synth-judge', help="synthesis: judge one generator's table")
+    for name in ('real', 'synthetic', 'holdout', 'meta', 'out', 'clean', 'predictions'):
+        j.add_argument(f'--{name}', required=True)
+    j.add_argument('--purpose', required=True, choices=['stand-in', 'augment'])
+    j.add_argument('--baseline', help='also write the evaluator trained on the real rows alone')
+    j.set_defaults(run=_synth_judge)
+    e = sub.add_parser('synth-export', help="synthesis: the chosen table in the user's format, and its chart")
+    for name in ('clean', 'real', 'meta', 'out', 'chart', 'summary'):
+        e.add_argument(f'--{name}', required=True)
+    e.add_argument('--format', required=True, choices=['csv', 'parquet', 'xlsx'])
+    e.set_defaults(run=_synth_export)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m ouro_harness', description=__doc__)
     sub = p.add_subparsers(dest='command', required=True)
@@ -154,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     refit.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
     refit.add_argument('--out', required=True, help='folder for the refitted model.joblib and signature.json')
     refit.set_defaults(run=_forecast_refit)
+    _synth_commands(sub)
     return p
 
 
