@@ -35,6 +35,7 @@ const SECTIONS: Section[] = [
   { name: 'store', title: 'The S3 artifact store: 1 GB through the adapter', command: 'npm run bench:store', script: 'store.ts' },
   { name: 'analysis', title: 'Analysis reports: known answers, time and memory', command: 'npm run bench:analysis', script: 'analysis.ts' },
   { name: 'tokens', title: 'LLM prompts', command: 'npm run bench:tokens', script: 'tokens.ts' },
+  { name: 'synthetic', title: 'Synthetic data', command: 'npm run bench:synthetic', script: 'synthetic.ts' },
 ];
 
 function runSection(s: Section, quick: boolean): Promise<{ code: number; stdout: string; seconds: number }> {

@@ -1,47 +1,38 @@
-import { createHash } from 'node:crypto';
-import { newRunId } from '../core/ids.ts';
-import { RunRequestSchema } from '../core/schemas/run-request.ts';
-import { textMessage } from './render/chat-message.ts';
-import { renderStatus } from './render/render-run.ts';
-import { initialView } from './render/run-view.ts';
-import type { InboundDeps } from './inbound.ts';
+import { RunOptionsSchema, type RunOptions } from '../core/schemas/run-request.ts';
 import type { RunThread } from './run-thread-store.ts';
-
-const NOT_A_QUESTION = /^(stop|cancel|status|progress|help|why|explain|thanks?|thank you|ok|okay|cool|nice|great)\W*$|^(what can you do|who are you|how do i use|how does (this|ouro) work|what is ouro)\b/;
-const QUESTION_START = /^(what|which|who|how|is|are|does|do|did|was|were|can|could|should|where|when|why \w|compare|show|analy[sz]e|look|break\s?down|tell me|summari[sz]e|explore|plot|any)\b/;
+import type { RunThreads } from './run-threads.ts';
 
 /**
- * A question asked in the thread of a finished run ("what drives churn?", "churn rate by
- * contract?"): it gets an analysis report from the same data, without uploading the file again
- * (the request still points at the upload in the store). Chatter and the thread commands are not.
+ * What a new run in an earlier run's thread is (docs/slack.md, docs/discord.md: "Follow-ups"):
+ * - `busy`: the earlier run is still going; one run per thread at a time.
+ * - `challenge`: the earlier run left a model; the new run trains the same goal (same target,
+ *   metric and forecasting options) on the new data and challenges that model: it is scored
+ *   against it on the new holdout and replaces it only when better (worker/loop/challenge-champion.ts).
+ * - `fresh`: nothing to challenge (the run failed, asked, or was not deployed): a plain run,
+ *   with the earlier goal when the message names none.
  */
-export function isFollowUpQuestion(text: string, addressed: boolean): boolean {
-  const lower = text.replace(/\s+/g, ' ').trim().toLowerCase();
-  if (lower.length < 6 || NOT_A_QUESTION.test(lower)) return false;
-  return lower.endsWith('?') || (addressed && QUESTION_START.test(lower));
+export type FollowUp =
+  | { kind: 'busy' }
+  | { kind: 'fresh'; goal: string; base: Partial<RunOptions> }
+  | { kind: 'challenge'; goal: string; champion: string; base: Partial<RunOptions> };
+
+export async function followUpOf(threads: RunThreads, prior: RunThread): Promise<FollowUp> {
+  const view = await threads.view(prior);
+  if (!prior.done && view.state !== 'asking' && view.state !== 'failed' && view.state !== 'finished') return { kind: 'busy' };
+  // The earlier request's options (forecast horizon, date and id columns, brain, seed), less what is per run or per file.
+  const { name: _name, champion: _champion, target: _target, assumeYes: _yes, sheet: _sheet, ...kept } = prior.request?.options ?? RunOptionsSchema.parse({ budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments });
+  const base: Partial<RunOptions> = { ...kept, budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments };
+  // A thread whose last run was a challenger that lost still has its champion.
+  const champion = view.deployed?.name ?? view.challenge?.name ?? null;
+  if (champion === null || view.card === null) return { kind: 'fresh', goal: prior.goal, base };
+  return { kind: 'challenge', goal: prior.goal, champion, base: { ...base, target: view.card.target, metric: view.card.metric } };
 }
 
-/** Queues the analysis and moves the thread to it; a new status message tells its progress. */
-export async function startFollowUp(deps: InboundDeps, thread: RunThread, text: string, user: string): Promise<void> {
-  const request = thread.request!;
-  const runId = newRunId();
-  const goal = text.replace(/\s+/g, ' ').trim().slice(0, 2000);
-  const next = RunRequestSchema.parse({
-    ...request,
-    runId,
-    goal,
-    kind: 'analysis',
-    options: { ...request.options, target: undefined, budgetSeconds: Math.min(request.options.budgetSeconds, 120) },
-    origin: { ...request.origin, user },
-    // The same question in the same thread (a platform retry) starts one report.
-    idempotencyKey: `${thread.platform}:followup:${thread.runId}:${createHash('sha256').update(goal).digest('hex').slice(0, 16)}`,
-  });
-  const enqueued = await deps.queue.enqueue(next);
-  if (enqueued.duplicate) return;
-  const view = initialView({ runId, goal, file: thread.file, budgetSeconds: next.options.budgetSeconds, maxExperiments: next.options.maxExperiments });
-  await deps.outbox.post(thread.channel, thread.thread, textMessage(`🔎 Looking into “${goal.slice(0, 200)}” with the data of this thread (\`${thread.file}\`); a report follows here.`));
-  const statusMessage = await deps.outbox.post(thread.channel, thread.thread, renderStatus(view, Date.now()));
-  const moved: RunThread = { ...thread, runId, request: next, goal, user, statusMessage, budgetSeconds: next.options.budgetSeconds, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false };
-  await deps.store.save(moved);
-  deps.threads.follow(moved);
+/** The new run's options: the earlier run's, what the person wrote now over them, and the champion to beat. */
+export function followUpOptions(f: Exclude<FollowUp, { kind: 'busy' }>, written: Partial<RunOptions>, budgetSeconds?: number): RunOptions {
+  const options = { ...f.base, ...written, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) };
+  // A challenger is published under its champion's name, whatever the message said.
+  return RunOptionsSchema.parse(f.kind === 'challenge' ? { ...options, champion: f.champion, name: f.champion } : options);
 }
+
+export const BUSY_TEXT = 'A run is still going in this thread (`status` shows where it is). Wait for it to finish, or `stop` it, then mention me with the file again.';

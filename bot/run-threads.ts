@@ -13,6 +13,7 @@ import { textMessage, type ChatFile, type ChatMessage } from './render/chat-mess
 import type { Outbox } from './render/outbox.ts';
 import { keyCommand, renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
 import type { HeldKeys } from './held-keys.ts';
+import { deliverDataset } from './dataset-delivery.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
 
@@ -38,6 +39,8 @@ export interface RunThreadsOptions {
   questionWaitMs?: number;
   /** Keys whose direct message failed, waiting for their owner to ask. */
   heldKeys: HeldKeys;
+  /** Largest synthetic dataset uploaded into a thread (OURO_SYNTH_UPLOAD_MB); bigger ones are linked. */
+  datasetUploadBytes?: number;
 }
 
 interface Follower {
@@ -225,6 +228,10 @@ export class RunThreads {
     // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
     if (event.type === 'failed') await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`));
     if (event.type === 'report.published') return this.tellReport(thread, event);
+    if (event.type === 'dataset.published') {
+      const { home, artifacts, logger, mention } = this.opts;
+      return deliverDataset({ outbox, logger, home, ...(artifacts ? { artifacts } : {}), mention, maxUploadBytes: this.opts.datasetUploadBytes ?? 8 * 1024 * 1024 }, thread, event);
+    }
     if (event.type !== 'finished') return;
     const card = event.card;
     const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;
@@ -246,7 +253,8 @@ export class RunThreads {
       });
       if (chart !== null) await outbox.upload(thread.channel, thread.thread, chart).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
     }
-    const ready = view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
+    const lost = view.challenge !== null && !view.challenge.promoted;
+    const ready = lost ? `the champion **${card.name}** v${view.challenge!.championVersion} stays deployed (the challenger is saved as v${card.version})` : view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
     await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`));
   }
 

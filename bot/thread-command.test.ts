@@ -20,3 +20,13 @@ test('thread replies: stop, status and steering; chatter is not a command unless
   assert.deepEqual(cmd('nice, looks promising'), { kind: 'none' });
   assert.deepEqual(cmd('nice, looks promising', true), { kind: 'help' });
 });
+
+test('retrain in a finished thread: with a budget, without one; `continue` only when the bot is addressed', () => {
+  assert.deepEqual(cmd('retrain with 10 minutes'), { kind: 'retrain', budgetSeconds: 600 });
+  assert.deepEqual(cmd('Retrain for 90s please'), { kind: 'retrain', budgetSeconds: 90 });
+  assert.deepEqual(cmd('train it again, 1.5h'), { kind: 'retrain', budgetSeconds: 5400 });
+  assert.deepEqual(cmd('retrain'), { kind: 'retrain' });
+  assert.deepEqual(cmd('continue with 5m'), { kind: 'none' });
+  assert.deepEqual(cmd('continue with 5m', true), { kind: 'retrain', budgetSeconds: 300 });
+  assert.deepEqual(cmd('run it again', true), { kind: 'retrain' });
+});

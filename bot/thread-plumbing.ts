@@ -64,6 +64,7 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     example: async (name) => (await deps.predictions.describe(name, { loadingWaitMs: 30_000 })).example,
     ...(pacing.tickMs !== undefined ? { tickMs: pacing.tickMs } : {}),
     questionWaitMs: deps.config.OURO_QUESTION_WAIT_S * 1000,
+    datasetUploadBytes: deps.config.OURO_SYNTH_UPLOAD_MB * 1024 * 1024,
   });
   return { store, heldKeys, outbox, threads };
 }

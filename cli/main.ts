@@ -9,6 +9,7 @@ import { upCommand } from './up-command.ts';
 import { controlCommand, eventsCommand, submitCommand, workerCommand } from './queue-commands.ts';
 import { RUN_USAGE, runCommand } from './run-command.ts';
 import { SERVE_USAGE, serveCommand } from './serve-command.ts';
+import { SYNTHESIZE_USAGE, synthesizeCommand } from './synthesize-command.ts';
 
 const USAGE = `ouro — an autonomous data scientist
 
@@ -16,6 +17,7 @@ Usage:
   ouro run <file.csv> "<goal>" [options]   run the loop and validate the best model
   ouro run --resume <run-id>               continue an interrupted run
   ouro analyze <file> "<question>"         answer a question about the data with a report
+  ouro synthesize <file> "<goal>" [--rows N] [--target COL] [--json]   synthetic rows, judged on a holdout
   ouro serve [--background | stop]         serve the registry's models over HTTP
   ouro models list|show|rollback|delete    the model registry; \`ouro models key rotate <name>\`
   ouro up                                  worker + prediction API (+ bot) in one process
@@ -33,7 +35,7 @@ Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ..
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'analyze' ? ANALYZE_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : USAGE);
+    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'analyze' ? ANALYZE_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : rest[0] === 'synthesize' ? SYNTHESIZE_USAGE : USAGE);
     return 0;
   }
   const config = loadConfig();
@@ -63,6 +65,14 @@ async function main(argv: string[]): Promise<number> {
       }
       const outcome = await analyzeCommand(rest, config, logger);
       return outcome.status === 'failed' ? 1 : 0;
+    }
+    case 'synthesize': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(SYNTHESIZE_USAGE);
+        return 0;
+      }
+      const { outcome } = await synthesizeCommand(rest, config, logger);
+      return outcome.status === 'succeeded' ? 0 : 1;
     }
     case 'serve':
       return serveCommand(rest, config, logger);

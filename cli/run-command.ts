@@ -44,6 +44,7 @@ Options:
   --max-experiments <n>    stop after this many experiments (default 20)
   --seed <n>               seed for the holdout split and the models (default 42)
   --name <name>            registry name of the model (default: file and target)
+  --sheet <name>           an Excel workbook's sheet to read (default: the first with data)
   --brain <llm|heuristic>  who decides (default: llm when OPENAI_API_KEY or OPENAI_BASE_URL is set)
   --resume <run-id>        continue a run that was interrupted
   --json                   print events as JSON lines instead of the transcript
@@ -85,6 +86,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       'date-column': { type: 'string' },
       'id-column': { type: 'string' },
       name: { type: 'string' },
+      sheet: { type: 'string' },
       brain: { type: 'string' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
@@ -142,6 +144,7 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
       ...(int('seed', values.seed) !== undefined ? { seed: int('seed', values.seed) } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.sheet !== undefined ? { sheet: values.sheet } : {}),
       ...(int('horizon', values.horizon) !== undefined ? { horizon: int('horizon', values.horizon) } : {}),
       ...(values['date-column'] !== undefined ? { dateColumn: values['date-column'] } : {}),
       ...(values['id-column'] !== undefined ? { idColumn: values['id-column'] } : {}),

@@ -131,6 +131,10 @@ const ConfigSchema = z.object({
   OURO_SERVE_MAX_BODY_MB: intFromEnv(10),
   /** Most rows one prediction request may hold (413 beyond). */
   OURO_SERVE_MAX_ROWS: intFromEnv(10_000),
+  /** Most rows one `ouro synthesize` (or chat request for synthetic data) may make. */
+  OURO_SYNTH_MAX_ROWS: intFromEnv(100_000),
+  /** Largest synthetic file uploaded into a chat thread, in MB; a bigger one is linked instead (bounded by the platform's own limit). */
+  OURO_SYNTH_UPLOAD_MB: intFromEnv(8),
   /** Prediction requests per minute per API key (429 with Retry-After beyond); 0 turns the limit off. */
   OURO_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
   /** Python worker processes per model served on the Python path. */

@@ -20,6 +20,10 @@ export type OuroErrorCode =
   | 'run_failed'
   /** The best model did not beat the constant baseline on the holdout, so it was not deployed. */
   | 'not_better_than_baseline'
+  /** Synthesis: more rows asked for than OURO_SYNTH_MAX_ROWS allows. */
+  | 'rows_over_cap'
+  /** Synthesis: too few rows to learn what rows look like and still check the result. */
+  | 'table_too_small'
   | 'model_not_found'
   | 'model_name_taken'
   | 'untrusted_file'

@@ -34,3 +34,23 @@ test('concurrent publishes of one name each get their own version, and the alias
     await tmp.cleanup();
   }
 });
+
+test('a version published with promote: false is stored, and the alias stays where it was (a challenger that lost)', async () => {
+  const tmp = await makeTempDir('ouro-registry-');
+  try {
+    const modelDir = join(tmp.path, 'src', 'model');
+    await mkdir(modelDir, { recursive: true });
+    await writeFile(join(modelDir, 'marker.txt'), 'x');
+    await writeFile(join(tmp.path, 'src', 'train.py'), '# run\n');
+    const input = { modelDir, scriptPath: join(tmp.path, 'src', 'train.py'), card };
+    await publishModel(tmp.path, 'm', input);
+    const kept = await publishModel(tmp.path, 'm', { ...input, promote: false });
+    assert.equal(kept.version, 2);
+    assert.equal(await currentVersion(tmp.path, 'm'), 1);
+    assert.equal((await readCard(tmp.path, 'm', 2)).version, 2);
+    assert.equal((await publishModel(tmp.path, 'm', input)).version, 3);
+    assert.equal(await currentVersion(tmp.path, 'm'), 3);
+  } finally {
+    await tmp.cleanup();
+  }
+});

@@ -53,6 +53,8 @@ export interface PublishInput {
   card: Omit<ModelCard, 'version' | 'name'>;
   /** Files shown beside the card (a chart), copied into the version folder under `name`. */
   extraFiles?: { from: string; name: string }[];
+  /** false: the version is stored but the alias does not move (a challenger that did not beat the champion). */
+  promote?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function publishModel(home: string, name: string, input: PublishInp
   }
   // Two workers may finish runs for the same name at once: the alias only ever moves forward
   // on publish. Read-compare-write under a lock, or the older version could be written last.
+  if (input.promote === false) return card;
   await withPointerLock(home, name, async () => {
     const current = await currentVersion(home, name);
     if (current === null || current < version) await setCurrentVersion(home, name, version);

@@ -12,6 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
+import { checkDatasetLink } from '../core/dataset-links.ts';
 import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { basename, join } from 'node:path';
 import { rateLimiter } from 'hono-rate-limiter';
@@ -389,6 +390,23 @@ export function createApp(opts: AppOptions): Hono {
   });
 
   registerReportRoutes(app, { home: opts.home });
+
+  // A synthetic dataset, by the signed link its run published (core/dataset-links.ts).
+  app.get('/datasets/:runId/:file', async (c) => {
+    const runId = c.req.param('runId');
+    const file = c.req.param('file');
+    if (opts.internalToken === undefined || !checkDatasetLink(opts.internalToken, runId, file, c.req.query('expires'), c.req.query('sig'))) {
+      return c.json({ error: 'This download link is not valid or has expired; ask for the dataset again.', code: 'forbidden' }, 403);
+    }
+    const dir = join(opts.home, 'runs', runId, 'dataset');
+    try {
+      // Written by the host, but read like sandbox output: no links, capped.
+      const data = await readUntrusted(join(dir, file), { root: dir, maxBytes: UNTRUSTED_CAPS.tree });
+      return c.body(new Uint8Array(data), 200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${file}"`, 'Cache-Control': 'no-store' });
+    } catch {
+      return c.json({ error: `No dataset ${file} for run ${runId} on this server.`, code: 'not_found' }, 404);
+    }
+  });
 
   app.notFound((c) => c.json({ error: redactSecrets(`No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`), code: 'bad_request' }, 404));
   app.onError((err, c) => fail(c, err));

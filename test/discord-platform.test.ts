@@ -131,6 +131,80 @@ describe('Discord as it really behaves', { concurrency: false }, () => {
       bots = await stack.startBots();
     }
   });
+
+  test('the gateway: a heartbeat it asks for is answered at once, with the last sequence', async () => {
+    const before = fake.heartbeats.length;
+    const asked = Date.now();
+    fake.requestHeartbeat();
+    const beat = await fake.waitFor('the heartbeat', () => fake.heartbeats[before], 2000);
+    assert.ok(beat.at - asked < 1000);
+    assert.ok(beat.seq !== null && beat.seq > 0 && beat.seq <= fake.lastSeq, `heartbeat carried ${beat.seq}`);
+  });
+
+  test('after RECONNECT (op 7) the bot resumes its session, gets what it missed, and still answers a mention', async () => {
+    const resumes = fake.resumes;
+    const identifies = fake.identifies;
+    fake.reconnect();
+    // Sent while the client is reconnecting: replayed on RESUME.
+    fake.message({ channel: CHANNEL, user: '600000000000000207', text: 'hello after reconnect', mention: true });
+    await fake.waitFor('a RESUME', () => fake.resumes > resumes, 15_000);
+    assert.equal(fake.identifies, identifies, 'it identified again instead of resuming');
+    await fake.waitFor('the help', () => fake.inChannel(CHANNEL).filter((m) => /Send me a CSV or TSV file/.test(plainDiscord(m))).length >= 2 || undefined, 15_000);
+    fake.message({ channel: CHANNEL, user: '600000000000000207', text: 'and again', mention: true });
+    await fake.waitFor('another help', () => fake.inChannel(CHANNEL).filter((m) => /Send me a CSV or TSV file/.test(plainDiscord(m))).length >= 3 || undefined, 15_000);
+  });
+
+  test('after INVALID_SESSION (op 9, not resumable) the bot identifies again and still answers a mention', async () => {
+    const identifies = fake.identifies;
+    const helps = () => fake.inChannel(CHANNEL).filter((m) => /Send me a CSV or TSV file/.test(plainDiscord(m))).length;
+    const before = helps();
+    fake.invalidateSession(false);
+    await fake.waitFor('a new IDENTIFY', () => fake.identifies > identifies, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    fake.message({ channel: CHANNEL, user: '600000000000000208', text: 'hello after a new session', mention: true });
+    await fake.waitFor('the help', () => helps() > before || undefined, 15_000);
+  });
+
+  test('a 429 with retry_after is waited out: the reply still arrives', async () => {
+    const limited = fake.errors.filter((e) => e.status === 429).length;
+    fake.rateLimit(new RegExp(`^POST /channels/${CHANNEL}/messages$`), 1, 1);
+    fake.message({ channel: CHANNEL, user: '600000000000000209', text: 'hello through a rate limit', mention: true });
+    const helps = fake.inChannel(CHANNEL).filter((m) => /Send me a CSV or TSV file/.test(plainDiscord(m))).length;
+    await fake.waitFor('the help', () => fake.inChannel(CHANNEL).filter((m) => /Send me a CSV or TSV file/.test(plainDiscord(m))).length > helps || undefined, 15_000);
+    assert.equal(fake.errors.filter((e) => e.status === 429).length, limited + 1);
+  });
+
+  test('a very long steer is acknowledged within Discord\'s limits (no 50035)', async () => {
+    const user = '600000000000000211';
+    const { id } = fake.message({ channel: CHANNEL, user, text: 'predict churn', mention: true, attachments: [fake.addFile('churn.csv', binaryTable({ rows: 60 }))] });
+    const thread = await fake.waitFor('the thread', () => fake.threadOf(id), 10_000);
+    await runOf(id);
+    // Within what the run takes (2000), but the ack that quotes it is over Discord's 2000.
+    fake.message({ channel: thread, user, text: `try ${'random forest '.repeat(140)}`.slice(0, 1995) });
+    await fake.waitFor('the ack', () => fake.inChannel(thread).find((m) => /Passed to the run/.test(plainDiscord(m))), 10_000);
+    assert.deepEqual(fake.errors.filter((e) => e.code === 50035), []);
+  });
+
+  test('a restarted bot knows the run threads from GUILD_CREATE (or THREAD_UPDATE when one was archived): a plain reply in one is still answered', async () => {
+    const user = '600000000000000210';
+    const { id } = fake.message({ channel: CHANNEL, user, text: 'predict churn', mention: true, attachments: [fake.addFile('churn.csv', binaryTable({ rows: 60 }))] });
+    const thread = await fake.waitFor('the thread', () => fake.threadOf(id), 10_000);
+    await runOf(id);
+    await bots.close();
+    bots = await stack.startBots();
+    fake.message({ channel: thread, user, text: 'status' });
+    await fake.waitFor('the status reply', () => fake.inChannel(thread).filter((m) => plainDiscord(m).includes('predict churn')).length >= 2 || undefined, 15_000);
+    // Archived while the bot was down (not in GUILD_CREATE): the reply unarchives it (THREAD_UPDATE) and is answered.
+    await bots.close();
+    fake.archive(thread);
+    bots = await stack.startBots();
+    fake.message({ channel: thread, user, text: 'status' });
+    await fake.waitFor('the status reply in the unarchived thread', () => fake.inChannel(thread).filter((m) => plainDiscord(m).includes('predict churn')).length >= 3 || undefined, 15_000);
+  });
+
+  test('across all of the above: no interaction answered twice (40060) or late (10062), no message over the limits (50035)', () => {
+    assert.deepEqual(fake.errors.filter((e) => [40060, 10062, 50035].includes(e.code)), []);
+  });
 });
 
 describe('a Discord that refuses the Message Content intent', { concurrency: false }, () => {

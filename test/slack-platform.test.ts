@@ -96,6 +96,35 @@ describe('Slack as it really behaves', { concurrency: false }, () => {
     await fake.waitFor('the ping', () => replies(ts).find((m) => /🔔 <@UHAL>, your run on `keys\.csv` failed/.test(plain(m))), 10_000);
   });
 
+  test('a steer too long for the run gets a clear answer, within Block Kit\'s limits (no invalid_blocks, no msg_too_long)', async () => {
+    const file = fake.addFile('long.csv', binaryTable({ rows: 60 }));
+    const { ts, eventId } = await fake.mention({ channel: CHANNEL, user: 'UKIM', text: 'predict churn', files: [file] });
+    await runOf(eventId);
+    const since = Date.now();
+    await fake.reply({ channel: CHANNEL, user: 'UKIM', thread_ts: ts, text: `try ${'random forest and then '.repeat(300)}` });
+    assert.match(plain(await fake.waitFor('the answer', () => replies(ts).find((m) => /characters; I pass at most 2000/.test(plain(m))), 10_000)), /Say it in a sentence/);
+    await fake.reply({ channel: CHANNEL, user: 'UKIM', thread_ts: ts, text: `try ${'random forest '.repeat(140)}` });
+    await fake.waitFor('the ack', () => replies(ts).find((m) => /Passed to the run/.test(plain(m))), 10_000);
+    const refused = fake.calls.filter((c) => c.at >= since && c.error !== undefined);
+    assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), []);
+  });
+
+  test('"retrain on this" with a table shared in a run\'s thread is a follow-up on that file (one run per thread: refused while one is going)', async () => {
+    const { ts, eventId } = await fake.mention({ channel: CHANNEL, user: 'ULEO', text: 'predict churn', files: [fake.addFile('first.csv', binaryTable({ rows: 60 }))] });
+    await runOf(eventId);
+    const at = fake.nextTs();
+    await fake.sendEvent({ type: 'message', subtype: 'file_share', channel: CHANNEL, user: 'ULEO', text: 'retrain on this', ts: at, thread_ts: ts, files: [fake.addFile('second.csv', binaryTable({ rows: 60, seed: 3 }))], channel_type: 'channel', event_ts: at, team: 'T0FAKE' });
+    assert.match(plain(await fake.waitFor('the answer', () => replies(ts).find((m) => /still going/.test(plain(m))), 10_000)), /A run is still going in this thread.*mention me with the file again/s);
+  });
+
+  test('after a Socket Mode refresh (disconnect, refresh_requested) the bot reconnects and still answers a mention', async () => {
+    const opened = fake.connectionsOpened;
+    fake.refresh();
+    await fake.waitFor('a new connection', () => fake.connectionsOpened > opened && fake.connected === 1, 20_000);
+    const { ts } = await fake.mention({ channel: CHANNEL, user: 'UJAN', text: 'hello again' });
+    assert.match(plain(await fake.waitFor('the reply', () => replies(ts)[0], 10_000)), /Send me a CSV or TSV file/);
+  });
+
   test('concurrent runs share one chat.update budget (Tier 3 per workspace): no 429s', async () => {
     await bots.close();
     fake.tier3(3, 1000);
@@ -115,5 +144,33 @@ describe('Slack as it really behaves', { concurrency: false }, () => {
     } finally {
       fake.tier3(1_000_000, 1000);
     }
+  });
+});
+
+describe('Slack refusals to people outside the channel', { concurrency: false }, () => {
+  let stack: ChatStack;
+  let fake: FakeSlack;
+  let bots: ChatBots;
+
+  before(async () => {
+    fake = await startFakeSlack();
+    stack = await startChatStack('slack-outsider', { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, OURO_ALLOWED_USERS: 'UOK' }, { pacing: { postGapMs: 50, updateGapMs: 200, tickMs: 500 } }, { worker: false });
+    bots = await stack.startBots();
+  });
+
+  after(async () => {
+    await bots?.close();
+    await stack?.close();
+    await fake?.stop();
+  });
+
+  test('a private refusal Slack rejects (user_not_in_channel) is logged, nothing leaks to the channel, and the bot carries on', async () => {
+    fake.leave('UOUT', CHANNEL);
+    const refused = await fake.mention({ channel: CHANNEL, user: 'UOUT', text: 'hello' });
+    await fake.waitFor('the refused ephemeral', () => fake.calls.find((c) => c.method === 'chat.postEphemeral' && c.args.user === 'UOUT'), 10_000);
+    const { ts } = await fake.mention({ channel: CHANNEL, user: 'UOK', text: 'hello' });
+    assert.match(plain(await fake.waitFor('the reply to an allowed user', () => fake.thread(CHANNEL, ts)[0], 10_000)), /Send me a CSV or TSV file/);
+    assert.deepEqual(fake.thread(CHANNEL, refused.ts), []);
+    assert.deepEqual(fake.ephemerals.filter((e) => e.user === 'UOUT'), []);
   });
 });

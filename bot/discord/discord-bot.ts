@@ -27,6 +27,7 @@ import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 import { handleThreadCommand, safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
@@ -187,11 +188,13 @@ export class DiscordBot {
       if (refusal !== 'guild' && mentioned) await this.outbox.postPrivate(channel.id, message.author.id, undefined, textMessage(REFUSAL_TEXT[refusal])).catch(() => undefined);
       return;
     }
-    if (runId !== null && message.attachments.size === 0) return this.onThreadCommand(runId, channel.id, message.author.id, text, mentioned);
-    if (mentioned) return this.onMention(message, text);
+    if (runId !== null && message.attachments.size === 0) return this.onThreadCommand(runId, message.author.id, text, mentioned, `discord:${message.id}`);
+    // With a file inside a run's thread: a follow-up run there (bot/follow-up.ts); unaddressed
+    // only when it says to retrain ("retrain on this"), since people also share files among themselves.
+    if (mentioned || (runId !== null && parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain')) return this.onMention(message, text, runId);
   }
 
-  private async onMention(message: Message, text: string): Promise<void> {
+  private async onMention(message: Message, text: string, priorRun: string | null): Promise<void> {
     const channel = message.channel.id;
     const attachments: DiscordAttachment[] = [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, size: a.size, url: a.url, contentType: a.contentType }));
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
@@ -203,6 +206,7 @@ export class DiscordBot {
       text,
       files: attachments.map(attachmentOf),
       idempotencyKey: `discord:${message.id}`,
+      priorRun,
       reply: (m) => this.outbox.post(channel, undefined, m).then(() => undefined),
       // The signed CDN URL expires: the download starts before the thread is opened.
       download: (file, key, filename) => downloadDiscordAttachment({ attachment: attachments.find((a) => a.id === file.id)!, apiUrl: this.opts.config.DISCORD_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
@@ -233,8 +237,8 @@ export class DiscordBot {
     }
   }
 
-  private onThreadCommand(runId: string, _channel: string, user: string, text: string, addressed: boolean): Promise<void> {
-    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
+  private onThreadCommand(runId: string, user: string, text: string, addressed: boolean, eventKey: string): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>`, eventKey });
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {

@@ -15,6 +15,15 @@ test('run options come out of the text; the rest is the goal', () => {
   assert.match(parseRunText('predict churn max 9999 experiments').problems[0]!, /1 to 500/);
 });
 
+test('the sheet of a workbook, named in the goal', () => {
+  assert.deepEqual(parseRunText('predict churn, use the sheet Sales'), { goal: 'predict churn', options: { sheet: 'Sales' }, problems: [] });
+  assert.deepEqual(parseRunText('predict churn from the "Q1 sales" sheet'), { goal: 'predict churn', options: { sheet: 'Q1 sales' }, problems: [] });
+  assert.deepEqual(parseRunText('predict churn --sheet Customers --budget 2m'), { goal: 'predict churn', options: { sheet: 'Customers', budgetSeconds: 120 }, problems: [] });
+  assert.deepEqual(parseRunText("predict churn sheet: 'Data 2'"), { goal: 'predict churn', options: { sheet: 'Data 2' }, problems: [] });
+  // Without a lead-in the word stays in the goal.
+  assert.deepEqual(parseRunText('predict the price of sheet metal from the spreadsheet'), { goal: 'predict the price of sheet metal from the spreadsheet', options: {}, problems: [] });
+});
+
 const file = (name: string, size = 100, extra: Partial<Attachment> = {}): Attachment => ({ id: name, name, size, ...extra });
 
 test('the data file: the only CSV/TSV, the one the text names, or a question', () => {

@@ -4,7 +4,7 @@ import { MetricSchema, type Metric } from '../../core/schemas/task.ts';
 /** What a person asked for in a chat message, with the platform's mentions already removed. */
 export interface RunText {
   goal: string;
-  options: { budgetSeconds?: number; maxExperiments?: number; metric?: Metric; target?: string; name?: string };
+  options: { budgetSeconds?: number; maxExperiments?: number; metric?: Metric; target?: string; name?: string; sheet?: string };
   /** Options that were written but could not be read, for the reply. */
   problems: string[];
 }
@@ -13,7 +13,7 @@ const UNIT: Record<string, string> = { s: 's', sec: 's', secs: 's', second: 's',
 
 /**
  * Reads run options out of free text — `budget 2m`, `in 5 minutes`, `max 4 experiments`,
- * `metric mae`, `target churn`, and the CLI's `--budget/--max-experiments/--metric/--target/--name`
+ * `metric mae`, `target churn`, `use the sheet Sales`, and the CLI's `--budget/--max-experiments/--metric/--target/--name/--sheet`
  * — and leaves the rest as the goal.
  */
 export function parseRunText(input: string): RunText {
@@ -51,6 +51,11 @@ export function parseRunText(input: string): RunText {
     else problems.push(`"${m[1]}" is not a metric (${MetricSchema.options.join(', ')})`);
   });
   take(/\s(?:--target[=\s]+|target[:=]\s*)("[^"]+"|\S+)/i, (m) => (options.target = m[1]!.replace(/^"|"$/g, '')));
+  // A workbook's sheet: `--sheet Sales`, `sheet: "Q1 sales"`, `use the sheet Sales`, `from the Sales sheet`.
+  const unquote = (v: string) => v.replace(/^["']|["']$/g, '');
+  // Only with a lead-in, so that "sheet metal" in a goal stays the goal.
+  take(/\s(?:--sheet[=\s]+|sheet[:=]\s*|(?:use|from|in|on|read)\s+(?:the\s+)?sheet(?:\s+(?:named|called))?\s+)("[^"]+"|'[^']+'|[^\s,;]+)/i, (m) => (options.sheet = unquote(m[1]!)));
+  take(/\s(?:use|from|in|on|read)\s+the\s+("[^"]+"|'[^']+'|[^\s,;]+)\s+sheet(?=[\s,.;]|$)/i, (m) => (options.sheet = unquote(m[1]!)));
   take(/\s(?:--name[=\s]+|name[:=]\s*)(\S+)/i, (m) => {
     if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(m[1]!)) options.name = m[1]!;
     else problems.push(`"${m[1]}" is not a model name (lowercase letters, digits and dashes)`);

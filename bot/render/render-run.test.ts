@@ -131,3 +131,15 @@ test('helpers: clock and markup', () => {
   assert.equal(fmtClock(3700), '1:01:40');
   assert.equal(stripMarkup('**a** `b` [c](http://d) _e_'), 'a b c (http://d) e');
 });
+
+test('a follow-up\'s verdict: both numbers, and what happens to each version', () => {
+  const won = renderThreadReply(ev({ type: 'challenged', name: 'churn', metric: 'roc_auc', champion: { version: 1, score: 0.61 }, challenger: { score: 0.84 }, promoted: true }), initialView({ runId: 'r-1', goal: 'g', file: 'f.csv', budgetSeconds: 60, maxExperiments: 3 }))!;
+  assert.match(text(won), /The challenger wins.*challenger roc_auc \*\*0\.8400\*\*, champion \*\*churn\*\* v1 roc_auc \*\*0\.6100\*\*.*same URL; v1 is kept/s);
+  assert.match(text(won), /ouro models rollback churn --to 1/);
+  const lost = renderThreadReply(ev({ type: 'challenged', name: 'churn', metric: 'rmse', champion: { version: 3, score: 10 }, challenger: { score: 10 }, promoted: false }), initialView({ runId: 'r-1', goal: 'g', file: 'f.csv', budgetSeconds: 60, maxExperiments: 3 }))!;
+  assert.match(text(lost), /The champion stays.*champion \*\*churn\*\* v3 rmse \*\*10\.0000\*\*.*not served/s);
+  const mute = renderThreadReply(ev({ type: 'challenged', name: 'churn', metric: 'roc_auc', champion: { version: 2, score: null, why: 'the column "plan" is missing' }, challenger: { score: 0.7 }, promoted: true }), initialView({ runId: 'r-1', goal: 'g', file: 'f.csv', budgetSeconds: 60, maxExperiments: 3 }))!;
+  assert.match(text(mute), /could not score the new data \(the column "plan" is missing\)/);
+  const view = foldRunEvent(initialView({ runId: 'r-1', goal: 'g', file: 'f.csv', budgetSeconds: 60, maxExperiments: 3 }), ev({ type: 'challenged', name: 'churn', metric: 'rmse', champion: { version: 3, score: 10 }, challenger: { score: 10 }, promoted: false }));
+  assert.deepEqual(view.challenge, { name: 'churn', championVersion: 3, promoted: false });
+});

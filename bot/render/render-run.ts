@@ -82,6 +82,7 @@ function stateLines(v: RunView, now: number): string[] {
       return [`\`${progressBar(progressRatio(v, now))}\` validating the best model on the held-out rows`, [best, clock].filter(Boolean).join(' · ')];
     case 'finished': {
       if (v.report) return [`✅ Report ready in ${fmtClock(elapsedSeconds(v, now))}. The answer is below${v.report.url ? `: [open the report](${v.report.url})` : ''}.`];
+      if (v.dataset !== null) return [`✅ Done in ${fmtClock(elapsedSeconds(v, now))}. **${v.dataset.rows.toLocaleString('en-US')} synthetic rows** (${v.dataset.generator}) in \`${v.dataset.filename}\`; the file and its data card are below.`];
       const c = v.card!;
       const head = v.cancelled ? `⏹ Stopped on request after ${fmtClock(elapsedSeconds(v, now))}; the best model so far was validated and saved.` : `✅ Done in ${fmtClock(elapsedSeconds(v, now))}.`;
       return [`${head} **${familyName(c.family)}**: ${c.metric} ${fmtScore(c.holdout.score)} on the held-out rows (baseline ${fmtScore(c.holdout.baseline)}). The card is below.`];
@@ -161,6 +162,8 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
       return reply(`⏹ Stopping on request — ${e.reason}.`);
     case 'failed':
       return reply(`❌ **The run failed** — ${e.message}`, `code: ${e.code}`);
+    case 'challenged':
+      return renderChallenge(e);
     case 'note':
       return e.level === 'warn' ? reply(`⚠️ ${e.message}`) : null;
     case 'question':
@@ -170,6 +173,20 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
     default:
       return null;
   }
+}
+
+/**
+ * A follow-up's verdict: champion and challenger, both scored by the host on the new data's
+ * held-out rows, and what happens to each version (the loser stays in the registry).
+ */
+export function renderChallenge(e: Extract<RunEvent, { type: 'challenged' }>): ChatMessage {
+  const champion = `**${e.name}** v${e.champion.version}`;
+  const championScore = e.champion.score === null ? `could not score the new data (${truncate(e.champion.why ?? 'no reason given', 200)})` : `${e.metric} **${fmtScore(e.champion.score)}**`;
+  const scores = `On the new data's held-out rows: challenger ${e.metric} **${fmtScore(e.challenger.score)}**, champion ${champion} ${championScore}.`;
+  if (e.promoted) {
+    return reply(`🏆 **The challenger wins.** ${scores} It replaces ${champion} at the same URL; v${e.champion.version} is kept for a rollback.`, `\`ouro models rollback ${e.name} --to ${e.champion.version}\` serves v${e.champion.version} again`);
+  }
+  return reply(`🛡️ **The champion stays.** ${scores} The challenger is not better, so ${champion} keeps serving; the challenger is kept as a version of **${e.name}**, not served.`, `\`ouro models list\` shows the versions; \`ouro models rollback ${e.name} --to <version>\` serves another`);
 }
 
 /** The value a clicked choice sends back: the run that asked and the column chosen. */

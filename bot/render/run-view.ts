@@ -33,7 +33,11 @@ export interface RunView {
   best: { node: string; family: string; metric: Metric; score: number } | null;
   validated: { metric: Metric; holdout: number; baseline: number; cv: number } | null;
   deployed: { name: string; version: number; url: string } | null;
+  /** A follow-up's comparison with the model it challenged (the `challenged` event). */
+  challenge: { name: string; championVersion: number; promoted: boolean } | null;
   card: ModelCard | null;
+  /** A synthesis run's result (docs/architecture.md, "Synthetic data"). */
+  dataset: { filename: string; rows: number; generator: string } | null;
   failure: { code: string; message: string } | null;
   stopReason: string | null;
   /** The open question, when the run ended asking which column to predict. */
@@ -61,7 +65,9 @@ export function initialView(r: { runId: string; goal: string; file: string; budg
     best: null,
     validated: null,
     deployed: null,
+    challenge: null,
     card: null,
+    dataset: null,
     failure: null,
     stopReason: null,
     question: null,
@@ -98,6 +104,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
       return { ...v, state: 'validating', current: null, validated: { metric: e.metric, holdout: e.holdout, baseline: e.baseline, cv: e.cv } };
     case 'deployed':
       return { ...v, deployed: { name: e.name, version: e.version, url: e.url } };
+    case 'challenged':
+      return { ...v, challenge: { name: e.name, championVersion: e.champion.version, promoted: e.promoted } };
     case 'finished':
       return { ...v, state: 'finished', current: null, card: e.card, endedAt: at };
     case 'failed':
@@ -118,6 +126,8 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
       return v;
     case 'report.published':
       return { ...v, state: 'finished', current: null, endedAt: at, report: { id: e.report, url: e.url, answer: e.answer, highlights: e.highlights, charts: e.charts, path: e.path } };
+    case 'dataset.published':
+      return { ...v, state: 'finished', current: null, endedAt: at, dataset: { filename: e.filename, rows: e.card.rows, generator: e.card.generator.label } };
   }
 }
 

@@ -17,6 +17,7 @@ import { InflightWork } from '../inflight-work.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 import { answerQuestion, handleThreadCommand, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../run-threads.ts';
 import { registerSecrets } from '../../core/redact.ts';
@@ -162,17 +163,22 @@ export class SlackBot {
     const threadTs = event.thread_ts ?? event.ts;
     if (user === undefined) return;
     if (await this.refuse({ workspace: team, channel, user }, threadTs)) return;
+    await this.fromMessage(event, user, eventId, team);
+  }
+
+  /** A message for the bot (a mention, or a thread reply sharing a table to retrain on): a thread command, a follow-up, or a new run. */
+  private async fromMessage(event: MentionEvent, user: string, eventId: string, team: string | undefined): Promise<void> {
+    const { channel } = event;
+    const threadTs = event.thread_ts ?? event.ts;
     const text = event.text.replace(MENTION, ' ').trim();
     // Slack Connect stubs are completed with files.info; hidden, deleted and external files are named.
     const resolved = await resolveSlackFiles((event.files ?? []) as SlackFile[], (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>);
     const files = resolved.files;
     if (resolved.problems.length > 0 && files.length === 0) return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
 
-    // A mention inside a run's thread, without a file, is a thread command.
-    if (event.thread_ts !== undefined && files.length === 0 && (event.files ?? []).length === 0) {
-      const runId = await this.store.runOfThread('slack', channel, event.thread_ts);
-      if (runId !== null) return this.onThreadCommand(runId, channel, event.thread_ts, user, text, true);
-    }
+    // A mention inside a run's thread: without a file, a thread command; with one, a follow-up run.
+    const priorRun = event.thread_ts === undefined ? null : await this.store.runOfThread('slack', channel, event.thread_ts);
+    if (priorRun !== null && files.length === 0 && (event.files ?? []).length === 0) return this.onThreadCommand(priorRun, user, text, true, `slack:${eventId}`);
 
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
     await startRunFromMention(this.inbound, {
@@ -183,6 +189,7 @@ export class SlackBot {
       text,
       files: files.map(attachmentOf),
       idempotencyKey: `slack:${eventId}`,
+      priorRun,
       reply: (m) => this.reply(channel, threadTs, m),
       download: (file, key, filename) => downloadSlackFile({ file: files.find((f) => f.id === file.id)!, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
       // On Slack the run's thread is the mentioning message's thread: nothing to open.
@@ -199,11 +206,14 @@ export class SlackBot {
     if (runId === null) return;
     if (eventId !== '' && !(await this.store.claimEvent('slack', eventId))) return;
     if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts)) return;
-    await this.onThreadCommand(runId, event.channel, event.thread_ts, event.user, (event.text ?? '').replace(MENTION, ' ').trim(), false);
+    const text = (event.text ?? '').replace(MENTION, ' ').trim();
+    // "retrain on this" with a table shared in the thread: a follow-up on the new file, not the old one.
+    if ((event.files ?? []).length > 0 && parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain') return this.fromMessage({ ...event, text }, event.user, eventId, team);
+    await this.onThreadCommand(runId, event.user, text, false, eventId !== '' ? `slack:${eventId}` : undefined);
   }
 
-  private onThreadCommand(runId: string, _channel: string, _threadTs: string, user: string, text: string, addressed: boolean): Promise<void> {
-    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>` });
+  private onThreadCommand(runId: string, user: string, text: string, addressed: boolean, eventKey: string | undefined): Promise<void> {
+    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>`, ...(eventKey !== undefined ? { eventKey } : {}) });
   }
 
   private async onTargetClick(value: string, user: string | undefined, channel: string | undefined, team: string | undefined): Promise<void> {

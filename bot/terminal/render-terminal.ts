@@ -1,3 +1,4 @@
+import { renderDataCardLines } from '../render/render-data-card.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 
@@ -61,6 +62,13 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
         `${s.cyan('deployed')} ${e.name} v${e.version} at ${s.bold(e.url)}`,
         ...(e.key ? [`  key: ${e.key}`] : []),
       ];
+    case 'challenged': {
+      const champion = e.champion.score === null ? `could not score the new data (${e.champion.why ?? 'no reason given'})` : `${e.metric} ${fmt(e.champion.score)}`;
+      return [
+        `${s.cyan('challenge')} on the new holdout: challenger ${e.metric} ${s.bold(fmt(e.challenger.score))} · champion ${e.name} v${e.champion.version} ${champion}`,
+        e.promoted ? s.green(`  the challenger is promoted; v${e.champion.version} is kept (ouro models rollback ${e.name})`) : s.yellow(`  the champion stays; the challenger is kept as a version, not served`),
+      ];
+    }
     case 'finished':
       return renderCard(e.card, s);
     case 'failed':
@@ -82,6 +90,8 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
         `${s.cyan('report')}   ${s.bold(e.url ?? `${e.path}/report.html`)}${e.pdf ? s.dim(' (PDF beside it)') : ''}`,
         s.dim(`  findings: ${e.findings}`),
       ];
+    case 'dataset.published':
+      return [`${s.cyan('dataset')}  ${s.bold(e.path)}${e.url !== null ? ` · ${e.url}` : ''}`, ...renderDataCardLines(e.card)];
     case 'brain.usage':
       return [s.dim(`llm      ${e.decision} · ${tokens(e.promptTokens)} in / ${tokens(e.completionTokens)} out${e.calls > 1 ? ` · ${e.calls} calls` : ''} · ${usd(e.costUsd)} (run ${tokens(e.totalTokens)} tokens · ${usd(e.totalCostUsd)})`)];
   }

@@ -39,8 +39,8 @@ export async function readRunEvents(redis: Redis, runId: string, afterId = '0'):
   return decode((await redis.xrange(redisKeys.events(runId), start, '+')) as XEntries);
 }
 
-/** A run's last event: it finished, failed, or ended asking a question (the answer starts a new run). */
-export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question' || e.type === 'report.published';
+/** A run's last event: it finished, failed, ended asking a question (the answer starts a new run), published a synthetic dataset or an analysis report. */
+export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question' || e.type === 'dataset.published' || e.type === 'report.published';
 
 /**
  * Follows a run from `afterId`: replays what is there, then blocks for new events, and ends

@@ -3,6 +3,7 @@ import { DiagnosisSchema } from './diagnosis.ts';
 import { ModelCardSchema } from './model-card.ts';
 import { OperatorSchema, PlanSchema } from './journal.ts';
 import { MetricSchema } from './task.ts';
+import { DataCardSchema } from './data-card.ts';
 
 const base = { runId: z.string(), at: z.string() };
 
@@ -76,6 +77,21 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     url: z.string(),
     key: z.string().optional(),
   }),
+  /**
+   * A follow-up run (options.champion) against the model it challenges: both scored by the host
+   * on this run's holdout (the new data's). Only a better challenger is promoted; the champion's
+   * version stays in the registry either way (rollback). `champion.score` is null when the
+   * champion could not predict the new data (its reason in `why`).
+   */
+  z.object({
+    ...base,
+    type: z.literal('challenged'),
+    name: z.string(),
+    metric: MetricSchema,
+    champion: z.object({ version: z.number().int().positive(), score: z.number().nullable(), why: z.string().optional() }),
+    challenger: z.object({ score: z.number() }),
+    promoted: z.boolean(),
+  }),
   z.object({ ...base, type: z.literal('finished'), card: ModelCardSchema }),
   z.object({ ...base, type: z.literal('failed'), code: z.string(), message: z.string() }),
   z.object({ ...base, type: z.literal('cancelled'), reason: z.string() }),
@@ -114,6 +130,19 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     pdf: z.boolean(),
   }),
   z.object({ ...base, type: z.literal('note'), level: z.enum(['info', 'warn']), message: z.string() }),
+  /** A synthesis run's end: the dataset, where it is, and its data card (docs/architecture.md, "Synthetic data"). */
+  z.object({
+    ...base,
+    type: z.literal('dataset.published'),
+    /** Path of the file on the host that made it (under OURO_HOME), or its artifact-store key. */
+    path: z.string(),
+    /** A download link (`ouro serve`, same auth as model pages) when one is configured. */
+    url: z.string().nullable(),
+    filename: z.string(),
+    format: z.enum(['csv', 'parquet', 'xlsx']),
+    bytes: z.number().int().nonnegative(),
+    card: DataCardSchema,
+  }),
   /** One LLM decision's spend (all its calls, retries included) and the run's total so far. */
   z.object({
     ...base,

@@ -34,6 +34,16 @@ export const RunOptionsSchema = z.object({
   dateColumn: z.string().min(1).optional(),
   /** Forecasting: the column naming each series of a panel (default: detected). */
   idColumn: z.string().min(1).optional(),
+  /**
+   * A follow-up in a finished run's thread: the model this run challenges. The run publishes
+   * under that name, scores the champion's current version on its own holdout too, and
+   * promotes its model only when it scores better (the champion's version is kept either way).
+   */
+  champion: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+  /** An Excel workbook's sheet to read ("use the sheet Sales"); default: the first sheet with data. */
+  sheet: z.string().min(1).max(100).optional(),
+  /** Synthesis (`kind: 'synthesize'`): rows to make; default from the goal, else the table's size. */
+  rows: z.number().int().positive().optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
 });
@@ -62,6 +72,7 @@ export const RunRequestSchema = z.object({
   }),
   goal: z.string().min(1).max(2000),
   options: RunOptionsSchema,
+  /** The kind of work (WorkKindSchema); absent: the goal router decides in the worker, a model for `ouro run`. */
   kind: WorkKindSchema.optional(),
   origin: OriginSchema.default({ platform: 'terminal' }),
   idempotencyKey: z.string().optional(),

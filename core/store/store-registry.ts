@@ -57,7 +57,8 @@ export async function publishToStore(store: ArtifactStore, home: string, name: s
   try {
     const card = await publishModel(scratch, name, input, { version });
     await uploadFolder(store, versionDir(scratch, name, version), registryKeys.version(name, version));
-    await movePointerForward(store, name, version);
+    // A challenger that did not win is stored for the record (and a manual rollback to it), not served.
+    if (input.promote !== false) await movePointerForward(store, name, version);
     return card;
   } finally {
     await rm(scratch, { recursive: true, force: true });

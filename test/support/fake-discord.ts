@@ -14,6 +14,21 @@
  * - a DM to a user who has server DMs off is 403 with 50007; creating a thread without the
  *   permission is 403 with 50013 (Missing Permissions).
  * - the bot has a managed role (tags.bot_id) that the mention picker often offers instead of the user.
+ * - the gateway is a session (gateway.md, "Resuming"): HELLO's heartbeat_interval is Discord's
+ *   41.25 s; a heartbeat (op 1) carries the last sequence and is ACKed (op 11); the gateway may
+ *   ask for one (`requestHeartbeat()`: @discordjs/ws answers at once) and closes a connection
+ *   that stops beating (4009, after 1.5 intervals). READY's resume_gateway_url takes a RESUME
+ *   (op 6: session_id + seq), replays what was dispatched after seq, then RESUMED; an unknown
+ *   session gets INVALID_SESSION (op 9, d: false). `reconnect()` sends RECONNECT (op 7; the
+ *   client resumes, @discordjs/ws WebSocketShard "Told to reconnect by Discord"), and
+ *   `invalidateSession(resumable)` sends op 9 (d: true resumes on the same socket, d: false
+ *   identifies again).
+ * - GUILD_CREATE lists the guild's active threads ("threads: all active threads in the guild
+ *   that current user has permission to view"), which is how a restarted client knows the
+ *   threads it is in (discord.js drops messages in channels it has not cached). An archived
+ *   thread (`archive()`) is not listed; a message in it unarchives it with THREAD_UPDATE first.
+ * - a rate-limited route answers 429 with `retry_after` and the X-RateLimit-* headers
+ *   (topics/rate-limits.md); @discordjs/rest waits and retries (see `rateLimit()`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -88,7 +103,7 @@ export class FakeDiscord {
   readonly messages: FakeDiscordMessage[] = [];
   readonly interactions = new Map<string, FakeInteractionReply>();
   readonly downloads: string[] = [];
-  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string }>();
+  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string; archived?: boolean }>();
   private readonly files = new Map<string, Buffer>();
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
@@ -104,6 +119,18 @@ export class FakeDiscord {
   private readonly interactionSentAt = new Map<string, number>();
   /** REST error answers sent (status and JSON code), for assertions. */
   readonly errors: { path: string; status: number; code: number }[] = [];
+  /** Discord's real heartbeat interval (gateway.md: HELLO). */
+  heartbeatIntervalMs = 41_250;
+  /** Heartbeats received: when, and the sequence they carried. */
+  readonly heartbeats: { at: number; seq: number | null }[] = [];
+  /** IDENTIFYs and RESUMEs received (a RESUME that was refused counts under `refusedResumes`). */
+  identifies = 0;
+  resumes = 0;
+  refusedResumes = 0;
+  /** Gateway sessions: what was dispatched to each (for RESUME's replay), and its live socket. */
+  private readonly sessions = new Map<string, { log: string[]; seqs: number[]; socket: WebSocket | null }>();
+  private readonly sessionOf = new Map<WebSocket, string>();
+  private readonly rateLimits: { match: RegExp; remaining: number; retryAfterS: number }[] = [];
 
   constructor(
     private readonly server: Server,
@@ -148,18 +175,73 @@ export class FakeDiscord {
     }
   }
 
+  /** A dispatch goes to every session; a session between connections gets it on RESUME. */
   private dispatch(t: string, d: unknown): void {
-    const frame = JSON.stringify({ op: 0, t, s: ++this.seq, d });
-    for (const ws of this.sockets) ws.send(frame);
+    const s = ++this.seq;
+    const frame = JSON.stringify({ op: 0, t, s, d });
+    for (const session of this.sessions.values()) {
+      session.log.push(frame);
+      session.seqs.push(s);
+      if (session.socket !== null && session.socket.readyState === session.socket.OPEN) session.socket.send(frame);
+    }
+  }
+
+  /** The gateway asks the client to reconnect and resume (op 7 RECONNECT). */
+  reconnect(): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ op: 7, d: null, s: null, t: null }));
+  }
+
+  /** op 9 INVALID_SESSION: `resumable` lets the client RESUME; otherwise the session is gone and it must IDENTIFY. */
+  invalidateSession(resumable: boolean): void {
+    for (const ws of this.sockets) {
+      if (!resumable) {
+        const id = this.sessionOf.get(ws);
+        if (id !== undefined) this.sessions.delete(id);
+      }
+      ws.send(JSON.stringify({ op: 9, d: resumable, s: null, t: null }));
+    }
+  }
+
+  /** The gateway asks for a heartbeat now (op 1 from the server): the client must answer at once. */
+  requestHeartbeat(): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ op: 1, d: null, s: null, t: null }));
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * The next `count` requests whose `METHOD /path` matches get 429 with `retry_after`, as
+   * Discord answers a bucket that is out (topics/rate-limits.md: "Exceeding A Rate Limit").
+   */
+  rateLimit(match: RegExp, count: number, retryAfterS = 1): void {
+    this.rateLimits.push({ match, remaining: count, retryAfterS });
   }
 
   private member(user: string, roles: string[]) {
     return { user: { id: user, username: `user${user.slice(-4)}`, discriminator: '0', global_name: null, avatar: null }, roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073' };
   }
 
+  /** A thread auto-archived after its inactivity period (topics/threads.md: archived threads are not in GUILD_CREATE). */
+  archive(thread: string): void {
+    const c = this.channels.get(thread);
+    if (c?.type === 11) c.archived = true;
+  }
+
+  private threadObject(c: { id: string; parent_id?: string; name: string; archived?: boolean }) {
+    return { id: c.id, type: 11, guild_id: GUILD, parent_id: c.parent_id, name: c.name, owner_id: BOT_ID, member_count: 1, message_count: 0, rate_limit_per_user: 0, flags: 0, thread_metadata: { archived: c.archived === true, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+  }
+
   /** A user's message in a channel or thread; `mention` adds the bot's mention. */
   message(o: { channel: string; user: string; text: string; mention?: boolean; mentionRole?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
     const id = nextId();
+    // A message in an archived thread unarchives it: THREAD_UPDATE first (topics/threads.md, "Archiving").
+    const target = this.channels.get(o.channel);
+    if (target?.type === 11 && target.archived === true) {
+      target.archived = false;
+      this.dispatch('THREAD_UPDATE', this.threadObject(target));
+    }
     const member = this.member(o.user, o.roles ?? [ROLE_MEMBER]);
     const { user: author, ...memberNoUser } = member;
     const prefix = o.mention ? `<@${BOT_ID}> ` : o.mentionRole ? `<@&${ROLE_BOT}> ` : '';
@@ -284,6 +366,15 @@ export class FakeDiscord {
     const auth = req.headers.authorization;
     const isWebhook = path.startsWith('/webhooks/') || path.startsWith('/interactions/');
     if (!isWebhook && auth !== `Bot ${DISCORD_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });
+    const limited = this.rateLimits.find((r) => r.remaining > 0 && r.match.test(`${req.method} ${path}`));
+    if (limited !== undefined) {
+      limited.remaining -= 1;
+      this.errors.push({ path, status: 429, code: 0 });
+      const after = String(limited.retryAfterS);
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': after, 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': after, 'x-ratelimit-bucket': 'fake-bucket', 'x-ratelimit-scope': 'user' });
+      res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: limited.retryAfterS, global: false }));
+      return;
+    }
     if (req.method === 'GET' && path === '/gateway/bot') return send(200, { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     if (req.method === 'POST' && path === '/users/@me/channels') {
       const { json } = await parsePayload(req, body);
@@ -352,21 +443,63 @@ export class FakeDiscord {
 
   onSocket(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
-    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 5000 }, s: null, t: null }));
+    let beat: NodeJS.Timeout | null = null;
+    // A connection that stops beating is closed (gateway.md: "Sending Heartbeats"); the client resumes.
+    const watch = () => {
+      if (beat !== null) clearTimeout(beat);
+      beat = setTimeout(() => ws.close(4009, 'Session timed out.'), this.heartbeatIntervalMs * 1.5);
+      beat.unref();
+    };
+    watch();
+    ws.on('close', (code) => {
+      if (beat !== null) clearTimeout(beat);
+      this.sockets.delete(ws);
+      const id = this.sessionOf.get(ws);
+      this.sessionOf.delete(ws);
+      const session = id === undefined ? undefined : this.sessions.get(id);
+      if (session?.socket === ws) session.socket = null;
+      // A clean close (1000/1001) ends the session; any other close leaves it resumable.
+      if (id !== undefined && (code === 1000 || code === 1001)) this.sessions.delete(id);
+    });
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null }));
     ws.on('message', (raw) => {
       const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
-      if (frame.op === 1) return ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (frame.op === 1) {
+        this.heartbeats.push({ at: Date.now(), seq: typeof frame.d === 'number' ? frame.d : null });
+        watch();
+        return ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      }
+      if (frame.op === 6) return this.onResume(ws, frame.d as { token?: string; session_id?: string; seq?: number });
       if (frame.op === 2) {
+        this.identifies += 1;
         this.intents = Number((frame.d as { intents?: number }).intents ?? 0);
         // A privileged intent not enabled in the portal: the gateway closes with 4014 (gateway.md, "Privileged Intents").
         if ((this.intents & MESSAGE_CONTENT) !== 0 && !this.messageContentEnabled) return ws.close(4014, 'Disallowed intent(s).');
         this.identified = true;
         const session = randomUUID();
+        this.sessions.set(session, { log: [], seqs: [], socket: ws });
+        this.sessionOf.set(ws, session);
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: { v: 10, user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null, verified: true, flags: 0 }, guilds: [{ id: GUILD, unavailable: true }], session_id: session, resume_gateway_url: `ws://127.0.0.1:${this.port}`, shard: [0, 1], application: { id: APPLICATION_ID, flags: 0 } } }));
         ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild() }));
       }
     });
+  }
+
+  /** RESUME: replay what the session missed after `seq`, then RESUMED; an unknown session is op 9. */
+  private onResume(ws: WebSocket, d: { token?: string; session_id?: string; seq?: number }): void {
+    const session = d.session_id === undefined ? undefined : this.sessions.get(d.session_id);
+    if (session === undefined || d.token !== DISCORD_TOKEN) {
+      this.refusedResumes += 1;
+      ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+      return;
+    }
+    this.resumes += 1;
+    session.socket = ws;
+    this.sessionOf.set(ws, d.session_id!);
+    session.log.forEach((frame, i) => {
+      if (session.seqs[i]! > (d.seq ?? 0)) ws.send(frame);
+    });
+    ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.seq, d: {} }));
   }
 
   private guild() {
@@ -407,7 +540,8 @@ export class FakeDiscord {
       voice_states: [],
       members: [{ ...this.member(BOT_ID, [ROLE_BOT]), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
       channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, i) => ({ ...c, guild_id: GUILD, position: i, permission_overwrites: [], nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
-      threads: [],
+      // The active threads (gateway-events.md, Guild Create: "threads").
+      threads: [...this.channels.values()].filter((c) => c.type === 11 && c.archived !== true).map((c) => this.threadObject(c)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],

@@ -22,6 +22,15 @@
  *   with `is_external: true` and no url_private_download.
  * - editing a message that mentioned the bot delivers `app_mention` again: a new event_id,
  *   the same ts, and `edited` (see `edit()`).
+ * - a slash command's response_url takes at most 5 posts within 30 minutes (docs.slack.dev,
+ *   "Handling user interaction": "You can use a response_url five times within 30 minutes");
+ *   beyond that it answers 404 `used_url` / `expired_url`.
+ * - chat.postEphemeral to someone who is not in the channel is `user_not_in_channel` (see `leave()`).
+ * - Socket Mode connections are refreshed (api.slack.com/apis/connections/socket-implement:
+ *   "Connections refresh regularly"): `refresh()` sends `{type: 'disconnect', reason:
+ *   'refresh_requested'}` and, like Slack, leaves the closing to the client
+ *   (@slack/socket-mode's SocketModeClient disconnects on it and reconnects through
+ *   apps.connections.open after its clientPingTimeout).
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -84,6 +93,8 @@ export interface ApiCall {
   at: number;
   status: number;
   args: Record<string, unknown>;
+  /** The `error` of an `ok: false` answer (invalid_blocks, missing_scope, ...). */
+  error?: string;
 }
 
 /** Everything a message shows, as one string (text, then every block's text). */
@@ -128,6 +139,12 @@ export class FakeSlack {
   private readonly ims = new Map<string, string>();
   private tier3Limit: { max: number; windowMs: number } | null = null;
   private readonly tier3Calls: number[] = [];
+  /** response_url posts: url → when it was handed out and how often it was used. */
+  private readonly responseUrls = new Map<string, { at: number; uses: number }>();
+  /** Users who are not members of a channel (channel → users). */
+  private readonly outsiders = new Map<string, Set<string>>();
+  /** apps.connections.open calls: each Socket Mode (re)connection makes one. */
+  connectionsOpened = 0;
   /** The bot token's scopes: the manifest's, unless a test takes one away. */
   readonly scopes = new Set<string>(manifestScopes());
   base = '';
@@ -159,6 +176,21 @@ export class FakeSlack {
     await new Promise<void>((r) => this.wss.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  /**
+   * Slack asks the app to reconnect: a `disconnect` message on every connection (reason
+   * `refresh_requested`, or `warning` shortly before Slack closes it itself).
+   */
+  refresh(reason: 'refresh_requested' | 'warning' = 'refresh_requested'): void {
+    this.sockets.forEach((s) => s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } })));
+  }
+
+  /** `user` is not (or no longer) a member of `channel`. */
+  leave(user: string, channel: string): void {
+    const set = this.outsiders.get(channel) ?? new Set<string>();
+    set.add(user);
+    this.outsiders.set(channel, set);
   }
 
   /** Drops every Socket Mode connection (the client reconnects through apps.connections.open). */
@@ -305,6 +337,7 @@ export class FakeSlack {
   async slash(o: { command: string; text: string; user: string; channel: string }): Promise<{ ackMs: number; responseUrl: string }> {
     const id = this.nextTs().replace('.', '');
     const responseUrl = `${this.base}/respond/${id}`;
+    this.responseUrls.set(`/respond/${id}`, { at: Date.now(), uses: 0 });
     const payload = {
       token: 'verification-token',
       team_id: TEAM,
@@ -401,14 +434,18 @@ export class FakeSlack {
         }
         this.tier3Calls.push(now);
       }
-      this.calls.push({ method, at: Date.now(), status: 200, args });
+      const call: ApiCall = { method, at: Date.now(), status: 200, args };
+      this.calls.push(call);
+      const fail = (error: string, extra: Record<string, unknown> = {}) => ((call.error = error), json(200, { ok: false, error, ...extra }));
       const needed = SCOPE_OF[method];
-      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return json(200, { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') });
+      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
       const invalid = invalidMessage(method, args);
-      if (invalid !== null) return json(200, { ok: false, error: invalid });
+      if (invalid !== null) return fail(invalid);
       const wanted = method === 'apps.connections.open' ? APP_TOKEN : BOT_TOKEN;
-      if (token !== wanted) return json(200, { ok: false, error: token === undefined ? 'not_authed' : 'invalid_auth' });
-      return json(200, await this.api(method, args));
+      if (token !== wanted) return fail(token === undefined ? 'not_authed' : 'invalid_auth');
+      const answer = await this.api(method, args);
+      if (answer.ok === false) call.error = String(answer.error);
+      return json(200, answer);
     }
 
     if (url.pathname.startsWith('/files-pri/')) {
@@ -436,6 +473,12 @@ export class FakeSlack {
     }
 
     if (url.pathname.startsWith('/respond/')) {
+      const grant = this.responseUrls.get(url.pathname);
+      if (grant !== undefined) {
+        if (Date.now() - grant.at > RESPONSE_URL_TTL_MS) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
+        if (grant.uses >= RESPONSE_URL_USES) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
+        grant.uses += 1;
+      }
       const doc = JSON.parse(body.toString('utf8')) as { response_type?: string; text?: string; blocks?: unknown[] };
       this.responses.push({ ...(doc.response_type ? { response_type: doc.response_type } : {}), text: doc.text ?? '', blocks: doc.blocks ?? [] });
       return json(200, { ok: true });
@@ -450,6 +493,7 @@ export class FakeSlack {
       case 'auth.test':
         return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'ouro', team_id: TEAM, user_id: BOT_USER, bot_id: 'B0BOT', is_enterprise_install: false };
       case 'apps.connections.open':
+        this.connectionsOpened += 1;
         return { ok: true, url: `${this.base.replace(/^http/, 'ws')}/socket?ticket=${this.nextTs()}` };
       case 'chat.postMessage': {
         const channel = str('channel');
@@ -479,6 +523,7 @@ export class FakeSlack {
         const channel = str('channel');
         const user = str('user');
         if (channel === undefined || user === undefined) return { ok: false, error: 'invalid_arguments' };
+        if (this.outsiders.get(channel)?.has(user) === true) return { ok: false, error: 'user_not_in_channel' };
         if (this.awayUsers.has(user)) {
           // Slack answers ok and the message is never shown (docs: "Ephemeral message delivery is not guaranteed").
           this.lostEphemerals.push({ channel, user, text: str('text') ?? '', blocks: blocks() });
@@ -515,6 +560,9 @@ export class FakeSlack {
     }
   }
 }
+
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -555,16 +603,26 @@ function manifestScopes(): string[] {
   return [...bot.matchAll(/- ([a-z:._]+)/g)].map((m) => m[1]!);
 }
 
-/** Block Kit and message limits Slack enforces (docs.slack.dev: block kit reference, chat.postMessage). */
+/**
+ * Block Kit and message limits Slack enforces (docs.slack.dev: reference/block-kit/blocks —
+ * section text 3000 and at most 10 fields of 2000 each, header 150, context at most 10
+ * elements, actions at most 25 elements; button text 75 and value 2000; 50 blocks a message;
+ * chat.postMessage: text over 40,000 characters is msg_too_long).
+ */
 function invalidMessage(method: string, a: Record<string, unknown>): string | null {
   if (!['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(method)) return null;
   if (typeof a.text === 'string' && a.text.length > 40_000) return 'msg_too_long';
   const blocks = Array.isArray(a.blocks) ? (a.blocks as Record<string, unknown>[]) : [];
   if (blocks.length > 50) return 'invalid_blocks';
+  const len = (t: unknown) => ((t as { text?: string } | undefined)?.text ?? '').length;
   for (const b of blocks) {
-    const text = (b.text as { text?: string } | undefined)?.text ?? '';
-    if (b.type === 'section' && text.length > 3000) return 'invalid_blocks';
-    if (b.type === 'header' && text.length > 150) return 'invalid_blocks';
+    const fields = Array.isArray(b.fields) ? (b.fields as unknown[]) : [];
+    const elements = Array.isArray(b.elements) ? (b.elements as Record<string, unknown>[]) : [];
+    if (b.type === 'section' && (len(b.text) > 3000 || fields.length > 10 || fields.some((f) => len(f) > 2000))) return 'invalid_blocks';
+    if (b.type === 'section' && b.text === undefined && fields.length === 0) return 'invalid_blocks';
+    if (b.type === 'header' && len(b.text) > 150) return 'invalid_blocks';
+    if (b.type === 'context' && (elements.length === 0 || elements.length > 10 || elements.some((e) => len(e) > 3000))) return 'invalid_blocks';
+    if (b.type === 'actions' && (elements.length === 0 || elements.length > 25 || elements.some((e) => len(e.text) > 75 || String(e.value ?? '').length > 2000))) return 'invalid_blocks';
   }
   return null;
 }

@@ -27,6 +27,7 @@ import { runTrustedStep } from '../sandbox-steps.ts';
 import { parseSteering } from '../steering/parse-steering.ts';
 import { runExperiment } from './run-experiment.ts';
 import { validateOnHoldout } from './validate-holdout.ts';
+import { challengeChampion } from './challenge-champion.ts';
 import { estimateMs } from './estimate-experiment.ts';
 import { MIN_EXPERIMENT_MS, validationReserveMs } from './budget.ts';
 import { z } from 'zod';
@@ -237,6 +238,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       throw new OuroError('not_better_than_baseline', `${baselineVerdict.why} Nothing was deployed; the scripts and ${NOT_DEPLOYED_FILE} are in the run folder. Run again with more time (--budget), or with --deploy-anyway to deploy it regardless.`);
     }
     if (baselineVerdict !== null) await emit({ type: 'note', level: 'warn', message: `${baselineVerdict.why} It is deployed anyway, as asked (--deploy-anyway).` });
+    // A follow-up challenges the model it would replace, on this run's holdout (challenge-champion.ts).
+    const challenge = o.champion === undefined ? null : await challengeChampion({ name: o.champion, challengerScore: scores.score, metric: scores.metric, store: deps.store, driver: deps.driver, limits: deps.limits, paths, analysis, timeoutMs: Math.max(60_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000) });
+    if (challenge !== null) await emit(challenge.event);
 
     const signature = await readUntrustedJson(join(modelDir, 'signature.json'), SignatureFileSchema, { root: join(paths.root, best.dir) });
     const seriesFindings = (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine);
@@ -252,6 +256,7 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
       modelDir: servedDir,
       scriptPath: join(paths.root, best.dir, 'train.py'),
       ...(chart !== null ? { extraFiles: [{ from: chart, name: FORECAST_CHART }] } : {}),
+      ...(challenge?.promoted === false ? { promote: false } : {}),
       card: {
         runId: request.runId,
         createdAt: new Date().toISOString(),
@@ -277,8 +282,9 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
         owner: ownerOf(request.origin),
       },
     };
-    const card = await publishUnderOwnName(request.options.name ?? defaultModelName(request.dataset.filename, understood.target), publishInput, publish, emit);
-    if (deps.deploy) {
+    const card = await publishUnderOwnName(request.options.name ?? o.champion ?? defaultModelName(request.dataset.filename, understood.target), publishInput, publish, emit);
+    // A challenger that lost is kept in the registry, not served: the champion's URL stays as it was.
+    if (deps.deploy && challenge?.promoted !== false) {
       try {
         const deployed = await deps.deploy(card);
         // The key is never part of an event: events are archived and posted to threads.
@@ -346,7 +352,7 @@ async function profileInput(paths: RunPaths, request: RunRequest, deps: LoopDeps
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes), ...(request.options.sheet !== undefined ? ['--sheet', request.options.sheet] : [])],
       cwd: paths.prep,
       mounts: [{ path: local }, { path: paths.prep, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),

@@ -15,6 +15,7 @@ import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain } from '../brains/brain.ts';
 import { runLoop } from '../loop/run-loop.ts';
 import { isAnalysis, runAnalysisJob } from '../analysis/analysis-job.ts';
+import { runSynthesisJob, wantsSynthesisJob } from '../synthesis/synthesis-job.ts';
 import { RunFolderSync } from './run-folder-sync.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -80,8 +81,12 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
     metrics.active += 1;
     logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
     try {
-      // Kinds of work (docs/architecture.md, "Analysis reports"): an analysis runs its own loop.
-      const outcome = isAnalysis(request) ? await runAnalysisJob(request, { config, driver: opts.driver, events, logger, limits: opts.limits, store: opts.store, signal: stop.signal }) : await runLoop(request, {
+      // Kinds of work other than a model (docs/architecture.md, "Synthetic data", "Analysis reports").
+      const outcome = wantsSynthesisJob(request)
+        ? await runSynthesisJob(request, { config, driver: opts.driver, limits: opts.limits, store: opts.store, events, logger, signal: stop.signal })
+        : isAnalysis(request)
+          ? await runAnalysisJob(request, { config, driver: opts.driver, events, logger, limits: opts.limits, store: opts.store, signal: stop.signal })
+          : await runLoop(request, {
         config,
         driver: opts.driver,
         brain: opts.brainFor(request, events, paths),

@@ -1,4 +1,5 @@
-"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit. Input problems exit 3 with one line on
+"""python -m ouro_harness inspect | split | predict | forecast-chart | forecast-refit | synth-split | synth-judge |
+synth-export. Input problems exit 3 with one line on
 stderr, `OURO_INPUT_ERROR <code>: <message>`; anything else is a bug and keeps its traceback."""
 
 import argparse
@@ -50,12 +51,16 @@ def _inspect(args) -> None:
         if kind == 'ole':
             raise ole_problem(path, name)
         readers = {'xlsx': read_xlsx_table, 'parquet': read_parquet_table, 'json': read_json_table}
-        if kind in readers:
+        if kind == 'xlsx':
+            df, info, findings = read_xlsx_table(path, name, os.path.getsize(path), sheet=args.sheet)
+        elif kind in readers:
             df, info, findings = readers[kind](path, name, os.path.getsize(path))
         else:
             fmt = sniff_file(path, args.max_bytes)
             df, findings = read_table(path, fmt)
             info = fmt.to_profile()
+        if args.sheet is not None and kind != 'xlsx':
+            findings = list(findings) + [f"{name} is not a workbook, so the sheet '{args.sheet}' named in the goal does not apply; read the whole file."]
         if packed:
             findings = [f'{packed[0]} is compressed; read {name} inside it.'] + list(findings)
             info = {**info, 'bytes': size}
@@ -101,6 +106,48 @@ def _forecast_refit(args) -> None:
     refit_on_all(args.model, args.features, args.actuals, args.out)
 
 
+def _synth_split(args) -> None:
+    from .synth.split import split_for_synthesis
+
+    split_for_synthesis(table=args.table, profile=args.profile, target=args.target, task=args.task, seed=args.seed,
+                        holdout_fraction=args.holdout_fraction, workspace=args.workspace, holdout=args.holdout,
+                        vault=args.vault)
+
+
+def _synth_judge(args) -> None:
+    from .synth.judge import judge
+
+    judge(args.real, args.synthetic, args.holdout, args.meta, args.purpose, args.out, args.clean, args.predictions,
+          args.baseline)
+
+
+def _synth_export(args) -> None:
+    from .synth.export import export
+
+    export(args.clean, args.real, args.meta, args.format, args.out, args.chart, args.summary)
+
+
+def _synth_commands(sub) -> None:
+    s = sub.add_parser('synth-split', help='synthesis: hold out a sample, write the typed training rows')
+    for name in ('table', 'profile', 'target', 'workspace', 'holdout', 'vault'):
+        s.add_argument(f'--{name}', required=True)
+    s.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression'])
+    s.add_argument('--seed', type=int, default=0)
+    s.add_argument('--holdout-fraction', type=float, default=0.2)
+    s.set_defaults(run=_synth_split)
+    j = sub.add_parser('synth-judge', help="synthesis: judge one generator's table")
+    for name in ('real', 'synthetic', 'holdout', 'meta', 'out', 'clean', 'predictions'):
+        j.add_argument(f'--{name}', required=True)
+    j.add_argument('--purpose', required=True, choices=['stand-in', 'augment'])
+    j.add_argument('--baseline', help='also write the evaluator trained on the real rows alone')
+    j.set_defaults(run=_synth_judge)
+    e = sub.add_parser('synth-export', help="synthesis: the chosen table in the user's format, and its chart")
+    for name in ('clean', 'real', 'meta', 'out', 'chart', 'summary'):
+        e.add_argument(f'--{name}', required=True)
+    e.add_argument('--format', required=True, choices=['csv', 'parquet', 'xlsx'])
+    e.set_defaults(run=_synth_export)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m ouro_harness', description=__doc__)
     sub = p.add_subparsers(dest='command', required=True)
@@ -110,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument('--profile', required=True, help='profile JSON to write')
     inspect.add_argument('--table', required=True, help='parquet of the whole file as strings')
     inspect.add_argument('--max-bytes', type=int, default=None)
+    inspect.add_argument('--sheet', default=None, help='a workbook: the sheet to read (default: the first with data)')
     inspect.set_defaults(run=_inspect)
 
     split = sub.add_parser('split', help='hold out a sample and write the workspace')
@@ -149,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     refit.add_argument('--actuals', required=True, help='{"labels": [...]} in the order of --features')
     refit.add_argument('--out', required=True, help='folder for the refitted model.joblib and signature.json')
     refit.set_defaults(run=_forecast_refit)
+    _synth_commands(sub)
     return p
 
 

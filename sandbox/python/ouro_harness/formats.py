@@ -67,7 +67,20 @@ def read_parquet_table(path: str, name: str, size: int):
     return frame, _info(size, 'parquet'), [f'{name} is a Parquet file; read its {len(df.columns)} columns.'] + findings
 
 
-def read_xlsx_table(path: str, name: str, size: int):
+def _named_sheet(wb, name: str, wanted: str):
+    """The sheet the goal named: its exact title, else the one title equal to it ignoring case and spaces."""
+    titles = [ws.title for ws in wb.worksheets]
+    if wanted in titles:
+        return wb[wanted]
+    norm = lambda t: ' '.join(t.split()).casefold()
+    close = [t for t in titles if norm(t) == norm(wanted)]
+    if len(close) == 1:
+        return wb[close[0]]
+    listed = ', '.join(repr(t) for t in titles[:12])
+    raise InputError('input_unreadable', f"{name} has no sheet named '{wanted}'; its sheets are {listed}. Name one of them (e.g. \"use the sheet {titles[0]}\").")
+
+
+def read_xlsx_table(path: str, name: str, size: int, sheet: str | None = None):
     with zipfile.ZipFile(path) as z:
         members = set(z.namelist())
     if 'xl/vbaProject.bin' in members:
@@ -79,15 +92,20 @@ def read_xlsx_table(path: str, name: str, size: int):
     except Exception as err:
         raise InputError('input_unreadable', f'{name} is a workbook that could not be opened ({err}); save the sheet as CSV and upload that.')
     try:
-        sheets = [ws for ws in wb.worksheets if ws.max_row and ws.max_row > 1]
-        if not sheets:
-            raise InputError('input_no_rows', f'{name} has no sheet with a header row and data rows.')
-        ws = sheets[0]
+        if sheet is not None:
+            ws = _named_sheet(wb, name, sheet)
+        else:
+            sheets = [ws for ws in wb.worksheets if ws.max_row and ws.max_row > 1]
+            if not sheets:
+                raise InputError('input_no_rows', f'{name} has no sheet with a header row and data rows.')
+            ws = sheets[0]
         rows = list(ws.iter_rows(values_only=True))
     finally:
         wb.close()
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
+    if len(rows) < 2:
+        raise InputError('input_no_rows', f"The sheet '{ws.title}' of {name} has no header row with data rows under it; name another sheet.")
     header = [('' if v is None else str(v)) for v in rows[0]]
     width = max(len(header), *(len(r) for r in rows[1:])) if len(rows) > 1 else len(header)
     while width > 0 and (width > len(header) or header[width - 1] == '') and all((len(r) < width or r[width - 1] is None) for r in rows[1:]):
@@ -99,7 +117,10 @@ def read_xlsx_table(path: str, name: str, size: int):
     frame.columns = names
     others = [s.title for s in wb.worksheets if s.title != ws.title]
     said = f"{name} is an Excel workbook; read the sheet '{ws.title}'"
-    said += f" (the first with data; the others: {', '.join(repr(o) for o in others[:5])})." if others else '.'
+    if sheet is not None:
+        said += ', as the goal asked.'
+    else:
+        said += f" (the first with data; the others: {', '.join(repr(o) for o in others[:5])}; say \"use the sheet <name>\" for another)." if others else '.'
     return frame, _info(size, 'xlsx', sheet=ws.title), [said] + name_findings
 
 

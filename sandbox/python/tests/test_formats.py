@@ -67,3 +67,24 @@ def _zip(path, members):
     with zipfile.ZipFile(path, 'w') as z:
         for k, v in members.items():
             z.writestr(k, v)
+
+
+def test_the_sheet_the_goal_names(cli, tmp_path):
+    df = _frame()
+    path = tmp_path / 'book.xlsx'
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame({'note': ['read me first'], 'n': [1]}).to_excel(w, index=False, sheet_name='About')
+        df.to_excel(w, index=False, sheet_name='Sales 2024')
+    code, err = _inspect(cli, tmp_path, path)
+    assert code == 0, err
+    first = json.loads((tmp_path / 'p.json').read_text())
+    assert first['file']['sheet'] == 'About'
+    assert "say \"use the sheet <name>\"" in ' '.join(first['findings'])
+    code, _out, err = cli('inspect', '--input', path, '--profile', tmp_path / 'p.json', '--table', tmp_path / 't.parquet', '--sheet', 'sales  2024')
+    assert code == 0, err
+    named = json.loads((tmp_path / 'p.json').read_text())
+    assert named['file']['sheet'] == 'Sales 2024' and named['rows'] == 40
+    assert "read the sheet 'Sales 2024', as the goal asked" in ' '.join(named['findings'])
+    code, _out, err = cli('inspect', '--input', path, '--profile', tmp_path / 'p.json', '--table', tmp_path / 't.parquet', '--sheet', 'Costs')
+    assert code == 3
+    assert "no sheet named 'Costs'; its sheets are 'About', 'Sales 2024'" in err
