@@ -17,7 +17,9 @@ import type { FeatureSpec } from './clean-values.ts';
 import { ServeError } from './errors.ts';
 import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
-import { PythonPool } from './predictors/python-pool.ts';
+import { PythonPool, type PoolStats } from './predictors/python-pool.ts';
+import { ModelOwnerSchema, OPERATOR, ownerKey } from '../core/model-owner.ts';
+import { readJsonIfExists } from '../core/store/json-file.ts';
 import type { Importance } from './importance.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
@@ -67,6 +69,9 @@ export interface ModelHostOptions {
   logger: Logger;
   onnx: 'auto' | 'off';
   workers: number;
+  /** OURO_SERVE_MEMORY_MB and OURO_SERVE_IDLE_S (ms) for the shared Python pool. */
+  memoryMb?: number;
+  idleMs?: number;
   pollMs?: number;
   graceMs?: number;
   /** Called after a swap (for metrics). */
@@ -89,16 +94,27 @@ export class ModelHost {
   private readonly stopping = new AbortController();
   private readonly pollMs: number;
   private readonly graceMs: number;
+  /** The Python processes every model off the ONNX path shares (deploy/predictors/python-pool.ts). */
+  private readonly pool: PythonPool;
+  /** After the first scan: a version loaded later is warmed (its model loaded) before it swaps in. */
+  private started = false;
 
   constructor(private readonly opts: ModelHostOptions) {
     this.pollMs = opts.pollMs ?? 1000;
     this.graceMs = opts.graceMs ?? 2000;
+    this.pool = new PythonPool({ driver: opts.driver, home: opts.home, limits: opts.limits, logger: opts.logger, workersPerModel: opts.workers, memoryMb: opts.memoryMb ?? 1536, idleMs: opts.idleMs ?? 600_000 });
+  }
+
+  /** The Python pool's processes, their resident memory and loaded models (metrics, benchmarks). */
+  poolStats(): PoolStats {
+    return this.pool.stats();
   }
 
   /** Scans the registry and starts loading every model; resolves when the first loads settle. */
   async start(): Promise<void> {
     await this.poll();
     await Promise.allSettled([...this.loads]);
+    this.started = true;
     const tick = () => {
       if (this.stopped) return;
       this.polling = this.poll()
@@ -179,6 +195,7 @@ export class ModelHost {
         if (s.current !== null) await s.current.model.predictor.close();
       }),
     );
+    await this.pool.close();
   }
 
   private async poll(): Promise<void> {
@@ -288,16 +305,22 @@ export class ModelHost {
       pathReason = 'Python: the ONNX path is turned off (OURO_SERVE_ONNX=off).';
     }
     if (predictor === null) {
-      const pool = await PythonPool.start({
-        driver: this.opts.driver,
-        modelDir: paths.model,
-        limits: this.opts.limits,
-        size: this.opts.workers,
-        logger: this.opts.logger,
-      });
-      predictor = pool;
-      // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-      if (signature.task !== 'forecast') features ??= pool.features;
+      const owner = await readJsonIfExists(join(registryRoot(this.opts.home), name, 'owner.json'), ModelOwnerSchema).catch(() => null);
+      const pooled = this.pool.model({ owner: ownerKey(owner ?? OPERATOR), name, version, modelDir: paths.model });
+      // Loaded lazily, on its first request: a server holding hundreds of models starts without
+      // loading them. Loaded now when the cleaner's specs are only in the model (no export.json),
+      // and for a new version while serving, so a model that cannot load never swaps in.
+      if ((features === null && signature.task !== 'forecast') || this.started) {
+        try {
+          const described = await pooled.describe();
+          // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
+          if (signature.task !== 'forecast') features ??= described.features;
+        } catch (err) {
+          await pooled.close();
+          throw err;
+        }
+      }
+      predictor = pooled;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
