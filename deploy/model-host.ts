@@ -17,7 +17,7 @@ import type { FeatureSpec } from './clean-values.ts';
 import { ServeError } from './errors.ts';
 import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
-import { PythonPool, type PoolStats } from './predictors/python-pool.ts';
+import { PythonPool, type PooledModel, type PoolStats } from './predictors/python-pool.ts';
 import { ModelOwnerSchema, OPERATOR, ownerKey } from '../core/model-owner.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import type { Importance } from './importance.ts';
@@ -42,7 +42,15 @@ export interface LoadedModel {
   path: 'onnx' | 'python';
   pathReason: string;
   predictor: Predictor;
+  /** The model on the Python path, for `?explain=true` whatever path serves it (null for forecasters); loads on first use. */
+  explainer: PooledModel | null;
   loadedAt: string;
+}
+
+/** Frees a version's predictor and, when it is a different thing, its explainer's Python copy. */
+async function closeModel(m: LoadedModel): Promise<void> {
+  await m.predictor.close();
+  if (m.explainer !== null && (m.explainer as unknown) !== m.predictor) await m.explainer.close();
 }
 
 interface Slot {
@@ -192,7 +200,7 @@ export class ModelHost {
     await Promise.allSettled([...this.explaining]);
     await Promise.allSettled(
       [...this.names.values()].map(async (s) => {
-        if (s.current !== null) await s.current.model.predictor.close();
+        if (s.current !== null) await closeModel(s.current.model);
       }),
     );
     await this.pool.close();
@@ -253,7 +261,7 @@ export class ModelHost {
       (model) => {
         if (s.loading === version) s.loading = null;
         if (this.stopped || this.names.get(name) !== s) {
-          void model.predictor.close();
+          void closeModel(model);
           return;
         }
         const old = s.current;
@@ -281,7 +289,7 @@ export class ModelHost {
   private closeLater(slot: Slot): void {
     if (slot.closing !== null) return;
     slot.closing = new Promise<void>((resolve) => setTimeout(resolve, this.graceMs).unref()).then(async () => {
-      await slot.model.predictor.close().catch(() => undefined);
+      await closeModel(slot.model).catch(() => undefined);
     });
   }
 
@@ -291,6 +299,8 @@ export class ModelHost {
     const signature = await readSignature(paths.model);
     const { serving, doc } = await prepareServing({ home: this.opts.home, name, version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger });
     let predictor: Predictor | null = null;
+    const owner = await readJsonIfExists(join(registryRoot(this.opts.home), name, 'owner.json'), ModelOwnerSchema).catch(() => null);
+    const pooled = this.pool.model({ owner: ownerKey(owner ?? OPERATOR), name, version, modelDir: paths.model });
     let path: 'onnx' | 'python' = 'python';
     let pathReason = serving.reason;
     let features: FeatureSpec[] | null = doc?.features ?? null;
@@ -305,8 +315,6 @@ export class ModelHost {
       pathReason = 'Python: the ONNX path is turned off (OURO_SERVE_ONNX=off).';
     }
     if (predictor === null) {
-      const owner = await readJsonIfExists(join(registryRoot(this.opts.home), name, 'owner.json'), ModelOwnerSchema).catch(() => null);
-      const pooled = this.pool.model({ owner: ownerKey(owner ?? OPERATOR), name, version, modelDir: paths.model });
       // Loaded lazily, on its first request: a server holding hundreds of models starts without
       // loading them. Loaded now when the cleaner's specs are only in the model (no export.json),
       // and for a new version while serving, so a model that cannot load never swaps in.
@@ -325,7 +333,7 @@ export class ModelHost {
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
     if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }

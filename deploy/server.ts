@@ -66,6 +66,7 @@ export function createServing(opts: Omit<ServerOptions, 'port' | 'hostname'>): {
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     onSwap: (m) => metrics.setModel(m.name, m.version, m.path),
   });
+  metrics.pool = () => host.poolStats();
   let closing = false;
   const app = createApp({
     host,

@@ -65,6 +65,9 @@ export interface PoolStats {
   processes: number;
   rssMb: number;
   loaded: number;
+  /** Since start: models loaded into a process, and unloaded to keep the memory budget. */
+  loads: number;
+  evictions: number;
 }
 
 export class PythonPool {
@@ -75,6 +78,8 @@ export class PythonPool {
   private closed = false;
   /** The model that answered last: never the one evicted. */
   private latest: string | null = null;
+  private loads = 0;
+  private evictions = 0;
 
   constructor(private readonly opts: PythonPoolOptions) {
     this.root = join(opts.home, 'serve-pool', `${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -91,7 +96,7 @@ export class PythonPool {
 
   stats(): PoolStats {
     const procs = [...this.groups.values()].flatMap((g) => g.procs);
-    return { processes: procs.length, rssMb: procs.reduce((s, p) => s + p.worker.rssMb, 0), loaded: procs.reduce((s, p) => s + p.models.size, 0) };
+    return { processes: procs.length, rssMb: procs.reduce((s, p) => s + p.worker.rssMb, 0), loaded: procs.reduce((s, p) => s + p.models.size, 0), loads: this.loads, evictions: this.evictions };
   }
 
   /** @internal One request for model `key` of `group`, staged and queued. */
@@ -184,6 +189,7 @@ export class PythonPool {
     const unloading = job.target !== undefined;
     const had = p.models.has(job.key);
     if (!unloading) p.models.set(job.key, Date.now());
+    if (!unloading && !had) this.loads++;
     p.worker.send(job.payload).then(
       (reply) => {
         if (unloading) p.models.delete(job.key);
@@ -259,6 +265,7 @@ export class PythonPool {
       if (touched.has(c.p)) continue;
       touched.add(c.p);
       // A process's own share is the most an unload can give back (all of it when it stops).
+      this.evictions++;
       total -= c.p.models.size === 1 ? c.p.worker.rssMb : c.p.worker.rssMb / c.p.models.size;
       void this.unload(c.g, c.p, c.key).catch(() => undefined);
     }
@@ -305,9 +312,19 @@ export class PooledModel implements Predictor, Forecaster {
   }
 
   async predict(batch: PreparedBatch): Promise<Predictions> {
-    const reply = await this.pool.request(this.group, this.key, this.modelDir, { rows: batch.records });
+    return this.answer(batch, false);
+  }
+
+  /** Predictions with each row's contributions (400 for a family without exact ones). */
+  async explain(batch: PreparedBatch): Promise<Predictions> {
+    return this.answer(batch, true);
+  }
+
+  private async answer(batch: PreparedBatch, explain: boolean): Promise<Predictions> {
+    const reply = await this.pool.request(this.group, this.key, this.modelDir, { rows: batch.records, ...(explain ? { explain: true } : {}) });
     if (!('predictions' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a prediction with something else.');
-    return { predictions: reply.predictions, probabilities: reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0)) };
+    const probabilities = reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0));
+    return { predictions: reply.predictions, probabilities, ...(reply.explanations !== undefined ? { explanations: reply.explanations } : {}) };
   }
 
   async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {

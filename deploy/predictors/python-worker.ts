@@ -12,10 +12,19 @@ import { ServeError } from '../errors.ts';
 
 const ReadySchema = z.object({ ready: z.literal(true), rss_mb: z.number().optional() });
 
+const ExplanationSchema = z.object({
+  expected_value: z.number(),
+  contributions: z.record(z.string(), z.number()),
+  output: z.number(),
+  scale: z.enum(['log_odds', 'raw_score', 'value']),
+  class: z.string().nullable(),
+});
+
 const PredictReplySchema = z.object({
   id: z.number().nullable(),
   predictions: z.array(z.union([z.string(), z.number(), z.null()])),
   probabilities: z.array(z.array(z.number().nullable())).nullable(),
+  explanations: z.array(ExplanationSchema).optional(),
 });
 
 const ForecastReplySchema = z.object({

@@ -7,7 +7,8 @@
 Line protocol (UTF-8 JSON, one document per line):
   stdout, first line   {"ready": true, "rss_mb"} and, with --model, "task", "classes",
                        "has_proba", "features" (the cleaner's specs, with decimal/format/time)
-  stdin                {"id": n, "rows": [{column: value, ...}, ...]}
+  stdin                {"id": n, "rows": [{column: value, ...}, ...], "explain"?: true}
+                       (explain: per-row contributions, ouro_harness.contributions)
                        with --root, every request names its model: {"id", "model": key, ...};
                        {"id", "model": key, "describe": true} loads it and answers its
                        {"task", "classes", "has_proba", "features"}; {"id", "unload": key} drops it
@@ -81,8 +82,15 @@ def _answer(model, request: dict) -> dict:
             predictions, probabilities = _predict_once(model, rows)
     except (MissingColumnError, InputError) as err:
         return {'id': rid, 'error': getattr(err, 'message', None) or str(err), 'code': 'input_columns'}
-    return {'id': rid, 'predictions': predictions.tolist(),
-            'probabilities': None if probabilities is None else probabilities.tolist()}
+    reply = {'id': rid, 'predictions': predictions.tolist(),
+             'probabilities': None if probabilities is None else probabilities.tolist()}
+    if request.get('explain'):
+        from .contributions import NotExplainable, explain_rows
+        try:
+            reply['explanations'] = explain_rows(model, rows)
+        except NotExplainable as err:
+            return {'id': rid, 'error': str(err), 'code': 'bad_request'}
+    return reply
 
 
 def _forecast(model, rid, spec) -> dict:
