@@ -90,3 +90,19 @@ export function confusionTable(confusion: NonNullable<HoldoutCharts['confusion']
     .join('');
   return `<table class="confusion" style="width:auto">${head}${rows}</table>`;
 }
+
+/** A line over numeric x values (partial dependence): y on its own range, each point marked. */
+export function lineSvg(opts: { title: string; xLabel: string; yLabel: string; points: readonly (readonly [number, number])[]; legend: string }): string {
+  const xs = opts.points.map(([x]) => x);
+  const ys = opts.points.map(([, y]) => y);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  const f = frame(x0, x1, y0, y1);
+  return svg(opts.title, [
+    axes(f, x0, x1, y0, y1, opts.title, opts.xLabel, opts.yLabel),
+    `<path d="${path(f, opts.points)}" fill="none" stroke="#2f5bd3" stroke-width="2"/>`,
+    ...opts.points.map(([x, y]) => `<circle cx="${f.x(x).toFixed(1)}" cy="${f.y(y).toFixed(1)}" r="2.5" fill="#2f5bd3"/>`),
+    legend(`— ${opts.legend}`, ''),
+  ].join(''));
+}
