@@ -64,19 +64,36 @@ export function curveSvg(opts: { title: string; xLabel: string; yLabel: string; 
   ].join(''));
 }
 
-/** Mean actual against mean predicted per decile of the prediction, with the line where they are equal. */
-export function binsSvg(bins: readonly { actual: number; predicted: number; rows: number }[], target: string): string {
+/** Mean actual against mean predicted per decile of the prediction, with the line where they are equal (also the calibration curve, in [0, 1]). */
+export function binsSvg(bins: readonly { actual: number; predicted: number; rows: number }[], target: string, opts: { title?: string; xLabel?: string; yLabel?: string; unit?: boolean } = {}): string {
   const values = bins.flatMap((b) => [b.actual, b.predicted]);
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = opts.unit ? 0 : Math.min(...values);
+  const hi = opts.unit ? 1 : Math.max(...values);
   const f = frame(lo, hi, lo, hi);
   const points = bins.map((b) => [b.predicted, b.actual] as const);
-  return svg(`mean actual against mean predicted ${target}`, [
-    axes(f, lo, hi, lo, hi, 'Predicted vs actual (holdout deciles)', `mean predicted ${target}`, `mean actual ${target}`),
+  const title = opts.title ?? 'Predicted vs actual (holdout deciles)';
+  return svg(title, [
+    axes(f, lo, hi, lo, hi, title, opts.xLabel ?? `mean predicted ${target}`, opts.yLabel ?? `mean actual ${target}`),
     `<path d="${path(f, [[lo, lo], [hi, hi]])}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
     `<path d="${path(f, points)}" fill="none" stroke="#2f5bd3" stroke-width="1.5"/>`,
     ...points.map(([p, a]) => `<circle cx="${f.x(p).toFixed(1)}" cy="${f.y(a).toFixed(1)}" r="3" fill="#2f5bd3"/>`),
-    legend(`— this model, ${bins.length} bins of ${bins[0]?.rows ?? 0}+ rows`, '- - predicted = actual'),
+    legend(`— this model, ${bins.length} bins of ${bins[0]?.rows ?? 0}+ rows`, opts.unit ? '- - perfectly calibrated' : '- - predicted = actual'),
+  ].join(''));
+}
+
+/** Residuals (mean actual − mean predicted) per decile of the prediction, around a zero line. */
+export function residualsSvg(bins: readonly { actual: number; predicted: number; rows: number }[], target: string): string {
+  const xs = bins.map((b) => b.predicted);
+  const rs = bins.map((b) => b.actual - b.predicted);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const m = Math.max(1e-9, ...rs.map(Math.abs));
+  const f = frame(x0, x1, -m, m);
+  const title = 'Residuals (holdout deciles)';
+  return svg(title, [
+    axes(f, x0, x1, -m, m, title, `mean predicted ${target}`, 'mean actual − predicted'),
+    `<path d="${path(f, [[x0, 0], [x1, 0]])}" fill="none" stroke="#9aa3ae" stroke-dasharray="4 3"/>`,
+    ...bins.map((b, i) => `<line x1="${f.x(xs[i]!).toFixed(1)}" y1="${f.y(0).toFixed(1)}" x2="${f.x(xs[i]!).toFixed(1)}" y2="${f.y(rs[i]!).toFixed(1)}" stroke="#2f5bd3" stroke-width="2"/><circle cx="${f.x(xs[i]!).toFixed(1)}" cy="${f.y(rs[i]!).toFixed(1)}" r="3" fill="#2f5bd3"/>`),
+    legend(`— this model, ${bins.length} bins of ${bins[0]?.rows ?? 0}+ rows`, '- - no bias'),
   ].join(''));
 }
 

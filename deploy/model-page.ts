@@ -3,7 +3,7 @@
  * holdout beside the baseline and cross-validation, what it takes, where it came from, how to
  * call it, and a form to try it. Plain server-rendered HTML, every value escaped.
  */
-import { binsSvg, confusionTable, curveSvg } from './chart-svg.ts';
+import { binsSvg, confusionTable, curveSvg, residualsSvg } from './chart-svg.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
 import { partialDependenceSection } from './partial-dependence.ts';
@@ -118,7 +118,10 @@ export function holdoutChartsSection(charts: HoldoutCharts | null, target: strin
     const prevalence = charts.prevalence ?? 0;
     parts.push(curveSvg({ title: 'Precision-recall', xLabel: 'recall', yLabel: 'precision', points: charts.pr, baseline: [[0, prevalence], [1, prevalence]], baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`, modelLabel: 'this model' }));
   }
-  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target));
+  if (charts.calibration != null && charts.calibration.length > 1 && charts.positive !== null) {
+    parts.push(binsSvg(charts.calibration, target, { title: 'Calibration (holdout deciles)', xLabel: `mean predicted P(${charts.positive})`, yLabel: `share of ${charts.positive}`, unit: true }));
+  }
+  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target), residualsSvg(charts.bins, target));
   const confusion = charts.confusion !== null ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}` : '';
   return `<h2>On the holdout</h2>
 <div style="display:flex;flex-wrap:wrap;gap:1rem">${parts.join('')}</div>
