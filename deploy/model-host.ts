@@ -24,6 +24,7 @@ import type { Importance } from './importance.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
+import { readSearch, type SearchSummary } from './search-chart.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
 
 export interface LoadedModel {
@@ -38,6 +39,8 @@ export interface LoadedModel {
   importance: Importance | null;
   /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
   holdoutCharts: HoldoutCharts | null;
+  /** Every experiment's score, from the run's journal (null where the run folder is not on this host). */
+  search: SearchSummary | null;
   /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
   path: 'onnx' | 'python';
   pathReason: string;
@@ -333,7 +336,8 @@ export class ModelHost {
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
+    const search = card.task === 'forecast' ? null : await readSearch(this.opts.home, card.runId, card.metric);
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
     if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }

@@ -7,6 +7,7 @@ import { binsSvg, confusionTable, curveSvg, residualsSvg } from './chart-svg.ts'
 import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
 import { partialDependenceSection } from './partial-dependence.ts';
+import { searchSection } from './search-chart.ts';
 import type { LoadedModel } from './model-host.ts';
 
 export function escapeHtml(text: unknown): string {
@@ -195,6 +196,7 @@ input,select{padding:.3rem;font:inherit} .tag{display:inline-block;background:#e
 ${otherMetrics ? `<table><tr><th>other holdout metrics</th><th></th></tr>${otherMetrics}</table>` : ''}
 ${forecasting ? '' : holdoutChartsSection(model.holdoutCharts, c.target)}
 ${forecasting ? '' : importanceSection(model.importance)}
+${forecasting ? '' : searchSection(model.search ?? null)}
 ${forecasting ? '' : partialDependenceSection(model.importance?.partialDependence, model.importance?.columns.map((x) => x.name) ?? [], c.classes, c.target)}
 
 ${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
