@@ -39,6 +39,8 @@ export interface LoadedModel {
   importance: Importance | null;
   /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
   holdoutCharts: HoldoutCharts | null;
+  /** Per input column, what the preprocessing does (from the export step; null before it recorded it). */
+  preprocessing: Record<string, string[]> | null;
   /** Every experiment's score, from the run's journal (null where the run folder is not on this host). */
   search: SearchSummary | null;
   /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
@@ -337,7 +339,7 @@ export class ModelHost {
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
     const search = card.task === 'forecast' ? null : await readSearch(this.opts.home, card.runId, card.metric);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, preprocessing: doc?.preprocessing ?? null, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
     if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }

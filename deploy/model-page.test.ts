@@ -54,6 +54,9 @@ test('the page renders and its form predicts', { skip: !existsSync(CHROMIUM) && 
     assert.ok(await page.isVisible('table.confusion'));
     assert.equal(await page.locator('table.confusion tr').count(), 4, 'a header and one row per species');
     assert.match(body, /How the top columns move the prediction/);
+    assert.match(body, /what the preprocessing does/);
+    assert.match(body, /missing values filled with the training median \(/);
+    assert.match(body, /category codes 0\.\.2/);
     assert.ok((await page.locator('svg[aria-label^="How "]').count()) + (await page.locator('th:has-text("mean P(")').count()) >= 2, 'partial dependence of the top columns, drawn');
     const dir = process.env.OURO_TEST_ARTIFACTS ?? join(PACKAGE_ROOT, '.ouro', 'test-artifacts');
     await mkdir(dir, { recursive: true });

@@ -152,7 +152,8 @@ export function renderModelPage(opts: { model: LoadedModel; versions: number[]; 
             : f.meant === 'datetime'
               ? `format ${escapeHtml(f.format ?? 'iso')}`
               : '';
-      return `<tr><td><code>${escapeHtml(f.name)}</code></td><td>${escapeHtml(sig?.dtype ?? f.meant)}</td><td>${note}</td></tr>`;
+      const steps = model.preprocessing?.[f.name] ?? [];
+      return `<tr><td><code>${escapeHtml(f.name)}</code></td><td>${escapeHtml(sig?.dtype ?? f.meant)}</td><td>${note}</td><td class="sub">${steps.map(escapeHtml).join('<br>')}</td></tr>`;
     })
     .join('');
   const fields = model.features
@@ -200,7 +201,7 @@ ${forecasting ? '' : searchSection(model.search ?? null)}
 ${forecasting ? '' : partialDependenceSection(model.importance?.partialDependence, model.importance?.columns.map((x) => x.name) ?? [], c.classes, c.target)}
 
 ${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
-<table><tr><th>column</th><th>type</th><th>notes</th></tr>${inputs}</table>
+<table><tr><th>column</th><th>type</th><th>notes</th><th>what the preprocessing does</th></tr>${inputs}</table>
 <p class="sub">Send every column (null for a missing value). Unknown categories are predicted but flagged in <code>warnings</code>; extra columns are ignored.</p>
 
 <h2>Try it</h2>

@@ -122,3 +122,16 @@ def test_a_forest_is_refused_with_the_reason():
     model = wrap(RandomForestRegressor(n_estimators=5), 'ordinal', 'regression', signal, raw)
     with pytest.raises(NotExplainable, match='RandomForestRegressor'):
         explain_rows(model, [{'dose': '1', 'site': 'north', 'noise_a': '0', 'noise_b': '0'}])
+
+
+def test_the_preprocessing_is_described_per_input_column():
+    from ouro_harness.preprocessing import describe
+
+    raw, signal = planted(200)
+    steps = describe(wrap(Ridge(), 'onehot', 'regression', signal, raw))
+    assert set(steps) == {'dose', 'site', 'noise_a', 'noise_b'}
+    assert steps['dose'][0].startswith('missing values filled with the training mean (')
+    assert 'plus a was-missing indicator; standardised (minus ' in steps['dose'][0]
+    assert steps['site'] == ['missing values filled with the most frequent value ("east"); one-hot: 3 categories, unseen ones as all zeros'] or \
+        steps['site'][0].startswith('missing values filled with the most frequent value ("')
+    assert 'one-hot: 3 categories' in steps['site'][0]
