@@ -140,12 +140,19 @@ from ouro_harness.predict import load_model
 from ouro_harness.serve_loop import _answer
 from ouro_harness.model import align_probabilities, estimator_classes
 n = int(sys.argv[1])
-def run(fn):
-    for i in range(min(50, n)): fn(i)
-    t = []
+def run(*fns):
+    # Interleaved, one call of each per round: on a shared machine the load changes by the
+    # second, and timing one variant after the other would compare two different machines.
+    for i in range(min(50, n)):
+        for fn in fns: fn(i)
+    t = [[] for _ in fns]
     for i in range(n):
-        s = time.perf_counter(); fn(i); t.append((time.perf_counter() - s) * 1000)
-    t.sort(); return t[len(t) // 2], t[min(len(t) - 1, int(0.99 * len(t)))]
+        for k, fn in enumerate(fns):
+            s = time.perf_counter(); fn(i); t[k].append((time.perf_counter() - s) * 1000)
+    out = []
+    for ts in t:
+        ts.sort(); out.append((ts[len(ts) // 2], ts[min(len(ts) - 1, int(0.99 * len(ts)))]))
+    return out
 def before(model, row):
     frame = pd.DataFrame.from_records([row], columns=model.cleaner.input_names)
     X = model.transform(frame)
@@ -160,8 +167,9 @@ for name, model_dir, rows_file in json.loads(sys.argv[2]):
     rows = json.loads(open(rows_file).read())
     cleaned = [model.transform(pd.DataFrame([r])) for r in rows]
     bare = (lambda i: model.estimator.predict_proba(cleaned[i % len(cleaned)])) if model.has_proba else (lambda i: model.estimator.predict(cleaned[i % len(cleaned)]))
-    out[name] = {"pipeline": run(bare), "before": run(lambda i: before(model, rows[i % len(rows)])),
-                 "after": run(lambda i: _answer(model, {"id": 1, "rows": [rows[i % len(rows)]]}))}
+    pipeline, old, new = run(bare, lambda i: before(model, rows[i % len(rows)]),
+                             lambda i: _answer(model, {"id": 1, "rows": [rows[i % len(rows)]]}))
+    out[name] = {"pipeline": pipeline, "before": old, "after": new}
 print(json.dumps(out))
 `;
 
@@ -232,7 +240,7 @@ async function main(): Promise<void> {
     ...MODELS.map((m) => `| ${m.label} | ${cell(results[m.name]?.onnx)} | ${cell(results[m.name]?.python)} |`),
     '',
     '',
-    'The Python path in-process (no HTTP, no sandbox), single row, p50 / p99: the bare pipeline on a row already cleaned; the serving loop before this change (pandas cleaner, then `predict` and `predict_proba`: the pipeline twice); the serving loop now (`Cleaner.transform_records`, the pipeline once):',
+    'The Python path in-process (no HTTP, no sandbox), single row, p50 / p99, the three variants interleaved call by call: the bare pipeline on a row already cleaned; the serving loop before this change (pandas cleaner, then `predict` and `predict_proba`: the pipeline twice); the serving loop now (`Cleaner.transform_records`, the pipeline once):',
     '',
     '| family | bare pipeline | serving loop before | serving loop now | before / now |',
     '| --- | --- | --- | --- | --- |',
