@@ -30,6 +30,7 @@ const SECTIONS: Section[] = [
   { name: 'loop', title: 'The loop on every classification and regression dataset', command: 'npm run bench:loop', script: 'loop.ts', args: ['--datasets', Object.keys(TABULAR_DATASETS).join(',')], quickArgs: ['--datasets', 'penguins', '--budget', '60'] },
   { name: 'forecast', title: 'Forecasting against seasonal naive', command: 'npm run bench:loop -- --datasets air_passengers,aus_gas', script: 'loop.ts', args: ['--datasets', Object.keys(FORECAST_DATASETS).join(','), '--out', 'forecast.json'] },
   { name: 'serve', title: 'Serving', command: 'npm run bench:serve', script: 'serve.ts' },
+  { name: 'serve-memory', title: 'Serving 200 models from one server', command: 'npm run bench:serve-memory', script: 'serve-memory.ts', quickArgs: [] },
   { name: 'sandbox', title: 'Sandbox start-up', command: 'npm run bench:sandbox', script: 'sandbox.ts' },
   { name: 'queue', title: 'Queue', command: 'npm run bench:queue', script: 'queue.ts' },
   { name: 'store', title: 'The S3 artifact store: 1 GB through the adapter', command: 'npm run bench:store', script: 'store.ts' },

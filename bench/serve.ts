@@ -3,8 +3,9 @@
  * wins runs (the blend, LightGBM, a linear model with categorical columns, a random forest, the
  * prior baseline), trained as the heuristic brain trains them (deploy/test-fixtures.ts), each
  * on the ONNX path and the Python path in the same run, beside a baseline measured in the same
- * run: a Python loop calling the saved scikit-learn pipeline's predict on a one-row DataFrame
- * (the forest). DESIGN.md §7: single-row p50 ≤ 2 ms.
+ * run: per family, in-process Python timings of the bare pipeline and of the serving loop before
+ * and after the cell-by-cell cleaner (one pipeline call per request). DESIGN.md §7: single-row
+ * p50 ≤ 2 ms.
  *
  * Then the cost of refusing a hostile body: a 10 MB CSV of 5M rows (within the body cap, far
  * past the row cap), timed through HTTP with health checks running beside it, against two
@@ -125,23 +126,51 @@ async function refusal(server: Awaited<ReturnType<typeof startServer>>, key: str
   return { refusedMs: median(refused), servedMs: median(served), healthMaxMs: Math.max(...health), healthChecks: health.length, parsedPerRefusal, oldMs, oldRssMb, bytes: huge.length };
 }
 
+/**
+ * In-process timings per family (no HTTP, no sandbox): the bare pipeline on a cleaned row, the
+ * serving loop as it was before this change (DataFrame.from_records, the pandas cleaner, then
+ * predict and predict_proba: the pipeline twice), and as it is (serve_loop._answer: the
+ * cell-by-cell cleaner, the pipeline once).
+ */
 const BASELINE = `
-import json, sys, time, joblib
-import pandas as pd
-model = joblib.load(sys.argv[1] + '/model.joblib')
-rows = json.loads(open(sys.argv[2]).read())
-n = int(sys.argv[3])
-def run(fn):
-    for i in range(100): fn(i)
-    t = []
+import json, sys, time, warnings
+import numpy as np, pandas as pd
+warnings.simplefilter('ignore')
+from ouro_harness.predict import load_model
+from ouro_harness.serve_loop import _answer
+from ouro_harness.model import align_probabilities, estimator_classes
+n = int(sys.argv[1])
+def run(*fns):
+    # Interleaved, one call of each per round: on a shared machine the load changes by the
+    # second, and timing one variant after the other would compare two different machines.
+    for i in range(min(50, n)):
+        for fn in fns: fn(i)
+    t = [[] for _ in fns]
     for i in range(n):
-        s = time.perf_counter(); fn(i); t.append((time.perf_counter() - s) * 1000)
-    t.sort(); return t[len(t) // 2], t[min(len(t) - 1, int(0.99 * len(t)))]
-frames = [pd.DataFrame([r]) for r in rows]
-cleaned = [model.transform(f) for f in frames]
-pipe = run(lambda i: model.estimator.predict(cleaned[i % len(cleaned)]))
-full = run(lambda i: model.predict_proba(frames[i % len(frames)]))
-print(json.dumps({"pipeline": pipe, "with_cleaner": full}))
+        for k, fn in enumerate(fns):
+            s = time.perf_counter(); fn(i); t[k].append((time.perf_counter() - s) * 1000)
+    out = []
+    for ts in t:
+        ts.sort(); out.append((ts[len(ts) // 2], ts[min(len(ts) - 1, int(0.99 * len(ts)))]))
+    return out
+def before(model, row):
+    frame = pd.DataFrame.from_records([row], columns=model.cleaner.input_names)
+    X = model.transform(frame)
+    p = np.asarray(model.estimator.predict(X))
+    p = p.astype(float) if model.task == 'regression' else p.astype(str)
+    if model.has_proba:
+        align_probabilities(model.estimator.predict_proba(X), estimator_classes(model.estimator), model.classes)
+    return p
+out = {}
+for name, model_dir, rows_file in json.loads(sys.argv[2]):
+    model = load_model(model_dir)
+    rows = json.loads(open(rows_file).read())
+    cleaned = [model.transform(pd.DataFrame([r])) for r in rows]
+    bare = (lambda i: model.estimator.predict_proba(cleaned[i % len(cleaned)])) if model.has_proba else (lambda i: model.estimator.predict(cleaned[i % len(cleaned)]))
+    pipeline, old, new = run(bare, lambda i: before(model, rows[i % len(rows)]),
+                             lambda i: _answer(model, {"id": 1, "rows": [rows[i % len(rows)]]}))
+    out[name] = {"pipeline": pipeline, "before": old, "after": new}
+print(json.dumps(out))
 `;
 
 /** The families that win runs, each on the example it is benchmarked on. */
@@ -163,7 +192,7 @@ async function main(): Promise<void> {
     const fixture = await publishFixtureModel({ home, name: m.name, csv: `${EXAMPLES}/${m.csv}`, target: m.target, task: m.task, metric: m.metric, family: m.family });
     published[m.name] = { key: (await createKeyIfMissing(home, m.name))!, rows: holdoutRecords(fixture.holdoutFeatures), modelDir: fixture.modelDir };
   }
-  const { key, rows, modelDir } = published.pima!;
+  const { key, rows } = published.pima!;
   const logger = createLogger('silent');
   /** results[model][path], and why a model the 'auto' server loaded is not on ONNX. */
   const results: Record<string, Partial<Record<'onnx' | 'python', Measured>>> = {};
@@ -192,9 +221,14 @@ async function main(): Promise<void> {
     await server.close();
   }
   const { writeFile } = await import('node:fs/promises');
-  const rowsFile = `${home}/rows.json`;
-  await writeFile(rowsFile, JSON.stringify(rows));
-  const baseline = JSON.parse(python(['-c', BASELINE, modelDir, rowsFile, String(SINGLE_PYTHON)])) as { pipeline: [number, number]; with_cleaner: [number, number] };
+  const inputs: [string, string, string][] = [];
+  for (const m of MODELS) {
+    const rowsFile = `${home}/rows-${m.name}.json`;
+    await writeFile(rowsFile, JSON.stringify(published[m.name]!.rows));
+    inputs.push([m.name, published[m.name]!.modelDir, rowsFile]);
+  }
+  process.stderr.write('timing the serving loop in-process, before and after…\n');
+  const baseline = JSON.parse(python(['-c', BASELINE, String(SINGLE_PYTHON), JSON.stringify(inputs)])) as Record<string, Record<'pipeline' | 'before' | 'after', [number, number]>>;
 
   const ms = (x: number) => `${x.toFixed(3)} ms`;
   const cell = (r: Measured | undefined) => (r === undefined ? '— | — | —' : `${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`);
@@ -205,10 +239,15 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...MODELS.map((m) => `| ${m.label} | ${cell(results[m.name]?.onnx)} | ${cell(results[m.name]?.python)} |`),
     '',
-    '| baseline (random forest, pima_diabetes) | p50 | p99 |',
-    '| --- | --- | --- |',
-    `| in-process Python, pipeline.predict on a cleaned row (no HTTP) | ${ms(baseline.pipeline[0])} | ${ms(baseline.pipeline[1])} |`,
-    `| in-process Python, OuroModel.predict_proba (cleaner + pipeline) | ${ms(baseline.with_cleaner[0])} | ${ms(baseline.with_cleaner[1])} |`,
+    '',
+    'The Python path in-process (no HTTP, no sandbox), single row, p50 / p99, the three variants interleaved call by call: the bare pipeline on a row already cleaned; the serving loop before this change (pandas cleaner, then `predict` and `predict_proba`: the pipeline twice); the serving loop now (`Cleaner.transform_records`, the pipeline once):',
+    '',
+    '| family | bare pipeline | serving loop before | serving loop now | before / now |',
+    '| --- | --- | --- | --- | --- |',
+    ...MODELS.map((m) => {
+      const b = baseline[m.name]!;
+      return `| ${m.label} | ${ms(b.pipeline[0])} / ${ms(b.pipeline[1])} | ${ms(b.before[0])} / ${ms(b.before[1])} | ${ms(b.after[0])} / ${ms(b.after[1])} | ${(b.before[0] / b.after[0]).toFixed(2)}× |`;
+    }),
   ];
   const onnxP50 = MODELS.flatMap((m) => (results[m.name]?.onnx === undefined ? [] : [[m.label, results[m.name]!.onnx!.p50] as const]));
   const missed = onnxP50.filter(([, p]) => p > 2);

@@ -137,8 +137,12 @@ const ConfigSchema = z.object({
   OURO_SYNTH_UPLOAD_MB: intFromEnv(8),
   /** Prediction requests per minute per API key (429 with Retry-After beyond); 0 turns the limit off. */
   OURO_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
-  /** Python worker processes per model served on the Python path. */
+  /** Python processes one model may be loaded in at once (and per owner); they are shared by the owner's models. */
   OURO_SERVE_WORKERS: intFromEnv(2),
+  /** Resident memory of all Python serving processes together; beyond it the least recently used models are unloaded. */
+  OURO_SERVE_MEMORY_MB: intFromEnv(1536),
+  /** A Python serving process with no request for this many seconds stops (its models load again on demand). */
+  OURO_SERVE_IDLE_S: intFromEnv(600),
   /** `auto`: serve through ONNX in-process when the export matches the Python model; `off`: always Python. */
   OURO_SERVE_ONNX: z.enum(['auto', 'off']).default('auto'),
   /** The LLM brain's provider (docs/llm.md). Only the SDK's Authorization header ever carries the key. */

@@ -230,7 +230,10 @@ export function createApp(opts: AppOptions): Hono {
       const { rows, extra } = await read(c, name);
       const lease = await acquire();
       const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
-      const predictions = await lease.model.predictor.predict(batch);
+      // ?explain=true (v1): per-row contributions, computed on the Python path (docs/api.md).
+      const explainer = route === 'v1_predict' && c.req.query('explain') === 'true' ? lease.model.explainer : null;
+      if (route === 'v1_predict' && c.req.query('explain') === 'true' && explainer === null) throw new ServeError(400, 'bad_request', 'This model does not explain its predictions.');
+      const predictions = explainer !== null ? await explainer.explain(batch) : await lease.model.predictor.predict(batch);
       return { response: respond(c, lease.model, predictions, batch, extra), rows: batch.rows };
     });
 
@@ -245,6 +248,7 @@ export function createApp(opts: AppOptions): Hono {
           version: m.version,
           predictions: p.predictions,
           ...(m.signature.task !== 'regression' && p.probabilities !== null ? { probabilities: probabilityObjects(m, p.probabilities) } : {}),
+          ...(p.explanations !== undefined ? { explanations: p.explanations } : {}),
           warnings: batch.warnings,
         }),
     ),

@@ -60,3 +60,18 @@ test('the SVG escapes text and stays within its frame', () => {
   assert.match(binsSvg([{ actual: 1, predicted: 2, rows: 5 }, { actual: 3, predicted: 3, rows: 5 }], 'y'), /<circle/);
   assert.match(confusionTable({ classes: ['<a>', 'b'], counts: [[1, 0], [0, 1]] }), /&lt;a&gt;/);
 });
+
+test('binary: the calibration curve is the share of positives per decile of P(positive); regression draws residuals', () => {
+  // 100 rows whose P(yes) is i/100 and whose label is yes exactly for the top 30: a confident ranker, badly calibrated.
+  const probabilities = Array.from({ length: 100 }, (_, i) => [1 - i / 100, i / 100]);
+  const labels = probabilities.map((_, i) => (i >= 70 ? 'yes' : 'no'));
+  const charts = computeHoldoutCharts({ predictions: labels, probabilities }, labels, 'binary', ['no', 'yes']);
+  assert.equal(charts.calibration!.length, 10);
+  assert.deepEqual(charts.calibration!.map((b) => b.actual), [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+  assert.ok(Math.abs(charts.calibration![0]!.predicted - 0.045) < 1e-9);
+  const html = holdoutChartsSection(charts, 'churn');
+  assert.match(html, /Calibration \(holdout deciles\)/);
+  assert.match(html, /share of yes/);
+  const reg = computeHoldoutCharts({ predictions: Array.from({ length: 50 }, (_, i) => i + 2), probabilities: null }, Array.from({ length: 50 }, (_, i) => i), 'regression', null);
+  assert.match(holdoutChartsSection(reg, 'price'), /Residuals \(holdout deciles\)/);
+});

@@ -26,6 +26,9 @@ export const HoldoutChartsSchema = z.object({
   /** Regression: [mean actual, mean predicted] of the holdout rows in each decile of the
    * prediction. Bins, not rows: the page is public, and one row's target may be personal. */
   bins: z.array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() })).nullable(),
+  /** Binary: per decile of P(positive), the mean predicted probability and the share of positive
+   * rows (a reliability curve). Absent in files written before it existed. */
+  calibration: z.array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() })).nullable().optional(),
 });
 export type HoldoutCharts = z.infer<typeof HoldoutChartsSchema>;
 
@@ -100,7 +103,8 @@ export function computeHoldoutCharts(answers: HoldoutAnswers, labels: readonly (
     const positive = cls[1]!;
     const scores = answers.probabilities.slice(0, n).map((row) => row[1] ?? 0);
     const c = curves(labels.slice(0, n).map((l) => String(l) === positive), scores);
-    return { ...charts, positive, roc: c.roc, pr: c.pr, prevalence: c.prevalence };
+    const calibration = deciles(scores.map((s, i) => [String(labels[i]) === positive ? 1 : 0, s]));
+    return { ...charts, positive, roc: c.roc, pr: c.pr, prevalence: c.prevalence, calibration };
   }
   return charts;
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { computeMetric } from '../core/metrics.ts';
 import { higherIsBetter, type Metric } from '../core/schemas/task.ts';
+import { PartialDependenceSchema } from './partial-dependence.ts';
 
 const AnswersSchema = z.object({
   predictions: z.array(z.union([z.string(), z.number(), z.null()])),
@@ -24,6 +25,7 @@ export const PermutedSchema = z.object({
   rows: z.number().int().min(1),
   base: AnswersSchema,
   permuted: z.record(z.string(), z.array(AnswersSchema)),
+  partial_dependence: PartialDependenceSchema.optional(),
 });
 export type Permuted = z.infer<typeof PermutedSchema>;
 
@@ -37,6 +39,8 @@ export const ImportanceSchema = z.object({
   score: z.number(),
   /** Most important first: how much the metric worsens when the column is shuffled. */
   columns: z.array(z.object({ name: z.string(), mean: z.number(), std: z.number() })),
+  /** From the same sandboxed step (features only): the page draws the top columns'. */
+  partialDependence: PartialDependenceSchema.optional(),
   computedAt: z.string(),
 });
 export type Importance = z.infer<typeof ImportanceSchema>;
@@ -71,5 +75,5 @@ export function computeImportance(permuted: Permuted, allLabels: readonly (strin
     return { name, mean, std };
   });
   columns.sort((a, b) => b.mean - a.mean);
-  return { format: 1, metric: t.metric, higherIsBetter: higherIsBetter(t.metric), rows: labels.length, repeats: permuted.repeats, score, columns, computedAt: new Date().toISOString() };
+  return { format: 1, metric: t.metric, higherIsBetter: higherIsBetter(t.metric), rows: labels.length, repeats: permuted.repeats, score, columns, ...(permuted.partial_dependence !== undefined ? { partialDependence: permuted.partial_dependence } : {}), computedAt: new Date().toISOString() };
 }

@@ -4,6 +4,7 @@
  * rows predicted; CSV rows parsed (which shows a refused body was not parsed past the row cap);
  * which version and path each model serves. Served on its own loopback listener (deploy/server.ts).
  */
+import type { PoolStats } from './predictors/python-pool.ts';
 
 const BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -65,6 +66,9 @@ export class ServeMetrics {
     return this.csvRows.get(model) ?? 0;
   }
 
+  /** The shared Python pool's state, read when /metrics is scraped. */
+  pool: (() => PoolStats) | null = null;
+
   setModel(model: string, version: number, path: string): void {
     this.info.set(model, { version, path });
   }
@@ -88,6 +92,14 @@ export class ServeMetrics {
     for (const [model, n] of this.csvRows) out.push(`ouro_csv_rows_parsed_total${labels({ model })} ${n}`);
     out.push('# HELP ouro_model_info The version and prediction path each model serves.', '# TYPE ouro_model_info gauge');
     for (const [model, i] of this.info) out.push(`ouro_model_info${labels({ model, version: String(i.version), path: i.path })} 1`);
+    if (this.pool !== null) {
+      const p = this.pool();
+      out.push('# HELP ouro_python_processes Sandboxed Python serving processes running.', '# TYPE ouro_python_processes gauge', `ouro_python_processes ${p.processes}`);
+      out.push('# HELP ouro_python_resident_bytes Resident memory of the Python serving processes, as they report it (kept under OURO_SERVE_MEMORY_MB).', '# TYPE ouro_python_resident_bytes gauge', `ouro_python_resident_bytes ${Math.round(p.rssMb * 2 ** 20)}`);
+      out.push('# HELP ouro_python_models_loaded Models loaded in the Python serving processes.', '# TYPE ouro_python_models_loaded gauge', `ouro_python_models_loaded ${p.loaded}`);
+      out.push('# HELP ouro_python_model_loads_total Models loaded into a Python serving process.', '# TYPE ouro_python_model_loads_total counter', `ouro_python_model_loads_total ${p.loads}`);
+      out.push('# HELP ouro_python_evictions_total Models unloaded to keep OURO_SERVE_MEMORY_MB.', '# TYPE ouro_python_evictions_total counter', `ouro_python_evictions_total ${p.evictions}`);
+    }
     return out.join('\n') + '\n';
   }
 }

@@ -17,11 +17,14 @@ import type { FeatureSpec } from './clean-values.ts';
 import { ServeError } from './errors.ts';
 import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
-import { PythonPool } from './predictors/python-pool.ts';
+import { PythonPool, type PooledModel, type PoolStats } from './predictors/python-pool.ts';
+import { ModelOwnerSchema, OPERATOR, ownerKey } from '../core/model-owner.ts';
+import { readJsonIfExists } from '../core/store/json-file.ts';
 import type { Importance } from './importance.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
+import { readSearch, type SearchSummary } from './search-chart.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
 
 export interface LoadedModel {
@@ -36,11 +39,23 @@ export interface LoadedModel {
   importance: Importance | null;
   /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
   holdoutCharts: HoldoutCharts | null;
+  /** Per input column, what the preprocessing does (from the export step; null before it recorded it). */
+  preprocessing: Record<string, string[]> | null;
+  /** Every experiment's score, from the run's journal (null where the run folder is not on this host). */
+  search: SearchSummary | null;
   /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
   path: 'onnx' | 'python';
   pathReason: string;
   predictor: Predictor;
+  /** The model on the Python path, for `?explain=true` whatever path serves it (null for forecasters); loads on first use. */
+  explainer: PooledModel | null;
   loadedAt: string;
+}
+
+/** Frees a version's predictor and, when it is a different thing, its explainer's Python copy. */
+async function closeModel(m: LoadedModel): Promise<void> {
+  await m.predictor.close();
+  if (m.explainer !== null && (m.explainer as unknown) !== m.predictor) await m.explainer.close();
 }
 
 interface Slot {
@@ -67,6 +82,9 @@ export interface ModelHostOptions {
   logger: Logger;
   onnx: 'auto' | 'off';
   workers: number;
+  /** OURO_SERVE_MEMORY_MB and OURO_SERVE_IDLE_S (ms) for the shared Python pool. */
+  memoryMb?: number;
+  idleMs?: number;
   pollMs?: number;
   graceMs?: number;
   /** Called after a swap (for metrics). */
@@ -89,16 +107,27 @@ export class ModelHost {
   private readonly stopping = new AbortController();
   private readonly pollMs: number;
   private readonly graceMs: number;
+  /** The Python processes every model off the ONNX path shares (deploy/predictors/python-pool.ts). */
+  private readonly pool: PythonPool;
+  /** After the first scan: a version loaded later is warmed (its model loaded) before it swaps in. */
+  private started = false;
 
   constructor(private readonly opts: ModelHostOptions) {
     this.pollMs = opts.pollMs ?? 1000;
     this.graceMs = opts.graceMs ?? 2000;
+    this.pool = new PythonPool({ driver: opts.driver, home: opts.home, limits: opts.limits, logger: opts.logger, workersPerModel: opts.workers, memoryMb: opts.memoryMb ?? 1536, idleMs: opts.idleMs ?? 600_000 });
+  }
+
+  /** The Python pool's processes, their resident memory and loaded models (metrics, benchmarks). */
+  poolStats(): PoolStats {
+    return this.pool.stats();
   }
 
   /** Scans the registry and starts loading every model; resolves when the first loads settle. */
   async start(): Promise<void> {
     await this.poll();
     await Promise.allSettled([...this.loads]);
+    this.started = true;
     const tick = () => {
       if (this.stopped) return;
       this.polling = this.poll()
@@ -176,9 +205,10 @@ export class ModelHost {
     await Promise.allSettled([...this.explaining]);
     await Promise.allSettled(
       [...this.names.values()].map(async (s) => {
-        if (s.current !== null) await s.current.model.predictor.close();
+        if (s.current !== null) await closeModel(s.current.model);
       }),
     );
+    await this.pool.close();
   }
 
   private async poll(): Promise<void> {
@@ -236,7 +266,7 @@ export class ModelHost {
       (model) => {
         if (s.loading === version) s.loading = null;
         if (this.stopped || this.names.get(name) !== s) {
-          void model.predictor.close();
+          void closeModel(model);
           return;
         }
         const old = s.current;
@@ -264,7 +294,7 @@ export class ModelHost {
   private closeLater(slot: Slot): void {
     if (slot.closing !== null) return;
     slot.closing = new Promise<void>((resolve) => setTimeout(resolve, this.graceMs).unref()).then(async () => {
-      await slot.model.predictor.close().catch(() => undefined);
+      await closeModel(slot.model).catch(() => undefined);
     });
   }
 
@@ -274,6 +304,8 @@ export class ModelHost {
     const signature = await readSignature(paths.model);
     const { serving, doc } = await prepareServing({ home: this.opts.home, name, version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger });
     let predictor: Predictor | null = null;
+    const owner = await readJsonIfExists(join(registryRoot(this.opts.home), name, 'owner.json'), ModelOwnerSchema).catch(() => null);
+    const pooled = this.pool.model({ owner: ownerKey(owner ?? OPERATOR), name, version, modelDir: paths.model });
     let path: 'onnx' | 'python' = 'python';
     let pathReason = serving.reason;
     let features: FeatureSpec[] | null = doc?.features ?? null;
@@ -288,21 +320,26 @@ export class ModelHost {
       pathReason = 'Python: the ONNX path is turned off (OURO_SERVE_ONNX=off).';
     }
     if (predictor === null) {
-      const pool = await PythonPool.start({
-        driver: this.opts.driver,
-        modelDir: paths.model,
-        limits: this.opts.limits,
-        size: this.opts.workers,
-        logger: this.opts.logger,
-      });
-      predictor = pool;
-      // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-      if (signature.task !== 'forecast') features ??= pool.features;
+      // Loaded lazily, on its first request: a server holding hundreds of models starts without
+      // loading them. Loaded now when the cleaner's specs are only in the model (no export.json),
+      // and for a new version while serving, so a model that cannot load never swaps in.
+      if ((features === null && signature.task !== 'forecast') || this.started) {
+        try {
+          const described = await pooled.describe();
+          // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
+          if (signature.task !== 'forecast') features ??= described.features;
+        } catch (err) {
+          await pooled.close();
+          throw err;
+        }
+      }
+      predictor = pooled;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
+    const search = card.task === 'forecast' ? null : await readSearch(this.opts.home, card.runId, card.metric);
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, preprocessing: doc?.preprocessing ?? null, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
     if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }

@@ -1,14 +1,15 @@
 /**
  * The model page in a real headless Chromium (Debian's, via playwright-core): it renders, and
  * its form predicts through the API with the key typed in, and it shows permutation importance
- * and the holdout's confusion matrix (screenshot: $TMPDIR/ouro-model-page.png). Skipped where
- * Chromium is absent.
+ * and the holdout's confusion matrix and the partial dependence of its top columns (screenshot:
+ * .ouro/test-artifacts/model-page.png, or OURO_TEST_ARTIFACTS). Skipped where Chromium is absent.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { PACKAGE_ROOT } from '../core/config.ts';
 import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createKeyIfMissing } from './api-keys.ts';
@@ -52,7 +53,14 @@ test('the page renders and its form predicts', { skip: !existsSync(CHROMIUM) && 
     assert.match(body, /On the holdout/);
     assert.ok(await page.isVisible('table.confusion'));
     assert.equal(await page.locator('table.confusion tr').count(), 4, 'a header and one row per species');
-    const shot = join(tmpdir(), 'ouro-model-page.png');
+    assert.match(body, /How the top columns move the prediction/);
+    assert.match(body, /what the preprocessing does/);
+    assert.match(body, /missing values filled with the training median \(/);
+    assert.match(body, /category codes 0\.\.2/);
+    assert.ok((await page.locator('svg[aria-label^="How "]').count()) + (await page.locator('th:has-text("mean P(")').count()) >= 2, 'partial dependence of the top columns, drawn');
+    const dir = process.env.OURO_TEST_ARTIFACTS ?? join(PACKAGE_ROOT, '.ouro', 'test-artifacts');
+    await mkdir(dir, { recursive: true });
+    const shot = join(dir, 'model-page.png');
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(existsSync(shot));
     assert.deepEqual(errors, []);

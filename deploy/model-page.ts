@@ -3,9 +3,11 @@
  * holdout beside the baseline and cross-validation, what it takes, where it came from, how to
  * call it, and a form to try it. Plain server-rendered HTML, every value escaped.
  */
-import { binsSvg, confusionTable, curveSvg } from './chart-svg.ts';
+import { binsSvg, confusionTable, curveSvg, residualsSvg } from './chart-svg.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
+import { partialDependenceSection } from './partial-dependence.ts';
+import { searchSection } from './search-chart.ts';
 import type { LoadedModel } from './model-host.ts';
 
 export function escapeHtml(text: unknown): string {
@@ -117,7 +119,10 @@ export function holdoutChartsSection(charts: HoldoutCharts | null, target: strin
     const prevalence = charts.prevalence ?? 0;
     parts.push(curveSvg({ title: 'Precision-recall', xLabel: 'recall', yLabel: 'precision', points: charts.pr, baseline: [[0, prevalence], [1, prevalence]], baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`, modelLabel: 'this model' }));
   }
-  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target));
+  if (charts.calibration != null && charts.calibration.length > 1 && charts.positive !== null) {
+    parts.push(binsSvg(charts.calibration, target, { title: 'Calibration (holdout deciles)', xLabel: `mean predicted P(${charts.positive})`, yLabel: `share of ${charts.positive}`, unit: true }));
+  }
+  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target), residualsSvg(charts.bins, target));
   const confusion = charts.confusion !== null ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}` : '';
   return `<h2>On the holdout</h2>
 <div style="display:flex;flex-wrap:wrap;gap:1rem">${parts.join('')}</div>
@@ -147,7 +152,8 @@ export function renderModelPage(opts: { model: LoadedModel; versions: number[]; 
             : f.meant === 'datetime'
               ? `format ${escapeHtml(f.format ?? 'iso')}`
               : '';
-      return `<tr><td><code>${escapeHtml(f.name)}</code></td><td>${escapeHtml(sig?.dtype ?? f.meant)}</td><td>${note}</td></tr>`;
+      const steps = model.preprocessing?.[f.name] ?? [];
+      return `<tr><td><code>${escapeHtml(f.name)}</code></td><td>${escapeHtml(sig?.dtype ?? f.meant)}</td><td>${note}</td><td class="sub">${steps.map(escapeHtml).join('<br>')}</td></tr>`;
     })
     .join('');
   const fields = model.features
@@ -191,9 +197,11 @@ input,select{padding:.3rem;font:inherit} .tag{display:inline-block;background:#e
 ${otherMetrics ? `<table><tr><th>other holdout metrics</th><th></th></tr>${otherMetrics}</table>` : ''}
 ${forecasting ? '' : holdoutChartsSection(model.holdoutCharts, c.target)}
 ${forecasting ? '' : importanceSection(model.importance)}
+${forecasting ? '' : searchSection(model.search ?? null)}
+${forecasting ? '' : partialDependenceSection(model.importance?.partialDependence, model.importance?.columns.map((x) => x.name) ?? [], c.classes, c.target)}
 
 ${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
-<table><tr><th>column</th><th>type</th><th>notes</th></tr>${inputs}</table>
+<table><tr><th>column</th><th>type</th><th>notes</th><th>what the preprocessing does</th></tr>${inputs}</table>
 <p class="sub">Send every column (null for a missing value). Unknown categories are predicted but flagged in <code>warnings</code>; extra columns are ignored.</p>
 
 <h2>Try it</h2>

@@ -60,10 +60,13 @@ export function createServing(opts: Omit<ServerOptions, 'port' | 'hostname'>): {
     logger,
     onnx: config.OURO_SERVE_ONNX,
     workers: config.OURO_SERVE_WORKERS,
+    memoryMb: config.OURO_SERVE_MEMORY_MB,
+    idleMs: config.OURO_SERVE_IDLE_S * 1000,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     onSwap: (m) => metrics.setModel(m.name, m.version, m.path),
   });
+  metrics.pool = () => host.poolStats();
   let closing = false;
   const app = createApp({
     host,

@@ -76,7 +76,7 @@ describe('a single monthly series', () => {
     let serving: ReturnType<typeof createServing>;
     let key: string;
     before(async () => {
-      const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1' });
+      const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
       key = (await createKeyIfMissing(config.OURO_HOME, run.outcome.card!.name))!;
       serving = createServing({ config, logger: createLogger('silent'), pollMs: 200 });
       await serving.host.start();
@@ -197,7 +197,7 @@ describe('a panel of several series', () => {
     const card = run.outcome.card!;
     const signature = await readJson<{ forecast: { series: { id: string; last: string }[] } }>(join(versionDir(run.config.OURO_HOME, card.name, card.version), 'model', 'signature.json'));
     assert.deepEqual(signature.forecast.series.map((s) => s.id).sort(), ['east', 'north', 'south']);
-    const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1' });
+    const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
     const key = (await createKeyIfMissing(config.OURO_HOME, card.name))!;
     const serving = createServing({ config, logger: createLogger('silent'), pollMs: 200 });
     await serving.host.start();

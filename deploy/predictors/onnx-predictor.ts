@@ -23,6 +23,8 @@ export const ExportDocSchema = z.object({
   label: z.string().optional(),
   probabilities: z.string().nullable().optional(),
   probability_columns: z.array(z.number().int()).nullable().optional(),
+  /** Per input column, what the cleaner and the fitted pipeline do to it (sandbox/python/ouro_harness/preprocessing.py). */
+  preprocessing: z.record(z.string(), z.array(z.string().max(1000)).max(50)).optional(),
   reference: z
     .object({
       rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),

@@ -1,9 +1,20 @@
 import type { PreparedBatch } from '../validate-request.ts';
 
+/** One row's contributions (`?explain=true`, sandbox/python/ouro_harness/contributions.py): expected_value + the contributions = output, on `scale`. */
+export interface Explanation {
+  expected_value: number;
+  contributions: Record<string, number>;
+  output: number;
+  scale: 'log_odds' | 'raw_score' | 'value';
+  class: string | null;
+}
+
 /** What a predictor returns: labels (str) or numbers, and class probabilities in the run's class order. */
 export interface Predictions {
   predictions: (string | number | null)[];
   probabilities: number[][] | null;
+  /** Only when asked for (the Python path computes them). */
+  explanations?: Explanation[];
 }
 
 /** A loaded model version that predicts validated batches. */

@@ -1,254 +1,372 @@
 /**
- * The Python path: long-lived sandboxed workers (`python -m ouro_harness.serve_loop`), each
- * holding the model loaded once, answering one JSON line per request. A worker takes one
- * request at a time; the pool starts with one worker and grows to `size` while requests
- * queue. A worker that crashes or hangs is dropped (its request fails) and replaced on demand.
+ * The Python path, shared by every model that ONNX cannot serve (docs/architecture.md,
+ * Serving): long-lived sandboxed processes (python-worker.ts), each holding several models.
+ *
+ * - A model is loaded on its first request into an idle process of its group, and into more
+ *   processes (up to `workersPerModel`) only while its requests queue.
+ * - Models of one owner (core/model-owner.ts) share processes; models of different owners
+ *   never do, since a pickle runs code and could answer for its neighbours. A group's
+ *   processes see one read-only folder holding hard links to its models' registry folders
+ *   (`<home>/serve-pool/<server>/<group>/<name>@<version>`), made when a model is first used.
+ * - After every reply the resident memory of all processes is compared with `memoryMb`; over
+ *   it, the least recently used model of an idle process is unloaded, and a process left with
+ *   no model stops. A process idle for `idleMs` stops too. The server and its processes then
+ *   hold what the traffic needs, not one interpreter per model.
  */
-import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
-import type { SandboxDriver, SandboxLimits, SandboxProcess } from '../../sandbox/driver.ts';
-import { FeatureSpecSchema, type FeatureSpec } from '../clean-values.ts';
+import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import type { FeatureSpec } from '../clean-values.ts';
 import { ServeError } from '../errors.ts';
 import type { PreparedBatch } from '../validate-request.ts';
 import type { ForecastPoint, ForecastRequest, Forecaster, Predictions, Predictor } from './predictor.ts';
-
-const ReadySchema = z.object({
-  ready: z.literal(true),
-  task: z.string(),
-  classes: z.array(z.string()).nullable(),
-  has_proba: z.boolean(),
-  features: z.array(FeatureSpecSchema),
-});
-
-const PredictReplySchema = z.object({
-  id: z.number().nullable(),
-  predictions: z.array(z.union([z.string(), z.number(), z.null()])),
-  probabilities: z.array(z.array(z.number().nullable())).nullable(),
-});
-
-const ForecastReplySchema = z.object({
-  id: z.number().nullable(),
-  series: z.string(),
-  forecasts: z.array(z.object({ date: z.string(), value: z.number(), lo: z.number().optional(), hi: z.number().optional() })),
-});
-
-const ReplySchema = z.union([PredictReplySchema, ForecastReplySchema, z.object({ id: z.number().nullable(), error: z.string(), code: z.string() })]);
-
-type Reply = z.infer<typeof PredictReplySchema> | z.infer<typeof ForecastReplySchema>;
+import { PythonWorker, type DescribeReply, type Reply } from './python-worker.ts';
 
 export interface PythonPoolOptions {
   driver: SandboxDriver;
-  /** The version's model/ folder (mounted read-only). */
-  modelDir: string;
+  home: string;
   limits: SandboxLimits;
-  size: number;
   logger: Logger;
+  /** Processes one model may be loaded in at once (OURO_SERVE_WORKERS); also a group's process cap. */
+  workersPerModel: number;
+  /** OURO_SERVE_MEMORY_MB: resident memory of all processes together, kept by eviction. */
+  memoryMb: number;
+  /** OURO_SERVE_IDLE_S in ms: a process with no request for this long stops. */
+  idleMs: number;
   startTimeoutMs?: number;
   requestTimeoutMs?: number;
 }
 
-interface Pending {
-  resolve: (p: Reply) => void;
+interface Job {
+  key: string;
+  payload: Record<string, unknown>;
+  /** Only this process (an unload). */
+  target?: Proc;
+  resolve: (r: Reply) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
-class PythonWorker {
-  private nextId = 1;
-  private pending: { id: number; p: Pending } | null = null;
-  private dead = false;
-  /** The model is loaded and the worker takes requests. */
-  isReady = false;
-  readonly ready: Promise<z.infer<typeof ReadySchema>>;
-
-  constructor(
-    private readonly proc: SandboxProcess,
-    private readonly requestTimeoutMs: number,
-    startTimeoutMs: number,
-    onExit: (w: PythonWorker, why: string) => void,
-  ) {
-    const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
-    let readyResolve!: (v: z.infer<typeof ReadySchema>) => void;
-    let readyReject!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => {
-      readyResolve = res;
-      readyReject = rej;
-    });
-    this.ready.catch(() => undefined);
-    let gotReady = false;
-    const startTimer = setTimeout(() => {
-      readyReject(new Error(`the Python worker did not start within ${Math.round(startTimeoutMs / 1000)} s`));
-      this.kill();
-    }, startTimeoutMs);
-    lines.on('line', (line) => {
-      if (!gotReady) {
-        const parsed = ReadySchema.safeParse(safeJson(line));
-        if (!parsed.success) return; // not the ready line: ignore stray output
-        gotReady = true;
-        this.isReady = true;
-        clearTimeout(startTimer);
-        readyResolve(parsed.data);
-        return;
-      }
-      const reply = ReplySchema.safeParse(safeJson(line));
-      const current = this.pending;
-      if (!reply.success || current === null || reply.data.id !== current.id) return;
-      this.pending = null;
-      clearTimeout(current.p.timer);
-      if ('error' in reply.data) {
-        const status = reply.data.code === 'input_columns' ? 422 : reply.data.code === 'bad_request' ? 400 : 500;
-        current.p.reject(new ServeError(status, status === 422 ? 'missing_column' : status === 400 ? 'bad_request' : 'predictor_failed', reply.data.error));
-      } else {
-        current.p.resolve(reply.data);
-      }
-    });
-    void proc.exited.then((exit) => {
-      this.dead = true;
-      clearTimeout(startTimer);
-      const tail = exit.stderr.trim().split('\n').slice(-3).join(' | ');
-      const why = `the Python worker exited (${exit.signal ?? `code ${exit.exitCode}`}${exit.oomKilled ? ', out of memory' : ''})${tail ? `: ${tail}` : ''}`;
-      readyReject(new Error(why));
-      if (this.pending !== null) {
-        clearTimeout(this.pending.p.timer);
-        this.pending.p.reject(new ServeError(500, 'predictor_failed', `The prediction failed: ${why}.`));
-        this.pending = null;
-      }
-      onExit(this, why);
-    });
-  }
-
-  get busy(): boolean {
-    return this.pending !== null;
-  }
-
-  get alive(): boolean {
-    return !this.dead;
-  }
-
-  /** One request line: `{rows}` (predict) or `{forecast}`; resolves with the worker's reply. */
-  send(payload: Record<string, unknown>): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      if (this.dead) return reject(new ServeError(500, 'predictor_failed', 'The Python worker is gone.'));
-      const id = this.nextId++;
-      const timer = setTimeout(() => {
-        if (this.pending?.id !== id) return;
-        this.pending = null;
-        reject(new ServeError(500, 'predictor_failed', `The prediction took longer than ${Math.round(this.requestTimeoutMs / 1000)} s; the worker was restarted.`));
-        this.kill();
-      }, this.requestTimeoutMs);
-      this.pending = { id, p: { resolve, reject, timer } };
-      this.proc.stdin.write(JSON.stringify({ id, ...payload }) + '\n');
-    });
-  }
-
-  kill(): void {
-    this.proc.kill();
-  }
-
-  exited(): Promise<unknown> {
-    return this.proc.exited;
-  }
+interface Proc {
+  worker: PythonWorker;
+  /** Loaded models and when each last answered. */
+  models: Map<string, number>;
 }
 
-function safeJson(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return null;
-  }
+interface Group {
+  dir: string;
+  procs: Proc[];
+  starting: number;
+  queue: Job[];
 }
 
-export class PythonPool implements Predictor, Forecaster {
-  readonly kind = 'python' as const;
-  private readonly workers: PythonWorker[] = [];
-  private starting = 0;
-  private readonly queue: { payload: Record<string, unknown>; resolve: (p: Reply) => void; reject: (e: Error) => void }[] = [];
+export interface PoolStats {
+  processes: number;
+  rssMb: number;
+  loaded: number;
+  /** Since start: models loaded into a process, and unloaded to keep the memory budget. */
+  loads: number;
+  evictions: number;
+}
+
+export class PythonPool {
+  private readonly groups = new Map<string, Group>();
+  private readonly staged = new Map<string, Promise<void>>();
+  private readonly root: string;
+  private readonly sweeper: NodeJS.Timeout;
   private closed = false;
-  /** The cleaner's feature specs, from the first worker's ready line. */
-  features: FeatureSpec[] = [];
+  /** The model that answered last: never the one evicted. */
+  private latest: string | null = null;
+  private loads = 0;
+  private evictions = 0;
 
-  private constructor(private readonly opts: PythonPoolOptions) {}
-
-  /** Starts the first worker and waits until it has loaded the model. */
-  static async start(opts: PythonPoolOptions): Promise<PythonPool> {
-    if (opts.driver.start === undefined) throw new Error(`the ${opts.driver.name} sandbox driver cannot start long-running workers`);
-    const pool = new PythonPool(opts);
-    const first = await pool.spawn();
-    const ready = await first.ready;
-    pool.features = ready.features;
-    return pool;
+  constructor(private readonly opts: PythonPoolOptions) {
+    this.root = join(opts.home, 'serve-pool', `${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.sweeper = setInterval(() => this.stopIdle(), Math.max(50, Math.min(30_000, opts.idleMs / 4)));
+    this.sweeper.unref();
+    void removeStale(join(opts.home, 'serve-pool'));
   }
 
-  private async spawn(): Promise<PythonWorker> {
-    this.starting++;
-    try {
-      const proc = await this.opts.driver.start!({
-        command: ['python', '-m', 'ouro_harness.serve_loop', '--model', this.opts.modelDir],
-        cwd: this.opts.modelDir,
-        mounts: [{ path: this.opts.modelDir }],
-        limits: this.opts.limits,
-      });
-      const worker = new PythonWorker(proc, this.opts.requestTimeoutMs ?? 60_000, this.opts.startTimeoutMs ?? 120_000, (w, why) => {
-        const i = this.workers.indexOf(w);
-        if (i >= 0) this.workers.splice(i, 1);
-        if (!this.closed) this.opts.logger.warn({ modelDir: this.opts.modelDir, why }, 'python worker exited');
-        this.pump();
-      });
-      this.workers.push(worker);
-      worker.ready.then(
-        () => this.pump(),
-        () => undefined,
-      );
-      return worker;
-    } finally {
-      this.starting--;
-    }
+  /** A model's predictor on this pool; nothing starts or loads until it is used. */
+  model(opts: { owner: string; name: string; version: number; modelDir: string }): PooledModel {
+    const group = createHash('sha256').update(opts.owner).digest('hex').slice(0, 16);
+    return new PooledModel(this, group, `${opts.name}@${opts.version}`, opts.modelDir);
   }
 
-  async predict(batch: PreparedBatch): Promise<Predictions> {
-    const reply = await this.enqueue({ rows: batch.records });
-    if (!('predictions' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a prediction with something else.');
-    return { predictions: reply.predictions, probabilities: reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0)) };
+  stats(): PoolStats {
+    const procs = [...this.groups.values()].flatMap((g) => g.procs);
+    return { processes: procs.length, rssMb: procs.reduce((s, p) => s + p.worker.rssMb, 0), loaded: procs.reduce((s, p) => s + p.models.size, 0), loads: this.loads, evictions: this.evictions };
   }
 
-  async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {
-    const reply = await this.enqueue({ forecast: request });
-    if (!('forecasts' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a forecast with something else.');
-    return { series: reply.series, forecasts: reply.forecasts };
-  }
-
-  private enqueue(payload: Record<string, unknown>): Promise<Reply> {
-    if (this.closed) return Promise.reject(new ServeError(503, 'model_loading', 'This model version was just replaced; retry.'));
+  /** @internal One request for model `key` of `group`, staged and queued. */
+  async request(group: string, key: string, modelDir: string, payload: Record<string, unknown>): Promise<Reply> {
+    if (this.closed) throw new ServeError(503, 'shutting_down', 'The server is shutting down.');
+    const g = this.group(group);
+    await this.stage(g, key, modelDir);
     return new Promise((resolve, reject) => {
-      this.queue.push({ payload, resolve, reject });
-      this.pump();
+      g.queue.push({ key, payload: { model: key, ...payload }, resolve, reject });
+      this.pump(g);
     });
   }
 
-  private pump(): void {
-    if (this.closed) return;
-    while (this.queue.length > 0) {
-      const idle = this.workers.find((w) => w.alive && w.isReady && !w.busy);
-      if (idle === undefined) break;
-      const job = this.queue.shift()!;
-      idle.send(job.payload).then(job.resolve, job.reject).finally(() => this.pump());
-    }
-    const live = this.workers.filter((w) => w.alive).length + this.starting;
-    if (this.queue.length > 0 && live < this.opts.size) {
-      this.spawn().catch((err: Error) => {
-        this.opts.logger.error({ err: err.message }, 'could not start a python worker');
-        if (this.workers.length === 0) for (const job of this.queue.splice(0)) job.reject(new ServeError(500, 'predictor_failed', `No Python worker could start: ${err.message}`));
-      });
-    }
+  /** @internal The version is gone: unload it everywhere and drop its staged folder. */
+  async release(group: string, key: string): Promise<void> {
+    const g = this.groups.get(group);
+    if (g === undefined) return;
+    for (const job of g.queue.filter((j) => j.key === key && j.target === undefined)) job.reject(new ServeError(503, 'model_loading', 'This model version was just replaced; retry.'));
+    g.queue = g.queue.filter((j) => j.key !== key || j.target !== undefined);
+    const unloads = g.procs.filter((p) => p.models.has(key)).map((p) => this.unload(g, p, key));
+    this.staged.delete(`${g.dir}/${key}`);
+    await rm(join(g.dir, key), { recursive: true, force: true });
+    await Promise.allSettled(unloads);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new ServeError(503, 'shutting_down', 'The model is being unloaded.'));
-    const exits = this.workers.map((w) => w.exited());
-    for (const w of this.workers) w.kill();
+    clearInterval(this.sweeper);
+    const exits: Promise<unknown>[] = [];
+    for (const g of this.groups.values()) {
+      for (const job of g.queue.splice(0)) job.reject(new ServeError(503, 'shutting_down', 'The server is shutting down.'));
+      for (const p of g.procs) {
+        exits.push(p.worker.exited());
+        p.worker.kill();
+      }
+    }
     await Promise.all(exits);
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  private group(name: string): Group {
+    let g = this.groups.get(name);
+    if (g === undefined) {
+      g = { dir: join(this.root, name), procs: [], starting: 0, queue: [] };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  /** Hard links of the model's registry files (plain files the registry copy made) under the group's folder. */
+  private stage(g: Group, key: string, modelDir: string): Promise<void> {
+    const id = `${g.dir}/${key}`;
+    let done = this.staged.get(id);
+    if (done === undefined) {
+      done = linkTree(modelDir, join(g.dir, key), g.dir);
+      this.staged.set(id, done);
+      done.catch(() => this.staged.delete(id));
+    }
+    return done;
+  }
+
+  private pump(g: Group): void {
+    if (this.closed) return;
+    let wantsProcess = false;
+    for (let i = 0; i < g.queue.length; ) {
+      const job = g.queue[i]!;
+      const free = (p: Proc) => p.worker.isReady && p.worker.alive && !p.worker.busy;
+      let chosen: Proc | undefined;
+      if (job.target !== undefined) {
+        chosen = free(job.target) ? job.target : undefined;
+      } else {
+        chosen = g.procs.find((p) => free(p) && p.models.has(job.key));
+        if (chosen === undefined && g.procs.filter((p) => p.models.has(job.key)).length < this.opts.workersPerModel) {
+          chosen = g.procs.filter(free).sort((a, b) => a.models.size - b.models.size)[0];
+          if (chosen === undefined) wantsProcess = true;
+        }
+      }
+      if (chosen === undefined) {
+        i++;
+        continue;
+      }
+      g.queue.splice(i, 1);
+      this.dispatch(g, chosen, job);
+    }
+    if (wantsProcess && g.procs.length + g.starting < this.opts.workersPerModel) this.spawn(g);
+  }
+
+  private dispatch(g: Group, p: Proc, job: Job): void {
+    const unloading = job.target !== undefined;
+    const had = p.models.has(job.key);
+    if (!unloading) p.models.set(job.key, Date.now());
+    if (!unloading && !had) this.loads++;
+    p.worker.send(job.payload).then(
+      (reply) => {
+        if (unloading) p.models.delete(job.key);
+        else this.latest = job.key;
+        job.resolve(reply);
+      },
+      (err: Error) => {
+        // A model that failed to load is not loaded.
+        if (!had && !unloading && !(err instanceof ServeError && err.status !== 500)) p.models.delete(job.key);
+        job.reject(err);
+      },
+    ).finally(() => {
+      if (p.models.size === 0 && unloading) this.stop(g, p);
+      this.keepBudget();
+      this.pump(g);
+    });
+  }
+
+  private spawn(g: Group): void {
+    g.starting++;
+    void (async () => {
+      if (this.opts.driver.start === undefined) throw new Error(`the ${this.opts.driver.name} sandbox driver cannot start long-running workers`);
+      await mkdir(g.dir, { recursive: true, mode: 0o755 });
+      const proc = await this.opts.driver.start({
+        command: ['python', '-m', 'ouro_harness.serve_loop', '--root', g.dir],
+        cwd: g.dir,
+        mounts: [{ path: g.dir }],
+        limits: this.opts.limits,
+      });
+      const p: Proc = { worker: null as unknown as PythonWorker, models: new Map() };
+      p.worker = new PythonWorker(proc, this.opts.requestTimeoutMs ?? 60_000, this.opts.startTimeoutMs ?? 120_000, (_w, why) => {
+        const i = g.procs.indexOf(p);
+        if (i >= 0) g.procs.splice(i, 1);
+        if (!this.closed && p.models.size > 0) this.opts.logger.warn({ models: [...p.models.keys()].slice(0, 5), why }, 'python worker exited');
+        p.models.clear();
+        this.pump(g);
+      });
+      g.procs.push(p);
+      await p.worker.ready;
+    })()
+      .catch((err: Error) => {
+        this.opts.logger.error({ err: err.message }, 'could not start a python worker');
+        if (g.procs.length === 0) for (const job of g.queue.splice(0)) job.reject(new ServeError(500, 'predictor_failed', `No Python worker could start: ${err.message}`));
+      })
+      .finally(() => {
+        g.starting--;
+        this.pump(g);
+      });
+  }
+
+  private unload(g: Group, p: Proc, key: string): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      g.queue.unshift({ key, payload: { unload: key }, target: p, resolve, reject });
+      this.pump(g);
+    });
+  }
+
+  /** Over the budget: unload the least recently used model of an idle process (one at a time per process). */
+  private keepBudget(): void {
+    let total = this.stats().rssMb;
+    if (total <= this.opts.memoryMb) return;
+    const candidates: { g: Group; p: Proc; key: string; at: number }[] = [];
+    for (const g of this.groups.values()) {
+      for (const p of g.procs) {
+        if (p.worker.busy || g.queue.some((j) => j.target === p)) continue;
+        for (const [key, at] of p.models) if (key !== this.latest) candidates.push({ g, p, key, at });
+      }
+    }
+    candidates.sort((a, b) => a.at - b.at);
+    const touched = new Set<Proc>();
+    for (const c of candidates) {
+      if (total <= this.opts.memoryMb) break;
+      if (touched.has(c.p)) continue;
+      touched.add(c.p);
+      // A process's own share is the most an unload can give back (all of it when it stops).
+      this.evictions++;
+      total -= c.p.models.size === 1 ? c.p.worker.rssMb : c.p.worker.rssMb / c.p.models.size;
+      void this.unload(c.g, c.p, c.key).catch(() => undefined);
+    }
+  }
+
+  private stopIdle(): void {
+    const now = Date.now();
+    for (const g of this.groups.values()) {
+      for (const p of [...g.procs]) {
+        if (!p.worker.busy && p.worker.isReady && now - p.worker.lastActive > this.opts.idleMs && !g.queue.some((j) => j.target === p)) this.stop(g, p);
+      }
+    }
+  }
+
+  /** Stops a process on purpose (idle, or its last model unloaded): not worth a warning. */
+  private stop(g: Group, p: Proc): void {
+    p.models.clear();
+    const i = g.procs.indexOf(p);
+    if (i >= 0) g.procs.splice(i, 1);
+    p.worker.kill();
+  }
+}
+
+/** A model version served by the pool. */
+export class PooledModel implements Predictor, Forecaster {
+  readonly kind = 'python' as const;
+
+  constructor(
+    private readonly pool: PythonPool,
+    private readonly group: string,
+    readonly key: string,
+    private readonly modelDir: string,
+  ) {}
+
+  /** Loads the model (if not yet) and returns what the cleaner knows of its inputs. */
+  async describe(): Promise<DescribeReply> {
+    const reply = await this.pool.request(this.group, this.key, this.modelDir, { describe: true });
+    if (!('features' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a description with something else.');
+    return reply;
+  }
+
+  async features(): Promise<FeatureSpec[]> {
+    return (await this.describe()).features;
+  }
+
+  async predict(batch: PreparedBatch): Promise<Predictions> {
+    return this.answer(batch, false);
+  }
+
+  /** Predictions with each row's contributions (400 for a family without exact ones). */
+  async explain(batch: PreparedBatch): Promise<Predictions> {
+    return this.answer(batch, true);
+  }
+
+  private async answer(batch: PreparedBatch, explain: boolean): Promise<Predictions> {
+    const reply = await this.pool.request(this.group, this.key, this.modelDir, { rows: batch.records, ...(explain ? { explain: true } : {}) });
+    if (!('predictions' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a prediction with something else.');
+    const probabilities = reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0));
+    return { predictions: reply.predictions, probabilities, ...(reply.explanations !== undefined ? { explanations: reply.explanations } : {}) };
+  }
+
+  async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {
+    const reply = await this.pool.request(this.group, this.key, this.modelDir, { forecast: request });
+    if (!('forecasts' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a forecast with something else.');
+    return { series: reply.series, forecasts: reply.forecasts };
+  }
+
+  close(): Promise<void> {
+    return this.pool.release(this.group, this.key);
+  }
+}
+
+/** Mirrors a registry folder (plain files and folders only) as hard links under `root`. */
+async function linkTree(from: string, to: string, root: string): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  await rm(to, { recursive: true, force: true });
+  await mkdir(to, { mode: 0o755 });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) await linkTree(join(from, entry.name), join(to, entry.name), root);
+    else if (entry.isFile()) {
+      await link(join(from, entry.name), join(to, entry.name)).catch(async (err: NodeJS.ErrnoException) => {
+        // The registry on another filesystem than OURO_HOME/serve-pool (a mount): a copy then.
+        if (err.code !== 'EXDEV') throw err;
+        await copyFile(join(from, entry.name), join(to, entry.name));
+      });
+    }
+  }
+}
+
+/** Staging folders of servers that are gone (a killed `ouro serve` leaves its own behind). */
+async function removeStale(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const name of entries) {
+    const pid = Number(name.split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }

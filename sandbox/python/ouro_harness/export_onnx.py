@@ -298,6 +298,11 @@ def main(argv=None) -> int:
                 doc['reason'] = f'{part} does not convert: {doc["reason"]}'
     if rows is not None and len(rows):
         doc['reference'] = reference(model, pd.concat([rows, probe_rows(rows, features)], ignore_index=True))
+    try:
+        from .preprocessing import describe
+        doc['preprocessing'] = describe(model)
+    except Exception:  # noqa: BLE001 - the page then lists the columns without their steps
+        pass
     write_json(f'{args.out}/export.json', plain(doc))
     return 0
 

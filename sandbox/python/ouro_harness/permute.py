@@ -2,6 +2,8 @@
 
     python -m ouro_harness.permute --model DIR --holdout FEATURES.parquet --out permuted.json
     permuted_predictions(model, rows) -> {"columns", "repeats", "seed", "rows", "base", "permuted"}
+    partial_dependence(model, rows)   -> {"rows", "columns": {name: {"kind", "grid", "mean"}}}
+                                         (the CLI writes it under "partial_dependence")
 
 The model predicts the holdout rows as they are, then again with one raw input column shuffled
 (each column `repeats` times, a seeded permutation each). The host scores every set of
@@ -14,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 MAX_COLUMNS = 60
+PD_ROWS = 200
+PD_GRID = 12
 
 
 CHUNK_ROWS = 50_000
@@ -52,6 +56,54 @@ def permuted_predictions(model, rows: pd.DataFrame, repeats: int = 3, seed: int 
             'base': answers[0], 'permuted': permuted}
 
 
+def _grid(values: pd.Series, feature: dict) -> list:
+    """Raw cells to set a column to: quantiles of a numeric column (as the text a file would
+    hold), its most common values otherwise. Missing values are not part of the grid."""
+    present = values.dropna()
+    if present.empty:
+        return []
+    if feature['meant'] == 'numeric':
+        from .convert import to_float
+        numbers = to_float(present.astype(object), feature.get('conversion'), feature.get('decimal') or '.').dropna()
+        if numbers.nunique() > PD_GRID:
+            qs = np.unique(np.quantile(numbers, np.linspace(0.05, 0.95, PD_GRID)))
+            return [float(q) for q in qs]
+        return sorted(float(v) for v in numbers.unique())
+    counts = present.astype(str).str.strip().value_counts()
+    return [str(v) for v in counts.index[:PD_GRID]]
+
+
+def partial_dependence(model, rows: pd.DataFrame, seed: int = 0) -> dict:
+    """For each input column (dates excepted): the mean prediction (regression) or mean class
+    probabilities over up to PD_ROWS holdout rows with the column set to each grid value in
+    turn (Friedman 2001). Features only: no label is needed or read."""
+    rows = rows.reset_index(drop=True)
+    if len(rows) > PD_ROWS:
+        rows = rows.iloc[np.random.default_rng(seed).choice(len(rows), PD_ROWS, replace=False)].reset_index(drop=True)
+    out = {}
+    for feature in model.cleaner.features[:MAX_COLUMNS]:
+        name = feature['name']
+        if name not in rows.columns or feature['meant'] == 'datetime':
+            continue
+        grid = _grid(rows[name], feature)
+        if len(grid) < 2:
+            continue
+        copies = []
+        for value in grid:
+            copy = rows.copy()
+            copy[name] = pd.Series([value] * len(rows), dtype=object)
+            copies.append(copy)
+        answers = _answers(model, pd.concat(copies, ignore_index=True))
+        n = len(rows)
+        if answers['probabilities'] is not None:
+            p = np.asarray(answers['probabilities'], dtype=float).reshape(len(grid), n, -1).mean(axis=1)
+            mean = np.round(p, 6).tolist()
+        else:
+            mean = np.round(np.asarray(answers['predictions'], dtype=float).reshape(len(grid), n).mean(axis=1), 6).tolist()
+        out[name] = {'kind': 'numeric' if feature['meant'] in ('numeric', 'boolean') else 'categorical', 'grid': grid, 'mean': mean}
+    return {'rows': len(rows), 'columns': out}
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -69,7 +121,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     model = load_model(args.model)
     rows = read_rows(args.holdout).head(args.rows)
-    write_json(args.out, plain(permuted_predictions(model, rows, args.repeats, args.seed)))
+    doc = permuted_predictions(model, rows, args.repeats, args.seed)
+    if model.task != 'forecast':
+        doc['partial_dependence'] = partial_dependence(model, rows, args.seed)
+    write_json(args.out, plain(doc))
     return 0
 
 

@@ -1,11 +1,19 @@
-"""The prediction server's Python worker: loads a saved model once, then answers requests.
+"""The prediction server's Python worker: loads saved models once, then answers requests.
 
-    python -m ouro_harness.serve_loop --model DIR
+    python -m ouro_harness.serve_loop --model DIR     one model, loaded at start
+    python -m ouro_harness.serve_loop --root DIR      several: DIR/<key>/model.joblib, each loaded
+                                                      on its first request (docs/architecture.md, Serving)
 
 Line protocol (UTF-8 JSON, one document per line):
-  stdout, first line   {"ready": true, "task", "classes", "has_proba", "features"}
-                       (features: the cleaner's specs, with decimal/format/time)
-  stdin                {"id": n, "rows": [{column: value, ...}, ...]}
+  stdout, first line   {"ready": true, "rss_mb"} and, with --model, "task", "classes",
+                       "has_proba", "features" (the cleaner's specs, with decimal/format/time)
+  stdin                {"id": n, "rows": [{column: value, ...}, ...], "explain"?: true}
+                       (explain: per-row contributions, ouro_harness.contributions)
+                       with --root, every request names its model: {"id", "model": key, ...};
+                       {"id", "model": key, "describe": true} loads it and answers its
+                       {"task", "classes", "has_proba", "features"}; {"id", "unload": key} drops it
+                       (answer {"id", "unloaded": key}). Every answer carries "rss_mb", the
+                       process's resident memory, by which the server keeps its memory budget.
   stdout               {"id": n, "predictions": [...], "probabilities": [[...]] | null}
   stdin (forecasting)  {"id": n, "forecast": {"series"?, "horizon"?, "history"?: [{"date", "value"}],
                         "future"?: [{date column: ..., exog: ...}]}}
@@ -17,7 +25,9 @@ lines is written to stdout (warnings go to stderr).
 """
 
 import argparse
+import gc
 import json
+import os
 import sys
 import warnings
 
@@ -35,16 +45,22 @@ def _input_names(model) -> list:
     return model.cleaner.input_names
 
 
-def _predict_once(model, frame):
-    """OuroModel.predict and predict_proba with the cleaner run once instead of twice."""
-    if model.task == 'forecast':
-        return model.predict(frame), None
-    X = model.transform(frame)
+def _predict_once(model, rows: list):
+    """OuroModel.predict and predict_proba on request rows, with the cleaner run once (its
+    cell-by-cell shortcut) and, for a classifier with probabilities, the pipeline run once:
+    the label is the class of highest probability, which is how scikit-learn's, LightGBM's
+    and XGBoost's classifiers and soft voting choose it (first class on a tie, like argmax)."""
+    X = model.cleaner.transform_records(rows)[model.signature['columns']]
+    order = estimator_classes(model.estimator)
+    if model.has_proba and order is not None:
+        raw = np.asarray(model.estimator.predict_proba(X), dtype=float)
+        predictions = np.asarray(order, dtype=object)[raw.argmax(axis=1)].astype(str) if len(rows) else np.array([], dtype=str)
+        return predictions, align_probabilities(raw, order, model.classes)
     predictions = np.asarray(model.estimator.predict(X))
     predictions = predictions.astype(float) if model.task == 'regression' else predictions.astype(str)
     probabilities = None
     if model.has_proba:
-        probabilities = align_probabilities(model.estimator.predict_proba(X), estimator_classes(model.estimator), model.classes)
+        probabilities = align_probabilities(model.estimator.predict_proba(X), order, model.classes)
     return predictions, probabilities
 
 
@@ -57,14 +73,24 @@ def _answer(model, request: dict) -> dict:
     rows = request.get('rows')
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         return {'id': rid, 'error': 'rows must be a list of objects', 'code': 'bad_request'}
-    names = _input_names(model)
-    frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame({n: [] for n in names})
     try:
-        predictions, probabilities = _predict_once(model, frame)
+        if model.task == 'forecast':
+            names = _input_names(model)
+            frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame({n: [] for n in names})
+            predictions, probabilities = model.predict(frame), None
+        else:
+            predictions, probabilities = _predict_once(model, rows)
     except (MissingColumnError, InputError) as err:
         return {'id': rid, 'error': getattr(err, 'message', None) or str(err), 'code': 'input_columns'}
-    return {'id': rid, 'predictions': predictions.tolist(),
-            'probabilities': None if probabilities is None else probabilities.tolist()}
+    reply = {'id': rid, 'predictions': predictions.tolist(),
+             'probabilities': None if probabilities is None else probabilities.tolist()}
+    if request.get('explain'):
+        from .contributions import NotExplainable, explain_rows
+        try:
+            reply['explanations'] = explain_rows(model, rows)
+        except NotExplainable as err:
+            return {'id': rid, 'error': str(err), 'code': 'bad_request'}
+    return reply
 
 
 def _forecast(model, rid, spec) -> dict:
@@ -119,20 +145,96 @@ def _write(doc: dict) -> None:
     sys.stdout.flush()
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog='python -m ouro_harness.serve_loop')
-    p.add_argument('--model', required=True, help='folder holding model.joblib')
-    args = p.parse_args(argv)
-    warnings.simplefilter('ignore')
-    model = load_model(args.model)
+def _rss_mb() -> float:
+    """Resident memory of this process (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open('/proc/self/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _describe(model) -> dict:
+    return {'task': model.task, 'classes': model.classes if model.task != 'regression' else None,
+            'has_proba': bool(model.has_proba),
+            'features': [] if model.task == 'forecast' else [dict(f) for f in model.cleaner.features]}
+
+
+def _load(folder: str):
+    model = load_model(folder)
     # One throwaway prediction so the first real request does not pay for lazy imports.
     try:
         _answer(model, {'id': None, 'rows': [{n: None for n in _input_names(model)}]})
     except Exception:  # noqa: BLE001 - a model that cannot predict an empty row still serves others
         pass
-    _write({'ready': True, 'task': model.task, 'classes': model.classes if model.task != 'regression' else None,
-            'has_proba': bool(model.has_proba),
-            'features': [] if model.task == 'forecast' else [dict(f) for f in model.cleaner.features]})
+    return model
+
+
+def _trim() -> None:
+    """Hands freed memory back to the system after an unload, so the server sees RSS fall."""
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _Models:
+    """The models of a --root process, by key (a folder name under the root)."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.loaded = {}
+
+    def get(self, key):
+        if not isinstance(key, str) or not key or key.startswith('.') or '/' in key or '\0' in key:
+            raise _BadRequest('model must be the name of a folder under the root')
+        if key not in self.loaded:
+            folder = os.path.join(self.root, key)
+            if not os.path.isfile(os.path.join(folder, 'model.joblib')):
+                raise _BadRequest(f'no model {key!r} under the root')
+            self.loaded[key] = _load(folder)
+        return self.loaded[key]
+
+    def unload(self, key) -> None:
+        if self.loaded.pop(key, None) is not None:
+            _trim()
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _serve_many(models: _Models, request: dict) -> dict:
+    rid = request.get('id')
+    if 'unload' in request:
+        models.unload(request['unload'])
+        return {'id': rid, 'unloaded': request['unload']}
+    try:
+        model = models.get(request.get('model'))
+    except _BadRequest as err:
+        return {'id': rid, 'error': str(err), 'code': 'bad_request'}
+    if request.get('describe'):
+        return {'id': rid, **_describe(model)}
+    return _answer(model, request)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog='python -m ouro_harness.serve_loop')
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument('--model', help='folder holding model.joblib')
+    which.add_argument('--root', help='folder of model folders, each loaded on its first request')
+    args = p.parse_args(argv)
+    warnings.simplefilter('ignore')
+    if args.model is not None:
+        model = _load(args.model)
+        _write({'ready': True, 'rss_mb': _rss_mb(), **_describe(model)})
+        handle = lambda request: _answer(model, request)  # noqa: E731
+    else:
+        models = _Models(args.root)
+        _write({'ready': True, 'rss_mb': _rss_mb()})
+        handle = lambda request: _serve_many(models, request)  # noqa: E731
     for line in sys.stdin:
         line = line.strip()
         if not line:
@@ -142,11 +244,14 @@ def main(argv=None) -> int:
         except json.JSONDecodeError as err:
             _write({'id': None, 'error': f'not JSON: {err}', 'code': 'bad_request'})
             continue
+        if not isinstance(request, dict):
+            _write({'id': None, 'error': 'a request is a JSON object', 'code': 'bad_request'})
+            continue
         try:
-            _write(_answer(model, request))
+            reply = handle(request)
         except Exception as err:  # noqa: BLE001 - report and keep serving
-            _write({'id': request.get('id') if isinstance(request, dict) else None,
-                    'error': f'{type(err).__name__}: {err}', 'code': 'internal'})
+            reply = {'id': request.get('id'), 'error': f'{type(err).__name__}: {err}', 'code': 'internal'}
+        _write({**reply, 'rss_mb': _rss_mb()})
     return 0
 
 

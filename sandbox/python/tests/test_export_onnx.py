@@ -206,6 +206,29 @@ def test_permute_writes_predictions_with_each_column_shuffled(runs, tmp_path, mo
     assert moved['x1'] > 5 * moved['x2']
 
 
+def test_partial_dependence_follows_the_driving_column_without_labels(runs, tmp_path, monkeypatch):
+    from ouro_harness.permute import PD_GRID, partial_dependence
+
+    monkeypatch.setenv('OURO_DATA_DIR', str(runs['regression'] / 'workspace'))
+    api._loaded.clear()
+    X, y = api.load_train()
+    api.save_model(make_pipeline(_preprocess(X, 'onehot'), Ridge()).fit(X, y), X, path=str(tmp_path / 'model'))
+    api._loaded.clear()
+    model = load_model(str(tmp_path / 'model'))
+    rows = pd.read_parquet(runs['regression'] / 'holdout' / 'features.parquet')
+    assert 'amount' not in rows.columns  # the holdout features only
+    pd_doc = partial_dependence(model, rows)
+    columns = pd_doc['columns']
+    assert {'x1', 'x2', 'city'} <= set(columns)
+    for c in columns.values():
+        assert 2 <= len(c['grid']) <= PD_GRID and len(c['mean']) == len(c['grid'])
+    assert columns['x1']['kind'] == 'numeric' and columns['city']['kind'] == 'categorical'
+    spread = {c: max(v['mean']) - min(v['mean']) for c, v in columns.items()}
+    assert spread['x1'] > 5 * spread['x2'], spread
+    # A linear model's dependence on a numeric column is a straight line, rising with x1 here.
+    assert columns['x1']['mean'] == sorted(columns['x1']['mean']) or columns['x1']['mean'] == sorted(columns['x1']['mean'], reverse=True)
+
+
 def test_xgboost_converts_alone_behind_label_encoded_and_in_a_blend(runs, tmp_path, monkeypatch):
     from xgboost import XGBClassifier, XGBRegressor
 
