@@ -14,6 +14,9 @@ from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_t
 DETECT_SAMPLE = 20000
 SHARE_TO_CONVERT = 0.95
 TEXT_MEAN_LENGTH = 30
+# Free text, not a category: several words per value, and most values said only once or twice.
+TEXT_MEAN_WORDS = 3
+TEXT_UNIQUE_SHARE = 0.5
 MISSING_WORTH_SAYING = 0.2
 MANY_CATEGORIES = 100
 
@@ -134,6 +137,7 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',', text=None) -
         'min': None, 'max': None, 'mean': None,
         '_options': {}, '_unparsed': 0, '_unparsed_example': None, '_id_reason': None,
         '_mean_length': float(present.str.len().mean()) if n_present else 0.0, '_time': False,
+        '_mean_words': 0.0,
     }
     if n_present == 0:
         info['meant'] = 'empty'
@@ -177,10 +181,12 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',', text=None) -
             elif n_rows >= 20 and _is_sequence(v) and not _TIME_NAME.search(name.strip()):
                 info.update(meant='id', _id_reason='sequence')
     elif meant == 'categorical':
-        high_cardinality = info['unique'] > 0.5 * n_present
+        high_cardinality = info['unique'] > TEXT_UNIQUE_SHARE * n_present
+        if high_cardinality:  # words per value only matter for many-valued columns: skip the rest
+            info['_mean_words'] = float(_sample(present).str.split().str.len().mean())
         if all_present_unique and looks_like_id_name(name):
             info.update(meant='id', _id_reason='name')
-        elif info['_mean_length'] > TEXT_MEAN_LENGTH and high_cardinality:
+        elif high_cardinality and (info['_mean_words'] >= TEXT_MEAN_WORDS or info['_mean_length'] > TEXT_MEAN_LENGTH):
             info['meant'] = 'text'
         elif all_present_unique and n_rows >= 20:
             info.update(meant='id', _id_reason='unique')
@@ -207,8 +213,9 @@ def column_findings(info: dict) -> list:
             out.append(f'Column {q} looks like a row identifier; it will not be used as a feature.')
         return out
     if meant == 'text':
-        return [f"Column {q} holds free text (about {round(info['_mean_length'])} characters per value); "
-                'it will not be used as a feature.']
+        return [f"Column {q} holds free text (about {round(info['_mean_words'])} words, "
+                f"{round(info['_mean_length'])} characters per value); its words and word pairs become "
+                'TF-IDF features, learned inside each cross-validation fold.']
 
     unparsed = ''
     if info['_unparsed']:

@@ -144,3 +144,15 @@ def test_single_value_with_blanks_says_so():
     info = analyze_column(pd.Series(['yes', None, 'yes', None], dtype=object), 'pool')
     assert info['meant'] == 'constant'
     assert column_findings(info) == ["Column 'pool' has a single value ('yes') and is blank in 50% of rows; dropping it."]
+
+
+def test_free_text_is_told_from_categories_by_words_and_uniqueness():
+    rng = random.Random(5)
+    words = ['late', 'box', 'torn', 'great', 'fast', 'never', 'again', 'ok', 'cold', 'food']
+    short_reviews = pd.Series([' '.join(rng.choice(words) for _ in range(4)) for _ in range(200)])  # ~16 chars
+    titles = pd.Series([rng.choice(['Senior Data Analyst', 'Junior Software Engineer', 'Head of Sales Operations'])
+                        for _ in range(200)])
+    codes = pd.Series([f'K{rng.randint(0, 10**6)}' for _ in range(200)])
+    assert analyze_column(short_reviews, 'comment')['meant'] == 'text'  # short, but several words and mostly unique
+    assert analyze_column(titles, 'title')['meant'] == 'categorical'  # several words, but few values repeated often
+    assert analyze_column(codes, 'code')['meant'] in ('categorical', 'id')  # unique, but one word each
