@@ -80,15 +80,21 @@ def as_text(series: pd.Series) -> pd.Series:
     return series.map(_scalar_text).astype(object)
 
 
-def as_text_columns(df: pd.DataFrame) -> dict:
-    """{column: as_text(column)} for every column, computed in one pass over all cells: a wide
-    table (thousands of columns) would otherwise pay pandas' per-call overhead per column."""
-    if len(df.columns) < 50 or len(df) == 0:
-        return {c: as_text(df[c]) for c in df.columns}
+def as_text_matrix(df: pd.DataFrame) -> np.ndarray:
+    """as_text of every cell, rows x columns (object), in one pass over all cells."""
     n = len(df)
     cells = pd.Series(df.to_numpy(dtype=object).ravel(order='F'))
-    values = as_text(cells).to_numpy(dtype=object)
-    return {c: pd.Series(values[i * n:(i + 1) * n], index=df.index, name=c, dtype=object) for i, c in enumerate(df.columns)}
+    return as_text(cells).to_numpy(dtype=object).reshape((n, len(df.columns)), order='F')
+
+
+def as_text_columns(df: pd.DataFrame, matrix=None) -> dict:
+    """{column: as_text(column)} for every column, computed in one pass over all cells: a wide
+    table (thousands of columns) would otherwise pay pandas' per-call overhead per column.
+    `matrix` is as_text_matrix(df) when the caller already has it."""
+    if matrix is None and (len(df.columns) < 50 or len(df) == 0):
+        return {c: as_text(df[c]) for c in df.columns}
+    values = as_text_matrix(df) if matrix is None else matrix
+    return {c: pd.Series(values[:, i], index=df.index, name=c, dtype=object) for i, c in enumerate(df.columns)}
 
 
 def _plain_numbers(series: pd.Series) -> pd.Series:

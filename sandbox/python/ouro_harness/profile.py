@@ -7,9 +7,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text, as_text_columns,
+from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text, as_text_columns, as_text_matrix,
                       detect_date_format, detect_decimal, parse_boolean, parse_currency, parse_datetime,
                       parse_number_text, parse_percent)
+from .profile_batch import plain_number_infos
 
 DETECT_SAMPLE = 20000
 SHARE_TO_CONVERT = 0.95
@@ -271,8 +272,11 @@ def duplicate_column_pairs(texts: dict) -> list:
 
 def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
     delimiter = file_info.get('delimiter', ',')
-    texts = as_text_columns(df)
-    infos = [analyze_column(df[c], c, delimiter, texts[c]) for c in df.columns]
+    # Plain-number columns are profiled all at once (profile_batch); the rest one by one.
+    matrix = as_text_matrix(df) if len(df) and len(df.columns) >= 50 else None
+    batch = plain_number_infos(df, matrix) if matrix is not None else {}
+    texts = as_text_columns(df, matrix)
+    infos = [batch[i] if i in batch else analyze_column(df[c], c, delimiter, texts[c]) for i, c in enumerate(df.columns)]
     findings = list(read_findings)
     duplicate_rows = int(df.duplicated().sum()) if len(df.columns) else 0
     if duplicate_rows:
