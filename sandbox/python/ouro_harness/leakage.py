@@ -141,11 +141,12 @@ def _cannot_be_suspect(X: np.ndarray, y: pd.Series, classify: bool) -> np.ndarra
     return smooth > 0.4 * total
 
 
-def _numeric_copy(cleaned: np.ndarray, y: pd.Series) -> bool:
-    """A numeric column equal to a number-like target (0/1 classes, or the value itself)."""
-    target = pd.to_numeric(y, errors='coerce').to_numpy(dtype=float)
-    both = ~np.isnan(cleaned) & ~np.isnan(target)
-    return both.mean() >= 0.95 and np.array_equal(cleaned[both], target[both])
+def _numeric_copies(matrix: np.ndarray, y: pd.Series) -> np.ndarray:
+    """Per numeric column, True when it equals a number-like target (0/1 classes, or the value
+    itself) wherever both are present, in at least 95% of the rows: all columns at once."""
+    target = pd.to_numeric(y, errors='coerce').to_numpy(dtype=float)[:, None]
+    both = ~np.isnan(matrix) & ~np.isnan(target)
+    return (both.mean(axis=0) >= 0.95) & np.all((matrix == target) | ~both, axis=0)
 
 
 def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, task: str, seed: int) -> list:
@@ -164,10 +165,8 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
     cleared = set()
     if numbers:
         matrix = Cleaner(numbers).transform(train).to_numpy(dtype=float)
-        skip = _cannot_be_suspect(matrix, y, classify)
-        for i, f in enumerate(numbers):
-            if skip[i] and not _numeric_copy(matrix[:, i], y):
-                cleared.add(f['name'])
+        skip = _cannot_be_suspect(matrix, y, classify) & ~_numeric_copies(matrix, y)
+        cleared = {f['name'] for i, f in enumerate(numbers) if skip[i]}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for feature in features:

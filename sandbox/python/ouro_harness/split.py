@@ -173,6 +173,7 @@ def split_table(table: str, profile: str, target: str, task: str, metric: str, s
     pairs = prof.get('duplicateColumns') or []
     copies = {b: a for a, b in pairs if a != target and b != target}
     features, dropped = [], []
+    train_rows = df.loc[train_idx]  # once: per-column .loc on a wide table costs a second per thousand columns
     for name in df.columns:
         if name == target:
             continue
@@ -182,9 +183,9 @@ def split_table(table: str, profile: str, target: str, task: str, metric: str, s
         elif name in copies:
             dropped.append({'name': name, 'why': f'{_q(name)} holds the same values as {_q(copies[name])}'})
         else:
-            features.append(feature_spec(df[name], df.loc[train_idx, name], info, delimiter))
+            features.append(feature_spec(df[name], train_rows[name], info, delimiter))
 
-    train_raw = df.loc[train_idx, [f['name'] for f in features]]
+    train_raw = train_rows[[f['name'] for f in features]]
     # Free text is screened by no single-column model (each row's words are nearly unique).
     suspects = find_leakage_suspects(train_raw, y_train, [f for f in features if f['meant'] != 'text'], task, seed)
     for s in suspects:
