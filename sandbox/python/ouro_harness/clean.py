@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .convert import as_text, to_datetime, to_float
+from .convert import as_text, is_plain_number_feature, plain_number_block, to_datetime, to_float
 from .errors import MissingColumnError
 
 DATE_PARTS = ('year', 'month', 'day', 'dayofweek', 'hour', 'epoch_days')
@@ -22,28 +22,6 @@ def as_frame(data) -> pd.DataFrame:
             return pd.DataFrame(data)
         return pd.DataFrame([data])
     return pd.DataFrame(list(data))
-
-
-def _is_plain(feature: dict) -> bool:
-    return feature['meant'] == 'numeric' and feature.get('conversion') is None and (feature.get('decimal') or '.') == '.'
-
-
-def _plain_number_block(df: pd.DataFrame, columns: list) -> dict:
-    """{column: float array} for the plain-number columns whose every present cell is a str that
-    pandas.to_numeric reads as a finite number: one parse over all their cells (a wide table
-    would otherwise pay per-column pandas calls). Columns with any other cell are left out and
-    go through to_float one by one, which gives the same floats for these."""
-    if len(columns) < 50 or len(df) == 0:
-        return {}
-    block = df[columns].to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(block.ravel(), skipna=True) not in ('string', 'empty'):
-        return {}
-    n = len(df)
-    parsed = pd.to_numeric(pd.Series(block.ravel(order='F')), errors='coerce').to_numpy(dtype=float)
-    parsed = parsed.reshape((n, len(columns)), order='F')
-    present = pd.notna(block)
-    ok = ((np.isfinite(parsed) == present) | ~present).all(axis=0) & (np.isnan(parsed) == ~present).all(axis=0)
-    return {str(c).strip(): parsed[:, j] for j, c in enumerate(columns) if ok[j]}
 
 
 def output_names(feature: dict) -> list:
@@ -79,7 +57,7 @@ class Cleaner(TransformerMixin, BaseEstimator):
         for feature in self.features:
             if feature['name'] not in lookup:
                 raise MissingColumnError(feature['name'], list(lookup))
-        plain = _plain_number_block(df, [lookup[f['name']] for f in self.features if _is_plain(f)])
+        plain = plain_number_block(df, [lookup[f['name']] for f in self.features if is_plain_number_feature(f)])
         out = {}
         for feature in self.features:
             name = feature['name']

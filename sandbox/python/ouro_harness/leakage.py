@@ -6,11 +6,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from .convert import as_text, plain_number_block, to_float
 
-from .clean import Cleaner
-from .convert import as_text
+# scikit-learn (and the Cleaner, an sklearn transformer) are imported only when a column needs
+# the per-column checks: on a table the vectorized screen clears, the split imports no sklearn.
 
 SUSPECT_SCORE = 0.98
 MAX_ROWS = 10000
@@ -22,10 +21,14 @@ def _q(name: str) -> str:
 
 
 def _folds(n: int, seed: int):
-    return KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.zeros(n))
+    """(train, test) index pairs of FOLDS seeded shuffled folds (numpy: no sklearn import)."""
+    order = np.random.default_rng(seed).permutation(n)
+    for test in np.array_split(order, FOLDS):
+        yield np.sort(np.setdiff1d(order, test)), np.sort(test)
 
 
 def _tree_score(X: np.ndarray, y: np.ndarray, classify: bool, seed: int) -> float:
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
     predictions = np.empty(len(y), dtype=object if classify else float)
     for train, test in _folds(len(y), seed):
         model = (DecisionTreeClassifier if classify else DecisionTreeRegressor)(max_depth=4, random_state=seed)
@@ -164,7 +167,15 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
     numbers = [f for f in features if f['meant'] in ('numeric', 'boolean')]
     cleared = set()
     if numbers:
-        matrix = Cleaner(numbers).transform(train).to_numpy(dtype=float)
+        # As the Cleaner converts them (numeric: the column's conversion; boolean: yes/no to 1/0),
+        # without importing it: it is an sklearn transformer, and sklearn's import is most of a
+        # small table's split.
+        plain = plain_number_block(train, [f['name'] for f in numbers], min_columns=1)
+        matrix = np.column_stack([
+            plain[f['name']] if f['name'] in plain
+            else to_float(train[f['name']], 'boolean' if f['meant'] == 'boolean' else f.get('conversion'),
+                          f.get('decimal') or '.').to_numpy(dtype=float)
+            for f in numbers])
         skip = _cannot_be_suspect(matrix, y, classify) & ~_numeric_copies(matrix, y)
         cleared = {f['name'] for i, f in enumerate(numbers) if skip[i]}
     with warnings.catch_warnings():
@@ -173,7 +184,11 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
             name = feature['name']
             if name in cleared:
                 continue
-            cleaned = Cleaner([feature]).transform(train)
+            if feature['meant'] == 'categorical':
+                cleaned = None  # categories are checked on their raw text (a lookup), never cleaned
+            else:
+                from .clean import Cleaner
+                cleaned = Cleaner([feature]).transform(train)
             check = _classification_suspect if classify else _regression_suspect
             score, why = check(name, feature['meant'], train[name], cleaned, y, seed)
             if why:

@@ -110,8 +110,8 @@ def test_a_wide_block_of_plain_numbers_cleans_as_column_by_column(monkeypatch, t
     df = read_parquet(tmp_path / 'wide.parquet')
     assert df.equals(pd.DataFrame(cols, dtype=object).where(lambda d: d.notna(), np.nan))
     features = [{'name': c, 'meant': 'numeric', 'conversion': None} for c in cols]
-    assert set(clean._plain_number_block(df, list(cols))) == set(cols) - {'x2', 'x3', 'x4'}
+    assert set(clean.plain_number_block(df, list(cols))) == set(cols) - {'x2', 'x3', 'x4'}
     fast = clean.Cleaner(features).transform(df)
-    monkeypatch.setattr(clean, '_plain_number_block', lambda *a: {})
+    monkeypatch.setattr(clean, 'plain_number_block', lambda *a: {})
     slow = clean.Cleaner(features).transform(df)
     pd.testing.assert_frame_equal(fast, slow)
