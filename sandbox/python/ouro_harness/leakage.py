@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from .convert import as_text, plain_number_block, to_float
+from .tree_1d import fit_predict
 
 # scikit-learn (and the Cleaner, an sklearn transformer) are imported only when a column needs
 # the per-column checks: on a table the vectorized screen clears, the split imports no sklearn.
@@ -28,8 +29,17 @@ def _folds(n: int, seed: int):
 
 
 def _tree_score(X: np.ndarray, y: np.ndarray, classify: bool, seed: int) -> float:
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
     predictions = np.empty(len(y), dtype=object if classify else float)
+    if X.shape[1] == 1:  # one column: numpy's tree, no sklearn import
+        x = X[:, 0]
+        finite = x[np.isfinite(x)]
+        # Missing values as one value below all others, so a split can set them apart (sklearn
+        # may also send them right; for a screen at SUSPECT_SCORE the difference does not matter).
+        x = np.where(np.isnan(x), (finite.min() - 1.0) if len(finite) else 0.0, x)
+        for train, test in _folds(len(y), seed):
+            predictions[test] = fit_predict(x[train], y[train], x[test], classify)
+        return _score(predictions, y, classify)
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
     for train, test in _folds(len(y), seed):
         model = (DecisionTreeClassifier if classify else DecisionTreeRegressor)(max_depth=4, random_state=seed)
         model.fit(X[train], y[train])
@@ -152,6 +162,14 @@ def _numeric_copies(matrix: np.ndarray, y: pd.Series) -> np.ndarray:
     return (both.mean(axis=0) >= 0.95) & np.all((matrix == target) | ~both, axis=0)
 
 
+def _as_number(train: pd.DataFrame, feature: dict) -> np.ndarray:
+    """A numeric or boolean column as the Cleaner converts it (the column's conversion; yes/no to
+    1/0), without importing the Cleaner: an sklearn transformer, and sklearn's import is most
+    of a small table's split."""
+    conversion = 'boolean' if feature['meant'] == 'boolean' else feature.get('conversion')
+    return to_float(train[feature['name']], conversion, feature.get('decimal') or '.').to_numpy(dtype=float)
+
+
 def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, task: str, seed: int) -> list:
     """[{column, score, why}] for features of `train` (raw cells) that nearly determine `y`."""
     if len(train) < 2 * FOLDS:
@@ -167,15 +185,8 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
     numbers = [f for f in features if f['meant'] in ('numeric', 'boolean')]
     cleared = set()
     if numbers:
-        # As the Cleaner converts them (numeric: the column's conversion; boolean: yes/no to 1/0),
-        # without importing it: it is an sklearn transformer, and sklearn's import is most of a
-        # small table's split.
         plain = plain_number_block(train, [f['name'] for f in numbers], min_columns=1)
-        matrix = np.column_stack([
-            plain[f['name']] if f['name'] in plain
-            else to_float(train[f['name']], 'boolean' if f['meant'] == 'boolean' else f.get('conversion'),
-                          f.get('decimal') or '.').to_numpy(dtype=float)
-            for f in numbers])
+        matrix = np.column_stack([plain[f['name']] if f['name'] in plain else _as_number(train, f) for f in numbers])
         skip = _cannot_be_suspect(matrix, y, classify) & ~_numeric_copies(matrix, y)
         cleared = {f['name'] for i, f in enumerate(numbers) if skip[i]}
     with warnings.catch_warnings():
@@ -186,6 +197,8 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
                 continue
             if feature['meant'] == 'categorical':
                 cleaned = None  # categories are checked on their raw text (a lookup), never cleaned
+            elif feature['meant'] in ('numeric', 'boolean'):
+                cleaned = pd.DataFrame({name: _as_number(train, feature)})
             else:
                 from .clean import Cleaner
                 cleaned = Cleaner([feature]).transform(train)
