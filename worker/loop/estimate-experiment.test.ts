@@ -46,3 +46,8 @@ test('a linear draft after a slow booster costs a fraction of it: the sandbox st
 test('a fix of a model killed at its time limit costs at least the time it ran', () => {
   assert.equal(estimateMs(decide('fix', 'n4'), nodes), 9_000);
 });
+
+test('a blend pays the fixed cost (sandbox, imports: the baseline draft\'s time) once, not once per member', () => {
+  const journal = [node('n1', 'draft', 9_200), node('n2', 'draft', 9_000, 'succeeded', 'linear'), node('n3', 'draft', 7_600, 'succeeded', 'baseline'), node('n4', 'draft', 14_200, 'succeeded', 'random_forest'), node('n5', 'draft', 12_300, 'succeeded', 'extra_trees')];
+  assert.equal(estimateMs(decide('ensemble', 'n2', ['n2', 'n5', 'n1', 'n4']), journal), 7_600 + 1_400 + 4_700 + 1_600 + 6_600);
+});
