@@ -49,7 +49,29 @@ export interface QualityRun {
   ouroModel: string | null;
   /** Seconds from the run's start (its `accepted` event) to its first finished model other than the baseline. */
   firstModelSeconds?: number | null;
+  /** Where ouro's time went: one line per step, seconds from `accepted` (read it to see why a run lost). */
+  timeline?: string[];
   error?: string;
+}
+
+/** One line per step of a run: profile, plan, each experiment (operator, family, CV, seconds), the stop. */
+export function runTimeline(events: readonly RunEvent[]): string[] {
+  const accepted = events.find((e) => e.type === 'accepted');
+  if (accepted === undefined) return [];
+  const t0 = Date.parse(accepted.at);
+  const at = (e: RunEvent) => `${((Date.parse(e.at) - t0) / 1000).toFixed(1)} s`;
+  const ops = new Map<string, string>();
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.type === 'profiled') out.push(`${at(e)} profiled ${e.rows} rows × ${e.columns} columns`);
+    else if (e.type === 'planned') out.push(`${at(e)} planned: ${e.plan.families.map((f) => f.family).join(', ')}`);
+    else if (e.type === 'experiment.started') ops.set(e.node, e.operator);
+    else if (e.type === 'experiment.finished') out.push(`${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family}: cv ${e.cvMean.toFixed(4)} in ${(e.durationMs / 1000).toFixed(1)} s`);
+    else if (e.type === 'experiment.failed') out.push(`${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family} failed (${e.diagnosis.class}) in ${(e.durationMs / 1000).toFixed(1)} s`);
+    else if (e.type === 'note' && /stop|left/i.test(e.message)) out.push(`${at(e)} ${e.message}`);
+    else if (e.type === 'validated' || e.type === 'finished') out.push(`${at(e)} ${e.type}`);
+  }
+  return out;
 }
 
 /** Time to a useful model: from `accepted` to the first non-baseline `experiment.finished`. */
@@ -106,6 +128,7 @@ async function oneRun(dataset: string, seed: number, budget: number, nJobs: numb
     flamlModel: out.flaml.bestEstimator,
     ouroModel: finished.card.family,
     firstModelSeconds: firstModelSeconds(events),
+    timeline: runTimeline(events),
   };
 }
 

@@ -13,7 +13,8 @@ export type Cell = string | number | boolean | null;
 /** One feature as the pickled cleaner knows it (signature.json leaves out decimal/format/time). */
 export const FeatureSpecSchema = z.object({
   name: z.string(),
-  meant: z.enum(['numeric', 'boolean', 'datetime', 'categorical']),
+  // 'text': free text a model reads through its own TF-IDF step (ouro_harness/text.py); passed on as a string.
+  meant: z.enum(['numeric', 'boolean', 'datetime', 'categorical', 'text']),
   conversion: z.string().nullable().optional(),
   categories: z.array(z.coerce.string()).nullable().optional(),
   decimal: z.string().nullable().optional(),

@@ -41,6 +41,7 @@ export function exampleRow(model: Pick<LoadedModel, 'features'>): Record<string,
     if (f.meant === 'categorical') row[f.name] = f.categories?.[0] ?? 'value';
     else if (f.meant === 'boolean') row[f.name] = true;
     else if (f.meant === 'datetime') row[f.name] = EXAMPLE_DATES[f.format ?? 'iso'] ?? EXAMPLE_DATES.iso;
+    else if (f.meant === 'text') row[f.name] = 'some free text';
     else row[f.name] = 0;
   }
   return row;

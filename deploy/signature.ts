@@ -13,7 +13,7 @@ export const SignatureSchema = z.object({
     z.object({
       name: z.string(),
       dtype: z.enum(['number', 'string', 'boolean', 'datetime']),
-      meant: z.enum(['numeric', 'boolean', 'datetime', 'categorical']),
+      meant: z.enum(['numeric', 'boolean', 'datetime', 'categorical', 'text']),
       conversion: z.string().nullable(),
       required: z.boolean(),
       categories: z.array(z.coerce.string()).nullable(),

@@ -110,6 +110,8 @@ export async function publishFixtureModel(opts: {
   metric: ModelCard['metric'];
   family: FixtureFamily;
   runId?: string;
+  /** A train.py to run instead of the family's template (the card still names `family`). */
+  script?: string;
 }): Promise<Fixture> {
   const runId = opts.runId ?? `r-test-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const p = runPaths(opts.home, runId);
@@ -121,7 +123,7 @@ export async function publishFixtureModel(opts: {
   const exp = join(p.experiments, 'n1');
   await mkdir(exp, { recursive: true, mode: 0o755 });
   const script = join(exp, 'train.py');
-  await writeFile(script, trainScript(opts.family, opts.task !== 'regression'));
+  await writeFile(script, opts.script ?? trainScript(opts.family, opts.task !== 'regression'));
   python([script], { cwd: exp, env: { OURO_DATA_DIR: p.workspace } });
   const metrics = JSON.parse(await readFile(join(exp, 'metrics.json'), 'utf8')) as { mean: number; std: number; folds: number };
   const signature = JSON.parse(await readFile(join(exp, 'model', 'signature.json'), 'utf8')) as { classes: string[] | null; inputs: { name: string; dtype: string }[] };

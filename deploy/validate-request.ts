@@ -30,7 +30,7 @@ const DATE_EXAMPLES: Record<string, string> = { iso: '"2024-01-31"', dmy: '"31/0
 function expectedOf(f: FeatureSpec): string {
   if (f.meant === 'boolean') return 'a boolean (true/false, yes/no, 1/0)';
   if (f.meant === 'datetime') return `a date like ${DATE_EXAMPLES[f.format ?? 'iso'] ?? DATE_EXAMPLES.iso}`;
-  if (f.meant === 'categorical') return 'a string';
+  if (f.meant === 'categorical' || f.meant === 'text') return 'a string';
   const comma = f.decimal === ',';
   if (f.conversion === 'currency') return `a number or an amount like ${comma ? '"1.200,50 €"' : '"$1,200.50"'}`;
   if (f.conversion === 'percent') return `a number or a percent like ${comma ? '"12,5%"' : '"12.5%"'}`;
@@ -50,6 +50,9 @@ export function compileInputs(features: FeatureSpec[]): CompiledInput[] {
           clean: (cell) => ({ values: [cellText(cell) ?? ''], ok: true }),
         };
       }
+      case 'text':
+        // Free text: any string; the model's own vectorizer reads it (words it never saw count for nothing).
+        return { ...base, kind: 'string', clean: (cell) => ({ values: [cellText(cell) ?? ''], ok: true }) };
       case 'datetime': {
         const time = f.time === true;
         const lenient = (f.format ?? 'iso') === 'text';

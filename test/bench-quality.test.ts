@@ -71,6 +71,9 @@ test('bench:quality --quick scores ouro, FLAML and the baseline on the same hold
       for (const s of [r.flaml!, r.ouro!]) assert.ok(Number.isFinite(s) && notWorse(s), `${r.dataset}: ${s} vs baseline ${r.baseline}`);
       // On a loaded machine a short budget may leave one contender at the baseline, never both.
       assert.ok(better(r.flaml!) || better(r.ouro!), `${r.dataset}: neither contender beat the baseline ${r.baseline}`);
+      // Where ouro's time went: the profile, then each experiment with its CV and seconds.
+      assert.match(r.timeline?.[0] ?? '', /^\d+\.\d s profiled \d+ rows/);
+      assert.ok(r.timeline?.some((l) => / n1 draft \w+: cv \d/.test(l)), JSON.stringify(r.timeline));
     }
     assert.match(res.stdout, /\| penguins \| log_loss/);
   } finally {

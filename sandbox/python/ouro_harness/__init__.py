@@ -10,6 +10,7 @@ import importlib
 _EXPORTS = {
     'load_train': 'api', 'task_info': 'api', 'cross_validate': 'api', 'save_model': 'api',
     'write_metrics': 'api', 'blend_select': 'blend', 'choose_rounds': 'early_stop', 'Cleaner': 'clean', 'OuroModel': 'model', 'LabelEncoded': 'label_encoded',
+    'TextVectorizer': 'text',
     'load_series': 'forecast_api', 'forecast_info': 'forecast_api', 'rolling_origin_cv': 'forecast_api',
     'save_forecaster': 'forecast_api', 'OuroForecastModel': 'forecast_model',
     'InputError': 'errors', 'MissingColumnError': 'errors',

@@ -27,7 +27,7 @@ from .metrics import PROBABILITY_METRICS, TASK_METRICS, score
 from .model import OuroModel, align_probabilities, estimator_classes
 from .tables import read_parquet
 
-DTYPES = {'numeric': 'number', 'boolean': 'boolean', 'datetime': 'datetime', 'categorical': 'string'}
+DTYPES = {'numeric': 'number', 'boolean': 'boolean', 'datetime': 'datetime', 'categorical': 'string', 'text': 'string'}
 MAX_SIGNATURE_CATEGORIES = 200
 
 # What load_train read, so save_model can rebuild the cleaner for the columns of X.
@@ -60,13 +60,22 @@ def task_info() -> dict:
     return {k: schema[k] for k in ('task', 'metric', 'target', 'classes', 'seed')}
 
 
-def load_train(drop=(), max_rows=None):
+def load_train(drop=(), max_rows=None, text=()):
     """(X, y): X has float and object (str, NaN for missing) columns; y is str labels for
     classification and floats for regression. `drop` names feature columns to leave out;
-    `max_rows` takes a seeded random sample."""
+    `max_rows` takes a seeded random sample. Free-text columns are left out unless named in
+    `text` (a model that reads them needs a text step such as TextVectorizer in its pipeline)."""
     schema = _schema()
     if isinstance(drop, str):
         drop = (drop,)
+    if isinstance(text, str):
+        text = (text,)
+    free_text = {f['name'] for f in schema['features'] if f['meant'] == 'text'}
+    not_text = [t for t in text if t not in free_text]
+    if not_text:
+        raise KeyError(f'load_train(text=...): {not_text[0]!r} is not a free-text feature; '
+                       f'the free-text features are {sorted(free_text)}')
+    drop = tuple(drop) + tuple(sorted(free_text - set(text)))
     known = {f['name'] for f in schema['features']} | {d['name'] for d in schema.get('dropped', [])}
     unknown = [d for d in drop if d not in known]
     if unknown:

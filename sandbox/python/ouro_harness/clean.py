@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .convert import FALSE_TOKENS, MISSING_TOKENS, TRUE_TOKENS, _scalar_text, as_text, to_datetime, to_float
+from .convert import (
+    FALSE_TOKENS, MISSING_TOKENS, TRUE_TOKENS, _scalar_text, as_text, is_plain_number_feature,
+    plain_number_block, to_datetime, to_float,
+)
 from .errors import MissingColumnError
 
 # A number as pd.to_numeric reads it (no thousands marks, no inf); longer integers are left to
@@ -62,11 +65,16 @@ class Cleaner(TransformerMixin, BaseEstimator):
     def transform(self, X) -> pd.DataFrame:
         df = as_frame(X)
         lookup = {str(c).strip(): c for c in df.columns}
+        for feature in self.features:
+            if feature['name'] not in lookup:
+                raise MissingColumnError(feature['name'], list(lookup))
+        plain = plain_number_block(df, [lookup[f['name']] for f in self.features if is_plain_number_feature(f)])
         out = {}
         for feature in self.features:
             name = feature['name']
-            if name not in lookup:
-                raise MissingColumnError(name, list(lookup))
+            if name in plain:
+                out[name] = plain[name]
+                continue
             column = df[lookup[name]]
             meant = feature['meant']
             if meant == 'numeric':

@@ -80,15 +80,21 @@ def as_text(series: pd.Series) -> pd.Series:
     return series.map(_scalar_text).astype(object)
 
 
-def as_text_columns(df: pd.DataFrame) -> dict:
-    """{column: as_text(column)} for every column, computed in one pass over all cells: a wide
-    table (thousands of columns) would otherwise pay pandas' per-call overhead per column."""
-    if len(df.columns) < 50 or len(df) == 0:
-        return {c: as_text(df[c]) for c in df.columns}
+def as_text_matrix(df: pd.DataFrame) -> np.ndarray:
+    """as_text of every cell, rows x columns (object), in one pass over all cells."""
     n = len(df)
     cells = pd.Series(df.to_numpy(dtype=object).ravel(order='F'))
-    values = as_text(cells).to_numpy(dtype=object)
-    return {c: pd.Series(values[i * n:(i + 1) * n], index=df.index, name=c, dtype=object) for i, c in enumerate(df.columns)}
+    return as_text(cells).to_numpy(dtype=object).reshape((n, len(df.columns)), order='F')
+
+
+def as_text_columns(df: pd.DataFrame, matrix=None) -> dict:
+    """{column: as_text(column)} for every column, computed in one pass over all cells: a wide
+    table (thousands of columns) would otherwise pay pandas' per-call overhead per column.
+    `matrix` is as_text_matrix(df) when the caller already has it."""
+    if matrix is None and (len(df.columns) < 50 or len(df) == 0):
+        return {c: as_text(df[c]) for c in df.columns}
+    values = as_text_matrix(df) if matrix is None else matrix
+    return {c: pd.Series(values[:, i], index=df.index, name=c, dtype=object) for i, c in enumerate(df.columns)}
 
 
 def _plain_numbers(series: pd.Series) -> pd.Series:
@@ -314,3 +320,25 @@ def to_datetime(series: pd.Series, fmt: str) -> pd.Series:
         parsed = parsed.astype('datetime64[ns]')
         parsed[is_ts] = stamps.astype('datetime64[ns]')
     return parsed
+
+
+def is_plain_number_feature(feature: dict) -> bool:
+    return feature['meant'] == 'numeric' and feature.get('conversion') is None and (feature.get('decimal') or '.') == '.'
+
+
+def plain_number_block(df: pd.DataFrame, columns: list, min_columns: int = 50) -> dict:
+    """{column: float array} for the plain-number columns whose every present cell is a str that
+    pandas.to_numeric reads as a finite number: one parse over all their cells (a wide table
+    would otherwise pay per-column pandas calls; below `min_columns` the per-column path is as quick). Columns with any other cell are left out and
+    go through to_float one by one, which gives the same floats for these."""
+    if len(columns) < min_columns or len(columns) == 0 or len(df) == 0:
+        return {}
+    block = df[columns].to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(block.ravel(), skipna=True) not in ('string', 'empty'):
+        return {}
+    n = len(df)
+    parsed = pd.to_numeric(pd.Series(block.ravel(order='F')), errors='coerce').to_numpy(dtype=float)
+    parsed = parsed.reshape((n, len(columns)), order='F')
+    present = pd.notna(block)
+    ok = ((np.isfinite(parsed) == present) | ~present).all(axis=0) & (np.isnan(parsed) == ~present).all(axis=0)
+    return {str(c).strip(): parsed[:, j] for j, c in enumerate(columns) if ok[j]}

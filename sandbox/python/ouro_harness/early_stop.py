@@ -25,9 +25,18 @@ def _booster_step(model):
 
 def choose_rounds(model, X, y, fraction: float = 0.1, patience: int = 30, min_rounds: int = 20):
     """Returns `model` with its booster's n_estimators set by early stopping (unchanged when the
-    last step is not a LightGBM model or the table is too small to hold out a tenth)."""
+    last step is not a LightGBM model; on fewer than 200 rows, about 10 / learning_rate)."""
     name, booster = _booster_step(model)
-    if booster is None or len(y) < 200:
+    if booster is None:
+        return model
+    key = f'{name}__n_estimators' if name is not None and hasattr(model, 'steps') else 'n_estimators'
+    if len(y) < 200:
+        # Too few rows to hold out a tenth worth stopping on; the cap the caller set assumed early
+        # stopping (2,000 or 3,000 trees). About ten "learning-rate units" of boosting instead.
+        rate = float(booster.get_params().get('learning_rate') or 0.1)
+        rounds = min(int(booster.get_params()['n_estimators']), max(min_rounds, int(round(10 / rate))))
+        model.set_params(**{key: rounds})
+        print(f'early stopping: {len(y)} rows are too few to hold out; {rounds} rounds at learning rate {rate:g}')
         return model
     info = task_info()
     y_values = np.asarray(y)
@@ -47,7 +56,6 @@ def choose_rounds(model, X, y, fraction: float = 0.1, patience: int = 30, min_ro
     trial.fit(X_train, y_values[train], eval_set=[(X_valid, y_values[valid])], callbacks=[early_stopping(patience, verbose=False)])
     best = getattr(trial, 'best_iteration_', None) or trial.n_estimators
     rounds = max(min_rounds, int(round(best * (1 + fraction))))
-    key = f'{name}__n_estimators' if name is not None and hasattr(model, 'steps') else 'n_estimators'
     model.set_params(**{key: rounds})
     print(f'early stopping: {best} rounds on the held-out tenth, {rounds} for the full fit')
     return model

@@ -6,11 +6,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from .convert import as_text, plain_number_block, to_float
+from .tree_1d import fit_predict
 
-from .clean import Cleaner
-from .convert import as_text
+# scikit-learn (and the Cleaner, an sklearn transformer) are imported only when a column needs
+# the per-column checks: on a table the vectorized screen clears, the split imports no sklearn.
 
 SUSPECT_SCORE = 0.98
 MAX_ROWS = 10000
@@ -22,11 +22,24 @@ def _q(name: str) -> str:
 
 
 def _folds(n: int, seed: int):
-    return KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.zeros(n))
+    """(train, test) index pairs of FOLDS seeded shuffled folds (numpy: no sklearn import)."""
+    order = np.random.default_rng(seed).permutation(n)
+    for test in np.array_split(order, FOLDS):
+        yield np.sort(np.setdiff1d(order, test)), np.sort(test)
 
 
 def _tree_score(X: np.ndarray, y: np.ndarray, classify: bool, seed: int) -> float:
     predictions = np.empty(len(y), dtype=object if classify else float)
+    if X.shape[1] == 1:  # one column: numpy's tree, no sklearn import
+        x = X[:, 0]
+        finite = x[np.isfinite(x)]
+        # Missing values as one value below all others, so a split can set them apart (sklearn
+        # may also send them right; for a screen at SUSPECT_SCORE the difference does not matter).
+        x = np.where(np.isnan(x), (finite.min() - 1.0) if len(finite) else 0.0, x)
+        for train, test in _folds(len(y), seed):
+            predictions[test] = fit_predict(x[train], y[train], x[test], classify)
+        return _score(predictions, y, classify)
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
     for train, test in _folds(len(y), seed):
         model = (DecisionTreeClassifier if classify else DecisionTreeRegressor)(max_depth=4, random_state=seed)
         model.fit(X[train], y[train])
@@ -141,11 +154,20 @@ def _cannot_be_suspect(X: np.ndarray, y: pd.Series, classify: bool) -> np.ndarra
     return smooth > 0.4 * total
 
 
-def _numeric_copy(cleaned: np.ndarray, y: pd.Series) -> bool:
-    """A numeric column equal to a number-like target (0/1 classes, or the value itself)."""
-    target = pd.to_numeric(y, errors='coerce').to_numpy(dtype=float)
-    both = ~np.isnan(cleaned) & ~np.isnan(target)
-    return both.mean() >= 0.95 and np.array_equal(cleaned[both], target[both])
+def _numeric_copies(matrix: np.ndarray, y: pd.Series) -> np.ndarray:
+    """Per numeric column, True when it equals a number-like target (0/1 classes, or the value
+    itself) wherever both are present, in at least 95% of the rows: all columns at once."""
+    target = pd.to_numeric(y, errors='coerce').to_numpy(dtype=float)[:, None]
+    both = ~np.isnan(matrix) & ~np.isnan(target)
+    return (both.mean(axis=0) >= 0.95) & np.all((matrix == target) | ~both, axis=0)
+
+
+def _as_number(train: pd.DataFrame, feature: dict) -> np.ndarray:
+    """A numeric or boolean column as the Cleaner converts it (the column's conversion; yes/no to
+    1/0), without importing the Cleaner: an sklearn transformer, and sklearn's import is most
+    of a small table's split."""
+    conversion = 'boolean' if feature['meant'] == 'boolean' else feature.get('conversion')
+    return to_float(train[feature['name']], conversion, feature.get('decimal') or '.').to_numpy(dtype=float)
 
 
 def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, task: str, seed: int) -> list:
@@ -163,18 +185,23 @@ def find_leakage_suspects(train: pd.DataFrame, y: pd.Series, features: list, tas
     numbers = [f for f in features if f['meant'] in ('numeric', 'boolean')]
     cleared = set()
     if numbers:
-        matrix = Cleaner(numbers).transform(train).to_numpy(dtype=float)
-        skip = _cannot_be_suspect(matrix, y, classify)
-        for i, f in enumerate(numbers):
-            if skip[i] and not _numeric_copy(matrix[:, i], y):
-                cleared.add(f['name'])
+        plain = plain_number_block(train, [f['name'] for f in numbers], min_columns=1)
+        matrix = np.column_stack([plain[f['name']] if f['name'] in plain else _as_number(train, f) for f in numbers])
+        skip = _cannot_be_suspect(matrix, y, classify) & ~_numeric_copies(matrix, y)
+        cleared = {f['name'] for i, f in enumerate(numbers) if skip[i]}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for feature in features:
             name = feature['name']
             if name in cleared:
                 continue
-            cleaned = Cleaner([feature]).transform(train)
+            if feature['meant'] == 'categorical':
+                cleaned = None  # categories are checked on their raw text (a lookup), never cleaned
+            elif feature['meant'] in ('numeric', 'boolean'):
+                cleaned = pd.DataFrame({name: _as_number(train, feature)})
+            else:
+                from .clean import Cleaner
+                cleaned = Cleaner([feature]).transform(train)
             check = _classification_suspect if classify else _regression_suspect
             score, why = check(name, feature['meant'], train[name], cleaned, y, seed)
             if why:

@@ -2,7 +2,9 @@
 class list of the run and the binary positive class is classes[1]."""
 
 import numpy as np
-from sklearn import metrics as skm
+
+# sklearn.metrics is imported where a score is computed: the split step reads TASK_METRICS only,
+# and importing scikit-learn is most of its time on a small table.
 
 PROBABILITY_METRICS = frozenset({'roc_auc', 'log_loss'})
 TASK_METRICS = {
@@ -14,6 +16,7 @@ HIGHER_IS_BETTER = frozenset({'roc_auc', 'f1_macro', 'accuracy', 'r2'})
 
 
 def _roc_auc(y_true: np.ndarray, scores: np.ndarray, classes: list) -> float:
+    from sklearn import metrics as skm
     if scores.ndim == 1 or len(classes) == 2:
         positive = scores if scores.ndim == 1 else scores[:, 1]
         return float(skm.roc_auc_score(y_true == classes[1], positive))
@@ -30,6 +33,7 @@ def _roc_auc(y_true: np.ndarray, scores: np.ndarray, classes: list) -> float:
 
 def score(metric: str, y_true, predictions=None, probabilities=None, classes=None) -> float:
     """`probabilities`: (n, len(classes)) columns in `classes` order, or 1-D decision scores (binary)."""
+    from sklearn import metrics as skm
     y_true = np.asarray(y_true)
     if metric == 'roc_auc':
         return _roc_auc(y_true.astype(str), np.asarray(probabilities, dtype=float), list(classes))

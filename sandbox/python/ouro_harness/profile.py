@@ -7,13 +7,17 @@ import re
 import numpy as np
 import pandas as pd
 
-from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text, as_text_columns,
+from .convert import (FALSE_TOKENS, PANDAS_BOOL, PANDAS_FLOAT, TRUE_TOKENS, as_text, as_text_columns, as_text_matrix,
                       detect_date_format, detect_decimal, parse_boolean, parse_currency, parse_datetime,
                       parse_number_text, parse_percent)
+from .profile_batch import plain_number_infos
 
 DETECT_SAMPLE = 20000
 SHARE_TO_CONVERT = 0.95
 TEXT_MEAN_LENGTH = 30
+# Free text, not a category: several words per value, and most values said only once or twice.
+TEXT_MEAN_WORDS = 3
+TEXT_UNIQUE_SHARE = 0.5
 MISSING_WORTH_SAYING = 0.2
 MANY_CATEGORIES = 100
 
@@ -134,6 +138,7 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',', text=None) -
         'min': None, 'max': None, 'mean': None,
         '_options': {}, '_unparsed': 0, '_unparsed_example': None, '_id_reason': None,
         '_mean_length': float(present.str.len().mean()) if n_present else 0.0, '_time': False,
+        '_mean_words': 0.0,
     }
     if n_present == 0:
         info['meant'] = 'empty'
@@ -177,10 +182,12 @@ def analyze_column(raw: pd.Series, name: str, delimiter: str = ',', text=None) -
             elif n_rows >= 20 and _is_sequence(v) and not _TIME_NAME.search(name.strip()):
                 info.update(meant='id', _id_reason='sequence')
     elif meant == 'categorical':
-        high_cardinality = info['unique'] > 0.5 * n_present
+        high_cardinality = info['unique'] > TEXT_UNIQUE_SHARE * n_present
+        if high_cardinality:  # words per value only matter for many-valued columns: skip the rest
+            info['_mean_words'] = float(_sample(present).str.split().str.len().mean())
         if all_present_unique and looks_like_id_name(name):
             info.update(meant='id', _id_reason='name')
-        elif info['_mean_length'] > TEXT_MEAN_LENGTH and high_cardinality:
+        elif high_cardinality and (info['_mean_words'] >= TEXT_MEAN_WORDS or info['_mean_length'] > TEXT_MEAN_LENGTH):
             info['meant'] = 'text'
         elif all_present_unique and n_rows >= 20:
             info.update(meant='id', _id_reason='unique')
@@ -207,8 +214,9 @@ def column_findings(info: dict) -> list:
             out.append(f'Column {q} looks like a row identifier; it will not be used as a feature.')
         return out
     if meant == 'text':
-        return [f"Column {q} holds free text (about {round(info['_mean_length'])} characters per value); "
-                'it will not be used as a feature.']
+        return [f"Column {q} holds free text (about {round(info['_mean_words'])} words, "
+                f"{round(info['_mean_length'])} characters per value); its words and word pairs become "
+                'TF-IDF features, learned inside each cross-validation fold.']
 
     unparsed = ''
     if info['_unparsed']:
@@ -264,8 +272,11 @@ def duplicate_column_pairs(texts: dict) -> list:
 
 def profile_table(df: pd.DataFrame, file_info: dict, read_findings=()) -> dict:
     delimiter = file_info.get('delimiter', ',')
-    texts = as_text_columns(df)
-    infos = [analyze_column(df[c], c, delimiter, texts[c]) for c in df.columns]
+    # Plain-number columns are profiled all at once (profile_batch); the rest one by one.
+    matrix = as_text_matrix(df) if len(df) and len(df.columns) >= 50 else None
+    batch = plain_number_infos(df, matrix) if matrix is not None else {}
+    texts = as_text_columns(df, matrix)
+    infos = [batch[i] if i in batch else analyze_column(df[c], c, delimiter, texts[c]) for i, c in enumerate(df.columns)]
     findings = list(read_findings)
     duplicate_rows = int(df.duplicated().sum()) if len(df.columns) else 0
     if duplicate_rows:

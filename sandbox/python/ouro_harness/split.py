@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from . import __version__ as HARNESS_VERSION
 from .convert import as_text, parse_datetime
@@ -24,7 +23,6 @@ NOT_FEATURES = {
     'id': 'looks like a row identifier',
     'constant': 'has the same value in every row',
     'empty': 'is empty in every row',
-    'text': 'holds free text',
 }
 
 
@@ -70,13 +68,33 @@ def _holdout_size(n: int, fraction: float) -> int:
     return min(max(1, int(round(n * fraction))), MAX_HOLDOUT_ROWS)
 
 
+def _allocate(counts: np.ndarray, n_hold: int) -> np.ndarray:
+    """Holdout rows per class, proportional to its count (largest remainders first), each class
+    keeping at least one training row."""
+    shares = counts * n_hold / counts.sum()
+    take = np.floor(shares).astype(int)
+    order = np.lexsort((-counts, -(shares - take)))  # largest remainder, then largest class
+    spare = n_hold - int(take.sum())
+    for i in np.concatenate([order, order]):  # a second pass hands on what a capped class could not take
+        if spare <= 0:
+            break
+        if take[i] < counts[i] - 1:
+            take[i] += 1
+            spare -= 1
+    return np.minimum(take, counts - 1)
+
+
 def split_rows(y: pd.Series, task: str, fraction: float, seed: int):
-    """(train index, holdout index, classes kept in training only) over y's index."""
+    """(train index, holdout index, classes kept in training only) over y's index. Seeded numpy
+    shuffles (stratified by class for classification) rather than scikit-learn's
+    train_test_split: the split then imports no scikit-learn, whose import is most of the
+    split's time on a small table."""
     index = y.index.to_numpy()
     n_hold = _holdout_size(len(index), fraction)
+    rng = np.random.default_rng(seed)
     if task == 'regression':
-        train, hold = train_test_split(index, test_size=n_hold, random_state=seed, shuffle=True)
-        return np.sort(train), np.sort(hold), []
+        order = rng.permutation(len(index))
+        return np.sort(index[order[n_hold:]]), np.sort(index[order[:n_hold]]), []
     counts = y.value_counts()
     rare = sorted(counts[counts < 2].index.tolist())
     strat = y[~y.isin(rare)]
@@ -84,9 +102,12 @@ def split_rows(y: pd.Series, task: str, fraction: float, seed: int):
     n_hold = min(max(n_hold, n_classes), len(strat) - n_classes)
     if n_classes < 2 or n_hold < 1:
         raise _unusable(f'Target {_q(y.name)} has too few rows per class to hold any out for the final check.')
-    train, hold = train_test_split(strat.index.to_numpy(), test_size=n_hold, random_state=seed,
-                                   shuffle=True, stratify=strat.to_numpy())
-    train = np.concatenate([train, y.index[y.isin(rare)].to_numpy()])
+    classes = sorted(strat.unique())
+    values = strat.to_numpy()
+    members = [strat.index.to_numpy()[values == c] for c in classes]
+    take = _allocate(np.array([len(m) for m in members]), n_hold)
+    hold = np.concatenate([m[rng.permutation(len(m))[:k]] for m, k in zip(members, take)])
+    train = np.setdiff1d(index, hold)
     return np.sort(train), np.sort(hold), rare
 
 
@@ -174,6 +195,7 @@ def split_table(table: str, profile: str, target: str, task: str, metric: str, s
     pairs = prof.get('duplicateColumns') or []
     copies = {b: a for a, b in pairs if a != target and b != target}
     features, dropped = [], []
+    train_rows = df.loc[train_idx]  # once: per-column .loc on a wide table costs a second per thousand columns
     for name in df.columns:
         if name == target:
             continue
@@ -183,10 +205,11 @@ def split_table(table: str, profile: str, target: str, task: str, metric: str, s
         elif name in copies:
             dropped.append({'name': name, 'why': f'{_q(name)} holds the same values as {_q(copies[name])}'})
         else:
-            features.append(feature_spec(df[name], df.loc[train_idx, name], info, delimiter))
+            features.append(feature_spec(df[name], train_rows[name], info, delimiter))
 
-    train_raw = df.loc[train_idx, [f['name'] for f in features]]
-    suspects = find_leakage_suspects(train_raw, y_train, features, task, seed)
+    train_raw = train_rows[[f['name'] for f in features]]
+    # Free text is screened by no single-column model (each row's words are nearly unique).
+    suspects = find_leakage_suspects(train_raw, y_train, [f for f in features if f['meant'] != 'text'], task, seed)
     for s in suspects:
         findings.append(f"Possible leakage: {s['why']}")
 

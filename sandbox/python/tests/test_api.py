@@ -262,6 +262,9 @@ def test_choose_rounds_sets_the_booster_trees_by_early_stopping(tmp_path, monkey
     chosen = oh.choose_rounds(model, X, y)
     rounds = chosen.get_params()['lgbmclassifier__n_estimators']
     assert 20 <= rounds < 2000, rounds
+    # Too few rows to hold any out: not the 2,000-tree cap meant for early stopping.
+    few = oh.choose_rounds(make_pipeline(SimpleImputer(), LGBMClassifier(n_estimators=2000, learning_rate=0.1, verbose=-1)), X[:150], y[:150])
+    assert few.get_params()['lgbmclassifier__n_estimators'] == 100
     # Not a booster: left as it is.
     linear = make_pipeline(SimpleImputer(), LogisticRegression())
     assert oh.choose_rounds(linear, X, y) is linear

@@ -129,3 +129,26 @@ def test_transform_records_matches_transform_cell_for_cell():
     for records in cases:
         frame = pd.DataFrame.from_records(records, columns=cleaner.input_names)
         _same_frames(cleaner.transform_records(records), cleaner.transform(frame))
+
+
+def test_a_wide_block_of_plain_numbers_cleans_as_column_by_column(monkeypatch, tmp_path):
+    import numpy as np
+    import pandas as pd
+    import ouro_harness.clean as clean
+    from ouro_harness.tables import read_parquet, write_parquet
+    rng = np.random.default_rng(2)
+    cols = {f'x{i}': [f'{v:.3f}' for v in rng.normal(size=30)] for i in range(60)}
+    cols['x1'][4] = np.nan
+    cols['x2'][5] = '1,234'    # not a plain number: this column goes the long way
+    cols['x3'][6] = 'inf'      # not finite: the long way (to_float's own rule)
+    cols['x4'][7] = ' NA '     # a missing token
+    df = pd.DataFrame(cols, dtype=object)
+    write_parquet(df, tmp_path / 'wide.parquet')
+    df = read_parquet(tmp_path / 'wide.parquet')
+    assert df.equals(pd.DataFrame(cols, dtype=object).where(lambda d: d.notna(), np.nan))
+    features = [{'name': c, 'meant': 'numeric', 'conversion': None} for c in cols]
+    assert set(clean.plain_number_block(df, list(cols))) == set(cols) - {'x2', 'x3', 'x4'}
+    fast = clean.Cleaner(features).transform(df)
+    monkeypatch.setattr(clean, 'plain_number_block', lambda *a: {})
+    slow = clean.Cleaner(features).transform(df)
+    pd.testing.assert_frame_equal(fast, slow)

@@ -144,3 +144,55 @@ def test_single_value_with_blanks_says_so():
     info = analyze_column(pd.Series(['yes', None, 'yes', None], dtype=object), 'pool')
     assert info['meant'] == 'constant'
     assert column_findings(info) == ["Column 'pool' has a single value ('yes') and is blank in 50% of rows; dropping it."]
+
+
+def test_free_text_is_told_from_categories_by_words_and_uniqueness():
+    rng = random.Random(5)
+    words = ['late', 'box', 'torn', 'great', 'fast', 'never', 'again', 'ok', 'cold', 'food']
+    short_reviews = pd.Series([' '.join(rng.choice(words) for _ in range(4)) for _ in range(200)])  # ~16 chars
+    titles = pd.Series([rng.choice(['Senior Data Analyst', 'Junior Software Engineer', 'Head of Sales Operations'])
+                        for _ in range(200)])
+    codes = pd.Series([f'K{rng.randint(0, 10**6)}' for _ in range(200)])
+    assert analyze_column(short_reviews, 'comment')['meant'] == 'text'  # short, but several words and mostly unique
+    assert analyze_column(titles, 'title')['meant'] == 'categorical'  # several words, but few values repeated often
+    assert analyze_column(codes, 'code')['meant'] in ('categorical', 'id')  # unique, but one word each
+
+
+def test_plain_number_columns_profiled_at_once_match_the_column_by_column_profile(monkeypatch):
+    import numpy as np
+    import ouro_harness.profile as profile
+    rng = np.random.default_rng(4)
+    n = 60
+    cols = {}
+    for i in range(12):  # floats, some with missing cells
+        v = [f'{x:.3f}' for x in rng.normal(size=n)]
+        if i % 3 == 0:
+            v[i] = np.nan
+        cols[f'f{i}'] = v
+    for i in range(12):  # small integers (stored 'integer'), and whole numbers written as floats
+        cols[f'i{i}'] = [str(int(x)) if i % 2 else f'{int(x)}.0' for x in rng.integers(0, 5, size=n)]
+    cols['const'] = ['7'] * n
+    cols['row_id'] = [str(1000 + k) for k in range(n)]             # an identifier by name
+    cols['step'] = [str(3 * k) for k in range(n)]                  # a sequence
+    cols['year'] = [str(1950 + k) for k in range(n)]               # a time index, not an id
+    cols['shuffled'] = [str(k) for k in rng.permutation(n)]        # distinct whole numbers
+    cols['spaced'] = [' ' if k == 3 else str(k % 7) for k in range(n)]   # a blank the text pass drops
+    cols['comma'] = [f'{k},000' for k in range(n)]                 # numbers stored as text
+    cols['word'] = [rng.choice(['a', 'b']) for _ in range(n)]
+    cols['inf'] = ['inf' if k == 0 else str(k % 9) for k in range(n)]
+    cols['empty'] = [np.nan] * n
+    for i in range(20):
+        cols[f'g{i}'] = [f'{x:.2f}' for x in rng.uniform(size=n)]
+    df = pd.DataFrame(cols, dtype=object)
+    from ouro_harness.convert import as_text_matrix
+    batched = profile.plain_number_infos(df, as_text_matrix(df))
+    assert {df.columns[j] for j in batched} == {c for c in cols if c[0] in 'fig' and c[1:].isdigit()} | {'const', 'inf'}
+    fast = profile.profile_table(df, {'delimiter': ','})
+    monkeypatch.setattr(profile, 'plain_number_infos', lambda *a: {})
+    slow = profile.profile_table(df, {'delimiter': ','})
+    import pytest
+    for a, b in zip(fast['columns'], slow['columns']):
+        assert (a['mean'] is None) == (b['mean'] is None), a['name']
+        assert a['mean'] is None or a['mean'] == pytest.approx(b['mean'], rel=1e-12, abs=1e-12), a['name']  # summation order
+        assert {**a, 'mean': None} == {**b, 'mean': None}, a['name']
+    assert fast['findings'] == slow['findings'] and fast['duplicateColumns'] == slow['duplicateColumns']

@@ -141,3 +141,40 @@ def test_split_is_reproducible_with_the_seed(cli, tmp_path):
     first = read_json(tmp_path / 'vault' / 'labels.json')
     _split(cli, tmp_path, 'churn', 'binary', 'roc_auc', seed=11)
     assert read_json(tmp_path / 'vault' / 'labels.json') == first
+
+
+def test_stratified_holdout_keeps_each_class_share_and_training_rows():
+    import numpy as np
+    import pandas as pd
+    from ouro_harness.split import split_rows
+    y = pd.Series(['a'] * 500 + ['b'] * 90 + ['c'] * 7 + ['d'] * 2 + ['e'], name='y')
+    train, hold, rare = split_rows(y, 'multiclass', 0.2, 3)
+    assert rare == ['e'] and len(hold) == 120 and len(train) + len(hold) == len(y)
+    assert not set(train) & set(hold)
+    held = y[hold].value_counts()
+    assert abs(held['a'] - 100) <= 1 and abs(held['b'] - 18) <= 1 and held.get('c', 0) in (1, 2)
+    assert all((y[train] == c).any() for c in 'abcde')  # every class keeps training rows
+    again, _, _ = split_rows(y, 'multiclass', 0.2, 3)
+    other, _, _ = split_rows(y, 'multiclass', 0.2, 4)
+    assert np.array_equal(train, again) and not np.array_equal(train, other)
+
+
+def test_the_split_of_a_table_the_screen_clears_imports_no_sklearn(cli, tmp_path):
+    import subprocess
+    import sys
+    rng = random.Random(2)
+    rows = ['x,flag,colour,y'] + [f'{rng.random():.3f},{rng.choice(["yes", "no"])},{rng.choice("rgb")},{rng.choice(["p", "q"])}'
+                                  for _ in range(300)]
+    path = write_file(tmp_path, 'plain.csv', '\n'.join(rows) + '\n')
+    assert cli('inspect', '--input', path, '--profile', tmp_path / 'p.json', '--table', tmp_path / 't.parquet')[0] == 0
+    for d in ('ws', 'ho', 'va'):
+        (tmp_path / d).mkdir()
+    code = ('import sys; from ouro_harness.split import split_table; '
+            f'split_table({str(tmp_path / "t.parquet")!r}, {str(tmp_path / "p.json")!r}, "y", "binary", "roc_auc", 1, 0.2, '
+            f'{str(tmp_path / "ws")!r}, {str(tmp_path / "ho")!r}, {str(tmp_path / "va")!r}); '
+            'assert "sklearn" not in sys.modules, "the split imported sklearn"')
+    import os
+    from conftest import PACKAGE_ROOT
+    env = {**os.environ, 'PYTHONPATH': str(PACKAGE_ROOT)}
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -46,7 +46,9 @@ export function sizeDraft(family: string, task: Task, size: TableSize): { extra:
   switch (family) {
     case 'lightgbm':
       // A generous cap: early stopping on a held-out tenth decides the count.
-      params = { n_estimators: 2000, learning_rate: size.rows < 2_000 ? 0.05 : 0.1 };
+      // The slower rate only on small tables with time to spare: on a short budget the first
+      // model has to be ready fast (half the rounds), and tuning and the search try slower rates.
+      params = { n_estimators: 2000, learning_rate: size.rows < 2_000 && size.budgetMs >= 60_000 ? 0.05 : 0.1 };
       extra.earlyStopping = true;
       extra.threads = boosterThreads(size);
       notes.push('trees by early stopping');

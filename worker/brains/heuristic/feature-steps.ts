@@ -5,6 +5,8 @@ export type FeatureStep = NonNullable<Plan['featureSteps']>[number];
 
 /** A categorical column with more distinct values than this is encoded by its target mean. */
 export const HIGH_CARDINALITY = 30;
+/** Tree models read free text as this many SVD components of its TF-IDF weights (dense, few, splittable). */
+export const TEXT_COMPONENTS = 64;
 
 /**
  * Features a data scientist would add, read from the profile, each with its why. Every step is
@@ -23,6 +25,14 @@ export function chooseFeatureSteps(profile: Profile, analysis: TargetAnalysis, t
       why: `${many.map((c) => `"${c.name}" (${c.unique} values)`).join(', ')}: one-hot spreads so many values thin and ordinal codes are arbitrary; each value's mean target, learned on each fold's training rows only (scikit-learn's TargetEncoder, itself cross-fitted), carries the signal in one column`,
     });
   }
+  const texts = usable.filter((c) => c.meant === 'text');
+  if (texts.length > 0) {
+    steps.push({
+      kind: 'text_tfidf',
+      columns: texts.map((c) => c.name),
+      why: `${texts.map((c) => `"${c.name}" (${c.unique} distinct values)`).join(', ')}: free text, several words per value and few values repeated, so no category can carry it; TF-IDF weights of its words and word pairs, learned on each fold's training rows only, feed linear models directly and tree models as ${TEXT_COMPONENTS} SVD components`,
+    });
+  }
   const dates = usable.filter((c) => c.meant === 'datetime');
   if (dates.length > 0) {
     steps.push({ kind: 'date_parts', columns: dates.map((c) => c.name), why: `${dates.map((c) => `"${c.name}"`).join(', ')}: year, month, day, weekday (and hour) and days since 1970, so models see seasons and trends rather than a string` });
@@ -31,7 +41,9 @@ export function chooseFeatureSteps(profile: Profile, analysis: TargetAnalysis, t
 }
 
 /** The recipe fields that apply the plan's feature steps. */
-export function featureRecipe(plan: Plan): { targetEncode?: string[] } {
-  const te = (plan.featureSteps ?? []).filter((s) => s.kind === 'target_encode').flatMap((s) => s.columns);
-  return te.length > 0 ? { targetEncode: te } : {};
+export function featureRecipe(plan: Plan): { targetEncode?: string[]; textColumns?: string[] } {
+  const of = (kind: FeatureStep['kind']) => (plan.featureSteps ?? []).filter((s) => s.kind === kind).flatMap((s) => s.columns);
+  const te = of('target_encode');
+  const text = of('text_tfidf');
+  return { ...(te.length > 0 ? { targetEncode: te } : {}), ...(text.length > 0 ? { textColumns: text } : {}) };
 }

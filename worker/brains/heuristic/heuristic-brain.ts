@@ -8,6 +8,7 @@ import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
 import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
+import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
 import { sizeDraft, type TableSize } from './draft-sizing.ts';
 import { proposeTrial, searchable } from './search-space.ts';
 import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
@@ -142,10 +143,11 @@ export class HeuristicBrain implements Brain {
       recipe: baseRecipe('ensemble', plan, { members: members.map((m) => m.id), dropColumns: leader.recipe.dropColumns }),
       strategy: transition('ensembling', why),
     });
-    // A blend re-fits every member, so it costs about their time together. When what is left
+    // A blend re-fits every member, so it costs about their fits together (one sandbox start,
+    // see blendEstimateMs). When what is left
     // would not cover one more tune and the blend, blend first: it is the surer gain.
     const family = leader.recipe.family;
-    const blendCost = members.reduce((sum, m) => sum + m.durationMs, 0);
+    const blendCost = blendEstimateMs(members.map((m) => m.id), nodes);
     const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
     if (canBlend && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
       return blend(`about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`);

@@ -1,6 +1,7 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
 import type { Task } from '../../../core/schemas/task.ts';
 import { FORECAST_FAMILY_LABELS, writeForecastScript } from './write-forecast-script.ts';
+import { TEXT_COMPONENTS } from './feature-steps.ts';
 
 /**
  * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
@@ -111,7 +112,7 @@ export function familyLabel(family: string, task?: Task): string {
   return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
 }
 
-function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = []): string[] {
+function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = [], text: readonly string[] = [], anyText = false): string[] {
   if (encoding === 'none') return ['    return estimator'];
   const numSteps: string[] = [];
   if (guards.has('impute')) numSteps.push(`SimpleImputer(strategy="median"${encoding === 'onehot' ? ', add_indicator=True' : ''})`);
@@ -130,30 +131,39 @@ function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<s
     }
   }
   const pipe = (steps: string[]) => (steps.length === 0 ? '"passthrough"' : steps.length === 1 ? steps[0]! : `make_pipeline(${steps.join(', ')})`);
+  const lines = ['    numeric = X.select_dtypes("number").columns.tolist()'];
+  const notCategorical = ['c not in numeric'];
+  const extra: string[] = [];
   if (targetEncode.length > 0) {
-    return [
-      '    numeric = X.select_dtypes("number").columns.tolist()',
+    lines.push(
       '    # Many-valued categoricals: each value\'s mean target, fitted on the rows the pipeline is',
       '    # fitted on (a CV fold\'s training rows), cross-fitted again inside by TargetEncoder.',
       `    target_encoded = [c for c in ${py(targetEncode)} if c in X.columns and c not in numeric]`,
-      '    categorical = [c for c in X.columns if c not in numeric and c not in target_encoded]',
-      '    preprocess = ColumnTransformer(',
-      `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical),`,
-      '         ("target", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), TargetEncoder(random_state=SEED)), target_encoded)],',
-      '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
-      '    )',
-      '    return make_pipeline(preprocess, estimator)',
-    ];
+    );
+    notCategorical.push('c not in target_encoded');
+    extra.push('         ("target", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), TargetEncoder(random_state=SEED)), target_encoded)');
   }
-  return [
-    '    numeric = X.select_dtypes("number").columns.tolist()',
-    '    categorical = [c for c in X.columns if c not in numeric]',
+  // Free-text columns loaded for any model of the script are never one-hot or ordinal codes.
+  if (anyText) notCategorical.push('c not in TEXT');
+  if (text.length > 0) {
+    const vectorizer = encoding === 'onehot' ? 'TextVectorizer(seed=SEED)' : `TextVectorizer(components=${TEXT_COMPONENTS}, seed=SEED)`;
+    lines.push(
+      `    # Free text: TF-IDF of words and word pairs${encoding === 'onehot' ? '' : ` as ${TEXT_COMPONENTS} SVD components (trees split on a few dense columns)`},`,
+      '    # its vocabulary learned on the rows the pipeline is fitted on (a CV fold\'s training rows).',
+      `    text = [c for c in ${py(text)} if c in X.columns]`,
+    );
+    extra.push(`         *[(f"text_{i}", ${vectorizer}, [c]) for i, c in enumerate(text)]`);
+  }
+  lines.push(
+    `    categorical = [c for c in X.columns if ${notCategorical.join(' and ')}]`,
     '    preprocess = ColumnTransformer(',
-    `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical)],`,
+    `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical)${extra.length > 0 ? ',' : '],'}`,
+    ...extra.map((e, i) => (i === extra.length - 1 ? `${e}],` : `${e},`)),
     '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
     '    )',
     '    return make_pipeline(preprocess, estimator)',
-  ];
+  );
+  return lines;
 }
 
 export interface ScriptInput {
@@ -168,14 +178,14 @@ export interface ScriptInput {
   rows: number;
 }
 
-function builderFunction(name: string, family: string, task: ModelTask, recipe: Recipe): string[] {
+function builderFunction(name: string, family: string, task: ModelTask, recipe: Recipe, anyText: boolean): string[] {
   const spec = FAMILIES[family];
   if (spec === undefined) throw new Error(`unknown model family: ${family}`);
   const guards = new Set(recipe.guards);
   const params = { ...spec.defaults(task), ...recipe.params };
   let estimator = spec.estimator(task, params);
   if (guards.has('label_encode') && classifier(task) && family === 'xgboost') estimator = `LabelEncoded(${estimator})`;
-  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards, recipe.targetEncode ?? [])];
+  return [`def ${name}(X):`, `    estimator = ${estimator}`, ...preprocessBlock(spec.encoding, guards, recipe.targetEncode ?? [], recipe.textColumns ?? [], anyText)];
 }
 
 export function writeScript(input: ScriptInput): string {
@@ -215,24 +225,29 @@ export function writeScript(input: ScriptInput): string {
   for (const i of [...imports].sort()) lines.push(i);
   const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
   const earlyStopping = parts.some((p) => stops(p.recipe));
-  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', ...(earlyStopping ? ['choose_rounds'] : []), 'load_train', 'save_model', 'task_info', 'write_metrics'];
+  // Free text is loaded only when a model of the script reads it (load_train leaves it out otherwise).
+  const textColumns = [...new Set(parts.filter((p) => FAMILIES[p.recipe.family]?.encoding !== 'none').flatMap((p) => p.recipe.textColumns ?? []))];
+  const anyText = textColumns.length > 0;
+  const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), ...(anyText ? ['TextVectorizer'] : []), isEnsemble ? 'blend_select' : 'cross_validate', ...(earlyStopping ? ['choose_rounds'] : []), 'load_train', 'save_model', 'task_info', 'write_metrics'];
   lines.push(`from ouro_harness import ${harnessNames.join(', ')}`);
   lines.push('');
   lines.push('SEED = task_info()["seed"]');
   const threads = Math.max(...parts.map((p) => p.recipe.threads ?? (input.rows >= 50_000 ? 2 : 1)));
   lines.push(`THREADS = ${threads}  # ${threads > 1 ? 'the sandbox\'s cores: this table is large enough for threads to pay off' : 'one thread: on a small table more threads only spin'}`);
   lines.push(`SPARSE_OK = ${sparseOk ? 'True' : 'False'}`);
+  if (anyText) lines.push(`TEXT = ${py(textColumns)}  # free-text columns, read only through TextVectorizer`);
   lines.push('');
   const loadArgs = [
     ...(recipe.dropColumns.length > 0 ? [`drop=${py(recipe.dropColumns)}`] : []),
     ...(recipe.maxRows !== undefined ? [`max_rows=${recipe.maxRows}`] : []),
+    ...(anyText ? ['text=TEXT'] : []),
   ];
   if (recipe.dropColumns.length > 0) lines.push('# Columns left out on purpose (the journal says why).');
   lines.push(`X, y = load_train(${loadArgs.join(', ')})`);
   lines.push('');
   if (isEnsemble) {
     parts.forEach((p, i) => {
-      lines.push(...builderFunction(`build_${i}_${p.recipe.family}`, p.recipe.family, task, p.recipe));
+      lines.push(...builderFunction(`build_${i}_${p.recipe.family}`, p.recipe.family, task, p.recipe, anyText));
       lines.push('');
     });
     const members = parts.map((p, i) => (stops(p.recipe) ? `("${p.recipe.family}_${i}", choose_rounds(build_${i}_${p.recipe.family}(X), X, y))` : `("${p.recipe.family}_${i}", build_${i}_${p.recipe.family}(X))`)).join(', ');
@@ -247,7 +262,7 @@ export function writeScript(input: ScriptInput): string {
         : 'model = VotingRegressor([(name, m) for name, m, _ in chosen], weights=[w for _, _, w in chosen])',
     );
   } else {
-    lines.push(...builderFunction('build_model', recipe.family, task, recipe));
+    lines.push(...builderFunction('build_model', recipe.family, task, recipe, anyText));
     lines.push('');
     lines.push('model = build_model(X)');
     if (stops(recipe)) {
