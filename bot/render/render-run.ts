@@ -1,3 +1,4 @@
+import { familyName } from '../../core/catalog/family-lookup.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { higherIsBetter, type Metric } from '../../core/schemas/task.ts';
@@ -10,8 +11,7 @@ import type { RunView } from './run-view.ts';
  * and a metrics card at the end. Pure functions of the events (and of `now` for the clock).
  */
 
-const FAMILY_NAMES: Record<string, string> = { lightgbm: 'LightGBM', xgboost: 'XGBoost', hist_gb: 'histogram gradient boosting', random_forest: 'random forest', extra_trees: 'extra trees' };
-export const familyName = (f: string) => FAMILY_NAMES[f] ?? f.replace(/_/g, ' ');
+export { familyName };
 
 export const fmtScore = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toFixed(4)) : 'n/a');
 

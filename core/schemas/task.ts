@@ -44,3 +44,53 @@ export function metricsForTask(task: Task): readonly Metric[] {
       return ['mase', 'smape', 'rmse'];
   }
 }
+
+/**
+ * The kinds of work (docs/architecture.md, "Kinds of work"): each task belongs to one, and the
+ * loop asks the kind (worker/kinds/) how to split, plan, score, judge, publish and deliver.
+ */
+export const KindIdSchema = z.enum(['tabular', 'forecasting']);
+export type KindId = z.infer<typeof KindIdSchema>;
+
+/**
+ * What the processes that only import core (the bot, the server, the CLI) need to know about a
+ * task, as data rather than a branch on its name: they render and serve whatever a kind says.
+ */
+export interface TaskTraits {
+  kind: KindId;
+  /** The verb of the plan line and the serving route: POST /v1/models/{name}/<route>. */
+  route: 'predict' | 'forecast';
+  /** How the task is said in the thread. */
+  words: string;
+  /** What the baseline predicts, in words (the floor a model must beat). */
+  floor: string;
+  /** The server exports the model to ONNX and checks it (forecasters forecast from their history in Python). */
+  onnx: boolean;
+  /** Permutation importance and holdout charts on the model page (rows with labels in the vault). */
+  explain: boolean;
+  /** Requests carry raw table rows that the model's value cleaner reads. */
+  cleansInputs: boolean;
+  /**
+   * How the holdout judges a model against the baseline: `beat` (strictly better) or `match`
+   * (no worse: a seasonal naive forecast is itself a forecast from the series' own history).
+   */
+  gate: 'beat' | 'match';
+}
+
+const TABULAR = { kind: 'tabular', route: 'predict', onnx: true, explain: true, cleansInputs: true, gate: 'beat' } as const;
+
+export const TASK_TRAITS: Readonly<Record<Task, TaskTraits>> = {
+  binary: { ...TABULAR, words: 'yes/no classification', floor: 'the training prior' },
+  multiclass: { ...TABULAR, words: 'classification', floor: 'the training prior' },
+  regression: { ...TABULAR, words: 'regression', floor: 'the training mean' },
+  forecast: { kind: 'forecasting', route: 'forecast', words: 'forecast', floor: 'the seasonal naive forecast', onnx: false, explain: false, cleansInputs: false, gate: 'match' },
+};
+
+export function taskTraits(task: Task): TaskTraits {
+  return TASK_TRAITS[task];
+}
+
+/** The tasks of a kind, in schema order. */
+export function tasksOfKind(kind: KindId): Task[] {
+  return TaskSchema.options.filter((t) => TASK_TRAITS[t].kind === kind);
+}

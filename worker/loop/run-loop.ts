@@ -17,7 +17,8 @@ import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { readJson, readJsonIfExists, writeJsonAtomic } from '../../core/store/json-file.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain, Decision } from '../brains/brain.ts';
-import { FAMILY_LABELS, familyLabel, writeScript } from '../brains/heuristic/write-script.ts';
+import { writeScript } from '../brains/heuristic/write-script.ts';
+import { familyLabel } from '../../core/catalog/family-lookup.ts';
 import { checkScore, type CrashEvidence } from '../diagnosis/classify-crash.ts';
 import { copyUntrustedFile, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } from '../../core/untrusted-files.ts';
 import { understandGoal, TargetQuestionError, type GoalUnderstanding, type TargetQuestion } from '../intake/understand-goal.ts';
@@ -582,13 +583,13 @@ async function applySteering(journal: Journal, ctx: LoopContext): Promise<void> 
         case 'prefer':
           journal.prefer = [...new Set([...journal.prefer, steer.family])];
           journal.forbid = journal.forbid.filter((f) => f !== steer.family);
-          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `${FAMILY_LABELS[steer.family] ?? steer.family} next`, why: 'asked in the thread' });
+          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `${familyLabel(steer.family)} next`, why: 'asked in the thread' });
           break;
         case 'forbid':
           journal.forbid = [...new Set([...journal.forbid, steer.family])];
           journal.prefer = journal.prefer.filter((f) => f !== steer.family);
           recomputeBest(journal);
-          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `no ${FAMILY_LABELS[steer.family] ?? steer.family}`, why: 'asked in the thread' });
+          await emit({ type: 'strategy.changed', from: 'the playbook order', to: `no ${familyLabel(steer.family)}`, why: 'asked in the thread' });
           break;
         case 'budget':
           journal.request.options.budgetSeconds += steer.seconds;

@@ -3,9 +3,8 @@ import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts
 import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
-import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
-import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
-import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
+import { draftFamilies, familyLabel, findFamily, replacementFamily, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
+import { FULL_GUARDS } from './write-script.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { sizeDraft, type TableSize } from './draft-sizing.ts';
@@ -96,8 +95,7 @@ export class HeuristicBrain implements Brain {
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
     // Families asked for in the thread come first, then the playbook's order; banned ones never.
     // Only families this task has scripts for: "try theta" means nothing to a classifier.
-    const writable = plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
-    const asked = state.prefer.filter((f) => f !== 'ensemble' && writable[f] !== undefined).map((family) => ({ family, why: 'asked for in the thread' }));
+    const asked = state.prefer.filter((f) => f !== 'ensemble' && servesTask(f, plan.task)).map((family) => ({ family, why: 'asked for in the thread' }));
     // On a short budget the baseline is not drafted: the holdout compares every model with it
     // anyway, and its few seconds are better spent on a second real model.
     const shortBudget = state.budgetMs < SHORT_BUDGET_MS && plan.task !== 'forecast';
@@ -369,7 +367,7 @@ function capEffort(params: Record<string, unknown>, family: string): Record<stri
     const v = out[key];
     if (typeof v === 'number') out[key] = Math.min(200, Math.max(50, Math.floor(v / 4)));
   }
-  if (out.n_estimators === undefined && ['lightgbm', 'random_forest', 'extra_trees', 'xgboost'].includes(family)) out.n_estimators = 100;
+  if (out.n_estimators === undefined && findFamily(family)?.rounds === 'n_estimators') out.n_estimators = 100;
   return out;
 }
 

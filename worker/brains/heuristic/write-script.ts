@@ -1,6 +1,7 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
+import { findFamily, familyLabel } from '../../../core/catalog/family-lookup.ts';
 import type { Task } from '../../../core/schemas/task.ts';
-import { FORECAST_FAMILY_LABELS, writeForecastScript } from './write-forecast-script.ts';
+import { writeForecastScript } from './write-forecast-script.ts';
 
 /**
  * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
@@ -37,6 +38,10 @@ function kwargs(params: Record<string, unknown>): string {
     .join(', ');
 }
 
+/**
+ * Each tabular family's script recipe, by its catalog id (core/catalog/families.ts has its label,
+ * aliases, tuning and search space); a test fails when a catalogued tabular family has none.
+ */
 export const FAMILIES: Record<string, FamilySpec> = {
   baseline: {
     imports: (t) => [classifier(t) ? 'from sklearn.dummy import DummyClassifier' : 'from sklearn.dummy import DummyRegressor'],
@@ -80,36 +85,7 @@ export const FAMILIES: Record<string, FamilySpec> = {
     encoding: 'ordinal',
     defaults: () => ({ n_estimators: 300, learning_rate: 0.05, max_depth: 5, subsample: 0.8, colsample_bytree: 0.8, tree_method: 'hist' }),
   },
-  catboost: {
-    imports: (t) => [classifier(t) ? 'from catboost import CatBoostClassifier' : 'from catboost import CatBoostRegressor'],
-    estimator: (t, p) => `${classifier(t) ? 'CatBoostClassifier' : 'CatBoostRegressor'}(${kwargs({ ...p, verbose: 0 })})`,
-    encoding: 'ordinal',
-    defaults: () => ({ iterations: 300 }),
-  },
 };
-
-/** Families whose tree count choose_rounds can set by early stopping. */
-export const EARLY_STOPPING_FAMILIES: ReadonlySet<string> = new Set(['lightgbm']);
-
-export const FAMILY_LABELS: Record<string, string> = {
-  baseline: 'baseline (predict the prior or the mean)',
-  linear: 'linear model',
-  lightgbm: 'LightGBM',
-  random_forest: 'random forest',
-  extra_trees: 'extra trees',
-  hist_gb: 'histogram gradient boosting',
-  xgboost: 'XGBoost',
-  catboost: 'CatBoost',
-  ensemble: 'ensemble',
-  ets: 'AutoETS',
-  theta: 'AutoTheta',
-  arima: 'AutoARIMA',
-};
-
-/** What to call a family in messages; forecasting names its families differently. */
-export function familyLabel(family: string, task?: Task): string {
-  return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
-}
 
 function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = []): string[] {
   if (encoding === 'none') return ['    return estimator'];
@@ -200,7 +176,7 @@ export function writeScript(input: ScriptInput): string {
 
   const lines: string[] = [];
   lines.push('"""');
-  lines.push(`ouro experiment ${input.nodeId} (${input.operator}): ${FAMILY_LABELS[recipe.family] ?? recipe.family}`);
+  lines.push(`ouro experiment ${input.nodeId} (${input.operator}): ${familyLabel(recipe.family, task)}`);
   lines.push('');
   lines.push(`Hypothesis: ${input.hypothesis}`);
   lines.push('');
@@ -213,7 +189,7 @@ export function writeScript(input: ScriptInput): string {
   const targetEncoding = parts.some((p) => (p.recipe.targetEncode ?? []).length > 0 && FAMILIES[p.recipe.family]?.encoding !== 'none');
   lines.push(`from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler${targetEncoding ? ', TargetEncoder' : ''}`);
   for (const i of [...imports].sort()) lines.push(i);
-  const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
+  const stops = (r: Recipe) => r.earlyStopping === true && findFamily(r.family)?.earlyStopping === true;
   const earlyStopping = parts.some((p) => stops(p.recipe));
   const harnessNames = [...(needsLabelEncoded ? ['LabelEncoded'] : []), isEnsemble ? 'blend_select' : 'cross_validate', ...(earlyStopping ? ['choose_rounds'] : []), 'load_train', 'save_model', 'task_info', 'write_metrics'];
   lines.push(`from ouro_harness import ${harnessNames.join(', ')}`);

@@ -5,8 +5,7 @@ import type { BrainUsage } from '../../../core/schemas/model-card.ts';
 import type { CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import type { HeuristicBrain } from '../heuristic/heuristic-brain.ts';
-import { FORECAST_FAMILY_LABELS } from '../heuristic/write-forecast-script.ts';
-import { FAMILIES } from '../heuristic/write-script.ts';
+import { servesTask } from '../../../core/catalog/family-lookup.ts';
 import { LlmError } from './client.ts';
 import type { LlmBrain } from './llm-brain.ts';
 
@@ -104,8 +103,7 @@ export class FallbackBrain implements Brain {
       analysis: state.analysis,
     };
     this.heuristicPlan ??= await this.fallback.plan(input);
-    const families = state.plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
-    const known = new Set(state.nodes.filter((n) => families[n.recipe.family] !== undefined && n.recipe.family !== 'ensemble').map((n) => n.id));
+    const known = new Set(state.nodes.filter((n) => servesTask(n.recipe.family, state.plan.task) && n.recipe.family !== 'ensemble').map((n) => n.id));
     const nodes = state.nodes
       .filter((n) => known.has(n.id) || (n.recipe.family === 'ensemble' && n.recipe.members.every((m) => known.has(m))))
       .map((n) => ({ ...n, recipe: { ...n.recipe, params: Object.fromEntries(Object.entries(n.recipe.params).filter(([, v]) => scalar(v))) } }));

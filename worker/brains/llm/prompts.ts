@@ -10,6 +10,11 @@ import type { BrainState, PlanInput } from '../brain.ts';
 import { MAX_FIXES } from '../heuristic/heuristic-brain.ts';
 import { estimateTokens } from './accounting.ts';
 import { FAMILY_NAME } from './schemas.ts';
+import { familiesOfKind } from '../../../core/catalog/family-lookup.ts';
+import { NOT_IN_SANDBOX, sandboxLibraryList } from '../../../core/catalog/sandbox-libraries.ts';
+
+/** The tabular families the heuristic script writer knows, from the catalog (the LLM may name others). */
+const TABULAR_FAMILY_IDS = familiesOfKind('tabular').filter((f) => f.blend !== true).map((f) => f.id).join(', ');
 
 /**
  * The prompts of the LLM brain. Everything that comes from the user's file or from program
@@ -189,7 +194,7 @@ function direction(metric: Metric): string {
 
 const PLAN_RULES = `Decision: plan (reply schema ouro_plan).
 ouro has read the goal, chosen the target, task and metric, and split off a holdout with them; they cannot change now. Set confirmed=true when they fit the goal and the data; otherwise confirmed=false and say in concern what is wrong.
-families: 3 to 6 model families to draft, in order, each with a one-line reason grounded in this data (size, types, missing values, classes). Start with "baseline" (a DummyClassifier or DummyRegressor: the floor later models must beat). Names in snake_case: baseline, linear, lightgbm, xgboost, random_forest, extra_trees, hist_gb, or another scikit-learn family (knn, svm, naive_bayes...). The sandbox has scikit-learn, lightgbm, xgboost and statsmodels; no catboost, no deep learning.
+families: 3 to 6 model families to draft, in order, each with a one-line reason grounded in this data (size, types, missing values, classes). Start with "baseline" (a DummyClassifier or DummyRegressor: the floor later models must beat). Names in snake_case: ${TABULAR_FAMILY_IDS}, or another scikit-learn family (knn, svm, naive_bayes...). The sandbox has ${sandboxLibraryList()}; no ${NOT_IN_SANDBOX.join(', ')}, no deep learning.
 dropColumns: columns to leave out, with a reason: leakage (a copy or consequence of the target, see leakageSuspects) or identifiers that slipped through. Only names from the profile; often none.`;
 
 export function planPrompt(input: PlanInput): Prompt {
@@ -256,7 +261,7 @@ export function nextPrompt(state: BrainState, experimentTimeoutS: number): Promp
 // ---------------------------------------------------------------- script
 
 const SCRIPT_RULES = `Decision: script (reply schema ouro_script): write the whole train.py for the experiment described, and list its main hyperparameters in params (name, value as text).
-Sandbox: Python 3 with scikit-learn 1.9, lightgbm 4.7, xgboost 3.2, pandas 2.3, numpy 2.4, statsmodels; no catboost, torch or tensorflow; no network, no pip, no other files; 2 CPU threads.
+Sandbox: Python 3 with ${sandboxLibraryList()}; no ${NOT_IN_SANDBOX.join(', ')}; no network, no pip, no other files; 2 CPU threads.
 The script uses ouro's harness exactly like this:
   from ouro_harness import load_train, task_info, cross_validate, save_model, write_metrics
   X, y = load_train(drop=[...], max_rows=None)  # both arguments optional
