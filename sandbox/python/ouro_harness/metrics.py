@@ -4,13 +4,11 @@ class list of the run and the binary positive class is classes[1]."""
 import numpy as np
 from sklearn import metrics as skm
 
+from .vocabulary import HIGHER_IS_BETTER, metrics_of_kind
+
 PROBABILITY_METRICS = frozenset({'roc_auc', 'log_loss'})
-TASK_METRICS = {
-    'binary': ('roc_auc', 'log_loss', 'f1_macro', 'accuracy'),
-    'multiclass': ('log_loss', 'f1_macro', 'accuracy', 'roc_auc'),
-    'regression': ('rmse', 'mae', 'r2'),
-}
-HIGHER_IS_BETTER = frozenset({'roc_auc', 'f1_macro', 'accuracy', 'r2'})
+# Shared with the host (vocabulary.json, generated from core/schemas/vocabulary.ts).
+TASK_METRICS = metrics_of_kind('tabular')
 
 
 def _roc_auc(y_true: np.ndarray, scores: np.ndarray, classes: list) -> float:
