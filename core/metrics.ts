@@ -12,7 +12,7 @@
  * to a task throws `OuroError('metric_invalid')` from `computeMetric`.
  */
 import { OuroError } from './errors.ts';
-import { metricsForTask, type Metric } from './schemas/task.ts';
+import { metricsForTask, type Metric, type SeriesTask } from './schemas/task.ts';
 
 export type Labels = readonly string[];
 
@@ -49,7 +49,7 @@ export type ForecastMetric = 'mase' | 'smape' | 'rmse';
 export type MetricInputs =
   | ({ task: 'binary' | 'multiclass' } & ClassificationInputs)
   | ({ task: 'regression' } & RegressionInputs)
-  | ({ task: 'forecast' } & ForecastInputs);
+  | ({ task: SeriesTask } & ForecastInputs);
 
 // ---------------------------------------------------------------------------------------------
 // Validation and numerics helpers
@@ -440,7 +440,8 @@ export function computeMetric(metric: Metric, inputs: MetricInputs): number {
         default:
           return r2(inputs.yTrue, inputs.yPred);
       }
-    case 'forecast':
+    default:
+      // The series task: scored against the series' own history.
       switch (metric) {
         case 'mase':
           return mase(inputs.yTrue, inputs.yPred, inputs.yTrainHistory, inputs.season);

@@ -23,7 +23,7 @@ import type { ServeMetrics } from './metrics.ts';
 import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
 import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
-import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
+import { isForecaster, type Predictions } from './predictors/predictor.ts';
 import { prepareForecast } from './validate-forecast.ts';
 import { v2Datatype } from './signature.ts';
 import { prepareBatch, type PreparedBatch } from './validate-request.ts';
@@ -285,8 +285,8 @@ export function createApp(opts: AppOptions): Hono {
       const lease = await acquire();
       const request = prepareForecast(lease.model.signature, body, opts.maxRows);
       const predictor = lease.model.predictor;
-      if (!('forecast' in predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
-      const result = await (predictor as Predictor & Forecaster).forecast(request);
+      if (!isForecaster(predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
+      const result = await predictor.forecast(request);
       const f = lease.model.signature.forecast!;
       return {
         response: c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts }),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import { currentVersion, readCard, registryRoot } from '../core/registry.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
+import { taskTraits } from '../core/schemas/task.ts';
 import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
 import { keyFileStamp, keyMatches, readKeyFile } from './api-keys.ts';
 import type { FeatureSpec } from './clean-values.ts';
@@ -297,13 +298,13 @@ export class ModelHost {
       });
       predictor = pool;
       // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-      if (signature.task !== 'forecast') features ??= pool.features;
+      if (taskTraits(signature.task).cleansInputs) features ??= pool.features;
     }
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
     const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
-    if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
+    if (taskTraits(card.task).explain && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }
 

@@ -17,7 +17,7 @@ import { HARNESS_DIR } from '../sandbox/create-driver.ts';
 import { DEFAULT_LIMITS } from '../sandbox/driver.ts';
 import { createProcessDriver } from '../sandbox/process/process-driver.ts';
 import { FAMILIES } from '../worker/brains/heuristic/write-script.ts';
-import { forecasterExpression } from '../worker/brains/heuristic/write-forecast-script.ts';
+import { forecasterExpression } from '../worker/kinds/forecast/write-forecast-script.ts';
 import { THREAD_HELP } from '../bot/thread-command.ts';
 
 async function pinned(): Promise<Map<string, string>> {

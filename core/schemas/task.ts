@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 export const TaskSchema = z.enum(['binary', 'multiclass', 'regression', 'forecast']);
 export type Task = z.infer<typeof TaskSchema>;
+/** The tasks of prediction from a table (the tabular kind). */
+export type TabularTask = 'binary' | 'multiclass' | 'regression';
+/** The tasks whose rows are points of time series (the forecasting kind). */
+export type SeriesTask = Exclude<Task, TabularTask>;
 
 export const MetricSchema = z.enum(['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2', 'mase', 'smape']);
 export type Metric = z.infer<typeof MetricSchema>;
@@ -88,6 +92,11 @@ export const TASK_TRAITS: Readonly<Record<Task, TaskTraits>> = {
 
 export function taskTraits(task: Task): TaskTraits {
   return TASK_TRAITS[task];
+}
+
+/** A task of prediction from a table (what permutation importance and holdout charts explain). */
+export function isTabularTask(task: Task): task is TabularTask {
+  return TASK_TRAITS[task].kind === 'tabular';
 }
 
 /** The tasks of a kind, in schema order. */

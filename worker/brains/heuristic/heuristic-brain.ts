@@ -5,6 +5,7 @@ import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-cras
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, familyLabel, findFamily, replacementFamily, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
 import { FULL_GUARDS } from './write-script.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { sizeDraft, type TableSize } from './draft-sizing.ts';
@@ -15,8 +16,6 @@ import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
 export const MAX_FIXES = 3;
 /** Tuning of one family stops after this many variants in a row fail to improve it. */
 const TUNE_PATIENCE = 2;
-/** Candidates for a tabular blend: the best model of each of this many top families. */
-const MAX_BLEND_MEMBERS = 5;
 /** At most this many blends per run (another only when tuning or the search changed the members). */
 const MAX_ENSEMBLES = 4;
 /** Below this budget a tabular run skips the baseline draft. */
@@ -98,7 +97,7 @@ export class HeuristicBrain implements Brain {
     const asked = state.prefer.filter((f) => f !== 'ensemble' && servesTask(f, plan.task)).map((family) => ({ family, why: 'asked for in the thread' }));
     // On a short budget the baseline is not drafted: the holdout compares every model with it
     // anyway, and its few seconds are better spent on a second real model.
-    const shortBudget = state.budgetMs < SHORT_BUDGET_MS && plan.task !== 'forecast';
+    const shortBudget = state.budgetMs < SHORT_BUDGET_MS && kindOf(plan.task).playbook.skipBaselineWhenShort;
     const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'));
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
@@ -127,7 +126,7 @@ export class HeuristicBrain implements Brain {
     // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
     const bestPerFamily: JournalNode[] = [];
     for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
-    const members = bestPerFamily.slice(0, plan.task === 'forecast' ? 3 : MAX_BLEND_MEMBERS);
+    const members = bestPerFamily.slice(0, kindOf(plan.task).playbook.blendMembers);
     const ensembles = nodes.filter((n) => n.operator === 'ensemble');
     const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
     const blended = ensembles.some((e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)));
@@ -249,9 +248,8 @@ export class HeuristicBrain implements Brain {
   private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
     if (fixDepth(node, byId) >= MAX_FIXES) return null;
     const label = (family: string) => familyLabel(family, state.plan.task);
-    // Forecasting scripts have no column guards to switch on, and the playbook drafts every
-    // family anyway: only a lighter run (timeout) is worth a fix; otherwise move on.
-    if (state.plan.task === 'forecast' && d.class !== 'timeout') return null;
+    // The kind says which failures are worth a fix (a forecaster has no column guards to switch on).
+    if (!kindOf(state.plan.task).playbook.fixes(d.class)) return null;
     const r: Recipe = structuredClone(node.recipe);
     const guards = new Set(r.guards);
     const tried = new Set(state.nodes.map((n) => n.recipe.family));

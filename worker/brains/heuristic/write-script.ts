@@ -1,7 +1,6 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
 import { findFamily, familyLabel } from '../../../core/catalog/family-lookup.ts';
 import type { Task } from '../../../core/schemas/task.ts';
-import { writeForecastScript } from './write-forecast-script.ts';
 
 /**
  * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
@@ -10,7 +9,7 @@ import { writeForecastScript } from './write-forecast-script.ts';
 
 export const FULL_GUARDS = ['impute', 'encode', 'handle_unknown', 'scale', 'sparse', 'label_encode'] as const;
 
-type ModelTask = Exclude<Task, 'forecast'>;
+type ModelTask = Task;
 
 interface FamilySpec {
   imports: (task: ModelTask) => string[];
@@ -155,7 +154,6 @@ function builderFunction(name: string, family: string, task: ModelTask, recipe: 
 }
 
 export function writeScript(input: ScriptInput): string {
-  if (input.task === 'forecast') return writeForecastScript(input);
   const { recipe } = input;
   const task = input.task;
   const isEnsemble = recipe.family === 'ensemble';

@@ -6,6 +6,7 @@ import type { CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import type { HeuristicBrain } from '../heuristic/heuristic-brain.ts';
 import { servesTask } from '../../../core/catalog/family-lookup.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 import { LlmError } from './client.ts';
 import type { LlmBrain } from './llm-brain.ts';
 
@@ -37,12 +38,13 @@ export class FallbackBrain implements Brain {
 
   async plan(input: PlanInput): Promise<Plan> {
     this.planInput = input;
-    if (this.switched === null && input.task === 'forecast') {
-      // The LLM's script rules describe the tabular experiment API only; the forecasting
-      // playbook knows the forecasting one.
-      this.switched = 'the LLM brain does not write forecasting experiments yet';
+    const llm = kindOf(input.task).llm;
+    if (this.switched === null && !llm.writes) {
+      // The LLM's script rules describe the tabular experiment API only; the kind's heuristic
+      // playbook knows its own.
+      this.switched = llm.why;
       this.primary.markFellBack(this.switched);
-      await this.events.emit({ type: 'note', level: 'info', message: 'The LLM brain does not write forecasting experiments yet; the heuristic forecasting playbook runs this forecast.' });
+      await this.events.emit({ type: 'note', level: 'info', message: llm.note });
     }
     if (this.switched === null) {
       try {
