@@ -9,7 +9,7 @@
  *
  * `/metrics` is not on this app: deploy/server.ts serves it on its own loopback listener.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
@@ -23,6 +23,7 @@ import type { ServeMetrics } from './metrics.ts';
 import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
 import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
+import { bearerToken, refusal, routeGuards } from './route-guards.ts';
 import { isForecaster, type Predictions } from './predictors/predictor.ts';
 import { prepareForecast } from './validate-forecast.ts';
 import { v2Datatype } from './signature.ts';
@@ -47,13 +48,6 @@ export interface AppOptions {
 
 const SERVER_NAME = 'ouro';
 const V2_DATATYPES = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
-
-function bearer(c: Context): string | null {
-  const header = c.req.header('authorization');
-  if (header === undefined) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m === null ? '' : m[1]!;
-}
 
 /**
  * v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row, read from the
@@ -133,11 +127,6 @@ function redactedBody(err: ServeError): Record<string, unknown> {
   return { ...err.toJSON(), error: redactSecrets(err.message) };
 }
 
-/** Constant-time comparison of two secrets (hashed first, so lengths never leak). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
 export function createApp(opts: AppOptions): Hono {
   const { host, metrics, logger } = opts;
   const app = new Hono();
@@ -146,15 +135,12 @@ export function createApp(opts: AppOptions): Hono {
   // Error bodies and the error log go through redactSecrets: the service token must never be echoed.
   registerSecrets([internal]);
 
-  /** The model's own key, or the internal service token. */
-  const checkKey = (c: Context, name: string) => {
-    const presented = bearer(c);
-    if (internal !== undefined && presented !== null && sameSecret(presented, internal)) return;
-    host.checkKey(name, presented);
-  };
+  /** The model's own key or the internal service token (Hono's bearerAuth), the declared body size (bodyLimit). */
+  const guards = routeGuards({ host, internalToken: internal, maxBodyBytes: opts.maxBodyBytes });
 
   /** Every error answer of the app: messages can quote the request (a JSON parse error does), so they are redacted. */
-  const fail = (c: Context, err: unknown): Response => {
+  const fail = (c: Context, thrown: unknown): Response => {
+    const err = refusal(thrown) ?? thrown;
     if (err instanceof ServeError) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
       if (err.status === 503) c.header('Retry-After', '2');
@@ -171,7 +157,7 @@ export function createApp(opts: AppOptions): Hono {
       limit,
       // Keyed by the bearer's hash: the raw key is never a map key, and each key has its own budget.
       keyGenerator: (c) => {
-        const presented = bearer(c);
+        const presented = bearerToken(c);
         return presented === null || presented === '' ? 'anonymous' : createHash('sha256').update(presented).digest('hex');
       },
       // Sets RateLimit-* on every answer and Retry-After (seconds to the window's end) on a 429.
@@ -206,7 +192,8 @@ export function createApp(opts: AppOptions): Hono {
       try {
         if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
-        checkKey(c, name);
+        await guards.checkKey(c);
+        await guards.checkDeclaredSize(c);
         const { response, rows } = await work(c, name, async () => (held.lease = await host.acquire(name)));
         metrics.countRows(name, rows);
         status = 200;
@@ -214,7 +201,7 @@ export function createApp(opts: AppOptions): Hono {
       } catch (err) {
         const res = fail(c, err);
         status = res.status;
-        code = err instanceof ServeError ? err.code : 'internal';
+        code = refusal(err)?.code ?? 'internal';
         return res;
       } finally {
         held.lease?.release();
@@ -318,7 +305,7 @@ export function createApp(opts: AppOptions): Hono {
     let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
     try {
       await host.assertKnown(name);
-      checkKey(c, name);
+      await guards.checkKey(c);
       lease = await host.acquire(name);
       const m = lease.model;
       const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];

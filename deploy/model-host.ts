@@ -130,10 +130,17 @@ export class ModelHost {
 
   /** Checks the bearer key of a known model: 401 without one, 403 for a wrong one. */
   checkKey(name: string, presented: string | null): void {
+    const problem = this.keyProblem(name, presented);
+    if (problem !== null) throw problem;
+  }
+
+  /** What is wrong with `presented` as the key of `name` (401 none, 403 not valid), or null when it is its key. */
+  keyProblem(name: string, presented: string | null): ServeError | null {
     const s = this.names.get(name);
-    if (presented === null) throw new ServeError(401, 'unauthorized', `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`);
-    if (s?.key == null) throw new ServeError(403, 'forbidden', `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`);
-    if (!keyMatches(presented, s.key.sha256)) throw new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+    if (presented === null) return new ServeError(401, 'unauthorized', `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`);
+    if (s?.key == null) return new ServeError(403, 'forbidden', `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`);
+    if (!keyMatches(presented, s.key.sha256)) return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+    return null;
   }
 
   /** 404 for a name the registry does not hold (looking once more if it is new since the last poll). */
