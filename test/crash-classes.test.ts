@@ -11,7 +11,7 @@ import { ScriptedBrain } from './support/scripted-brain.ts';
 import { makeTempDir } from './support/temp-dir.ts';
 
 /**
- * Forces each crash class of the taxonomy (DESIGN.md §6) with a known-bad first experiment,
+ * Forces each crash class of the taxonomy (docs/architecture.md, "Crash taxonomy") with a known-bad first experiment,
  * then checks that the real classifier names it and the real heuristic fix makes the next
  * experiment succeed.
  */

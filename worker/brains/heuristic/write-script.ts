@@ -11,7 +11,7 @@ export const FULL_GUARDS = ['impute', 'encode', 'handle_unknown', 'scale', 'spar
 
 type ModelTask = Task;
 
-interface FamilySpec {
+export interface FamilySpec {
   imports: (task: ModelTask) => string[];
   /** Python expression building the estimator (without preprocessing). */
   estimator: (task: ModelTask, params: Record<string, unknown>) => string;

@@ -99,7 +99,7 @@ function featureNames(profile: Profile, target: string): Set<string> {
 
 /**
  * A prompt is kept under this many tokens (characters / 4) so that with the reply schema it
- * stays within DESIGN.md §7's 4k per decision. Prompts are built at the most detailed level
+ * stays within the 4k per decision of docs/architecture.md ("Targets"). Prompts are built at the most detailed level
  * that fits: big tables, long journals and long tracebacks are cut down, never sent whole.
  */
 export const PROMPT_TOKEN_BUDGET = 3600;
