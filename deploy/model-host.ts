@@ -8,41 +8,14 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../core/logger.ts';
-import { currentVersion, readCard, registryRoot } from '../core/registry.ts';
-import type { ModelCard } from '../core/schemas/model-card.ts';
+import { currentVersion, registryRoot } from '../core/registry.ts';
 import { taskTraits } from '../core/schemas/task.ts';
-import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
 import { keyFileStamp, keyMatches, readKeyFile } from './api-keys.ts';
-import type { FeatureSpec } from './clean-values.ts';
 import { ServeError } from './errors.ts';
-import { OnnxPredictor } from './predictors/onnx-predictor.ts';
-import type { Predictor } from './predictors/predictor.ts';
-import { PythonPool } from './predictors/python-pool.ts';
-import type { Importance } from './importance.ts';
-import type { HoldoutCharts } from './holdout-charts.ts';
-import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
-import { readSignature, type Signature } from './signature.ts';
-import { compileInputs, type CompiledInput } from './validate-request.ts';
+import { prepareExplanations, readHoldoutCharts, readImportance } from './prepare-serving.ts';
+import { loadVersion, type LoadedModel, type ModelHostOptions } from './load-version.ts';
 
-export interface LoadedModel {
-  name: string;
-  version: number;
-  card: ModelCard;
-  signature: Signature;
-  features: FeatureSpec[];
-  inputs: CompiledInput[];
-  serving: Serving;
-  /** Permutation importance on the holdout: null until computed, in the background once the version serves (needs the run's holdout and labels). */
-  importance: Importance | null;
-  /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
-  holdoutCharts: HoldoutCharts | null;
-  /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
-  path: 'onnx' | 'python';
-  pathReason: string;
-  predictor: Predictor;
-  loadedAt: string;
-}
+export type { LoadedModel, ModelHostOptions } from './load-version.ts';
 
 interface Slot {
   model: LoadedModel;
@@ -59,19 +32,6 @@ interface NameState {
   failed: { version: number; error: string } | null;
   pointerStamp: number;
   key: { sha256: string; stamp: number } | null;
-}
-
-export interface ModelHostOptions {
-  home: string;
-  driver: SandboxDriver;
-  limits: SandboxLimits;
-  logger: Logger;
-  onnx: 'auto' | 'off';
-  workers: number;
-  pollMs?: number;
-  graceMs?: number;
-  /** Called after a swap (for metrics). */
-  onSwap?: (model: LoadedModel) => void;
 }
 
 export interface Lease {
@@ -129,11 +89,6 @@ export class ModelHost {
   }
 
   /** Checks the bearer key of a known model: 401 without one, 403 for a wrong one. */
-  checkKey(name: string, presented: string | null): void {
-    const problem = this.keyProblem(name, presented);
-    if (problem !== null) throw problem;
-  }
-
   /** What is wrong with `presented` as the key of `name` (401 none, 403 not valid), or null when it is its key. */
   keyProblem(name: string, presented: string | null): ServeError | null {
     const s = this.names.get(name);
@@ -277,41 +232,8 @@ export class ModelHost {
   }
 
   private async load(name: string, version: number): Promise<LoadedModel> {
-    const card = await readCard(this.opts.home, name, version);
-    const paths = servingPaths(this.opts.home, name, version);
-    const signature = await readSignature(paths.model);
-    const { serving, doc } = await prepareServing({ home: this.opts.home, name, version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger });
-    let predictor: Predictor | null = null;
-    let path: 'onnx' | 'python' = 'python';
-    let pathReason = serving.reason;
-    let features: FeatureSpec[] | null = doc?.features ?? null;
-    if (serving.path === 'onnx' && this.opts.onnx === 'auto' && doc !== null) {
-      try {
-        predictor = await OnnxPredictor.load(paths.onnx, doc);
-        path = 'onnx';
-      } catch (err) {
-        pathReason = `Python: the ONNX model did not load (${(err as Error).message}).`;
-      }
-    } else if (serving.path === 'onnx') {
-      pathReason = 'Python: the ONNX path is turned off (OURO_SERVE_ONNX=off).';
-    }
-    if (predictor === null) {
-      const pool = await PythonPool.start({
-        driver: this.opts.driver,
-        modelDir: paths.model,
-        limits: this.opts.limits,
-        size: this.opts.workers,
-        logger: this.opts.logger,
-      });
-      predictor = pool;
-      // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-      if (taskTraits(signature.task).cleansInputs) features ??= pool.features;
-    }
-    features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
-    const importance = await readImportance(this.opts.home, name, version);
-    const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, path, pathReason, predictor, loadedAt: new Date().toISOString() };
-    if (taskTraits(card.task).explain && (importance === null || holdoutCharts === null)) this.explain(model);
+    const model = await loadVersion(this.opts, name, version);
+    if (taskTraits(model.card.task).explain && (model.importance === null || model.holdoutCharts === null)) this.explain(model);
     return model;
   }
 
