@@ -4,7 +4,7 @@
  * prior baseline), trained as the heuristic brain trains them (deploy/test-fixtures.ts), each
  * on the ONNX path and the Python path in the same run, beside a baseline measured in the same
  * run: per family, in-process Python timings of the bare pipeline and of the serving loop before
- * and after the cell-by-cell cleaner (one pipeline call per request). DESIGN.md §7: single-row
+ * and after the cell-by-cell cleaner (one pipeline call per request). docs/architecture.md, "Targets": single-row
  * p50 ≤ 2 ms.
  *
  * Then the cost of refusing a hostile body: a 10 MB CSV of 5M rows (within the body cap, far
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
   ];
   const onnxP50 = MODELS.flatMap((m) => (results[m.name]?.onnx === undefined ? [] : [[m.label, results[m.name]!.onnx!.p50] as const]));
   const missed = onnxP50.filter(([, p]) => p > 2);
-  lines.push('', `Budget (DESIGN.md §7), single-row p50 ≤ 2 ms on the ONNX path: ${onnxP50.length === 0 ? 'no ONNX path' : missed.length === 0 ? `met by every family on ONNX (slowest ${ms(Math.max(...onnxP50.map(([, p]) => p)))})` : `MISSED by ${missed.map(([l, p]) => `${l} (${ms(p)})`).join(', ')}`}.`);
+  lines.push('', `Budget (docs/architecture.md, "Targets"), single-row p50 ≤ 2 ms on the ONNX path: ${onnxP50.length === 0 ? 'no ONNX path' : missed.length === 0 ? `met by every family on ONNX (slowest ${ms(Math.max(...onnxP50.map(([, p]) => p)))})` : `MISSED by ${missed.map(([l, p]) => `${l} (${ms(p)})`).join(', ')}`}.`);
   const fallbacks = Object.entries(notOnnx);
   lines.push('', fallbacks.length === 0 ? 'Every family was served on the ONNX path.' : `Not on the ONNX path: ${fallbacks.map(([n, why]) => `${MODELS.find((m) => m.name === n)!.label}: ${why}`).join('; ')}`);
   if (refused !== null) {

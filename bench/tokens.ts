@@ -1,5 +1,5 @@
 /**
- * `npm run bench:tokens`: prompt tokens per LLM decision type (DESIGN.md §7: ≤ 4k each).
+ * `npm run bench:tokens`: prompt tokens per LLM decision type (docs/architecture.md, "Targets": ≤ 4k each).
  *
  * 1. The scripted scenario of test/llm-brain.test.ts (plan → a crash → diagnosis → fix →
  *    improvement → stop) through the real loop, sandbox and openai SDK, against the fake

@@ -1,3 +1,5 @@
+import { steerableFamilyNames } from '../core/catalog/family-lookup.ts';
+
 /**
  * What a reply in a run's thread asks for. The bot answers `status` itself and stops runs; the
  * rest goes to the worker as steering text, which it understands against the run's columns
@@ -59,4 +61,5 @@ export function parseThreadCommand(raw: string, opts: { addressed: boolean; budg
   return opts.addressed ? { kind: 'help' } : { kind: 'none' };
 }
 
-export const THREAD_HELP = 'In this thread I understand: `stop`, `status`, `why?` (the model, from its card), `use <metric>` (e.g. `use accuracy`), `exclude <column>`, `try <family>` / `avoid <family>` (linear, lightgbm, random forest, extra trees, xgboost), and `more time` or `add 2m`. Once the run has finished: `retrain with 10 minutes` (the same file again), or mention me with a new file: either trains a challenger, which replaces the model only if it scores better.';
+/** The families come from the catalog (core/catalog/families.ts), so the help names what steering understands. */
+export const THREAD_HELP = 'In this thread I understand: `stop`, `status`, `why?` (the model, from its card), `use <metric>` (e.g. `use accuracy`), `exclude <column>`, `try <family>` / `avoid <family>` (' + steerableFamilyNames().join(', ') + '), and `more time` or `add 2m`. Once the run has finished: `retrain with 10 minutes` (the same file again), or mention me with a new file: either trains a challenger, which replaces the model only if it scores better.';

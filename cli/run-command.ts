@@ -13,7 +13,7 @@ import { versionDir } from '../core/registry.ts';
 import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
 import { BrainKindSchema, RunRequestSchema, type RunRequest } from '../core/schemas/run-request.ts';
-import { MetricSchema } from '../core/schemas/task.ts';
+import { MetricSchema, taskTraits } from '../core/schemas/task.ts';
 import { createArtifactStore } from '../core/store/create-store.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
@@ -203,7 +203,7 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
       if (outcome.card !== null) {
         const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
         process.stdout.write(`winning script: ${script}\n`);
-        const route = outcome.card.task === 'forecast' ? 'forecast' : 'predict';
+        const route = taskTraits(outcome.card.task).route;
         if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/${route})`) + '\n');
       }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');

@@ -9,6 +9,8 @@ export type OuroErrorCode =
   | 'input_empty'
   | 'input_unreadable'
   | 'input_no_rows'
+  /** The input lacks a column the model needs (or names an unknown series): ouro_harness/errors.py. */
+  | 'input_columns'
   | 'target_not_found'
   | 'target_unusable'
   /** The goal does not settle the target: ouro asks which column (a `question` event). */

@@ -175,6 +175,23 @@ describe('requests that are refused', () => {
     assert.equal((await error(unknown)).error, 'No model named "no-such-model".');
   });
 
+  test('a header that is not "Bearer <key>" is a key that is not valid (403); the service token is compared hashed', async () => {
+    const basic = await predict(JSON.stringify([good()]), { authorization: 'Basic dXNlcjpwYXNz' });
+    assert.equal(basic.status, 403);
+    assert.match((await error(basic)).error, /not valid for model "penguins"/);
+    const spaced = await predict(JSON.stringify([good()]), { authorization: 'Bearer two words' });
+    assert.equal(spaced.status, 403);
+  });
+
+  test('a declared Content-Length over the cap: 413 before a byte of the body is read', async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({ pull: () => { pulled++; } });
+    const res = await serving.app.request('/v1/models/penguins/predict', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': String(100 * 1024 * 1024) }, body, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 413);
+    assert.equal((await error(res)).code, 'body_too_large');
+    assert.ok(pulled <= 1, `the body was read (${pulled} pulls)`);
+  });
+
   test('not JSON, and an unsupported media type', async () => {
     assert.equal((await predict('{nope')).status, 400);
     const res = await serving.app.request('/v1/models/penguins/predict', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/xml' }, body: '<x/>' });

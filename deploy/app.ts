@@ -3,30 +3,34 @@
  * served by @hono/node-server in deploy/server.ts.
  *
  * Every prediction route checks, in order: the key's request rate (429), the model exists
- * (404), the bearer key (401/403), the media type (415), then reads the body as a stream with
+ * (404), the bearer key (401/403, Hono's bearerAuth) and a declared body size (413, Hono's
+ * bodyLimit; deploy/route-guards.ts), the media type (415), then reads the body as a stream with
  * the size, row and nesting caps applied while reading (413, 422), its shape (400), the rows
  * against the model's inputs (422), and only then calls a predictor.
  *
  * `/metrics` is not on this app: deploy/server.ts serves it on its own loopback listener.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { checkDatasetLink } from '../core/dataset-links.ts';
 import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { rateLimiter } from 'hono-rate-limiter';
-import { listModels, versionDir } from '../core/registry.ts';
+import { listModels } from '../core/registry.ts';
 import type { Logger } from '../core/logger.ts';
 import { redactSecrets, registerSecrets } from '../core/redact.ts';
 import { ServeError } from './errors.ts';
 import type { ServeMetrics } from './metrics.ts';
-import { exampleRow, renderModelPage, escapeHtml } from './model-page.ts';
+import { exampleRow } from './model-page.ts';
 import type { LoadedModel, ModelHost } from './model-host.ts';
-import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
-import type { Forecaster, Predictions, Predictor } from './predictors/predictor.ts';
+import { readJsonBody, type BodyLimits } from './request-body.ts';
+import { probabilityObjects, v1Rows, v2Rows, type V2Request } from './request-rows.ts';
+import { bearerToken, refusal, routeGuards } from './route-guards.ts';
+import { isForecaster, type Predictions } from './predictors/predictor.ts';
 import { prepareForecast } from './validate-forecast.ts';
 import { registerReportRoutes } from './reports.ts';
+import { addPageRoutes } from './page-routes.ts';
 import { v2Datatype } from './signature.ts';
 import { prepareBatch, type PreparedBatch } from './validate-request.ts';
 
@@ -48,96 +52,9 @@ export interface AppOptions {
 }
 
 const SERVER_NAME = 'ouro';
-const V2_DATATYPES = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
-
-function bearer(c: Context): string | null {
-  const header = c.req.header('authorization');
-  if (header === undefined) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m === null ? '' : m[1]!;
-}
-
-/**
- * v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row, read from the
- * body stream. `csvRowsParsed` hears how many CSV rows were parsed (also when a cap stopped it).
- */
-async function v1Rows(req: Request, limits: BodyLimits, csvRowsParsed: (rows: number) => void): Promise<unknown[]> {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/csv' || type === 'application/csv') return readCsvBody(req, limits, csvRowsParsed);
-  // curl -d sends form-urlencoded and fetch a string as text/plain: both are read as JSON.
-  if (!['', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(type) && !type.endsWith('+json')) {
-    throw new ServeError(415, 'unsupported_media_type', `Send application/json (records) or text/csv, not ${type}.`);
-  }
-  const doc = await readJsonBody(req, limits);
-  if (Array.isArray(doc)) return doc;
-  if (typeof doc === 'object' && doc !== null) {
-    for (const key of ['records', 'instances']) {
-      const v = (doc as Record<string, unknown>)[key];
-      if (Array.isArray(v)) return v;
-    }
-  }
-  throw new ServeError(400, 'bad_request', 'Send a JSON array of records ([{"column": value, ...}]) or {"records": [...]}.');
-}
-
-/** Tensor data nested by its shape ([[a], [b]] for [n, 1]); nesting is bounded by the JSON guard (MAX_JSON_DEPTH). */
-function flatten(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity as 1) : data;
-}
-
-interface V2Request {
-  id?: string;
-  outputs: string[] | null;
-  rows: Record<string, unknown>[];
-}
-
-/** Open Inference Protocol v2, tabular: one tensor per column, shape [n] or [n, 1]. */
-function v2Rows(body: unknown): V2Request {
-  const doc = (body ?? null) as Record<string, unknown> | null;
-  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.inputs) || doc.inputs.length === 0) {
-    throw new ServeError(400, 'bad_request', 'An inference request needs "inputs": one tensor per column, e.g. {"name": "age", "shape": [2], "datatype": "FP64", "data": [31, 47]}.');
-  }
-  let n: number | null = null;
-  const columns: { name: string; data: unknown[] }[] = [];
-  for (const [i, t] of (doc.inputs as Record<string, unknown>[]).entries()) {
-    if (typeof t !== 'object' || t === null || typeof t.name !== 'string') throw new ServeError(400, 'bad_request', `inputs[${i}] needs a "name".`);
-    if (typeof t.datatype !== 'string' || !V2_DATATYPES.has(t.datatype)) throw new ServeError(400, 'bad_request', `Input "${t.name}": datatype must be one of ${[...V2_DATATYPES].join(', ')}.`);
-    if (!Array.isArray(t.shape) || t.shape.length === 0 || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new ServeError(400, 'bad_request', `Input "${t.name}": "shape" must be [rows] or [rows, 1].`);
-    }
-    const shape = t.shape as number[];
-    if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape ${JSON.stringify(shape)} is not one column ([rows] or [rows, 1]).`);
-    if (!Array.isArray(t.data)) throw new ServeError(400, 'bad_request', `Input "${t.name}" needs "data" as an array.`);
-    const data = flatten(t.data);
-    if (data.length !== shape[0]) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape says ${shape[0]} values, data has ${data.length}.`);
-    if (n !== null && shape[0] !== n) throw new ServeError(400, 'bad_request', `Input "${t.name}" has ${shape[0]} rows; the other inputs have ${n}.`);
-    n = shape[0]!;
-    const dt = t.datatype;
-    for (const [k, v] of data.entries()) {
-      const ok = v === null || (dt === 'BYTES' ? typeof v === 'string' : dt === 'BOOL' ? typeof v === 'boolean' : typeof v === 'number');
-      if (!ok) throw new ServeError(422, 'invalid_value', `Column "${t.name}", row ${k}: a ${dt} tensor cannot hold ${JSON.stringify(v)}.`, [{ row: k, column: t.name, expected: dt, value: v }]);
-    }
-    columns.push({ name: t.name, data });
-  }
-  const rows: Record<string, unknown>[] = Array.from({ length: n ?? 0 }, () => ({}));
-  for (const col of columns) col.data.forEach((v, i) => (rows[i]![col.name] = v));
-  let outputs: string[] | null = null;
-  if (Array.isArray(doc.outputs)) outputs = (doc.outputs as { name?: unknown }[]).map((o) => String(o?.name));
-  return { ...(typeof doc.id === 'string' ? { id: doc.id } : {}), outputs, rows };
-}
-
-function probabilityObjects(model: LoadedModel, p: number[][]): Record<string, number>[] {
-  const classes = model.signature.classes ?? [];
-  return p.map((row) => Object.fromEntries(classes.map((c, k) => [c, row[k] ?? 0])));
-}
-
 /** A ServeError's JSON body with secrets taken out of its message. */
 function redactedBody(err: ServeError): Record<string, unknown> {
   return { ...err.toJSON(), error: redactSecrets(err.message) };
-}
-
-/** Constant-time comparison of two secrets (hashed first, so lengths never leak). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 export function createApp(opts: AppOptions): Hono {
@@ -148,15 +65,12 @@ export function createApp(opts: AppOptions): Hono {
   // Error bodies and the error log go through redactSecrets: the service token must never be echoed.
   registerSecrets([internal]);
 
-  /** The model's own key, or the internal service token. */
-  const checkKey = (c: Context, name: string) => {
-    const presented = bearer(c);
-    if (internal !== undefined && presented !== null && sameSecret(presented, internal)) return;
-    host.checkKey(name, presented);
-  };
+  /** The model's own key or the internal service token (Hono's bearerAuth), the declared body size (bodyLimit). */
+  const guards = routeGuards({ host, internalToken: internal, maxBodyBytes: opts.maxBodyBytes });
 
   /** Every error answer of the app: messages can quote the request (a JSON parse error does), so they are redacted. */
-  const fail = (c: Context, err: unknown): Response => {
+  const fail = (c: Context, thrown: unknown): Response => {
+    const err = refusal(thrown) ?? thrown;
     if (err instanceof ServeError) {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
       if (err.status === 503) c.header('Retry-After', '2');
@@ -173,7 +87,7 @@ export function createApp(opts: AppOptions): Hono {
       limit,
       // Keyed by the bearer's hash: the raw key is never a map key, and each key has its own budget.
       keyGenerator: (c) => {
-        const presented = bearer(c);
+        const presented = bearerToken(c);
         return presented === null || presented === '' ? 'anonymous' : createHash('sha256').update(presented).digest('hex');
       },
       // Sets RateLimit-* on every answer and Retry-After (seconds to the window's end) on a 429.
@@ -208,7 +122,8 @@ export function createApp(opts: AppOptions): Hono {
       try {
         if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
-        checkKey(c, name);
+        await guards.checkKey(c);
+        await guards.checkDeclaredSize(c);
         const { response, rows } = await work(c, name, async () => (held.lease = await host.acquire(name)));
         metrics.countRows(name, rows);
         status = 200;
@@ -216,7 +131,7 @@ export function createApp(opts: AppOptions): Hono {
       } catch (err) {
         const res = fail(c, err);
         status = res.status;
-        code = err instanceof ServeError ? err.code : 'internal';
+        code = refusal(err)?.code ?? 'internal';
         return res;
       } finally {
         held.lease?.release();
@@ -291,8 +206,8 @@ export function createApp(opts: AppOptions): Hono {
       const lease = await acquire();
       const request = prepareForecast(lease.model.signature, body, opts.maxRows);
       const predictor = lease.model.predictor;
-      if (!('forecast' in predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
-      const result = await (predictor as Predictor & Forecaster).forecast(request);
+      if (!isForecaster(predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
+      const result = await predictor.forecast(request);
       const f = lease.model.signature.forecast!;
       return {
         response: c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts }),
@@ -324,7 +239,7 @@ export function createApp(opts: AppOptions): Hono {
     let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
     try {
       await host.assertKnown(name);
-      checkKey(c, name);
+      await guards.checkKey(c);
       lease = await host.acquire(name);
       const m = lease.model;
       const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
@@ -349,49 +264,7 @@ export function createApp(opts: AppOptions): Hono {
     }
   });
 
-  app.get('/models/:name', async (c) => {
-    const name = c.req.param('name');
-    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
-    const started = performance.now();
-    try {
-      await host.assertKnown(name);
-      lease = await host.acquire(name);
-      const m = lease.model;
-      const versions = (await listModels(opts.home)).find((x) => x.name === name)?.versions ?? [m.version];
-      const base = opts.publicUrl ?? new URL(c.req.url).origin;
-      const predictUrl = `${base.replace(/\/$/, '')}/v1/models/${encodeURIComponent(name)}/predict`;
-      c.header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'");
-      metrics.observe(name, 'page', 200, (performance.now() - started) / 1000);
-      return c.html(renderModelPage({ model: m, versions, predictUrl, example: exampleRow(m) }));
-    } catch (err) {
-      if (err instanceof ServeError) {
-        return c.html(`<!doctype html><meta charset="utf-8"><title>${err.status}</title><p>${escapeHtml(redactSecrets(err.message))}</p>`, err.status);
-      }
-      return fail(c, err);
-    } finally {
-      lease?.release();
-    }
-  });
-
-  // The forecast-against-holdout chart of the serving version, shown on its public model page.
-  app.get('/models/:name/forecast.png', async (c) => {
-    const name = c.req.param('name');
-    let lease: Awaited<ReturnType<ModelHost['acquire']>> | null = null;
-    try {
-      await host.assertKnown(name);
-      lease = await host.acquire(name);
-      const chart = lease.model.card.forecast?.chart;
-      if (!chart) throw new ServeError(404, 'model_not_found', `Model "${name}" has no forecast chart.`);
-      // Served without auth: read like sandbox output (no links, capped), whatever put it there.
-      const dir = versionDir(opts.home, name, lease.model.version);
-      const png = await readUntrusted(join(dir, basename(chart)), { root: dir, maxBytes: UNTRUSTED_CAPS.image });
-      return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=300' });
-    } catch (err) {
-      return fail(c, err);
-    } finally {
-      lease?.release();
-    }
-  });
+  addPageRoutes(app, { host, metrics, home: opts.home, publicUrl: opts.publicUrl, fail });
 
   registerReportRoutes(app, { home: opts.home });
 

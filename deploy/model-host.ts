@@ -15,6 +15,7 @@ import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
 import { keyFileStamp, keyMatches, readKeyFile } from './api-keys.ts';
 import type { FeatureSpec } from './clean-values.ts';
 import { ServeError } from './errors.ts';
+import { taskTraits } from '../core/schemas/task.ts';
 import { OnnxPredictor } from './predictors/onnx-predictor.ts';
 import type { Predictor } from './predictors/predictor.ts';
 import { PythonPool, type PooledModel, type PoolStats } from './predictors/python-pool.ts';
@@ -157,11 +158,12 @@ export class ModelHost {
   }
 
   /** Checks the bearer key of a known model: 401 without one, 403 for a wrong one. */
-  checkKey(name: string, presented: string | null): void {
+  keyProblem(name: string, presented: string | null): ServeError | null {
     const s = this.names.get(name);
-    if (presented === null) throw new ServeError(401, 'unauthorized', `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`);
-    if (s?.key == null) throw new ServeError(403, 'forbidden', `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`);
-    if (!keyMatches(presented, s.key.sha256)) throw new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+    if (presented === null) return new ServeError(401, 'unauthorized', `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`);
+    if (s?.key == null) return new ServeError(403, 'forbidden', `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`);
+    if (!keyMatches(presented, s.key.sha256)) return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+    return null;
   }
 
   /** 404 for a name the registry does not hold (looking once more if it is new since the last poll). */
@@ -323,11 +325,11 @@ export class ModelHost {
       // Loaded lazily, on its first request: a server holding hundreds of models starts without
       // loading them. Loaded now when the cleaner's specs are only in the model (no export.json),
       // and for a new version while serving, so a model that cannot load never swaps in.
-      if ((features === null && signature.task !== 'forecast') || this.started) {
+      if ((features === null && taskTraits(signature.task).cleansInputs) || this.started) {
         try {
           const described = await pooled.describe();
           // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-          if (signature.task !== 'forecast') features ??= described.features;
+          if (taskTraits(signature.task).cleansInputs) features ??= described.features;
         } catch (err) {
           await pooled.close();
           throw err;
@@ -338,9 +340,9 @@ export class ModelHost {
     features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const search = card.task === 'forecast' ? null : await readSearch(this.opts.home, card.runId, card.metric);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, preprocessing: doc?.preprocessing ?? null, path, pathReason, predictor, explainer: card.task === 'forecast' ? null : pooled, loadedAt: new Date().toISOString() };
-    if (card.task !== 'forecast' && (importance === null || holdoutCharts === null)) this.explain(model);
+    const search = !taskTraits(card.task).explain ? null : await readSearch(this.opts.home, card.runId, card.metric);
+    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, preprocessing: doc?.preprocessing ?? null, path, pathReason, predictor, explainer: taskTraits(card.task).explain ? pooled : null, loadedAt: new Date().toISOString() };
+    if (taskTraits(card.task).explain && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }
 

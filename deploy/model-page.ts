@@ -134,7 +134,8 @@ ${confusion}
 export function renderModelPage(opts: { model: LoadedModel; versions: number[]; predictUrl: string; example: Record<string, unknown> }): string {
   const { model, versions, predictUrl, example } = opts;
   const c = model.card;
-  const forecasting = c.task === 'forecast' && model.signature.forecast !== undefined;
+  // Only forecasters' signatures carry the series axis.
+  const forecasting = model.signature.forecast !== undefined;
   const better = LOWER_IS_BETTER.has(c.metric) ? 'lower is better' : 'higher is better';
   const gap = Math.abs(c.holdout.score - c.cv.mean);
   const otherMetrics = Object.entries(c.holdout.all)

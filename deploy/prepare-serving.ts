@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.ts';
 import { readCard, versionDir } from '../core/registry.ts';
+import { isTabularTask, taskTraits } from '../core/schemas/task.ts';
 import { computeHoldoutCharts, HoldoutChartsSchema, type HoldoutCharts } from './holdout-charts.ts';
 import { computeImportance, ImportanceSchema, PermutedSchema, type Importance } from './importance.ts';
 import { runPaths } from '../core/run-paths.ts';
@@ -108,7 +109,7 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
   }
   try {
     const card = await readCard(opts.home, opts.name, opts.version);
-    if (card.task === 'forecast') {
+    if (!taskTraits(card.task).onnx) {
       // A forecaster is a statistical model plus its history, not a tensor graph: nothing to export.
       const serving: Serving = { format: SERVING_FORMAT, path: 'python', reason: 'Python: forecasting models forecast from their history in the harness; ONNX does not apply.', onnx: { exported: false, reason: 'not applicable to forecasting models' }, tolerance: ONNX_TOLERANCE, maxDifference: null, rowsCompared: 0, labelsDiffer: 0, preparedAt: new Date().toISOString() };
       await writeJsonAtomic(paths.serving, serving);
@@ -155,7 +156,8 @@ export async function prepareExplanations(opts: PrepareOptions & { signal?: Abor
   const paths = servingPaths(opts.home, opts.name, opts.version);
   if ((await exists(paths.importance)) && (await exists(paths.holdoutCharts))) return true;
   const card = await readCard(opts.home, opts.name, opts.version);
-  if (card.task === 'forecast') return false;
+  const tabular = card.task;
+  if (!taskTraits(tabular).explain || !isTabularTask(tabular)) return false;
   const run = runPaths(opts.home, card.runId);
   if (!(await exists(run.holdoutFeatures))) return false;
   const vault = await readJsonIfExists(run.labels, VaultLabelsSchema);
@@ -175,9 +177,9 @@ export async function prepareExplanations(opts: PrepareOptions & { signal?: Abor
   }
   // Written by a step that loaded the (hostile) model: read through the trust boundary.
   const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, { root: paths.explain, maxBytes: UNTRUSTED_CAPS.predictions });
-  const task = { task: card.task, metric: card.metric, classes: card.classes };
+  const task = { task: tabular, metric: card.metric, classes: card.classes };
   await writeJsonAtomic(paths.importance, computeImportance(permuted, vault.labels, task));
-  await writeJsonAtomic(paths.holdoutCharts, computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), card.task, card.classes));
+  await writeJsonAtomic(paths.holdoutCharts, computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), tabular, card.classes));
   await rm(paths.explain, { recursive: true, force: true });
   return true;
 }

@@ -8,6 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ServeError } from './errors.ts';
 import { JsonShapeGuard } from './json-guard.ts';
 import { CsvRecordReader } from './parse-csv.ts';
+import { tooLarge } from './route-guards.ts';
 
 export interface BodyLimits {
   /** OURO_SERVE_MAX_BODY_MB in bytes. */
@@ -23,18 +24,13 @@ export interface BodyLimits {
  */
 const PIECE_BYTES = 64 * 1024;
 
-function tooLarge(max: number): ServeError {
-  return new ServeError(413, 'body_too_large', `The request body is larger than ${Math.round(max / 1024 / 1024)} MB (OURO_SERVE_MAX_BODY_MB). Send fewer rows per request.`);
-}
 
 /**
- * The body as UTF-8 text, piece by piece. Throws 413 from Content-Length before reading, or as
- * soon as the bytes read pass `maxBytes`. Stopping early (a consumer throwing) cancels the
- * stream, so the rest of the body is never read.
+ * The body as UTF-8 text, piece by piece. Throws 413 as soon as the bytes read pass `maxBytes`
+ * (a declared Content-Length is checked before, by Hono's bodyLimit: deploy/route-guards.ts).
+ * Stopping early (a consumer throwing) cancels the stream, so the rest of the body is never read.
  */
 export async function* bodyPieces(req: Request, maxBytes: number): AsyncGenerator<string> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const body = req.body;
   if (body === null) return;
   const reader = body.getReader();

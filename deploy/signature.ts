@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SeriesAxisSchema } from '../core/schemas/series-axis.ts';
+import { TaskSchema } from '../core/schemas/task.ts';
 
 export const SignatureSchema = z.object({
-  task: z.enum(['binary', 'multiclass', 'regression', 'forecast']),
+  task: TaskSchema,
   target: z.string(),
   metric: z.string(),
   classes: z.array(z.coerce.string()).nullable(),

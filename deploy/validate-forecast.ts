@@ -17,7 +17,8 @@ const ForecastBodySchema = z.object({
  */
 export function prepareForecast(signature: Signature, body: unknown, maxRows: number): ForecastRequest {
   const f = signature.forecast;
-  if (signature.task !== 'forecast' || f === undefined) {
+  // Only forecasters' signatures carry the series axis.
+  if (f === undefined) {
     throw new ServeError(400, 'not_a_forecaster', `This is a ${signature.task} model; send rows to /v1/models/{name}/predict instead.`);
   }
   const parsed = ForecastBodySchema.safeParse(body);

@@ -1,5 +1,5 @@
 /**
- * The SandboxDriver port (DESIGN.md §5). Every piece of Python that ouro runs — the trusted
+ * The SandboxDriver port (docs/architecture.md, "The sandbox"). Every piece of Python that ouro runs — the trusted
  * harness steps and the generated experiments alike — goes through one of these.
  */
 

@@ -11,7 +11,7 @@ import { ScriptedBrain } from './support/scripted-brain.ts';
 import { makeTempDir } from './support/temp-dir.ts';
 
 /**
- * Forces each crash class of the taxonomy (DESIGN.md §6) with a known-bad first experiment,
+ * Forces each crash class of the taxonomy (docs/architecture.md, "Crash taxonomy") with a known-bad first experiment,
  * then checks that the real classifier names it and the real heuristic fix makes the next
  * experiment succeed.
  */
@@ -39,6 +39,13 @@ LogisticRegression().fit(X, y)
 print("trained, but forgot to save anything")
 `;
 
+/** A family whose library the sandbox image lacks (CatBoost is not in sandbox/requirements.txt), as an LLM might write it. */
+const IMPORT_SCRIPT = `from catboost import CatBoostClassifier
+from ouro_harness import load_train
+X, y = load_train()
+CatBoostClassifier(verbose=0).fit(X, y)
+`;
+
 interface Scenario {
   cls: CrashClass;
   table: 'binary' | 'regression' | 'leaky' | 'rare' | 'missing' | 'wide';
@@ -54,7 +61,7 @@ const scenarios: Scenario[] = [
   { cls: 'unseen_category', table: 'rare', goal: 'predict churn', first: [forced({ family: 'linear', guards: without('handle_unknown') })] },
   { cls: 'label', table: 'binary', goal: 'predict churn', first: [forced({ family: 'xgboost', guards: without('label_encode') })] },
   { cls: 'schema', table: 'binary', goal: 'predict churn', first: [forced({ family: 'linear', dropColumns: ['Not_A_Column'] })] },
-  { cls: 'import', table: 'binary', goal: 'predict churn', first: [forced({ family: 'catboost' })] },
+  { cls: 'import', table: 'binary', goal: 'predict churn', first: [forced({ family: 'catboost' }, IMPORT_SCRIPT)] },
   { cls: 'memory', table: 'wide', goal: 'predict churn', memoryMb: 1200, first: [forced({ family: 'linear', guards: without('sparse', 'handle_unknown') })] },
   { cls: 'timeout', table: 'binary', goal: 'predict churn', env: { OURO_EXPERIMENT_TIMEOUT_S: '20' }, first: [forced({ family: 'random_forest', params: { n_estimators: 100000 } })] },
   { cls: 'contract', table: 'binary', goal: 'predict churn', first: [forced({ family: 'linear' }, CONTRACT_SCRIPT)] },

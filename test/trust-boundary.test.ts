@@ -22,6 +22,7 @@ const HOST_OWNED: Record<string, string> = {
   'worker/loop/validate-holdout.ts': 'reads the vault (mode 0700, never mounted in a sandbox)',
   'worker/loop/run-loop.ts': 'writes error.txt in the run root, which no sandbox mounts',
   'worker/analysis/publish-report.ts': 'writes the report under OURO_HOME/reports (host-built; sandbox files enter it only by copyUntrustedFile)',
+  'worker/loop/steps/split.ts': 'renames analysis.json inside the vault (mode 0700, never mounted in a sandbox)',
   'deploy/test-fixtures.ts': 'test-only fixtures',
   'deploy/api-keys.ts': 'key files under registry/<name>/, written only by the host',
   'deploy/signature.ts': 'registry copies, made by copyUntrustedTree (plain files only)',

@@ -1,8 +1,10 @@
-import { OuroError, type OuroErrorCode } from '../core/errors.ts';
+import { OuroError } from '../core/errors.ts';
+import { InputErrorCodeSchema, type InputErrorCode } from '../core/schemas/vocabulary.ts';
 import type { SandboxDriver, SandboxLimits, SandboxResult, Mount } from '../sandbox/driver.ts';
 
 const INPUT_ERROR = /OURO_INPUT_ERROR (\w+): (.*)/;
-const KNOWN_INPUT_CODES = new Set<OuroErrorCode>(['input_empty', 'input_unreadable', 'input_no_rows', 'input_too_large', 'target_unusable', 'series_unusable']);
+/** The harness's input error codes: one list, shared with Python (core/schemas/vocabulary.ts). */
+const KNOWN_INPUT_CODES: ReadonlySet<string> = new Set<InputErrorCode>(InputErrorCodeSchema.options);
 
 export interface TrustedStep {
   driver: SandboxDriver;
@@ -33,8 +35,8 @@ export async function runTrustedStep(step: TrustedStep): Promise<SandboxResult> 
   if (result.exitCode === 0) return result;
   if (result.cancelled) throw new OuroError('run_failed', `Cancelled while ${step.doing}.`);
   const m = result.stderr.match(INPUT_ERROR);
-  if (m !== null && KNOWN_INPUT_CODES.has(m[1] as OuroErrorCode)) {
-    throw new OuroError(m[1] as OuroErrorCode, m[2]!.trim());
+  if (m !== null && KNOWN_INPUT_CODES.has(m[1]!)) {
+    throw new OuroError(m[1] as InputErrorCode, m[2]!.trim());
   }
   if (result.timedOut) throw new OuroError('run_failed', `Timed out after ${Math.round(step.timeoutMs / 1000)} s while ${step.doing}. The file may be too large for this machine's limits.`);
   if (result.oomKilled) throw new OuroError('input_too_large', `Ran out of memory while ${step.doing} (limit ${step.limits.memoryMb} MB). Raise OURO_SANDBOX_MEMORY_MB or upload a smaller file.`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../core/config.ts';
 import { textMessage } from '../render/chat-message.ts';
-import { discordRefusal, predictionsCsv } from './discord-bot.ts';
+import { discordRefusal, predictionsCsv } from './discord-rules.ts';
 import { isDiscordCdnHost } from './discord-files.ts';
 import { toDiscordMessage } from './discord-message.ts';
 

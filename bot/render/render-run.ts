@@ -1,7 +1,8 @@
+import { familyName } from '../../core/catalog/family-lookup.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { renderReportReply } from './render-report-reply.ts';
-import { higherIsBetter, type Metric } from '../../core/schemas/task.ts';
+import { higherIsBetter, taskTraits, type Metric } from '../../core/schemas/task.ts';
 import { stripMarkup, type Block, type ChatMessage } from './chat-message.ts';
 import type { RunView } from './run-view.ts';
 
@@ -11,8 +12,7 @@ import type { RunView } from './run-view.ts';
  * and a metrics card at the end. Pure functions of the events (and of `now` for the clock).
  */
 
-const FAMILY_NAMES: Record<string, string> = { lightgbm: 'LightGBM', xgboost: 'XGBoost', hist_gb: 'histogram gradient boosting', random_forest: 'random forest', extra_trees: 'extra trees' };
-export const familyName = (f: string) => FAMILY_NAMES[f] ?? f.replace(/_/g, ' ');
+export { familyName };
 
 export const fmtScore = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toFixed(4)) : 'n/a');
 
@@ -25,7 +25,6 @@ export function fmtClock(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-const TASK_WORDS: Record<string, string> = { binary: 'yes/no classification', multiclass: 'classification', regression: 'regression', forecast: 'forecast' };
 
 export function progressBar(ratio: number, width = 16): string {
   const r = Math.min(1, Math.max(0, ratio));
@@ -57,7 +56,7 @@ export function understoodGoal(v: Pick<RunView, 'goal' | 'file' | 'budgetSeconds
 function planLine(v: RunView): string {
   const p = v.plan!;
   const shape = v.rows !== null ? ` — ${v.rows.toLocaleString('en-US')} rows × ${v.columns} columns` : '';
-  return `Predicting **${p.target}** (${TASK_WORDS[p.task] ?? p.task}), judged by **${p.metric}**${shape}.`;
+  return `Predicting **${p.target}** (${taskTraits(p.task).words}), judged by **${p.metric}**${shape}.`;
 }
 
 function stateLines(v: RunView, now: number): string[] {
@@ -140,7 +139,7 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
     case 'planned': {
       const p = e.plan;
       const lines = [
-        `🧭 **Plan** — ${p.task === 'forecast' ? 'forecast' : 'predict'} **${p.target}** (${TASK_WORDS[p.task] ?? p.task}), judged by **${p.metric}**.`,
+        `🧭 **Plan** — ${taskTraits(p.task).route} **${p.target}** (${taskTraits(p.task).words}), judged by **${p.metric}**.`,
         `_Why:_ the target because ${p.targetReason}; ${p.metric} because ${p.metricReason}.`,
         `Families to try, in order: ${p.families.map((f) => familyName(f.family)).join(' → ')}.`,
         ...p.dropColumns.map((d) => `Leaving out \`${d.column}\`: ${d.why}.`),
@@ -277,8 +276,9 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
   if (others) blocks.push({ type: 'context', text: `also on the held-out rows: ${others}${gap > 0.05 && card.metric !== 'rmse' && card.metric !== 'mae' ? ` · note the gap of ${fmtScore(gap)} between cross-validation and the held-out rows` : ''}` });
   if (x.url !== null) {
     blocks.push({ type: 'text', text: `**Model URL:** ${x.url}\n**Key:** ${keyHint}.${page ? ` The [model page](${page}) has a form and a curl.` : ''}` });
-    if (card.task === 'forecast') {
-      const forecastUrl = x.url.replace(/\/predict$/, '/forecast');
+    if (card.forecast) {
+      // A forecaster's card carries its series axis: the example asks its own route for the next values.
+      const forecastUrl = x.url.replace(/\/predict$/, `/${taskTraits(card.task).route}`);
       blocks.push({ type: 'code', text: `curl -X POST ${forecastUrl} -H "Authorization: Bearer $KEY" -d '{${card.forecast?.idColumn ? '"series": "<id>", ' : ''}"horizon": ${card.forecast?.horizon ?? 12}}'` });
     } else {
       blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });

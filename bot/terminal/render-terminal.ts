@@ -1,6 +1,7 @@
 import { renderDataCardLines } from '../render/render-data-card.ts';
 import type { RunEvent } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
+import { taskTraits } from '../../core/schemas/task.ts';
 
 /**
  * Renders run events as a chat-like transcript for the terminal. Pure: the same events give
@@ -35,7 +36,7 @@ export function renderEvent(e: RunEvent, s: Style = PLAIN): string[] {
     case 'planned': {
       const p = e.plan;
       return [
-        `${s.cyan('plan')}     ${p.task === 'forecast' ? 'forecast' : 'predict'} ${s.bold(p.target)} (${p.task}), judged by ${s.bold(p.metric)}`,
+        `${s.cyan('plan')}     ${taskTraits(p.task).route} ${s.bold(p.target)} (${p.task}), judged by ${s.bold(p.metric)}`,
         s.dim(`  why: ${e.why}`),
         ...p.dropColumns.map((d) => s.dim(`  · leaving out "${d.column}": ${d.why}`)),
         `  families to try: ${p.families.map((f) => f.family).join(' → ')}`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The crash taxonomy (DESIGN.md §6). Every failed experiment gets exactly one class. */
+/** The crash taxonomy (docs/architecture.md, "Crash taxonomy"). Every failed experiment gets exactly one class. */
 export const CrashClassSchema = z.enum([
   'dtype',
   'missing',

@@ -46,3 +46,8 @@ export interface ForecastPoint {
 export interface Forecaster {
   forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }>;
 }
+
+/** True when the predictor answers forecasts (it has the method; what the task is called does not matter). */
+export function isForecaster(predictor: Predictor): predictor is Predictor & Forecaster {
+  return typeof (predictor as Partial<Forecaster>).forecast === 'function';
+}

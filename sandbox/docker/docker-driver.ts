@@ -1,5 +1,5 @@
 /**
- * The docker sandbox driver (DESIGN.md §5, docs/sandbox.md): one throw-away container per run
+ * The docker sandbox driver (docs/architecture.md, "The sandbox"; docs/sandbox.md): one throw-away container per run
  * on the local daemon or DOCKER_HOST, through the Engine API (dockerode). Each container has
  *
  *   no network, a read-only root, every capability dropped, no-new-privileges, uid 65534,

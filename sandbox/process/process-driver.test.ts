@@ -1,6 +1,6 @@
 /**
  * The process driver against real Python, real bubblewrap, real rlimits. The hostile-script
- * suite of DESIGN.md §5 is shared with the docker driver (test/support/hostile-suite.ts); what is
+ * suite (docs/architecture.md, "The sandbox") is shared with the docker driver (test/support/hostile-suite.ts); what is
  * specific to this driver (describe(), the fallback without bubblewrap) is here.
  */
 import assert from 'node:assert/strict';

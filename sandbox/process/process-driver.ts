@@ -1,5 +1,5 @@
 /**
- * The process sandbox driver (DESIGN.md §5): no container runtime, just Linux tools that ship
+ * The process sandbox driver (docs/architecture.md, "The sandbox"): no container runtime, just Linux tools that ship
  * everywhere. The tree it starts is
  *
  *   setpriv (as root: drop to a uid of the sandbox's own, group 65534) → prlimit (rlimits) →

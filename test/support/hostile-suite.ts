@@ -1,5 +1,5 @@
 /**
- * The hostile-script suite of DESIGN.md §5, shared by every sandbox driver: each driver's test
+ * The hostile-script suite of docs/architecture.md ("The sandbox"), shared by every sandbox driver: each driver's test
  * file calls hostileSuite() (and startSuite()) with a factory, and the same scripts run against
  * it. Every hostile run must be contained, reported with the crash class the run loop would
  * give it (classifyCrash), and followed by a healthy run: the host and the next experiment are

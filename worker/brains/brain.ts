@@ -55,7 +55,7 @@ export type Decision =
     }
   | { kind: 'stop'; why: string };
 
-/** The brain port (DESIGN.md §1): plan, decide the next experiment, diagnose a crash. */
+/** The brain port (docs/architecture.md, "The loop"): plan, decide the next experiment, diagnose a crash. */
 export interface Brain {
   readonly name: string;
   plan(input: PlanInput): Promise<Plan>;

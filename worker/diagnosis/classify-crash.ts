@@ -46,7 +46,7 @@ function evidenceLine(stderr: string, match: RegExpMatchArray | null): string {
 }
 
 /**
- * Classifies a failed experiment into the crash taxonomy of DESIGN.md §6 from its exit
+ * Classifies a failed experiment into the crash taxonomy of docs/architecture.md ("Crash taxonomy") from its exit
  * status, its stderr and what it left behind. Pure: the same evidence, the same diagnosis.
  */
 export function classifyCrash(e: CrashEvidence): Diagnosis {

@@ -1,5 +1,5 @@
 import { WorkKindSchema, type WorkKind } from '../../core/schemas/run-request.ts';
-import { parseForecastGoal } from './understand-forecast.ts';
+import { parseForecastGoal } from '../kinds/forecast/understand-forecast.ts';
 
 /**
  * The kinds of work a goal can ask for (docs/architecture.md, "Analysis reports"): a model to
@@ -53,7 +53,7 @@ export function routeGoal(goal: string, explicit?: WorkKind): GoalRoute {
   }
   const forecast = parseForecastGoal(text);
   const yesNo = /\b(will|whether|churn|leave|default|cancel)\b/i.test(text) && !/\bforecast/i.test(text);
-  if (forecast !== null && (forecast.explicit || !yesNo)) return { kind: 'forecast', reason: forecast.explicit ? 'the goal says "forecast"' : 'the goal asks about the next periods of a series' };
+  if (forecast !== null && (forecast.explicit || !yesNo)) return { kind: WorkKindSchema.enum.forecast, reason: forecast.explicit ? 'the goal says "forecast"' : 'the goal asks about the next periods of a series' };
   const model = MODEL.exec(text);
   if (model !== null) return { kind: 'model', reason: `the goal asks for a model ("${model[0].trim().toLowerCase()}")` };
   for (const re of ANALYSIS) {

@@ -1,8 +1,8 @@
 import { OuroError } from '../../core/errors.ts';
 import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
-import { chooseDateColumn, chooseIdColumn, parseForecastGoal, type ForecastGoal, type ForecastSetupChoice } from './understand-forecast.ts';
+import { forecastGoal, understandForecast, type ForecastSetupChoice } from '../kinds/forecast/understand-forecast.ts';
 import { bestCandidate, rankTargets, type AskWhy } from './rank-targets.ts';
-import { defaultMetric, metricsForTask, type Metric, type Task } from '../../core/schemas/task.ts';
+import { defaultMetric, metricsForTask, type Metric, type TabularTask, type Task } from '../../core/schemas/task.ts';
 
 export interface TargetChoice {
   column: string;
@@ -93,10 +93,10 @@ function listColumns(columns: readonly string[]): string {
 }
 
 const REGRESSION_WORDS = /\b(how much|how many|amount|price|value|cost|revenue|sales|estimate|regress|number of)\b/i;
-const CLASSIFICATION_WORDS = /\b(whether|will|classify|class|category|which|churn|yes\/no|probability|likely|type|species|label)\b/i;
+export const CLASSIFICATION_WORDS = /\b(whether|will|classify|class|category|which|churn|yes\/no|probability|likely|type|species|label)\b/i;
 
 /** Binary, multiclass or regression, from the target column's profile and the goal's wording. */
-export function inferTask(goal: string, column: ColumnProfile, rows: number): { task: Exclude<Task, 'forecast'>; reason: string } {
+export function inferTask(goal: string, column: ColumnProfile, rows: number): { task: TabularTask; reason: string } {
   const distinct = column.unique;
   if (distinct < 2) {
     throw new OuroError('target_unusable', `The target "${column.name}" has ${distinct === 0 ? 'no values' : 'a single value'}; there is nothing to learn. Pick another column with --target.`);
@@ -148,47 +148,13 @@ export interface GoalOptions {
 }
 
 export function understandGoal(goal: string, profile: Profile, options: GoalOptions): GoalUnderstanding {
-  const parsed = parseForecastGoal(goal);
-  // "churn in the next 3 months" is a classification window, not a forecast: without the word
-  // "forecast" (or a forecasting flag), a horizon counts only for a file with dates and no yes/no wording.
-  const implied = parsed !== null && !parsed.explicit && profile.columns.some((c) => c.meant === 'datetime' || c.conversion === 'datetime') && !CLASSIFICATION_WORDS.test(goal);
-  if (parsed?.explicit === true || implied || options.horizon !== undefined || options.dateColumn !== undefined || options.idColumn !== undefined) {
-    return understandForecast(goal, profile, options, parsed ?? { horizon: null, unit: null, explicit: false });
-  }
+  // A goal for another kind of work (a forecast) is understood by that kind.
+  const forecast = forecastGoal(goal, profile, options);
+  if (forecast !== null) return understandForecast(goal, profile, options, forecast);
   const choice = chooseTarget(goal, profile.columns, { ...(options.target !== undefined ? { explicit: options.target } : {}), ...(options.assumeYes ? { assumeYes: true } : {}) });
   const column = profile.columns.find((c) => c.name === choice.column);
   if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
   const { task, reason: taskReason } = inferTask(goal, column, profile.rows);
   const { metric, reason: metricReason } = chooseMetric(task, options.metric);
   return { target: choice.column, targetReason: choice.reason, ...(choice.assumed ? { targetAssumed: true } : {}), task, taskReason, metric, metricReason };
-}
-
-/** A forecast: a date column, a numeric target beside it, maybe a series id, and a horizon. */
-function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: ForecastGoal): GoalUnderstanding {
-  const date = chooseDateColumn(profile, options.dateColumn);
-  const explicitId = options.idColumn;
-  const exclude = [date.column, ...(explicitId !== undefined ? [explicitId] : [])];
-  const columns = options.target !== undefined ? profile.columns.filter((c) => c.name !== date.column) : profile.columns;
-  const choice = chooseTarget(goal, columns, { exclude, numericOnly: true, ...(options.target !== undefined ? { explicit: options.target } : {}), ...(options.assumeYes ? { assumeYes: true } : {}) });
-  const column = profile.columns.find((c) => c.name === choice.column);
-  if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
-  const numeric = column.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(column.conversion ?? '');
-  if (!numeric) {
-    throw new OuroError('target_unusable', `A forecast needs a numeric target, and "${column.name}" holds ${column.meant} values. Name the numeric column to forecast with --target.`);
-  }
-  const id = chooseIdColumn(profile, date.column, column.name, explicitId);
-  const horizon = options.horizon ?? parsed.horizon;
-  const unit = options.horizon !== undefined ? 'step' : parsed.unit;
-  const { metric, reason: metricReason } = chooseMetric('forecast', options.metric);
-  const ahead = horizon === null ? 'one season ahead (the goal names no horizon)' : `${horizon} ${unit ?? 'step'}${horizon === 1 ? '' : 's'} ahead`;
-  return {
-    target: choice.column,
-    targetReason: choice.reason,
-    ...(choice.assumed ? { targetAssumed: true } : {}),
-    task: 'forecast',
-    taskReason: `the goal asks for the future of "${column.name}" over "${date.column}" (${date.reason}), ${ahead}${id.column !== null ? `, per series of "${id.column}"` : ''}`,
-    metric,
-    metricReason,
-    forecast: { dateColumn: date.column, dateReason: date.reason, idColumn: id.column, idReason: id.reason, horizon, unit },
-  };
 }

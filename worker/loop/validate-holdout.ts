@@ -3,11 +3,11 @@ import { freshHostDir, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } f
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from '../../core/errors.ts';
-import { classificationMetrics, panelForecastMetrics, regressionMetrics } from '../../core/metrics.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
 import type { TargetAnalysis } from '../../core/schemas/profile.ts';
 import type { Metric } from '../../core/schemas/task.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
+import { kindOf } from '../kinds/kinds.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 
 const PredictionsSchema = z.object({
@@ -16,15 +16,8 @@ const PredictionsSchema = z.object({
   classes: z.array(z.string()).nullable(),
 });
 
-const LabelsSchema = z.object({ labels: z.array(z.union([z.string(), z.number()])) });
-
-/** A forecasting vault also holds, per holdout row, its series; per series, MASE's scale; the seasonal naive forecast. */
-const ForecastLabelsSchema = z.object({
-  labels: z.array(z.number()),
-  series: z.array(z.string()),
-  scales: z.record(z.string(), z.number().positive()),
-  baseline: z.array(z.number()),
-});
+/** Every vault has one label per holdout row; a kind's scorer reads the rest of it. */
+const LabelsSchema = z.object({ labels: z.array(z.unknown()) }).loose();
 
 export interface HoldoutScores {
   metric: Metric;
@@ -61,41 +54,14 @@ export async function validateOnHoldout(opts: {
   });
   // Written by a step that loaded the (hostile) model: read through the trust boundary.
   const preds = await readUntrustedJson(out, PredictionsSchema, { root: opts.paths.validation, maxBytes: UNTRUSTED_CAPS.predictions });
-  const { labels } = LabelsSchema.parse(JSON.parse(await readFile(opts.paths.labels, 'utf8')));
+  const vault: unknown = JSON.parse(await readFile(opts.paths.labels, 'utf8'));
+  const { labels } = LabelsSchema.parse(vault);
   if (preds.predictions.length !== labels.length) {
     throw new UntrustedFileError('predictions.json', 'invalid', `the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
   }
   const a = opts.analysis;
-  let all: Record<string, number>;
-  let baselineAll: Record<string, number>;
-  if (a.task === 'forecast') {
-    const vault = ForecastLabelsSchema.parse(JSON.parse(await readFile(opts.paths.labels, 'utf8')));
-    const yTrue = labels.map(Number);
-    const yPred = preds.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
-    if (yPred.some((p) => !Number.isFinite(p))) {
-      throw new OuroError('run_failed', `The model left ${yPred.filter((p) => !Number.isFinite(p)).length} of the ${yPred.length} holdout dates without a forecast.`);
-    }
-    all = panelForecastMetrics(yTrue, yPred, vault.series, vault.scales);
-    baselineAll = panelForecastMetrics(yTrue, vault.baseline, vault.series, vault.scales);
-  } else if (a.task === 'regression') {
-    const yTrue = labels.map(Number);
-    const yPred = preds.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
-    all = regressionMetrics({ yTrue, yPred });
-    const mean = a.targetMean ?? 0;
-    baselineAll = regressionMetrics({ yTrue, yPred: yTrue.map(() => mean) });
-  } else {
-    const classes = preds.classes ?? a.classes ?? [];
-    const yTrue = labels.map(String);
-    const yPred = preds.predictions.map((p) => String(p));
-    const proba = (preds.probabilities ?? []).map((row) => row.map((v) => v ?? 0));
-    all = classificationMetrics(a.task, { yTrue, yPred, proba, classes });
-    // The baseline predicts the training prior for every row.
-    const counts = a.classCounts ?? {};
-    const total = Object.values(counts).reduce((s, c) => s + c, 0) || 1;
-    const prior = classes.map((c) => (counts[c] ?? 0) / total);
-    const majority = classes[prior.indexOf(Math.max(...prior))] ?? classes[0] ?? '';
-    baselineAll = classificationMetrics(a.task, { yTrue, yPred: yTrue.map(() => majority), proba: yTrue.map(() => prior), classes });
-  }
+  // The kind of work knows its vault, its metrics and its baseline (worker/kinds/).
+  const { all, baselineAll } = kindOf(a.task).scoreHoldout({ task: a.task, analysis: a, predictions: preds.predictions, probabilities: preds.probabilities, classes: preds.classes, vault });
   const score = all[opts.metric];
   const baseline = baselineAll[opts.metric];
   if (score === undefined || baseline === undefined) throw new Error(`metric ${opts.metric} is not computed for a ${a.task} task`);

@@ -1,3 +1,4 @@
+import { familyNamedIn } from '../../core/catalog/family-lookup.ts';
 import { parseDurationSeconds } from '../../core/duration.ts';
 import { MetricSchema, type Metric } from '../../core/schemas/task.ts';
 import { normalizeName } from '../intake/understand-goal.ts';
@@ -11,28 +12,10 @@ export type Steer =
   | { kind: 'budget'; seconds: number }
   | { kind: 'unknown'; text: string };
 
-const FAMILY_WORDS: [RegExp, string][] = [
-  [/\b(lightgbm|lgbm|gbm|gradient boosting|boosting)\b/, 'lightgbm'],
-  [/\b(random ?forests?|rf)\b/, 'random_forest'],
-  [/\b(extra ?trees|extratrees)\b/, 'extra_trees'],
-  [/\b(linear|logistic( regression)?|ridge|regression models?)\b/, 'linear'],
-  [/\b(xgboost|xgb)\b/, 'xgboost'],
-  [/\b(hist(ogram)?[ _-]?(gb|gradient boosting)?)\b/, 'hist_gb'],
-  [/\b(ensembles?|blend(ing)?|voting)\b/, 'ensemble'],
-  [/\b(ets|exponential smoothing|holt[ -]?winters?)\b/, 'ets'],
-  [/\b(theta)\b/, 'theta'],
-  [/\b(auto ?arima|s?arima)\b/, 'arima'],
-];
-
 const METRIC_WORDS: Record<string, Metric> = {
   auc: 'roc_auc', rocauc: 'roc_auc', roc: 'roc_auc', logloss: 'log_loss', crossentropy: 'log_loss', f1: 'f1_macro', macrof1: 'f1_macro', f1macro: 'f1_macro',
   accuracy: 'accuracy', acc: 'accuracy', rmse: 'rmse', mae: 'mae', r2: 'r2', rsquared: 'r2', mase: 'mase', smape: 'smape',
 };
-
-function familyIn(text: string): string | null {
-  for (const [re, family] of FAMILY_WORDS) if (re.test(text)) return family;
-  return null;
-}
 
 function metricIn(text: string): Metric | null {
   for (const word of text.split(/[^a-z0-9_]+/)) {
@@ -77,7 +60,7 @@ export function parseSteering(text: string, columns: readonly string[]): Steer[]
         continue;
       }
     }
-    const family = familyIn(lower);
+    const family = familyNamedIn(lower);
     if (family !== null) {
       if (/\b(avoid|no|skip|forbid|stop|don'?t|do not|never|without)\b/.test(lower)) out.push({ kind: 'forbid', family });
       else out.push({ kind: 'prefer', family });

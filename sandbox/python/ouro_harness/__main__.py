@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .errors import INPUT_EXIT_CODE, InputError
+from .vocabulary import METRICS, TASKS
 
 
 def _inspect(args) -> None:
@@ -164,9 +165,9 @@ def parser() -> argparse.ArgumentParser:
     split.add_argument('--table', required=True)
     split.add_argument('--profile', required=True)
     split.add_argument('--target', required=True)
-    split.add_argument('--task', required=True, choices=['binary', 'multiclass', 'regression', 'forecast'])
+    split.add_argument('--task', required=True, choices=TASKS)
     split.add_argument('--metric', required=True,
-                       choices=['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2', 'mase', 'smape'])
+                       choices=METRICS)
     split.add_argument('--seed', type=int, default=0)
     split.add_argument('--holdout-fraction', type=float, default=0.2)
     split.add_argument('--date-column', help='forecast: the column holding the timestamps')

@@ -1,20 +1,15 @@
 """Errors the trusted CLI turns into `OURO_INPUT_ERROR <code>: <message>` and exit code 3."""
 
+from .vocabulary import INPUT_ERROR_CODES
+
 INPUT_EXIT_CODE = 3
 
 
 class InputError(Exception):
     """The user's input cannot be used; `code` is stable for the host to switch on."""
 
-    CODES = frozenset({
-        'input_empty',
-        'input_unreadable',
-        'input_no_rows',
-        'input_too_large',
-        'input_columns',
-        'target_unusable',
-        'series_unusable',
-    })
+    # Shared with the host (vocabulary.json, generated from core/schemas/vocabulary.ts).
+    CODES = INPUT_ERROR_CODES
 
     def __init__(self, code: str, message: str):
         if code not in self.CODES:

@@ -27,8 +27,9 @@ from .forecast_model import OuroForecastModel
 from .jsonfile import write_json
 from .series_checks import DS, ID, Y, seasonal_naive_scale
 from .tables import read_parquet
+from .vocabulary import TASK_METRICS_ALL
 
-FORECAST_METRICS = ('mase', 'smape', 'rmse')
+FORECAST_METRICS = TASK_METRICS_ALL['forecast']
 
 
 def forecast_info() -> dict:

@@ -6,13 +6,11 @@ import numpy as np
 # sklearn.metrics is imported where a score is computed: the split step reads TASK_METRICS only,
 # and importing scikit-learn is most of its time on a small table.
 
+from .vocabulary import HIGHER_IS_BETTER, metrics_of_kind
+
 PROBABILITY_METRICS = frozenset({'roc_auc', 'log_loss'})
-TASK_METRICS = {
-    'binary': ('roc_auc', 'log_loss', 'f1_macro', 'accuracy'),
-    'multiclass': ('log_loss', 'f1_macro', 'accuracy', 'roc_auc'),
-    'regression': ('rmse', 'mae', 'r2'),
-}
-HIGHER_IS_BETTER = frozenset({'roc_auc', 'f1_macro', 'accuracy', 'r2'})
+# Shared with the host (vocabulary.json, generated from core/schemas/vocabulary.ts).
+TASK_METRICS = metrics_of_kind('tabular')
 
 
 def _roc_auc(y_true: np.ndarray, scores: np.ndarray, classes: list) -> float:

@@ -1,5 +1,6 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
 import type { Task } from '../../../core/schemas/task.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 
 /**
  * Cheap drafts, expensive finalists: how much work a first look at a family may cost, from the
@@ -35,7 +36,7 @@ export function boosterThreads(size: TableSize): number {
 
 /** The recipe fields that size a draft of `family`, and one phrase saying what was cut. */
 export function sizeDraft(family: string, task: Task, size: TableSize): { extra: Partial<Recipe>; params: Record<string, unknown>; note: string | null } {
-  if (task === 'forecast' || family === 'baseline') return { extra: {}, params: {}, note: null };
+  if (!kindOf(task).playbook.sizesDrafts || family === 'baseline') return { extra: {}, params: {}, note: null };
   const folds = draftFolds(size);
   const sample = size.rows > SAMPLE_ABOVE_ROWS ? DRAFT_SAMPLE_ROWS : undefined;
   const extra: Partial<Recipe> = { folds, ...(sample !== undefined ? { maxRows: sample } : {}) };

@@ -1,5 +1,6 @@
 import type { Plan } from '../../../core/schemas/journal.ts';
 import type { Profile, TargetAnalysis } from '../../../core/schemas/profile.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 
 export type FeatureStep = NonNullable<Plan['featureSteps']>[number];
 
@@ -14,7 +15,7 @@ export const TEXT_COMPONENTS = 64;
  * and serving applies the fitted step to raw inputs.
  */
 export function chooseFeatureSteps(profile: Profile, analysis: TargetAnalysis, target: string, dropped: readonly string[]): FeatureStep[] {
-  if (analysis.task === 'forecast') return [];
+  if (!kindOf(analysis.task).playbook.featureSteps) return [];
   const usable = profile.columns.filter((c) => c.name !== target && !dropped.includes(c.name));
   const steps: FeatureStep[] = [];
   const many = usable.filter((c) => c.meant === 'categorical' && c.unique > HIGH_CARDINALITY);

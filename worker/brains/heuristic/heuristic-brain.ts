@@ -3,22 +3,20 @@ import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts
 import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
-import { draftFamilies, replacementFamily, tuneVariants } from './playbook.ts';
-import { FORECAST_FAMILY_LABELS } from './write-forecast-script.ts';
-import { FAMILIES, FULL_GUARDS, familyLabel } from './write-script.ts';
+import { draftFamilies, familyLabel, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
+import { FULL_GUARDS } from './write-script.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
 import { sizeDraft, type TableSize } from './draft-sizing.ts';
 import { proposeTrial, searchable } from './search-space.ts';
 import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
+import { fixFor, MAX_FIXES } from './fix-decision.ts';
 
-/** A failing experiment is fixed at most this many times before the brain moves on. */
-export const MAX_FIXES = 3;
+export { MAX_FIXES };
 /** Tuning of one family stops after this many variants in a row fail to improve it. */
 const TUNE_PATIENCE = 2;
-/** Candidates for a tabular blend: the best model of each of this many top families. */
-const MAX_BLEND_MEMBERS = 5;
 /** At most this many blends per run (another only when tuning or the search changed the members). */
 const MAX_ENSEMBLES = 4;
 /** Below this budget a tabular run skips the baseline draft. */
@@ -27,7 +25,6 @@ const SHORT_BUDGET_MS = 45_000;
 const SEARCH_PATIENCE = 10;
 /** Search trials between two blends (a re-blend only when they changed the members). */
 const TRIALS_PER_BLEND = 4;
-
 
 function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
   return {
@@ -51,7 +48,6 @@ function rootOf(node: JournalNode, byId: Map<string, JournalNode>): JournalNode 
   }
   return cur;
 }
-
 
 /**
  * The offline brain: an expert playbook (baseline → linear → boosting → bagging → tune the
@@ -87,7 +83,7 @@ export class HeuristicBrain implements Brain {
     const forbidden = new Set(state.forbid);
     // A failed search trial is not fixed: it was one step of many, the next one moves on.
     if (last !== undefined && last.status === 'failed' && last.diagnosis !== null && last.operator !== 'search' && !forbidden.has(last.recipe.family)) {
-      const fix = this.fixFor(last, last.diagnosis, state, byId);
+      const fix = fixFor(last, last.diagnosis, state, byId);
       if (fix !== null) return fix;
     }
 
@@ -97,11 +93,10 @@ export class HeuristicBrain implements Brain {
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
     // Families asked for in the thread come first, then the playbook's order; banned ones never.
     // Only families this task has scripts for: "try theta" means nothing to a classifier.
-    const writable = plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
-    const asked = state.prefer.filter((f) => f !== 'ensemble' && writable[f] !== undefined).map((family) => ({ family, why: 'asked for in the thread' }));
+    const asked = state.prefer.filter((f) => f !== 'ensemble' && servesTask(f, plan.task)).map((family) => ({ family, why: 'asked for in the thread' }));
     // On a short budget the baseline is not drafted: the holdout compares every model with it
     // anyway, and its few seconds are better spent on a second real model.
-    const shortBudget = state.budgetMs < SHORT_BUDGET_MS && plan.task !== 'forecast';
+    const shortBudget = state.budgetMs < SHORT_BUDGET_MS && kindOf(plan.task).playbook.skipBaselineWhenShort;
     const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'));
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
@@ -130,7 +125,7 @@ export class HeuristicBrain implements Brain {
     // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
     const bestPerFamily: JournalNode[] = [];
     for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
-    const members = bestPerFamily.slice(0, plan.task === 'forecast' ? 3 : MAX_BLEND_MEMBERS);
+    const members = bestPerFamily.slice(0, kindOf(plan.task).playbook.blendMembers);
     const ensembles = nodes.filter((n) => n.operator === 'ensemble');
     const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
     const blended = ensembles.some((e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)));
@@ -248,101 +243,6 @@ export class HeuristicBrain implements Brain {
         : {}),
     };
   }
-
-  /** The targeted fix for a diagnosis, or null when the brain should move on. */
-  private fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
-    if (fixDepth(node, byId) >= MAX_FIXES) return null;
-    const label = (family: string) => familyLabel(family, state.plan.task);
-    // Forecasting scripts have no column guards to switch on, and the playbook drafts every
-    // family anyway: only a lighter run (timeout) is worth a fix; otherwise move on.
-    if (state.plan.task === 'forecast' && d.class !== 'timeout') return null;
-    const r: Recipe = structuredClone(node.recipe);
-    const guards = new Set(r.guards);
-    const tried = new Set(state.nodes.map((n) => n.recipe.family));
-    const featureNames = new Set(state.profile.columns.map((c) => c.name));
-    let hypothesis: string;
-    switch (d.class) {
-      case 'dtype':
-        guards.add('encode').add('impute');
-        hypothesis = 'encoding the text columns lets the estimator read them';
-        break;
-      case 'missing':
-        guards.add('impute');
-        hypothesis = 'imputing missing values (median / "missing" level) removes the NaN crash';
-        break;
-      case 'unseen_category':
-        guards.add('handle_unknown');
-        hypothesis = 'ignoring unseen categories makes folds and future inputs safe';
-        break;
-      case 'label':
-        guards.add('label_encode');
-        r.folds = Math.min(r.folds, 3);
-        hypothesis = 'integer-encoded labels and fewer folds keep every class learnable';
-        break;
-      case 'schema': {
-        const before = r.dropColumns.length;
-        r.dropColumns = r.dropColumns.filter((c) => featureNames.has(c) && c !== state.plan.target);
-        // Nothing left to learn from: go back to the plan's own choice of columns.
-        if (/0 feature/.test(d.evidence)) r.dropColumns = state.plan.dropColumns.map((c) => c.column);
-        FULL_GUARDS.forEach((g) => guards.add(g));
-        hypothesis = before !== r.dropColumns.length ? 'dropping only columns that exist aligns the script with the data' : 'rebuilding the column handling from the data\'s own schema';
-        break;
-      }
-      case 'import': {
-        const to = replacementFamily(r.family, tried, state.plan.task);
-        hypothesis = `${label(r.family)} is not installed in the sandbox; ${label(to)} is the closest installed family`;
-        r.family = to;
-        r.params = {};
-        FULL_GUARDS.forEach((g) => guards.add(g));
-        break;
-      }
-      case 'memory': {
-        const rows = r.maxRows ?? state.analysis.trainRows;
-        r.maxRows = Math.max(500, Math.floor(rows / 2));
-        guards.add('sparse').add('handle_unknown');
-        r.params = shrinkParams(r.params);
-        hypothesis = `a sparse encoding and ${r.maxRows} sampled rows fit in memory`;
-        break;
-      }
-      case 'timeout': {
-        r.folds = 3;
-        r.params = capEffort(r.params, r.family);
-        if (state.analysis.trainRows > 20_000) r.maxRows = Math.floor((r.maxRows ?? state.analysis.trainRows) / 2);
-        hypothesis = 'three folds and a lighter model finish within the time limit';
-        break;
-      }
-      case 'contract':
-        FULL_GUARDS.forEach((g) => guards.add(g));
-        hypothesis = 'rewriting from the playbook template saves model/ and metrics.json through the harness';
-        break;
-      case 'leakage': {
-        const suspects = state.analysis.leakageSuspects.map((s) => s.column);
-        const drop = new Set([...r.dropColumns, ...suspects, ...(d.column !== undefined ? [d.column] : [])]);
-        if (drop.size === r.dropColumns.length) return null;
-        r.dropColumns = [...drop];
-        hypothesis = `without ${[...drop].filter((c) => !node.recipe.dropColumns.includes(c)).map((c) => `"${c}"`).join(', ')} the score reflects real signal`;
-        break;
-      }
-      case 'degenerate': {
-        const to = replacementFamily(r.family, tried, state.plan.task);
-        hypothesis = `${label(r.family)} learned nothing beyond the prior; ${label(to)} on the planned features has more capacity`;
-        r.family = to;
-        r.params = {};
-        r.dropColumns = state.plan.dropColumns.map((c) => c.column);
-        FULL_GUARDS.forEach((g) => guards.add(g));
-        break;
-      }
-      case 'unknown': {
-        const all = FULL_GUARDS.every((g) => guards.has(g));
-        if (all) return null;
-        FULL_GUARDS.forEach((g) => guards.add(g));
-        hypothesis = 'the same model with every guard of the playbook on';
-        break;
-      }
-    }
-    r.guards = [...guards];
-    return { kind: 'experiment', operator: 'fix', parent: node.id, hypothesis, recipe: r };
-  }
 }
 
 function tableSize(state: BrainState): TableSize {
@@ -353,26 +253,6 @@ function tableSize(state: BrainState): TableSize {
 function withoutSample(recipe: Recipe): Recipe {
   const { maxRows: _dropped, ...rest } = recipe;
   return rest;
-}
-
-function shrinkParams(params: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...params };
-  for (const key of ['n_estimators', 'max_iter', 'iterations']) {
-    const v = out[key];
-    if (typeof v === 'number') out[key] = Math.max(50, Math.floor(v / 4));
-  }
-  return out;
-}
-
-/** A timeout fix: an effort the playbook knows finishes quickly on a few thousand rows. */
-function capEffort(params: Record<string, unknown>, family: string): Record<string, unknown> {
-  const out = { ...params };
-  for (const key of ['n_estimators', 'max_iter', 'iterations']) {
-    const v = out[key];
-    if (typeof v === 'number') out[key] = Math.min(200, Math.max(50, Math.floor(v / 4)));
-  }
-  if (out.n_estimators === undefined && ['lightgbm', 'random_forest', 'extra_trees', 'xgboost'].includes(family)) out.n_estimators = 100;
-  return out;
 }
 
 function describeParams(params: Record<string, unknown>): string {

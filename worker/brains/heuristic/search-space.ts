@@ -1,5 +1,7 @@
 import { seededRandom } from '../../../core/seeded-random.ts';
-import type { Task } from '../../../core/schemas/task.ts';
+import { familyUse } from '../../../core/catalog/family-lookup.ts';
+import type { SearchDim } from '../../../core/catalog/families.ts';
+import { taskTraits, type Task } from '../../../core/schemas/task.ts';
 
 /**
  * The search that spends the budget left after the playbook: a cost-frugal local search in the
@@ -8,58 +10,15 @@ import type { Task } from '../../../core/schemas/task.ts';
  * accumulate. Seeded, so a resumed run proposes the same trials.
  */
 
-interface Dim {
-  name: string;
-  lo: number;
-  hi: number;
-  log?: boolean;
-  int?: boolean;
-}
+type Dim = SearchDim;
 
+/** The family's search space from the catalog (core/catalog/families.ts), null when it has none. */
 function space(family: string, task: Task): Dim[] | null {
-  const classifier = task !== 'regression';
-  switch (family) {
-    case 'lightgbm':
-      return [
-        { name: 'num_leaves', lo: 4, hi: 256, log: true, int: true },
-        { name: 'learning_rate', lo: 0.01, hi: 0.3, log: true },
-        { name: 'min_child_samples', lo: 2, hi: 100, log: true, int: true },
-        { name: 'colsample_bytree', lo: 0.3, hi: 1 },
-        { name: 'subsample', lo: 0.5, hi: 1 },
-        { name: 'reg_lambda', lo: 0.001, hi: 10, log: true },
-        { name: 'reg_alpha', lo: 0.001, hi: 1, log: true },
-      ];
-    case 'linear':
-      return classifier ? [{ name: 'C', lo: 0.001, hi: 100, log: true }] : [{ name: 'alpha', lo: 0.001, hi: 1000, log: true }];
-    case 'random_forest':
-    case 'extra_trees':
-      return [
-        { name: 'max_features', lo: 0.15, hi: 1 },
-        { name: 'min_samples_leaf', lo: 1, hi: 12, log: true, int: true },
-      ];
-    default:
-      return null;
-  }
+  return familyUse(family, taskTraits(task).kind)?.search?.dims(task !== 'regression') ?? null;
 }
-
-/** Where the search starts when the family's best run used a library default. */
-const START: Record<string, Record<string, number>> = {
-  lightgbm: { num_leaves: 31, learning_rate: 0.1, min_child_samples: 20, colsample_bytree: 0.8, subsample: 0.8, reg_lambda: 0.001, reg_alpha: 0.001 },
-  linear: { C: 1, alpha: 1 },
-  random_forest: { max_features: 0.5, min_samples_leaf: 1 },
-  extra_trees: { max_features: 0.7, min_samples_leaf: 1 },
-};
-
-/** Fixed parameters of every trial of a family (the search does not move them). */
-const FIXED: Record<string, Record<string, unknown>> = {
-  lightgbm: { n_estimators: 3000, subsample_freq: 1 },
-  linear: {},
-  random_forest: { n_estimators: 300 },
-  extra_trees: { n_estimators: 300 },
-};
 
 export function searchable(family: string, task: Task): boolean {
-  return task !== 'forecast' && space(family, task) !== null;
+  return space(family, task) !== null;
 }
 
 function toUnit(d: Dim, v: number): number {
@@ -82,7 +41,7 @@ export function proposeTrial(family: string, task: Task, incumbent: Record<strin
   const dims = space(family, task);
   if (dims === null) return null;
   const random = seededRandom(seed * 7919 + trial * 104_729 + family.length);
-  const start = START[family] ?? {};
+  const start = familyUse(family, taskTraits(task).kind)?.search?.start ?? {};
   const step = Math.max(0.08, 0.3 * Math.pow(0.85, trial));
   // A random direction on the unit sphere, scaled by the step (CFO's randomized direct search).
   const direction = dims.map(() => {
@@ -90,7 +49,7 @@ export function proposeTrial(family: string, task: Task, incumbent: Record<strin
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   });
   const norm = Math.sqrt(direction.reduce((s, x) => s + x * x, 0)) || 1;
-  const params: Record<string, unknown> = { ...(FIXED[family] ?? {}) };
+  const params: Record<string, unknown> = { ...(familyUse(family, taskTraits(task).kind)?.search?.fixed ?? {}) };
   dims.forEach((d, i) => {
     const current = typeof incumbent[d.name] === 'number' ? (incumbent[d.name] as number) : (start[d.name] ?? (d.lo + d.hi) / 2);
     params[d.name] = fromUnit(d, toUnit(d, current) + (step * direction[i]!) / norm * Math.sqrt(dims.length));

@@ -1,6 +1,6 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
+import { findFamily, familyLabel } from '../../../core/catalog/family-lookup.ts';
 import type { Task } from '../../../core/schemas/task.ts';
-import { FORECAST_FAMILY_LABELS, writeForecastScript } from './write-forecast-script.ts';
 import { TEXT_COMPONENTS } from './feature-steps.ts';
 
 /**
@@ -10,9 +10,9 @@ import { TEXT_COMPONENTS } from './feature-steps.ts';
 
 export const FULL_GUARDS = ['impute', 'encode', 'handle_unknown', 'scale', 'sparse', 'label_encode'] as const;
 
-type ModelTask = Exclude<Task, 'forecast'>;
+type ModelTask = Task;
 
-interface FamilySpec {
+export interface FamilySpec {
   imports: (task: ModelTask) => string[];
   /** Python expression building the estimator (without preprocessing). */
   estimator: (task: ModelTask, params: Record<string, unknown>) => string;
@@ -38,6 +38,10 @@ function kwargs(params: Record<string, unknown>): string {
     .join(', ');
 }
 
+/**
+ * Each tabular family's script recipe, by its catalog id (core/catalog/families.ts has its label,
+ * aliases, tuning and search space); a test fails when a catalogued tabular family has none.
+ */
 export const FAMILIES: Record<string, FamilySpec> = {
   baseline: {
     imports: (t) => [classifier(t) ? 'from sklearn.dummy import DummyClassifier' : 'from sklearn.dummy import DummyRegressor'],
@@ -81,36 +85,7 @@ export const FAMILIES: Record<string, FamilySpec> = {
     encoding: 'ordinal',
     defaults: () => ({ n_estimators: 300, learning_rate: 0.05, max_depth: 5, subsample: 0.8, colsample_bytree: 0.8, tree_method: 'hist' }),
   },
-  catboost: {
-    imports: (t) => [classifier(t) ? 'from catboost import CatBoostClassifier' : 'from catboost import CatBoostRegressor'],
-    estimator: (t, p) => `${classifier(t) ? 'CatBoostClassifier' : 'CatBoostRegressor'}(${kwargs({ ...p, verbose: 0 })})`,
-    encoding: 'ordinal',
-    defaults: () => ({ iterations: 300 }),
-  },
 };
-
-/** Families whose tree count choose_rounds can set by early stopping. */
-export const EARLY_STOPPING_FAMILIES: ReadonlySet<string> = new Set(['lightgbm']);
-
-export const FAMILY_LABELS: Record<string, string> = {
-  baseline: 'baseline (predict the prior or the mean)',
-  linear: 'linear model',
-  lightgbm: 'LightGBM',
-  random_forest: 'random forest',
-  extra_trees: 'extra trees',
-  hist_gb: 'histogram gradient boosting',
-  xgboost: 'XGBoost',
-  catboost: 'CatBoost',
-  ensemble: 'ensemble',
-  ets: 'AutoETS',
-  theta: 'AutoTheta',
-  arima: 'AutoARIMA',
-};
-
-/** What to call a family in messages; forecasting names its families differently. */
-export function familyLabel(family: string, task?: Task): string {
-  return (task === 'forecast' ? FORECAST_FAMILY_LABELS[family] : undefined) ?? FAMILY_LABELS[family] ?? family;
-}
 
 function preprocessBlock(encoding: FamilySpec['encoding'], guards: ReadonlySet<string>, targetEncode: readonly string[] = [], text: readonly string[] = [], anyText = false): string[] {
   if (encoding === 'none') return ['    return estimator'];
@@ -189,7 +164,6 @@ function builderFunction(name: string, family: string, task: ModelTask, recipe: 
 }
 
 export function writeScript(input: ScriptInput): string {
-  if (input.task === 'forecast') return writeForecastScript(input);
   const { recipe } = input;
   const task = input.task;
   const isEnsemble = recipe.family === 'ensemble';
@@ -210,7 +184,7 @@ export function writeScript(input: ScriptInput): string {
 
   const lines: string[] = [];
   lines.push('"""');
-  lines.push(`ouro experiment ${input.nodeId} (${input.operator}): ${FAMILY_LABELS[recipe.family] ?? recipe.family}`);
+  lines.push(`ouro experiment ${input.nodeId} (${input.operator}): ${familyLabel(recipe.family, task)}`);
   lines.push('');
   lines.push(`Hypothesis: ${input.hypothesis}`);
   lines.push('');
@@ -223,7 +197,7 @@ export function writeScript(input: ScriptInput): string {
   const targetEncoding = parts.some((p) => (p.recipe.targetEncode ?? []).length > 0 && FAMILIES[p.recipe.family]?.encoding !== 'none');
   lines.push(`from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler${targetEncoding ? ', TargetEncoder' : ''}`);
   for (const i of [...imports].sort()) lines.push(i);
-  const stops = (r: Recipe) => r.earlyStopping === true && EARLY_STOPPING_FAMILIES.has(r.family);
+  const stops = (r: Recipe) => r.earlyStopping === true && findFamily(r.family)?.earlyStopping === true;
   const earlyStopping = parts.some((p) => stops(p.recipe));
   // Free text is loaded only when a model of the script reads it (load_train leaves it out otherwise).
   const textColumns = [...new Set(parts.filter((p) => FAMILIES[p.recipe.family]?.encoding !== 'none').flatMap((p) => p.recipe.textColumns ?? []))];

@@ -5,8 +5,8 @@ import type { BrainUsage } from '../../../core/schemas/model-card.ts';
 import type { CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import type { HeuristicBrain } from '../heuristic/heuristic-brain.ts';
-import { FORECAST_FAMILY_LABELS } from '../heuristic/write-forecast-script.ts';
-import { FAMILIES } from '../heuristic/write-script.ts';
+import { servesTask } from '../../../core/catalog/family-lookup.ts';
+import { kindOf } from '../../kinds/kinds.ts';
 import { LlmError } from './client.ts';
 import type { LlmBrain } from './llm-brain.ts';
 
@@ -38,12 +38,13 @@ export class FallbackBrain implements Brain {
 
   async plan(input: PlanInput): Promise<Plan> {
     this.planInput = input;
-    if (this.switched === null && input.task === 'forecast') {
-      // The LLM's script rules describe the tabular experiment API only; the forecasting
-      // playbook knows the forecasting one.
-      this.switched = 'the LLM brain does not write forecasting experiments yet';
+    const llm = kindOf(input.task).llm;
+    if (this.switched === null && !llm.writes) {
+      // The LLM's script rules describe the tabular experiment API only; the kind's heuristic
+      // playbook knows its own.
+      this.switched = llm.why;
       this.primary.markFellBack(this.switched);
-      await this.events.emit({ type: 'note', level: 'info', message: 'The LLM brain does not write forecasting experiments yet; the heuristic forecasting playbook runs this forecast.' });
+      await this.events.emit({ type: 'note', level: 'info', message: llm.note });
     }
     if (this.switched === null) {
       try {
@@ -104,8 +105,7 @@ export class FallbackBrain implements Brain {
       analysis: state.analysis,
     };
     this.heuristicPlan ??= await this.fallback.plan(input);
-    const families = state.plan.task === 'forecast' ? FORECAST_FAMILY_LABELS : FAMILIES;
-    const known = new Set(state.nodes.filter((n) => families[n.recipe.family] !== undefined && n.recipe.family !== 'ensemble').map((n) => n.id));
+    const known = new Set(state.nodes.filter((n) => servesTask(n.recipe.family, state.plan.task) && n.recipe.family !== 'ensemble').map((n) => n.id));
     const nodes = state.nodes
       .filter((n) => known.has(n.id) || (n.recipe.family === 'ensemble' && n.recipe.members.every((m) => known.has(m))))
       .map((n) => ({ ...n, recipe: { ...n.recipe, params: Object.fromEntries(Object.entries(n.recipe.params).filter(([, v]) => scalar(v))) } }));

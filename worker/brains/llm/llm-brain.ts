@@ -115,7 +115,7 @@ export function recipeOf(script: string, family: string, params: ScriptReply['pa
 }
 
 /**
- * The LLM adapter of the brain port (DESIGN.md §1): plans, picks the next experiment from a
+ * The LLM adapter of the brain port (docs/architecture.md, "The loop"): plans, picks the next experiment from a
  * compact journal, writes each train.py whole, and refines the fix of a classified crash.
  * Every reply is a zod-validated structured output; every decision's tokens and cost are
  * reported as a `brain.usage` event and capped per run. Provider failures surface as

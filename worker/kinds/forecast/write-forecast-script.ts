@@ -1,3 +1,4 @@
+import { familyLabel } from '../../../core/catalog/family-lookup.ts';
 import type { Recipe } from '../../../core/schemas/journal.ts';
 
 /**
@@ -5,15 +6,6 @@ import type { Recipe } from '../../../core/schemas/journal.ts';
  * score the forecaster by rolling origin (the only CV the harness offers for time data), refit
  * on everything and save. Like the tabular writer, the script runs on its own.
  */
-
-export const FORECAST_FAMILY_LABELS: Record<string, string> = {
-  baseline: 'seasonal naive',
-  ets: 'AutoETS',
-  theta: 'AutoTheta',
-  arima: 'AutoARIMA',
-  lightgbm: 'LightGBM (lags + calendar)',
-  ensemble: 'forecast ensemble',
-};
 
 /** Folds of rolling-origin CV: three origins, each one horizon apart. */
 export const FORECAST_FOLDS = 3;
@@ -66,7 +58,7 @@ export function writeForecastScript(input: ForecastScriptInput): string {
   if (isEnsemble && members.length < 2) throw new Error('an ensemble needs at least two members');
   const lines = [
     '"""',
-    `ouro experiment ${input.nodeId} (${input.operator}): ${FORECAST_FAMILY_LABELS[recipe.family] ?? recipe.family}`,
+    `ouro experiment ${input.nodeId} (${input.operator}): ${familyLabel(recipe.family, 'forecast')}`,
     '',
     `Hypothesis: ${input.hypothesis}`,
     '',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OuroError } from '../../core/errors.ts';
-import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
-import { understandGoal } from './understand-goal.ts';
+import { OuroError } from '../../../core/errors.ts';
+import type { ColumnProfile, Profile } from '../../../core/schemas/profile.ts';
+import { understandGoal } from '../../intake/understand-goal.ts';
 import { chooseIdColumn, parseForecastGoal } from './understand-forecast.ts';
 
 const col = (over: Partial<ColumnProfile>): ColumnProfile => ({

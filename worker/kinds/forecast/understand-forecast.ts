@@ -1,5 +1,6 @@
-import { OuroError } from '../../core/errors.ts';
-import type { ColumnProfile, Profile } from '../../core/schemas/profile.ts';
+import { OuroError } from '../../../core/errors.ts';
+import { chooseMetric, chooseTarget, CLASSIFICATION_WORDS, type GoalOptions, type GoalUnderstanding } from '../../intake/understand-goal.ts';
+import type { ColumnProfile, Profile } from '../../../core/schemas/profile.ts';
 
 /** Units a goal can count its horizon in; the split converts them to steps of the data. */
 export type HorizonUnit = 'step' | 'half-hour' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -98,4 +99,48 @@ export function chooseIdColumn(profile: Profile, dateColumn: string, target: str
     return { column: null, reason: `dates repeat but no column tells the series apart; repeated dates are averaged (name the series column with --id-column)` };
   }
   return { column: best.name, reason: `dates repeat and "${best.name}" (${best.unique} values) tells the ${best.unique} series apart` };
+}
+
+/**
+ * The forecast a goal asks for, or null when it asks for something else. "churn in the next 3
+ * months" is a classification window, not a forecast: without the word "forecast" (or a
+ * forecasting flag), a horizon counts only for a file with dates and no yes/no wording.
+ */
+export function forecastGoal(goal: string, profile: Profile, options: GoalOptions): ForecastGoal | null {
+  const parsed = parseForecastGoal(goal);
+  const implied = parsed !== null && !parsed.explicit && profile.columns.some((c) => c.meant === 'datetime' || c.conversion === 'datetime') && !CLASSIFICATION_WORDS.test(goal);
+  if (parsed?.explicit === true || implied || options.horizon !== undefined || options.dateColumn !== undefined || options.idColumn !== undefined) {
+    return parsed ?? { horizon: null, unit: null, explicit: false };
+  }
+  return null;
+}
+
+/** A forecast: a date column, a numeric target beside it, maybe a series id, and a horizon. */
+export function understandForecast(goal: string, profile: Profile, options: GoalOptions, parsed: ForecastGoal): GoalUnderstanding {
+  const date = chooseDateColumn(profile, options.dateColumn);
+  const explicitId = options.idColumn;
+  const exclude = [date.column, ...(explicitId !== undefined ? [explicitId] : [])];
+  const columns = options.target !== undefined ? profile.columns.filter((c) => c.name !== date.column) : profile.columns;
+  const choice = chooseTarget(goal, columns, { exclude, numericOnly: true, ...(options.target !== undefined ? { explicit: options.target } : {}), ...(options.assumeYes ? { assumeYes: true } : {}) });
+  const column = profile.columns.find((c) => c.name === choice.column);
+  if (column === undefined) throw new OuroError('internal', `column ${choice.column} vanished from the profile`);
+  const numeric = column.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(column.conversion ?? '');
+  if (!numeric) {
+    throw new OuroError('target_unusable', `A forecast needs a numeric target, and "${column.name}" holds ${column.meant} values. Name the numeric column to forecast with --target.`);
+  }
+  const id = chooseIdColumn(profile, date.column, column.name, explicitId);
+  const horizon = options.horizon ?? parsed.horizon;
+  const unit = options.horizon !== undefined ? 'step' : parsed.unit;
+  const { metric, reason: metricReason } = chooseMetric('forecast', options.metric);
+  const ahead = horizon === null ? 'one season ahead (the goal names no horizon)' : `${horizon} ${unit ?? 'step'}${horizon === 1 ? '' : 's'} ahead`;
+  return {
+    target: choice.column,
+    targetReason: choice.reason,
+    ...(choice.assumed ? { targetAssumed: true } : {}),
+    task: 'forecast',
+    taskReason: `the goal asks for the future of "${column.name}" over "${date.column}" (${date.reason}), ${ahead}${id.column !== null ? `, per series of "${id.column}"` : ''}`,
+    metric,
+    metricReason,
+    forecast: { dateColumn: date.column, dateReason: date.reason, idColumn: id.column, idReason: id.reason, horizon, unit },
+  };
 }

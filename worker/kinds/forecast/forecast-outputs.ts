@@ -1,12 +1,12 @@
-import { checkUntrustedFile, checkUntrustedTree, copyHostFileInto, freshHostDir, UNTRUSTED_CAPS } from '../../core/untrusted-files.ts';
+import { checkUntrustedFile, checkUntrustedTree, copyHostFileInto, freshHostDir, UNTRUSTED_CAPS } from '../../../core/untrusted-files.ts';
 import { join } from 'node:path';
-import type { Logger } from '../../core/logger.ts';
-import type { RunPaths } from '../../core/run-paths.ts';
-import type { SeriesDiagnosis } from '../../core/schemas/diagnosis.ts';
-import type { ModelCard } from '../../core/schemas/model-card.ts';
-import type { ForecastSetup } from '../../core/schemas/profile.ts';
-import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
-import { runTrustedStep } from '../sandbox-steps.ts';
+import type { Logger } from '../../../core/logger.ts';
+import type { RunPaths } from '../../../core/run-paths.ts';
+import type { SeriesDiagnosis } from '../../../core/schemas/diagnosis.ts';
+import type { ModelCard } from '../../../core/schemas/model-card.ts';
+import type { ForecastSetup } from '../../../core/schemas/profile.ts';
+import type { SandboxDriver, SandboxLimits } from '../../../sandbox/driver.ts';
+import { runTrustedStep } from '../../sandbox-steps.ts';
 
 /** The forecast-against-holdout chart's file name, in the run's validation folder and the registry. */
 export const FORECAST_CHART = 'forecast.png';

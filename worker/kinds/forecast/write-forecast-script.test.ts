@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Recipe } from '../../../core/schemas/journal.ts';
-import { writeScript } from './write-script.ts';
+import { forecastKind } from './forecast-kind.ts';
+
+const writeScript = forecastKind.writeScript;
 
 const recipe = (family: string, params: Record<string, unknown> = {}): Recipe => ({ family, params, guards: [], dropColumns: [], folds: 5, members: [] });
 
