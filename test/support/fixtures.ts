@@ -18,13 +18,18 @@ export interface TableOptions {
   seed?: number;
   /** Add a column that copies the target. */
   leakyCopy?: boolean;
-  /** Add a category value that appears once (unknown in other folds). */
+  /**
+   * Add six category values that appear once each (unknown in other folds): several, so at least
+   * one lands in the training rows whatever the holdout split draws.
+   */
   rareCategory?: boolean;
   /** Missing values in a numeric column. */
   missing?: boolean;
   /** A high-cardinality categorical column with about this many distinct codes. */
   codeCardinality?: number;
 }
+
+const RARE_CITIES = ['Atlantis', 'Avalon', 'Eldorado', 'Lemuria', 'Shangri-La', 'Thule'];
 
 /** Binary classification: churn depends on `a`, `b` and the city. */
 export function binaryTable(o: TableOptions = {}): string {
@@ -35,7 +40,7 @@ export function binaryTable(o: TableOptions = {}): string {
   for (let i = 0; i < n; i++) {
     const a = gaussian(rand);
     const b = gaussian(rand);
-    const city = o.rareCategory && i === 5 ? 'Atlantis' : CITIES[Math.floor(rand() * CITIES.length)]!;
+    const city = o.rareCategory && i % 50 === 5 && RARE_CITIES[(i - 5) / 50] !== undefined ? RARE_CITIES[(i - 5) / 50]! : CITIES[Math.floor(rand() * CITIES.length)]!;
     const logit = 1.5 * a - b + (city === 'Paris' ? 1 : 0) + 0.5 * gaussian(rand);
     const y = logit > 0 ? 'yes' : 'no';
     const aCell = o.missing && rand() < 0.15 ? '' : a.toFixed(4);
