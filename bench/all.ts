@@ -26,15 +26,50 @@ interface Section {
 }
 
 const SECTIONS: Section[] = [
-  { name: 'quality', title: 'ouro against FLAML at equal budget', command: 'npm run bench:quality', script: 'quality.ts', quickArgs: ['--quick'] },
-  { name: 'loop', title: 'The loop on every classification and regression dataset', command: 'npm run bench:loop', script: 'loop.ts', args: ['--datasets', Object.keys(TABULAR_DATASETS).join(',')], quickArgs: ['--datasets', 'penguins', '--budget', '60'] },
-  { name: 'forecast', title: 'Forecasting against seasonal naive', command: 'npm run bench:loop -- --datasets air_passengers,aus_gas', script: 'loop.ts', args: ['--datasets', Object.keys(FORECAST_DATASETS).join(','), '--out', 'forecast.json'] },
+  {
+    name: 'quality',
+    title: 'ouro against FLAML at equal budget',
+    command: 'npm run bench:quality',
+    script: 'quality.ts',
+    quickArgs: ['--quick'],
+  },
+  {
+    name: 'loop',
+    title: 'The loop on every classification and regression dataset',
+    command: 'npm run bench:loop',
+    script: 'loop.ts',
+    args: ['--datasets', Object.keys(TABULAR_DATASETS).join(',')],
+    quickArgs: ['--datasets', 'penguins', '--budget', '60'],
+  },
+  {
+    name: 'forecast',
+    title: 'Forecasting against seasonal naive',
+    command: 'npm run bench:loop -- --datasets air_passengers,aus_gas',
+    script: 'loop.ts',
+    args: ['--datasets', Object.keys(FORECAST_DATASETS).join(','), '--out', 'forecast.json'],
+  },
   { name: 'serve', title: 'Serving', command: 'npm run bench:serve', script: 'serve.ts' },
-  { name: 'serve-memory', title: 'Serving 200 models from one server', command: 'npm run bench:serve-memory', script: 'serve-memory.ts', quickArgs: [] },
+  {
+    name: 'serve-memory',
+    title: 'Serving 200 models from one server',
+    command: 'npm run bench:serve-memory',
+    script: 'serve-memory.ts',
+    quickArgs: [],
+  },
   { name: 'sandbox', title: 'Sandbox start-up', command: 'npm run bench:sandbox', script: 'sandbox.ts' },
   { name: 'queue', title: 'Queue', command: 'npm run bench:queue', script: 'queue.ts' },
-  { name: 'store', title: 'The S3 artifact store: 1 GB through the adapter', command: 'npm run bench:store', script: 'store.ts' },
-  { name: 'analysis', title: 'Analysis reports: known answers, time and memory', command: 'npm run bench:analysis', script: 'analysis.ts' },
+  {
+    name: 'store',
+    title: 'The S3 artifact store: 1 GB through the adapter',
+    command: 'npm run bench:store',
+    script: 'store.ts',
+  },
+  {
+    name: 'analysis',
+    title: 'Analysis reports: known answers, time and memory',
+    command: 'npm run bench:analysis',
+    script: 'analysis.ts',
+  },
   { name: 'tokens', title: 'LLM prompts', command: 'npm run bench:tokens', script: 'tokens.ts' },
   { name: 'synthetic', title: 'Synthetic data', command: 'npm run bench:synthetic', script: 'synthetic.ts' },
 ];
@@ -42,14 +77,20 @@ const SECTIONS: Section[] = [
 function runSection(s: Section, quick: boolean): Promise<{ code: number; stdout: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', s.script), ...(s.args ?? []), ...(quick ? (s.quickArgs ?? []) : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join('bench', s.script), ...(s.args ?? []), ...(quick ? (s.quickArgs ?? []) : [])],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       stdout += c;
       process.stdout.write(c);
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: stdout.trim(), seconds: (performance.now() - started) / 1000 }));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: stdout.trim(), seconds: (performance.now() - started) / 1000 }),
+    );
   });
 }
 
@@ -59,7 +100,9 @@ function version(cmd: string, args: string[]): string {
 }
 
 async function machine(): Promise<string> {
-  const osRelease = existsSync('/etc/os-release') ? /PRETTY_NAME="?([^"\n]+)/.exec(await readFile('/etc/os-release', 'utf8'))?.[1] : undefined;
+  const osRelease = existsSync('/etc/os-release')
+    ? /PRETTY_NAME="?([^"\n]+)/.exec(await readFile('/etc/os-release', 'utf8'))?.[1]
+    : undefined;
   const cfg = loadConfig();
   return [
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB; no GPU used`,
@@ -70,9 +113,13 @@ async function machine(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  });
   const only = values.only?.split(',');
-  for (const n of only ?? []) if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown benchmark ${n}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  for (const n of only ?? [])
+    if (!SECTIONS.some((s) => s.name === n))
+      throw new Error(`unknown benchmark ${n}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
   const results = join(ROOT, 'bench', 'results');
   await mkdir(results, { recursive: true });
   let failed = 0;

@@ -9,7 +9,11 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-const csv = (header: string[], rows: (string | number)[][]) => [header.join(','), ...rows.map((r) => r.map((v) => (typeof v === 'number' ? Number(v.toFixed(4)) : v)).join(','))].join('\n') + '\n';
+const csv = (header: string[], rows: (string | number)[][]) =>
+  [
+    header.join(','),
+    ...rows.map((r) => r.map((v) => (typeof v === 'number' ? Number(v.toFixed(4)) : v)).join(',')),
+  ].join('\n') + '\n';
 
 /** Churn by contract with exact rates: month-to-month 215/500, one year 45/300, two years 6/200. */
 export const CHURN_RATES: Record<string, { n: number; churned: number }> = {
@@ -25,12 +29,29 @@ export function churnCsv(seed = 7): string {
   for (const [contract, { n, churned }] of Object.entries(CHURN_RATES)) {
     // Within a contract the shorter tenures churn more (a noisy order, so tenure is a driver but
     // no column predicts churn perfectly); the count per contract stays exact.
-    const people = Array.from({ length: n }, () => ({ tenure: Math.max(1, Math.round((contract === 'month-to-month' ? 18 : contract === 'one-year' ? 34 : 50) + 14 * gaussian(rand))), charges: 40 + 60 * rand(), jitter: 12 * gaussian(rand) }));
+    const people = Array.from({ length: n }, () => ({
+      tenure: Math.max(
+        1,
+        Math.round(
+          (contract === 'month-to-month' ? 18 : contract === 'one-year' ? 34 : 50) + 14 * gaussian(rand),
+        ),
+      ),
+      charges: 40 + 60 * rand(),
+      jitter: 12 * gaussian(rand),
+    }));
     people.sort((a, b) => a.tenure + a.jitter - (b.tenure + b.jitter));
     people.forEach((p, i) => {
       const month = 1 + Math.floor(rand() * 24);
       const signup = `${2022 + Math.floor((month - 1) / 12)}-${String(((month - 1) % 12) + 1).padStart(2, '0')}-15`;
-      rows.push([`C${id++}`, contract, p.tenure, p.charges, rand() < 0.5 ? 'card' : 'bank', signup, i < churned ? 'yes' : 'no']);
+      rows.push([
+        `C${id++}`,
+        contract,
+        p.tenure,
+        p.charges,
+        rand() < 0.5 ? 'card' : 'bank',
+        signup,
+        i < churned ? 'yes' : 'no',
+      ]);
     });
   }
   // Shuffled, seeded: the file's order says nothing.
@@ -46,13 +67,21 @@ export function churnCsv(seed = 7): string {
  * (an interaction), z (a cause of the target that also drives w: w is a confounded bystander),
  * a rising trend over `day`; n1..n5 are noise.
  */
-export const PLANTED = { drivers: ['x1', 'x2', 'x3', 'group', 'z'], noise: ['n1', 'n2', 'n3', 'n4', 'n5'], confounded: 'w', date: 'day' };
+export const PLANTED = {
+  drivers: ['x1', 'x2', 'x3', 'group', 'z'],
+  noise: ['n1', 'n2', 'n3', 'n4', 'n5'],
+  confounded: 'w',
+  date: 'day',
+};
 
 export function plantedCsv(rows = 3000, seed = 11): string {
   const rand = seededRandom(seed);
   const out: (string | number)[][] = [];
   for (let i = 0; i < rows; i++) {
-    const x1 = gaussian(rand), x2 = gaussian(rand), x3 = gaussian(rand), z = gaussian(rand);
+    const x1 = gaussian(rand),
+      x2 = gaussian(rand),
+      x3 = gaussian(rand),
+      z = gaussian(rand);
     const group = rand() < 0.5 ? 'a' : 'b';
     const w = z + 0.35 * gaussian(rand);
     const t = rand();

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   await writeFile(join(work, 'churn.csv'), churnCsv());
   const cases: Case[] = [
     {
-      name: 'planted (3,000 rows)', file: join(work, 'planted.csv'), question: 'what drives outcome?',
+      name: 'planted (3,000 rows)',
+      file: join(work, 'planted.csv'),
+      question: 'what drives outcome?',
       check: (l) => {
         const order = ranks(l);
         const planted = [...PLANTED.drivers, PLANTED.date];
@@ -55,22 +57,48 @@ async function main(): Promise<void> {
         const recall = planted.filter((p) => top.includes(p)).length / planted.length;
         const lastPlanted = Math.max(...planted.map((p) => order.indexOf(p)));
         const firstNoise = Math.min(...PLANTED.noise.map((n) => order.indexOf(n)).filter((i) => i >= 0));
-        return { ok: recall === 1 && lastPlanted < firstNoise, detail: `recall of planted drivers in the top ${planted.length}: ${(recall * 100).toFixed(0)}%; noise above a planted driver: ${lastPlanted < firstNoise ? 'none' : 'yes'}; order ${order.join(' > ')}` };
+        return {
+          ok: recall === 1 && lastPlanted < firstNoise,
+          detail: `recall of planted drivers in the top ${planted.length}: ${(recall * 100).toFixed(0)}%; noise above a planted driver: ${lastPlanted < firstNoise ? 'none' : 'yes'}; order ${order.join(' > ')}`,
+        };
       },
     },
     {
-      name: 'pima', file: join(ROOT, 'examples', 'pima_diabetes.csv'), question: 'what drives diabetes?',
-      check: (l) => ({ ok: ranks(l)[0] === 'glucose', detail: `first: ${ranks(l)[0]}; order ${ranks(l).join(' > ')}` }),
+      name: 'pima',
+      file: join(ROOT, 'examples', 'pima_diabetes.csv'),
+      question: 'what drives diabetes?',
+      check: (l) => ({
+        ok: ranks(l)[0] === 'glucose',
+        detail: `first: ${ranks(l)[0]}; order ${ranks(l).join(' > ')}`,
+      }),
     },
     {
-      name: 'concrete', file: join(ROOT, 'examples', 'concrete.csv'), question: 'what drives compressive strength?',
-      check: (l) => ({ ok: ['age', 'cement'].every((c) => ranks(l).slice(0, 2).includes(c)), detail: `top two: ${ranks(l).slice(0, 2).join(', ')}; order ${ranks(l).join(' > ')}` }),
+      name: 'concrete',
+      file: join(ROOT, 'examples', 'concrete.csv'),
+      question: 'what drives compressive strength?',
+      check: (l) => ({
+        ok: ['age', 'cement'].every((c) => ranks(l).slice(0, 2).includes(c)),
+        detail: `top two: ${ranks(l).slice(0, 2).join(', ')}; order ${ranks(l).join(' > ')}`,
+      }),
     },
     {
-      name: 'churn by contract', file: join(work, 'churn.csv'), question: 'churn rate by contract',
+      name: 'churn by contract',
+      file: join(work, 'churn.csv'),
+      question: 'churn rate by contract',
       check: (l) => {
-        const exact = Object.entries(CHURN_RATES).map(([c, { n, churned }]) => l.claims.find((x) => x.kind === 'group' && x.subject === `contract=${c}`)?.values.value === churned / n);
-        return { ok: exact.every(Boolean), detail: `${exact.filter(Boolean).length} of ${exact.length} rates exact (${Object.entries(CHURN_RATES).map(([c, r]) => `${c} ${((100 * r.churned) / r.n).toFixed(1)}%`).join(', ')})` };
+        const exact = Object.entries(CHURN_RATES).map(
+          ([c, { n, churned }]) =>
+            l.claims.find((x) => x.kind === 'group' && x.subject === `contract=${c}`)?.values.value ===
+            churned / n,
+        );
+        return {
+          ok: exact.every(Boolean),
+          detail: `${exact.filter(Boolean).length} of ${exact.length} rates exact (${Object.entries(
+            CHURN_RATES,
+          )
+            .map(([c, r]) => `${c} ${((100 * r.churned) / r.n).toFixed(1)}%`)
+            .join(', ')})`,
+        };
       },
     },
   ];
@@ -78,7 +106,22 @@ async function main(): Promise<void> {
   if (largeMb > 0) {
     const path = join(work, 'large.csv');
     await writeLarge(path, largeMb);
-    cases.push({ name: `planted, ${largeMb} MB CSV`, file: path, question: 'what drives outcome?', check: (l) => ({ ok: ranks(l).length >= 3 && ranks(l).slice(0, 3).every((c) => PLANTED.drivers.includes(c)), detail: ranks(l).length > 0 ? `top three: ${ranks(l).slice(0, 3).join(', ')}` : `no driver ranking: ${l.entries.map((e) => e.id).join(', ')} ran within the budget` }) });
+    cases.push({
+      name: `planted, ${largeMb} MB CSV`,
+      file: path,
+      question: 'what drives outcome?',
+      check: (l) => ({
+        ok:
+          ranks(l).length >= 3 &&
+          ranks(l)
+            .slice(0, 3)
+            .every((c) => PLANTED.drivers.includes(c)),
+        detail:
+          ranks(l).length > 0
+            ? `top three: ${ranks(l).slice(0, 3).join(', ')}`
+            : `no driver ranking: ${l.entries.map((e) => e.id).join(', ')} ran within the budget`,
+      }),
+    });
   }
 
   const rows: string[] = [];
@@ -88,7 +131,16 @@ async function main(): Promise<void> {
       const runId = newRunId();
       const paths = runPaths(config.OURO_HOME, runId);
       const events = new FileEventLog(paths.events, runId);
-      const request = RunRequestSchema.parse({ runId, dataset: { ref: join('runs', runId, 'input', c.file.split('/').pop()!), filename: c.file.split('/').pop()! }, goal: c.question, options: { budgetSeconds: 90 }, kind: 'analysis' });
+      const request = RunRequestSchema.parse({
+        runId,
+        dataset: {
+          ref: join('runs', runId, 'input', c.file.split('/').pop()!),
+          filename: c.file.split('/').pop()!,
+        },
+        goal: c.question,
+        options: { budgetSeconds: 90 },
+        kind: 'analysis',
+      });
       const store = await createArtifactStore(config);
       await store.putFile(request.dataset.ref, c.file);
       global.gc?.();
@@ -96,25 +148,43 @@ async function main(): Promise<void> {
       let peak = baseline;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       const started = performance.now();
-      const outcome = await runAnalysisLoop(request, { config, driver: createSandboxDriver(config), analyst: new HeuristicAnalyst(), events, logger: createLogger('silent'), limits: limitsFromConfig(config), store, publicUrl: null });
+      const outcome = await runAnalysisLoop(request, {
+        config,
+        driver: createSandboxDriver(config),
+        analyst: new HeuristicAnalyst(),
+        events,
+        logger: createLogger('silent'),
+        limits: limitsFromConfig(config),
+        store,
+        publicUrl: null,
+      });
       const seconds = (performance.now() - started) / 1000;
       clearInterval(sampler);
-      const verdict = outcome.status === 'succeeded' ? c.check(outcome.ledger) : { ok: false, detail: outcome.error?.message ?? 'failed' };
+      const verdict =
+        outcome.status === 'succeeded'
+          ? c.check(outcome.ledger)
+          : { ok: false, detail: outcome.error?.message ?? 'failed' };
       if (!verdict.ok || seconds > 120) failed += 1;
       const bytes = (await stat(c.file)).size;
-      rows.push(`| ${c.name} | ${c.question} | ${verdict.ok ? '✓' : '✗'} ${verdict.detail} | ${seconds.toFixed(0)} s (${(seconds / 120).toFixed(2)} of the bound) | +${((peak - baseline) / 2 ** 20).toFixed(0)} MB (file ${(bytes / 2 ** 20).toFixed(1)} MB) |`);
-      console.error(`${c.name}: ${verdict.ok ? 'ok' : 'FAILED'} in ${seconds.toFixed(0)} s — ${verdict.detail}`);
+      rows.push(
+        `| ${c.name} | ${c.question} | ${verdict.ok ? '✓' : '✗'} ${verdict.detail} | ${seconds.toFixed(0)} s (${(seconds / 120).toFixed(2)} of the bound) | +${((peak - baseline) / 2 ** 20).toFixed(0)} MB (file ${(bytes / 2 ** 20).toFixed(1)} MB) |`,
+      );
+      console.error(
+        `${c.name}: ${verdict.ok ? 'ok' : 'FAILED'} in ${seconds.toFixed(0)} s — ${verdict.detail}`,
+      );
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  console.log([
-    `ouro analyze's loop, heuristic analyst, default budget (90 s), ${cpus().length} cores; memory is the Node process's peak RSS over its baseline before the run`,
-    '',
-    '| table | question | what the report found | wall time (bound 120 s) | Node memory |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n'));
+  console.log(
+    [
+      `ouro analyze's loop, heuristic analyst, default budget (90 s), ${cpus().length} cores; memory is the Node process's peak RSS over its baseline before the run`,
+      '',
+      '| table | question | what the report found | wall time (bound 120 s) | Node memory |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n'),
+  );
   if (failed > 0) process.exitCode = 1;
 }
 

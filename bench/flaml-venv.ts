@@ -17,21 +17,36 @@ function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
 /** The FLAML virtualenv's python, installing it when missing or stale. */
 export async function ensureFlamlPython(): Promise<string> {
-  const hash = createHash('sha256').update(await readFile(REQUIREMENTS)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(await readFile(REQUIREMENTS))
+    .digest('hex')
+    .slice(0, 12);
   const marker = join(VENV, `.requirements-${hash}`);
   const python = join(VENV, 'bin', 'python');
   if (existsSync(marker)) return python;
   console.error(`Installing FLAML into ${VENV} (one time, about a minute)…`);
   await rm(VENV, { recursive: true, force: true });
-  const base = process.env.OURO_PYTHON_BASE ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const base =
+    process.env.OURO_PYTHON_BASE ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   await run(base, ['-m', 'venv', VENV]);
-  await run(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-deps', '-r', REQUIREMENTS]);
+  await run(python, [
+    '-m',
+    'pip',
+    'install',
+    '-q',
+    '--disable-pip-version-check',
+    '--no-deps',
+    '-r',
+    REQUIREMENTS,
+  ]);
   await writeFile(marker, '');
   return python;
 }

@@ -28,7 +28,14 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string', default: '180' }, seed: { type: 'string', default: '42' }, out: { type: 'string', default: 'loop.json' } } });
+  const { values } = parseArgs({
+    options: {
+      datasets: { type: 'string' },
+      budget: { type: 'string', default: '180' },
+      seed: { type: 'string', default: '42' },
+      out: { type: 'string', default: 'loop.json' },
+    },
+  });
   const names = values.datasets ? values.datasets.split(',') : Object.keys(LOOP_DATASETS);
   const budget = Number(values.budget);
   const seed = Number(values.seed);
@@ -40,7 +47,11 @@ async function main(): Promise<void> {
       const goal = LOOP_DATASETS[name];
       if (goal === undefined) throw unknownDataset(name);
       const started = performance.now();
-      const events = await runOuro(join(ROOT, 'bench', 'datasets', `${name}.csv`), goal, { budget, seed, home });
+      const events = await runOuro(join(ROOT, 'bench', 'datasets', `${name}.csv`), goal, {
+        budget,
+        seed,
+        home,
+      });
       const seconds = (performance.now() - started) / 1000;
       const o = outcome(events);
       if ('error' in o) {
@@ -49,8 +60,21 @@ async function main(): Promise<void> {
       }
       const { validated: v, finished: f } = o;
       const better = higherIsBetter(v.metric) ? v.holdout > v.baseline : v.holdout < v.baseline;
-      rows.push({ dataset: name, metric: v.metric, baseline: v.baseline, cv: v.cv, holdout: v.holdout, family: f.card.family, experiments: f.card.experiments.tried, failed: f.card.experiments.failed, seconds, beatsBaseline: better });
-      console.error(`${name}: ${v.metric} holdout ${v.holdout.toFixed(4)} vs baseline ${v.baseline.toFixed(4)} in ${seconds.toFixed(0)} s`);
+      rows.push({
+        dataset: name,
+        metric: v.metric,
+        baseline: v.baseline,
+        cv: v.cv,
+        holdout: v.holdout,
+        family: f.card.family,
+        experiments: f.card.experiments.tried,
+        failed: f.card.experiments.failed,
+        seconds,
+        beatsBaseline: better,
+      });
+      console.error(
+        `${name}: ${v.metric} holdout ${v.holdout.toFixed(4)} vs baseline ${v.baseline.toFixed(4)} in ${seconds.toFixed(0)} s`,
+      );
     }
   } finally {
     await rm(home, { recursive: true, force: true });
@@ -61,11 +85,17 @@ async function main(): Promise<void> {
     '',
     '| dataset | metric | baseline | CV | holdout | best family | experiments (failed) | wall time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.dataset} | ${r.metric} | ${fmt(r.baseline)} | ${fmt(r.cv)} | ${fmt(r.holdout)}${r.beatsBaseline ? '' : ' ✗'} | ${r.family} | ${r.experiments} (${r.failed}) | ${r.seconds.toFixed(0)} s |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.dataset} | ${r.metric} | ${fmt(r.baseline)} | ${fmt(r.cv)} | ${fmt(r.holdout)}${r.beatsBaseline ? '' : ' ✗'} | ${r.family} | ${r.experiments} (${r.failed}) | ${r.seconds.toFixed(0)} s |`,
+    ),
   ].join('\n');
   console.log(table);
   await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(join(ROOT, 'bench', 'results', values.out.replace(/[^\w.-]/g, '')), JSON.stringify({ budget, seed, rows }, null, 2) + '\n');
+  await writeFile(
+    join(ROOT, 'bench', 'results', values.out.replace(/[^\w.-]/g, '')),
+    JSON.stringify({ budget, seed, rows }, null, 2) + '\n',
+  );
   if (rows.length < names.length || rows.some((r) => !r.beatsBaseline)) process.exitCode = 1;
 }
 

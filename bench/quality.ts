@@ -25,7 +25,11 @@ import { ensureFlamlPython } from './flaml-venv.ts';
 import { outcome, runOuro } from './run-ouro.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
 
-const Predictions = z.object({ pred: z.array(z.union([z.string(), z.number()])), proba: z.array(z.array(z.number())).optional(), seconds: z.number() });
+const Predictions = z.object({
+  pred: z.array(z.union([z.string(), z.number()])),
+  proba: z.array(z.array(z.number())).optional(),
+  seconds: z.number(),
+});
 const FlamlOutput = z.object({
   task: z.enum(['binary', 'multiclass', 'regression']),
   yTrue: z.array(z.union([z.string(), z.number()])),
@@ -64,10 +68,17 @@ export function runTimeline(events: readonly RunEvent[]): string[] {
   const out: string[] = [];
   for (const e of events) {
     if (e.type === 'profiled') out.push(`${at(e)} profiled ${e.rows} rows × ${e.columns} columns`);
-    else if (e.type === 'planned') out.push(`${at(e)} planned: ${e.plan.families.map((f) => f.family).join(', ')}`);
+    else if (e.type === 'planned')
+      out.push(`${at(e)} planned: ${e.plan.families.map((f) => f.family).join(', ')}`);
     else if (e.type === 'experiment.started') ops.set(e.node, e.operator);
-    else if (e.type === 'experiment.finished') out.push(`${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family}: cv ${e.cvMean.toFixed(4)} in ${(e.durationMs / 1000).toFixed(1)} s`);
-    else if (e.type === 'experiment.failed') out.push(`${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family} failed (${e.diagnosis.class}) in ${(e.durationMs / 1000).toFixed(1)} s`);
+    else if (e.type === 'experiment.finished')
+      out.push(
+        `${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family}: cv ${e.cvMean.toFixed(4)} in ${(e.durationMs / 1000).toFixed(1)} s`,
+      );
+    else if (e.type === 'experiment.failed')
+      out.push(
+        `${at(e)} ${e.node} ${ops.get(e.node) ?? ''} ${e.family} failed (${e.diagnosis.class}) in ${(e.durationMs / 1000).toFixed(1)} s`,
+      );
     else if (e.type === 'note' && /stop|left/i.test(e.message)) out.push(`${at(e)} ${e.message}`);
     else if (e.type === 'validated' || e.type === 'finished') out.push(`${at(e)} ${e.type}`);
   }
@@ -85,7 +96,13 @@ function score(metric: Metric, out: FlamlOutput, p: z.infer<typeof Predictions>)
   const inputs: MetricInputs =
     out.task === 'regression'
       ? { task: 'regression', yTrue: out.yTrue.map(Number), yPred: p.pred.map(Number) }
-      : { task: out.task, yTrue: out.yTrue.map(String), yPred: p.pred.map(String), proba: p.proba ?? [], classes: out.classes ?? [] };
+      : {
+          task: out.task,
+          yTrue: out.yTrue.map(String),
+          yPred: p.pred.map(String),
+          proba: p.proba ?? [],
+          classes: out.classes ?? [],
+        };
   return computeMetric(metric, inputs);
 }
 
@@ -98,22 +115,51 @@ function runFlaml(python: string, args: string[]): Promise<number> {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`FLAML runner exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve((performance.now() - started) / 1000)
+        : reject(new Error(`FLAML runner exited with ${code}`)),
+    );
   });
 }
 
-async function oneRun(dataset: string, seed: number, budget: number, nJobs: number, python: string, home: string): Promise<QualityRun> {
+async function oneRun(
+  dataset: string,
+  seed: number,
+  budget: number,
+  nJobs: number,
+  python: string,
+  home: string,
+): Promise<QualityRun> {
   const file = join(ROOT, 'bench', 'datasets', `${dataset}.csv`);
   const started = performance.now();
   const events = await runOuro(file, TABULAR_DATASETS[dataset]!, { budget, seed, home });
   const ouroSeconds = (performance.now() - started) / 1000;
   const o = outcome(events);
-  if ('error' in o) throw new Error(`ouro produced no validated model on ${dataset} (seed ${seed}): ${o.error}`);
+  if ('error' in o)
+    throw new Error(`ouro produced no validated model on ${dataset} (seed ${seed}): ${o.error}`);
   const { validated, finished } = o;
   const runDir = join(home, 'runs', validated.runId);
   const outFile = join(home, `${validated.runId}.flaml.json`);
   const task = finished.card.task;
-  const flamlSeconds = await runFlaml(python, ['--csv', file, '--run', runDir, '--task', task, '--metric', validated.metric, '--seed', String(seed), '--budget', String(budget), '--n-jobs', String(nJobs), '--out', outFile]);
+  const flamlSeconds = await runFlaml(python, [
+    '--csv',
+    file,
+    '--run',
+    runDir,
+    '--task',
+    task,
+    '--metric',
+    validated.metric,
+    '--seed',
+    String(seed),
+    '--budget',
+    String(budget),
+    '--n-jobs',
+    String(nJobs),
+    '--out',
+    outFile,
+  ]);
   const out = FlamlOutput.parse(JSON.parse(await readFile(outFile, 'utf8')));
   await rm(runDir, { recursive: true, force: true });
   return {
@@ -133,7 +179,8 @@ async function oneRun(dataset: string, seed: number, budget: number, nJobs: numb
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const std = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 
 /** (score − baseline) / (best − baseline): 1 for the better contender, 0 for the baseline. */
 export function scaled(metric: Metric, s: number, baseline: number, contenders: number[]): number {
@@ -150,7 +197,13 @@ function firstModelCell(rs: readonly QualityRun[]): string {
 /** Scaled scores closer than this count as a tie. */
 const TIE = 0.01;
 
-export function summarize(runs: QualityRun[]): { table: string; meanScaled: { flaml: number; ouro: number }; wins: number; ties: number; losses: number } {
+export function summarize(runs: QualityRun[]): {
+  table: string;
+  meanScaled: { flaml: number; ouro: number };
+  wins: number;
+  ties: number;
+  losses: number;
+} {
   const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(1) : n.toFixed(4));
   const pm = (xs: number[]) => (xs.length > 1 ? `${fmt(mean(xs))} ± ${fmt(std(xs))}` : fmt(mean(xs)));
   const lines = [
@@ -183,14 +236,32 @@ export function summarize(runs: QualityRun[]): { table: string; meanScaled: { fl
       `| ${d} | ${metric} ${higherIsBetter(metric) ? '↑' : '↓'} | ${fmt(mean(rs.map((r) => r.baseline)))} | ${pm(rs.map((r) => r.flaml!))} | ${pm(rs.map((r) => r.ouro!))} | ${mean(sf).toFixed(3)} | ${mean(so).toFixed(3)} | ${mean(rs.map((r) => r.flamlSeconds)).toFixed(0)} s | ${mean(rs.map((r) => r.ouroSeconds)).toFixed(0)} s | ${firstModelCell(rs)} | ${models(rs.map((r) => r.flamlModel))} | ${models(rs.map((r) => r.ouroModel))} |`,
     );
   }
-  const meanScaled = { flaml: allScaled.flaml.length ? mean(allScaled.flaml) : 0, ouro: allScaled.ouro.length ? mean(allScaled.ouro) : 0 };
-  lines.push('', `Mean scaled score: FLAML ${meanScaled.flaml.toFixed(3)}, ouro ${meanScaled.ouro.toFixed(3)}. ouro vs FLAML: ${wins} wins, ${ties} ties, ${losses} losses (tie: scaled scores within ${TIE}).`);
+  const meanScaled = {
+    flaml: allScaled.flaml.length ? mean(allScaled.flaml) : 0,
+    ouro: allScaled.ouro.length ? mean(allScaled.ouro) : 0,
+  };
+  lines.push(
+    '',
+    `Mean scaled score: FLAML ${meanScaled.flaml.toFixed(3)}, ouro ${meanScaled.ouro.toFixed(3)}. ouro vs FLAML: ${wins} wins, ${ties} ties, ${losses} losses (tie: scaled scores within ${TIE}).`,
+  );
   return { table: lines.join('\n'), meanScaled, wins, ties, losses };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datasets: { type: 'string' }, budget: { type: 'string' }, seeds: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
-  const names = values.datasets ? values.datasets.split(',') : values.quick ? QUICK_DATASETS : Object.keys(TABULAR_DATASETS);
+  const { values } = parseArgs({
+    options: {
+      datasets: { type: 'string' },
+      budget: { type: 'string' },
+      seeds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const names = values.datasets
+    ? values.datasets.split(',')
+    : values.quick
+      ? QUICK_DATASETS
+      : Object.keys(TABULAR_DATASETS);
   for (const n of names) if (TABULAR_DATASETS[n] === undefined) throw unknownDataset(n, TABULAR_DATASETS);
   const budget = Number(values.budget ?? (values.quick ? 40 : 120));
   const seeds = Array.from({ length: Number(values.seeds ?? (values.quick ? 1 : 3)) }, (_, i) => 42 + i);
@@ -205,10 +276,24 @@ async function main(): Promise<void> {
         try {
           const r = await oneRun(dataset, seed, budget, nJobs, python, home);
           runs.push(r);
-          console.error(`${dataset} seed ${seed}: ${r.metric} baseline ${r.baseline.toFixed(4)}, FLAML ${r.flaml!.toFixed(4)} (${r.flamlSeconds.toFixed(0)} s), ouro ${r.ouro!.toFixed(4)} (${r.ouroSeconds.toFixed(0)} s)`);
+          console.error(
+            `${dataset} seed ${seed}: ${r.metric} baseline ${r.baseline.toFixed(4)}, FLAML ${r.flaml!.toFixed(4)} (${r.flamlSeconds.toFixed(0)} s), ouro ${r.ouro!.toFixed(4)} (${r.ouroSeconds.toFixed(0)} s)`,
+          );
         } catch (err) {
           console.error(`${dataset} seed ${seed}: ${(err as Error).message}`);
-          runs.push({ dataset, seed, metric: 'rmse', baseline: NaN, flaml: null, ouro: null, flamlSeconds: 0, ouroSeconds: 0, flamlModel: null, ouroModel: null, error: (err as Error).message });
+          runs.push({
+            dataset,
+            seed,
+            metric: 'rmse',
+            baseline: NaN,
+            flaml: null,
+            ouro: null,
+            flamlSeconds: 0,
+            ouroSeconds: 0,
+            flamlModel: null,
+            ouroModel: null,
+            error: (err as Error).message,
+          });
         }
       }
     }
@@ -216,12 +301,30 @@ async function main(): Promise<void> {
     await rm(home, { recursive: true, force: true });
   }
   const s = summarize(runs);
-  const flamlVersion = /^FLAML==(\S+)/m.exec(await readFile(join(ROOT, 'bench', 'flaml', 'requirements.txt'), 'utf8'))?.[1] ?? '?';
-  console.log(`ouro (heuristic brain) vs FLAML ${flamlVersion}: budget ${budget} s each, seeds ${seeds.join(', ')}, n_jobs ${nJobs}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; scores on the same 20 % holdout (mean ± std over seeds)\n`);
+  const flamlVersion =
+    /^FLAML==(\S+)/m.exec(await readFile(join(ROOT, 'bench', 'flaml', 'requirements.txt'), 'utf8'))?.[1] ??
+    '?';
+  console.log(
+    `ouro (heuristic brain) vs FLAML ${flamlVersion}: budget ${budget} s each, seeds ${seeds.join(', ')}, n_jobs ${nJobs}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; scores on the same 20 % holdout (mean ± std over seeds)\n`,
+  );
   console.log(s.table);
-  const out = values.out ?? join(ROOT, 'bench', 'results', values.quick ? 'quality-quick.json' : 'quality.json');
+  const out =
+    values.out ?? join(ROOT, 'bench', 'results', values.quick ? 'quality-quick.json' : 'quality.json');
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify({ budget, seeds, nJobs, runs, summary: { meanScaled: s.meanScaled, wins: s.wins, ties: s.ties, losses: s.losses } }, null, 2) + '\n');
+  await writeFile(
+    out,
+    JSON.stringify(
+      {
+        budget,
+        seeds,
+        nJobs,
+        runs,
+        summary: { meanScaled: s.meanScaled, wins: s.wins, ties: s.ties, losses: s.losses },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   if (runs.some((r) => r.error !== undefined)) process.exitCode = 1;
 }
 

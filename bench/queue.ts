@@ -27,11 +27,20 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }
 const N = Number(values.runs);
 const home = await mkdtemp(join(tmpdir(), 'ouro-bench-queue-'));
 await chmod(home, 0o755);
-const csv = ['a,b,y', ...Array.from({ length: 200 }, (_, i) => `${i % 7},${(i * 13) % 11},${i % 3 === 0 ? 'yes' : 'no'}`)].join('\n') + '\n';
+const csv =
+  [
+    'a,b,y',
+    ...Array.from({ length: 200 }, (_, i) => `${i % 7},${(i * 13) % 11},${i % 3 === 0 ? 'yes' : 'no'}`),
+  ].join('\n') + '\n';
 const file = join(home, 'data.csv');
 await writeFile(file, csv);
 const redisServer = await startEmbeddedRedis(join(home, 'redis'), { persist: false });
-const config = loadConfig({ ...process.env, OURO_HOME: join(home, 'home'), REDIS_URL: redisServer.url, OURO_LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  ...process.env,
+  OURO_HOME: join(home, 'home'),
+  REDIS_URL: redisServer.url,
+  OURO_LOG_LEVEL: 'silent',
+});
 const store = new FsArtifactStore(config.OURO_HOME);
 const logger = createLogger('silent');
 
@@ -39,10 +48,16 @@ async function request() {
   const runId = newRunId();
   const ref = join('uploads', runId, 'data.csv');
   await store.putFile(ref, file);
-  return RunRequestSchema.parse({ runId, dataset: { ref, filename: 'data.csv' }, goal: 'predict y', options: { maxExperiments: 1 } });
+  return RunRequestSchema.parse({
+    runId,
+    dataset: { ref, filename: 'data.csv' },
+    goal: 'predict y',
+    options: { maxExperiments: 1 },
+  });
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 try {
   // Baseline: the same runs, in this process, no queue.
@@ -51,7 +66,15 @@ try {
     const req = await request();
     const t = performance.now();
     const events = new FileEventLog(runPaths(config.OURO_HOME, req.runId).events, req.runId);
-    await runLoop(req, { config, driver: createSandboxDriver(config), brain: new HeuristicBrain(), events, logger, limits: limitsFromConfig(config), store });
+    await runLoop(req, {
+      config,
+      driver: createSandboxDriver(config),
+      brain: new HeuristicBrain(),
+      events,
+      logger,
+      limits: limitsFromConfig(config),
+      store,
+    });
     direct.push(performance.now() - t);
   }
 
@@ -65,7 +88,8 @@ try {
     const t = performance.now();
     let started = 0;
     const follow = (async () => {
-      for await (const { event } of followRunEvents(redis, req.runId, { blockMs: 50 })) if (event.type === 'accepted' && started === 0) started = performance.now();
+      for await (const { event } of followRunEvents(redis, req.runId, { blockMs: 50 }))
+        if (event.type === 'accepted' && started === 0) started = performance.now();
     })();
     await queue.enqueue(req);
     await follow;
@@ -77,13 +101,19 @@ try {
   redis.disconnect();
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`${N} runs of a 200-row table, one experiment each, on one worker, against the same runs executed in-process in the same benchmark.\n`);
+  console.log(
+    `${N} runs of a 200-row table, one experiment each, on one worker, against the same runs executed in-process in the same benchmark.\n`,
+  );
   console.log('| measure | value |');
   console.log('| --- | --- |');
-  console.log(`| enqueue → accepted (p50 / max) | ${pct(startLatency, 50).toFixed(0)} ms / ${Math.max(...startLatency).toFixed(0)} ms |`);
+  console.log(
+    `| enqueue → accepted (p50 / max) | ${pct(startLatency, 50).toFixed(0)} ms / ${Math.max(...startLatency).toFixed(0)} ms |`,
+  );
   console.log(`| run in-process (baseline, mean) | ${mean(direct).toFixed(0)} ms |`);
   console.log(`| run through the queue (mean) | ${mean(queued).toFixed(0)} ms |`);
-  console.log(`| per-run overhead of the queue | ${(mean(queued) - mean(direct)).toFixed(0)} ms (${((mean(queued) / mean(direct) - 1) * 100).toFixed(1)} %) |`);
+  console.log(
+    `| per-run overhead of the queue | ${(mean(queued) - mean(direct)).toFixed(0)} ms (${((mean(queued) / mean(direct) - 1) * 100).toFixed(1)} %) |`,
+  );
 } finally {
   await redisServer.stop();
   await rm(home, { recursive: true, force: true });

@@ -12,20 +12,50 @@ export interface OuroRunOptions {
 
 export function runOuro(file: string, goal: string, o: OuroRunOptions): Promise<RunEvent[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', file, goal, '--json', '--no-serve', '--budget', String(o.budget), '--seed', String(o.seed), '--max-experiments', '100'], {
-      cwd: BENCH_ROOT,
-      env: { ...process.env, OURO_HOME: o.home, OURO_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'cli/main.ts',
+        'run',
+        file,
+        goal,
+        '--json',
+        '--no-serve',
+        '--budget',
+        String(o.budget),
+        '--seed',
+        String(o.seed),
+        '--max-experiments',
+        '100',
+      ],
+      {
+        cwd: BENCH_ROOT,
+        env: { ...process.env, OURO_HOME: o.home, OURO_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.on('error', reject);
-    child.on('close', () => resolve(out.split('\n').filter((l) => l.startsWith('{')).map((l) => RunEventSchema.parse(JSON.parse(l)))));
+    child.on('close', () =>
+      resolve(
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => RunEventSchema.parse(JSON.parse(l))),
+      ),
+    );
   });
 }
 
 /** The validated and finished events of a run, or why there are none. */
-export function outcome(events: RunEvent[]): { validated: Extract<RunEvent, { type: 'validated' }>; finished: Extract<RunEvent, { type: 'finished' }> } | { error: string } {
+export function outcome(
+  events: RunEvent[],
+):
+  | { validated: Extract<RunEvent, { type: 'validated' }>; finished: Extract<RunEvent, { type: 'finished' }> }
+  | { error: string } {
   const validated = events.find((e) => e.type === 'validated');
   const finished = events.find((e) => e.type === 'finished');
   if (validated?.type === 'validated' && finished?.type === 'finished') return { validated, finished };

@@ -30,19 +30,30 @@ function bare(python: string, cwd: string): Promise<number> {
     const t0 = performance.now();
     const child = spawn(python, ['-c', 'pass'], { cwd, stdio: 'ignore' });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`bare python exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`bare python exited ${code}`)),
+    );
   });
 }
 
 async function viaDriver(driver: SandboxDriver, cwd: string): Promise<number> {
   const t0 = performance.now();
-  const r = await driver.run({ command: ['python', '-c', 'pass'], cwd, mounts: [{ path: cwd, writable: true }], limits: DEFAULT_LIMITS, timeoutMs: 30_000 });
+  const r = await driver.run({
+    command: ['python', '-c', 'pass'],
+    cwd,
+    mounts: [{ path: cwd, writable: true }],
+    limits: DEFAULT_LIMITS,
+    timeoutMs: 30_000,
+  });
   const ms = performance.now() - t0;
-  if (r.exitCode !== 0) throw new Error(`${driver.name}: exit ${r.exitCode ?? r.signal}: ${r.stderr.slice(-500)}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${driver.name}: exit ${r.exitCode ?? r.signal}: ${r.stderr.slice(-500)}`);
   return ms;
 }
 
-async function sample(fn: () => Promise<number>): Promise<{ p50: number; p90: number; min: number; runs: number }> {
+async function sample(
+  fn: () => Promise<number>,
+): Promise<{ p50: number; p90: number; min: number; runs: number }> {
   for (let i = 0; i < WARMUP; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push(await fn());
@@ -57,7 +68,8 @@ async function main(): Promise<void> {
   const cwd = join(dir, 'exp');
   await mkdir(cwd, { mode: 0o755 });
   await chmod(cwd, 0o755);
-  const rows: { name: string; p50?: number; p90?: number; min?: number; target?: number; note?: string }[] = [];
+  const rows: { name: string; p50?: number; p90?: number; min?: number; target?: number; note?: string }[] =
+    [];
   try {
     rows.push({ name: 'bare (no sandbox)', ...(await sample(() => bare(config.OURO_PYTHON, cwd))) });
     const drivers: [string, () => SandboxDriver][] = [
@@ -72,7 +84,12 @@ async function main(): Promise<void> {
         rows.push({ name, note: `unavailable: ${isOuroError(err) ? err.message : (err as Error).message}` });
         continue;
       }
-      rows.push({ name, ...(await sample(() => viaDriver(driver, cwd))), target: TARGETS[name]!, note: driver.describe() });
+      rows.push({
+        name,
+        ...(await sample(() => viaDriver(driver, cwd))),
+        target: TARGETS[name]!,
+        note: driver.describe(),
+      });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -83,7 +100,9 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const verdict = r.target === undefined || r.p50 === undefined ? '' : r.p50 <= r.target ? ' ✓' : ' ✗';
-    console.log(`| ${r.name} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.min)} | ${r.target === undefined ? '' : `≤ ${fmt(r.target)}${verdict}`} |`);
+    console.log(
+      `| ${r.name} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.min)} | ${r.target === undefined ? '' : `≤ ${fmt(r.target)}${verdict}`} |`,
+    );
   }
   for (const r of rows) if (r.note !== undefined) console.log(`\n${r.name}: ${r.note}`);
   const out = join(PACKAGE_ROOT, 'bench', 'results', 'sandbox.json');

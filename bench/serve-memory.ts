@@ -22,7 +22,13 @@ import { writeJsonAtomic } from '../core/store/json-file.ts';
 import { createKeyIfMissing } from '../deploy/api-keys.ts';
 import { readServing, servingPaths } from '../deploy/prepare-serving.ts';
 import { startServer } from '../deploy/server.ts';
-import { EXAMPLES, holdoutRecords, publishFixtureModel, tempHome, type FixtureFamily } from '../deploy/test-fixtures.ts';
+import {
+  EXAMPLES,
+  holdoutRecords,
+  publishFixtureModel,
+  tempHome,
+  type FixtureFamily,
+} from '../deploy/test-fixtures.ts';
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -30,13 +36,62 @@ const WARM = Number(process.env.BENCH_WARM ?? 20);
 const MEMORY_MB = process.env.OURO_SERVE_MEMORY_MB ?? '1536';
 const GOAL_MB = 2048;
 
-const TEMPLATES: { name: string; family: FixtureFamily; csv: string; target: string; task: 'binary' | 'multiclass' | 'regression'; metric: 'roc_auc' | 'log_loss' | 'rmse' }[] = [
-  { name: 't-forest', family: 'forest', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
-  { name: 't-lightgbm', family: 'lightgbm', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
-  { name: 't-linear', family: 'linear', csv: 'penguins.csv', target: 'species', task: 'multiclass', metric: 'log_loss' },
-  { name: 't-blend', family: 'blend', csv: 'penguins.csv', target: 'species', task: 'multiclass', metric: 'log_loss' },
-  { name: 't-prior', family: 'prior', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
-  { name: 't-histgb', family: 'histgb', csv: 'concrete.csv', target: 'compressive_strength', task: 'regression', metric: 'rmse' },
+const TEMPLATES: {
+  name: string;
+  family: FixtureFamily;
+  csv: string;
+  target: string;
+  task: 'binary' | 'multiclass' | 'regression';
+  metric: 'roc_auc' | 'log_loss' | 'rmse';
+}[] = [
+  {
+    name: 't-forest',
+    family: 'forest',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
+  {
+    name: 't-lightgbm',
+    family: 'lightgbm',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
+  {
+    name: 't-linear',
+    family: 'linear',
+    csv: 'penguins.csv',
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+  },
+  {
+    name: 't-blend',
+    family: 'blend',
+    csv: 'penguins.csv',
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+  },
+  {
+    name: 't-prior',
+    family: 'prior',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
+  {
+    name: 't-histgb',
+    family: 'histgb',
+    csv: 'concrete.csv',
+    target: 'compressive_strength',
+    task: 'regression',
+    metric: 'rmse',
+  },
 ];
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -44,10 +99,22 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function post(url: string, key: string, body: string): Promise<{ status: number; ms: number }> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -67,7 +134,8 @@ async function treeRss(root: number): Promise<{ server: number; children: number
     rss.set(pid, vm === null ? 0 : Number(vm[1]) / 1024);
   }
   const inTree = (pid: number): boolean => {
-    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 64; p = parent.get(p), hops++)
+      if (p === root) return true;
     return false;
   };
   let children = 0;
@@ -90,13 +158,29 @@ async function main(): Promise<void> {
   const rows: Record<string, string> = {};
   for (const t of TEMPLATES) {
     process.stderr.write(`training ${t.family} on ${t.csv}…\n`);
-    const f = await publishFixtureModel({ home, name: t.name, csv: `${EXAMPLES}/${t.csv}`, target: t.target, task: t.task, metric: t.metric, family: t.family });
+    const f = await publishFixtureModel({
+      home,
+      name: t.name,
+      csv: `${EXAMPLES}/${t.csv}`,
+      target: t.target,
+      task: t.task,
+      metric: t.metric,
+      family: t.family,
+    });
     rows[t.name] = JSON.stringify([holdoutRecords(f.holdoutFeatures)[0]]);
   }
   // One server prepares each template once (ONNX export and parity check, importance and charts).
   process.stderr.write('preparing the templates (ONNX export, explanations)…\n');
-  const env = { OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) };
-  const prep = await startServer({ config: loadConfig(env), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1' });
+  const env = {
+    OURO_HOME: home,
+    ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+  };
+  const prep = await startServer({
+    config: loadConfig(env),
+    logger: createLogger('silent'),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   await prep.host.explanationsSettled();
   await prep.close();
   const nativePath: Record<string, 'onnx' | 'python'> = {};
@@ -116,9 +200,16 @@ async function main(): Promise<void> {
     await cp(versionDir(home, t.name, 1), versionDir(home, name, 1), { recursive: true });
     if (python && nativePath[t.name] === 'onnx') {
       const serving = (await readServing(home, t.name, 1))!;
-      await writeJsonAtomic(servingPaths(home, name, 1).serving, { ...serving, path: 'python', reason: 'Python (bench:serve-memory serves this copy on the Python path).' });
+      await writeJsonAtomic(servingPaths(home, name, 1).serving, {
+        ...serving,
+        path: 'python',
+        reason: 'Python (bench:serve-memory serves this copy on the Python path).',
+      });
     }
-    await writeJsonAtomic(join(registryRoot(home), name, 'current.json'), { version: 1, updatedAt: new Date().toISOString() });
+    await writeJsonAtomic(join(registryRoot(home), name, 'current.json'), {
+      version: 1,
+      updatedAt: new Date().toISOString(),
+    });
     models.push({ name, template: t.name, path, key: (await createKeyIfMissing(home, name))! });
   }
   // The templates themselves leave the registry: exactly MODELS names are served.
@@ -128,14 +219,37 @@ async function main(): Promise<void> {
   const metricsPort = await freePort();
   process.stderr.write(`starting ouro serve (OURO_SERVE_MEMORY_MB=${MEMORY_MB})…\n`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'cli', 'main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env, ...env, OURO_SERVE_RATE_LIMIT: '0', OURO_SERVE_MEMORY_MB: MEMORY_MB, OURO_METRICS_PORT: String(metricsPort), OURO_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(PACKAGE_ROOT, 'cli', 'main.ts'),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      cwd: PACKAGE_ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        OURO_SERVE_RATE_LIMIT: '0',
+        OURO_SERVE_MEMORY_MB: MEMORY_MB,
+        OURO_METRICS_PORT: String(metricsPort),
+        OURO_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (;;) {
-    const ok = await fetch(`${base}/v2/health/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${base}/v2/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (child.exitCode !== null) throw new Error(`ouro serve exited (${child.exitCode})`);
     await sleep(250);
@@ -161,7 +275,8 @@ async function main(): Promise<void> {
   };
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`round ${round} of ${ROUNDS} over ${models.length} models…\n`);
-    for (const m of models) record(`${m.path} ${round === 1 ? 'first request' : 'round-robin'}`, await ask(m));
+    for (const m of models)
+      record(`${m.path} ${round === 1 ? 'first request' : 'round-robin'}`, await ask(m));
   }
   for (const path of ['onnx', 'python'] as const) {
     for (const m of models.filter((x) => x.path === path).slice(0, WARM)) {
@@ -169,8 +284,12 @@ async function main(): Promise<void> {
       record(`${path} warm`, await ask(m));
     }
   }
-  const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
-  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+  const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
   sampling = false;
   await sampler;
   const end = await treeRss(child.pid!);
@@ -194,7 +313,9 @@ async function main(): Promise<void> {
     '',
     '| requests | count | p50 | p99 |',
     '| --- | --- | --- | --- |',
-    ...Object.entries(latencies).map(([what, xs]) => `| ${what} | ${xs.length} | ${ms(pct(xs, 0.5))} | ${ms(pct(xs, 0.99))} |`),
+    ...Object.entries(latencies).map(
+      ([what, xs]) => `| ${what} | ${xs.length} | ${ms(pct(xs, 0.5))} | ${ms(pct(xs, 0.99))} |`,
+    ),
   ];
   console.log(lines.join('\n'));
   if (peak.total > GOAL_MB) process.exitCode = 1;

@@ -19,7 +19,14 @@ import { createLogger } from '../core/logger.ts';
 import { createKeyIfMissing } from '../deploy/api-keys.ts';
 import { parseCsvRecords } from '../deploy/parse-csv.ts';
 import { startServer } from '../deploy/server.ts';
-import { EXAMPLES, holdoutRecords, publishFixtureModel, python, tempHome, type FixtureFamily } from '../deploy/test-fixtures.ts';
+import {
+  EXAMPLES,
+  holdoutRecords,
+  publishFixtureModel,
+  python,
+  tempHome,
+  type FixtureFamily,
+} from '../deploy/test-fixtures.ts';
 
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 2000);
 /** The Python path is ~50x slower: fewer sequential requests keep the bench to a minute or two. */
@@ -31,10 +38,22 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 function post(url: URL, key: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -44,7 +63,13 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function measure(base: string, name: string, key: string, rows: Record<string, unknown>[], single: number) {
+async function measure(
+  base: string,
+  name: string,
+  key: string,
+  rows: Record<string, unknown>[],
+  single: number,
+) {
   const url = new URL(`${base}/v1/models/${name}/predict`);
   const one = JSON.stringify([rows[0]]);
   for (let i = 0; i < Math.min(200, single); i++) await post(url, key, one); // warm-up
@@ -61,17 +86,34 @@ async function measure(base: string, name: string, key: string, rows: Record<str
   const t = performance.now();
   for (let i = 0; i < BATCHES; i++) await post(url, key, batch);
   const seconds = (performance.now() - t) / 1000;
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rowsPerSecond: (BATCHES * BATCH_ROWS) / seconds };
+  return {
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
+    rowsPerSecond: (BATCHES * BATCH_ROWS) / seconds,
+  };
 }
 
 /** One POST on its own connection (a refused body is not read to its end, so the socket is not reused). */
-function postOnce(url: URL, key: string, body: Buffer, type: string): Promise<{ status: number; ms: number }> {
+function postOnce(
+  url: URL,
+  key: string,
+  body: Buffer,
+  type: string,
+): Promise<{ status: number; ms: number }> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': type, 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, 'content-type': type, 'content-length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
+      },
+    );
     // The server may answer and close before the whole body is written.
     req.on('error', (err) => (req.writableFinished ? reject(err) : undefined));
     req.end(body);
@@ -87,11 +129,23 @@ function median(xs: number[]): number {
 }
 
 /** Refusing the 10 MB / 5M-row CSV through HTTP, health checks beside it, and the baselines. */
-async function refusal(server: Awaited<ReturnType<typeof startServer>>, key: string, rows: Record<string, unknown>[], maxRows: number) {
+async function refusal(
+  server: Awaited<ReturnType<typeof startServer>>,
+  key: string,
+  rows: Record<string, unknown>[],
+  maxRows: number,
+) {
   const url = new URL(`${server.url}/v1/models/pima/predict`);
   const columns = Object.keys(rows[0]!);
   const huge = Buffer.from(`${columns[0]}\n${'1\n'.repeat(HUGE_ROWS)}`);
-  const ordinary = Buffer.from([columns.join(','), ...Array.from({ length: BATCH_ROWS }, (_, i) => columns.map((c) => rows[i % rows.length]![c] ?? '').join(','))].join('\n'));
+  const ordinary = Buffer.from(
+    [
+      columns.join(','),
+      ...Array.from({ length: BATCH_ROWS }, (_, i) =>
+        columns.map((c) => rows[i % rows.length]![c] ?? '').join(','),
+      ),
+    ].join('\n'),
+  );
   const refused: number[] = [];
   const served: number[] = [];
   const health: number[] = [];
@@ -115,7 +169,8 @@ async function refusal(server: Awaited<ReturnType<typeof startServer>>, key: str
     if (ok.status !== 200) throw new Error(`the ${BATCH_ROWS}-row CSV got ${ok.status}`);
     served.push(ok.ms);
   }
-  const parsedPerRefusal = (server.metrics.csvRowsParsed('pima') - parsedBefore - REFUSALS * BATCH_ROWS) / REFUSALS;
+  const parsedPerRefusal =
+    (server.metrics.csvRowsParsed('pima') - parsedBefore - REFUSALS * BATCH_ROWS) / REFUSALS;
   // The old approach, in-process: the whole body decoded and parsed, and only then the rows counted.
   const rss0 = process.memoryUsage().rss;
   const t = performance.now();
@@ -123,7 +178,16 @@ async function refusal(server: Awaited<ReturnType<typeof startServer>>, key: str
   const oldMs = performance.now() - t;
   const oldRssMb = (process.memoryUsage().rss - rss0) / 1024 / 1024;
   if (all.length <= maxRows) throw new Error('the old approach would have accepted the body');
-  return { refusedMs: median(refused), servedMs: median(served), healthMaxMs: Math.max(...health), healthChecks: health.length, parsedPerRefusal, oldMs, oldRssMb, bytes: huge.length };
+  return {
+    refusedMs: median(refused),
+    servedMs: median(served),
+    healthMaxMs: Math.max(...health),
+    healthChecks: health.length,
+    parsedPerRefusal,
+    oldMs,
+    oldRssMb,
+    bytes: huge.length,
+  };
 }
 
 /**
@@ -174,12 +238,60 @@ print(json.dumps(out))
 `;
 
 /** The families that win runs, each on the example it is benchmarked on. */
-const MODELS: { name: string; family: FixtureFamily; label: string; csv: string; target: string; task: 'binary' | 'multiclass'; metric: 'roc_auc' | 'log_loss' }[] = [
-  { name: 'pima', family: 'forest', label: 'random forest (pima_diabetes)', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
-  { name: 'blend', family: 'blend', label: 'blend: linear + LightGBM + forest, soft voting (penguins)', csv: 'penguins.csv', target: 'species', task: 'multiclass', metric: 'log_loss' },
-  { name: 'lightgbm', family: 'lightgbm', label: 'LightGBM (pima_diabetes)', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
-  { name: 'linear', family: 'linear', label: 'linear, one-hot categoricals (penguins)', csv: 'penguins.csv', target: 'species', task: 'multiclass', metric: 'log_loss' },
-  { name: 'prior', family: 'prior', label: 'prior baseline (pima_diabetes)', csv: 'pima_diabetes.csv', target: 'diabetes', task: 'binary', metric: 'roc_auc' },
+const MODELS: {
+  name: string;
+  family: FixtureFamily;
+  label: string;
+  csv: string;
+  target: string;
+  task: 'binary' | 'multiclass';
+  metric: 'roc_auc' | 'log_loss';
+}[] = [
+  {
+    name: 'pima',
+    family: 'forest',
+    label: 'random forest (pima_diabetes)',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
+  {
+    name: 'blend',
+    family: 'blend',
+    label: 'blend: linear + LightGBM + forest, soft voting (penguins)',
+    csv: 'penguins.csv',
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+  },
+  {
+    name: 'lightgbm',
+    family: 'lightgbm',
+    label: 'LightGBM (pima_diabetes)',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
+  {
+    name: 'linear',
+    family: 'linear',
+    label: 'linear, one-hot categoricals (penguins)',
+    csv: 'penguins.csv',
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+  },
+  {
+    name: 'prior',
+    family: 'prior',
+    label: 'prior baseline (pima_diabetes)',
+    csv: 'pima_diabetes.csv',
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+  },
 ];
 
 type Measured = { p50: number; p99: number; rowsPerSecond: number };
@@ -189,8 +301,20 @@ async function main(): Promise<void> {
   const published: Record<string, { key: string; rows: Record<string, unknown>[]; modelDir: string }> = {};
   for (const m of MODELS) {
     process.stderr.write(`training ${m.label}…\n`);
-    const fixture = await publishFixtureModel({ home, name: m.name, csv: `${EXAMPLES}/${m.csv}`, target: m.target, task: m.task, metric: m.metric, family: m.family });
-    published[m.name] = { key: (await createKeyIfMissing(home, m.name))!, rows: holdoutRecords(fixture.holdoutFeatures), modelDir: fixture.modelDir };
+    const fixture = await publishFixtureModel({
+      home,
+      name: m.name,
+      csv: `${EXAMPLES}/${m.csv}`,
+      target: m.target,
+      task: m.task,
+      metric: m.metric,
+      family: m.family,
+    });
+    published[m.name] = {
+      key: (await createKeyIfMissing(home, m.name))!,
+      rows: holdoutRecords(fixture.holdoutFeatures),
+      modelDir: fixture.modelDir,
+    };
   }
   const { key, rows } = published.pima!;
   const logger = createLogger('silent');
@@ -201,7 +325,14 @@ async function main(): Promise<void> {
   const maxRows = 10_000;
   for (const onnx of ['auto', 'off'] as const) {
     // One key sends thousands of requests a minute here: no rate limit. OURO_PYTHON as set (a worktree's .venv may be a symlink).
-    const env = { OURO_HOME: home, OURO_SERVE_ONNX: onnx, OURO_SERVE_WORKERS: '2', OURO_SERVE_RATE_LIMIT: '0', OURO_SERVE_MAX_ROWS: String(maxRows), ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) };
+    const env = {
+      OURO_HOME: home,
+      OURO_SERVE_ONNX: onnx,
+      OURO_SERVE_WORKERS: '2',
+      OURO_SERVE_RATE_LIMIT: '0',
+      OURO_SERVE_MAX_ROWS: String(maxRows),
+      ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+    };
     const server = await startServer({ config: loadConfig(env), logger, port: 0, hostname: '127.0.0.1' });
     // Permutation importance runs in the background once a version serves: not beside the timings.
     await server.host.explanationsSettled();
@@ -212,7 +343,13 @@ async function main(): Promise<void> {
       if (results[m.name]?.[loaded.path] !== undefined) continue;
       process.stderr.write(`measuring ${m.label} on the ${loaded.path} path…\n`);
       const p = published[m.name]!;
-      (results[m.name] ??= {})[loaded.path] = await measure(server.url, m.name, p.key, p.rows, loaded.path === 'onnx' ? SINGLE : SINGLE_PYTHON);
+      (results[m.name] ??= {})[loaded.path] = await measure(
+        server.url,
+        m.name,
+        p.key,
+        p.rows,
+        loaded.path === 'onnx' ? SINGLE : SINGLE_PYTHON,
+      );
     }
     if (onnx === 'auto' && server.host.loaded().find((l) => l.name === 'pima')?.path === 'onnx') {
       process.stderr.write('refusing a 10 MB, 5M-row CSV…\n');
@@ -228,16 +365,23 @@ async function main(): Promise<void> {
     inputs.push([m.name, published[m.name]!.modelDir, rowsFile]);
   }
   process.stderr.write('timing the serving loop in-process, before and after…\n');
-  const baseline = JSON.parse(python(['-c', BASELINE, String(SINGLE_PYTHON), JSON.stringify(inputs)])) as Record<string, Record<'pipeline' | 'before' | 'after', [number, number]>>;
+  const baseline = JSON.parse(
+    python(['-c', BASELINE, String(SINGLE_PYTHON), JSON.stringify(inputs)]),
+  ) as Record<string, Record<'pipeline' | 'before' | 'after', [number, number]>>;
 
   const ms = (x: number) => `${x.toFixed(3)} ms`;
-  const cell = (r: Measured | undefined) => (r === undefined ? '— | — | —' : `${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`);
+  const cell = (r: Measured | undefined) =>
+    r === undefined
+      ? '— | — | —'
+      : `${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`;
   const lines = [
     `Each family served by one \`ouro serve\` over keep-alive HTTP on loopback, first with OURO_SERVE_ONNX=auto (the ONNX path wherever the export matches the Python model on the holdout), then with OURO_SERVE_ONNX=off (the Python pool): ${SINGLE} sequential single-row requests per model on the ONNX path, ${SINGLE_PYTHON} on the Python path, and ${BATCHES} requests of ${BATCH_ROWS} rows.`,
     '',
     `| family | ONNX p50 | ONNX p99 | ONNX batches of ${BATCH_ROWS} | Python p50 | Python p99 | Python batches of ${BATCH_ROWS} |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...MODELS.map((m) => `| ${m.label} | ${cell(results[m.name]?.onnx)} | ${cell(results[m.name]?.python)} |`),
+    ...MODELS.map(
+      (m) => `| ${m.label} | ${cell(results[m.name]?.onnx)} | ${cell(results[m.name]?.python)} |`,
+    ),
     '',
     '',
     'The Python path in-process (no HTTP, no sandbox), single row, p50 / p99, the three variants interleaved call by call: the bare pipeline on a row already cleaned; the serving loop before this change (pandas cleaner, then `predict` and `predict_proba`: the pipeline twice); the serving loop now (`Cleaner.transform_records`, the pipeline once):',
@@ -249,11 +393,21 @@ async function main(): Promise<void> {
       return `| ${m.label} | ${ms(b.pipeline[0])} / ${ms(b.pipeline[1])} | ${ms(b.before[0])} / ${ms(b.before[1])} | ${ms(b.after[0])} / ${ms(b.after[1])} | ${(b.before[0] / b.after[0]).toFixed(2)}× |`;
     }),
   ];
-  const onnxP50 = MODELS.flatMap((m) => (results[m.name]?.onnx === undefined ? [] : [[m.label, results[m.name]!.onnx!.p50] as const]));
+  const onnxP50 = MODELS.flatMap((m) =>
+    results[m.name]?.onnx === undefined ? [] : [[m.label, results[m.name]!.onnx!.p50] as const],
+  );
   const missed = onnxP50.filter(([, p]) => p > 2);
-  lines.push('', `Budget (docs/architecture.md, "Targets"), single-row p50 ≤ 2 ms on the ONNX path: ${onnxP50.length === 0 ? 'no ONNX path' : missed.length === 0 ? `met by every family on ONNX (slowest ${ms(Math.max(...onnxP50.map(([, p]) => p)))})` : `MISSED by ${missed.map(([l, p]) => `${l} (${ms(p)})`).join(', ')}`}.`);
+  lines.push(
+    '',
+    `Budget (docs/architecture.md, "Targets"), single-row p50 ≤ 2 ms on the ONNX path: ${onnxP50.length === 0 ? 'no ONNX path' : missed.length === 0 ? `met by every family on ONNX (slowest ${ms(Math.max(...onnxP50.map(([, p]) => p)))})` : `MISSED by ${missed.map(([l, p]) => `${l} (${ms(p)})`).join(', ')}`}.`,
+  );
   const fallbacks = Object.entries(notOnnx);
-  lines.push('', fallbacks.length === 0 ? 'Every family was served on the ONNX path.' : `Not on the ONNX path: ${fallbacks.map(([n, why]) => `${MODELS.find((m) => m.name === n)!.label}: ${why}`).join('; ')}`);
+  lines.push(
+    '',
+    fallbacks.length === 0
+      ? 'Every family was served on the ONNX path.'
+      : `Not on the ONNX path: ${fallbacks.map(([n, why]) => `${MODELS.find((m) => m.name === n)!.label}: ${why}`).join('; ')}`,
+  );
   if (refused !== null) {
     const r = refused;
     lines.push(

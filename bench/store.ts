@@ -119,11 +119,15 @@ async function main(): Promise<void> {
     );
     if (SIZE_MB >= 1024) {
       await mkdir(join(PACKAGE_ROOT, 'bench', 'results'), { recursive: true });
-      await writeFile(join(PACKAGE_ROOT, 'bench', 'results', 'store.json'), JSON.stringify(result, null, 2) + '\n');
+      await writeFile(
+        join(PACKAGE_ROOT, 'bench', 'results', 'store.json'),
+        JSON.stringify(result, null, 2) + '\n',
+      );
     }
     if (!result.hashMatches) throw new Error('the downloaded file differs from the uploaded one');
     const worst = Math.max(result.peakRssMb, result.vmHwmMb ?? 0);
-    if (worst > BUDGET_MB) throw new Error(`peak RSS ${worst.toFixed(1)} MB is over the ${BUDGET_MB} MB budget`);
+    if (worst > BUDGET_MB)
+      throw new Error(`peak RSS ${worst.toFixed(1)} MB is over the ${BUDGET_MB} MB budget`);
   } finally {
     await store.deletePrefix(`bench/${process.pid}/`).catch(() => undefined);
     await server?.stop();

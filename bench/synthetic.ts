@@ -28,13 +28,41 @@ import { synthesize } from '../worker/synthesis/synthesize.ts';
 import { BENCH_ROOT } from './datasets.ts';
 
 const TABLES: Record<string, { file: string; goal: string; target: string }> = {
-  pima_diabetes: { file: 'examples/pima_diabetes.csv', goal: 'make synthetic rows like this I can share', target: 'diabetes' },
-  penguins: { file: 'examples/penguins.csv', goal: 'make synthetic rows like this I can share', target: 'species' },
-  concrete: { file: 'examples/concrete.csv', goal: 'make synthetic rows like this I can share', target: 'compressive_strength' },
-  attrition: { file: 'bench/datasets/attrition.csv', goal: 'make synthetic rows like this I can share', target: 'Attrition' },
+  pima_diabetes: {
+    file: 'examples/pima_diabetes.csv',
+    goal: 'make synthetic rows like this I can share',
+    target: 'diabetes',
+  },
+  penguins: {
+    file: 'examples/penguins.csv',
+    goal: 'make synthetic rows like this I can share',
+    target: 'species',
+  },
+  concrete: {
+    file: 'examples/concrete.csv',
+    goal: 'make synthetic rows like this I can share',
+    target: 'compressive_strength',
+  },
+  attrition: {
+    file: 'bench/datasets/attrition.csv',
+    goal: 'make synthetic rows like this I can share',
+    target: 'Attrition',
+  },
 };
 
-interface Row { table: string; purpose: string; generator: string; chosen: boolean; utility: number | null; auc: number | null; dcr: number | null; copies: number | null; seconds: number; metric: string; real: number }
+interface Row {
+  table: string;
+  purpose: string;
+  generator: string;
+  chosen: boolean;
+  utility: number | null;
+  auc: number | null;
+  dcr: number | null;
+  copies: number | null;
+  seconds: number;
+  metric: string;
+  real: number;
+}
 
 async function runOne(file: string, goal: string, target: string, home: string): Promise<DataCard> {
   const config = { ...loadConfig(), OURO_HOME: home };
@@ -43,7 +71,24 @@ async function runOne(file: string, goal: string, target: string, home: string):
   const ref = join('runs', runId, 'input', file.split('/').at(-1)!);
   await store.putFile(ref, file);
   const events = new FileEventLog(join(home, 'runs', runId, 'events.jsonl'), runId);
-  const outcome = await synthesize({ runId, dataset: { ref, filename: file.split('/').at(-1)! }, goal, target, budgetSeconds: 1800, seed: 42 }, { config, driver: createSandboxDriver(config), limits: limitsFromConfig(config), store, events, logger: createLogger('warn') });
+  const outcome = await synthesize(
+    {
+      runId,
+      dataset: { ref, filename: file.split('/').at(-1)! },
+      goal,
+      target,
+      budgetSeconds: 1800,
+      seed: 42,
+    },
+    {
+      config,
+      driver: createSandboxDriver(config),
+      limits: limitsFromConfig(config),
+      store,
+      events,
+      logger: createLogger('warn'),
+    },
+  );
   if (outcome.card === null) throw new Error(`${file}: ${outcome.error?.message}`);
   return outcome.card;
 }
@@ -66,7 +111,9 @@ function rowsOf(table: string, card: DataCard): Row[] {
 
 /** pima with 4 of every 5 positive rows removed: a small, imbalanced table to augment. */
 async function imbalancedPima(dir: string): Promise<string> {
-  const lines = (await readFile(join(BENCH_ROOT, 'examples', 'pima_diabetes.csv'), 'utf8')).trim().split('\n');
+  const lines = (await readFile(join(BENCH_ROOT, 'examples', 'pima_diabetes.csv'), 'utf8'))
+    .trim()
+    .split('\n');
   let pos = 0;
   const kept = lines.slice(1).filter((l) => !l.endsWith('"pos"') || pos++ % 5 === 0);
   const path = join(dir, 'pima_imbalanced.csv');
@@ -77,7 +124,9 @@ async function imbalancedPima(dir: string): Promise<string> {
 const f = (n: number | null, d = 3) => (n === null ? 'n/a' : n.toFixed(d));
 
 async function main(): Promise<void> {
-  const wanted = (process.env.BENCH_SYNTH_DATASETS ?? Object.keys(TABLES).join(',')).split(',').filter(Boolean);
+  const wanted = (process.env.BENCH_SYNTH_DATASETS ?? Object.keys(TABLES).join(','))
+    .split(',')
+    .filter(Boolean);
   const dir = await mkdtemp(join(tmpdir(), 'ouro-bench-synth-'));
   await chmod(dir, 0o755); // the sandbox user must reach the run folders inside
   const rows: Row[] = [];
@@ -87,24 +136,39 @@ async function main(): Promise<void> {
       if (t === undefined) throw new Error(`unknown table ${name}; known: ${Object.keys(TABLES).join(', ')}`);
       const card = await runOne(join(BENCH_ROOT, t.file), t.goal, t.target, join(dir, 'home'));
       rows.push(...rowsOf(name, card));
-      process.stderr.write(`${name}: chose ${card.generator.label}, ${f(card.utility.ratio)} of real ${card.utility.metric}\n`);
+      process.stderr.write(
+        `${name}: chose ${card.generator.label}, ${f(card.utility.ratio)} of real ${card.utility.metric}\n`,
+      );
     }
-    const aug = await runOne(await imbalancedPima(dir), 'we only have a few pos cases, make more examples of the rare class', 'diabetes', join(dir, 'home'));
+    const aug = await runOne(
+      await imbalancedPima(dir),
+      'we only have a few pos cases, make more examples of the rare class',
+      'diabetes',
+      join(dir, 'home'),
+    );
     rows.push(...rowsOf('pima_imbalanced', aug));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   await mkdir(join(BENCH_ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(join(BENCH_ROOT, 'bench', 'results', 'synthetic.json'), `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`);
+  await writeFile(
+    join(BENCH_ROOT, 'bench', 'results', 'synthetic.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
   const lines = [
     '| table | generator | chosen | utility | disc. AUC | DCR ratio | copies dropped | wall s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.table} (${r.purpose}, ${r.metric} real ${f(r.real)}) | ${r.generator} | ${r.chosen ? '**yes**' : ''} | ${r.purpose === 'augment' ? `${r.utility !== null && r.utility >= 0 ? '+' : ''}${f(r.utility, 4)}` : f(r.utility)} | ${f(r.auc)} | ${f(r.dcr, 2)} | ${r.copies ?? 'n/a'} | ${r.seconds.toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.table} (${r.purpose}, ${r.metric} real ${f(r.real)}) | ${r.generator} | ${r.chosen ? '**yes**' : ''} | ${r.purpose === 'augment' ? `${r.utility !== null && r.utility >= 0 ? '+' : ''}${f(r.utility, 4)}` : f(r.utility)} | ${f(r.auc)} | ${f(r.dcr, 2)} | ${r.copies ?? 'n/a'} | ${r.seconds.toFixed(1)} |`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const chosen = rows.filter((r) => r.chosen && r.purpose === 'stand-in');
   const kept = chosen.filter((r) => (r.utility ?? 0) >= 0.9).length;
-  process.stdout.write(`\nchosen stand-ins keeping ≥ 90 % of real utility: ${kept} of ${chosen.length}; exact copies left: 0 (dropped: ${chosen.map((r) => r.copies ?? 0).join(', ')})\n`);
+  process.stdout.write(
+    `\nchosen stand-ins keeping ≥ 90 % of real utility: ${kept} of ${chosen.length}; exact copies left: 0 (dropped: ${chosen.map((r) => r.copies ?? 0).join(', ')})\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -24,7 +24,7 @@ const BOUND_S = 5;
 /** A seeded wide table: the target depends on the first two columns. */
 function wideCsv(): string {
   let a = 12345;
-  const rand = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines = [[...Array.from({ length: FEATURES }, (_, i) => `f${i}`), 'y'].join(',')];
   for (let r = 0; r < ROWS; r++) {
     const xs = Array.from({ length: FEATURES }, () => rand() * 2 - 1);
@@ -33,7 +33,8 @@ function wideCsv(): string {
   return lines.join('\n') + '\n';
 }
 
-const BASELINE = 'import sys, pandas as pd; pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_parquet(sys.argv[2])';
+const BASELINE =
+  'import sys, pandas as pd; pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_parquet(sys.argv[2])';
 /** Every step records its own CPU seconds at exit: on a loaded machine they move far less than wall time. */
 const CPU_PRELUDE = [
   'import atexit, os, resource',
@@ -42,14 +43,23 @@ const CPU_PRELUDE = [
   '    open(os.environ["OURO_BENCH_CPU_FILE"], "w").write(str(u.ru_utime + u.ru_stime))',
   'atexit.register(_cpu)',
 ].join('\n');
-const HARNESS = "import runpy, sys; sys.argv = ['ouro_harness'] + sys.argv[1:]; runpy.run_module('ouro_harness', run_name='__main__', alter_sys=True)";
+const HARNESS =
+  "import runpy, sys; sys.argv = ['ouro_harness'] + sys.argv[1:]; runpy.run_module('ouro_harness', run_name='__main__', alter_sys=True)";
 
 function step(python: string, args: string[], cpuFile: string): Promise<{ wall: number; cpu: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const code = `${CPU_PRELUDE}\n${args[0] === '-c' ? args[1]! : HARNESS}`;
     const rest = args[0] === '-c' ? args.slice(2) : args;
-    const child = spawn(python, ['-c', code, ...rest], { cwd: BENCH_ROOT, env: { ...process.env, PYTHONPATH: join(BENCH_ROOT, 'sandbox', 'python'), OURO_BENCH_CPU_FILE: cpuFile }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(python, ['-c', code, ...rest], {
+      cwd: BENCH_ROOT,
+      env: {
+        ...process.env,
+        PYTHONPATH: join(BENCH_ROOT, 'sandbox', 'python'),
+        OURO_BENCH_CPU_FILE: cpuFile,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (status) => {
       if (status !== 0) return reject(new Error(`ouro_harness ${args[0]} exited ${status}`));
@@ -74,19 +84,78 @@ async function main(): Promise<void> {
       const run = join(dir, `run${i}`);
       await mkdir(run);
       const t0 = await step(python, ['-c', BASELINE, csv, join(run, 'baseline.parquet')], cpuFile);
-      const t1 = await step(python, ['inspect', '--input', csv, '--profile', join(run, 'profile.json'), '--table', join(run, 'table.parquet')], cpuFile);
-      const t2 = await step(python, ['split', '--table', join(run, 'table.parquet'), '--profile', join(run, 'profile.json'), '--target', 'y', '--task', 'binary', '--metric', 'roc_auc', '--seed', '42', '--holdout-fraction', '0.2', '--workspace', join(run, 'workspace'), '--holdout', join(run, 'holdout'), '--vault', join(run, 'vault')], cpuFile);
+      const t1 = await step(
+        python,
+        [
+          'inspect',
+          '--input',
+          csv,
+          '--profile',
+          join(run, 'profile.json'),
+          '--table',
+          join(run, 'table.parquet'),
+        ],
+        cpuFile,
+      );
+      const t2 = await step(
+        python,
+        [
+          'split',
+          '--table',
+          join(run, 'table.parquet'),
+          '--profile',
+          join(run, 'profile.json'),
+          '--target',
+          'y',
+          '--task',
+          'binary',
+          '--metric',
+          'roc_auc',
+          '--seed',
+          '42',
+          '--holdout-fraction',
+          '0.2',
+          '--workspace',
+          join(run, 'workspace'),
+          '--holdout',
+          join(run, 'holdout'),
+          '--vault',
+          join(run, 'vault'),
+        ],
+        cpuFile,
+      );
       cpu.baseline.push(t0.cpu);
       cpu.inspect.push(t1.cpu);
       cpu.split.push(t2.cpu);
       times.baseline.push(t0.wall);
       times.inspect.push(t1.wall);
       times.split.push(t2.wall);
-      console.error(`run ${i + 1}: baseline ${t0.wall.toFixed(2)} s (CPU ${t0.cpu.toFixed(2)} s), inspect ${t1.wall.toFixed(2)} s (CPU ${t1.cpu.toFixed(2)} s), split ${t2.wall.toFixed(2)} s (CPU ${t2.cpu.toFixed(2)} s)`);
+      console.error(
+        `run ${i + 1}: baseline ${t0.wall.toFixed(2)} s (CPU ${t0.cpu.toFixed(2)} s), inspect ${t1.wall.toFixed(2)} s (CPU ${t1.cpu.toFixed(2)} s), split ${t2.wall.toFixed(2)} s (CPU ${t2.cpu.toFixed(2)} s)`,
+      );
     }
-    const wall = { baseline: median(times.baseline), inspect: median(times.inspect), split: median(times.split), total: median(times.inspect.map((t, i) => t + times.split[i]!)) };
-    const cpuS = { baseline: median(cpu.baseline), inspect: median(cpu.inspect), split: median(cpu.split), total: median(cpu.inspect.map((t, i) => t + cpu.split[i]!)) };
-    const result = { rows: ROWS, columns: FEATURES + 1, runs: RUNS, cores: cpus().length, load: loadavg()[0] ?? 0, wallS: wall, cpuS, boundS: BOUND_S };
+    const wall = {
+      baseline: median(times.baseline),
+      inspect: median(times.inspect),
+      split: median(times.split),
+      total: median(times.inspect.map((t, i) => t + times.split[i]!)),
+    };
+    const cpuS = {
+      baseline: median(cpu.baseline),
+      inspect: median(cpu.inspect),
+      split: median(cpu.split),
+      total: median(cpu.inspect.map((t, i) => t + cpu.split[i]!)),
+    };
+    const result = {
+      rows: ROWS,
+      columns: FEATURES + 1,
+      runs: RUNS,
+      cores: cpus().length,
+      load: loadavg()[0] ?? 0,
+      wallS: wall,
+      cpuS,
+      boundS: BOUND_S,
+    };
     const row = (name: string, k: keyof typeof wall, bound = '') =>
       `| ${name} | ${wall[k].toFixed(2)} s | ${(wall[k] / wall.baseline).toFixed(1)}× | ${cpuS[k].toFixed(2)} s | ${(cpuS[k] / cpuS.baseline).toFixed(1)}× | ${bound} |`;
     console.log(
@@ -101,7 +170,10 @@ async function main(): Promise<void> {
     );
     console.log(`load average ${result.load.toFixed(1)} on ${result.cores} cores`);
     await mkdir(join(BENCH_ROOT, 'bench', 'results'), { recursive: true });
-    await writeFile(join(BENCH_ROOT, 'bench', 'results', 'wide.json'), JSON.stringify(result, null, 2) + '\n');
+    await writeFile(
+      join(BENCH_ROOT, 'bench', 'results', 'wide.json'),
+      JSON.stringify(result, null, 2) + '\n',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -18,21 +18,46 @@ export type FollowUp =
 
 export async function followUpOf(threads: RunThreads, prior: RunThread): Promise<FollowUp> {
   const view = await threads.view(prior);
-  if (!prior.done && view.state !== 'asking' && view.state !== 'failed' && view.state !== 'finished') return { kind: 'busy' };
+  if (!prior.done && view.state !== 'asking' && view.state !== 'failed' && view.state !== 'finished')
+    return { kind: 'busy' };
   // The earlier request's options (forecast horizon, date and id columns, brain, seed), less what is per run or per file.
-  const { name: _name, champion: _champion, target: _target, assumeYes: _yes, sheet: _sheet, ...kept } = prior.request?.options ?? RunOptionsSchema.parse({ budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments });
-  const base: Partial<RunOptions> = { ...kept, budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments };
+  const {
+    name: _name,
+    champion: _champion,
+    target: _target,
+    assumeYes: _yes,
+    sheet: _sheet,
+    ...kept
+  } = prior.request?.options ??
+  RunOptionsSchema.parse({ budgetSeconds: prior.budgetSeconds, maxExperiments: prior.maxExperiments });
+  const base: Partial<RunOptions> = {
+    ...kept,
+    budgetSeconds: prior.budgetSeconds,
+    maxExperiments: prior.maxExperiments,
+  };
   // A thread whose last run was a challenger that lost still has its champion.
   const champion = view.deployed?.name ?? view.challenge?.name ?? null;
   if (champion === null || view.card === null) return { kind: 'fresh', goal: prior.goal, base };
-  return { kind: 'challenge', goal: prior.goal, champion, base: { ...base, target: view.card.target, metric: view.card.metric } };
+  return {
+    kind: 'challenge',
+    goal: prior.goal,
+    champion,
+    base: { ...base, target: view.card.target, metric: view.card.metric },
+  };
 }
 
 /** The new run's options: the earlier run's, what the person wrote now over them, and the champion to beat. */
-export function followUpOptions(f: Exclude<FollowUp, { kind: 'busy' }>, written: Partial<RunOptions>, budgetSeconds?: number): RunOptions {
+export function followUpOptions(
+  f: Exclude<FollowUp, { kind: 'busy' }>,
+  written: Partial<RunOptions>,
+  budgetSeconds?: number,
+): RunOptions {
   const options = { ...f.base, ...written, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) };
   // A challenger is published under its champion's name, whatever the message said.
-  return RunOptionsSchema.parse(f.kind === 'challenge' ? { ...options, champion: f.champion, name: f.champion } : options);
+  return RunOptionsSchema.parse(
+    f.kind === 'challenge' ? { ...options, champion: f.champion, name: f.champion } : options,
+  );
 }
 
-export const BUSY_TEXT = 'A run is still going in this thread (`status` shows where it is). Wait for it to finish, or `stop` it, then mention me with the file again.';
+export const BUSY_TEXT =
+  'A run is still going in this thread (`status` shows where it is). Wait for it to finish, or `stop` it, then mention me with the file again.';

@@ -18,7 +18,11 @@ export class HeldKeys {
   constructor(private readonly redis: Redis) {}
 
   async hold(platform: RunThread['platform'], model: string, runId: string, user: string): Promise<void> {
-    await this.redis.multi().set(heldKey(platform, model), JSON.stringify({ runId, user }), 'EX', HOLD_S).expire(redisKeys.freshKey(runId), HOLD_S).exec();
+    await this.redis
+      .multi()
+      .set(heldKey(platform, model), JSON.stringify({ runId, user }), 'EX', HOLD_S)
+      .expire(redisKeys.freshKey(runId), HOLD_S)
+      .exec();
   }
 
   /** The key, once, for the person who asked for the model; the key is forgotten as it is handed out. */
@@ -27,7 +31,11 @@ export class HeldKeys {
     if (raw === null) return { kind: 'gone' };
     const held = JSON.parse(raw) as { runId: string; user: string };
     if (held.user !== user) return { kind: 'not_yours' };
-    const [[, key]] = (await this.redis.multi().getdel(redisKeys.freshKey(held.runId)).del(heldKey(platform, model)).exec()) as [[unknown, string | null], unknown];
+    const [[, key]] = (await this.redis
+      .multi()
+      .getdel(redisKeys.freshKey(held.runId))
+      .del(heldKey(platform, model))
+      .exec()) as [[unknown, string | null], unknown];
     return key === null ? { kind: 'gone' } : { kind: 'key', key };
   }
 }

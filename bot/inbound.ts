@@ -8,7 +8,13 @@ import type { RunQueue } from '../core/queue/run-queue.ts';
 import { RunOptionsSchema, RunRequestSchema, type RunOptions } from '../core/schemas/run-request.ts';
 import { BUSY_TEXT, followUpOf, followUpOptions } from './follow-up.ts';
 import type { Redis } from 'ioredis';
-import { chooseUpload, fmtBytes, TABLE_FORMATS, wrongTypeAdvice, type Attachment } from './intake/choose-upload.ts';
+import {
+  chooseUpload,
+  fmtBytes,
+  TABLE_FORMATS,
+  wrongTypeAdvice,
+  type Attachment,
+} from './intake/choose-upload.ts';
 import { parseRunText } from './intake/parse-run-text.ts';
 import { textMessage, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
@@ -64,11 +70,14 @@ export interface Mention {
 
 /** A name safe for a store key, keeping what the person called the file. */
 export function safeFilename(name: string): string {
-  const clean = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  const clean = basename(name)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '');
   return clean.length > 0 ? clean.slice(0, 120) : 'upload.csv';
 }
 
-const EXAMPLE = 'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
+const EXAMPLE =
+  'e.g. `@ouro predict churn` with `customers.csv` attached. Options: `budget 5m`, `max 10 experiments`, `metric mae`, `target <column>`.';
 
 /** Intake, the goal, the thread, the status message, the download, the queue: a run, or a reply saying why not. */
 export async function startRunFromMention(deps: InboundDeps, m: Mention): Promise<void> {
@@ -76,13 +85,27 @@ export async function startRunFromMention(deps: InboundDeps, m: Mention): Promis
   const choice = chooseUpload(m.files, m.text, limit);
   switch (choice.kind) {
     case 'none':
-      return m.reply(textMessage(`👋 Send me a CSV or TSV file (or Excel .xlsx, Parquet, JSON, or one in a .gz/.zip) and say what to predict in the same message, ${EXAMPLE}\nAlready have a model? \`${deps.predictCommand.command}\` lists them.`));
+      return m.reply(
+        textMessage(
+          `👋 Send me a CSV or TSV file (or Excel .xlsx, Parquet, JSON, or one in a .gz/.zip) and say what to predict in the same message, ${EXAMPLE}\nAlready have a model? \`${deps.predictCommand.command}\` lists them.`,
+        ),
+      );
     case 'wrong_type':
-      return m.reply(textMessage(`I read tables (${TABLE_FORMATS}). ${choice.files.map(wrongTypeAdvice).join(' ')}`));
+      return m.reply(
+        textMessage(`I read tables (${TABLE_FORMATS}). ${choice.files.map(wrongTypeAdvice).join(' ')}`),
+      );
     case 'ambiguous':
-      return m.reply(textMessage(`I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it (e.g. \`@ouro predict churn from ${choice.files[0]!.name}\`), or attach only that file.`));
+      return m.reply(
+        textMessage(
+          `I see ${choice.files.length} data files: ${choice.files.map((f) => `\`${f.name}\``).join(', ')}. Which one should I use? Mention me again and name it (e.g. \`@ouro predict churn from ${choice.files[0]!.name}\`), or attach only that file.`,
+        ),
+      );
     case 'too_large':
-      return m.reply(textMessage(`\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows (the first 500k lines are usually plenty), or ask an admin to raise the limit.`));
+      return m.reply(
+        textMessage(
+          `\`${choice.file.name}\` is ${fmtBytes(choice.file.size)}; I take files up to ${fmtBytes(choice.limitBytes)} (OURO_MAX_UPLOAD_MB). Send a sample of the rows (the first 500k lines are usually plenty), or ask an admin to raise the limit.`,
+        ),
+      );
     case 'ok':
       break;
   }
@@ -94,9 +117,23 @@ export async function startRunFromMention(deps: InboundDeps, m: Mention): Promis
   // "retrain with 10 minutes" with the new file: the earlier goal, with that budget.
   const asked = followUp === null ? null : parseThreadCommand(m.text, { addressed: true, budgetSeconds: 0 });
   const retrainBudget = asked?.kind === 'retrain' ? asked.budgetSeconds : undefined;
-  const goal = followUp !== null && (followUp.kind === 'challenge' || asked?.kind === 'retrain' || parsed.goal.length === 0) ? followUp.goal : parsed.goal;
-  if (goal.length === 0) return m.reply(textMessage(`What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${EXAMPLE}`));
-  if (parsed.problems.length > 0) return m.reply(textMessage(`I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`));
+  const goal =
+    followUp !== null &&
+    (followUp.kind === 'challenge' || asked?.kind === 'retrain' || parsed.goal.length === 0)
+      ? followUp.goal
+      : parsed.goal;
+  if (goal.length === 0)
+    return m.reply(
+      textMessage(
+        `What should I predict from \`${choice.file.name}\`? Say it in the message with the file, ${EXAMPLE}`,
+      ),
+    );
+  if (parsed.problems.length > 0)
+    return m.reply(
+      textMessage(
+        `I could not read some options: ${parsed.problems.join('; ')}. Nothing started; mention me again with the file.`,
+      ),
+    );
 
   const runId = newRunId();
   const filename = safeFilename(choice.file.name);
@@ -105,8 +142,22 @@ export async function startRunFromMention(deps: InboundDeps, m: Mention): Promis
   download.catch(() => undefined);
   const where = await m.openThread(goal);
   if (where === null) return;
-  const options = followUp === null ? RunOptionsSchema.parse(parsed.options) : followUpOptions(followUp, parsed.options, retrainBudget);
-  await launchRun(deps, { runId, platform: m.platform, team: m.team, where, user: m.user, goal, options, dataset: { ref: key, filename }, idempotencyKey: m.idempotencyKey, fetching: { download, size: choice.file.size } });
+  const options =
+    followUp === null
+      ? RunOptionsSchema.parse(parsed.options)
+      : followUpOptions(followUp, parsed.options, retrainBudget);
+  await launchRun(deps, {
+    runId,
+    platform: m.platform,
+    team: m.team,
+    where,
+    user: m.user,
+    goal,
+    options,
+    dataset: { ref: key, filename },
+    idempotencyKey: m.idempotencyKey,
+    fetching: { download, size: choice.file.size },
+  });
 }
 
 interface Launch {
@@ -131,21 +182,63 @@ async function launchRun(deps: InboundDeps, l: Launch): Promise<void> {
     dataset: l.dataset,
     goal: l.goal.slice(0, 2000),
     options,
-    origin: { platform: l.platform, ...(l.team ? { team: l.team } : {}), channel: where.channel, ...(where.space ? { space: where.space } : {}), thread: where.thread, user: l.user },
+    origin: {
+      platform: l.platform,
+      ...(l.team ? { team: l.team } : {}),
+      channel: where.channel,
+      ...(where.space ? { space: where.space } : {}),
+      thread: where.thread,
+      user: l.user,
+    },
     ...(l.idempotencyKey !== undefined ? { idempotencyKey: l.idempotencyKey } : {}),
   });
   const filename = l.dataset.filename;
-  const view = initialView({ runId, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments });
+  const view = initialView({
+    runId,
+    goal: request.goal,
+    file: filename,
+    budgetSeconds: options.budgetSeconds,
+    maxExperiments: options.maxExperiments,
+  });
   // The first reply goes out before the download finishes: the goal as understood, within seconds.
   const phase = l.fetching ? `📥 Fetching \`${filename}\` (${fmtBytes(l.fetching.size)})…` : undefined;
-  const statusMessage = await deps.outbox.post(where.channel, where.thread, renderStatus(view, Date.now(), phase));
-  const thread: RunThread = { runId, platform: l.platform, ...(l.team ? { workspace: l.team } : {}), channel: where.channel, thread: where.thread, statusMessage, user: l.user, goal: request.goal, file: filename, budgetSeconds: options.budgetSeconds, maxExperiments: options.maxExperiments, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false, request };
+  const statusMessage = await deps.outbox.post(
+    where.channel,
+    where.thread,
+    renderStatus(view, Date.now(), phase),
+  );
+  const thread: RunThread = {
+    runId,
+    platform: l.platform,
+    ...(l.team ? { workspace: l.team } : {}),
+    channel: where.channel,
+    thread: where.thread,
+    statusMessage,
+    user: l.user,
+    goal: request.goal,
+    file: filename,
+    budgetSeconds: options.budgetSeconds,
+    maxExperiments: options.maxExperiments,
+    lastEventId: '0',
+    rendered: 0,
+    keySent: false,
+    keyHeld: false,
+    done: false,
+    request,
+  };
   try {
     await l.fetching?.download;
   } catch (err) {
-    const message = isOuroError(err) ? err.message : `I could not fetch the file (${(err as Error).message}).`;
-    if (!isOuroError(err)) deps.logger.error({ err: (err as Error).stack, platform: l.platform }, 'bot: download failed');
-    deps.outbox.update(where.channel, statusMessage, renderStatus(view, Date.now(), `❌ ${message} Nothing started.`));
+    const message = isOuroError(err)
+      ? err.message
+      : `I could not fetch the file (${(err as Error).message}).`;
+    if (!isOuroError(err))
+      deps.logger.error({ err: (err as Error).stack, platform: l.platform }, 'bot: download failed');
+    deps.outbox.update(
+      where.channel,
+      statusMessage,
+      renderStatus(view, Date.now(), `❌ ${message} Nothing started.`),
+    );
     return;
   }
   await deps.store.save(thread);
@@ -153,28 +246,51 @@ async function launchRun(deps: InboundDeps, l: Launch): Promise<void> {
   if (enqueued.duplicate) {
     // Another bot replica took the same event first; its thread tells the story.
     await deps.store.update(runId, { done: true });
-    deps.outbox.update(where.channel, statusMessage, renderStatus(view, Date.now(), `This request already started as run \`${enqueued.runId}\`.`));
+    deps.outbox.update(
+      where.channel,
+      statusMessage,
+      renderStatus(view, Date.now(), `This request already started as run \`${enqueued.runId}\`.`),
+    );
     return;
   }
   deps.outbox.update(where.channel, statusMessage, renderStatus(view, Date.now()));
   if (options.champion !== undefined) {
-    await deps.outbox.post(where.channel, where.thread, textMessage(`🥊 A challenger for **${options.champion}**: the same goal on \`${filename}\`. When it is trained, both are scored on this file's held-out rows; it replaces **${options.champion}** only if it scores better, and the current version is kept either way.`));
+    await deps.outbox.post(
+      where.channel,
+      where.thread,
+      textMessage(
+        `🥊 A challenger for **${options.champion}**: the same goal on \`${filename}\`. When it is trained, both are scored on this file's held-out rows; it replaces **${options.champion}** only if it scores better, and the current version is kept either way.`,
+      ),
+    );
   }
   deps.threads.follow(thread);
 }
 
 /** `retrain [with 10 minutes]` in a finished run's thread: the same file again, as a challenger to its model. */
-async function retrain(deps: InboundDeps, thread: RunThread, user: string, budgetSeconds: number | undefined, eventKey: string | undefined): Promise<void> {
-  const reply = (text: string) => deps.outbox.post(thread.channel, thread.thread, textMessage(text)).then(() => undefined);
+async function retrain(
+  deps: InboundDeps,
+  thread: RunThread,
+  user: string,
+  budgetSeconds: number | undefined,
+  eventKey: string | undefined,
+): Promise<void> {
+  const reply = (text: string) =>
+    deps.outbox.post(thread.channel, thread.thread, textMessage(text)).then(() => undefined);
   const followUp = await followUpOf(deps.threads, thread);
-  if (followUp.kind === 'busy') return reply('This run is still going: `more time` or `add 10m` gives it longer.');
-  if (thread.request === undefined) return reply('I no longer know which file this run used; mention me with the file to train again.');
+  if (followUp.kind === 'busy')
+    return reply('This run is still going: `more time` or `add 10m` gives it longer.');
+  if (thread.request === undefined)
+    return reply('I no longer know which file this run used; mention me with the file to train again.');
   const options = followUpOptions(followUp, {}, budgetSeconds);
   await launchRun(deps, {
     runId: newRunId(),
     platform: thread.platform,
     team: thread.workspace,
-    where: { channel: thread.channel, thread: thread.thread, ...(thread.request.origin.space ? { space: thread.request.origin.space } : {}) },
+    where: {
+      channel: thread.channel,
+      thread: thread.thread,
+      ...(thread.request.origin.space ? { space: thread.request.origin.space } : {}),
+    },
     user,
     goal: followUp.goal,
     options,
@@ -188,19 +304,38 @@ async function retrain(deps: InboundDeps, thread: RunThread, user: string, budge
  * A message in a run's thread: the answer to the run's open question, or `stop`, `status`,
  * `help`, steering. `addressed`: the bot was mentioned (an unknown text then gets the help).
  */
-export async function handleThreadCommand(deps: InboundDeps, c: { runId: string; user: string; text: string; addressed: boolean; mention: (user: string) => string; eventKey?: string }): Promise<void> {
+export async function handleThreadCommand(
+  deps: InboundDeps,
+  c: {
+    runId: string;
+    user: string;
+    text: string;
+    addressed: boolean;
+    mention: (user: string) => string;
+    eventKey?: string;
+  },
+): Promise<void> {
   const thread = await deps.store.get(c.runId);
   if (thread === null) return;
-  const reply = (message: ChatMessage) => deps.outbox.post(thread.channel, thread.thread, message).then(() => undefined);
+  const reply = (message: ChatMessage) =>
+    deps.outbox.post(thread.channel, thread.thread, message).then(() => undefined);
   const command = parseThreadCommand(c.text, { addressed: c.addressed, budgetSeconds: thread.budgetSeconds });
   // A question after the run ended gets a report from the same data (docs/architecture.md, "Analysis reports"); commands stay commands.
-  if (thread.done && thread.request !== undefined && !['retrain', 'stop', 'status', 'steer'].includes(command.kind) && isFollowUpQuestion(c.text, c.addressed)) return startFollowUp(deps, thread, c.text, c.user);
-  const finished = 'This run has finished. `retrain with 10 minutes` trains it again; mention me with a new file to train a challenger on it.';
+  if (
+    thread.done &&
+    thread.request !== undefined &&
+    !['retrain', 'stop', 'status', 'steer'].includes(command.kind) &&
+    isFollowUpQuestion(c.text, c.addressed)
+  )
+    return startFollowUp(deps, thread, c.text, c.user);
+  const finished =
+    'This run has finished. `retrain with 10 minutes` trains it again; mention me with a new file to train a challenger on it.';
   // While the run's question is open (which column to predict), a reply naming a column answers it.
   const view = thread.done || command.kind === 'status' ? null : await deps.threads.view(thread);
   if (view?.question && view.state === 'asking') {
     const column = parseTargetAnswer(c.text, view.question);
-    if (column === null) return command.kind !== 'none' || c.addressed ? reply(unknownColumnReply(view.question)) : undefined;
+    if (column === null)
+      return command.kind !== 'none' || c.addressed ? reply(unknownColumnReply(view.question)) : undefined;
     return answerQuestion(deps, thread, view.question, column, c.user);
   }
   switch (command.kind) {
@@ -215,15 +350,28 @@ export async function handleThreadCommand(deps: InboundDeps, c: { runId: string;
     case 'stop':
       if (thread.done) return reply(textMessage(finished));
       await sendControl(deps.redis, c.runId, { type: 'stop', by: c.user });
-      return reply(textMessage(`⏹ Stopping, as ${c.mention(c.user)} asked: the running experiment is stopped, and the best model so far is validated and posted here.`));
+      return reply(
+        textMessage(
+          `⏹ Stopping, as ${c.mention(c.user)} asked: the running experiment is stopped, and the best model so far is validated and posted here.`,
+        ),
+      );
     case 'retrain':
       return retrain(deps, thread, c.user, command.budgetSeconds, c.eventKey);
     case 'steer':
       if (thread.done) return reply(textMessage(finished));
       // The control channel takes a sentence, not an essay (core/queue/run-control.ts): say so rather than drop it.
-      if (command.text.length > MAX_STEER) return reply(textMessage(`That is ${command.text.length} characters; I pass at most ${MAX_STEER} to the run. Say it in a sentence, e.g. \`try random forest\` or \`exclude zip_code\`.`));
+      if (command.text.length > MAX_STEER)
+        return reply(
+          textMessage(
+            `That is ${command.text.length} characters; I pass at most ${MAX_STEER} to the run. Say it in a sentence, e.g. \`try random forest\` or \`exclude zip_code\`.`,
+          ),
+        );
       await sendControl(deps.redis, c.runId, { type: 'steer', text: command.text, by: c.user });
-      return reply(textMessage(`🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`));
+      return reply(
+        textMessage(
+          `🧭 Passed to the run: “${command.text}”. It takes effect at the next decision; the change will show up here.`,
+        ),
+      );
   }
 }
 
@@ -233,9 +381,20 @@ const MAX_STEER = 2000;
 type Question = NonNullable<Awaited<ReturnType<RunThreads['view']>>['question']>;
 
 /** A column chosen for the run's open question (a reply, or a Slack button): the run starts again with it. */
-export async function answerQuestion(deps: InboundDeps, thread: RunThread, question: Question, column: string, user: string): Promise<void> {
+export async function answerQuestion(
+  deps: InboundDeps,
+  thread: RunThread,
+  question: Question,
+  column: string,
+  user: string,
+): Promise<void> {
   const waitMs = deps.config.OURO_QUESTION_WAIT_S * 1000;
-  const result = await answerTargetQuestion({ store: deps.store, queue: deps.queue, threads: deps.threads, waitMs }, thread, question, column);
+  const result = await answerTargetQuestion(
+    { store: deps.store, queue: deps.queue, threads: deps.threads, waitMs },
+    thread,
+    question,
+    column,
+  );
   const message = answerReply(result, column, user, waitMs);
   if (message !== null) await deps.outbox.post(thread.channel, thread.thread, message);
 }

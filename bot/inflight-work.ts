@@ -14,7 +14,12 @@ export class InflightWork {
 
   track(work: () => Promise<void>): void {
     const p = work()
-      .catch((err: unknown) => this.logger.error({ err: (err as Error).stack ?? String(err) }, `${this.what}: handling an event failed`))
+      .catch((err: unknown) =>
+        this.logger.error(
+          { err: (err as Error).stack ?? String(err) },
+          `${this.what}: handling an event failed`,
+        ),
+      )
       .finally(() => this.running.delete(p));
     this.running.add(p);
   }

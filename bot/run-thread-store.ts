@@ -43,7 +43,12 @@ export class RunThreadStore {
     const tx = this.redis
       .multi()
       .set(redisKeys.botThread(parsed.runId), JSON.stringify(parsed), 'EX', THREAD_TTL_S)
-      .set(redisKeys.botThreadRun(parsed.platform, parsed.channel, parsed.thread), parsed.runId, 'EX', THREAD_TTL_S);
+      .set(
+        redisKeys.botThreadRun(parsed.platform, parsed.channel, parsed.thread),
+        parsed.runId,
+        'EX',
+        THREAD_TTL_S,
+      );
     if (parsed.done) tx.srem(redisKeys.botActiveRuns, parsed.runId);
     else tx.sadd(redisKeys.botActiveRuns, parsed.runId);
     await tx.exec();
@@ -56,11 +61,20 @@ export class RunThreadStore {
     return parsed.success ? parsed.data : null;
   }
 
-  async runOfThread(platform: RunThread['platform'], channel: string, thread: string): Promise<string | null> {
+  async runOfThread(
+    platform: RunThread['platform'],
+    channel: string,
+    thread: string,
+  ): Promise<string | null> {
     return this.redis.get(redisKeys.botThreadRun(platform, channel, thread));
   }
 
-  async update(runId: string, patch: Partial<Pick<RunThread, 'lastEventId' | 'rendered' | 'keySent' | 'keyHeld' | 'done' | 'statusMessage'>>): Promise<RunThread | null> {
+  async update(
+    runId: string,
+    patch: Partial<
+      Pick<RunThread, 'lastEventId' | 'rendered' | 'keySent' | 'keyHeld' | 'done' | 'statusMessage'>
+    >,
+  ): Promise<RunThread | null> {
     const current = await this.get(runId);
     if (current === null) return null;
     const next = { ...current, ...patch };

@@ -5,13 +5,24 @@ import type { Redis } from 'ioredis';
 import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
 import { redisKeys } from '../core/queue/redis-keys.ts';
-import { followRunEvents, isTerminal, readRunEvents, type StreamedEvent } from '../core/queue/run-event-stream.ts';
+import {
+  followRunEvents,
+  isTerminal,
+  readRunEvents,
+  type StreamedEvent,
+} from '../core/queue/run-event-stream.ts';
 import type { RunEvent } from '../core/schemas/events.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import { textMessage, type ChatFile, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import { keyCommand, renderMetricsCard, renderStatus, renderThreadReply, type PredictCommand } from './render/render-run.ts';
+import {
+  keyCommand,
+  renderMetricsCard,
+  renderStatus,
+  renderThreadReply,
+  type PredictCommand,
+} from './render/render-run.ts';
 import type { HeldKeys } from './held-keys.ts';
 import { deliverDataset } from './dataset-delivery.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
@@ -59,9 +70,15 @@ export function isAfter(a: string, b: string): boolean {
 export const keyMessage = (name: string, key: string): ChatMessage => ({
   text: `The key for ${name} (only you can see this): ${key}`,
   blocks: [
-    { type: 'text', text: `🔑 The key for **${name}**. Only you can see this message; ouro does not keep the key: store it somewhere safe.` },
+    {
+      type: 'text',
+      text: `🔑 The key for **${name}**. Only you can see this message; ouro does not keep the key: store it somewhere safe.`,
+    },
     { type: 'code', text: key },
-    { type: 'context', text: `send it as \`Authorization: Bearer <key>\` · \`ouro models key rotate ${name}\` replaces it` },
+    {
+      type: 'context',
+      text: `send it as \`Authorization: Bearer <key>\` · \`ouro models key rotate ${name}\` replaces it`,
+    },
   ],
 });
 
@@ -86,7 +103,11 @@ export class RunThreads {
     const abort = new AbortController();
     const follower: Follower = { abort, view: initialView(thread), done: Promise.resolve() };
     follower.done = this.tell(thread, follower).catch((err: unknown) => {
-      if (!abort.signal.aborted) this.opts.logger.error({ err: (err as Error).stack ?? String(err), runId: thread.runId }, 'bot: following a run failed');
+      if (!abort.signal.aborted)
+        this.opts.logger.error(
+          { err: (err as Error).stack ?? String(err), runId: thread.runId },
+          'bot: following a run failed',
+        );
     });
     this.followers.set(thread.runId, follower);
     void follower.done.finally(() => {
@@ -128,7 +149,10 @@ export class RunThreads {
     return archived.map((event) => ({ id: null, event }));
   }
 
-  private async *events(runId: string, signal: AbortSignal): AsyncGenerator<{ id: string | null; event: RunEvent }> {
+  private async *events(
+    runId: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<{ id: string | null; event: RunEvent }> {
     if ((await this.opts.redis.exists(redisKeys.events(runId))) === 0) {
       const archived = await readArchivedEvents(this.opts.home, runId, this.opts.artifacts);
       if (archived.some(isTerminal)) {
@@ -144,7 +168,8 @@ export class RunThreads {
     const { outbox, store } = this.opts;
     let thread = start;
     const signal = follower.abort.signal;
-    const refresh = () => outbox.update(thread.channel, thread.statusMessage, renderStatus(follower.view, Date.now()));
+    const refresh = () =>
+      outbox.update(thread.channel, thread.statusMessage, renderStatus(follower.view, Date.now()));
     const ticker = setInterval(refresh, this.tickMs);
     let index = 0;
     try {
@@ -155,22 +180,34 @@ export class RunThreads {
         if (!fresh) continue;
         if (signal.aborted) return;
         // Shutting down before the event was told: leave it for the next bot to tell.
-        if ((await this.retrying(thread.runId, signal, () => this.tellEvent(thread, event, follower.view))) === 'aborted') return;
+        if (
+          (await this.retrying(thread.runId, signal, () => this.tellEvent(thread, event, follower.view))) ===
+          'aborted'
+        )
+          return;
         if (event.type === 'deployed' && !thread.keySent && !thread.keyHeld) {
           const handed = await this.handOverKey(thread, event.name);
-          if (handed === 'sent') thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
-          if (handed === 'held') thread = (await store.update(thread.runId, { keyHeld: true })) ?? { ...thread, keyHeld: true };
+          if (handed === 'sent')
+            thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
+          if (handed === 'held')
+            thread = (await store.update(thread.runId, { keyHeld: true })) ?? { ...thread, keyHeld: true };
         }
         refresh();
         // A question keeps the thread open until it is answered or its wait is over (below).
         const done = isTerminal(event) && event.type !== 'question';
-        thread = (await store.update(thread.runId, { ...(id !== null ? { lastEventId: id } : {}), rendered: index, ...(done ? { done: true } : {}) })) ?? thread;
+        thread =
+          (await store.update(thread.runId, {
+            ...(id !== null ? { lastEventId: id } : {}),
+            rendered: index,
+            ...(done ? { done: true } : {}),
+          })) ?? thread;
         if (done) break;
       }
     } finally {
       clearInterval(ticker);
     }
-    if (follower.view.state === 'asking' && !signal.aborted) await this.awaitAnswer(thread, follower.view, signal);
+    if (follower.view.state === 'asking' && !signal.aborted)
+      await this.awaitAnswer(thread, follower.view, signal);
   }
 
   /**
@@ -190,7 +227,13 @@ export class RunThreads {
     if (signal.aborted) return;
     const current = await this.opts.store.runOfThread(thread.platform, thread.channel, thread.thread);
     if (current === thread.runId) {
-      await this.opts.outbox.post(thread.channel, thread.thread, textMessage(`⌛ No answer within ${Math.round(waitMs / 60_000)} minutes, so I stopped without training anything. Mention me with the file again and name the column, e.g. \`target ${view.question?.candidates[0]?.column ?? '<column>'}\`.`));
+      await this.opts.outbox.post(
+        thread.channel,
+        thread.thread,
+        textMessage(
+          `⌛ No answer within ${Math.round(waitMs / 60_000)} minutes, so I stopped without training anything. Mention me with the file again and name the column, e.g. \`target ${view.question?.candidates[0]?.column ?? '<column>'}\`.`,
+        ),
+      );
     }
     await this.opts.store.update(thread.runId, { done: true });
   }
@@ -199,7 +242,11 @@ export class RunThreads {
    * The platform may be unreachable for a while (the SDK has retried already): try the event
    * again a few times, then move on rather than stall the thread for good.
    */
-  private async retrying(runId: string, signal: AbortSignal, tell: () => Promise<void>): Promise<'told' | 'gave_up' | 'aborted'> {
+  private async retrying(
+    runId: string,
+    signal: AbortSignal,
+    tell: () => Promise<void>,
+  ): Promise<'told' | 'gave_up' | 'aborted'> {
     const waits = [5_000, 30_000, 120_000];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -208,10 +255,16 @@ export class RunThreads {
       } catch (err) {
         if (signal.aborted) return 'aborted';
         if (attempt >= waits.length) {
-          this.opts.logger.error({ err: (err as Error).message, runId }, 'bot: giving up on telling an event in the thread');
+          this.opts.logger.error(
+            { err: (err as Error).message, runId },
+            'bot: giving up on telling an event in the thread',
+          );
           return 'gave_up';
         }
-        this.opts.logger.warn({ err: (err as Error).message, runId }, 'bot: telling an event failed; retrying');
+        this.opts.logger.warn(
+          { err: (err as Error).message, runId },
+          'bot: telling an event failed; retrying',
+        );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, waits[attempt]);
           signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
@@ -226,21 +279,46 @@ export class RunThreads {
     const reply = renderThreadReply(event, view);
     if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
     // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
-    if (event.type === 'failed') await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`));
+    if (event.type === 'failed')
+      await outbox.post(
+        thread.channel,
+        thread.thread,
+        textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`),
+      );
     if (event.type === 'report.published') return this.tellReport(thread, event);
     if (event.type === 'dataset.published') {
       const { home, artifacts, logger, mention } = this.opts;
-      return deliverDataset({ outbox, logger, home, ...(artifacts ? { artifacts } : {}), mention, maxUploadBytes: this.opts.datasetUploadBytes ?? 8 * 1024 * 1024 }, thread, event);
+      return deliverDataset(
+        {
+          outbox,
+          logger,
+          home,
+          ...(artifacts ? { artifacts } : {}),
+          mention,
+          maxUploadBytes: this.opts.datasetUploadBytes ?? 8 * 1024 * 1024,
+        },
+        thread,
+        event,
+      );
     }
     if (event.type !== 'finished') return;
     const card = event.card;
-    const example = view.deployed !== null && this.opts.example ? await this.opts.example(card.name).catch(() => null) : null;
+    const example =
+      view.deployed !== null && this.opts.example
+        ? await this.opts.example(card.name).catch(() => null)
+        : null;
     await outbox.post(
       thread.channel,
       thread.thread,
       renderMetricsCard(card, {
         url: view.deployed?.url ?? null,
-        key: thread.keySent ? 'sent' : thread.keyHeld ? 'held' : view.deployed !== null ? 'existing' : 'unknown',
+        key: thread.keySent
+          ? 'sent'
+          : thread.keyHeld
+            ? 'held'
+            : view.deployed !== null
+              ? 'existing'
+              : 'unknown',
         requester: this.opts.mention(thread.user),
         example,
         predictCommand: this.opts.predictCommand,
@@ -251,22 +329,58 @@ export class RunThreads {
         this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: no chart');
         return null;
       });
-      if (chart !== null) await outbox.upload(thread.channel, thread.thread, chart).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
+      if (chart !== null)
+        await outbox
+          .upload(thread.channel, thread.thread, chart)
+          .catch((err: unknown) =>
+            this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'),
+          );
     }
     const lost = view.challenge !== null && !view.challenge.promoted;
-    const ready = lost ? `the champion **${card.name}** v${view.challenge!.championVersion} stays deployed (the challenger is saved as v${card.version})` : view.deployed !== null ? `**${card.name}** v${card.version} is deployed` : `**${card.name}** v${card.version} is saved`;
-    await outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`));
+    const ready = lost
+      ? `the champion **${card.name}** v${view.challenge!.championVersion} stays deployed (the challenger is saved as v${card.version})`
+      : view.deployed !== null
+        ? `**${card.name}** v${card.version} is deployed`
+        : `**${card.name}** v${card.version} is saved`;
+    await outbox.post(
+      thread.channel,
+      thread.thread,
+      textMessage(
+        `🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`,
+      ),
+    );
   }
 
   /** An analysis run's end: one to three of its charts under the answer, then the ping. */
-  private async tellReport(thread: RunThread, event: Extract<RunEvent, { type: 'report.published' }>): Promise<void> {
+  private async tellReport(
+    thread: RunThread,
+    event: Extract<RunEvent, { type: 'report.published' }>,
+  ): Promise<void> {
     const root = join(this.opts.home, 'reports', event.report);
     for (const chart of event.charts.slice(0, 3)) {
       // Written in a sandbox before the host copied it: read like sandbox output. A bot on another host has no copy.
-      const data = await readUntrusted(join(root, chart.path), { root, maxBytes: UNTRUSTED_CAPS.image }).catch(() => null);
-      if (data !== null) await this.opts.outbox.upload(thread.channel, thread.thread, { filename: chart.path.split('/').pop()!, title: chart.title, data }).catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'));
+      const data = await readUntrusted(join(root, chart.path), {
+        root,
+        maxBytes: UNTRUSTED_CAPS.image,
+      }).catch(() => null);
+      if (data !== null)
+        await this.opts.outbox
+          .upload(thread.channel, thread.thread, {
+            filename: chart.path.split('/').pop()!,
+            title: chart.title,
+            data,
+          })
+          .catch((err: unknown) =>
+            this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'),
+          );
     }
-    await this.opts.outbox.post(thread.channel, thread.thread, textMessage(`🔔 ${this.opts.mention(thread.user)}, your question about \`${thread.file}\` is answered (above)${event.url ? `; the full report: ${event.url}` : ''}. Ask another question here and I will answer it from the same data.`));
+    await this.opts.outbox.post(
+      thread.channel,
+      thread.thread,
+      textMessage(
+        `🔔 ${this.opts.mention(thread.user)}, your question about \`${thread.file}\` is answered (above)${event.url ? `; the full report: ${event.url}` : ''}. Ask another question here and I will answer it from the same data.`,
+      ),
+    );
   }
 
   /**
@@ -283,12 +397,23 @@ export class RunThreads {
       registerSecrets([key]);
     } catch (err) {
       registerSecrets([key]);
-      this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: could not send the model key by direct message; holding it');
+      this.opts.logger.warn(
+        { err: (err as Error).message, runId: thread.runId },
+        'bot: could not send the model key by direct message; holding it',
+      );
       await this.opts.heldKeys.hold(thread.platform, name, thread.runId, thread.user);
       const how = keyCommand(this.opts.predictCommand, name);
       await this.opts.outbox
-        .post(thread.channel, thread.thread, textMessage(`🔑 ${this.opts.mention(thread.user)}, I could not send you the key of **${name}** by direct message (${directFailure(err)}). \`${how}\` hands it to you privately, once, within the hour.`))
-        .catch((e: unknown) => this.opts.logger.warn({ err: (e as Error).message }, 'bot: could not say where the key is'));
+        .post(
+          thread.channel,
+          thread.thread,
+          textMessage(
+            `🔑 ${this.opts.mention(thread.user)}, I could not send you the key of **${name}** by direct message (${directFailure(err)}). \`${how}\` hands it to you privately, once, within the hour.`,
+          ),
+        )
+        .catch((e: unknown) =>
+          this.opts.logger.warn({ err: (e as Error).message }, 'bot: could not say where the key is'),
+        );
       return 'held';
     }
     await this.opts.redis.del(redisKeys.freshKey(thread.runId));

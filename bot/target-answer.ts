@@ -32,7 +32,11 @@ export function parseTargetAnswer(text: string, q: Pick<Question, 'candidates' |
   return hits.sort((a, b) => b.length - a.length)[0]!;
 }
 
-export type AnswerResult = { kind: 'started'; runId: string; column: string } | { kind: 'duplicate' } | { kind: 'expired' } | { kind: 'cannot_restart' };
+export type AnswerResult =
+  | { kind: 'started'; runId: string; column: string }
+  | { kind: 'duplicate' }
+  | { kind: 'expired' }
+  | { kind: 'cannot_restart' };
 
 export interface AnswerDeps {
   store: RunThreadStore;
@@ -43,7 +47,13 @@ export interface AnswerDeps {
 }
 
 /** Starts the run the question was waiting for, with `column` as its target. */
-export async function answerTargetQuestion(deps: AnswerDeps, thread: RunThread, question: Question, column: string, now = Date.now()): Promise<AnswerResult> {
+export async function answerTargetQuestion(
+  deps: AnswerDeps,
+  thread: RunThread,
+  question: Question,
+  column: string,
+  now = Date.now(),
+): Promise<AnswerResult> {
   if (now - question.askedAt > deps.waitMs) return { kind: 'expired' };
   if (thread.request === undefined) return { kind: 'cannot_restart' };
   const runId = newRunId();
@@ -54,7 +64,16 @@ export async function answerTargetQuestion(deps: AnswerDeps, thread: RunThread, 
     // Two clicks (or a click and a reply) start one run.
     idempotencyKey: `${thread.platform}:answer:${thread.runId}`,
   });
-  const next: RunThread = { ...thread, runId, request, lastEventId: '0', rendered: 0, keySent: false, keyHeld: false, done: false };
+  const next: RunThread = {
+    ...thread,
+    runId,
+    request,
+    lastEventId: '0',
+    rendered: 0,
+    keySent: false,
+    keyHeld: false,
+    done: false,
+  };
   const enqueued = await deps.queue.enqueue(request);
   if (enqueued.duplicate) return { kind: 'duplicate' };
   // The thread now belongs to the new run; the old one is done (its question is answered).
@@ -64,20 +83,33 @@ export async function answerTargetQuestion(deps: AnswerDeps, thread: RunThread, 
   return { kind: 'started', runId, column };
 }
 
-export function answerReply(result: AnswerResult, column: string, user: string, waitMs: number): ChatMessage | null {
+export function answerReply(
+  result: AnswerResult,
+  column: string,
+  user: string,
+  waitMs: number,
+): ChatMessage | null {
   switch (result.kind) {
     case 'started':
-      return textMessage(`👍 Predicting \`${column}\`, as <@${user}> chose. Starting the run again with \`target ${column}\`.`);
+      return textMessage(
+        `👍 Predicting \`${column}\`, as <@${user}> chose. Starting the run again with \`target ${column}\`.`,
+      );
     case 'duplicate':
       return null;
     case 'expired':
-      return textMessage(`⌛ I waited ${Math.round(waitMs / 60_000)} minutes for an answer and stopped. Mention me with the file again and name the column, e.g. \`target ${column}\`.`);
+      return textMessage(
+        `⌛ I waited ${Math.round(waitMs / 60_000)} minutes for an answer and stopped. Mention me with the file again and name the column, e.g. \`target ${column}\`.`,
+      );
     case 'cannot_restart':
-      return textMessage(`I cannot restart this run from here. Mention me with the file again and add \`target ${column}\`.`);
+      return textMessage(
+        `I cannot restart this run from here. Mention me with the file again and add \`target ${column}\`.`,
+      );
   }
 }
 
 export function unknownColumnReply(q: Pick<Question, 'candidates' | 'columns'>): ChatMessage {
   const some = q.candidates.map((c) => `\`${c.column}\``).join(', ');
-  return textMessage(`I need the name of a column of the file to predict${some ? `, e.g. ${some}` : ''} (or the number of a candidate above).`);
+  return textMessage(
+    `I need the name of a column of the file to predict${some ? `, e.g. ${some}` : ''} (or the number of a candidate above).`,
+  );
 }

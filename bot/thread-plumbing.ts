@@ -38,7 +38,10 @@ export interface ThreadPlumbing {
  * The pieces that tell runs in threads, wired the same way for every platform: the thread
  * store on Redis, one paced outbox over the platform's chat port, and RunThreads on top.
  */
-export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; predictCommand: PredictCommand; updatesPerMinute?: number }): ThreadPlumbing {
+export function createThreadPlumbing(
+  deps: BotDeps,
+  platform: { chat: ChatPort; predictCommand: PredictCommand; updatesPerMinute?: number },
+): ThreadPlumbing {
   const pacing = deps.pacing ?? {};
   const store = new RunThreadStore(deps.redis);
   const outbox = new Outbox({
@@ -46,7 +49,9 @@ export function createThreadPlumbing(deps: BotDeps, platform: { chat: ChatPort; 
     logger: deps.logger,
     ...(pacing.postGapMs !== undefined ? { postGapMs: pacing.postGapMs } : {}),
     ...(pacing.updateGapMs !== undefined ? { updateGapMs: pacing.updateGapMs } : {}),
-    ...((pacing.updatesPerMinute ?? platform.updatesPerMinute) !== undefined ? { updatesPerMinute: pacing.updatesPerMinute ?? platform.updatesPerMinute } : {}),
+    ...((pacing.updatesPerMinute ?? platform.updatesPerMinute) !== undefined
+      ? { updatesPerMinute: pacing.updatesPerMinute ?? platform.updatesPerMinute }
+      : {}),
   });
   const heldKeys = new HeldKeys(deps.redis);
   const threads = new RunThreads({

@@ -27,11 +27,20 @@ Options:
   --json                   print events as JSON lines (the last is report.published)
 `;
 
-export async function analyzeCommand(args: string[], config: Config, logger: Logger): Promise<AnalysisOutcome> {
+export async function analyzeCommand(
+  args: string[],
+  config: Config,
+  logger: Logger,
+): Promise<AnalysisOutcome> {
   const json = args.includes('--json');
-  const withBudget = args.some((a) => a === '--budget' || a.startsWith('--budget=')) ? args : [...args, '--budget', '90'];
+  const withBudget = args.some((a) => a === '--budget' || a.startsWith('--budget='))
+    ? args
+    : [...args, '--budget', '90'];
   // A bare `ouro analyze file.csv` is "analyze this".
-  const positionals = withBudget.filter((a, i) => !a.startsWith('--') && !(i > 0 && /^--(budget|seed|target|brain|name)$/.test(withBudget[i - 1]!)));
+  const positionals = withBudget.filter(
+    (a, i) =>
+      !a.startsWith('--') && !(i > 0 && /^--(budget|seed|target|brain|name)$/.test(withBudget[i - 1]!)),
+  );
   const full = positionals.length === 1 ? [...withBudget, 'analyze this'] : withBudget;
   const { request } = await buildRequest(full, config);
   request.kind = 'analysis';
@@ -53,8 +62,23 @@ export async function analyzeCommand(args: string[], config: Config, logger: Log
   process.on('SIGINT', onSigint);
   try {
     const driver = createSandboxDriver(config);
-    const outcome = await runAnalysisLoop(request, { config, driver, analyst: createAnalyst(request.options.brain, { config, events }), events, logger, limits: limitsFromConfig(config), store: await createArtifactStore(config), signal: controller.signal, publicUrl });
-    if (!json) process.stdout.write(style.dim(`run folder: ${paths.root}${outcome.reportDir ? `\nreport folder: ${outcome.reportDir} (report.md, report.html, report.pdf when Chromium printed it, findings.json; each script under analyses/)` : ''}`) + '\n');
+    const outcome = await runAnalysisLoop(request, {
+      config,
+      driver,
+      analyst: createAnalyst(request.options.brain, { config, events }),
+      events,
+      logger,
+      limits: limitsFromConfig(config),
+      store: await createArtifactStore(config),
+      signal: controller.signal,
+      publicUrl,
+    });
+    if (!json)
+      process.stdout.write(
+        style.dim(
+          `run folder: ${paths.root}${outcome.reportDir ? `\nreport folder: ${outcome.reportDir} (report.md, report.html, report.pdf when Chromium printed it, findings.json; each script under analyses/)` : ''}`,
+        ) + '\n',
+      );
     return outcome;
   } finally {
     process.off('SIGINT', onSigint);

@@ -40,7 +40,11 @@ export function chatConfigured(config: Config): boolean {
  * The thread's chart: `python -m ouro_harness.chart` in the sandbox, on the published model
  * (read-only), into a scratch folder. Null when the model has no importances.
  */
-export function modelChart(config: Config, logger: Logger, store?: ArtifactStore): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
+export function modelChart(
+  config: Config,
+  logger: Logger,
+  store?: ArtifactStore,
+): ((card: ModelCard) => Promise<ChatFile | null>) | undefined {
   // The chart step loads the model (a pickle a run wrote): without the configured isolation
   // this throws and the bot does not start, rather than draw charts unsandboxed (docs/security.md).
   const driver = createSandboxDriver(config);
@@ -49,7 +53,10 @@ export function modelChart(config: Config, logger: Logger, store?: ArtifactStore
     const out = await mkdtemp(join(tmpdir(), 'ouro-chart-'));
     // With a remote store this host has no registry: the model is fetched beside the output.
     const fetched = remote === null ? null : await mkdtemp(join(tmpdir(), 'ouro-chart-model-'));
-    const model = fetched === null ? join(versionDir(config.OURO_HOME, card.name, card.version), 'model') : join(fetched, 'model');
+    const model =
+      fetched === null
+        ? join(versionDir(config.OURO_HOME, card.name, card.version), 'model')
+        : join(fetched, 'model');
     try {
       await chmod(out, 0o755);
       if (remote !== null && fetched !== null) {
@@ -61,11 +68,18 @@ export function modelChart(config: Config, logger: Logger, store?: ArtifactStore
         command: ['python', '-m', 'ouro_harness.chart', '--model', model, '--out', out, '--title', title],
         cwd: out,
         mounts: [{ path: model }, { path: out, writable: true }],
-        limits: { ...DEFAULT_LIMITS, memoryMb: config.OURO_SANDBOX_MEMORY_MB, cpus: 1, pids: 64, outputCapBytes: 64 * 1024 },
+        limits: {
+          ...DEFAULT_LIMITS,
+          memoryMb: config.OURO_SANDBOX_MEMORY_MB,
+          cpus: 1,
+          pids: 64,
+          outputCapBytes: 64 * 1024,
+        },
         timeoutMs: 60_000,
       });
       if (res.exitCode !== 0) {
-        if (res.exitCode !== 4) logger.warn({ exit: res.exitCode, stderr: res.stderr.slice(-500) }, 'bot: chart step failed');
+        if (res.exitCode !== 4)
+          logger.warn({ exit: res.exitCode, stderr: res.stderr.slice(-500) }, 'bot: chart step failed');
         return null;
       }
       // Drawn by a step that loaded the model: chart.png may be a planted link (trust boundary).
@@ -92,7 +106,12 @@ export interface ChatBots {
  * Starts the configured chat bots on `redis` (null when none is configured). `apiUrl` is where
  * the prediction API answers (`ouro up` passes its own server's URL).
  */
-export async function startChatBots(config: Config, logger: Logger, redis: Redis, opts: { apiUrl: string } & Pick<SlackBotOptions, 'pacing' | 'retryConfig'>): Promise<ChatBots | null> {
+export async function startChatBots(
+  config: Config,
+  logger: Logger,
+  redis: Redis,
+  opts: { apiUrl: string } & Pick<SlackBotOptions, 'pacing' | 'retryConfig'>,
+): Promise<ChatBots | null> {
   if (!chatConfigured(config)) return null;
   const url = requireRedisUrl(config);
   const queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
@@ -104,7 +123,13 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     redis,
     queue,
     store,
-    predictions: new PredictionClient({ baseUrl: opts.apiUrl, token: config.OURO_INTERNAL_TOKEN, home: config.OURO_HOME, artifacts: store, access: config.OURO_MODEL_ACCESS }),
+    predictions: new PredictionClient({
+      baseUrl: opts.apiUrl,
+      token: config.OURO_INTERNAL_TOKEN,
+      home: config.OURO_HOME,
+      artifacts: store,
+      access: config.OURO_MODEL_ACCESS,
+    }),
     ...(chart ? { chart } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
   };
@@ -113,7 +138,10 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
   let slack: SlackBot | undefined;
   let discord: DiscordBot | undefined;
   const failures: { platform: 'slack' | 'discord'; error: string }[] = [];
-  const attempt = async <T extends { start(): Promise<void>; stop(): Promise<void> }>(platform: 'slack' | 'discord', make: () => T): Promise<T | undefined> => {
+  const attempt = async <T extends { start(): Promise<void>; stop(): Promise<void> }>(
+    platform: 'slack' | 'discord',
+    make: () => T,
+  ): Promise<T | undefined> => {
     let bot: T | undefined;
     try {
       bot = make();
@@ -122,24 +150,44 @@ export async function startChatBots(config: Config, logger: Logger, redis: Redis
     } catch (err) {
       await bot?.stop().catch(() => undefined);
       failures.push({ platform, error: (err as Error).message });
-      logger.error({ platform, err: (err as Error).message }, 'bot: a chat platform could not start; the others keep running');
+      logger.error(
+        { platform, err: (err as Error).message },
+        'bot: a chat platform could not start; the others keep running',
+      );
       return undefined;
     }
   };
-  if (config.SLACK_BOT_TOKEN !== undefined) slack = await attempt('slack', () => new SlackBot({ ...common, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) }));
+  if (config.SLACK_BOT_TOKEN !== undefined)
+    slack = await attempt(
+      'slack',
+      () => new SlackBot({ ...common, ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}) }),
+    );
   if (config.DISCORD_TOKEN !== undefined) discord = await attempt('discord', () => new DiscordBot(common));
   if (slack === undefined && discord === undefined) {
     await queue.close();
-    throw new OuroError('config_invalid', `No chat platform could start: ${failures.map((f) => `${f.platform}: ${f.error}`).join('; ')}`);
+    throw new OuroError(
+      'config_invalid',
+      `No chat platform could start: ${failures.map((f) => `${f.platform}: ${f.error}`).join('; ')}`,
+    );
   }
   return {
     failures,
     get slack(): SlackBot {
-      if (slack === undefined) throw new Error(config.SLACK_BOT_TOKEN === undefined ? 'Slack is not configured (SLACK_BOT_TOKEN)' : 'the Slack bot did not start');
+      if (slack === undefined)
+        throw new Error(
+          config.SLACK_BOT_TOKEN === undefined
+            ? 'Slack is not configured (SLACK_BOT_TOKEN)'
+            : 'the Slack bot did not start',
+        );
       return slack;
     },
     get discord(): DiscordBot {
-      if (discord === undefined) throw new Error(config.DISCORD_TOKEN === undefined ? 'Discord is not configured (DISCORD_TOKEN)' : 'the Discord bot did not start');
+      if (discord === undefined)
+        throw new Error(
+          config.DISCORD_TOKEN === undefined
+            ? 'Discord is not configured (DISCORD_TOKEN)'
+            : 'the Discord bot did not start',
+        );
       return discord;
     },
     close: async () => {
@@ -155,16 +203,28 @@ export async function botCommand(args: string[], config: Config, logger: Logger)
     process.stdout.write(BOT_USAGE);
     return 0;
   }
-  if (!chatConfigured(config)) throw new OuroError('config_invalid', `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (docs/slack.md) or DISCORD_TOKEN (docs/discord.md).\n\n${BOT_USAGE}`);
+  if (!chatConfigured(config))
+    throw new OuroError(
+      'config_invalid',
+      `No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (docs/slack.md) or DISCORD_TOKEN (docs/discord.md).\n\n${BOT_USAGE}`,
+    );
   const url = requireRedisUrl(config);
   const redis = createRedis(url, 'bot');
   const apiUrl = config.OURO_DEPLOY_URL ?? publicBaseUrl(config);
   const bots = await startChatBots(config, logger, redis, { apiUrl });
-  if (config.OURO_INTERNAL_TOKEN === undefined) process.stderr.write('ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n');
-  for (const f of bots?.failures ?? []) process.stderr.write(`ouro bot: ${f.platform} did not start: ${f.error}\n`);
+  if (config.OURO_INTERNAL_TOKEN === undefined)
+    process.stderr.write(
+      'ouro bot: OURO_INTERNAL_TOKEN is not set, so /predict cannot query models (set the same value for `ouro serve`)\n',
+    );
+  for (const f of bots?.failures ?? [])
+    process.stderr.write(`ouro bot: ${f.platform} did not start: ${f.error}\n`);
   const up = (p: 'slack' | 'discord') => !(bots?.failures ?? []).some((f) => f.platform === p);
-  if (config.SLACK_BOT_TOKEN !== undefined && up('slack')) process.stderr.write(`ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`);
-  if (config.DISCORD_TOKEN !== undefined && up('discord')) process.stderr.write(`ouro bot: connected to Discord; prediction API at ${apiUrl}\n`);
+  if (config.SLACK_BOT_TOKEN !== undefined && up('slack'))
+    process.stderr.write(
+      `ouro bot: connected to Slack (${config.OURO_SLACK_MODE === 'http' ? `HTTP on :${config.OURO_SLACK_PORT}` : 'Socket Mode'}); prediction API at ${apiUrl}\n`,
+    );
+  if (config.DISCORD_TOKEN !== undefined && up('discord'))
+    process.stderr.write(`ouro bot: connected to Discord; prediction API at ${apiUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

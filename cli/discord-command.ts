@@ -26,9 +26,21 @@ export async function discordCommand(args: string[], config: Config): Promise<nu
     else if (a.startsWith('--guild=')) guildId = a.slice('--guild='.length);
     else throw new OuroError('config_invalid', `Unknown option "${a}".\n\n${DISCORD_USAGE}`);
   }
-  if (guildId !== undefined && !/^\d+$/.test(guildId)) throw new OuroError('config_invalid', `--guild takes a server id (a number), not "${guildId ?? ''}".`);
-  if (config.DISCORD_TOKEN === undefined || config.DISCORD_APPLICATION_ID === undefined) throw new OuroError('config_invalid', `Set DISCORD_TOKEN and DISCORD_APPLICATION_ID (docs/discord.md).\n\n${DISCORD_USAGE}`);
-  const { names } = await registerDiscordCommands({ token: config.DISCORD_TOKEN, applicationId: config.DISCORD_APPLICATION_ID, guildId, apiUrl: config.DISCORD_API_URL });
-  process.stdout.write(`Registered ${names.map((n) => `/${n}`).join(', ')} ${guildId !== undefined ? `in server ${guildId}` : 'globally (may take up to an hour to appear)'} (${DISCORD_COMMANDS.length} commands).\n`);
+  if (guildId !== undefined && !/^\d+$/.test(guildId))
+    throw new OuroError('config_invalid', `--guild takes a server id (a number), not "${guildId ?? ''}".`);
+  if (config.DISCORD_TOKEN === undefined || config.DISCORD_APPLICATION_ID === undefined)
+    throw new OuroError(
+      'config_invalid',
+      `Set DISCORD_TOKEN and DISCORD_APPLICATION_ID (docs/discord.md).\n\n${DISCORD_USAGE}`,
+    );
+  const { names } = await registerDiscordCommands({
+    token: config.DISCORD_TOKEN,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    guildId,
+    apiUrl: config.DISCORD_API_URL,
+  });
+  process.stdout.write(
+    `Registered ${names.map((n) => `/${n}`).join(', ')} ${guildId !== undefined ? `in server ${guildId}` : 'globally (may take up to an hour to appear)'} (${DISCORD_COMMANDS.length} commands).\n`,
+  );
   return 0;
 }

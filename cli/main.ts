@@ -35,7 +35,23 @@ Environment: see docs/configuration.md (OURO_HOME, OURO_SANDBOX, OURO_PYTHON, ..
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'analyze' ? ANALYZE_USAGE : rest[0] === 'serve' ? SERVE_USAGE : rest[0] === 'models' ? MODELS_USAGE : rest[0] === 'bot' ? BOT_USAGE : rest[0] === 'discord' ? DISCORD_USAGE : rest[0] === 'synthesize' ? SYNTHESIZE_USAGE : USAGE);
+    process.stdout.write(
+      rest[0] === 'run'
+        ? RUN_USAGE
+        : rest[0] === 'analyze'
+          ? ANALYZE_USAGE
+          : rest[0] === 'serve'
+            ? SERVE_USAGE
+            : rest[0] === 'models'
+              ? MODELS_USAGE
+              : rest[0] === 'bot'
+                ? BOT_USAGE
+                : rest[0] === 'discord'
+                  ? DISCORD_USAGE
+                  : rest[0] === 'synthesize'
+                    ? SYNTHESIZE_USAGE
+                    : USAGE,
+    );
     return 0;
   }
   const config = loadConfig();
@@ -49,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
       // `ouro run --kind analysis` is `ouro analyze`.
       const kindAt = rest.findIndex((a) => a === '--kind');
       if (kindAt >= 0 && /^(analysis|analyze|analyse|report)$/i.test(rest[kindAt + 1] ?? '')) {
-        const outcome = await analyzeCommand(rest.filter((_, i) => i !== kindAt && i !== kindAt + 1), config, logger);
+        const outcome = await analyzeCommand(
+          rest.filter((_, i) => i !== kindAt && i !== kindAt + 1),
+          config,
+          logger,
+        );
         return outcome.status === 'failed' ? 1 : 0;
       }
       const { outcome } = await runCommand(rest, config, logger);

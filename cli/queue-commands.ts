@@ -32,13 +32,23 @@ export function publicBaseUrl(config: Config): string {
 
 export function requireRedisUrl(config: Config): string {
   if (config.REDIS_URL === undefined) {
-    throw new OuroError('config_invalid', 'REDIS_URL is not set. Point it at your Redis (e.g. redis://127.0.0.1:6379), or use `ouro up`, which starts a private redis-server.');
+    throw new OuroError(
+      'config_invalid',
+      'REDIS_URL is not set. Point it at your Redis (e.g. redis://127.0.0.1:6379), or use `ouro up`, which starts a private redis-server.',
+    );
   }
   return config.REDIS_URL;
 }
 
 /** Starts a worker in this process (used by `ouro worker` and `ouro up`); the store defaults to OURO_HOME. */
-export function startWorker(config: Config, logger: Logger, redis: Redis, concurrency?: number, store: ArtifactStore = new FsArtifactStore(config.OURO_HOME), driver: SandboxDriver = createSandboxDriver(config)): RunWorkerHandle {
+export function startWorker(
+  config: Config,
+  logger: Logger,
+  redis: Redis,
+  concurrency?: number,
+  store: ArtifactStore = new FsArtifactStore(config.OURO_HOME),
+  driver: SandboxDriver = createSandboxDriver(config),
+): RunWorkerHandle {
   logger.info({ sandbox: driver.describe() }, 'worker ready');
   return startRunWorker({
     config,
@@ -49,12 +59,18 @@ export function startWorker(config: Config, logger: Logger, redis: Redis, concur
     store,
     remoteStore: store.kind !== 'fs',
     // A run asks for the LLM brain only if its submitter had one; this worker needs a provider too.
-    brainFor: (request, events, paths) => (request.options.brain === 'llm' && defaultBrainKind(config) === 'llm' ? createBrain('llm', { config, events, paths }) : new HeuristicBrain()),
+    brainFor: (request, events, paths) =>
+      request.options.brain === 'llm' && defaultBrainKind(config) === 'llm'
+        ? createBrain('llm', { config, events, paths })
+        : new HeuristicBrain(),
     ...(concurrency !== undefined ? { concurrency } : {}),
     deploy: async (card, request) => {
       // The deploy service picks the new version up from the registry by itself; the worker
       // only makes sure the model has a key, and hands a new one to the bot, briefly.
-      const key = store.kind === 'fs' ? await createKeyIfMissing(config.OURO_HOME, card.name) : await createStoreKeyIfMissing(store, card.name);
+      const key =
+        store.kind === 'fs'
+          ? await createKeyIfMissing(config.OURO_HOME, card.name)
+          : await createStoreKeyIfMissing(store, card.name);
       if (key !== null) await redis.set(redisKeys.freshKey(request.runId), key, 'EX', 3600);
       return { url: `${publicBaseUrl(config)}/v1/models/${encodeURIComponent(card.name)}/predict` };
     },
@@ -75,21 +91,32 @@ export async function workerCommand(args: string[], config: Config, logger: Logg
   const driver = createSandboxDriver(config);
   process.stderr.write(`ouro worker: sandbox: ${driver.describe()}\n`);
   const handle = startWorker({ ...config, REDIS_URL: url }, logger, redis, concurrency, store, driver);
-  process.stderr.write(`ouro worker: taking runs from "${config.OURO_QUEUE_NAME}" on ${url.replace(/\/\/[^@]*@/, '//***@')} (concurrency ${concurrency ?? config.OURO_WORKER_CONCURRENCY})\n`);
+  process.stderr.write(
+    `ouro worker: taking runs from "${config.OURO_QUEUE_NAME}" on ${url.replace(/\/\/[^@]*@/, '//***@')} (concurrency ${concurrency ?? config.OURO_WORKER_CONCURRENCY})\n`,
+  );
   let metricsServer: { close(): Promise<void> } | undefined;
   let queue: RunQueue | undefined;
   if (config.OURO_WORKER_METRICS_PORT > 0) {
     queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
     const q = queue;
-    metricsServer = await startWorkerMetricsServer(handle, () => q.counts(), config.OURO_WORKER_METRICS_PORT, config.OURO_METRICS_HOST);
-    process.stderr.write(`ouro worker: metrics on ${config.OURO_METRICS_HOST}:${config.OURO_WORKER_METRICS_PORT}/metrics\n`);
+    metricsServer = await startWorkerMetricsServer(
+      handle,
+      () => q.counts(),
+      config.OURO_WORKER_METRICS_PORT,
+      config.OURO_METRICS_HOST,
+    );
+    process.stderr.write(
+      `ouro worker: metrics on ${config.OURO_METRICS_HOST}:${config.OURO_WORKER_METRICS_PORT}/metrics\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  process.stderr.write(`ouro worker: stopping (waiting up to ${config.OURO_SHUTDOWN_GRACE_S} s for running experiments)\n`);
+  process.stderr.write(
+    `ouro worker: stopping (waiting up to ${config.OURO_SHUTDOWN_GRACE_S} s for running experiments)\n`,
+  );
   await handle.close(config.OURO_SHUTDOWN_GRACE_S * 1000);
   await metricsServer?.close();
   await queue?.close();
@@ -118,16 +145,33 @@ async function follow(redis: Redis, runId: string, json: boolean): Promise<numbe
 /** `ouro submit <file> "<goal>" [run options] [--follow] [--json] [--idempotency-key K]`. */
 export async function submitCommand(args: string[], config: Config): Promise<number> {
   const url = requireRedisUrl(config);
-  const { request } = await buildRequest(args, config, (runId, filename) => join('uploads', runId, filename), {
-    follow: { type: 'boolean' },
-    'idempotency-key': { type: 'string' },
+  const { request } = await buildRequest(
+    args,
+    config,
+    (runId, filename) => join('uploads', runId, filename),
+    {
+      follow: { type: 'boolean' },
+      'idempotency-key': { type: 'string' },
+    },
+  );
+  const { values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      follow: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'idempotency-key': { type: 'string' },
+    },
   });
-  const { values } = parseArgs({ args, allowPositionals: true, strict: false, options: { follow: { type: 'boolean' }, json: { type: 'boolean' }, 'idempotency-key': { type: 'string' } } });
   const key = values['idempotency-key'];
   const redis = createRedis(url, 'submit');
   const queue = new RunQueue(redis, url, config.OURO_QUEUE_NAME);
   try {
-    const { runId, duplicate } = await queue.enqueue({ ...request, ...(typeof key === 'string' ? { idempotencyKey: key } : {}) });
+    const { runId, duplicate } = await queue.enqueue({
+      ...request,
+      ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+    });
     process.stderr.write(duplicate ? `already submitted as run ${runId}\n` : `queued run ${runId}\n`);
     if (values.follow === true) return await follow(redis, runId, values.json === true);
     process.stdout.write(runId + '\n');
@@ -139,14 +183,27 @@ export async function submitCommand(args: string[], config: Config): Promise<num
 }
 
 /** `ouro stop <run-id>` and `ouro steer <run-id> "<text>"`. */
-export async function controlCommand(kind: 'stop' | 'steer', args: string[], config: Config): Promise<number> {
+export async function controlCommand(
+  kind: 'stop' | 'steer',
+  args: string[],
+  config: Config,
+): Promise<number> {
   const [runId, ...text] = args;
   if (runId === undefined || (kind === 'steer' && text.length === 0)) {
-    throw new OuroError('config_invalid', kind === 'stop' ? 'Usage: ouro stop <run-id>' : 'Usage: ouro steer <run-id> "exclude column X | use metric mae | avoid linear | add 2m"');
+    throw new OuroError(
+      'config_invalid',
+      kind === 'stop'
+        ? 'Usage: ouro stop <run-id>'
+        : 'Usage: ouro steer <run-id> "exclude column X | use metric mae | avoid linear | add 2m"',
+    );
   }
   const redis = createRedis(requireRedisUrl(config), 'control');
   try {
-    await sendControl(redis, runId, kind === 'stop' ? { type: 'stop', by: 'cli' } : { type: 'steer', text: text.join(' '), by: 'cli' });
+    await sendControl(
+      redis,
+      runId,
+      kind === 'stop' ? { type: 'stop', by: 'cli' } : { type: 'steer', text: text.join(' '), by: 'cli' },
+    );
     process.stderr.write(kind === 'stop' ? `asked run ${runId} to stop\n` : `sent to run ${runId}\n`);
     return 0;
   } finally {
@@ -156,9 +213,14 @@ export async function controlCommand(kind: 'stop' | 'steer', args: string[], con
 
 /** `ouro events <run-id> [--follow] [--json]`: replays a run from Redis, or from its archive. */
 export async function eventsCommand(args: string[], config: Config): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { follow: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { follow: { type: 'boolean' }, json: { type: 'boolean' } },
+  });
   const runId = positionals[0];
-  if (runId === undefined) throw new OuroError('config_invalid', 'Usage: ouro events <run-id> [--follow] [--json]');
+  if (runId === undefined)
+    throw new OuroError('config_invalid', 'Usage: ouro events <run-id> [--follow] [--json]');
   if (config.REDIS_URL !== undefined) {
     const redis = createRedis(config.REDIS_URL, 'events');
     try {

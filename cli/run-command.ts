@@ -71,7 +71,12 @@ export type UploadKey = (runId: string, filename: string) => string;
 
 const localUploadKey: UploadKey = (runId, filename) => join('runs', runId, 'input', filename);
 
-export async function buildRequest(args: string[], config: Config, uploadKey: UploadKey = localUploadKey, extraOptions: Record<string, { type: 'string' | 'boolean' }> = {}): Promise<{ request: RunRequest; resumed: boolean }> {
+export async function buildRequest(
+  args: string[],
+  config: Config,
+  uploadKey: UploadKey = localUploadKey,
+  extraOptions: Record<string, { type: 'string' | 'boolean' }> = {},
+): Promise<{ request: RunRequest; resumed: boolean }> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -99,8 +104,13 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
 
   if (values.resume !== undefined) {
     const journal = await readJsonIfExists(runPaths(config.OURO_HOME, values.resume).journal, JournalSchema);
-    if (journal === null) throw new OuroError('run_not_found', `No run "${values.resume}" in ${config.OURO_HOME}/runs.`);
-    if (journal.status === 'succeeded') throw new OuroError('run_failed', `Run ${values.resume} already finished; its model is in the registry.`);
+    if (journal === null)
+      throw new OuroError('run_not_found', `No run "${values.resume}" in ${config.OURO_HOME}/runs.`);
+    if (journal.status === 'succeeded')
+      throw new OuroError(
+        'run_failed',
+        `Run ${values.resume} already finished; its model is in the registry.`,
+      );
     return { request: journal.request, resumed: true };
   }
 
@@ -110,23 +120,29 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
   if (goal.length === 0) usageError('Missing the goal, e.g. "predict churn".');
   const path = resolve(file);
   const info = await stat(path).catch(() => null);
-  if (info === null || !info.isFile()) throw new OuroError('input_missing', `Cannot read ${file}: no such file.`);
+  if (info === null || !info.isFile())
+    throw new OuroError('input_missing', `Cannot read ${file}: no such file.`);
 
   const budget = values.budget === undefined ? 180 : parseDurationSeconds(values.budget);
-  if (budget === null || budget <= 0) usageError(`--budget "${values.budget}" is not a duration (try 180, 90s or 3m).`);
+  if (budget === null || budget <= 0)
+    usageError(`--budget "${values.budget}" is not a duration (try 180, 90s or 3m).`);
   const int = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) usageError(`--${flag} must be a whole number, got "${v}".`);
     return n;
   };
-  const metric = values.metric === undefined ? undefined : MetricSchema.safeParse(values.metric.toLowerCase());
-  if (metric !== undefined && !metric.success) usageError(`--metric "${values.metric}" is not one of ${MetricSchema.options.join(', ')}.`);
+  const metric =
+    values.metric === undefined ? undefined : MetricSchema.safeParse(values.metric.toLowerCase());
+  if (metric !== undefined && !metric.success)
+    usageError(`--metric "${values.metric}" is not one of ${MetricSchema.options.join(', ')}.`);
   const brain = BrainKindSchema.safeParse(values.brain ?? defaultBrainKind(config));
-  if (!brain.success) usageError(`--brain "${values.brain}" is not one of ${BrainKindSchema.options.join(', ')}.`);
+  if (!brain.success)
+    usageError(`--brain "${values.brain}" is not one of ${BrainKindSchema.options.join(', ')}.`);
 
   const kind = values.kind === undefined ? undefined : parseWorkKind(values.kind);
-  if (kind === null) usageError(`--kind "${values.kind}" is not one of model, forecast, analysis, synthesize.`);
+  if (kind === null)
+    usageError(`--kind "${values.kind}" is not one of model, forecast, analysis, synthesize.`);
   const runId = newRunId();
   // A copy in the store, so the run stays reproducible and resumable even if the original changes.
   const ref = uploadKey(runId, basename(path));
@@ -141,7 +157,9 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
       ...(values['deploy-anyway'] === true ? { deployAnyway: true } : {}),
       ...(metric?.success ? { metric: metric.data } : {}),
       budgetSeconds: budget,
-      ...(int('max-experiments', values['max-experiments']) !== undefined ? { maxExperiments: int('max-experiments', values['max-experiments']) } : {}),
+      ...(int('max-experiments', values['max-experiments']) !== undefined
+        ? { maxExperiments: int('max-experiments', values['max-experiments']) }
+        : {}),
       ...(int('seed', values.seed) !== undefined ? { seed: int('seed', values.seed) } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.sheet !== undefined ? { sheet: values.sheet } : {}),
@@ -153,7 +171,8 @@ export async function buildRequest(args: string[], config: Config, uploadKey: Up
     origin: { platform: 'terminal' },
     ...(kind !== undefined ? { kind } : {}),
   });
-  if (!parsed.success) usageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    usageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return { request: parsed.data, resumed: false };
 }
 
@@ -176,8 +195,14 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
     if (json) process.stdout.write(JSON.stringify(shown) + '\n');
     else for (const line of renderEvent(shown, style)) process.stdout.write(line + '\n');
     if (!json && e.type === 'deployed' && deployment !== undefined) {
-      if (deployment.key !== undefined) process.stdout.write(style.dim('  (the key is shown once; `ouro models key rotate ' + e.name + '` makes a new one)') + '\n');
-      process.stdout.write(`  page: ${deployment.pageUrl}\n  try it:\n    ${deployment.curl.split('\n').join('\n    ')}\n`);
+      if (deployment.key !== undefined)
+        process.stdout.write(
+          style.dim('  (the key is shown once; `ouro models key rotate ' + e.name + '` makes a new one)') +
+            '\n',
+        );
+      process.stdout.write(
+        `  page: ${deployment.pageUrl}\n  try it:\n    ${deployment.curl.split('\n').join('\n    ')}\n`,
+      );
       if (!deployment.ready) process.stdout.write(style.yellow(`  note: ${deployment.note}`) + '\n');
     }
   });
@@ -198,19 +223,38 @@ export async function runCommand(args: string[], config: Config, logger: Logger)
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await runLoop(request, { config, driver, brain: createBrain(request.options.brain, { config, events, paths }), events, logger, limits: limitsFromConfig(config), store: await createArtifactStore(config), deploy, signal: controller.signal });
+    const outcome = await runLoop(request, {
+      config,
+      driver,
+      brain: createBrain(request.options.brain, { config, events, paths }),
+      events,
+      logger,
+      limits: limitsFromConfig(config),
+      store: await createArtifactStore(config),
+      deploy,
+      signal: controller.signal,
+    });
     if (!json) {
       if (outcome.card !== null) {
-        const script = join(versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version), outcome.card.script);
+        const script = join(
+          versionDir(config.OURO_HOME, outcome.card.name, outcome.card.version),
+          outcome.card.script,
+        );
         process.stdout.write(`winning script: ${script}\n`);
         const route = taskTraits(outcome.card.task).route;
-        if (!serve) process.stdout.write(style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/${route})`) + '\n');
+        if (!serve)
+          process.stdout.write(
+            style.dim(`serve it with: ouro serve   (then POST /v1/models/${outcome.card.name}/${route})`) +
+              '\n',
+          );
       }
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
-      if (outcome.status === 'failed') process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');
+      if (outcome.status === 'failed')
+        process.stdout.write(style.dim(`resume with: ouro run --resume ${request.runId}`) + '\n');
     }
     // The question's answer is a new run with --target: print the exact command (stderr under --json, whose stdout is events only).
-    if (outcome.status === 'needs_input') (json ? process.stderr : process.stdout).write(answerHint(args, outcome));
+    if (outcome.status === 'needs_input')
+      (json ? process.stderr : process.stdout).write(answerHint(args, outcome));
     return { outcome, json };
   } finally {
     process.off('SIGINT', onSigint);
@@ -224,8 +268,14 @@ function shellWord(w: string): string {
 
 /** What to type to answer the run's question: the same command with --target, per candidate. */
 export function answerHint(args: readonly string[], outcome: RunOutcome): string {
-  const base = `ouro run ${args.filter((a) => a !== '--yes').map(shellWord).join(' ')}`;
+  const base = `ouro run ${args
+    .filter((a) => a !== '--yes')
+    .map(shellWord)
+    .join(' ')}`;
   const candidates = outcome.question?.candidates ?? [];
-  const lines = candidates.length > 0 ? candidates.map((c) => `  ${base} --target ${shellWord(c.column)}`) : [`  ${base} --target <column>`];
+  const lines =
+    candidates.length > 0
+      ? candidates.map((c) => `  ${base} --target ${shellWord(c.column)}`)
+      : [`  ${base} --target <column>`];
   return `Nothing was trained: ${outcome.question?.message ?? 'the goal does not say which column to predict.'}\nRun again with the column you mean:\n${lines.join('\n')}\nor add --yes to let ouro take its best candidate${candidates[0] ? ` ("${candidates[0].column}")` : ''}.\n`;
 }

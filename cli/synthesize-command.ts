@@ -36,8 +36,22 @@ function usageError(message: string): never {
 }
 
 /** `ouro synthesize`: exit 0 with a dataset, 1 when the run failed (the last event says why). */
-export async function synthesizeCommand(args: string[], config: Config, logger: Logger): Promise<{ outcome: SynthOutcome }> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { rows: { type: 'string' }, target: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } } });
+export async function synthesizeCommand(
+  args: string[],
+  config: Config,
+  logger: Logger,
+): Promise<{ outcome: SynthOutcome }> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      rows: { type: 'string' },
+      target: { type: 'string' },
+      budget: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   const [file, ...goalWords] = positionals;
   const goal = goalWords.join(' ').trim();
   if (file === undefined) usageError('Missing the data file.');
@@ -45,12 +59,14 @@ export async function synthesizeCommand(args: string[], config: Config, logger: 
   const rows = values.rows === undefined ? undefined : parseCount(values.rows);
   if (rows === null) usageError(`--rows "${values.rows}" is not a number of rows (try 5000 or 5k).`);
   const budget = values.budget === undefined ? 180 : parseDurationSeconds(values.budget);
-  if (budget === null || budget <= 0) usageError(`--budget "${values.budget}" is not a duration (try 180, 90s or 3m).`);
+  if (budget === null || budget <= 0)
+    usageError(`--budget "${values.budget}" is not a duration (try 180, 90s or 3m).`);
   const seed = values.seed === undefined ? 42 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) usageError(`--seed must be a whole number, got "${values.seed}".`);
   const path = resolve(file);
   const info = await stat(path).catch(() => null);
-  if (info === null || !info.isFile()) throw new OuroError('input_missing', `Cannot read ${file}: no such file.`);
+  if (info === null || !info.isFile())
+    throw new OuroError('input_missing', `Cannot read ${file}: no such file.`);
 
   const runId = newRunId();
   const ref = join('runs', runId, 'input', basename(path));
@@ -71,11 +87,22 @@ export async function synthesizeCommand(args: string[], config: Config, logger: 
   process.on('SIGINT', onSigint);
   try {
     const outcome = await synthesize(
-      { runId, dataset: { ref, filename: basename(path) }, goal, ...(rows !== undefined ? { rows } : {}), ...(values.target !== undefined ? { target: values.target } : {}), budgetSeconds: budget, seed },
+      {
+        runId,
+        dataset: { ref, filename: basename(path) },
+        goal,
+        ...(rows !== undefined ? { rows } : {}),
+        ...(values.target !== undefined ? { target: values.target } : {}),
+        budgetSeconds: budget,
+        seed,
+      },
       { config, driver, limits: limitsFromConfig(config), store, events, logger, signal: controller.signal },
     );
     if (!json) {
-      if (outcome.dataset !== null) process.stdout.write(`dataset: ${outcome.dataset}\ncard and script: ${join(paths.root, 'dataset')}\n`);
+      if (outcome.dataset !== null)
+        process.stdout.write(
+          `dataset: ${outcome.dataset}\ncard and script: ${join(paths.root, 'dataset')}\n`,
+        );
       process.stdout.write(style.dim(`run folder: ${paths.root}`) + '\n');
     }
     return { outcome };

@@ -6,7 +6,9 @@ import { OuroError } from './errors.ts';
 import { registerEnvSecrets } from './redact.ts';
 
 /** The repository (or installed package) root: where the harness and the local virtualenv live. */
-export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]dist[\\/]?$/, ''));
+export const PACKAGE_ROOT = resolve(
+  fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]dist[\\/]?$/, ''),
+);
 
 /**
  * Root's home is not reachable by the unprivileged sandbox user, so root keeps its data in
@@ -19,15 +21,29 @@ function defaultHome(): string {
 const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** An unset variable and an empty one mean the same: not configured. */
-const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalString = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** A comma-separated list ("C123, C456"); unset or empty means no restriction. */
-const idList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().min(1)).default([]));
+const idList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)).default([]),
+);
 
-const slackToken = (prefix: string, what: string) => optionalString(z.string().startsWith(prefix, `${what} starts with "${prefix}"`));
+const slackToken = (prefix: string, what: string) =>
+  optionalString(z.string().startsWith(prefix, `${what} starts with "${prefix}"`));
 
 /** USD per million tokens, by model name (a dated snapshot like `gpt-4.1-mini-2025-04-14` matches its prefix). */
-export const LlmPricesSchema = z.record(z.string().min(1), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }));
+export const LlmPricesSchema = z.record(
+  z.string().min(1),
+  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
 export type LlmPrices = z.infer<typeof LlmPricesSchema>;
 
 /** OpenAI's list prices when this table was written; OURO_LLM_PRICES overrides or adds entries. */
@@ -44,25 +60,34 @@ export const DEFAULT_LLM_PRICES: LlmPrices = {
   o3: { input: 2, output: 8 },
 };
 
-const pricesFromEnv = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((text, ctx): LlmPrices => {
-  if (text === undefined) return DEFAULT_LLM_PRICES;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'not JSON; expected e.g. {"my-model": {"input": 0.5, "output": 1.5}} (USD per 1M tokens)' });
-    return z.NEVER;
-  }
-  const parsed = LlmPricesSchema.safeParse(json);
-  if (!parsed.success) {
-    ctx.addIssue({ code: 'custom', message: `expected {"<model>": {"input": <usd per 1M>, "output": <usd per 1M>}}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
-    return z.NEVER;
-  }
-  return { ...DEFAULT_LLM_PRICES, ...parsed.data };
-});
+const pricesFromEnv = z
+  .preprocess((v) => (v === '' ? undefined : v), z.string().optional())
+  .transform((text, ctx): LlmPrices => {
+    if (text === undefined) return DEFAULT_LLM_PRICES;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'not JSON; expected e.g. {"my-model": {"input": 0.5, "output": 1.5}} (USD per 1M tokens)',
+      });
+      return z.NEVER;
+    }
+    const parsed = LlmPricesSchema.safeParse(json);
+    if (!parsed.success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected {"<model>": {"input": <usd per 1M>, "output": <usd per 1M>}}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      });
+      return z.NEVER;
+    }
+    return { ...DEFAULT_LLM_PRICES, ...parsed.data };
+  });
 
 /** Words that mark a value copied from an example instead of generated. */
-const PLACEHOLDER = /change[-_ ]?me|changeme|example|placeholder|your[-_ ]|replace[-_ ]?(me|this)|long[-_ ]random|random[-_ ]string|xxxx|^secret$|^password$|^token$/i;
+const PLACEHOLDER =
+  /change[-_ ]?me|changeme|example|placeholder|your[-_ ]|replace[-_ ]?(me|this)|long[-_ ]random|random[-_ ]string|xxxx|^secret$|^password$|^token$/i;
 
 /**
  * A secret that opens every model must be generated, not typed: placeholders from
@@ -70,7 +95,8 @@ const PLACEHOLDER = /change[-_ ]?me|changeme|example|placeholder|your[-_ ]|repla
  * at start-up with the command that makes a good one (docs/security.md).
  */
 export function secretWeakness(value: string): string | null {
-  const fix = 'make one with `openssl rand -base64 32` and set it in .env (the same value for the bot and `ouro serve`)';
+  const fix =
+    'make one with `openssl rand -base64 32` and set it in .env (the same value for the bot and `ouro serve`)';
   if (PLACEHOLDER.test(value)) return `this is a placeholder, not a secret: ${fix}`;
   if (value.length < 32) return `too short (${value.length} characters; at least 32): ${fix}`;
   if (new Set(value).size < 10) return `too few different characters to be random: ${fix}`;
@@ -111,7 +137,10 @@ const ConfigSchema = z.object({
   OURO_DEPLOY_URL: z.string().url().optional(),
   /** Redis for the queue, events and control; `ouro up` starts a private redis-server when unset. */
   REDIS_URL: z.string().url().optional(),
-  OURO_QUEUE_NAME: z.string().regex(/^[a-z0-9-]+$/).default('runs'),
+  OURO_QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('runs'),
   OURO_WORKER_CONCURRENCY: intFromEnv(1),
   /** How long a worker's claim on a run lasts without renewal; a killed worker's run is taken over after it. */
   OURO_QUEUE_LOCK_MS: intFromEnv(30_000),
@@ -174,7 +203,9 @@ const ConfigSchema = z.object({
   /** Discord (docs/discord.md). The Discord bot starts when DISCORD_TOKEN is set. */
   DISCORD_TOKEN: optionalString(z.string().min(1)),
   /** The application id (General Information): needed by `ouro discord register`. */
-  DISCORD_APPLICATION_ID: optionalString(z.string().regex(/^\d+$/, 'the application id is a number (snowflake)')),
+  DISCORD_APPLICATION_ID: optionalString(
+    z.string().regex(/^\d+$/, 'the application id is a number (snowflake)'),
+  ),
   /** The REST API root, e.g. http://127.0.0.1:port/api for a local fake in tests. Unset: discord.com. */
   DISCORD_API_URL: optionalString(z.string().url()),
   /** Who may use the Discord bot: guild (server) ids, channel ids (a thread counts as its parent channel), role ids. Empty: everyone. */
@@ -186,17 +217,28 @@ const ConfigSchema = z.object({
    * without it, and only messages that mention it are read (steering needs `@ouro` in the
    * thread). Asking for it while the portal has it off makes the gateway close with 4014.
    */
-  OURO_DISCORD_MESSAGE_CONTENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('true')).transform((v) => v === 'true' || v === '1'),
+  OURO_DISCORD_MESSAGE_CONTENT: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('true'))
+    .transform((v) => v === 'true' || v === '1'),
   /** Where artifacts live (docs/configuration.md): `fs` under OURO_HOME, or `s3` on any S3-compatible service. */
   OURO_STORE: z.enum(['fs', 's3']).default('fs'),
-  OURO_S3_BUCKET: optionalString(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, dots and dashes')),
+  OURO_S3_BUCKET: optionalString(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'an S3 bucket name: 3-63 lowercase letters, digits, dots and dashes',
+      ),
+  ),
   /** Prepended to every key, e.g. `ouro/prod`, so one bucket can hold several deployments. */
   OURO_S3_PREFIX: z.string().default(''),
   /** Unset: AWS S3. Set it for MinIO, moto, R2, Ceph... (e.g. http://minio:9000). */
   OURO_S3_ENDPOINT: optionalString(z.string().url()),
   OURO_S3_REGION: z.string().min(1).default('us-east-1'),
   /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted servers need. Unset: on when OURO_S3_ENDPOINT is set. */
-  OURO_S3_FORCE_PATH_STYLE: optionalString(z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')),
+  OURO_S3_FORCE_PATH_STYLE: optionalString(
+    z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+  ),
   /** How often `ouro serve` looks for new model versions in a remote store. */
   OURO_STORE_POLL_S: intFromEnv(5),
   /** Which models a chat user may list and query with /predict: `team` (default), `channel`, or `all` (core/model-owner.ts, docs/security.md). */
@@ -209,7 +251,10 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Settings that only make sense together, checked after each is valid on its own. */
 function crossChecks(config: Config): string[] {
   const problems: string[] = [];
-  if (config.OURO_STORE === 's3' && config.OURO_S3_BUCKET === undefined) problems.push('  OURO_S3_BUCKET: required when OURO_STORE=s3 (the bucket that holds uploads, runs and the registry)');
+  if (config.OURO_STORE === 's3' && config.OURO_S3_BUCKET === undefined)
+    problems.push(
+      '  OURO_S3_BUCKET: required when OURO_STORE=s3 (the bucket that holds uploads, runs and the registry)',
+    );
   return problems;
 }
 
@@ -222,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // From here on every secret of this environment is redacted wherever it would leave the host.
   registerEnvSecrets(env);
   const problems = crossChecks(parsed.data);
-  if (problems.length > 0) throw new OuroError('config_invalid', `Invalid configuration:\n${problems.join('\n')}`);
+  if (problems.length > 0)
+    throw new OuroError('config_invalid', `Invalid configuration:\n${problems.join('\n')}`);
   return { ...parsed.data, OURO_HOME: resolve(parsed.data.OURO_HOME) };
 }

@@ -108,7 +108,8 @@ export function panelForecastMetrics(
   scales: Readonly<Record<string, number>>,
 ): Record<ForecastMetric, number> {
   checkRegression('panel forecast', yTrue, yPred);
-  if (series.length !== yTrue.length) fail(`panel forecast: ${series.length} series ids for ${yTrue.length} rows`);
+  if (series.length !== yTrue.length)
+    fail(`panel forecast: ${series.length} series ids for ${yTrue.length} rows`);
   const errors = new Map<string, number[]>();
   yTrue.forEach((y, i) => {
     const id = series[i]!;

@@ -72,7 +72,8 @@ function assertClose(actual: number, expected: number | null, label: string): vo
 
 function assertAll(actual: Record<string, number>, expected: Expected, name: string): void {
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${name}: metric keys`);
-  for (const [metric, value] of Object.entries(expected)) assertClose(actual[metric]!, value, `${name} ${metric}`);
+  for (const [metric, value] of Object.entries(expected))
+    assertClose(actual[metric]!, value, `${name} ${metric}`);
 }
 
 describe(`metrics against scikit-learn ${fixtures.sklearn}`, () => {
@@ -99,7 +100,10 @@ describe(`metrics against scikit-learn ${fixtures.sklearn}`, () => {
       const c = byName.get(name)!;
       assert.equal(c.kind, 'classification');
       if (c.kind === 'classification') {
-        assert.ok(c.classes.some((k) => !c.yPred.includes(k)), `${name}: some class absent from yPred`);
+        assert.ok(
+          c.classes.some((k) => !c.yPred.includes(k)),
+          `${name}: some class absent from yPred`,
+        );
       }
     }
   });
@@ -116,20 +120,35 @@ describe(`metrics against scikit-learn ${fixtures.sklearn}`, () => {
           assertClose(accuracy(c.yTrue, c.yPred), c.expected.accuracy!, `${c.name} accuracy`);
           const auc =
             c.task === 'binary'
-              ? rocAuc(c.yTrue, c.proba.map((r) => r[1]!), c.classes[1]!)
+              ? rocAuc(
+                  c.yTrue,
+                  c.proba.map((r) => r[1]!),
+                  c.classes[1]!,
+                )
               : rocAucOvr(c.yTrue, c.proba, c.classes);
           assertClose(auc, c.expected.roc_auc ?? null, `${c.name} rocAuc`);
           const all = computeMetrics({ task: c.task, ...inputs });
-          for (const [m, v] of Object.entries(c.expected)) assertClose(all[m as 'roc_auc']!, v, `${c.name} computeMetrics ${m}`);
+          for (const [m, v] of Object.entries(c.expected))
+            assertClose(all[m as 'roc_auc']!, v, `${c.name} computeMetrics ${m}`);
           break;
         }
         case 'regression': {
           assertAll(regressionMetrics({ yTrue: c.yTrue, yPred: c.yPred }), c.expected, c.name);
-          assertClose(computeMetric('r2', { task: 'regression', yTrue: c.yTrue, yPred: c.yPred }), c.expected.r2!, `${c.name} computeMetric r2`);
+          assertClose(
+            computeMetric('r2', { task: 'regression', yTrue: c.yTrue, yPred: c.yPred }),
+            c.expected.r2!,
+            `${c.name} computeMetric r2`,
+          );
           break;
         }
         case 'forecast': {
-          const inputs = { task: 'forecast' as const, yTrue: c.yTrue, yPred: c.yPred, yTrainHistory: c.yTrainHistory, season: c.season };
+          const inputs = {
+            task: 'forecast' as const,
+            yTrue: c.yTrue,
+            yPred: c.yPred,
+            yTrainHistory: c.yTrainHistory,
+            season: c.season,
+          };
           assertAll(computeMetrics(inputs) as Record<string, number>, c.expected, c.name);
           assertClose(mase(c.yTrue, c.yPred, c.yTrainHistory, c.season), c.expected.mase!, `${c.name} mase`);
           assertClose(smape(c.yTrue, c.yPred), c.expected.smape!, `${c.name} smape`);
@@ -153,12 +172,34 @@ describe('metrics: hand-checked values and edge cases', () => {
   });
 
   it('rocAucOvr rejects rows that are not probabilities', () => {
-    assert.throws(() => rocAucOvr(['a', 'b', 'c'], [[0.5, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], ['a', 'b', 'c']), RangeError);
+    assert.throws(
+      () =>
+        rocAucOvr(
+          ['a', 'b', 'c'],
+          [
+            [0.5, 0.5, 0.5],
+            [0.2, 0.3, 0.5],
+            [0.1, 0.1, 0.8],
+          ],
+          ['a', 'b', 'c'],
+        ),
+      RangeError,
+    );
   });
 
   it('logLoss clips an exact 0 to machine epsilon and does not renormalise', () => {
     assert.equal(logLoss(['a'], [[0, 1]], ['a', 'b']), -Math.log(Number.EPSILON));
-    assert.equal(logLoss(['a', 'b'], [[1, 0], [0, 1]], ['a', 'b']), -Math.log(1 - Number.EPSILON));
+    assert.equal(
+      logLoss(
+        ['a', 'b'],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        ['a', 'b'],
+      ),
+      -Math.log(1 - Number.EPSILON),
+    );
     assert.equal(logLoss(['a'], [[0.25, 0.25]], ['a', 'b']), Math.log(4));
   });
 
@@ -204,14 +245,27 @@ describe('metrics: hand-checked values and edge cases', () => {
     assert.throws(() => logLoss(['a'], [[1.5, -0.5]], ['a', 'b']), RangeError);
     assert.throws(() => f1Macro(['a'], ['a'], ['a', 'a']), RangeError);
     assert.throws(
-      () => classificationMetrics('binary', { yTrue: ['a'], yPred: ['a'], proba: [[1, 0, 0]], classes: ['a', 'b', 'c'] }),
+      () =>
+        classificationMetrics('binary', {
+          yTrue: ['a'],
+          yPred: ['a'],
+          proba: [[1, 0, 0]],
+          classes: ['a', 'b', 'c'],
+        }),
       RangeError,
     );
   });
 
   it('computeMetric refuses a metric that does not fit the task', () => {
     assert.throws(
-      () => computeMetric('r2', { task: 'binary', yTrue: ['a'], yPred: ['a'], proba: [[1, 0]], classes: ['a', 'b'] }),
+      () =>
+        computeMetric('r2', {
+          task: 'binary',
+          yTrue: ['a'],
+          yPred: ['a'],
+          proba: [[1, 0]],
+          classes: ['a', 'b'],
+        }),
       (err: unknown) => isOuroError(err) && err.code === 'metric_invalid',
     );
     assert.throws(
@@ -237,7 +291,10 @@ describe('panel forecast metrics', () => {
 
   it('averages MASE over series, so a large series does not drown a small one', () => {
     // Series a: MAE 10 on scale 10 -> 1; series b: MAE 1 on scale 0.5 -> 2.
-    const m = panelForecastMetrics([100, 100, 1, 1], [110, 90, 2, 0], ['a', 'a', 'b', 'b'], { a: 10, b: 0.5 });
+    const m = panelForecastMetrics([100, 100, 1, 1], [110, 90, 2, 0], ['a', 'a', 'b', 'b'], {
+      a: 10,
+      b: 0.5,
+    });
     assert.ok(Math.abs(m.mase - 1.5) < TOL);
   });
 

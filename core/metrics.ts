@@ -13,7 +13,18 @@
  */
 import { OuroError } from './errors.ts';
 import { metricsForTask, type Metric, type SeriesTask } from './schemas/task.ts';
-import { EPS, fail, checkSameLength, checkFinite, classIndex, encodeTrue, checkProba, checkRowsSumToOne, column, mean } from './metric-checks.ts';
+import {
+  EPS,
+  fail,
+  checkSameLength,
+  checkFinite,
+  classIndex,
+  encodeTrue,
+  checkProba,
+  checkRowsSumToOne,
+  column,
+  mean,
+} from './metric-checks.ts';
 import { rmse, mae, r2, mase, smape } from './metrics-numeric.ts';
 
 export { rmse, mae, r2, regressionMetrics, mase, smape, panelForecastMetrics } from './metrics-numeric.ts';
@@ -81,7 +92,7 @@ export function rocAuc(yTrue: Labels, scorePositive: readonly number[], positive
   // Sum of the (1-based, tie-averaged) ranks of the positives. Ranks are integers or halves, so
   // this sum is exact in float64 for any realistic n.
   let rankSumPos = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     const s = scorePositive[order[start]!]!;
     while (end < n && scorePositive[order[end]!]! === s) end++;

@@ -33,11 +33,14 @@ test('a name published before owners existed belongs to the operator', async () 
 
 test('two first publishers at once: exactly one wins', async () => {
   const root = await mkdtemp(join(tmpdir(), 'ouro-owner-'));
-  const results = await Promise.allSettled([claimModelName(root, 'race', teamA), claimModelName(root, 'race', teamB)]);
+  const results = await Promise.allSettled([
+    claimModelName(root, 'race', teamA),
+    claimModelName(root, 'race', teamB),
+  ]);
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
 });
 
-test('who may use a model: team (default), channel, all; the operator\'s models are shared', () => {
+test("who may use a model: team (default), channel, all; the operator's models are shared", () => {
   assert.equal(mayUse(teamA, teamAOtherChannel, 'team'), true);
   assert.equal(mayUse(teamA, teamB, 'team'), false);
   assert.equal(mayUse(teamA, guild, 'team'), false);

@@ -33,7 +33,11 @@ export const OPERATOR: ModelOwner = { platform: 'terminal' };
 export function ownerOf(origin: Origin): ModelOwner {
   if (origin.platform === 'terminal') return OPERATOR;
   const channel = origin.space ?? origin.channel;
-  return { platform: origin.platform, ...(origin.team !== undefined ? { team: origin.team } : {}), ...(channel !== undefined ? { channel } : {}) };
+  return {
+    platform: origin.platform,
+    ...(origin.team !== undefined ? { team: origin.team } : {}),
+    ...(channel !== undefined ? { channel } : {}),
+  };
 }
 
 /** Two owners are the same claimant when they are the operator, or the same team on one platform. */
@@ -57,13 +61,17 @@ export function mayUse(owner: ModelOwner | undefined, asker: ModelOwner, access:
   const o = owner ?? OPERATOR;
   if (o.platform === 'terminal' || asker.platform === 'terminal' || access === 'all') return true;
   if (o.platform !== asker.platform) return false;
-  const sameTeam = o.team !== undefined && asker.team !== undefined ? o.team === asker.team : o.channel === asker.channel;
+  const sameTeam =
+    o.team !== undefined && asker.team !== undefined ? o.team === asker.team : o.channel === asker.channel;
   if (access === 'team') return sameTeam;
   return sameTeam && o.channel !== undefined && o.channel === asker.channel;
 }
 
 function taken(name: string, holder: ModelOwner): OuroError {
-  return new OuroError('model_name_taken', `The model name "${name}" belongs to ${describeOwner(holder)}; a run cannot publish under someone else's name.`);
+  return new OuroError(
+    'model_name_taken',
+    `The model name "${name}" belongs to ${describeOwner(holder)}; a run cannot publish under someone else's name.`,
+  );
 }
 
 const OWNER_FILE = 'owner.json';
@@ -80,7 +88,10 @@ export async function claimModelName(registryRoot: string, name: string, owner: 
   const existing = await readJsonIfExists(path, ModelOwnerSchema);
   let holder = existing;
   if (holder === null) {
-    const legacy = await readJsonIfExists(join(dir, 'current.json'), z.object({ version: z.number() }).loose());
+    const legacy = await readJsonIfExists(
+      join(dir, 'current.json'),
+      z.object({ version: z.number() }).loose(),
+    );
     const claim = legacy !== null ? OPERATOR : owner;
     // Written whole to a private name, then link()ed into place: link fails if the name exists,
     // so the claim is create-only and no reader ever sees half a file.
@@ -100,7 +111,11 @@ export async function claimModelName(registryRoot: string, name: string, owner: 
 }
 
 /** The same claim in a remote store: a create-only PUT of registry/<name>/owner.json. */
-export async function claimStoreModelName(store: ArtifactStore, name: string, owner: ModelOwner): Promise<void> {
+export async function claimStoreModelName(
+  store: ArtifactStore,
+  name: string,
+  owner: ModelOwner,
+): Promise<void> {
   const key = `registry/${name}/${OWNER_FILE}`;
   const read = async (): Promise<ModelOwner | null> => {
     const bytes = await store.getBytes(key);
@@ -110,7 +125,9 @@ export async function claimStoreModelName(store: ArtifactStore, name: string, ow
   if (holder === null) {
     const legacy = await store.exists(`registry/${name}/current.json`);
     const claim = legacy ? OPERATOR : owner;
-    holder = (await store.putBytes(key, JSON.stringify(claim) + '\n', { ifAbsent: true })) ? claim : await read();
+    holder = (await store.putBytes(key, JSON.stringify(claim) + '\n', { ifAbsent: true }))
+      ? claim
+      : await read();
   }
   if (holder !== null && ownerKey(holder) !== ownerKey(owner)) throw taken(name, holder);
 }

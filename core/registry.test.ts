@@ -20,13 +20,27 @@ test('concurrent publishes of one name each get their own version, and the alias
         return { modelDir, scriptPath: join(tmp.path, `src${i}`, 'train.py'), i };
       }),
     );
-    const cards = await Promise.all(sources.map((s) => publishModel(tmp.path, 'm', { modelDir: s.modelDir, scriptPath: s.scriptPath, card: { ...card, runId: `r-${s.i}` } })));
+    const cards = await Promise.all(
+      sources.map((s) =>
+        publishModel(tmp.path, 'm', {
+          modelDir: s.modelDir,
+          scriptPath: s.scriptPath,
+          card: { ...card, runId: `r-${s.i}` },
+        }),
+      ),
+    );
     const versions = cards.map((c) => c.version).sort((a, b) => a - b);
-    assert.deepEqual(versions, Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      versions,
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     // Every version folder holds exactly the model its card says it came from.
     for (const c of cards) {
       const i = c.runId.slice(2);
-      assert.equal(await readFile(join(versionDir(tmp.path, 'm', c.version), 'model', 'marker.txt'), 'utf8'), i);
+      assert.equal(
+        await readFile(join(versionDir(tmp.path, 'm', c.version), 'model', 'marker.txt'), 'utf8'),
+        i,
+      );
       assert.equal((await readCard(tmp.path, 'm', c.version)).runId, c.runId);
     }
     assert.equal(await currentVersion(tmp.path, 'm'), 12);

@@ -40,7 +40,10 @@ export function slugifyModelName(text: string): string {
 async function versionsOf(home: string, name: string): Promise<number[]> {
   try {
     const entries = await readdir(join(registryRoot(home), name, 'versions'));
-    return entries.map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+    return entries
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0)
+      .sort((a, b) => a - b);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -61,17 +64,33 @@ export interface PublishInput {
  * Publishes a version. `opts.version` is a number already claimed elsewhere (a remote store,
  * core/store/store-registry.ts); this folder is then only the worker's scratch copy of it.
  */
-export async function publishModel(home: string, name: string, input: PublishInput, opts: { version?: number } = {}): Promise<ModelCard> {
+export async function publishModel(
+  home: string,
+  name: string,
+  input: PublishInput,
+  opts: { version?: number } = {},
+): Promise<ModelCard> {
   // A scratch copy (opts.version, core/store/store-registry.ts) was claimed in the store already.
-  if (opts.version === undefined) await claimModelName(registryRoot(home), name, input.card.owner ?? OPERATOR);
-  const { version, dir } = opts.version === undefined ? await claimVersion(home, name) : await scratchVersion(home, name, opts.version);
+  if (opts.version === undefined)
+    await claimModelName(registryRoot(home), name, input.card.owner ?? OPERATOR);
+  const { version, dir } =
+    opts.version === undefined
+      ? await claimVersion(home, name)
+      : await scratchVersion(home, name, opts.version);
   // What is copied was written in a sandbox: folders and plain files only, never a link (a
   // planted `forecast.png -> /proc/self/environ` would otherwise be served to anyone).
   let card: ModelCard;
   try {
     await copyUntrustedTree(input.modelDir, join(dir, 'model'), { root: dirname(input.modelDir) });
-    await copyUntrustedFile(input.scriptPath, join(dir, 'train.py'), { root: dirname(input.scriptPath), maxBytes: UNTRUSTED_CAPS.text });
-    for (const f of input.extraFiles ?? []) await copyUntrustedFile(f.from, join(dir, basename(f.name)), { root: dirname(f.from), maxBytes: UNTRUSTED_CAPS.image });
+    await copyUntrustedFile(input.scriptPath, join(dir, 'train.py'), {
+      root: dirname(input.scriptPath),
+      maxBytes: UNTRUSTED_CAPS.text,
+    });
+    for (const f of input.extraFiles ?? [])
+      await copyUntrustedFile(f.from, join(dir, basename(f.name)), {
+        root: dirname(f.from),
+        maxBytes: UNTRUSTED_CAPS.image,
+      });
     card = ModelCardSchema.parse({ ...input.card, name, version });
     await writeJsonAtomic(join(dir, 'card.json'), card);
   } catch (err) {
@@ -101,7 +120,11 @@ async function withPointerLock(home: string, name: string, fn: () => Promise<voi
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = await stat(lock).catch(() => null);
       if (st !== null && Date.now() - st.mtimeMs > 10_000) await rm(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new OuroError('internal', `The registry pointer of "${name}" stayed locked (${lock}); remove that folder if no publish is running.`);
+      else if (Date.now() > deadline)
+        throw new OuroError(
+          'internal',
+          `The registry pointer of "${name}" stayed locked (${lock}); remove that folder if no publish is running.`,
+        );
       else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
     }
   }
@@ -131,7 +154,11 @@ async function claimVersion(home: string, name: string): Promise<{ version: numb
   }
 }
 
-async function scratchVersion(home: string, name: string, version: number): Promise<{ version: number; dir: string }> {
+async function scratchVersion(
+  home: string,
+  name: string,
+  version: number,
+): Promise<{ version: number; dir: string }> {
   const dir = versionDir(home, name, version);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -140,8 +167,15 @@ async function scratchVersion(home: string, name: string, version: number): Prom
 
 export async function setCurrentVersion(home: string, name: string, version: number): Promise<void> {
   const versions = await versionsOf(home, name);
-  if (!versions.includes(version)) throw new OuroError('model_not_found', `Model "${name}" has no version ${version} (versions: ${versions.join(', ') || 'none'}).`);
-  await writeJsonAtomic(join(registryRoot(home), name, 'current.json'), { version, updatedAt: new Date().toISOString() });
+  if (!versions.includes(version))
+    throw new OuroError(
+      'model_not_found',
+      `Model "${name}" has no version ${version} (versions: ${versions.join(', ') || 'none'}).`,
+    );
+  await writeJsonAtomic(join(registryRoot(home), name, 'current.json'), {
+    version,
+    updatedAt: new Date().toISOString(),
+  });
 }
 
 export async function currentVersion(home: string, name: string): Promise<number | null> {
@@ -151,11 +185,14 @@ export async function currentVersion(home: string, name: string): Promise<number
 
 export async function readCard(home: string, name: string, version?: number): Promise<ModelCard> {
   const v = version ?? (await currentVersion(home, name));
-  if (v === null) throw new OuroError('model_not_found', `No model named "${name}". See \`ouro models list\`.`);
+  if (v === null)
+    throw new OuroError('model_not_found', `No model named "${name}". See \`ouro models list\`.`);
   return readJson(join(versionDir(home, name, v), 'card.json'), ModelCardSchema);
 }
 
-export async function listModels(home: string): Promise<{ name: string; version: number; versions: number[] }[]> {
+export async function listModels(
+  home: string,
+): Promise<{ name: string; version: number; versions: number[] }[]> {
   let names: string[];
   try {
     names = await readdir(registryRoot(home));
@@ -172,6 +209,7 @@ export async function listModels(home: string): Promise<{ name: string; version:
 }
 
 export async function deleteModel(home: string, name: string): Promise<void> {
-  if ((await currentVersion(home, name)) === null) throw new OuroError('model_not_found', `No model named "${name}".`);
+  if ((await currentVersion(home, name)) === null)
+    throw new OuroError('model_not_found', `No model named "${name}".`);
   await rm(join(registryRoot(home), name), { recursive: true, force: true });
 }

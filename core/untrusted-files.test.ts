@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { checkUntrustedFile, copyUntrustedTree, freshHostDir, readUntrusted, readUntrustedJson, UntrustedFileError, writeHostFile } from './untrusted-files.ts';
+import {
+  checkUntrustedFile,
+  copyUntrustedTree,
+  freshHostDir,
+  readUntrusted,
+  readUntrustedJson,
+  UntrustedFileError,
+  writeHostFile,
+} from './untrusted-files.ts';
 
 async function scene(): Promise<{ root: string; host: string; secret: string }> {
   const base = await mkdtemp(join(tmpdir(), 'ouro-trust-'));
@@ -30,18 +38,26 @@ function refused(reason: UntrustedFileError['reason']): (err: unknown) => boolea
 test('a plain file is read; a symlink to a host file is refused without reading it', async () => {
   const { root, secret } = await scene();
   await writeFile(join(root, 'metrics.json'), '{"mean":0.5}');
-  assert.deepEqual(await readUntrustedJson(join(root, 'metrics.json'), z.object({ mean: z.number() }), { root }), { mean: 0.5 });
+  assert.deepEqual(
+    await readUntrustedJson(join(root, 'metrics.json'), z.object({ mean: z.number() }), { root }),
+    { mean: 0.5 },
+  );
   await symlink(secret, join(root, 'stolen.json'));
   await assert.rejects(readUntrusted(join(root, 'stolen.json'), { root }), refused('symlink'));
   await symlink('/proc/self/environ', join(root, 'environ.json'));
-  await assert.rejects(readUntrustedJson(join(root, 'environ.json'), z.unknown(), { root }), refused('symlink'));
+  await assert.rejects(
+    readUntrustedJson(join(root, 'environ.json'), z.unknown(), { root }),
+    refused('symlink'),
+  );
 });
 
 test('a symlinked folder on the way is refused', async () => {
   const { root, host } = await scene();
   await symlink(host, join(root, 'model'));
   await assert.rejects(readUntrusted(join(root, 'model', 'key.json'), { root }), refused('symlink'));
-  assert.ok((await checkUntrustedFile(join(root, 'model', 'key.json'), { root })) instanceof UntrustedFileError);
+  assert.ok(
+    (await checkUntrustedFile(join(root, 'model', 'key.json'), { root })) instanceof UntrustedFileError,
+  );
 });
 
 test('hard links, FIFOs and oversize files are refused; a FIFO does not hang the host', async () => {
@@ -58,7 +74,10 @@ test('hard links, FIFOs and oversize files are refused; a FIFO does not hang the
 test('JSON that is not JSON is refused without quoting its content', async () => {
   const { root } = await scene();
   await writeFile(join(root, 'metrics.json'), 'OURO_CANARY_d41d8cd98f00b204=1\nPATH=/bin');
-  await assert.rejects(readUntrustedJson(join(root, 'metrics.json'), z.unknown(), { root }), refused('invalid'));
+  await assert.rejects(
+    readUntrustedJson(join(root, 'metrics.json'), z.unknown(), { root }),
+    refused('invalid'),
+  );
 });
 
 test('paths outside the root are refused', async () => {
@@ -77,7 +96,10 @@ test('writeHostFile replaces a planted symlink instead of writing through it', a
   // A folder planted as a link on the way is refused, not followed.
   const { root: r2, host } = await scene();
   await symlink(host, join(r2, 'chart'));
-  await assert.rejects(writeHostFile(join(r2, 'chart', 'actuals.json'), 'x', { root: r2 }), UntrustedFileError);
+  await assert.rejects(
+    writeHostFile(join(r2, 'chart', 'actuals.json'), 'x', { root: r2 }),
+    UntrustedFileError,
+  );
   assert.deepEqual((await readdir(host)).sort(), ['key.json']);
   // freshHostDir removes the link (not its target) and makes a real folder.
   await freshHostDir(join(r2, 'chart'), { root: r2 });
@@ -91,17 +113,26 @@ test('copyUntrustedTree copies folders and plain files, and names the first link
   await writeFile(join(root, 'model', 'model.joblib'), Buffer.alloc(100_000, 7));
   await writeFile(join(root, 'model', 'sub', 'signature.json'), '{}');
   const dest = join(host, 'copy');
-  assert.deepEqual(await copyUntrustedTree(join(root, 'model'), dest, { root }), { files: 2, bytes: 100_002 });
+  assert.deepEqual(await copyUntrustedTree(join(root, 'model'), dest, { root }), {
+    files: 2,
+    bytes: 100_002,
+  });
   assert.equal((await readFile(join(dest, 'model.joblib'))).length, 100_000);
 
   await symlink(secret, join(root, 'model', 'sub', 'chart.png'));
-  await assert.rejects(copyUntrustedTree(join(root, 'model'), join(host, 'copy2'), { root }), (err: unknown) => {
-    assert.ok(err instanceof UntrustedFileError);
-    assert.match(err.message, /model\/sub\/chart\.png/);
-    return true;
-  });
+  await assert.rejects(
+    copyUntrustedTree(join(root, 'model'), join(host, 'copy2'), { root }),
+    (err: unknown) => {
+      assert.ok(err instanceof UntrustedFileError);
+      assert.match(err.message, /model\/sub\/chart\.png/);
+      return true;
+    },
+  );
   // The model folder itself as a link is refused too.
   const { root: r2 } = await scene();
   await symlink(host, join(r2, 'model'));
-  await assert.rejects(copyUntrustedTree(join(r2, 'model'), join(host, 'copy3'), { root: r2 }), refused('symlink'));
+  await assert.rejects(
+    copyUntrustedTree(join(r2, 'model'), join(host, 'copy3'), { root: r2 }),
+    refused('symlink'),
+  );
 });

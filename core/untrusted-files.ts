@@ -83,7 +83,11 @@ function kindOf(st: Stats): string {
 function partsBelow(root: string, path: string): string[] {
   const rel = relative(resolve(root), resolve(path));
   if (rel === '' || rel.startsWith('..') || rel.startsWith(sep) || resolve(root, rel) !== resolve(path)) {
-    throw new UntrustedFileError(path, 'outside', `${path} is not inside ${root}; the host only reads sandbox output below the folder it gave the sandbox.`);
+    throw new UntrustedFileError(
+      path,
+      'outside',
+      `${path} is not inside ${root}; the host only reads sandbox output below the folder it gave the sandbox.`,
+    );
   }
   return rel.split(sep);
 }
@@ -100,17 +104,41 @@ async function checkFolders(root: string, parts: string[]): Promise<void> {
     const shown = parts.join('/');
     if (st === null) throw new UntrustedFileError(shown, 'missing', `${shown} is missing.`);
     if (!st.isDirectory()) {
-      throw new UntrustedFileError(shown, st.isSymbolicLink() ? 'symlink' : 'not_regular', `${shown} was refused: ${relative(root, at)} is ${kindOf(st)}, not a folder (sandbox output may not contain links).`);
+      throw new UntrustedFileError(
+        shown,
+        st.isSymbolicLink() ? 'symlink' : 'not_regular',
+        `${shown} was refused: ${relative(root, at)} is ${kindOf(st)}, not a folder (sandbox output may not contain links).`,
+      );
     }
   }
 }
 
 /** Why a stat of sandbox output is unacceptable as a plain file, or null when it is fine. */
 function refusal(shown: string, st: Stats, maxBytes: number): UntrustedFileError | null {
-  if (st.isSymbolicLink()) return new UntrustedFileError(shown, 'symlink', `${shown} was refused: it is a symbolic link (sandbox output must be regular files).`);
-  if (!st.isFile()) return new UntrustedFileError(shown, 'not_regular', `${shown} was refused: it is ${kindOf(st)}, not a regular file.`);
-  if (st.nlink !== 1) return new UntrustedFileError(shown, 'hardlink', `${shown} was refused: it has ${st.nlink} hard links (sandbox output must not link to other files).`);
-  if (st.size > maxBytes) return new UntrustedFileError(shown, 'too_large', `${shown} was refused: it is ${fmtBytes(st.size)}, over the ${fmtBytes(maxBytes)} limit for this kind of file.`);
+  if (st.isSymbolicLink())
+    return new UntrustedFileError(
+      shown,
+      'symlink',
+      `${shown} was refused: it is a symbolic link (sandbox output must be regular files).`,
+    );
+  if (!st.isFile())
+    return new UntrustedFileError(
+      shown,
+      'not_regular',
+      `${shown} was refused: it is ${kindOf(st)}, not a regular file.`,
+    );
+  if (st.nlink !== 1)
+    return new UntrustedFileError(
+      shown,
+      'hardlink',
+      `${shown} was refused: it has ${st.nlink} hard links (sandbox output must not link to other files).`,
+    );
+  if (st.size > maxBytes)
+    return new UntrustedFileError(
+      shown,
+      'too_large',
+      `${shown} was refused: it is ${fmtBytes(st.size)}, over the ${fmtBytes(maxBytes)} limit for this kind of file.`,
+    );
   return null;
 }
 
@@ -118,13 +146,19 @@ function refusal(shown: string, st: Stats, maxBytes: number): UntrustedFileError
  * What is at `path`: 'missing', 'ok' (a plain file under the cap), or the refusal. Lets the
  * experiment runner tell "left no metrics.json" from "left a metrics.json that is a link".
  */
-export async function checkUntrustedFile(path: string, opts: UntrustedOptions): Promise<'missing' | 'ok' | UntrustedFileError> {
+export async function checkUntrustedFile(
+  path: string,
+  opts: UntrustedOptions,
+): Promise<'missing' | 'ok' | UntrustedFileError> {
   const checked = await statUntrusted(path, opts);
   return checked instanceof UntrustedFileError || checked === 'missing' ? checked : 'ok';
 }
 
 /** The checks of checkUntrustedFile, keeping the lstat of an acceptable file for the caller. */
-async function statUntrusted(path: string, opts: UntrustedOptions): Promise<'missing' | Stats | UntrustedFileError> {
+async function statUntrusted(
+  path: string,
+  opts: UntrustedOptions,
+): Promise<'missing' | Stats | UntrustedFileError> {
   const parts = partsBelow(opts.root, path);
   const shown = parts.join('/');
   try {
@@ -142,7 +176,10 @@ async function statUntrusted(path: string, opts: UntrustedOptions): Promise<'mis
 }
 
 /** Opens a sandbox-written file for reading after every check above; the caller closes it. */
-async function openChecked(path: string, opts: UntrustedOptions): Promise<{ fh: FileHandle; size: number; shown: string }> {
+async function openChecked(
+  path: string,
+  opts: UntrustedOptions,
+): Promise<{ fh: FileHandle; size: number; shown: string }> {
   const maxBytes = opts.maxBytes ?? UNTRUSTED_CAPS.json;
   const before = await statUntrusted(path, opts);
   const shown = partsBelow(opts.root, path).join('/');
@@ -153,14 +190,20 @@ async function openChecked(path: string, opts: UntrustedOptions): Promise<{ fh: 
     fh = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
     // ELOOP: the file became a symlink between lstat and open.
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UntrustedFileError(shown, 'symlink', `${shown} was refused: it is a symbolic link (sandbox output must be regular files).`);
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new UntrustedFileError(
+        shown,
+        'symlink',
+        `${shown} was refused: it is a symbolic link (sandbox output must be regular files).`,
+      );
     throw err;
   }
   try {
     const st = await fh.stat();
     const bad = refusal(shown, st, maxBytes);
     if (bad !== null) throw bad;
-    if (st.ino !== before.ino || st.dev !== before.dev) throw new UntrustedFileError(shown, 'invalid', `${shown} was refused: it changed while being opened.`);
+    if (st.ino !== before.ino || st.dev !== before.dev)
+      throw new UntrustedFileError(shown, 'invalid', `${shown} was refused: it changed while being opened.`);
     return { fh, size: st.size, shown };
   } catch (err) {
     await fh.close();
@@ -182,7 +225,12 @@ export async function readUntrusted(path: string, opts: UntrustedOptions): Promi
       got += bytesRead;
       if (got === buf.length) break;
     }
-    if (got > maxBytes) throw new UntrustedFileError(shown, 'too_large', `${shown} was refused: it grew past the ${fmtBytes(maxBytes)} limit while being read.`);
+    if (got > maxBytes)
+      throw new UntrustedFileError(
+        shown,
+        'too_large',
+        `${shown} was refused: it grew past the ${fmtBytes(maxBytes)} limit while being read.`,
+      );
     return buf.subarray(0, got);
   } finally {
     await fh.close();
@@ -198,20 +246,32 @@ export async function readUntrustedText(path: string, opts: UntrustedOptions): P
  * JSON.parse's own message shows the first bytes, which for a planted link were the host's
  * environment.
  */
-export async function readUntrustedJson<S extends z.ZodType>(path: string, schema: S, opts: UntrustedOptions): Promise<z.infer<S>> {
+export async function readUntrustedJson<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  opts: UntrustedOptions,
+): Promise<z.infer<S>> {
   const text = await readUntrustedText(path, opts);
   const shown = partsBelow(opts.root, path).join('/');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new UntrustedFileError(shown, 'invalid', `${shown} is not valid JSON (${fmtBytes(Buffer.byteLength(text))}).`);
+    throw new UntrustedFileError(
+      shown,
+      'invalid',
+      `${shown} is not valid JSON (${fmtBytes(Buffer.byteLength(text))}).`,
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
-    throw new UntrustedFileError(shown, 'invalid', `${shown} does not match its contract${where}: ${(issue?.message ?? 'invalid').slice(0, 200)}.`);
+    throw new UntrustedFileError(
+      shown,
+      'invalid',
+      `${shown} does not match its contract${where}: ${(issue?.message ?? 'invalid').slice(0, 200)}.`,
+    );
   }
   return parsed.data;
 }
@@ -234,7 +294,12 @@ async function ensureHostFolders(root: string, parts: string[]): Promise<void> {
     at = join(at, part);
     const st = await lstat(at).catch(() => null);
     if (st === null) await mkdir(at, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new UntrustedFileError(parts.join('/'), st.isSymbolicLink() ? 'symlink' : 'not_regular', `${relative(root, at)} is ${kindOf(st)}, not a folder; the host will not write through it.`);
+    else if (!st.isDirectory())
+      throw new UntrustedFileError(
+        parts.join('/'),
+        st.isSymbolicLink() ? 'symlink' : 'not_regular',
+        `${relative(root, at)} is ${kindOf(st)}, not a folder; the host will not write through it.`,
+      );
   }
 }
 
@@ -243,7 +308,11 @@ async function ensureHostFolders(root: string, parts: string[]): Promise<void> {
  * unlinked (a link, not its target), then the file is created with O_EXCL | O_NOFOLLOW, so
  * a link planted in between makes the write fail instead of landing elsewhere.
  */
-export async function writeHostFile(path: string, data: string | Uint8Array, opts: { root: string; mode?: number }): Promise<void> {
+export async function writeHostFile(
+  path: string,
+  data: string | Uint8Array,
+  opts: { root: string; mode?: number },
+): Promise<void> {
   const parts = partsBelow(opts.root, path);
   await ensureHostFolders(opts.root, parts);
   await unlink(path).catch(async (err: NodeJS.ErrnoException) => {
@@ -260,7 +329,11 @@ export async function writeHostFile(path: string, data: string | Uint8Array, opt
 }
 
 /** Copies a HOST file (the vault's labels) into a folder a sandbox can write, as writeHostFile does. */
-export async function copyHostFileInto(src: string, dest: string, opts: { root: string; mode?: number }): Promise<void> {
+export async function copyHostFileInto(
+  src: string,
+  dest: string,
+  opts: { root: string; mode?: number },
+): Promise<void> {
   await writeHostFile(dest, await readFile(src), opts);
 }
 
@@ -277,7 +350,12 @@ export async function copyUntrustedFile(src: string, dest: string, opts: Untrust
       const { bytesRead } = await fh.read(buf, 0, buf.length, copied);
       if (bytesRead === 0) break;
       copied += bytesRead;
-      if (copied > maxBytes) throw new UntrustedFileError(shown, 'too_large', `${shown} was refused: it grew past the ${fmtBytes(maxBytes)} limit while being copied.`);
+      if (copied > maxBytes)
+        throw new UntrustedFileError(
+          shown,
+          'too_large',
+          `${shown} was refused: it grew past the ${fmtBytes(maxBytes)} limit while being copied.`,
+        );
       await out.write(buf, 0, bytesRead);
     }
     return copied;
@@ -291,7 +369,10 @@ export async function copyUntrustedFile(src: string, dest: string, opts: Untrust
  * Checks a sandbox-written folder the way copyUntrustedTree would copy it, without copying:
  * 'missing', 'ok', or the refusal naming the first link, FIFO or oversize file in it.
  */
-export async function checkUntrustedTree(dir: string, opts: UntrustedOptions & { maxFiles?: number }): Promise<'missing' | 'ok' | UntrustedFileError> {
+export async function checkUntrustedTree(
+  dir: string,
+  opts: UntrustedOptions & { maxFiles?: number },
+): Promise<'missing' | 'ok' | UntrustedFileError> {
   const maxBytes = opts.maxBytes ?? UNTRUSTED_CAPS.tree;
   const maxFiles = opts.maxFiles ?? 10_000;
   const parts = partsBelow(opts.root, dir);
@@ -317,8 +398,18 @@ export async function checkUntrustedTree(dir: string, opts: UntrustedOptions & {
       bytes += st.size;
       const bad = refusal(shown, st, Number.MAX_SAFE_INTEGER);
       if (bad !== null) return bad;
-      if (files > maxFiles) return new UntrustedFileError(shown, 'too_large', `${relative(opts.root, dir)} was refused: it holds more than ${maxFiles} files.`);
-      if (bytes > maxBytes) return new UntrustedFileError(shown, 'too_large', `${relative(opts.root, dir)} was refused: it is over the ${fmtBytes(maxBytes)} limit.`);
+      if (files > maxFiles)
+        return new UntrustedFileError(
+          shown,
+          'too_large',
+          `${relative(opts.root, dir)} was refused: it holds more than ${maxFiles} files.`,
+        );
+      if (bytes > maxBytes)
+        return new UntrustedFileError(
+          shown,
+          'too_large',
+          `${relative(opts.root, dir)} was refused: it is over the ${fmtBytes(maxBytes)} limit.`,
+        );
     }
     return null;
   };
@@ -330,7 +421,11 @@ export async function checkUntrustedTree(dir: string, opts: UntrustedOptions & {
  * folders and plain files are copied; a link, a hard-linked file, a FIFO or a device anywhere
  * in it refuses the whole copy with a message naming the file. The total is capped too.
  */
-export async function copyUntrustedTree(src: string, dest: string, opts: UntrustedOptions & { maxFiles?: number }): Promise<{ files: number; bytes: number }> {
+export async function copyUntrustedTree(
+  src: string,
+  dest: string,
+  opts: UntrustedOptions & { maxFiles?: number },
+): Promise<{ files: number; bytes: number }> {
   const maxBytes = opts.maxBytes ?? UNTRUSTED_CAPS.tree;
   const maxFiles = opts.maxFiles ?? 10_000;
   const parts = partsBelow(opts.root, src);
@@ -340,7 +435,12 @@ export async function copyUntrustedTree(src: string, dest: string, opts: Untrust
   const walk = async (from: string, to: string): Promise<void> => {
     const st = await lstat(from);
     const shown = relative(opts.root, from).split(sep).join('/');
-    if (!st.isDirectory()) throw new UntrustedFileError(shown, st.isSymbolicLink() ? 'symlink' : 'not_regular', `${shown} was refused: it is ${kindOf(st)}, not a folder.`);
+    if (!st.isDirectory())
+      throw new UntrustedFileError(
+        shown,
+        st.isSymbolicLink() ? 'symlink' : 'not_regular',
+        `${shown} was refused: it is ${kindOf(st)}, not a folder.`,
+      );
     await mkdir(to, { mode: 0o755 });
     for (const name of (await readdir(from)).sort()) {
       const child = join(from, name);
@@ -350,8 +450,16 @@ export async function copyUntrustedTree(src: string, dest: string, opts: Untrust
         continue;
       }
       files += 1;
-      if (files > maxFiles) throw new UntrustedFileError(shown, 'too_large', `${shown} was refused: it holds more than ${maxFiles} files.`);
-      bytes += await copyUntrustedFile(child, join(to, name), { root: opts.root, maxBytes: maxBytes - bytes });
+      if (files > maxFiles)
+        throw new UntrustedFileError(
+          shown,
+          'too_large',
+          `${shown} was refused: it holds more than ${maxFiles} files.`,
+        );
+      bytes += await copyUntrustedFile(child, join(to, name), {
+        root: opts.root,
+        maxBytes: maxBytes - bytes,
+      });
     }
   };
   await walk(resolve(src), resolve(dest));

@@ -88,20 +88,34 @@ export function createApp(opts: AppOptions): Hono {
       // Keyed by the bearer's hash: the raw key is never a map key, and each key has its own budget.
       keyGenerator: (c) => {
         const presented = bearerToken(c);
-        return presented === null || presented === '' ? 'anonymous' : createHash('sha256').update(presented).digest('hex');
+        return presented === null || presented === ''
+          ? 'anonymous'
+          : createHash('sha256').update(presented).digest('hex');
       },
       // Sets RateLimit-* on every answer and Retry-After (seconds to the window's end) on a 429.
       standardHeaders: 'draft-6',
       handler: (c) => {
         const name = c.req.param('name') ?? '';
-        const route = c.req.path.endsWith('/infer') ? 'v2_infer' : c.req.path.endsWith('/forecast') ? 'v1_forecast' : 'v1_predict';
+        const route = c.req.path.endsWith('/infer')
+          ? 'v2_infer'
+          : c.req.path.endsWith('/forecast')
+            ? 'v1_forecast'
+            : 'v1_predict';
         metrics.observe(host.status(name).known ? name : '(unknown)', route, 429, 0, 'rate_limited');
         const reset = (c.get('rateLimit' as never) as { resetTime?: Date } | undefined)?.resetTime;
         const wait = reset === undefined ? 60 : Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000));
-        return fail(c, new ServeError(429, 'rate_limited', `Too many requests with this key: at most ${limit} per minute (OURO_SERVE_RATE_LIMIT). Retry in ${wait} s.`));
+        return fail(
+          c,
+          new ServeError(
+            429,
+            'rate_limited',
+            `Too many requests with this key: at most ${limit} per minute (OURO_SERVE_RATE_LIMIT). Retry in ${wait} s.`,
+          ),
+        );
       },
     });
-    for (const path of ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v1/models/:name/forecast']) app.use(path, limiter);
+    for (const path of ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v1/models/:name/forecast'])
+      app.use(path, limiter);
   }
 
   type Lease = Awaited<ReturnType<ModelHost['acquire']>>;
@@ -111,7 +125,15 @@ export function createApp(opts: AppOptions): Hono {
    * while closing, look the model up, check its key, hold a lease on the loaded version (so a hot swap
    * waits for the request), and time and count the answer.
    */
-  const modelRoute = (route: string, work: (c: Context, name: string, acquire: () => Promise<Lease>) => Promise<{ response: Response; rows: number }>) =>
+  const modelRoute =
+    (
+      route: string,
+      work: (
+        c: Context,
+        name: string,
+        acquire: () => Promise<Lease>,
+      ) => Promise<{ response: Response; rows: number }>,
+    ) =>
     async (c: Context): Promise<Response> => {
       const name = c.req.param('name') ?? '';
       const started = performance.now();
@@ -120,7 +142,8 @@ export function createApp(opts: AppOptions): Hono {
       // Set by the route's work through acquire(), released here whatever happens.
       const held: { lease: Lease | null } = { lease: null };
       try {
-        if (opts.isClosing?.()) throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
+        if (opts.isClosing?.())
+          throw new ServeError(503, 'shutting_down', 'The server is shutting down; retry.');
         await host.assertKnown(name);
         await guards.checkKey(c);
         await guards.checkDeclaredSize(c);
@@ -135,20 +158,39 @@ export function createApp(opts: AppOptions): Hono {
         return res;
       } finally {
         held.lease?.release();
-        metrics.observe(host.status(name).known ? name : '(unknown)', route, status, (performance.now() - started) / 1000, code);
+        metrics.observe(
+          host.status(name).known ? name : '(unknown)',
+          route,
+          status,
+          (performance.now() - started) / 1000,
+          code,
+        );
       }
     };
 
   /** A prediction route: the body's rows validated against the signature, then the predictor. */
-  const predictRoute = (route: string, read: (c: Context, name: string) => Promise<{ rows: unknown[]; extra?: V2Request }>, respond: (c: Context, m: LoadedModel, p: Predictions, batch: PreparedBatch, extra?: V2Request) => Response) =>
+  const predictRoute = (
+    route: string,
+    read: (c: Context, name: string) => Promise<{ rows: unknown[]; extra?: V2Request }>,
+    respond: (
+      c: Context,
+      m: LoadedModel,
+      p: Predictions,
+      batch: PreparedBatch,
+      extra?: V2Request,
+    ) => Response,
+  ) =>
     modelRoute(route, async (c, name, acquire) => {
       const { rows, extra } = await read(c, name);
       const lease = await acquire();
       const batch = prepareBatch(lease.model.inputs, rows, opts.maxRows);
       // ?explain=true (v1): per-row contributions, computed on the Python path (docs/api.md).
-      const explainer = route === 'v1_predict' && c.req.query('explain') === 'true' ? lease.model.explainer : null;
-      if (route === 'v1_predict' && c.req.query('explain') === 'true' && explainer === null) throw new ServeError(400, 'bad_request', 'This model does not explain its predictions.');
-      const predictions = explainer !== null ? await explainer.explain(batch) : await lease.model.predictor.predict(batch);
+      const explainer =
+        route === 'v1_predict' && c.req.query('explain') === 'true' ? lease.model.explainer : null;
+      if (route === 'v1_predict' && c.req.query('explain') === 'true' && explainer === null)
+        throw new ServeError(400, 'bad_request', 'This model does not explain its predictions.');
+      const predictions =
+        explainer !== null ? await explainer.explain(batch) : await lease.model.predictor.predict(batch);
       return { response: respond(c, lease.model, predictions, batch, extra), rows: batch.rows };
     });
 
@@ -162,7 +204,9 @@ export function createApp(opts: AppOptions): Hono {
           model: m.name,
           version: m.version,
           predictions: p.predictions,
-          ...(m.signature.task !== 'regression' && p.probabilities !== null ? { probabilities: probabilityObjects(m, p.probabilities) } : {}),
+          ...(m.signature.task !== 'regression' && p.probabilities !== null
+            ? { probabilities: probabilityObjects(m, p.probabilities) }
+            : {}),
           ...(p.explanations !== undefined ? { explanations: p.explanations } : {}),
           warnings: batch.warnings,
         }),
@@ -185,7 +229,13 @@ export function createApp(opts: AppOptions): Hono {
         ];
         if (classifier && p.probabilities !== null) {
           const k = m.signature.classes?.length ?? 0;
-          outputs.push({ name: 'predict_proba', datatype: 'FP64', shape: [n, k], data: p.probabilities.flat(), parameters: { classes: (m.signature.classes ?? []).join(',') } });
+          outputs.push({
+            name: 'predict_proba',
+            datatype: 'FP64',
+            shape: [n, k],
+            data: p.probabilities.flat(),
+            parameters: { classes: (m.signature.classes ?? []).join(',') },
+          });
         }
         const wanted = req?.outputs ?? null;
         return c.json({
@@ -206,11 +256,19 @@ export function createApp(opts: AppOptions): Hono {
       const lease = await acquire();
       const request = prepareForecast(lease.model.signature, body, opts.maxRows);
       const predictor = lease.model.predictor;
-      if (!isForecaster(predictor)) throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
+      if (!isForecaster(predictor))
+        throw new ServeError(400, 'not_a_forecaster', 'This model version is not served by a forecaster.');
       const result = await predictor.forecast(request);
       const f = lease.model.signature.forecast!;
       return {
-        response: c.json({ model: name, version: lease.model.version, series: result.series, frequency: f.frequency, ...(f.intervals ? { level: f.level } : {}), forecasts: result.forecasts }),
+        response: c.json({
+          model: name,
+          version: lease.model.version,
+          series: result.series,
+          frequency: f.frequency,
+          ...(f.intervals ? { level: f.level } : {}),
+          forecasts: result.forecasts,
+        }),
         rows: result.forecasts.length,
       };
     }),
@@ -231,7 +289,17 @@ export function createApp(opts: AppOptions): Hono {
       return fail(c, err);
     }
     const s = host.status(name);
-    return c.json({ name, ready: s.ready, version: s.version, loading: s.loading, error: s.error, path: host.loaded().find((m) => m.name === name)?.path ?? null }, s.ready ? 200 : 503);
+    return c.json(
+      {
+        name,
+        ready: s.ready,
+        version: s.version,
+        loading: s.loading,
+        error: s.error,
+        path: host.loaded().find((m) => m.name === name)?.path ?? null,
+      },
+      s.ready ? 200 : 503,
+    );
   });
 
   app.get('/v2/models/:name', async (c) => {
@@ -255,7 +323,15 @@ export function createApp(opts: AppOptions): Hono {
           ...(classifier ? [{ name: 'predict_proba', datatype: 'FP64', shape: [-1, k] }] : []),
         ],
         ...(classifier ? { classes: m.signature.classes } : {}),
-        ouro: { version: m.version, task: m.signature.task, target: m.signature.target, metric: m.card.metric, path: m.path, reason: m.pathReason, example: exampleRow(m) },
+        ouro: {
+          version: m.version,
+          task: m.signature.task,
+          target: m.signature.target,
+          metric: m.card.metric,
+          path: m.path,
+          reason: m.pathReason,
+          example: exampleRow(m),
+        },
       });
     } catch (err) {
       return fail(c, err);
@@ -272,20 +348,41 @@ export function createApp(opts: AppOptions): Hono {
   app.get('/datasets/:runId/:file', async (c) => {
     const runId = c.req.param('runId');
     const file = c.req.param('file');
-    if (opts.internalToken === undefined || !checkDatasetLink(opts.internalToken, runId, file, c.req.query('expires'), c.req.query('sig'))) {
-      return c.json({ error: 'This download link is not valid or has expired; ask for the dataset again.', code: 'forbidden' }, 403);
+    if (
+      opts.internalToken === undefined ||
+      !checkDatasetLink(opts.internalToken, runId, file, c.req.query('expires'), c.req.query('sig'))
+    ) {
+      return c.json(
+        {
+          error: 'This download link is not valid or has expired; ask for the dataset again.',
+          code: 'forbidden',
+        },
+        403,
+      );
     }
     const dir = join(opts.home, 'runs', runId, 'dataset');
     try {
       // Written by the host, but read like sandbox output: no links, capped.
       const data = await readUntrusted(join(dir, file), { root: dir, maxBytes: UNTRUSTED_CAPS.tree });
-      return c.body(new Uint8Array(data), 200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${file}"`, 'Cache-Control': 'no-store' });
+      return c.body(new Uint8Array(data), 200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${file}"`,
+        'Cache-Control': 'no-store',
+      });
     } catch {
       return c.json({ error: `No dataset ${file} for run ${runId} on this server.`, code: 'not_found' }, 404);
     }
   });
 
-  app.notFound((c) => c.json({ error: redactSecrets(`No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`), code: 'bad_request' }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: redactSecrets(`No route ${c.req.method} ${new URL(c.req.url).pathname}. See docs/api.md.`),
+        code: 'bad_request',
+      },
+      404,
+    ),
+  );
   app.onError((err, c) => fail(c, err));
   return app;
 }

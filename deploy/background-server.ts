@@ -13,7 +13,13 @@ import type { Config } from '../core/config.ts';
 import { OuroError } from '../core/errors.ts';
 import { readJsonIfExists, writeJsonAtomic } from '../core/store/json-file.ts';
 
-const ServeStateSchema = z.object({ pid: z.number().int(), url: z.string(), port: z.number().int(), startedAt: z.string(), log: z.string().nullable() });
+const ServeStateSchema = z.object({
+  pid: z.number().int(),
+  url: z.string(),
+  port: z.number().int(),
+  startedAt: z.string(),
+  log: z.string().nullable(),
+});
 export type ServeState = z.infer<typeof ServeStateSchema>;
 
 export function serveStatePath(home: string): string {
@@ -64,7 +70,11 @@ export async function runningServer(config: Config): Promise<ServeState | null> 
 
 function configEnv(config: Config): Record<string, string> {
   // Plain values only: a setting parsed into an object keeps its original text in process.env.
-  return Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, String(v)]] : [])));
+  return Object.fromEntries(
+    Object.entries(config).flatMap(([k, v]) =>
+      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? [[k, String(v)]] : [],
+    ),
+  );
 }
 
 /** argv that runs `ouro serve` from this install (the TypeScript sources through tsx, or the build). */
@@ -78,7 +88,10 @@ function serveArgv(): string[] {
  * Starts a detached `ouro serve` unless one already answers, and waits until it listens.
  * Returns its state and whether this call started it.
  */
-export async function ensureBackgroundServer(config: Config, opts: { timeoutMs?: number; argv?: string[] } = {}): Promise<{ state: ServeState; started: boolean }> {
+export async function ensureBackgroundServer(
+  config: Config,
+  opts: { timeoutMs?: number; argv?: string[] } = {},
+): Promise<{ state: ServeState; started: boolean }> {
   const existing = await runningServer(config);
   if (existing !== null) return { state: existing, started: false };
   const logs = join(config.OURO_HOME, 'logs');
@@ -103,13 +116,17 @@ export async function ensureBackgroundServer(config: Config, opts: { timeoutMs?:
     await sleep(200);
     if (exitCode !== null) break;
     const state = await readServeState(config.OURO_HOME);
-    if (state !== null && state.pid === pid && (await pingServer(state.url)) === pid) return { state, started: true };
+    if (state !== null && state.pid === pid && (await pingServer(state.url)) === pid)
+      return { state, started: true };
   }
   if (exitCode === null && pid !== undefined) process.kill(pid, 'SIGTERM');
   // Another caller may have started one at the same time (ours then found the port taken).
   const other = await runningServer(config);
   if (other !== null) return { state: other, started: false };
-  throw new OuroError('internal', `The prediction server did not start${exitCode !== null ? ` (exit ${exitCode})` : ' in time'}; see ${logPath}.`);
+  throw new OuroError(
+    'internal',
+    `The prediction server did not start${exitCode !== null ? ` (exit ${exitCode})` : ' in time'}; see ${logPath}.`,
+  );
 }
 
 /** Stops the background server of this OURO_HOME; false when none was running. */

@@ -31,7 +31,10 @@ const NUM: Record<string, string> = {
   '.': String.raw`[+-]?(?:(?:\d{1,3}(?:,\d{2,3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`,
   ',': String.raw`[+-]?(?:(?:\d{1,3}(?:\.\d{2,3})+|\d+)(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?`,
 };
-const NUM_RE: Record<string, RegExp> = { '.': new RegExp(`^(?:${NUM['.']})$`), ',': new RegExp(`^(?:${NUM[',']})$`) };
+const NUM_RE: Record<string, RegExp> = {
+  '.': new RegExp(`^(?:${NUM['.']})$`),
+  ',': new RegExp(`^(?:${NUM[',']})$`),
+};
 const SPACES = /[\s\u00a0\u202f'\u2019]/g;
 
 const CURRENCY_SYMBOLS = '$€£¥₹₩₽₺₪฿₫₴₦¢';
@@ -51,7 +54,8 @@ const DATE_PATTERNS: Record<string, RegExp> = {
   mdy: new RegExp(String.raw`^(?<m>\d{1,2})(?<sep>[-/.])(?<d>\d{1,2})\k<sep>(?<y>\d{4}|\d{2})` + TIME),
 };
 /** What pandas' strict ISO 8601 parser (the harness's fast path) takes beyond the patterns above. */
-const STRICT_ISO = /^(?<y>\d{4})(?:-?(?<m>\d{2})(?:-?(?<d>\d{2}))?)?(?:[T ](?<H>\d{2})(?::?(?<M>\d{2})(?::?(?<S>\d{2})(?:[.,](?<f>\d{1,9}))?)?)?)?(?<tz>Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const STRICT_ISO =
+  /^(?<y>\d{4})(?:-?(?<m>\d{2})(?:-?(?<d>\d{2}))?)?(?:[T ](?<H>\d{2})(?::?(?<M>\d{2})(?::?(?<S>\d{2})(?:[.,](?<f>\d{1,9}))?)?)?)?(?<tz>Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 const DATE_PARTS = ['year', 'month', 'day', 'dayofweek', 'hour', 'epoch_days'] as const;
 const DAY_MS = 86_400_000;
@@ -62,7 +66,8 @@ export function pyFloatRepr(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const [mantissa, expText] = x.toExponential().split('e') as [string, string];
   const exp = Number(expText);
-  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  if (exp < -4 || exp >= 16)
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   const text = String(x);
   return text.includes('.') || text.includes('e') ? text : `${text}.0`;
 }
@@ -117,7 +122,11 @@ export function parseBoolean(text: string): number {
 }
 
 /** to_float for one cell: typed numbers and booleans as they are, text under the conversion. */
-export function cellToFloat(v: Cell | undefined, conversion: string | null | undefined, decimal = '.'): number {
+export function cellToFloat(
+  v: Cell | undefined,
+  conversion: string | null | undefined,
+  decimal = '.',
+): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   const text = cellText(v);

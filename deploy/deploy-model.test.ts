@@ -22,8 +22,20 @@ const cli = (args: string[]) =>
 before(async () => {
   const home = await tempHome();
   // A port of its own, so a developer's `ouro serve` on 8808 is not in the way.
-  config = loadConfig({ OURO_HOME: home, OURO_PORT: String(20000 + Math.floor(Math.random() * 20000)), ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
-  await publishFixtureModel({ home, name: 'pima', csv: `${EXAMPLES}/pima_diabetes.csv`, target: 'diabetes', task: 'binary', metric: 'roc_auc', family: 'lightgbm' });
+  config = loadConfig({
+    OURO_HOME: home,
+    OURO_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+    ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+  });
+  await publishFixtureModel({
+    home,
+    name: 'pima',
+    csv: `${EXAMPLES}/pima_diabetes.csv`,
+    target: 'diabetes',
+    task: 'binary',
+    metric: 'roc_auc',
+    family: 'lightgbm',
+  });
 });
 after(async () => {
   await stopBackgroundServer(config);
@@ -42,7 +54,12 @@ test('deployModel starts the server, makes the key once and prints a working cur
   assert.ok(stored !== null && !JSON.stringify(stored).includes(first.key!));
 
   const out = execFileSync('sh', ['-c', first.curl], { encoding: 'utf8' });
-  const body = JSON.parse(out) as { model: string; version: number; predictions: string[]; probabilities: Record<string, number>[] };
+  const body = JSON.parse(out) as {
+    model: string;
+    version: number;
+    predictions: string[];
+    probabilities: Record<string, number>[];
+  };
   assert.equal(body.model, 'pima');
   assert.equal(body.version, 1);
   assert.ok(['neg', 'pos'].includes(body.predictions[0]!));

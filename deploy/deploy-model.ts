@@ -63,8 +63,16 @@ export async function deployModel(opts: DeployOptions): Promise<DeployResult> {
   let note = 'the server has not loaded it yet';
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${state.url}/v2/models/${encodeURIComponent(name)}/ready`, { signal: AbortSignal.timeout(5000) });
-      const body = (await res.json()) as { ready?: boolean; version?: number | null; path?: 'onnx' | 'python' | null; error?: string | null; loading?: number | null };
+      const res = await fetch(`${state.url}/v2/models/${encodeURIComponent(name)}/ready`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = (await res.json()) as {
+        ready?: boolean;
+        version?: number | null;
+        path?: 'onnx' | 'python' | null;
+        error?: string | null;
+        loading?: number | null;
+      };
       if (body.ready === true && (body.version ?? 0) >= version) {
         ready = true;
         path = body.path ?? null;
@@ -88,11 +96,20 @@ export async function deployModel(opts: DeployOptions): Promise<DeployResult> {
   const signature = await readSignature(paths.model);
   if (first !== undefined) example = first;
   else {
-    for (const i of signature.inputs) example[i.name] = i.categories?.[0] ?? (i.dtype === 'number' ? 0 : i.dtype === 'boolean' ? true : '');
+    for (const i of signature.inputs)
+      example[i.name] = i.categories?.[0] ?? (i.dtype === 'number' ? 0 : i.dtype === 'boolean' ? true : '');
   }
   // A forecaster is asked for "the next H values"; its curl shows that route.
   const f = signature.forecast;
-  const curl = f !== undefined ? forecastCurl(url.replace(/\/predict$/, '/forecast'), f.idColumn !== null ? (f.series[0]?.id ?? null) : null, f.horizon, key) : curlExample(url, example, key);
+  const curl =
+    f !== undefined
+      ? forecastCurl(
+          url.replace(/\/predict$/, '/forecast'),
+          f.idColumn !== null ? (f.series[0]?.id ?? null) : null,
+          f.horizon,
+          key,
+        )
+      : curlExample(url, example, key);
   return {
     url,
     pageUrl: `${base}/models/${encodeURIComponent(name)}`,

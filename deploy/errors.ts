@@ -41,6 +41,10 @@ export class ServeError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { error: this.message, code: this.code, ...(this.details !== undefined ? { details: this.details } : {}) };
+    return {
+      error: this.message,
+      code: this.code,
+      ...(this.details !== undefined ? { details: this.details } : {}),
+    };
   }
 }

@@ -23,11 +23,23 @@ before(async () => {
     ['penguins-linear', 'linear', 'penguins.csv', 'species', 'multiclass', 'log_loss'],
     ['pima-forest', 'forest', 'pima_diabetes.csv', 'diabetes', 'binary', 'roc_auc'],
   ] as const) {
-    const f = await publishFixtureModel({ home, name, csv: `${EXAMPLES}/${csv}`, target, task, metric, family });
+    const f = await publishFixtureModel({
+      home,
+      name,
+      csv: `${EXAMPLES}/${csv}`,
+      target,
+      task,
+      metric,
+      family,
+    });
     keys[name] = (await createKeyIfMissing(home, name))!;
     rows[name] = holdoutRecords(f.holdoutFeatures).slice(0, 25);
   }
-  const config = loadConfig({ OURO_HOME: home, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
+  const config = loadConfig({
+    OURO_HOME: home,
+    OURO_SERVE_WORKERS: '1',
+    ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+  });
   serving = createServing({ config, logger: createLogger('silent'), pollMs: 200 });
   await serving.host.start();
 });
@@ -36,11 +48,21 @@ after(() => serving.host.stop());
 interface Explained {
   predictions: string[];
   probabilities: Record<string, number>[];
-  explanations: { expected_value: number; contributions: Record<string, number>; output: number; scale: string; class: string | null }[];
+  explanations: {
+    expected_value: number;
+    contributions: Record<string, number>;
+    output: number;
+    scale: string;
+    class: string | null;
+  }[];
 }
 
 async function explain(name: string): Promise<Response> {
-  return serving.app.request(`/v1/models/${name}/predict?explain=true`, { method: 'POST', headers: { authorization: `Bearer ${keys[name]}`, 'content-type': 'application/json' }, body: JSON.stringify(rows[name]) });
+  return serving.app.request(`/v1/models/${name}/predict?explain=true`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys[name]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(rows[name]),
+  });
 }
 
 test('LightGBM (binary, served on ONNX): contributions + expected value = the log-odds of the served probability', async () => {
@@ -56,10 +78,17 @@ test('LightGBM (binary, served on ONNX): contributions + expected value = the lo
     assert.ok(Math.abs(sum - e.output) < 1e-9, `row ${i}: ${sum} vs ${e.output}`);
     assert.equal(e.scale, 'log_odds');
     const p = body.probabilities[i]![e.class!]!;
-    assert.ok(Math.abs(1 / (1 + Math.exp(-e.output)) - p) < 1e-6, `row ${i}: sigmoid(${e.output}) vs P(${e.class}) = ${p}`);
+    assert.ok(
+      Math.abs(1 / (1 + Math.exp(-e.output)) - p) < 1e-6,
+      `row ${i}: sigmoid(${e.output}) vs P(${e.class}) = ${p}`,
+    );
   });
   // Without the flag the same route answers as always, with no explanations.
-  const plain = await serving.app.request('/v1/models/pima-lgbm/predict', { method: 'POST', headers: { authorization: `Bearer ${keys['pima-lgbm']}`, 'content-type': 'application/json' }, body: JSON.stringify(rows['pima-lgbm']) });
+  const plain = await serving.app.request('/v1/models/pima-lgbm/predict', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys['pima-lgbm']}`, 'content-type': 'application/json' },
+    body: JSON.stringify(rows['pima-lgbm']),
+  });
   assert.equal('explanations' in ((await plain.json()) as object), false);
 });
 

@@ -22,13 +22,18 @@ export const HoldoutChartsSchema = z.object({
   /** Share of positive rows: the precision of a model that ranks at random. */
   prevalence: z.number().nullable(),
   /** counts[actual][predicted], in `classes` order. */
-  confusion: z.object({ classes: z.array(z.string()), counts: z.array(z.array(z.number().int())) }).nullable(),
+  confusion: z
+    .object({ classes: z.array(z.string()), counts: z.array(z.array(z.number().int())) })
+    .nullable(),
   /** Regression: [mean actual, mean predicted] of the holdout rows in each decile of the
    * prediction. Bins, not rows: the page is public, and one row's target may be personal. */
   bins: z.array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() })).nullable(),
   /** Binary: per decile of P(positive), the mean predicted probability and the share of positive
    * rows (a reliability curve). Absent in files written before it existed. */
-  calibration: z.array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() })).nullable().optional(),
+  calibration: z
+    .array(z.object({ actual: z.number(), predicted: z.number(), rows: z.number().int() }))
+    .nullable()
+    .optional(),
 });
 export type HoldoutCharts = z.infer<typeof HoldoutChartsSchema>;
 
@@ -49,7 +54,10 @@ function thin<T>(points: T[]): T[] {
 }
 
 /** ROC and PR points, one per distinct score (ties move together, as scikit-learn's roc_curve). */
-export function curves(positives: boolean[], scores: number[]): { roc: [number, number][]; pr: [number, number][]; prevalence: number } {
+export function curves(
+  positives: boolean[],
+  scores: number[],
+): { roc: [number, number][]; pr: [number, number][]; prevalence: number } {
   const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
   const P = positives.filter(Boolean).length;
   const N = positives.length - P;
@@ -73,20 +81,43 @@ export function deciles(pairs: [number, number][]): { actual: number; predicted:
   const count = Math.min(10, Math.floor(sorted.length / MIN_BIN_ROWS));
   const out: { actual: number; predicted: number; rows: number }[] = [];
   for (let b = 0; b < count; b++) {
-    const part = sorted.slice(Math.floor((b * sorted.length) / count), Math.floor(((b + 1) * sorted.length) / count));
-    out.push({ actual: part.reduce((s, [a]) => s + a, 0) / part.length, predicted: part.reduce((s, [, p]) => s + p, 0) / part.length, rows: part.length });
+    const part = sorted.slice(
+      Math.floor((b * sorted.length) / count),
+      Math.floor(((b + 1) * sorted.length) / count),
+    );
+    out.push({
+      actual: part.reduce((s, [a]) => s + a, 0) / part.length,
+      predicted: part.reduce((s, [, p]) => s + p, 0) / part.length,
+      rows: part.length,
+    });
   }
   return out;
 }
 
-export function computeHoldoutCharts(answers: HoldoutAnswers, labels: readonly (string | number)[], task: 'binary' | 'multiclass' | 'regression', classes: string[] | null): HoldoutCharts {
+export function computeHoldoutCharts(
+  answers: HoldoutAnswers,
+  labels: readonly (string | number)[],
+  task: 'binary' | 'multiclass' | 'regression',
+  classes: string[] | null,
+): HoldoutCharts {
   const n = Math.min(labels.length, answers.predictions.length);
-  const base = { format: 1 as const, rows: n, task, positive: null, roc: null, pr: null, prevalence: null, confusion: null, bins: null };
+  const base = {
+    format: 1 as const,
+    rows: n,
+    task,
+    positive: null,
+    roc: null,
+    pr: null,
+    prevalence: null,
+    confusion: null,
+    bins: null,
+  };
   if (task === 'regression') {
     const pairs: [number, number][] = [];
     for (let i = 0; i < n; i++) {
       const p = answers.predictions[i];
-      if (p !== null && p !== undefined && Number.isFinite(Number(p))) pairs.push([Number(labels[i]), Number(p)]);
+      if (p !== null && p !== undefined && Number.isFinite(Number(p)))
+        pairs.push([Number(labels[i]), Number(p)]);
     }
     return { ...base, bins: deciles(pairs) };
   }
@@ -102,7 +133,10 @@ export function computeHoldoutCharts(answers: HoldoutAnswers, labels: readonly (
   if (task === 'binary' && cls.length === 2 && answers.probabilities !== null) {
     const positive = cls[1]!;
     const scores = answers.probabilities.slice(0, n).map((row) => row[1] ?? 0);
-    const c = curves(labels.slice(0, n).map((l) => String(l) === positive), scores);
+    const c = curves(
+      labels.slice(0, n).map((l) => String(l) === positive),
+      scores,
+    );
     const calibration = deciles(scores.map((s, i) => [String(labels[i]) === positive ? 1 : 0, s]));
     return { ...charts, positive, roc: c.roc, pr: c.pr, prevalence: c.prevalence, calibration };
   }

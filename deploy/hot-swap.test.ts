@@ -22,16 +22,39 @@ let server: Awaited<ReturnType<typeof startServer>>;
 
 before(async () => {
   home = await tempHome();
-  const v1 = await publishFixtureModel({ home, name: 'penguins', csv: `${EXAMPLES}/penguins.csv`, target: 'species', task: 'multiclass', metric: 'log_loss', family: 'linear' });
+  const v1 = await publishFixtureModel({
+    home,
+    name: 'penguins',
+    csv: `${EXAMPLES}/penguins.csv`,
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+    family: 'linear',
+  });
   // Version 2 is trained elsewhere first, so publishing it during the load is only a copy.
   const stagingHome = await tempHome();
-  staging = await publishFixtureModel({ home: stagingHome, name: 'penguins', csv: `${EXAMPLES}/penguins.csv`, target: 'species', task: 'multiclass', metric: 'log_loss', family: 'forest' });
+  staging = await publishFixtureModel({
+    home: stagingHome,
+    name: 'penguins',
+    csv: `${EXAMPLES}/penguins.csv`,
+    target: 'species',
+    task: 'multiclass',
+    metric: 'log_loss',
+    family: 'forest',
+  });
   await cp(join(stagingHome, 'runs', staging.runId), join(home, 'runs', staging.runId), { recursive: true });
   key = (await createKeyIfMissing(home, 'penguins'))!;
   rows = holdoutRecords(v1.holdoutFeatures).slice(0, 3);
   // Eight clients with one key send far more than the default 600 requests a minute: no rate limit here.
   const python = process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {};
-  server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_SERVE_WORKERS: '1', OURO_SERVE_RATE_LIMIT: '0', ...python }), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1', pollMs: 250, graceMs: 500 });
+  server = await startServer({
+    config: loadConfig({ OURO_HOME: home, OURO_SERVE_WORKERS: '1', OURO_SERVE_RATE_LIMIT: '0', ...python }),
+    logger: createLogger('silent'),
+    port: 0,
+    hostname: '127.0.0.1',
+    pollMs: 250,
+    graceMs: 500,
+  });
 });
 after(() => server?.close());
 
@@ -45,9 +68,18 @@ interface Outcome {
 async function client(stop: () => boolean, log: Outcome[]): Promise<void> {
   while (!stop()) {
     try {
-      const res = await fetch(`${server.url}/v1/models/penguins/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(rows) });
+      const res = await fetch(`${server.url}/v1/models/penguins/predict`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(rows),
+      });
       const body = (await res.json()) as { version?: number; error?: string; predictions?: string[] };
-      log.push({ at: Date.now(), status: res.status, version: body.version ?? null, ...(body.error ? { error: body.error } : {}) });
+      log.push({
+        at: Date.now(),
+        status: res.status,
+        version: body.version ?? null,
+        ...(body.error ? { error: body.error } : {}),
+      });
     } catch (err) {
       log.push({ at: Date.now(), status: 0, version: null, error: (err as Error).message });
     }
@@ -77,7 +109,10 @@ test('publishing version 2 under 8 concurrent clients: zero failures, answers sw
 
   const failed = log.filter((o) => o.status !== 200);
   assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${log.length} requests failed`);
-  assert.ok(log.some((o) => o.version === 1 && o.at <= publishedAt), 'served v1 before the publish');
+  assert.ok(
+    log.some((o) => o.version === 1 && o.at <= publishedAt),
+    'served v1 before the publish',
+  );
   assert.ok(firstV2 !== null, 'switched to v2');
   const lastSecond = log.filter((o) => o.at > Date.now() - 1000);
   assert.ok(lastSecond.length > 0 && lastSecond.every((o) => o.version === 2), 'only v2 in the last second');
@@ -91,7 +126,11 @@ test('a rollback swaps back to version 1', async () => {
   const deadline = Date.now() + 30_000;
   let version: number | undefined;
   while (Date.now() < deadline) {
-    const res = await fetch(`${server.url}/v1/models/penguins/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify(rows) });
+    const res = await fetch(`${server.url}/v1/models/penguins/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: JSON.stringify(rows),
+    });
     version = ((await res.json()) as { version: number }).version;
     if (version === 1) break;
     await sleep(100);

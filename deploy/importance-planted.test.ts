@@ -25,19 +25,46 @@ test('the planted columns rank first in permutation importance; noise columns ne
   for (let i = 0; i < 800; i++) {
     const dose = normal();
     const site = ['north', 'south', 'east'][Math.floor(rand() * 3)]!;
-    lines.push([dose.toFixed(3), site, normal().toFixed(3), normal().toFixed(3), (4 * dose + effect[site]! + 0.5 * normal()).toFixed(3)].join(','));
+    lines.push(
+      [
+        dose.toFixed(3),
+        site,
+        normal().toFixed(3),
+        normal().toFixed(3),
+        (4 * dose + effect[site]! + 0.5 * normal()).toFixed(3),
+      ].join(','),
+    );
   }
   const csv = join(home, 'planted.csv');
   await writeFile(csv, lines.join('\n') + '\n');
-  const f = await publishFixtureModel({ home, name: 'planted', csv, target: 'response', task: 'regression', metric: 'rmse', family: 'lightgbm' });
-  const config = loadConfig({ OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
-  const done = await prepareExplanations({ home, name: 'planted', version: f.version, driver: createSandboxDriver(config), limits: servingLimits(config), logger: createLogger('silent') });
+  const f = await publishFixtureModel({
+    home,
+    name: 'planted',
+    csv,
+    target: 'response',
+    task: 'regression',
+    metric: 'rmse',
+    family: 'lightgbm',
+  });
+  const config = loadConfig({
+    OURO_HOME: home,
+    ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+  });
+  const done = await prepareExplanations({
+    home,
+    name: 'planted',
+    version: f.version,
+    driver: createSandboxDriver(config),
+    limits: servingLimits(config),
+    logger: createLogger('silent'),
+  });
   assert.equal(done, true);
   const importance = (await readImportance(home, 'planted', f.version))!;
   const ranked = importance.columns.map((c) => c.name);
   assert.deepEqual(ranked.slice(0, 2), ['dose', 'site'], JSON.stringify(importance.columns));
   const of = (name: string) => importance.columns.find((c) => c.name === name)!.mean;
-  for (const noise of ['noise_a', 'noise_b']) assert.ok(of(noise) < 0.05 * of('site'), `${noise}: ${of(noise)} vs site ${of('site')}`);
+  for (const noise of ['noise_a', 'noise_b'])
+    assert.ok(of(noise) < 0.05 * of('site'), `${noise}: ${of(noise)} vs site ${of('site')}`);
   // The same step's partial dependence: rmse units, so dose's curve rises by about 4 per unit.
   const dose = importance.partialDependence!.columns.dose!;
   const [lo, hi] = [dose.grid[0] as number, dose.grid.at(-1) as number];

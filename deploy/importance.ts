@@ -53,27 +53,57 @@ export interface ImportanceTask {
 
 function scoreOf(answers: Answers, labels: readonly (string | number)[], t: ImportanceTask): number {
   const n = labels.length;
-  if (answers.predictions.length !== n) throw new Error(`${answers.predictions.length} predictions for ${n} labelled rows`);
+  if (answers.predictions.length !== n)
+    throw new Error(`${answers.predictions.length} predictions for ${n} labelled rows`);
   if (t.task === 'regression') {
-    return computeMetric(t.metric, { task: 'regression', yTrue: labels.map(Number), yPred: answers.predictions.map((p) => (p === null ? Number.NaN : Number(p))) });
+    return computeMetric(t.metric, {
+      task: 'regression',
+      yTrue: labels.map(Number),
+      yPred: answers.predictions.map((p) => (p === null ? Number.NaN : Number(p))),
+    });
   }
   const classes = t.classes ?? [];
   const proba = (answers.probabilities ?? []).map((row) => row.map((v) => v ?? 0));
-  return computeMetric(t.metric, { task: t.task, yTrue: labels.map(String), yPred: answers.predictions.map(String), proba, classes });
+  return computeMetric(t.metric, {
+    task: t.task,
+    yTrue: labels.map(String),
+    yPred: answers.predictions.map(String),
+    proba,
+    classes,
+  });
 }
 
 /** Scores every permutation against `labels` (the first `permuted.rows` holdout labels). */
-export function computeImportance(permuted: Permuted, allLabels: readonly (string | number)[], t: ImportanceTask): Importance {
+export function computeImportance(
+  permuted: Permuted,
+  allLabels: readonly (string | number)[],
+  t: ImportanceTask,
+): Importance {
   const labels = allLabels.slice(0, permuted.rows);
-  if (labels.length !== permuted.rows) throw new Error(`the vault holds ${allLabels.length} labels, fewer than the ${permuted.rows} rows predicted`);
+  if (labels.length !== permuted.rows)
+    throw new Error(
+      `the vault holds ${allLabels.length} labels, fewer than the ${permuted.rows} rows predicted`,
+    );
   const sign = higherIsBetter(t.metric) ? 1 : -1;
   const score = scoreOf(permuted.base, labels, t);
   const columns = permuted.columns.map((name) => {
-    const drops = (permuted.permuted[name] ?? []).map((answers) => sign * (score - scoreOf(answers, labels, t)));
+    const drops = (permuted.permuted[name] ?? []).map(
+      (answers) => sign * (score - scoreOf(answers, labels, t)),
+    );
     const mean = drops.reduce((s, d) => s + d, 0) / Math.max(1, drops.length);
     const std = Math.sqrt(drops.reduce((s, d) => s + (d - mean) ** 2, 0) / Math.max(1, drops.length));
     return { name, mean, std };
   });
   columns.sort((a, b) => b.mean - a.mean);
-  return { format: 1, metric: t.metric, higherIsBetter: higherIsBetter(t.metric), rows: labels.length, repeats: permuted.repeats, score, columns, ...(permuted.partial_dependence !== undefined ? { partialDependence: permuted.partial_dependence } : {}), computedAt: new Date().toISOString() };
+  return {
+    format: 1,
+    metric: t.metric,
+    higherIsBetter: higherIsBetter(t.metric),
+    rows: labels.length,
+    repeats: permuted.repeats,
+    score,
+    columns,
+    ...(permuted.partial_dependence !== undefined ? { partialDependence: permuted.partial_dependence } : {}),
+    computedAt: new Date().toISOString(),
+  };
 }

@@ -19,7 +19,11 @@ test('lets ordinary request bodies through', () => {
   const rows = Array.from({ length: 100 }, (_, i) => ({ a: i, b: `x[{${i}`, c: null, d: 'q"\\"]]]' }));
   assert.equal(check(JSON.stringify(rows)), null);
   assert.equal(check(JSON.stringify({ records: rows })), null);
-  const v2 = { id: 'r', inputs: [{ name: 'a', shape: [100, 1], datatype: 'FP64', data: rows.map((_, i) => [i]) }], outputs: [{ name: 'predict' }] };
+  const v2 = {
+    id: 'r',
+    inputs: [{ name: 'a', shape: [100, 1], datatype: 'FP64', data: rows.map((_, i) => [i]) }],
+    outputs: [{ name: 'predict' }],
+  };
   assert.equal(check(JSON.stringify(v2, null, 2)), null);
 });
 
@@ -30,7 +34,10 @@ test('refuses nesting past MAX_JSON_DEPTH with 422, brackets inside strings not 
   assert.equal(err?.code, 'nesting_too_deep');
   assert.match(err!.message, /more than 32 levels deep/);
   assert.equal(check('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH)), null);
-  assert.equal(check('{"a":' .repeat(MAX_JSON_DEPTH + 1) + '1' + '}'.repeat(MAX_JSON_DEPTH + 1))?.code, 'nesting_too_deep');
+  assert.equal(
+    check('{"a":'.repeat(MAX_JSON_DEPTH + 1) + '1' + '}'.repeat(MAX_JSON_DEPTH + 1))?.code,
+    'nesting_too_deep',
+  );
   assert.equal(check(JSON.stringify(['['.repeat(1000)])), null);
 });
 
@@ -40,8 +47,14 @@ test('refuses an array with more items than the row cap (413), counting each arr
   assert.equal(err?.status, 413);
   assert.equal(err?.code, 'too_many_rows');
   assert.match(err!.message, /more than 100 rows/);
-  assert.equal(check(JSON.stringify({ inputs: [{ data: Array.from({ length: 101 }, (_, i) => [i]) }] }))?.code, 'too_many_rows');
+  assert.equal(
+    check(JSON.stringify({ inputs: [{ data: Array.from({ length: 101 }, (_, i) => [i]) }] }))?.code,
+    'too_many_rows',
+  );
   // Keys of an object are not items; strings with commas are one item.
-  assert.equal(check(JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i])))), null);
+  assert.equal(
+    check(JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i])))),
+    null,
+  );
   assert.equal(check(JSON.stringify([','.repeat(500)]), 1), null);
 });

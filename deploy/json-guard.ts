@@ -74,7 +74,11 @@ export class JsonShapeGuard {
     if (top < 0 || this.items[top]! < 0) return;
     const count = ++this.items[top]!;
     if (count > this.maxItems) {
-      throw new ServeError(413, 'too_many_rows', `The request has more than ${this.maxItems} rows (a JSON array with more items); at most ${this.maxItems} are allowed per request (OURO_SERVE_MAX_ROWS). Send them in batches.`);
+      throw new ServeError(
+        413,
+        'too_many_rows',
+        `The request has more than ${this.maxItems} rows (a JSON array with more items); at most ${this.maxItems} are allowed per request (OURO_SERVE_MAX_ROWS). Send them in batches.`,
+      );
     }
   }
 }

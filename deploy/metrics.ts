@@ -75,30 +75,71 @@ export class ServeMetrics {
 
   render(): string {
     const out: string[] = [];
-    out.push('# HELP ouro_requests_total Requests by model, route and HTTP status.', '# TYPE ouro_requests_total counter');
+    out.push(
+      '# HELP ouro_requests_total Requests by model, route and HTTP status.',
+      '# TYPE ouro_requests_total counter',
+    );
     for (const r of this.requests.values()) out.push(`ouro_requests_total${labels(r.l)} ${r.v}`);
-    out.push('# HELP ouro_request_errors_total Failed requests by model, route and error code.', '# TYPE ouro_request_errors_total counter');
+    out.push(
+      '# HELP ouro_request_errors_total Failed requests by model, route and error code.',
+      '# TYPE ouro_request_errors_total counter',
+    );
     for (const e of this.errors.values()) out.push(`ouro_request_errors_total${labels(e.l)} ${e.v}`);
-    out.push('# HELP ouro_request_duration_seconds Request latency by model and route.', '# TYPE ouro_request_duration_seconds histogram');
+    out.push(
+      '# HELP ouro_request_duration_seconds Request latency by model and route.',
+      '# TYPE ouro_request_duration_seconds histogram',
+    );
     for (const { l, h } of this.latency.values()) {
-      BUCKETS.forEach((b, i) => out.push(`ouro_request_duration_seconds_bucket${labels({ ...l, le: String(b) })} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        out.push(`ouro_request_duration_seconds_bucket${labels({ ...l, le: String(b) })} ${h.counts[i]}`),
+      );
       out.push(`ouro_request_duration_seconds_bucket${labels({ ...l, le: '+Inf' })} ${h.count}`);
       out.push(`ouro_request_duration_seconds_sum${labels(l)} ${h.sum}`);
       out.push(`ouro_request_duration_seconds_count${labels(l)} ${h.count}`);
     }
-    out.push('# HELP ouro_predicted_rows_total Rows predicted by model.', '# TYPE ouro_predicted_rows_total counter');
+    out.push(
+      '# HELP ouro_predicted_rows_total Rows predicted by model.',
+      '# TYPE ouro_predicted_rows_total counter',
+    );
     for (const [model, n] of this.rows) out.push(`ouro_predicted_rows_total${labels({ model })} ${n}`);
-    out.push('# HELP ouro_csv_rows_parsed_total CSV data rows parsed by model, including requests refused at the row cap.', '# TYPE ouro_csv_rows_parsed_total counter');
+    out.push(
+      '# HELP ouro_csv_rows_parsed_total CSV data rows parsed by model, including requests refused at the row cap.',
+      '# TYPE ouro_csv_rows_parsed_total counter',
+    );
     for (const [model, n] of this.csvRows) out.push(`ouro_csv_rows_parsed_total${labels({ model })} ${n}`);
-    out.push('# HELP ouro_model_info The version and prediction path each model serves.', '# TYPE ouro_model_info gauge');
-    for (const [model, i] of this.info) out.push(`ouro_model_info${labels({ model, version: String(i.version), path: i.path })} 1`);
+    out.push(
+      '# HELP ouro_model_info The version and prediction path each model serves.',
+      '# TYPE ouro_model_info gauge',
+    );
+    for (const [model, i] of this.info)
+      out.push(`ouro_model_info${labels({ model, version: String(i.version), path: i.path })} 1`);
     if (this.pool !== null) {
       const p = this.pool();
-      out.push('# HELP ouro_python_processes Sandboxed Python serving processes running.', '# TYPE ouro_python_processes gauge', `ouro_python_processes ${p.processes}`);
-      out.push('# HELP ouro_python_resident_bytes Resident memory of the Python serving processes, as they report it (kept under OURO_SERVE_MEMORY_MB).', '# TYPE ouro_python_resident_bytes gauge', `ouro_python_resident_bytes ${Math.round(p.rssMb * 2 ** 20)}`);
-      out.push('# HELP ouro_python_models_loaded Models loaded in the Python serving processes.', '# TYPE ouro_python_models_loaded gauge', `ouro_python_models_loaded ${p.loaded}`);
-      out.push('# HELP ouro_python_model_loads_total Models loaded into a Python serving process.', '# TYPE ouro_python_model_loads_total counter', `ouro_python_model_loads_total ${p.loads}`);
-      out.push('# HELP ouro_python_evictions_total Models unloaded to keep OURO_SERVE_MEMORY_MB.', '# TYPE ouro_python_evictions_total counter', `ouro_python_evictions_total ${p.evictions}`);
+      out.push(
+        '# HELP ouro_python_processes Sandboxed Python serving processes running.',
+        '# TYPE ouro_python_processes gauge',
+        `ouro_python_processes ${p.processes}`,
+      );
+      out.push(
+        '# HELP ouro_python_resident_bytes Resident memory of the Python serving processes, as they report it (kept under OURO_SERVE_MEMORY_MB).',
+        '# TYPE ouro_python_resident_bytes gauge',
+        `ouro_python_resident_bytes ${Math.round(p.rssMb * 2 ** 20)}`,
+      );
+      out.push(
+        '# HELP ouro_python_models_loaded Models loaded in the Python serving processes.',
+        '# TYPE ouro_python_models_loaded gauge',
+        `ouro_python_models_loaded ${p.loaded}`,
+      );
+      out.push(
+        '# HELP ouro_python_model_loads_total Models loaded into a Python serving process.',
+        '# TYPE ouro_python_model_loads_total counter',
+        `ouro_python_model_loads_total ${p.loads}`,
+      );
+      out.push(
+        '# HELP ouro_python_evictions_total Models unloaded to keep OURO_SERVE_MEMORY_MB.',
+        '# TYPE ouro_python_evictions_total counter',
+        `ouro_python_evictions_total ${p.evictions}`,
+      );
     }
     return out.join('\n') + '\n';
   }

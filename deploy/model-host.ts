@@ -23,7 +23,14 @@ import { ModelOwnerSchema, OPERATOR, ownerKey } from '../core/model-owner.ts';
 import { readJsonIfExists } from '../core/store/json-file.ts';
 import type { Importance } from './importance.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
-import { prepareExplanations, prepareServing, readHoldoutCharts, readImportance, servingPaths, type Serving } from './prepare-serving.ts';
+import {
+  prepareExplanations,
+  prepareServing,
+  readHoldoutCharts,
+  readImportance,
+  servingPaths,
+  type Serving,
+} from './prepare-serving.ts';
 import { readSignature, type Signature } from './signature.ts';
 import { readSearch, type SearchSummary } from './search-chart.ts';
 import { compileInputs, type CompiledInput } from './validate-request.ts';
@@ -116,7 +123,15 @@ export class ModelHost {
   constructor(private readonly opts: ModelHostOptions) {
     this.pollMs = opts.pollMs ?? 1000;
     this.graceMs = opts.graceMs ?? 2000;
-    this.pool = new PythonPool({ driver: opts.driver, home: opts.home, limits: opts.limits, logger: opts.logger, workersPerModel: opts.workers, memoryMb: opts.memoryMb ?? 1536, idleMs: opts.idleMs ?? 600_000 });
+    this.pool = new PythonPool({
+      driver: opts.driver,
+      home: opts.home,
+      limits: opts.limits,
+      logger: opts.logger,
+      workersPerModel: opts.workers,
+      memoryMb: opts.memoryMb ?? 1536,
+      idleMs: opts.idleMs ?? 600_000,
+    });
   }
 
   /** The Python pool's processes, their resident memory and loaded models (metrics, benchmarks). */
@@ -147,10 +162,22 @@ export class ModelHost {
     return true;
   }
 
-  status(name: string): { known: boolean; ready: boolean; version: number | null; loading: number | null; error: string | null } {
+  status(name: string): {
+    known: boolean;
+    ready: boolean;
+    version: number | null;
+    loading: number | null;
+    error: string | null;
+  } {
     const s = this.names.get(name);
     if (s === undefined) return { known: false, ready: false, version: null, loading: null, error: null };
-    return { known: true, ready: s.current !== null, version: s.current?.model.version ?? null, loading: s.loading, error: s.failed?.error ?? null };
+    return {
+      known: true,
+      ready: s.current !== null,
+      version: s.current?.model.version ?? null,
+      loading: s.loading,
+      error: s.failed?.error ?? null,
+    };
   }
 
   loaded(): LoadedModel[] {
@@ -160,9 +187,20 @@ export class ModelHost {
   /** Checks the bearer key of a known model: 401 without one, 403 for a wrong one. */
   keyProblem(name: string, presented: string | null): ServeError | null {
     const s = this.names.get(name);
-    if (presented === null) return new ServeError(401, 'unauthorized', `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`);
-    if (s?.key == null) return new ServeError(403, 'forbidden', `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`);
-    if (!keyMatches(presented, s.key.sha256)) return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+    if (presented === null)
+      return new ServeError(
+        401,
+        'unauthorized',
+        `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`,
+      );
+    if (s?.key == null)
+      return new ServeError(
+        403,
+        'forbidden',
+        `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`,
+      );
+    if (!keyMatches(presented, s.key.sha256))
+      return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
     return null;
   }
 
@@ -182,7 +220,8 @@ export class ModelHost {
     const s = this.names.get(name);
     const slot = s?.current ?? null;
     if (s === undefined || slot === null) {
-      if (s?.failed != null && s.loading === null) throw new ServeError(503, 'model_loading', `Model "${name}" could not be loaded: ${s.failed.error}`);
+      if (s?.failed != null && s.loading === null)
+        throw new ServeError(503, 'model_loading', `Model "${name}" could not be loaded: ${s.failed.error}`);
       throw new ServeError(503, 'model_loading', `Model "${name}" is loading; retry in a few seconds.`);
     }
     slot.leases++;
@@ -275,13 +314,19 @@ export class ModelHost {
         s.current = { model, leases: 0, retired: false, closing: null };
         s.failed = null;
         if (old !== null) this.retire(old);
-        this.opts.logger.info({ model: name, version, path: model.path }, old === null ? 'model loaded' : `model swapped from version ${old.model.version}`);
+        this.opts.logger.info(
+          { model: name, version, path: model.path },
+          old === null ? 'model loaded' : `model swapped from version ${old.model.version}`,
+        );
         this.opts.onSwap?.(model);
       },
       (err: Error) => {
         if (s.loading === version) s.loading = null;
         s.failed = { version, error: err.message };
-        this.opts.logger.error({ model: name, version, err: err.message }, 'model failed to load; still serving the previous version');
+        this.opts.logger.error(
+          { model: name, version, err: err.message },
+          'model failed to load; still serving the previous version',
+        );
       },
     );
     this.loads.add(job);
@@ -295,19 +340,36 @@ export class ModelHost {
 
   private closeLater(slot: Slot): void {
     if (slot.closing !== null) return;
-    slot.closing = new Promise<void>((resolve) => setTimeout(resolve, this.graceMs).unref()).then(async () => {
-      await closeModel(slot.model).catch(() => undefined);
-    });
+    slot.closing = new Promise<void>((resolve) => setTimeout(resolve, this.graceMs).unref()).then(
+      async () => {
+        await closeModel(slot.model).catch(() => undefined);
+      },
+    );
   }
 
   private async load(name: string, version: number): Promise<LoadedModel> {
     const card = await readCard(this.opts.home, name, version);
     const paths = servingPaths(this.opts.home, name, version);
     const signature = await readSignature(paths.model);
-    const { serving, doc } = await prepareServing({ home: this.opts.home, name, version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger });
+    const { serving, doc } = await prepareServing({
+      home: this.opts.home,
+      name,
+      version,
+      driver: this.opts.driver,
+      limits: this.opts.limits,
+      logger: this.opts.logger,
+    });
     let predictor: Predictor | null = null;
-    const owner = await readJsonIfExists(join(registryRoot(this.opts.home), name, 'owner.json'), ModelOwnerSchema).catch(() => null);
-    const pooled = this.pool.model({ owner: ownerKey(owner ?? OPERATOR), name, version, modelDir: paths.model });
+    const owner = await readJsonIfExists(
+      join(registryRoot(this.opts.home), name, 'owner.json'),
+      ModelOwnerSchema,
+    ).catch(() => null);
+    const pooled = this.pool.model({
+      owner: ownerKey(owner ?? OPERATOR),
+      name,
+      version,
+      modelDir: paths.model,
+    });
     let path: 'onnx' | 'python' = 'python';
     let pathReason = serving.reason;
     let features: FeatureSpec[] | null = doc?.features ?? null;
@@ -337,18 +399,50 @@ export class ModelHost {
       }
       predictor = pooled;
     }
-    features ??= signature.inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
+    features ??= signature.inputs.map((i) => ({
+      name: i.name,
+      meant: i.meant,
+      conversion: i.conversion,
+      categories: i.categories,
+    }));
     const importance = await readImportance(this.opts.home, name, version);
     const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const search = !taskTraits(card.task).explain ? null : await readSearch(this.opts.home, card.runId, card.metric);
-    const model: LoadedModel = { name, version, card, signature, features, inputs: compileInputs(features), serving, importance, holdoutCharts, search, preprocessing: doc?.preprocessing ?? null, path, pathReason, predictor, explainer: taskTraits(card.task).explain ? pooled : null, loadedAt: new Date().toISOString() };
+    const search = !taskTraits(card.task).explain
+      ? null
+      : await readSearch(this.opts.home, card.runId, card.metric);
+    const model: LoadedModel = {
+      name,
+      version,
+      card,
+      signature,
+      features,
+      inputs: compileInputs(features),
+      serving,
+      importance,
+      holdoutCharts,
+      search,
+      preprocessing: doc?.preprocessing ?? null,
+      path,
+      pathReason,
+      predictor,
+      explainer: taskTraits(card.task).explain ? pooled : null,
+      loadedAt: new Date().toISOString(),
+    };
     if (taskTraits(card.task).explain && (importance === null || holdoutCharts === null)) this.explain(model);
     return model;
   }
 
   /** Computes the version's explanations in the background (tens of seconds for a blend on a wide table), so a deploy does not wait for them; the model page shows them once done. */
   private explain(model: LoadedModel): void {
-    const job: Promise<void> = prepareExplanations({ home: this.opts.home, name: model.name, version: model.version, driver: this.opts.driver, limits: this.opts.limits, logger: this.opts.logger, signal: this.stopping.signal })
+    const job: Promise<void> = prepareExplanations({
+      home: this.opts.home,
+      name: model.name,
+      version: model.version,
+      driver: this.opts.driver,
+      limits: this.opts.limits,
+      logger: this.opts.logger,
+      signal: this.stopping.signal,
+    })
       .then(async (done) => {
         if (!done) return;
         model.importance = await readImportance(this.opts.home, model.name, model.version);
@@ -356,7 +450,11 @@ export class ModelHost {
         this.opts.logger.info({ model: model.name, version: model.version }, 'explanations ready');
       })
       .catch((err: Error) => {
-        if (!this.stopped) this.opts.logger.warn({ model: model.name, version: model.version, err: err.message }, 'no permutation importance or holdout charts');
+        if (!this.stopped)
+          this.opts.logger.warn(
+            { model: model.name, version: model.version, err: err.message },
+            'no permutation importance or holdout charts',
+          );
       })
       .finally(() => this.explaining.delete(job));
     this.explaining.add(job);

@@ -11,7 +11,10 @@ import { searchSection } from './search-chart.ts';
 import type { LoadedModel } from './model-host.ts';
 
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const LOWER_IS_BETTER = new Set(['log_loss', 'rmse', 'mae', 'mase', 'smape']);
@@ -26,7 +29,12 @@ export function curlExample(predictUrl: string, row: Record<string, unknown>, ke
 }
 
 /** Example dates in each format the cleaner reads (deploy/clean-values.ts), so the example validates. */
-const EXAMPLE_DATES: Record<string, string> = { iso: '2024-01-31', dmy: '31/01/2024', mdy: '01/31/2024', text: 'Jan 31, 2024' };
+const EXAMPLE_DATES: Record<string, string> = {
+  iso: '2024-01-31',
+  dmy: '31/01/2024',
+  mdy: '01/31/2024',
+  text: 'Jan 31, 2024',
+};
 
 /**
  * A row to show in examples (the public model page, the metadata the chat bot quotes), built
@@ -48,7 +56,12 @@ export function exampleRow(model: Pick<LoadedModel, 'features'>): Record<string,
 }
 
 /** curl for "the next H values" of a forecasting model. */
-export function forecastCurl(forecastUrl: string, series: string | null, horizon: number, key: string | null): string {
+export function forecastCurl(
+  forecastUrl: string,
+  series: string | null,
+  horizon: number,
+  key: string | null,
+): string {
   const body = JSON.stringify({ ...(series !== null ? { series } : {}), horizon }).replace(/'/g, `'\\''`);
   return `curl -s -X POST '${forecastUrl}' \\\n  -H 'Authorization: Bearer ${key ?? '$OURO_KEY'}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
 }
@@ -58,7 +71,13 @@ function forecastSection(model: LoadedModel, forecastUrl: string, chartUrl: stri
   const f = model.signature.forecast!;
   const c = model.card;
   const ids = f.series.map((s) => s.id);
-  const select = f.idColumn !== null ? `<label for="series">${escapeHtml(f.idColumn)}</label><select id="series" name="series">${ids.slice(0, 500).map((k) => `<option>${escapeHtml(k)}</option>`).join('')}</select>` : '';
+  const select =
+    f.idColumn !== null
+      ? `<label for="series">${escapeHtml(f.idColumn)}</label><select id="series" name="series">${ids
+          .slice(0, 500)
+          .map((k) => `<option>${escapeHtml(k)}</option>`)
+          .join('')}</select>`
+      : '';
   return `<h2>Forecast</h2>
 <table>
 <tr><td>series</td><td>${f.series.length} ${escapeHtml(f.frequencyLabel)} series by <code>${escapeHtml(f.dateColumn)}</code>${f.idColumn ? ` per <code>${escapeHtml(f.idColumn)}</code>` : ''}; the data ends ${escapeHtml(f.series[0]?.last.slice(0, 10) ?? '')}${f.series.length > 1 ? ' (first series)' : ''}</td></tr>
@@ -105,7 +124,10 @@ export function importanceSection(importance: Importance | null, top = 15): stri
       return `<tr><td><code>${escapeHtml(c.name)}</code></td><td style="width:55%"><div style="background:#4a6fd1;height:.8rem;width:${width.toFixed(1)}%" role="img" aria-label="${escapeHtml(fmt(c.mean))}"></div></td><td>${escapeHtml(fmt(c.mean))} <span class="sub">± ${escapeHtml(fmt(c.std))}</span></td></tr>`;
     })
     .join('');
-  const more = importance.columns.length > top ? ` The other ${importance.columns.length - top} columns matter less.` : '';
+  const more =
+    importance.columns.length > top
+      ? ` The other ${importance.columns.length - top} columns matter less.`
+      : '';
   return `<h2>What it relies on</h2>
 <table><tr><th>column</th><th>permutation importance</th><th>${escapeHtml(importance.metric)} worse by</th></tr>${rows}</table>
 <p class="sub">How much the holdout ${escapeHtml(importance.metric)} (${escapeHtml(fmt(importance.score))} on these ${importance.rows} rows) worsens when one column's values are shuffled among the holdout rows, the mean ± standard deviation of ${importance.repeats} shuffles. Near 0: the model gets little from the column that it cannot get from the others. The model predicted the shuffled rows in its sandbox; the scores were computed outside it, where the labels stay.${more}</p>`;
@@ -116,22 +138,64 @@ export function holdoutChartsSection(charts: HoldoutCharts | null, target: strin
   if (charts === null || charts.rows === 0) return '';
   const parts: string[] = [];
   if (charts.roc !== null && charts.pr !== null && charts.positive !== null) {
-    parts.push(curveSvg({ title: `ROC (positive: ${charts.positive})`, xLabel: 'false positive rate', yLabel: 'true positive rate', points: charts.roc, baseline: [[0, 0], [1, 1]], baselineLabel: 'random ranking', modelLabel: 'this model' }));
+    parts.push(
+      curveSvg({
+        title: `ROC (positive: ${charts.positive})`,
+        xLabel: 'false positive rate',
+        yLabel: 'true positive rate',
+        points: charts.roc,
+        baseline: [
+          [0, 0],
+          [1, 1],
+        ],
+        baselineLabel: 'random ranking',
+        modelLabel: 'this model',
+      }),
+    );
     const prevalence = charts.prevalence ?? 0;
-    parts.push(curveSvg({ title: 'Precision-recall', xLabel: 'recall', yLabel: 'precision', points: charts.pr, baseline: [[0, prevalence], [1, prevalence]], baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`, modelLabel: 'this model' }));
+    parts.push(
+      curveSvg({
+        title: 'Precision-recall',
+        xLabel: 'recall',
+        yLabel: 'precision',
+        points: charts.pr,
+        baseline: [
+          [0, prevalence],
+          [1, prevalence],
+        ],
+        baselineLabel: `random ranking (${(prevalence * 100).toFixed(1)} % positive)`,
+        modelLabel: 'this model',
+      }),
+    );
   }
   if (charts.calibration != null && charts.calibration.length > 1 && charts.positive !== null) {
-    parts.push(binsSvg(charts.calibration, target, { title: 'Calibration (holdout deciles)', xLabel: `mean predicted P(${charts.positive})`, yLabel: `share of ${charts.positive}`, unit: true }));
+    parts.push(
+      binsSvg(charts.calibration, target, {
+        title: 'Calibration (holdout deciles)',
+        xLabel: `mean predicted P(${charts.positive})`,
+        yLabel: `share of ${charts.positive}`,
+        unit: true,
+      }),
+    );
   }
-  if (charts.bins !== null && charts.bins.length > 0) parts.push(binsSvg(charts.bins, target), residualsSvg(charts.bins, target));
-  const confusion = charts.confusion !== null ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}` : '';
+  if (charts.bins !== null && charts.bins.length > 0)
+    parts.push(binsSvg(charts.bins, target), residualsSvg(charts.bins, target));
+  const confusion =
+    charts.confusion !== null
+      ? `<p class="sub">Confusion matrix at the labels the model serves (the most probable class):</p>${confusionTable(charts.confusion)}`
+      : '';
   return `<h2>On the holdout</h2>
 <div style="display:flex;flex-wrap:wrap;gap:1rem">${parts.join('')}</div>
 ${confusion}
 <p class="sub">${charts.rows} holdout rows, predicted by the model in its sandbox and compared with their labels outside it. Only aggregates are drawn: this page is public.</p>`;
 }
 
-export function renderModelPage(opts: { model: LoadedModel; versions: number[]; predictUrl: string; example: Record<string, unknown> }): string {
+export function renderModelPage(opts: {
+  model: LoadedModel;
+  versions: number[];
+  predictUrl: string;
+  example: Record<string, unknown>;
+}): string {
   const { model, versions, predictUrl, example } = opts;
   const c = model.card;
   // Only forecasters' signatures carry the series axis.
@@ -169,7 +233,8 @@ export function renderModelPage(opts: { model: LoadedModel; versions: number[]; 
       return `<label for="${id}">${escapeHtml(f.name)}</label>${input}`;
     })
     .join('\n');
-  const findings = c.findings.length > 0 ? `<ul>${c.findings.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>` : '';
+  const findings =
+    c.findings.length > 0 ? `<ul>${c.findings.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -202,7 +267,14 @@ ${forecasting ? '' : importanceSection(model.importance)}
 ${forecasting ? '' : searchSection(model.search ?? null)}
 ${forecasting ? '' : partialDependenceSection(model.importance?.partialDependence, model.importance?.columns.map((x) => x.name) ?? [], c.classes, c.target)}
 
-${forecasting ? forecastSection(model, predictUrl.replace(/\/predict$/, '/forecast'), `/models/${encodeURIComponent(c.name)}/forecast.png`) : `<h2>Inputs</h2>
+${
+  forecasting
+    ? forecastSection(
+        model,
+        predictUrl.replace(/\/predict$/, '/forecast'),
+        `/models/${encodeURIComponent(c.name)}/forecast.png`,
+      )
+    : `<h2>Inputs</h2>
 <table><tr><th>column</th><th>type</th><th>notes</th><th>what the preprocessing does</th></tr>${inputs}</table>
 <p class="sub">Send every column (null for a missing value). Unknown categories are predicted but flagged in <code>warnings</code>; extra columns are ignored.</p>
 
@@ -216,7 +288,8 @@ ${fields}
 
 <h2>Call it</h2>
 <pre>${escapeHtml(curlExample(predictUrl, example, null))}</pre>
-<p class="sub">Also: CSV bodies (<code>Content-Type: text/csv</code>), and the Open Inference Protocol at <code>/v2/models/${escapeHtml(c.name)}/infer</code>. See docs/api.md.</p>`}
+<p class="sub">Also: CSV bodies (<code>Content-Type: text/csv</code>), and the Open Inference Protocol at <code>/v2/models/${escapeHtml(c.name)}/infer</code>. See docs/api.md.</p>`
+}
 
 <h2>Where it came from</h2>
 <table>
@@ -227,7 +300,10 @@ ${fields}
 <tr><td>versions</td><td>${versions.map((v) => (v === c.version ? `<b>v${v} (serving)</b>` : `v${v}`)).join(' · ')}</td></tr>
 </table>
 ${findings}
-${forecasting ? '' : `
+${
+  forecasting
+    ? ''
+    : `
 <script>
 document.getElementById('try').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -240,7 +316,8 @@ document.getElementById('try').addEventListener('submit', async (e) => {
     out.textContent = res.status + ' ' + JSON.stringify(await res.json(), null, 2);
   } catch (err) { out.textContent = String(err); }
 });
-</script>`}
+</script>`
+}
 </body>
 </html>
 `;

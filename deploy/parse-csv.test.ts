@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { ServeError } from './errors.ts';
 import { CsvRecordReader, parseCsvRecords } from './parse-csv.ts';
 
-const TRICKY = '\ufeffname,note,n\r\n"Smith, J","said ""hi""\nthen left",1\r\nplain,,2\n\n"a"b,"",3\r\nlast,x,4';
+const TRICKY =
+  '\ufeffname,note,n\r\n"Smith, J","said ""hi""\nthen left",1\r\nplain,,2\n\n"a"b,"",3\r\nlast,x,4';
 const WANT = [
   { name: 'Smith, J', note: 'said "hi"\nthen left', n: '1' },
   { name: 'plain', note: '', n: '2' },

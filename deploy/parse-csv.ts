@@ -43,9 +43,19 @@ export class CsvRecordReader {
     const rest = this.carry;
     this.carry = '';
     this.scan(rest, true);
-    if (this.quoted) throw new ServeError(400, 'bad_request', `CSV body: a quoted field opened before line ${this.line} is never closed.`);
+    if (this.quoted)
+      throw new ServeError(
+        400,
+        'bad_request',
+        `CSV body: a quoted field opened before line ${this.line} is never closed.`,
+      );
     if (this.field !== '' || this.row.length > 0) this.endRow();
-    if (this.names === null) throw new ServeError(400, 'bad_request', 'CSV body is empty: send a header row and at least one data row.');
+    if (this.names === null)
+      throw new ServeError(
+        400,
+        'bad_request',
+        'CSV body is empty: send a header row and at least one data row.',
+      );
     return this.records;
   }
 
@@ -123,7 +133,8 @@ export class CsvRecordReader {
       const names = fields.map((h) => h.trim());
       const seen = new Set<string>();
       for (const name of names) {
-        if (seen.has(name)) throw new ServeError(400, 'bad_request', `CSV header names column "${name}" twice.`);
+        if (seen.has(name))
+          throw new ServeError(400, 'bad_request', `CSV header names column "${name}" twice.`);
         seen.add(name);
       }
       this.names = names;
@@ -131,11 +142,19 @@ export class CsvRecordReader {
     }
     const r = this.rows++;
     if (this.rows > this.maxRows) {
-      throw new ServeError(413, 'too_many_rows', `The request has more than ${this.maxRows} rows; at most ${this.maxRows} are allowed per request (OURO_SERVE_MAX_ROWS). Send them in batches.`);
+      throw new ServeError(
+        413,
+        'too_many_rows',
+        `The request has more than ${this.maxRows} rows; at most ${this.maxRows} are allowed per request (OURO_SERVE_MAX_ROWS). Send them in batches.`,
+      );
     }
     const names = this.names;
     if (fields.length !== names.length) {
-      throw new ServeError(400, 'bad_request', `CSV row ${r} has ${fields.length} fields; the header has ${names.length}.`);
+      throw new ServeError(
+        400,
+        'bad_request',
+        `CSV row ${r} has ${fields.length} fields; the header has ${names.length}.`,
+      );
     }
     const record: Record<string, string> = {};
     for (let k = 0; k < names.length; k++) record[names[k]!] = fields[k]!;

@@ -60,7 +60,19 @@ export type Serving = z.infer<typeof ServingSchema>;
 
 export function servingPaths(home: string, name: string, version: number) {
   const dir = versionDir(home, name, version);
-  return { dir, model: join(dir, 'model'), out: join(dir, 'serving'), doc: join(dir, 'serving', 'export.json'), onnx: join(dir, 'serving', 'model.onnx'), explain: join(dir, 'explain'), permuted: join(dir, 'explain', 'permuted.json'), importance: join(dir, 'importance.json'), holdoutCharts: join(dir, 'holdout-charts.json'), serving: join(dir, 'serving.json'), lock: join(dir, 'serving.lock') };
+  return {
+    dir,
+    model: join(dir, 'model'),
+    out: join(dir, 'serving'),
+    doc: join(dir, 'serving', 'export.json'),
+    onnx: join(dir, 'serving', 'model.onnx'),
+    explain: join(dir, 'explain'),
+    permuted: join(dir, 'explain', 'permuted.json'),
+    importance: join(dir, 'importance.json'),
+    holdoutCharts: join(dir, 'holdout-charts.json'),
+    serving: join(dir, 'serving.json'),
+    lock: join(dir, 'serving.lock'),
+  };
 }
 
 export async function readServing(home: string, name: string, version: number): Promise<Serving | null> {
@@ -91,17 +103,21 @@ export interface PrepareOptions {
 }
 
 /** serving.json of the version, preparing it first when missing. Never throws for a model that only Python can serve. */
-export async function prepareServing(opts: PrepareOptions): Promise<{ serving: Serving; doc: ExportDoc | null }> {
+export async function prepareServing(
+  opts: PrepareOptions,
+): Promise<{ serving: Serving; doc: ExportDoc | null }> {
   const paths = servingPaths(opts.home, opts.name, opts.version);
   const cached = await readServing(opts.home, opts.name, opts.version);
-  if (cached !== null) return { serving: cached, doc: await readExportDoc(opts.home, opts.name, opts.version) };
+  if (cached !== null)
+    return { serving: cached, doc: await readExportDoc(opts.home, opts.name, opts.version) };
   if (!(await takeLock(paths.lock))) {
     // Another server is preparing this version: wait for its result.
     const deadline = Date.now() + EXPORT_TIMEOUT_MS + 30_000;
     while (Date.now() < deadline) {
       await sleep(250);
       const done = await readServing(opts.home, opts.name, opts.version);
-      if (done !== null) return { serving: done, doc: await readExportDoc(opts.home, opts.name, opts.version) };
+      if (done !== null)
+        return { serving: done, doc: await readExportDoc(opts.home, opts.name, opts.version) };
       if (!(await exists(paths.lock))) break;
     }
     await rm(paths.lock, { recursive: true, force: true });
@@ -111,22 +127,38 @@ export async function prepareServing(opts: PrepareOptions): Promise<{ serving: S
     const card = await readCard(opts.home, opts.name, opts.version);
     if (!taskTraits(card.task).onnx) {
       // A forecaster is a statistical model plus its history, not a tensor graph: nothing to export.
-      const serving: Serving = { format: SERVING_FORMAT, path: 'python', reason: 'Python: forecasting models forecast from their history in the harness; ONNX does not apply.', onnx: { exported: false, reason: 'not applicable to forecasting models' }, tolerance: ONNX_TOLERANCE, maxDifference: null, rowsCompared: 0, labelsDiffer: 0, preparedAt: new Date().toISOString() };
+      const serving: Serving = {
+        format: SERVING_FORMAT,
+        path: 'python',
+        reason: 'Python: forecasting models forecast from their history in the harness; ONNX does not apply.',
+        onnx: { exported: false, reason: 'not applicable to forecasting models' },
+        tolerance: ONNX_TOLERANCE,
+        maxDifference: null,
+        rowsCompared: 0,
+        labelsDiffer: 0,
+        preparedAt: new Date().toISOString(),
+      };
       await writeJsonAtomic(paths.serving, serving);
       return { serving, doc: null };
     }
     const { doc, failure } = await runExport(opts, paths);
     const serving = await decide(doc, failure, paths.onnx);
     await writeJsonAtomic(paths.serving, serving);
-    opts.logger.info({ model: opts.name, version: opts.version, path: serving.path, reason: serving.reason }, 'serving prepared');
+    opts.logger.info(
+      { model: opts.name, version: opts.version, path: serving.path, reason: serving.reason },
+      'serving prepared',
+    );
     return { serving, doc };
   } finally {
     await rm(paths.lock, { recursive: true, force: true });
   }
 }
 
-
-export async function readImportance(home: string, name: string, version: number): Promise<Importance | null> {
+export async function readImportance(
+  home: string,
+  name: string,
+  version: number,
+): Promise<Importance | null> {
   try {
     return await readJsonIfExists(servingPaths(home, name, version).importance, ImportanceSchema);
   } catch {
@@ -136,7 +168,11 @@ export async function readImportance(home: string, name: string, version: number
 
 const VaultLabelsSchema = z.object({ labels: z.array(z.union([z.string(), z.number()])) });
 
-export async function readHoldoutCharts(home: string, name: string, version: number): Promise<HoldoutCharts | null> {
+export async function readHoldoutCharts(
+  home: string,
+  name: string,
+  version: number,
+): Promise<HoldoutCharts | null> {
   try {
     return await readJsonIfExists(servingPaths(home, name, version).holdoutCharts, HoldoutChartsSchema);
   } catch {
@@ -164,7 +200,17 @@ export async function prepareExplanations(opts: PrepareOptions & { signal?: Abor
   if (vault === null) return false;
   await freshHostDir(paths.explain, { root: paths.dir });
   const result = await opts.driver.run({
-    command: ['python', '-m', 'ouro_harness.permute', '--model', paths.model, '--holdout', run.holdoutFeatures, '--out', paths.permuted],
+    command: [
+      'python',
+      '-m',
+      'ouro_harness.permute',
+      '--model',
+      paths.model,
+      '--holdout',
+      run.holdoutFeatures,
+      '--out',
+      paths.permuted,
+    ],
     cwd: paths.explain,
     mounts: [{ path: paths.model }, { path: paths.explain, writable: true }, { path: run.holdout }],
     limits: opts.limits,
@@ -173,13 +219,21 @@ export async function prepareExplanations(opts: PrepareOptions & { signal?: Abor
   });
   if (result.exitCode !== 0) {
     const tail = result.stderr.trim().split('\n').slice(-2).join(' | ');
-    throw new Error(`the permutation step failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}): ${tail}`);
+    throw new Error(
+      `the permutation step failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}): ${tail}`,
+    );
   }
   // Written by a step that loaded the (hostile) model: read through the trust boundary.
-  const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, { root: paths.explain, maxBytes: UNTRUSTED_CAPS.predictions });
+  const permuted = await readUntrustedJson(paths.permuted, PermutedSchema, {
+    root: paths.explain,
+    maxBytes: UNTRUSTED_CAPS.predictions,
+  });
   const task = { task: tabular, metric: card.metric, classes: card.classes };
   await writeJsonAtomic(paths.importance, computeImportance(permuted, vault.labels, task));
-  await writeJsonAtomic(paths.holdoutCharts, computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), tabular, card.classes));
+  await writeJsonAtomic(
+    paths.holdoutCharts,
+    computeHoldoutCharts(permuted.base, vault.labels.slice(0, permuted.rows), tabular, card.classes),
+  );
   await rm(paths.explain, { recursive: true, force: true });
   return true;
 }
@@ -199,7 +253,10 @@ async function takeLock(lock: string): Promise<boolean> {
   }
 }
 
-async function runExport(opts: PrepareOptions, paths: ReturnType<typeof servingPaths>): Promise<{ doc: ExportDoc | null; failure: string | null }> {
+async function runExport(
+  opts: PrepareOptions,
+  paths: ReturnType<typeof servingPaths>,
+): Promise<{ doc: ExportDoc | null; failure: string | null }> {
   await freshHostDir(paths.out, { root: paths.dir });
   const card = await readCard(opts.home, opts.name, opts.version);
   const holdout = runPaths(opts.home, card.runId);
@@ -209,20 +266,36 @@ async function runExport(opts: PrepareOptions, paths: ReturnType<typeof servingP
   const result = await opts.driver.run({
     command,
     cwd: paths.out,
-    mounts: [{ path: paths.model }, { path: paths.out, writable: true }, ...(hasHoldout ? [{ path: holdout.holdout }] : [])],
+    mounts: [
+      { path: paths.model },
+      { path: paths.out, writable: true },
+      ...(hasHoldout ? [{ path: holdout.holdout }] : []),
+    ],
     limits: opts.limits,
     timeoutMs: EXPORT_TIMEOUT_MS,
   });
   if (result.exitCode !== 0) {
     const tail = result.stderr.trim().split('\n').slice(-2).join(' | ');
-    return { doc: null, failure: `the export step failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}): ${tail}` };
+    return {
+      doc: null,
+      failure: `the export step failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}): ${tail}`,
+    };
   }
   const doc = await readExportDoc(opts.home, opts.name, opts.version);
-  return doc === null ? { doc: null, failure: 'the export step wrote no readable export.json' } : { doc, failure: null };
+  return doc === null
+    ? { doc: null, failure: 'the export step wrote no readable export.json' }
+    : { doc, failure: null };
 }
 
 async function decide(doc: ExportDoc | null, failure: string | null, onnxPath: string): Promise<Serving> {
-  const base = { format: SERVING_FORMAT, tolerance: ONNX_TOLERANCE, maxDifference: null, rowsCompared: 0, labelsDiffer: 0, preparedAt: new Date().toISOString() } as const;
+  const base = {
+    format: SERVING_FORMAT,
+    tolerance: ONNX_TOLERANCE,
+    maxDifference: null,
+    rowsCompared: 0,
+    labelsDiffer: 0,
+    preparedAt: new Date().toISOString(),
+  } as const;
   const python = (reason: string, extra: Partial<Serving> = {}): Serving => ({
     ...base,
     path: 'python',
@@ -231,8 +304,12 @@ async function decide(doc: ExportDoc | null, failure: string | null, onnxPath: s
     ...extra,
   });
   if (doc === null) return python(`Python: ${failure ?? 'no export'}.`);
-  if (!doc.onnx) return python(`Python: this model does not convert to ONNX (${doc.reason ?? 'unknown reason'}).`);
-  if (doc.reference === null || doc.reference.rows.length === 0) return python('Python: the run\'s holdout features are gone, so the ONNX export could not be checked against the Python model.');
+  if (!doc.onnx)
+    return python(`Python: this model does not convert to ONNX (${doc.reason ?? 'unknown reason'}).`);
+  if (doc.reference === null || doc.reference.rows.length === 0)
+    return python(
+      "Python: the run's holdout features are gone, so the ONNX export could not be checked against the Python model.",
+    );
   let predicted: Predictions;
   let batchRows: number;
   let predictor: OnnxPredictor | null = null;
@@ -242,15 +319,23 @@ async function decide(doc: ExportDoc | null, failure: string | null, onnxPath: s
     predictor = await OnnxPredictor.load(onnxPath, doc);
     predicted = await predictor.predict(batch);
   } catch (err) {
-    return python(`Python: the ONNX path failed on the holdout rows (${(err as Error).message.split('\n')[0]}).`);
+    return python(
+      `Python: the ONNX path failed on the holdout rows (${(err as Error).message.split('\n')[0]}).`,
+    );
   } finally {
     await predictor?.close();
   }
   const cmp = compare(doc, predicted);
   const stats = { maxDifference: cmp.maxDifference, rowsCompared: batchRows, labelsDiffer: cmp.labelsDiffer };
   if (cmp.maxDifference > ONNX_TOLERANCE || cmp.labelsDiffer > 0) {
-    const what = cmp.labelsDiffer > 0 ? `${cmp.labelsDiffer} predicted labels differ` : `predictions differ by up to ${cmp.maxDifference.toExponential(2)}`;
-    return python(`Python: the ONNX export does not match the Python model on ${batchRows} holdout rows (${what}; tolerance ${ONNX_TOLERANCE}).`, stats);
+    const what =
+      cmp.labelsDiffer > 0
+        ? `${cmp.labelsDiffer} predicted labels differ`
+        : `predictions differ by up to ${cmp.maxDifference.toExponential(2)}`;
+    return python(
+      `Python: the ONNX export does not match the Python model on ${batchRows} holdout rows (${what}; tolerance ${ONNX_TOLERANCE}).`,
+      stats,
+    );
   }
   return {
     ...base,
@@ -273,7 +358,10 @@ export function compare(doc: ExportDoc, got: Predictions): { maxDifference: numb
         if (r !== a) maxDifference = Number.POSITIVE_INFINITY;
         return;
       }
-      maxDifference = Math.max(maxDifference, Math.abs(Number(a) - Number(r)) / Math.max(1, Math.abs(Number(r))));
+      maxDifference = Math.max(
+        maxDifference,
+        Math.abs(Number(a) - Number(r)) / Math.max(1, Math.abs(Number(r))),
+      );
     });
     return { maxDifference, labelsDiffer };
   }

@@ -11,7 +11,14 @@ import { createLogger } from '../core/logger.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
 import { PythonPool, type PooledModel } from './predictors/python-pool.ts';
 import { servingLimits } from './server.ts';
-import { EXAMPLES, harnessPredict, holdoutRecords, publishFixtureModel, tempHome, type Fixture } from './test-fixtures.ts';
+import {
+  EXAMPLES,
+  harnessPredict,
+  holdoutRecords,
+  publishFixtureModel,
+  tempHome,
+  type Fixture,
+} from './test-fixtures.ts';
 import { compileInputs, prepareBatch, type PreparedBatch } from './validate-request.ts';
 import { readSignature } from './signature.ts';
 
@@ -30,16 +37,45 @@ const served: Record<string, Served> = {};
 
 before(async () => {
   home = await tempHome();
-  for (const [name, family] of [['lin', 'linear'], ['prior', 'prior']] as const) {
-    const fixture = await publishFixtureModel({ home, name, csv: `${EXAMPLES}/penguins.csv`, target: 'species', task: 'multiclass', metric: 'log_loss', family });
+  for (const [name, family] of [
+    ['lin', 'linear'],
+    ['prior', 'prior'],
+  ] as const) {
+    const fixture = await publishFixtureModel({
+      home,
+      name,
+      csv: `${EXAMPLES}/penguins.csv`,
+      target: 'species',
+      task: 'multiclass',
+      metric: 'log_loss',
+      family,
+    });
     const records = holdoutRecords(fixture.holdoutFeatures).slice(0, 20);
-    const features = (await readSignature(fixture.modelDir)).inputs.map((i) => ({ name: i.name, meant: i.meant, conversion: i.conversion, categories: i.categories }));
-    served[name] = { fixture, batch: prepareBatch(compileInputs(features), records, 1000), expected: await harnessPredict(fixture.modelDir, fixture.holdoutFeatures) };
+    const features = (await readSignature(fixture.modelDir)).inputs.map((i) => ({
+      name: i.name,
+      meant: i.meant,
+      conversion: i.conversion,
+      categories: i.categories,
+    }));
+    served[name] = {
+      fixture,
+      batch: prepareBatch(compileInputs(features), records, 1000),
+      expected: await harnessPredict(fixture.modelDir, fixture.holdoutFeatures),
+    };
   }
 });
 
 function pool(over: Partial<ConstructorParameters<typeof PythonPool>[0]> = {}): PythonPool {
-  return new PythonPool({ driver, home, limits, logger, workersPerModel: 1, memoryMb: 4096, idleMs: 600_000, ...over });
+  return new PythonPool({
+    driver,
+    home,
+    limits,
+    logger,
+    workersPerModel: 1,
+    memoryMb: 4096,
+    idleMs: 600_000,
+    ...over,
+  });
 }
 
 function handle(p: PythonPool, name: string, owner = 'operator'): PooledModel {
@@ -75,7 +111,11 @@ test('over the memory budget the least recently used model is unloaded, and load
   await assertAnswers(lin, 'lin');
   await assertAnswers(prior, 'prior');
   await sleep(500); // the unload is sent after the reply
-  assert.deepEqual({ processes: p.stats().processes, loaded: p.stats().loaded }, { processes: 1, loaded: 1 }, 'lin was evicted, prior (the latest) kept');
+  assert.deepEqual(
+    { processes: p.stats().processes, loaded: p.stats().loaded },
+    { processes: 1, loaded: 1 },
+    'lin was evicted, prior (the latest) kept',
+  );
   await assertAnswers(lin, 'lin');
   await sleep(500);
   assert.equal(p.stats().loaded, 1);

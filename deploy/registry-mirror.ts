@@ -53,7 +53,10 @@ export class RegistryMirror {
   }
 
   async syncOnce(): Promise<void> {
-    const names = (await this.store.children(registryKeys.names)).filter((c) => c.endsWith('/')).map((c) => c.slice(0, -1)).filter(isSafeName);
+    const names = (await this.store.children(registryKeys.names))
+      .filter((c) => c.endsWith('/'))
+      .map((c) => c.slice(0, -1))
+      .filter(isSafeName);
     const present = new Set<string>();
     for (const name of names) {
       // No pointer yet: the first version is still being published.
@@ -76,7 +79,8 @@ export class RegistryMirror {
     const remote = await this.store.getBytes(registryKeys.key(name));
     if (remote === null) return;
     const local = await readFile(keyPath(this.home, name)).catch(() => null);
-    if (local === null || !local.equals(remote)) await writeFileAtomic(keyPath(this.home, name), remote, 0o600);
+    if (local === null || !local.equals(remote))
+      await writeFileAtomic(keyPath(this.home, name), remote, 0o600);
   }
 
   private async fetchVersion(name: string, version: number): Promise<void> {
@@ -94,7 +98,8 @@ export class RegistryMirror {
     const card = ModelCardSchema.parse(JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')));
     const features = runPaths(this.home, card.runId).holdoutFeatures;
     const key = `runs/${card.runId}/holdout/features.parquet`;
-    if (!(await pathExists(features)) && (await this.store.exists(key))) await this.store.getFile(key, features);
+    if (!(await pathExists(features)) && (await this.store.exists(key)))
+      await this.store.getFile(key, features);
   }
 }
 
@@ -103,7 +108,12 @@ async function localNames(home: string): Promise<string[]> {
 }
 
 /** For `ouro serve` and `ouro up`: a running mirror when the store is remote, else null (the registry is local). */
-export async function startRegistryMirror(store: ArtifactStore, home: string, logger: Logger, pollSeconds: number): Promise<RegistryMirror | null> {
+export async function startRegistryMirror(
+  store: ArtifactStore,
+  home: string,
+  logger: Logger,
+  pollSeconds: number,
+): Promise<RegistryMirror | null> {
   if (store.kind === 'fs') return null;
   const mirror = new RegistryMirror(store, home, logger, pollSeconds * 1000);
   await mirror.start();

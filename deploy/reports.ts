@@ -28,10 +28,14 @@ const TYPES: Record<string, string> = {
 };
 
 // The page is ours and holds no script: nothing but its own images and inline style may load.
-const CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 function notFound(id: string): Response {
-  return new Response(`<!doctype html><meta charset="utf-8"><title>404</title><p>No report ${escapeHtml(id)} here. Reports are kept under OURO_HOME/reports on the host that serves them.</p>`, { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  return new Response(
+    `<!doctype html><meta charset="utf-8"><title>404</title><p>No report ${escapeHtml(id)} here. Reports are kept under OURO_HOME/reports on the host that serves them.</p>`,
+    { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8' } },
+  );
 }
 
 async function serveFile(home: string, id: string, rel: string[], download: boolean): Promise<Response> {
@@ -40,7 +44,11 @@ async function serveFile(home: string, id: string, rel: string[], download: bool
   try {
     const cap = ext === 'png' || ext === 'pdf' ? UNTRUSTED_CAPS.image * 4 : UNTRUSTED_CAPS.json;
     const body = await readUntrusted(join(root, ...rel), { root, maxBytes: cap });
-    const headers: Record<string, string> = { 'Content-Type': TYPES[ext] ?? 'application/octet-stream', 'Cache-Control': 'max-age=60', 'X-Content-Type-Options': 'nosniff' };
+    const headers: Record<string, string> = {
+      'Content-Type': TYPES[ext] ?? 'application/octet-stream',
+      'Cache-Control': 'max-age=60',
+      'X-Content-Type-Options': 'nosniff',
+    };
     if (ext === 'html') headers['Content-Security-Policy'] = CSP;
     if (download) headers['Content-Disposition'] = `attachment; filename="${rel.at(-1)}"`;
     return new Response(new Uint8Array(body), { status: 200, headers });
@@ -61,7 +69,9 @@ export function registerReportRoutes(app: Hono, opts: { home: string }): void {
   });
   app.get('/reports/:id/analyses/:a/:file{analysis\\.py|findings\\.json}', (c) => {
     const { id, a, file } = c.req.param();
-    return ID.test(id) && ANALYSIS.test(a) ? serveFile(opts.home, id, ['analyses', a, file], false) : notFound(id);
+    return ID.test(id) && ANALYSIS.test(a)
+      ? serveFile(opts.home, id, ['analyses', a, file], false)
+      : notFound(id);
   });
   app.get('/reports/:id/analyses/:a/charts/:file', (c) => {
     const { id, a, file } = c.req.param();

@@ -24,7 +24,6 @@ export interface BodyLimits {
  */
 const PIECE_BYTES = 64 * 1024;
 
-
 /**
  * The body as UTF-8 text, piece by piece. Throws 413 as soon as the bytes read pass `maxBytes`
  * (a declared Content-Length is checked before, by Hono's bodyLimit: deploy/route-guards.ts).
@@ -60,7 +59,11 @@ export async function* bodyPieces(req: Request, maxBytes: number): AsyncGenerato
 }
 
 /** The CSV body's records; `parsed` hears how many data rows were parsed, even when a cap refused the body. */
-export async function readCsvBody(req: Request, limits: BodyLimits, parsed?: (rows: number) => void): Promise<Record<string, string>[]> {
+export async function readCsvBody(
+  req: Request,
+  limits: BodyLimits,
+  parsed?: (rows: number) => void,
+): Promise<Record<string, string>[]> {
   const csv = new CsvRecordReader(limits.maxRows);
   try {
     for await (const piece of bodyPieces(req, limits.maxBytes)) csv.push(piece);

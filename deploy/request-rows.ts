@@ -6,18 +6,43 @@ import { ServeError } from './errors.ts';
 import type { LoadedModel } from './model-host.ts';
 import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
 
-const V2_DATATYPES = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
+const V2_DATATYPES = new Set([
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+]);
 
 /**
  * v1 rows: a JSON array of records, {"records": [...]}, or CSV with a header row, read from the
  * body stream. `csvRowsParsed` hears how many CSV rows were parsed (also when a cap stopped it).
  */
-export async function v1Rows(req: Request, limits: BodyLimits, csvRowsParsed: (rows: number) => void): Promise<unknown[]> {
+export async function v1Rows(
+  req: Request,
+  limits: BodyLimits,
+  csvRowsParsed: (rows: number) => void,
+): Promise<unknown[]> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/csv' || type === 'application/csv') return readCsvBody(req, limits, csvRowsParsed);
   // curl -d sends form-urlencoded and fetch a string as text/plain: both are read as JSON.
-  if (!['', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(type) && !type.endsWith('+json')) {
-    throw new ServeError(415, 'unsupported_media_type', `Send application/json (records) or text/csv, not ${type}.`);
+  if (
+    !['', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(type) &&
+    !type.endsWith('+json')
+  ) {
+    throw new ServeError(
+      415,
+      'unsupported_media_type',
+      `Send application/json (records) or text/csv, not ${type}.`,
+    );
   }
   const doc = await readJsonBody(req, limits);
   if (Array.isArray(doc)) return doc;
@@ -27,7 +52,11 @@ export async function v1Rows(req: Request, limits: BodyLimits, csvRowsParsed: (r
       if (Array.isArray(v)) return v;
     }
   }
-  throw new ServeError(400, 'bad_request', 'Send a JSON array of records ([{"column": value, ...}]) or {"records": [...]}.');
+  throw new ServeError(
+    400,
+    'bad_request',
+    'Send a JSON array of records ([{"column": value, ...}]) or {"records": [...]}.',
+  );
 }
 
 /** Tensor data nested by its shape ([[a], [b]] for [n, 1]); nesting is bounded by the JSON guard (MAX_JSON_DEPTH). */
@@ -45,27 +74,69 @@ export interface V2Request {
 export function v2Rows(body: unknown): V2Request {
   const doc = (body ?? null) as Record<string, unknown> | null;
   if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.inputs) || doc.inputs.length === 0) {
-    throw new ServeError(400, 'bad_request', 'An inference request needs "inputs": one tensor per column, e.g. {"name": "age", "shape": [2], "datatype": "FP64", "data": [31, 47]}.');
+    throw new ServeError(
+      400,
+      'bad_request',
+      'An inference request needs "inputs": one tensor per column, e.g. {"name": "age", "shape": [2], "datatype": "FP64", "data": [31, 47]}.',
+    );
   }
   let n: number | null = null;
   const columns: { name: string; data: unknown[] }[] = [];
   for (const [i, t] of (doc.inputs as Record<string, unknown>[]).entries()) {
-    if (typeof t !== 'object' || t === null || typeof t.name !== 'string') throw new ServeError(400, 'bad_request', `inputs[${i}] needs a "name".`);
-    if (typeof t.datatype !== 'string' || !V2_DATATYPES.has(t.datatype)) throw new ServeError(400, 'bad_request', `Input "${t.name}": datatype must be one of ${[...V2_DATATYPES].join(', ')}.`);
-    if (!Array.isArray(t.shape) || t.shape.length === 0 || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    if (typeof t !== 'object' || t === null || typeof t.name !== 'string')
+      throw new ServeError(400, 'bad_request', `inputs[${i}] needs a "name".`);
+    if (typeof t.datatype !== 'string' || !V2_DATATYPES.has(t.datatype))
+      throw new ServeError(
+        400,
+        'bad_request',
+        `Input "${t.name}": datatype must be one of ${[...V2_DATATYPES].join(', ')}.`,
+      );
+    if (
+      !Array.isArray(t.shape) ||
+      t.shape.length === 0 ||
+      !t.shape.every((d) => Number.isInteger(d) && d >= 0)
+    ) {
       throw new ServeError(400, 'bad_request', `Input "${t.name}": "shape" must be [rows] or [rows, 1].`);
     }
     const shape = t.shape as number[];
-    if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape ${JSON.stringify(shape)} is not one column ([rows] or [rows, 1]).`);
-    if (!Array.isArray(t.data)) throw new ServeError(400, 'bad_request', `Input "${t.name}" needs "data" as an array.`);
+    if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1))
+      throw new ServeError(
+        400,
+        'bad_request',
+        `Input "${t.name}": shape ${JSON.stringify(shape)} is not one column ([rows] or [rows, 1]).`,
+      );
+    if (!Array.isArray(t.data))
+      throw new ServeError(400, 'bad_request', `Input "${t.name}" needs "data" as an array.`);
     const data = flatten(t.data);
-    if (data.length !== shape[0]) throw new ServeError(400, 'bad_request', `Input "${t.name}": shape says ${shape[0]} values, data has ${data.length}.`);
-    if (n !== null && shape[0] !== n) throw new ServeError(400, 'bad_request', `Input "${t.name}" has ${shape[0]} rows; the other inputs have ${n}.`);
+    if (data.length !== shape[0])
+      throw new ServeError(
+        400,
+        'bad_request',
+        `Input "${t.name}": shape says ${shape[0]} values, data has ${data.length}.`,
+      );
+    if (n !== null && shape[0] !== n)
+      throw new ServeError(
+        400,
+        'bad_request',
+        `Input "${t.name}" has ${shape[0]} rows; the other inputs have ${n}.`,
+      );
     n = shape[0]!;
     const dt = t.datatype;
     for (const [k, v] of data.entries()) {
-      const ok = v === null || (dt === 'BYTES' ? typeof v === 'string' : dt === 'BOOL' ? typeof v === 'boolean' : typeof v === 'number');
-      if (!ok) throw new ServeError(422, 'invalid_value', `Column "${t.name}", row ${k}: a ${dt} tensor cannot hold ${JSON.stringify(v)}.`, [{ row: k, column: t.name, expected: dt, value: v }]);
+      const ok =
+        v === null ||
+        (dt === 'BYTES'
+          ? typeof v === 'string'
+          : dt === 'BOOL'
+            ? typeof v === 'boolean'
+            : typeof v === 'number');
+      if (!ok)
+        throw new ServeError(
+          422,
+          'invalid_value',
+          `Column "${t.name}", row ${k}: a ${dt} tensor cannot hold ${JSON.stringify(v)}.`,
+          [{ row: k, column: t.name, expected: dt, value: v }],
+        );
     }
     columns.push({ name: t.name, data });
   }

@@ -44,32 +44,61 @@ export function refusal(err: unknown): ServeError | null {
   return err instanceof Refused ? err.error : err instanceof ServeError ? err : null;
 }
 
-export function routeGuards(opts: { host: ModelHost; internalToken?: string | undefined; maxBodyBytes: number }) {
+export function routeGuards(opts: {
+  host: ModelHost;
+  internalToken?: string | undefined;
+  maxBodyBytes: number;
+}) {
   const { host, internalToken } = opts;
   const nameOf = (c: Context) => c.req.param('name') ?? '';
   // Model keys are stored as SHA-256 hashes and compared in constant time (deploy/api-keys.ts);
   // the internal token is compared hashed, in constant time, too.
   const auth = bearerAuth({
-    verifyToken: (token, c) => (internalToken !== undefined && sameSecret(token, internalToken)) || host.keyProblem(nameOf(c), token) === null,
-    noAuthenticationHeader: { wwwAuthenticateHeader: 'Bearer', message: (c) => { throw new Refused(host.keyProblem(nameOf(c), null)!); } },
+    verifyToken: (token, c) =>
+      (internalToken !== undefined && sameSecret(token, internalToken)) ||
+      host.keyProblem(nameOf(c), token) === null,
+    noAuthenticationHeader: {
+      wwwAuthenticateHeader: 'Bearer',
+      message: (c) => {
+        throw new Refused(host.keyProblem(nameOf(c), null)!);
+      },
+    },
     // A header that is not "Bearer <token>" is a key that is not valid: 403, as a wrong key.
-    invalidAuthenticationHeader: { message: (c) => { throw new Refused(host.keyProblem(nameOf(c), '')!); } },
-    invalidToken: { message: (c) => { throw new Refused(host.keyProblem(nameOf(c), '')!); } },
+    invalidAuthenticationHeader: {
+      message: (c) => {
+        throw new Refused(host.keyProblem(nameOf(c), '')!);
+      },
+    },
+    invalidToken: {
+      message: (c) => {
+        throw new Refused(host.keyProblem(nameOf(c), '')!);
+      },
+    },
   });
   // Only a declared length is checked here: for a chunked body Hono's bodyLimit would buffer
   // the whole body before the route runs, which would undo the streaming row cap; the stream
   // reader (deploy/request-body.ts) counts those bytes as they arrive.
-  const limit = bodyLimit({ maxSize: opts.maxBodyBytes, onError: () => { throw new Refused(tooLarge(opts.maxBodyBytes)); } });
+  const limit = bodyLimit({
+    maxSize: opts.maxBodyBytes,
+    onError: () => {
+      throw new Refused(tooLarge(opts.maxBodyBytes));
+    },
+  });
   return {
     /** 401 without a key, 403 with one that is not the model's (or the service token). */
     checkKey: (c: Context) => check(c, auth),
     /** 413 from Content-Length, before a byte of the body is read. */
     checkDeclaredSize: async (c: Context) => {
-      if (c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined) await check(c, limit);
+      if (c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined)
+        await check(c, limit);
     },
   };
 }
 
 export function tooLarge(max: number): ServeError {
-  return new ServeError(413, 'body_too_large', `The request body is larger than ${Math.round(max / 1024 / 1024)} MB (OURO_SERVE_MAX_BODY_MB). Send fewer rows per request.`);
+  return new ServeError(
+    413,
+    'body_too_large',
+    `The request body is larger than ${Math.round(max / 1024 / 1024)} MB (OURO_SERVE_MAX_BODY_MB). Send fewer rows per request.`,
+  );
 }

@@ -24,13 +24,24 @@ test('every experiment is drawn, failures counted, the winner ringed; lower-is-b
   assert.match(html, /lower is better/);
   // The best-so-far line: 5.1, 5.1, 4.6, 4.6 — four points, never going up.
   const d = /<path d="([^"]+)"/.exec(html)![1]!;
-  const ys = d.split(/[ML]/).filter(Boolean).map((p) => Number(p.trim().split(' ')[1]));
+  const ys = d
+    .split(/[ML]/)
+    .filter(Boolean)
+    .map((p) => Number(p.trim().split(' ')[1]));
   assert.equal(ys.length, 4);
-  for (let i = 1; i < ys.length; i++) assert.ok(ys[i]! >= ys[i - 1]!, 'lower rmse is drawn lower on the page (larger y), and never worsens');
+  for (let i = 1; i < ys.length; i++)
+    assert.ok(ys[i]! >= ys[i - 1]!, 'lower rmse is drawn lower on the page (larger y), and never worsens');
 });
 
 test('no chart from fewer than two scores, or without the run folder', async () => {
   assert.equal(searchSection(null), '');
-  assert.equal(searchSection({ metric: 'roc_auc', higherIsBetter: true, points: [{ index: 1, family: 'prior', score: 0.5, winner: true }] }), '');
+  assert.equal(
+    searchSection({
+      metric: 'roc_auc',
+      higherIsBetter: true,
+      points: [{ index: 1, family: 'prior', score: 0.5, winner: true }],
+    }),
+    '',
+  );
   assert.equal(await readSearch(await tempHome(), 'r-missing', 'roc_auc'), null);
 });

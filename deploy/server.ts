@@ -46,11 +46,24 @@ export interface ServerOptions {
 
 /** Limits of the serving sandboxes: one thread each (requests run side by side instead). */
 export function servingLimits(config: Config): SandboxLimits {
-  return { ...DEFAULT_LIMITS, memoryMb: config.OURO_SANDBOX_MEMORY_MB, pids: 64, cpus: 1, outputCapBytes: 64 * 1024, fileSizeMb: 512, tmpMb: 64 };
+  return {
+    ...DEFAULT_LIMITS,
+    memoryMb: config.OURO_SANDBOX_MEMORY_MB,
+    pids: 64,
+    cpus: 1,
+    outputCapBytes: 64 * 1024,
+    fileSizeMb: 512,
+    tmpMb: 64,
+  };
 }
 
 /** The model host and app without a socket (tests use `app.request()`). */
-export function createServing(opts: Omit<ServerOptions, 'port' | 'hostname'>): { app: Hono; host: ModelHost; metrics: ServeMetrics; setClosing: () => void } {
+export function createServing(opts: Omit<ServerOptions, 'port' | 'hostname'>): {
+  app: Hono;
+  host: ModelHost;
+  metrics: ServeMetrics;
+  setClosing: () => void;
+} {
   const { config, logger } = opts;
   const metrics = new ServeMetrics();
   const host = new ModelHost({
@@ -98,7 +111,9 @@ function urlOf(server: Server, hostname: string): string {
 /** The Prometheus endpoint alone, for the metrics listener. */
 export function createMetricsApp(metrics: ServeMetrics): Hono {
   const app = new Hono();
-  app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', (c) =>
+    c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   app.notFound((c) => c.text('Only /metrics is served here.\n', 404));
   return app;
 }
@@ -119,10 +134,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const metricsHost = config.OURO_METRICS_HOST;
   let metricsServer: Server | null = null;
   try {
-    metricsServer = await listen(createMetricsApp(serving.metrics).fetch, opts.metricsPort ?? (opts.port === 0 ? 0 : config.OURO_METRICS_PORT), metricsHost);
+    metricsServer = await listen(
+      createMetricsApp(serving.metrics).fetch,
+      opts.metricsPort ?? (opts.port === 0 ? 0 : config.OURO_METRICS_PORT),
+      metricsHost,
+    );
     logger.info({ url: `${urlOf(metricsServer, metricsHost)}/metrics` }, 'metrics');
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, `/metrics is not served: ${metricsHost}:${config.OURO_METRICS_PORT} could not be bound; set OURO_METRICS_PORT to a free port`);
+    logger.warn(
+      { err: (err as Error).message },
+      `/metrics is not served: ${metricsHost}:${config.OURO_METRICS_PORT} could not be bound; set OURO_METRICS_PORT to a free port`,
+    );
   }
   let closed: Promise<void> | null = null;
   return {

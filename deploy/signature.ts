@@ -22,15 +22,13 @@ export const SignatureSchema = z.object({
   ),
   columns: z.array(z.string()).optional(),
   /** Forecasting models: the time axis, the default horizon and where each series ends. */
-  forecast: SeriesAxisSchema
-    .extend({
-      horizon: z.number().int().positive(),
-      exog: z.array(z.string()),
-      intervals: z.boolean(),
-      level: z.number().nullable(),
-      series: z.array(z.object({ id: z.string(), last: z.string() })),
-    })
-    .optional(),
+  forecast: SeriesAxisSchema.extend({
+    horizon: z.number().int().positive(),
+    exog: z.array(z.string()),
+    intervals: z.boolean(),
+    level: z.number().nullable(),
+    series: z.array(z.object({ id: z.string(), last: z.string() })),
+  }).optional(),
   created: z.string().optional(),
   harness: z.string().optional(),
 });

@@ -22,7 +22,8 @@ export function python(args: string[], opts: { cwd?: string; env?: Record<string
     env: { PATH: '/usr/bin:/bin', HOME: tmpdir(), PYTHONPATH: HARNESS, OMP_NUM_THREADS: '1', ...opts.env },
     maxBuffer: 256 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`python ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`python ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
 
@@ -34,13 +35,38 @@ export async function tempHome(prefix = 'ouro-serve-'): Promise<string> {
 }
 
 const ESTIMATORS = {
-  linear: { cls: 'LogisticRegression(max_iter=2000)', reg: 'Ridge()', imports: 'from sklearn.linear_model import LogisticRegression, Ridge', encoding: 'onehot' },
-  forest: { cls: 'RandomForestClassifier(n_estimators=40, random_state=0, n_jobs=1)', reg: 'RandomForestRegressor(n_estimators=40, random_state=0, n_jobs=1)', imports: 'from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor', encoding: 'ordinal' },
-  lightgbm: { cls: 'LGBMClassifier(n_estimators=60, verbose=-1, n_jobs=1)', reg: 'LGBMRegressor(n_estimators=60, verbose=-1, n_jobs=1)', imports: 'from lightgbm import LGBMClassifier, LGBMRegressor', encoding: 'ordinal' },
+  linear: {
+    cls: 'LogisticRegression(max_iter=2000)',
+    reg: 'Ridge()',
+    imports: 'from sklearn.linear_model import LogisticRegression, Ridge',
+    encoding: 'onehot',
+  },
+  forest: {
+    cls: 'RandomForestClassifier(n_estimators=40, random_state=0, n_jobs=1)',
+    reg: 'RandomForestRegressor(n_estimators=40, random_state=0, n_jobs=1)',
+    imports: 'from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor',
+    encoding: 'ordinal',
+  },
+  lightgbm: {
+    cls: 'LGBMClassifier(n_estimators=60, verbose=-1, n_jobs=1)',
+    reg: 'LGBMRegressor(n_estimators=60, verbose=-1, n_jobs=1)',
+    imports: 'from lightgbm import LGBMClassifier, LGBMRegressor',
+    encoding: 'ordinal',
+  },
   // Converts to ONNX, but its float64 bin thresholds can make the float32 graph disagree (docs/benchmarks.md).
-  histgb: { cls: 'HistGradientBoostingClassifier(max_iter=60, random_state=0)', reg: 'HistGradientBoostingRegressor(max_iter=60, random_state=0)', imports: 'from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor', encoding: 'ordinal' },
+  histgb: {
+    cls: 'HistGradientBoostingClassifier(max_iter=60, random_state=0)',
+    reg: 'HistGradientBoostingRegressor(max_iter=60, random_state=0)',
+    imports: 'from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor',
+    encoding: 'ordinal',
+  },
   // The heuristic brain's baseline family: the training prior (classification) or mean.
-  prior: { cls: 'DummyClassifier(strategy="prior")', reg: 'DummyRegressor(strategy="mean")', imports: 'from sklearn.dummy import DummyClassifier, DummyRegressor', encoding: 'none' },
+  prior: {
+    cls: 'DummyClassifier(strategy="prior")',
+    reg: 'DummyRegressor(strategy="mean")',
+    imports: 'from sklearn.dummy import DummyClassifier, DummyRegressor',
+    encoding: 'none',
+  },
 } as const;
 /** Members of the 'blend' fixture: the heuristic brain's ensemble of the leading families. */
 const BLEND_MEMBERS = ['linear', 'lightgbm', 'forest'] as const;
@@ -54,7 +80,10 @@ function builder(name: string, family: keyof typeof ESTIMATORS, classifier: bool
     e.encoding === 'onehot'
       ? 'make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5))'
       : 'make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2))';
-  const num = e.encoding === 'onehot' ? 'make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())' : 'SimpleImputer(strategy="median")';
+  const num =
+    e.encoding === 'onehot'
+      ? 'make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())'
+      : 'SimpleImputer(strategy="median")';
   return `def ${name}():\n    return make_pipeline(ColumnTransformer([("num", ${num}, numeric), ("cat", ${cat}, categorical)]), ${estimator})\n`;
 }
 
@@ -115,18 +144,50 @@ export async function publishFixtureModel(opts: {
 }): Promise<Fixture> {
   const runId = opts.runId ?? `r-test-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const p = runPaths(opts.home, runId);
-  for (const dir of [p.root, p.input, p.prep, p.workspace, p.holdout, p.vault, p.experiments]) await mkdir(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [p.root, p.input, p.prep, p.workspace, p.holdout, p.vault, p.experiments])
+    await mkdir(dir, { recursive: true, mode: 0o755 });
   const input = join(p.input, basename(opts.csv));
   await copyFile(opts.csv, input);
   python(['-m', 'ouro_harness', 'inspect', '--input', input, '--profile', p.profile, '--table', p.table]);
-  python(['-m', 'ouro_harness', 'split', '--table', p.table, '--profile', p.profile, '--target', opts.target, '--task', opts.task, '--metric', opts.metric, '--seed', '42', '--holdout-fraction', '0.2', '--workspace', p.workspace, '--holdout', p.holdout, '--vault', p.vault]);
+  python([
+    '-m',
+    'ouro_harness',
+    'split',
+    '--table',
+    p.table,
+    '--profile',
+    p.profile,
+    '--target',
+    opts.target,
+    '--task',
+    opts.task,
+    '--metric',
+    opts.metric,
+    '--seed',
+    '42',
+    '--holdout-fraction',
+    '0.2',
+    '--workspace',
+    p.workspace,
+    '--holdout',
+    p.holdout,
+    '--vault',
+    p.vault,
+  ]);
   const exp = join(p.experiments, 'n1');
   await mkdir(exp, { recursive: true, mode: 0o755 });
   const script = join(exp, 'train.py');
   await writeFile(script, opts.script ?? trainScript(opts.family, opts.task !== 'regression'));
   python([script], { cwd: exp, env: { OURO_DATA_DIR: p.workspace } });
-  const metrics = JSON.parse(await readFile(join(exp, 'metrics.json'), 'utf8')) as { mean: number; std: number; folds: number };
-  const signature = JSON.parse(await readFile(join(exp, 'model', 'signature.json'), 'utf8')) as { classes: string[] | null; inputs: { name: string; dtype: string }[] };
+  const metrics = JSON.parse(await readFile(join(exp, 'metrics.json'), 'utf8')) as {
+    mean: number;
+    std: number;
+    folds: number;
+  };
+  const signature = JSON.parse(await readFile(join(exp, 'model', 'signature.json'), 'utf8')) as {
+    classes: string[] | null;
+    inputs: { name: string; dtype: string }[];
+  };
   const card = await publishModel(opts.home, opts.name, {
     modelDir: join(exp, 'model'),
     scriptPath: script,
@@ -141,7 +202,14 @@ export async function publishFixtureModel(opts: {
       // The card names families as the heuristic brain does.
       family: opts.family === 'blend' ? 'ensemble' : opts.family === 'prior' ? 'baseline' : opts.family,
       script: 'train.py',
-      data: { file: basename(opts.csv), rows: 0, columns: signature.inputs.length + 1, trainRows: 0, holdoutRows: 0, seed: 42 },
+      data: {
+        file: basename(opts.csv),
+        rows: 0,
+        columns: signature.inputs.length + 1,
+        trainRows: 0,
+        holdoutRows: 0,
+        seed: 42,
+      },
       experiments: { tried: 1, succeeded: 1, failed: 0 },
       durationMs: 1000,
       findings: [],
@@ -149,17 +217,35 @@ export async function publishFixtureModel(opts: {
       classes: signature.classes,
     },
   });
-  return { home: opts.home, name: opts.name, version: card.version, runId, holdoutFeatures: p.holdoutFeatures, modelDir: join(versionDir(opts.home, opts.name, card.version), 'model') };
+  return {
+    home: opts.home,
+    name: opts.name,
+    version: card.version,
+    runId,
+    holdoutFeatures: p.holdoutFeatures,
+    modelDir: join(versionDir(opts.home, opts.name, card.version), 'model'),
+  };
 }
 
 /** The holdout features as JSON records of raw strings (null for missing), as a client would send them. */
 export function holdoutRecords(features: string): Record<string, string | null>[] {
-  const out = python(['-c', 'import sys, json; from ouro_harness.tables import read_parquet; df = read_parquet(sys.argv[1]); print(json.dumps(df.astype(object).where(df.notna(), None).to_dict(orient="records")))', features]);
+  const out = python([
+    '-c',
+    'import sys, json; from ouro_harness.tables import read_parquet; df = read_parquet(sys.argv[1]); print(json.dumps(df.astype(object).where(df.notna(), None).to_dict(orient="records")))',
+    features,
+  ]);
   return JSON.parse(out) as Record<string, string | null>[];
 }
 
 /** The Python model's own answers on a file, through the harness's `predict` CLI. */
-export async function harnessPredict(modelDir: string, input: string): Promise<{ predictions: (string | number | null)[]; probabilities: number[][] | null; classes: string[] | null }> {
+export async function harnessPredict(
+  modelDir: string,
+  input: string,
+): Promise<{
+  predictions: (string | number | null)[];
+  probabilities: number[][] | null;
+  classes: string[] | null;
+}> {
   const out = join(await mkdtemp(join(tmpdir(), 'ouro-pred-')), 'out.json');
   python(['-m', 'ouro_harness', 'predict', '--model', modelDir, '--input', input, '--out', out]);
   return JSON.parse(await readFile(out, 'utf8'));

@@ -10,9 +10,30 @@ import { python } from './test-fixtures.ts';
 import { compileInputs, prepareBatch } from './validate-request.ts';
 
 const CASES: Record<string, { decimal: string; values: string[] }> = {
-  currency: { decimal: '.', values: ['$1,200', '$1,200.50', '(12.00)', '-£3', '12 USD', '€ 5', 'USD 7.5', 'US$9', '1 234', '$', 'abc', '12-', '  $3 ', '1,2,3'] },
+  currency: {
+    decimal: '.',
+    values: [
+      '$1,200',
+      '$1,200.50',
+      '(12.00)',
+      '-£3',
+      '12 USD',
+      '€ 5',
+      'USD 7.5',
+      'US$9',
+      '1 234',
+      '$',
+      'abc',
+      '12-',
+      '  $3 ',
+      '1,2,3',
+    ],
+  },
   percent: { decimal: '.', values: ['12.5%', '12.5', '-3 %', '1,000%', '%', 'x%', ' 7% '] },
-  numeric_text: { decimal: '.', values: ['1,234.5', ' 12 ', '1 234', '-3', '.5', '5.', '1e3', '+2', '1,23', 'NaN', '?', 'twelve'] },
+  numeric_text: {
+    decimal: '.',
+    values: ['1,234.5', ' 12 ', '1 234', '-3', '.5', '5.', '1e3', '+2', '1,23', 'NaN', '?', 'twelve'],
+  },
   comma: { decimal: ',', values: ['1.234,5', '12,5', '1 234,5', '3'] },
   boolean: { decimal: '.', values: ['yes', 'No', 'T', 'f', '1', '0.0', 'maybe'] },
 };
@@ -38,7 +59,16 @@ print(json.dumps(out))`;
 });
 
 test('dates split into the parts the harness makes', () => {
-  const values = ['2024-01-31', '2024-01-31 13:45', '2024-01-31T13:45:10Z', '2024-01-31T13:45:10+02:00', '2024/1/5', '2024-02-30', 'not a date', '2024'];
+  const values = [
+    '2024-01-31',
+    '2024-01-31 13:45',
+    '2024-01-31T13:45:10Z',
+    '2024-01-31T13:45:10+02:00',
+    '2024/1/5',
+    '2024-02-30',
+    'not a date',
+    '2024',
+  ];
   const script = `
 import json, sys
 import pandas as pd
@@ -67,7 +97,14 @@ const FEATURES: FeatureSpec[] = [
 
 test('the gate accepts what the cleaner converts, and refuses the rest naming column, row and type', () => {
   const inputs = compileInputs(FEATURES);
-  const ok = prepareBatch(inputs, [{ price: '$1,200', rate: '12.5%', when: '2024-01-31', member: 'yes', plan: 'pro' }, { price: 99.5, rate: 0.2, when: null, member: false, plan: 'enterprise' }], 10);
+  const ok = prepareBatch(
+    inputs,
+    [
+      { price: '$1,200', rate: '12.5%', when: '2024-01-31', member: 'yes', plan: 'pro' },
+      { price: 99.5, rate: 0.2, when: null, member: false, plan: 'enterprise' },
+    ],
+    10,
+  );
   assert.deepEqual(Array.from(ok.columns.get('price') as Float32Array), [1200, 99.5]);
   assert.equal((ok.columns.get('rate') as Float32Array)[0], Math.fround(0.125));
   assert.deepEqual(ok.columns.get('plan'), ['pro', 'enterprise']);
@@ -82,10 +119,25 @@ test('the gate accepts what the cleaner converts, and refuses the rest naming co
     return 'accepted';
   };
   const base = { price: 1, rate: 1, when: null, member: true, plan: 'pro' };
-  assert.equal(refuse({ ...base, price: 'a lot' }), '422 Column "price", row 1: expected a number or an amount like "$1,200.50", got "a lot".');
-  assert.equal(refuse({ ...base, rate: 'high' }), '422 Column "rate", row 1: expected a number or a percent like "12.5%", got "high".');
-  assert.equal(refuse({ ...base, when: 'yesterday' }), '422 Column "when", row 1: expected a date like "2024-01-31", got "yesterday".');
-  assert.equal(refuse({ ...base, member: 'perhaps' }), '422 Column "member", row 1: expected a boolean (true/false, yes/no, 1/0), got "perhaps".');
-  assert.equal(refuse({ ...base, plan: { nested: true } }), '422 Column "plan", row 1: expected a string, got {"nested":true}.');
+  assert.equal(
+    refuse({ ...base, price: 'a lot' }),
+    '422 Column "price", row 1: expected a number or an amount like "$1,200.50", got "a lot".',
+  );
+  assert.equal(
+    refuse({ ...base, rate: 'high' }),
+    '422 Column "rate", row 1: expected a number or a percent like "12.5%", got "high".',
+  );
+  assert.equal(
+    refuse({ ...base, when: 'yesterday' }),
+    '422 Column "when", row 1: expected a date like "2024-01-31", got "yesterday".',
+  );
+  assert.equal(
+    refuse({ ...base, member: 'perhaps' }),
+    '422 Column "member", row 1: expected a boolean (true/false, yes/no, 1/0), got "perhaps".',
+  );
+  assert.equal(
+    refuse({ ...base, plan: { nested: true } }),
+    '422 Column "plan", row 1: expected a string, got {"nested":true}.',
+  );
   assert.equal(refuse({ ...base, price: 'N/A' }), 'accepted');
 });

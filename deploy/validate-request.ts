@@ -5,7 +5,15 @@
  * model never saw are served but flagged; columns the model does not use are ignored and
  * flagged.
  */
-import { cellText, cellToFloat, dateParts, outputColumns, parseDate, type Cell, type FeatureSpec } from './clean-values.ts';
+import {
+  cellText,
+  cellToFloat,
+  dateParts,
+  outputColumns,
+  parseDate,
+  type Cell,
+  type FeatureSpec,
+} from './clean-values.ts';
 import { ServeError, type InvalidCell } from './errors.ts';
 
 /** The signature keeps at most this many categories; a full list may be cut, so no flag then. */
@@ -25,21 +33,33 @@ export interface CompiledInput {
   known: Set<string> | null;
 }
 
-const DATE_EXAMPLES: Record<string, string> = { iso: '"2024-01-31"', dmy: '"31/01/2024"', mdy: '"01/31/2024"', text: '"Jan 31, 2024"' };
+const DATE_EXAMPLES: Record<string, string> = {
+  iso: '"2024-01-31"',
+  dmy: '"31/01/2024"',
+  mdy: '"01/31/2024"',
+  text: '"Jan 31, 2024"',
+};
 
 function expectedOf(f: FeatureSpec): string {
   if (f.meant === 'boolean') return 'a boolean (true/false, yes/no, 1/0)';
   if (f.meant === 'datetime') return `a date like ${DATE_EXAMPLES[f.format ?? 'iso'] ?? DATE_EXAMPLES.iso}`;
   if (f.meant === 'categorical' || f.meant === 'text') return 'a string';
   const comma = f.decimal === ',';
-  if (f.conversion === 'currency') return `a number or an amount like ${comma ? '"1.200,50 €"' : '"$1,200.50"'}`;
+  if (f.conversion === 'currency')
+    return `a number or an amount like ${comma ? '"1.200,50 €"' : '"$1,200.50"'}`;
   if (f.conversion === 'percent') return `a number or a percent like ${comma ? '"12,5%"' : '"12.5%"'}`;
   return 'a number';
 }
 
 export function compileInputs(features: FeatureSpec[]): CompiledInput[] {
   return features.map((f): CompiledInput => {
-    const base = { name: f.name, meant: f.meant, columns: outputColumns(f), expected: expectedOf(f), known: null };
+    const base = {
+      name: f.name,
+      meant: f.meant,
+      columns: outputColumns(f),
+      expected: expectedOf(f),
+      known: null,
+    };
     switch (f.meant) {
       case 'categorical': {
         const cats = f.categories ?? null;
@@ -62,7 +82,8 @@ export function compileInputs(features: FeatureSpec[]): CompiledInput[] {
           clean: (cell) => {
             const text = cellText(cell);
             if (text === null) return { values: dateParts(Number.NaN, time), ok: true };
-            if (typeof cell === 'number' || typeof cell === 'boolean') return { values: dateParts(Number.NaN, time), ok: false };
+            if (typeof cell === 'number' || typeof cell === 'boolean')
+              return { values: dateParts(Number.NaN, time), ok: false };
             // Dates written with month names are parsed by pandas in the Python worker.
             if (lenient) return { values: dateParts(Date.parse(text), time), ok: true };
             const ms = parseDate(text, f.format);
@@ -116,10 +137,19 @@ function shown(v: unknown): string {
 export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: number): PreparedBatch {
   if (rows.length === 0) throw new ServeError(400, 'bad_request', 'The request has no rows to predict.');
   if (rows.length > maxRows) {
-    throw new ServeError(413, 'too_many_rows', `The request has ${rows.length} rows; at most ${maxRows} are allowed per request. Send them in batches.`);
+    throw new ServeError(
+      413,
+      'too_many_rows',
+      `The request has ${rows.length} rows; at most ${maxRows} are allowed per request. Send them in batches.`,
+    );
   }
   for (let i = 0; i < rows.length; i++) {
-    if (!isRecord(rows[i])) throw new ServeError(400, 'bad_request', `Row ${i} is not an object of column: value (got ${shown(rows[i])}).`);
+    if (!isRecord(rows[i]))
+      throw new ServeError(
+        400,
+        'bad_request',
+        `Row ${i} is not an object of column: value (got ${shown(rows[i])}).`,
+      );
   }
   const records = rows as Record<string, unknown>[];
   const n = records.length;
@@ -136,10 +166,18 @@ export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: 
     }
     if (absent === n) {
       const sample = Object.keys(records[0]!).slice(0, 20);
-      throw new ServeError(422, 'missing_column', `Missing column "${input.name}", which the model needs (${input.expected}). The request has: ${sample.map((c) => `"${c}"`).join(', ') || 'no columns'}.`);
+      throw new ServeError(
+        422,
+        'missing_column',
+        `Missing column "${input.name}", which the model needs (${input.expected}). The request has: ${sample.map((c) => `"${c}"`).join(', ') || 'no columns'}.`,
+      );
     }
     if (absent > 0) {
-      throw new ServeError(422, 'missing_column', `Row ${first} has no column "${input.name}" (${absent} of ${n} rows lack it). Send null for a missing value.`);
+      throw new ServeError(
+        422,
+        'missing_column',
+        `Row ${first} has no column "${input.name}" (${absent} of ${n} rows lack it). Send null for a missing value.`,
+      );
     }
   }
 
@@ -164,14 +202,16 @@ export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: 
       const raw = record[input.name];
       if (raw !== null && typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
         invalidCount++;
-        if (invalid.length < MAX_REPORTED) invalid.push({ row: i, column: input.name, expected: input.expected, value: raw });
+        if (invalid.length < MAX_REPORTED)
+          invalid.push({ row: i, column: input.name, expected: input.expected, value: raw });
         continue;
       }
       clean[input.name] = raw;
       const { values, ok } = input.clean(raw);
       if (!ok) {
         invalidCount++;
-        if (invalid.length < MAX_REPORTED) invalid.push({ row: i, column: input.name, expected: input.expected, value: raw });
+        if (invalid.length < MAX_REPORTED)
+          invalid.push({ row: i, column: input.name, expected: input.expected, value: raw });
         continue;
       }
       const cols = outs[k]!;
@@ -191,7 +231,8 @@ export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: 
 
   if (invalidCount > 0) {
     const first = invalid[0]!;
-    const more = invalidCount > 1 ? ` (${invalidCount} cells in all; the first ${invalid.length} are in "details")` : '';
+    const more =
+      invalidCount > 1 ? ` (${invalidCount} cells in all; the first ${invalid.length} are in "details")` : '';
     throw new ServeError(
       422,
       'invalid_value',
@@ -203,7 +244,10 @@ export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: 
   const warnings: string[] = [];
   for (const [name, u] of unseen) {
     const known = inputs.find((x) => x.name === name)!.known!;
-    const list = [...known].slice(0, 10).map((c) => JSON.stringify(c)).join(', ');
+    const list = [...known]
+      .slice(0, 10)
+      .map((c) => JSON.stringify(c))
+      .join(', ');
     warnings.push(
       `Column "${name}": ${u.count} row${u.count === 1 ? '' : 's'} with a category the model never saw in training (${u.examples.join(', ')}); ` +
         `predicted anyway, treated as unknown. Known: ${list}${known.size > 10 ? ', ...' : ''}.`,
@@ -212,7 +256,12 @@ export function prepareBatch(inputs: CompiledInput[], rows: unknown[], maxRows: 
   const wanted = new Set(inputs.map((x) => x.name));
   const extra = Object.keys(records[0]!).filter((c) => !wanted.has(c));
   if (extra.length > 0) {
-    warnings.push(`Ignored column${extra.length === 1 ? '' : 's'} the model does not use: ${extra.slice(0, 10).map((c) => `"${c}"`).join(', ')}${extra.length > 10 ? ', ...' : ''}.`);
+    warnings.push(
+      `Ignored column${extra.length === 1 ? '' : 's'} the model does not use: ${extra
+        .slice(0, 10)
+        .map((c) => `"${c}"`)
+        .join(', ')}${extra.length > 10 ? ', ...' : ''}.`,
+    );
   }
   return { rows: n, records: out, columns, warnings };
 }

@@ -19,7 +19,11 @@ export function createSandboxDriver(config: Config): SandboxDriver {
     case 'process':
       // Fails closed: without namespaces generated code would see the network and the host's
       // files, so that takes the operator's explicit OURO_SANDBOX_ISOLATION=weak.
-      return createProcessDriver({ python: config.OURO_PYTHON, harnessDir: HARNESS_DIR, bwrap: config.OURO_SANDBOX_ISOLATION === 'weak' ? 'auto' : 'require' });
+      return createProcessDriver({
+        python: config.OURO_PYTHON,
+        harnessDir: HARNESS_DIR,
+        bwrap: config.OURO_SANDBOX_ISOLATION === 'weak' ? 'auto' : 'require',
+      });
     case 'docker':
       return createDockerDriver({ image: sandboxImage(config), harnessDir: HARNESS_DIR });
   }

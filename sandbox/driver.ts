@@ -120,7 +120,12 @@ const OOM_EVIDENCE = /MemoryError|Cannot allocate memory|std::bad_alloc/;
  * (an rlimit makes allocations fail; a cgroup OOM kill arrives as a SIGKILL nobody sent): a
  * SIGKILL the host did not send, or a failure whose stderr ends in an allocation error.
  */
-export function looksOutOfMemory(exit: { exitCode: number | null; signal: string | null; stderr: string; killedByHost: boolean }): boolean {
+export function looksOutOfMemory(exit: {
+  exitCode: number | null;
+  signal: string | null;
+  stderr: string;
+  killedByHost: boolean;
+}): boolean {
   if (exit.killedByHost) return false;
   return exit.signal === 'SIGKILL' || (exit.exitCode !== 0 && OOM_EVIDENCE.test(exit.stderr.slice(-8192)));
 }

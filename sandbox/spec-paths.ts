@@ -32,7 +32,8 @@ export function checkSpecPaths(spec: SandboxStartSpec, checks: SpecPathChecks): 
   if (spec.command.length === 0) throw new OuroError('internal', 'Sandbox command is empty.');
   if (!isAbsolute(spec.cwd)) throw new OuroError('internal', `Sandbox cwd must be absolute: ${spec.cwd}`);
   const check = (path: string, need: Need, what: string) => {
-    if (checks.sandboxUser !== null) assertReachable(path, need, checks.sandboxUser.uid, checks.sandboxUser.gid, what);
+    if (checks.sandboxUser !== null)
+      assertReachable(path, need, checks.sandboxUser.uid, checks.sandboxUser.gid, what);
     else {
       try {
         statSync(path);
@@ -43,8 +44,13 @@ export function checkSpecPaths(spec: SandboxStartSpec, checks: SpecPathChecks): 
   };
   for (const [path, need, what] of checks.also) check(path, need, what);
   const mounts = spec.mounts.map((m) => {
-    if (!isAbsolute(m.path)) throw new OuroError('internal', `Sandbox mount must be an absolute path: ${m.path}`);
-    check(m.path, m.writable === true ? 'search' : 'read', m.writable === true ? 'writable folder' : 'mounted path');
+    if (!isAbsolute(m.path))
+      throw new OuroError('internal', `Sandbox mount must be an absolute path: ${m.path}`);
+    check(
+      m.path,
+      m.writable === true ? 'search' : 'read',
+      m.writable === true ? 'writable folder' : 'mounted path',
+    );
     const real = realpathSync(m.path);
     if (real === '/') throw new OuroError('internal', 'Refusing to mount / into the sandbox.');
     return { path: real, writable: m.writable === true };

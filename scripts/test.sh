@@ -16,6 +16,8 @@ export OURO_CANARY_TOKEN
 unset OPENAI_API_KEY OPENAI_BASE_URL REDIS_URL SLACK_BOT_TOKEN SLACK_APP_TOKEN DISCORD_TOKEN
 echo "== harness (pytest)"
 .venv/bin/python -m pytest -q -p no:cacheprovider sandbox/python/tests
+echo "== format (prettier --check)"
+npx --no-install prettier --check --log-level warn "**/*.ts"
 echo "== typecheck"
 npx --no-install tsc -p tsconfig.json --noEmit
 echo "== node tests"

@@ -10,7 +10,19 @@ import { scaled, summarize, type QualityRun } from '../bench/quality.ts';
 import { REPO_ROOT } from './support/cli.ts';
 import { makeTempDir } from './support/temp-dir.ts';
 
-const run = (over: Partial<QualityRun>): QualityRun => ({ dataset: 'd', seed: 1, metric: 'roc_auc', baseline: 0.5, flaml: 0.8, ouro: 0.9, flamlSeconds: 1, ouroSeconds: 1, flamlModel: 'lgbm', ouroModel: 'linear', ...over });
+const run = (over: Partial<QualityRun>): QualityRun => ({
+  dataset: 'd',
+  seed: 1,
+  metric: 'roc_auc',
+  baseline: 0.5,
+  flaml: 0.8,
+  ouro: 0.9,
+  flamlSeconds: 1,
+  ouroSeconds: 1,
+  flamlModel: 'lgbm',
+  ouroModel: 'linear',
+  ...over,
+});
 
 test('scaled score is 1 for the better contender and 0 for the baseline, for gains and losses alike', () => {
   const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≠ ${b}`);
@@ -40,14 +52,71 @@ test('the FLAML runner refuses a split that differs from the ouro run it is comp
     const python = loadConfig().OURO_PYTHON;
     const env = { ...process.env, PYTHONPATH: join(REPO_ROOT, 'sandbox', 'python') };
     const runDir = join(tmp.path, 'run');
-    for (const d of ['prep', 'workspace', 'holdout', 'vault']) await mkdir(join(runDir, d), { recursive: true });
+    for (const d of ['prep', 'workspace', 'holdout', 'vault'])
+      await mkdir(join(runDir, d), { recursive: true });
     const csv = join(REPO_ROOT, 'bench', 'datasets', 'pima_diabetes.csv');
-    const harness = (args: string[]) => spawnSync(python, ['-m', 'ouro_harness', ...args], { env, encoding: 'utf8' });
-    assert.equal(harness(['inspect', '--input', csv, '--profile', join(runDir, 'prep', 'profile.json'), '--table', join(runDir, 'prep', 'table.parquet')]).status, 0);
-    const split = harness(['split', '--table', join(runDir, 'prep', 'table.parquet'), '--profile', join(runDir, 'prep', 'profile.json'), '--target', 'diabetes', '--task', 'binary', '--metric', 'roc_auc', '--seed', '7', '--workspace', join(runDir, 'workspace'), '--holdout', join(runDir, 'holdout'), '--vault', join(runDir, 'vault')]);
+    const harness = (args: string[]) =>
+      spawnSync(python, ['-m', 'ouro_harness', ...args], { env, encoding: 'utf8' });
+    assert.equal(
+      harness([
+        'inspect',
+        '--input',
+        csv,
+        '--profile',
+        join(runDir, 'prep', 'profile.json'),
+        '--table',
+        join(runDir, 'prep', 'table.parquet'),
+      ]).status,
+      0,
+    );
+    const split = harness([
+      'split',
+      '--table',
+      join(runDir, 'prep', 'table.parquet'),
+      '--profile',
+      join(runDir, 'prep', 'profile.json'),
+      '--target',
+      'diabetes',
+      '--task',
+      'binary',
+      '--metric',
+      'roc_auc',
+      '--seed',
+      '7',
+      '--workspace',
+      join(runDir, 'workspace'),
+      '--holdout',
+      join(runDir, 'holdout'),
+      '--vault',
+      join(runDir, 'vault'),
+    ]);
     assert.equal(split.status, 0, split.stderr);
     const out = join(tmp.path, 'out.json');
-    const check = (seed: number) => spawnSync(python, [join(REPO_ROOT, 'bench', 'flaml', 'run_flaml.py'), '--csv', csv, '--run', runDir, '--task', 'binary', '--metric', 'roc_auc', '--seed', String(seed), '--budget', '1', '--n-jobs', '1', '--out', out, '--check-split'], { env, encoding: 'utf8' });
+    const check = (seed: number) =>
+      spawnSync(
+        python,
+        [
+          join(REPO_ROOT, 'bench', 'flaml', 'run_flaml.py'),
+          '--csv',
+          csv,
+          '--run',
+          runDir,
+          '--task',
+          'binary',
+          '--metric',
+          'roc_auc',
+          '--seed',
+          String(seed),
+          '--budget',
+          '1',
+          '--n-jobs',
+          '1',
+          '--out',
+          out,
+          '--check-split',
+        ],
+        { env, encoding: 'utf8' },
+      );
     assert.equal(check(7).status, 0, 'the seed the run used reproduces its vault');
     assert.notEqual(check(8).status, 0, 'another seed must be refused');
     assert.equal(existsSync(out), false);
@@ -56,27 +125,45 @@ test('the FLAML runner refuses a split that differs from the ouro run it is comp
   }
 });
 
-test('bench:quality --quick scores ouro, FLAML and the baseline on the same holdout', { timeout: 15 * 60_000 }, async () => {
-  const tmp = await makeTempDir('bench-quality');
-  try {
-    const out = join(tmp.path, 'quality.json');
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', '--quick', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OURO_HOME: tmp.path } });
-    assert.equal(res.status, 0, res.stderr.slice(-2000));
-    const doc = JSON.parse(await readFile(out, 'utf8')) as { runs: QualityRun[] };
-    assert.deepEqual(doc.runs.map((r) => r.dataset), ['penguins', 'pima_diabetes']);
-    for (const r of doc.runs) {
-      assert.equal(r.error, undefined);
-      const better = (s: number) => (higherIsBetter(r.metric) ? s > r.baseline : s < r.baseline);
-      const notWorse = (s: number) => (higherIsBetter(r.metric) ? s >= r.baseline : s <= r.baseline);
-      for (const s of [r.flaml!, r.ouro!]) assert.ok(Number.isFinite(s) && notWorse(s), `${r.dataset}: ${s} vs baseline ${r.baseline}`);
-      // On a loaded machine a short budget may leave one contender at the baseline, never both.
-      assert.ok(better(r.flaml!) || better(r.ouro!), `${r.dataset}: neither contender beat the baseline ${r.baseline}`);
-      // Where ouro's time went: the profile, then each experiment with its CV and seconds.
-      assert.match(r.timeline?.[0] ?? '', /^\d+\.\d s profiled \d+ rows/);
-      assert.ok(r.timeline?.some((l) => / n1 draft \w+: cv \d/.test(l)), JSON.stringify(r.timeline));
+test(
+  'bench:quality --quick scores ouro, FLAML and the baseline on the same holdout',
+  { timeout: 15 * 60_000 },
+  async () => {
+    const tmp = await makeTempDir('bench-quality');
+    try {
+      const out = join(tmp.path, 'quality.json');
+      const res = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'bench/quality.ts', '--quick', '--out', out],
+        { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OURO_HOME: tmp.path } },
+      );
+      assert.equal(res.status, 0, res.stderr.slice(-2000));
+      const doc = JSON.parse(await readFile(out, 'utf8')) as { runs: QualityRun[] };
+      assert.deepEqual(
+        doc.runs.map((r) => r.dataset),
+        ['penguins', 'pima_diabetes'],
+      );
+      for (const r of doc.runs) {
+        assert.equal(r.error, undefined);
+        const better = (s: number) => (higherIsBetter(r.metric) ? s > r.baseline : s < r.baseline);
+        const notWorse = (s: number) => (higherIsBetter(r.metric) ? s >= r.baseline : s <= r.baseline);
+        for (const s of [r.flaml!, r.ouro!])
+          assert.ok(Number.isFinite(s) && notWorse(s), `${r.dataset}: ${s} vs baseline ${r.baseline}`);
+        // On a loaded machine a short budget may leave one contender at the baseline, never both.
+        assert.ok(
+          better(r.flaml!) || better(r.ouro!),
+          `${r.dataset}: neither contender beat the baseline ${r.baseline}`,
+        );
+        // Where ouro's time went: the profile, then each experiment with its CV and seconds.
+        assert.match(r.timeline?.[0] ?? '', /^\d+\.\d s profiled \d+ rows/);
+        assert.ok(
+          r.timeline?.some((l) => / n1 draft \w+: cv \d/.test(l)),
+          JSON.stringify(r.timeline),
+        );
+      }
+      assert.match(res.stdout, /\| penguins \| log_loss/);
+    } finally {
+      await tmp.cleanup();
     }
-    assert.match(res.stdout, /\| penguins \| log_loss/);
-  } finally {
-    await tmp.cleanup();
-  }
-});
+  },
+);

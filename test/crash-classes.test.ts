@@ -24,7 +24,14 @@ function forced(recipe: Partial<Recipe> & { family: string }, script?: string): 
     operator: 'draft',
     parent: null,
     hypothesis: `forced ${recipe.family} for the crash test`,
-    recipe: { params: {}, guards: [...FULL_GUARDS], dropColumns: s.plan.dropColumns.map((d) => d.column), folds: 5, members: [], ...recipe },
+    recipe: {
+      params: {},
+      guards: [...FULL_GUARDS],
+      dropColumns: s.plan.dropColumns.map((d) => d.column),
+      folds: 5,
+      members: [],
+      ...recipe,
+    },
     ...(script !== undefined ? { script } : {}),
   });
 }
@@ -56,17 +63,74 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { cls: 'dtype', table: 'binary', goal: 'predict churn', first: [forced({ family: 'linear', guards: without('encode') })] },
-  { cls: 'missing', table: 'missing', goal: 'predict churn', first: [forced({ family: 'linear', guards: without('impute') })] },
-  { cls: 'unseen_category', table: 'rare', goal: 'predict churn', first: [forced({ family: 'linear', guards: without('handle_unknown') })] },
-  { cls: 'label', table: 'binary', goal: 'predict churn', first: [forced({ family: 'xgboost', guards: without('label_encode') })] },
-  { cls: 'schema', table: 'binary', goal: 'predict churn', first: [forced({ family: 'linear', dropColumns: ['Not_A_Column'] })] },
-  { cls: 'import', table: 'binary', goal: 'predict churn', first: [forced({ family: 'catboost' }, IMPORT_SCRIPT)] },
-  { cls: 'memory', table: 'wide', goal: 'predict churn', memoryMb: 1200, first: [forced({ family: 'linear', guards: without('sparse', 'handle_unknown') })] },
-  { cls: 'timeout', table: 'binary', goal: 'predict churn', env: { OURO_EXPERIMENT_TIMEOUT_S: '20' }, first: [forced({ family: 'random_forest', params: { n_estimators: 100000 } })] },
-  { cls: 'contract', table: 'binary', goal: 'predict churn', first: [forced({ family: 'linear' }, CONTRACT_SCRIPT)] },
-  { cls: 'leakage', table: 'leaky', goal: 'predict churn', first: [forced({ family: 'lightgbm', dropColumns: [] })] },
-  { cls: 'degenerate', table: 'regression', goal: 'predict price', first: [baseline, forced({ family: 'random_forest', dropColumns: ['a', 'b', 'city'] })] },
+  {
+    cls: 'dtype',
+    table: 'binary',
+    goal: 'predict churn',
+    first: [forced({ family: 'linear', guards: without('encode') })],
+  },
+  {
+    cls: 'missing',
+    table: 'missing',
+    goal: 'predict churn',
+    first: [forced({ family: 'linear', guards: without('impute') })],
+  },
+  {
+    cls: 'unseen_category',
+    table: 'rare',
+    goal: 'predict churn',
+    first: [forced({ family: 'linear', guards: without('handle_unknown') })],
+  },
+  {
+    cls: 'label',
+    table: 'binary',
+    goal: 'predict churn',
+    first: [forced({ family: 'xgboost', guards: without('label_encode') })],
+  },
+  {
+    cls: 'schema',
+    table: 'binary',
+    goal: 'predict churn',
+    first: [forced({ family: 'linear', dropColumns: ['Not_A_Column'] })],
+  },
+  {
+    cls: 'import',
+    table: 'binary',
+    goal: 'predict churn',
+    first: [forced({ family: 'catboost' }, IMPORT_SCRIPT)],
+  },
+  {
+    cls: 'memory',
+    table: 'wide',
+    goal: 'predict churn',
+    memoryMb: 1200,
+    first: [forced({ family: 'linear', guards: without('sparse', 'handle_unknown') })],
+  },
+  {
+    cls: 'timeout',
+    table: 'binary',
+    goal: 'predict churn',
+    env: { OURO_EXPERIMENT_TIMEOUT_S: '20' },
+    first: [forced({ family: 'random_forest', params: { n_estimators: 100000 } })],
+  },
+  {
+    cls: 'contract',
+    table: 'binary',
+    goal: 'predict churn',
+    first: [forced({ family: 'linear' }, CONTRACT_SCRIPT)],
+  },
+  {
+    cls: 'leakage',
+    table: 'leaky',
+    goal: 'predict churn',
+    first: [forced({ family: 'lightgbm', dropColumns: [] })],
+  },
+  {
+    cls: 'degenerate',
+    table: 'regression',
+    goal: 'predict price',
+    first: [baseline, forced({ family: 'random_forest', dropColumns: ['a', 'b', 'city'] })],
+  },
 ];
 
 describe('every crash class is diagnosed and fixed', { concurrency: 2 }, () => {
@@ -80,7 +144,10 @@ describe('every crash class is diagnosed and fixed', { concurrency: 2 }, () => {
     files.rare = await writeText(join(dir.path, 'rare.csv'), binaryTable({ rareCategory: true }));
     files.leaky = await writeText(join(dir.path, 'leaky.csv'), binaryTable({ leakyCopy: true }));
     files.regression = await writeText(join(dir.path, 'regression.csv'), regressionTable());
-    files.wide = await writeText(join(dir.path, 'wide.csv'), binaryTable({ rows: 20000, codeCardinality: 10000 }));
+    files.wide = await writeText(
+      join(dir.path, 'wide.csv'),
+      binaryTable({ rows: 20000, codeCardinality: 10000 }),
+    );
   });
   after(() => dir.cleanup());
 
@@ -101,13 +168,23 @@ describe('every crash class is diagnosed and fixed', { concurrency: 2 }, () => {
       const bad = nodes[forcedCount - 1]!;
       const fix = nodes[forcedCount];
       assert.equal(bad.status, 'failed', `${sc.cls}: the forced experiment should fail`);
-      assert.equal(bad.diagnosis?.class, sc.cls, `${sc.cls}: diagnosed as ${bad.diagnosis?.class} — ${bad.diagnosis?.evidence}`);
+      assert.equal(
+        bad.diagnosis?.class,
+        sc.cls,
+        `${sc.cls}: diagnosed as ${bad.diagnosis?.class} — ${bad.diagnosis?.evidence}`,
+      );
       assert.ok(fix, `${sc.cls}: no fix was attempted`);
       assert.equal(fix.operator, 'fix');
       assert.equal(fix.parent, bad.id);
-      assert.equal(fix.status, 'succeeded', `${sc.cls}: the fix failed too — ${fix.diagnosis?.class}: ${fix.diagnosis?.evidence}`);
+      assert.equal(
+        fix.status,
+        'succeeded',
+        `${sc.cls}: the fix failed too — ${fix.diagnosis?.class}: ${fix.diagnosis?.evidence}`,
+      );
       const failedEvent = run.events.find((e) => e.type === 'experiment.failed' && e.node === bad.id);
-      assert.ok(failedEvent && failedEvent.type === 'experiment.failed' && failedEvent.diagnosis.class === sc.cls);
+      assert.ok(
+        failedEvent && failedEvent.type === 'experiment.failed' && failedEvent.diagnosis.class === sc.cls,
+      );
       assert.equal(run.outcome.status, 'succeeded', `${sc.cls}: ${run.outcome.error?.message}`);
     });
   }

@@ -17,20 +17,29 @@ export function tsBlocks(markdown: string): { file: string; code: string }[] {
   return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => {
     const code = m[1]!;
     const file = /^\/\/ (\S+\.ts)\n/.exec(code)?.[1];
-    if (file === undefined) throw new Error(`a ts block does not start with "// <path>.ts": ${code.slice(0, 80)}`);
+    if (file === undefined)
+      throw new Error(`a ts block does not start with "// <path>.ts": ${code.slice(0, 80)}`);
     return { file, code };
   });
 }
 
 /** The block, written in `dir`, with its relative imports pointing where they would from `file`. */
 function anchored(block: { file: string; code: string }, dir: string): string {
-  return block.code.replace(/(from\s+')(\.{1,2}\/[^']+)'/g, (_, head: string, rel: string) => `${head}${relative(dir, resolve(ROOT, dirname(block.file), rel))}'`);
+  return block.code.replace(
+    /(from\s+')(\.{1,2}\/[^']+)'/g,
+    (_, head: string, rel: string) => `${head}${relative(dir, resolve(ROOT, dirname(block.file), rel))}'`,
+  );
 }
 
 function typecheck(files: string[]): string[] {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-  const program = ts.createProgram(files, { ...parsed.options, noEmit: true, typeRoots: [join(ROOT, 'node_modules', '@types')], rootDir: undefined });
+  const program = ts.createProgram(files, {
+    ...parsed.options,
+    noEmit: true,
+    typeRoots: [join(ROOT, 'node_modules', '@types')],
+    rootDir: undefined,
+  });
   return ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file !== undefined && files.includes(resolve(d.file.fileName)))
@@ -40,14 +49,25 @@ function typecheck(files: string[]): string[] {
 test('the blocks are found, each with its file', async () => {
   const blocks = tsBlocks(await readFile(join(ROOT, 'docs', 'extending.md'), 'utf8'));
   assert.ok(blocks.length >= 4, `only ${blocks.length} ts blocks`);
-  assert.deepEqual(tsBlocks('```ts\n// a/b.ts\nconst x = 1;\n```\n'), [{ file: 'a/b.ts', code: '// a/b.ts\nconst x = 1;\n' }]);
+  assert.deepEqual(tsBlocks('```ts\n// a/b.ts\nconst x = 1;\n```\n'), [
+    { file: 'a/b.ts', code: '// a/b.ts\nconst x = 1;\n' },
+  ]);
 });
 
 test('a block that does not compile is caught', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ouro-extending-'));
   try {
     const file = join(dir, 'bad.ts');
-    await writeFile(file, anchored({ file: 'core/catalog/x.ts', code: "import type { ModelFamily } from './families.ts';\nexport const f: ModelFamily = { id: 'x' };\n" }, dir));
+    await writeFile(
+      file,
+      anchored(
+        {
+          file: 'core/catalog/x.ts',
+          code: "import type { ModelFamily } from './families.ts';\nexport const f: ModelFamily = { id: 'x' };\n",
+        },
+        dir,
+      ),
+    );
     assert.notDeepEqual(typecheck([file]), []);
   } finally {
     await rm(dir, { recursive: true, force: true });

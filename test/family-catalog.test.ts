@@ -22,17 +22,37 @@ import { THREAD_HELP } from '../bot/thread-command.ts';
 
 async function pinned(): Promise<Map<string, string>> {
   const text = await readFile(join(PACKAGE_ROOT, 'sandbox', 'requirements.txt'), 'utf8');
-  return new Map(text.split('\n').filter((l) => /^[A-Za-z0-9_.-]+==/.test(l)).map((l) => l.split('==') as [string, string]).map(([n, v]) => [n.toLowerCase(), v]));
+  return new Map(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Za-z0-9_.-]+==/.test(l))
+      .map((l) => l.split('==') as [string, string])
+      .map(([n, v]) => [n.toLowerCase(), v]),
+  );
 }
 
 test('every tabular family of the catalog has a script recipe, and every recipe a catalog entry', () => {
-  const catalogued = familiesOfKind('tabular').filter((f) => f.blend !== true).map((f) => f.id).sort();
+  const catalogued = familiesOfKind('tabular')
+    .filter((f) => f.blend !== true)
+    .map((f) => f.id)
+    .sort();
   assert.deepEqual(Object.keys(FAMILIES).sort(), catalogued);
 });
 
 test('every forecasting family of the catalog has a forecaster', () => {
   for (const f of familiesOfKind('forecasting').filter((x) => x.blend !== true)) {
-    assert.doesNotThrow(() => forecasterExpression({ family: f.id, params: {}, guards: [], dropColumns: [], folds: 3, members: [] }), f.id);
+    assert.doesNotThrow(
+      () =>
+        forecasterExpression({
+          family: f.id,
+          params: {},
+          guards: [],
+          dropColumns: [],
+          folds: 3,
+          members: [],
+        }),
+      f.id,
+    );
   }
 });
 
@@ -43,7 +63,7 @@ test('ids are unique, every family has a label for each kind it serves, and alia
   }
   assert.equal(familyNamedIn('try random forest'), 'random_forest');
   assert.equal(familyNamedIn('avoid holt-winters'), 'ets');
-  assert.match(THREAD_HELP, /linear model, /, 'the help names the catalog\'s families');
+  assert.match(THREAD_HELP, /linear model, /, "the help names the catalog's families");
 });
 
 test('the libraries the catalog and the prompts name are pinned in sandbox/requirements.txt; the ones they deny are not', async () => {
@@ -51,19 +71,39 @@ test('the libraries the catalog and the prompts name are pinned in sandbox/requi
   for (const lib of SANDBOX_LIBRARIES) {
     const version = pins.get(lib.pip.toLowerCase());
     assert.ok(version !== undefined, `${lib.pip} is not pinned in sandbox/requirements.txt`);
-    if (lib.version !== null) assert.ok(version.startsWith(`${lib.version}.`), `${lib.pip}: the prompt says ${lib.version}, the image has ${version}`);
+    if (lib.version !== null)
+      assert.ok(
+        version.startsWith(`${lib.version}.`),
+        `${lib.pip}: the prompt says ${lib.version}, the image has ${version}`,
+      );
   }
-  for (const f of FAMILY_CATALOG) if (f.library !== null) assert.ok(SANDBOX_LIBRARIES.some((l) => l.pip === f.library), `${f.id}'s library ${f.library} is not a sandbox library`);
-  for (const name of NOT_IN_SANDBOX) assert.equal(pins.get(name), undefined, `${name} is pinned, yet the prompt says it is not there`);
+  for (const f of FAMILY_CATALOG)
+    if (f.library !== null)
+      assert.ok(
+        SANDBOX_LIBRARIES.some((l) => l.pip === f.library),
+        `${f.id}'s library ${f.library} is not a sandbox library`,
+      );
+  for (const name of NOT_IN_SANDBOX)
+    assert.equal(pins.get(name), undefined, `${name} is pinned, yet the prompt says it is not there`);
 });
 
 test('every catalogued library imports inside a real sandbox', async () => {
-  const driver = createProcessDriver({ python: loadConfig().OURO_PYTHON, harnessDir: HARNESS_DIR, bwrap: 'require' });
+  const driver = createProcessDriver({
+    python: loadConfig().OURO_PYTHON,
+    harnessDir: HARNESS_DIR,
+    bwrap: 'require',
+  });
   const dir = await mkdtemp(join(tmpdir(), 'ouro-catalog-'));
   try {
     const modules = [...new Set([...familyModules(), ...SANDBOX_LIBRARIES.map((l) => l.module)])];
     const script = `import importlib\nfor m in ${JSON.stringify(modules)}:\n    importlib.import_module(m)\n    print("ok", m)\n`;
-    const r = await driver.run({ command: ['python', '-c', script], cwd: dir, mounts: [{ path: dir, writable: true }], limits: DEFAULT_LIMITS, timeoutMs: 120_000 });
+    const r = await driver.run({
+      command: ['python', '-c', script],
+      cwd: dir,
+      mounts: [{ path: dir, writable: true }],
+      limits: DEFAULT_LIMITS,
+      timeoutMs: 120_000,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     for (const m of modules) assert.match(r.stdout, new RegExp(`^ok ${m}$`, 'm'));
   } finally {

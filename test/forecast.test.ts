@@ -43,10 +43,21 @@ describe('a single monthly series', () => {
     const card = run.outcome.card!;
     assert.equal(card.task, 'forecast');
     assert.equal(card.metric, 'mase');
-    assert.deepEqual([card.forecast?.frequencyLabel, card.forecast?.horizon, card.forecast?.seasonLength, card.forecast?.dateColumn], ['monthly', 12, 12, 'month']);
+    assert.deepEqual(
+      [
+        card.forecast?.frequencyLabel,
+        card.forecast?.horizon,
+        card.forecast?.seasonLength,
+        card.forecast?.dateColumn,
+      ],
+      ['monthly', 12, 12, 'month'],
+    );
     assert.equal(card.data.holdoutRows, 12);
     // The baseline on a forecast card is the seasonal naive forecast of the same holdout.
-    assert.ok(card.holdout.score < card.holdout.baseline, `mase ${card.holdout.score} vs seasonal naive ${card.holdout.baseline}`);
+    assert.ok(
+      card.holdout.score < card.holdout.baseline,
+      `mase ${card.holdout.score} vs seasonal naive ${card.holdout.baseline}`,
+    );
     assert.deepEqual(Object.keys(card.holdout.all).sort(), ['mase', 'rmse', 'smape']);
     const families = run.events.flatMap((e) => (e.type === 'experiment.started' ? [e.family] : []));
     assert.equal(families[0], 'baseline');
@@ -67,7 +78,9 @@ describe('a single monthly series', () => {
     assert.equal(card.forecast?.chart, 'forecast.png');
     const png = await readFile(join(version, 'forecast.png'));
     assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-    const signature = await readJson<{ forecast: { series: { id: string; last: string }[] } }>(join(version, 'model', 'signature.json'));
+    const signature = await readJson<{ forecast: { series: { id: string; last: string }[] } }>(
+      join(version, 'model', 'signature.json'),
+    );
     // Refit on training + holdout: the file's last month is 1960-12.
     assert.equal(signature.forecast.series[0]?.last.slice(0, 10), '1960-12-01');
   });
@@ -76,7 +89,11 @@ describe('a single monthly series', () => {
     let serving: ReturnType<typeof createServing>;
     let key: string;
     before(async () => {
-      const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
+      const config = loadConfig({
+        OURO_HOME: run.config.OURO_HOME,
+        OURO_SERVE_WORKERS: '1',
+        ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+      });
       key = (await createKeyIfMissing(config.OURO_HOME, run.outcome.card!.name))!;
       serving = createServing({ config, logger: createLogger('silent'), pollMs: 200 });
       await serving.host.start();
@@ -84,12 +101,19 @@ describe('a single monthly series', () => {
     after(() => serving.host.stop());
 
     const forecast = (body: unknown, auth = `Bearer ${key}`) =>
-      serving.app.request(`/v1/models/${run.outcome.card!.name}/forecast`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      serving.app.request(`/v1/models/${run.outcome.card!.name}/forecast`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     test('answers the next H values after the last observation, with intervals', async () => {
       const res = await forecast({ horizon: 6 });
       assert.equal(res.status, 200, await res.clone().text());
-      const body = (await res.json()) as { forecasts: { date: string; value: number; lo?: number; hi?: number }[]; frequency: string };
+      const body = (await res.json()) as {
+        forecasts: { date: string; value: number; lo?: number; hi?: number }[];
+        frequency: string;
+      };
       assert.equal(body.forecasts.length, 6);
       assert.equal(body.forecasts[0]!.date.slice(0, 10), '1961-01-01');
       assert.equal(body.forecasts[5]!.date.slice(0, 10), '1961-06-01');
@@ -100,13 +124,19 @@ describe('a single monthly series', () => {
     });
 
     test('forecasts from new observations sent with the request', async () => {
-      const history = [{ date: '1961-01-01', value: 900 }, { date: '1961-02-01', value: 950 }];
+      const history = [
+        { date: '1961-01-01', value: 900 },
+        { date: '1961-02-01', value: 950 },
+      ];
       const res = await forecast({ horizon: 2, history });
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { forecasts: { date: string; value: number }[] };
       assert.equal(body.forecasts[0]!.date.slice(0, 10), '1961-03-01');
       const plain = (await (await forecast({ horizon: 4 })).json()) as { forecasts: { value: number }[] };
-      assert.ok(body.forecasts[0]!.value > plain.forecasts[2]!.value, 'a much higher recent level raises the forecast');
+      assert.ok(
+        body.forecasts[0]!.value > plain.forecasts[2]!.value,
+        'a much higher recent level raises the forecast',
+      );
     });
 
     test('the model page shows the chart and how to ask for a forecast', async () => {
@@ -122,11 +152,21 @@ describe('a single monthly series', () => {
 
     test('also answers /predict for rows naming future dates, consistent with /forecast', async () => {
       const name = run.outcome.card!.name;
-      const res = await serving.app.request(`/v1/models/${name}/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([{ month: '1961-03-01' }, { month: '1961-01-01' }]) });
+      const res = await serving.app.request(`/v1/models/${name}/predict`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify([{ month: '1961-03-01' }, { month: '1961-01-01' }]),
+      });
       assert.equal(res.status, 200, await res.clone().text());
       const { predictions } = (await res.json()) as { predictions: number[] };
-      const { forecasts } = (await (await forecast({ horizon: 3 })).json()) as { forecasts: { value: number }[] };
-      assert.ok(Math.abs(predictions[0]! - forecasts[2]!.value) < 1e-6 && Math.abs(predictions[1]! - forecasts[0]!.value) < 1e-6, JSON.stringify({ predictions, forecasts }));
+      const { forecasts } = (await (await forecast({ horizon: 3 })).json()) as {
+        forecasts: { value: number }[];
+      };
+      assert.ok(
+        Math.abs(predictions[0]! - forecasts[2]!.value) < 1e-6 &&
+          Math.abs(predictions[1]! - forecasts[0]!.value) < 1e-6,
+        JSON.stringify({ predictions, forecasts }),
+      );
     });
 
     test('refuses bad requests before they reach Python', async () => {
@@ -153,24 +193,38 @@ describe('a panel of several series', () => {
     for (const s of series) {
       for (let t = 0; t < s.months; t++) {
         const d = new Date(Date.UTC(s.start, t, 1)).toISOString().slice(0, 10);
-        rows.push([s.id, d, s.level + s.trend * t + 0.1 * s.level * Math.sin((2 * Math.PI * t) / 12) + ((t * 7919) % 13) / 13]);
+        rows.push([
+          s.id,
+          d,
+          s.level + s.trend * t + 0.1 * s.level * Math.sin((2 * Math.PI * t) / 12) + ((t * 7919) % 13) / 13,
+        ]);
       }
     }
     rows.sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
     for (const r of rows) lines.push(`${r[0]},${r[1]},${r[2].toFixed(3)}`);
     const file = join(dir.path, 'stores.csv');
     await writeFile(file, lines.join('\n') + '\n');
-    run = await runInProcess({ home: join(dir.path, 'panel'), file, goal: 'forecast sales for the next 6 months', options: { maxExperiments: 2, budgetSeconds: 240 } });
+    run = await runInProcess({
+      home: join(dir.path, 'panel'),
+      file,
+      goal: 'forecast sales for the next 6 months',
+      options: { maxExperiments: 2, budgetSeconds: 240 },
+    });
   });
 
   test('finds the series column and holds out the last 6 months of every series', async () => {
     assert.equal(run.outcome.status, 'succeeded', run.outcome.error?.message);
-    const analysis = TargetAnalysisSchema.parse(await readJson(runPaths(run.config.OURO_HOME, run.runId).analysis));
+    const analysis = TargetAnalysisSchema.parse(
+      await readJson(runPaths(run.config.OURO_HOME, run.runId).analysis),
+    );
     assert.equal(analysis.forecast?.idColumn, 'store');
     assert.equal(analysis.forecast?.series, 3);
     assert.equal(analysis.holdoutRows, 18);
-    const labels = await readJson<{ series: string[]; scales: Record<string, number> }>(runPaths(run.config.OURO_HOME, run.runId).labels);
-    for (const id of ['north', 'south', 'east']) assert.equal(labels.series.filter((s) => s === id).length, 6, id);
+    const labels = await readJson<{ series: string[]; scales: Record<string, number> }>(
+      runPaths(run.config.OURO_HOME, run.runId).labels,
+    );
+    for (const id of ['north', 'south', 'east'])
+      assert.equal(labels.series.filter((s) => s === id).length, 6, id);
     assert.deepEqual(Object.keys(labels.scales).sort(), ['east', 'north', 'south']);
   });
 
@@ -190,19 +244,34 @@ describe('a panel of several series', () => {
     ]);
     const bounds = JSON.parse(out) as Record<string, [string, string]>;
     assert.equal(Object.keys(bounds).length, 3);
-    for (const [id, [trainEnd, holdStart]] of Object.entries(bounds)) assert.ok(new Date(holdStart) > new Date(trainEnd), `${id}: holdout ${holdStart} vs training end ${trainEnd}`);
+    for (const [id, [trainEnd, holdStart]] of Object.entries(bounds))
+      assert.ok(
+        new Date(holdStart) > new Date(trainEnd),
+        `${id}: holdout ${holdStart} vs training end ${trainEnd}`,
+      );
   });
 
   test('the served model forecasts each series on its own', async () => {
     const card = run.outcome.card!;
-    const signature = await readJson<{ forecast: { series: { id: string; last: string }[] } }>(join(versionDir(run.config.OURO_HOME, card.name, card.version), 'model', 'signature.json'));
+    const signature = await readJson<{ forecast: { series: { id: string; last: string }[] } }>(
+      join(versionDir(run.config.OURO_HOME, card.name, card.version), 'model', 'signature.json'),
+    );
     assert.deepEqual(signature.forecast.series.map((s) => s.id).sort(), ['east', 'north', 'south']);
-    const config = loadConfig({ OURO_HOME: run.config.OURO_HOME, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) });
+    const config = loadConfig({
+      OURO_HOME: run.config.OURO_HOME,
+      OURO_SERVE_WORKERS: '1',
+      ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+    });
     const key = (await createKeyIfMissing(config.OURO_HOME, card.name))!;
     const serving = createServing({ config, logger: createLogger('silent'), pollMs: 200 });
     await serving.host.start();
     try {
-      const ask = (body: unknown) => serving.app.request(`/v1/models/${card.name}/forecast`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+      const ask = (body: unknown) =>
+        serving.app.request(`/v1/models/${card.name}/forecast`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}` },
+          body: JSON.stringify(body),
+        });
       const levels: Record<string, number> = {};
       for (const id of ['north', 'south', 'east']) {
         const res = await ask({ series: id, horizon: 3 });
@@ -233,12 +302,23 @@ describe('series that need diagnosing', () => {
     }
     const file = join(dir.path, 'temps.csv');
     await writeFile(file, lines.join('\n') + '\n');
-    const run = await runInProcess({ home: join(dir.path, 'messy'), file, goal: 'forecast temperature for the next 8 weeks', options: { maxExperiments: 1, budgetSeconds: 120 } });
+    const run = await runInProcess({
+      home: join(dir.path, 'messy'),
+      file,
+      goal: 'forecast temperature for the next 8 weeks',
+      options: { maxExperiments: 1, budgetSeconds: 120 },
+    });
     assert.equal(run.outcome.status, 'succeeded', run.outcome.error?.message);
     const warnings = run.events.flatMap((e) => (e.type === 'note' && e.level === 'warn' ? [e.message] : []));
     for (const cls of ['gaps', 'duplicate_timestamps', 'non_positive_for_multiplicative']) {
-      assert.ok(warnings.some((w) => w.startsWith(`${cls}:`) && /Fix: /.test(w)), `${cls} in ${JSON.stringify(warnings)}`);
-      assert.ok(run.outcome.card!.findings.some((f) => f.startsWith(`${cls}:`)), `${cls} on the card`);
+      assert.ok(
+        warnings.some((w) => w.startsWith(`${cls}:`) && /Fix: /.test(w)),
+        `${cls} in ${JSON.stringify(warnings)}`,
+      );
+      assert.ok(
+        run.outcome.card!.findings.some((f) => f.startsWith(`${cls}:`)),
+        `${cls} on the card`,
+      );
     }
     assert.equal(run.outcome.card!.forecast?.frequencyLabel, 'weekly');
     assert.equal(run.outcome.card!.data.holdoutRows, 8);
@@ -253,10 +333,18 @@ describe('series that need diagnosing', () => {
     }
     const file = join(dir.path, 'visits.csv');
     await writeFile(file, lines.join('\n') + '\n');
-    const run = await runInProcess({ home: join(dir.path, 'irregular'), file, goal: 'forecast visits for the next 2 weeks', options: { maxExperiments: 1 } });
+    const run = await runInProcess({
+      home: join(dir.path, 'irregular'),
+      file,
+      goal: 'forecast visits for the next 2 weeks',
+      options: { maxExperiments: 1 },
+    });
     assert.equal(run.outcome.status, 'failed');
     assert.equal(run.outcome.error?.code, 'series_unusable');
-    assert.match(run.outcome.error!.message, /irregular_timestamps: .*Aggregate the rows to a regular period/);
+    assert.match(
+      run.outcome.error!.message,
+      /irregular_timestamps: .*Aggregate the rows to a regular period/,
+    );
     assert.equal(run.events.filter((e) => e.type === 'experiment.started').length, 0);
   });
 });

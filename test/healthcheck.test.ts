@@ -11,9 +11,15 @@ import { REPO_ROOT } from './support/cli.ts';
 
 const SCRIPT = join(REPO_ROOT, 'bin', 'healthcheck.js');
 
-function check(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+function check(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [SCRIPT, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -38,7 +44,8 @@ before(async () => {
     socket.on('data', (chunk) => {
       const text = chunk.toString('latin1');
       seen.push(text);
-      if (text.includes('AUTH')) socket.write(text.includes('right') ? '+OK\r\n' : '-WRONGPASS invalid password\r\n');
+      if (text.includes('AUTH'))
+        socket.write(text.includes('right') ? '+OK\r\n' : '-WRONGPASS invalid password\r\n');
       if (text.includes('PING') && !text.includes('wrong')) socket.write('+PONG\r\n');
     });
   });
@@ -67,7 +74,10 @@ test('http: healthy on 2xx, unhealthy on an error status or no answer', async ()
 test('redis: PING answered with PONG, with the password from REDIS_URL; refused auth or no server fails', async () => {
   assert.equal((await check(['redis'], { REDIS_URL: `redis://127.0.0.1:${redisPort}` })).code, 0);
   assert.equal((await check(['redis'], { REDIS_URL: `redis://:right@127.0.0.1:${redisPort}` })).code, 0);
-  assert.ok(seen.some((t) => t.includes('AUTH') && t.includes('right')), 'the password was not sent');
+  assert.ok(
+    seen.some((t) => t.includes('AUTH') && t.includes('right')),
+    'the password was not sent',
+  );
   const wrong = await check(['redis'], { REDIS_URL: `redis://:wrong@127.0.0.1:${redisPort}` });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /WRONGPASS/);

@@ -29,7 +29,12 @@ describe('hostile train.py inside a real run', () => {
     process.env.OURO_TEST_SECRET = SECRET;
     dir = await makeTempDir('hostile');
     const file = await writeText(join(dir.path, 'data.csv'), binaryTable({ rows: 200 }));
-    run = await runInProcess({ home: join(dir.path, 'home'), file, goal: 'predict churn', options: { maxExperiments: 1 } });
+    run = await runInProcess({
+      home: join(dir.path, 'home'),
+      file,
+      goal: 'predict churn',
+      options: { maxExperiments: 1 },
+    });
     server = createServer((s) => {
       connections += 1;
       s.destroy();
@@ -59,7 +64,9 @@ describe('hostile train.py inside a real run', () => {
     const paths = runPaths(run.config.OURO_HOME, run.runId);
     const labels = await readFile(paths.labels, 'utf8');
     assert.match(labels, /"labels"/);
-    const r = await hostile('steal', `
+    const r = await hostile(
+      'steal',
+      `
 import glob, os
 found = []
 for p in [${JSON.stringify(paths.labels)}, ${JSON.stringify(paths.holdoutFeatures)}] + glob.glob(${JSON.stringify(paths.root)} + '/**/*', recursive=True):
@@ -71,13 +78,16 @@ for p in [${JSON.stringify(paths.labels)}, ${JSON.stringify(paths.holdoutFeature
     except Exception as e:
         pass
 print('FOUND', found)
-`);
+`,
+    );
     assert.equal(r.result.exitCode, 0, r.result.stderr);
     assert.match(r.result.stdout, /FOUND \[\]/);
   });
 
   test('cannot open a network connection, even to the host loopback', async () => {
-    const r = await hostile('net', `
+    const r = await hostile(
+      'net',
+      `
 import socket
 for target in [('127.0.0.1', ${port}), ('1.1.1.1', 53)]:
     try:
@@ -90,14 +100,17 @@ try:
     print('RESOLVED')
 except OSError:
     print('no dns')
-`);
+`,
+    );
     assert.doesNotMatch(r.result.stdout, /CONNECTED|RESOLVED/);
     assert.match(r.result.stdout, /no dns/);
     assert.equal(connections, 0);
   });
 
   test("cannot read the parent's environment or its secrets", async () => {
-    const r = await hostile('env', `
+    const r = await hostile(
+      'env',
+      `
 import os
 seen = repr(dict(os.environ))
 for pid in ['1', str(os.getppid()), 'self']:
@@ -106,7 +119,8 @@ for pid in ['1', str(os.getppid()), 'self']:
     except Exception as e:
         seen += f' [{pid}: {type(e).__name__}]'
 print(seen)
-`);
+`,
+    );
     assert.equal(r.result.exitCode, 0, r.result.stderr);
     assert.ok(!r.result.stdout.includes(SECRET), 'the secret leaked into the sandbox');
     assert.ok(!r.result.stdout.includes('OURO_HOME'), 'the host environment leaked into the sandbox');

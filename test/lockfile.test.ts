@@ -22,14 +22,22 @@ after(() => dir.cleanup());
 
 function npmCi(npm: string[]): { code: number | null; out: string } {
   const [cmd, ...args] = npm as [string, ...string[]];
-  const res = spawnSync(cmd, [...args, 'ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir.path, encoding: 'utf8', timeout: 180_000 });
+  const res = spawnSync(cmd, [...args, 'ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir.path,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   return { code: res.status, out: `${res.stdout}\n${res.stderr}` };
 }
 
-test('npm ci accepts package-lock.json with this machine\'s npm', () => {
+test("npm ci accepts package-lock.json with this machine's npm", () => {
   const version = spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const { code, out } = npmCi(['npm']);
-  assert.equal(code, 0, `npm ${version} ci refuses the lock; regenerate it with npm install (see the Missing: lines):\n${out.slice(-3000)}`);
+  assert.equal(
+    code,
+    0,
+    `npm ${version} ci refuses the lock; regenerate it with npm install (see the Missing: lines):\n${out.slice(-3000)}`,
+  );
 });
 
 // node:24-slim ships npm 11 and node:20/22 images npm 10; the lock must satisfy both.

@@ -27,14 +27,19 @@ describe('messy CSVs', { concurrency: 2 }, () => {
 
   test('one file with every common export problem finishes and names each problem', async () => {
     const file = await writeText(join(dir.path, 'customers.csv'), messyTable());
-    const out = await runCli(['run', file, 'predict the status', ...QUICK], { OURO_HOME: join(dir.path, 'h1') }).done;
+    const out = await runCli(['run', file, 'predict the status', ...QUICK], {
+      OURO_HOME: join(dir.path, 'h1'),
+    }).done;
     assertNoTraceback(out);
     assert.equal(out.code, 0, out.stderr);
     const events = parseEvents(out.stdout);
     const profiled = events.find((e) => e.type === 'profiled');
     const planned = events.find((e) => e.type === 'planned');
     assert.ok(profiled?.type === 'profiled' && planned?.type === 'planned');
-    const said = [...profiled.findings, ...events.flatMap((e) => (e.type === 'note' ? [e.message] : []))].join('\n');
+    const said = [
+      ...profiled.findings,
+      ...events.flatMap((e) => (e.type === 'note' ? [e.message] : [])),
+    ].join('\n');
     // Each problem is named with its column.
     assert.match(said, /monthly_fee.*currency|currency.*monthly_fee/i);
     assert.match(said, /discount.*percent|percent.*discount/i);
@@ -44,15 +49,22 @@ describe('messy CSVs', { concurrency: 2 }, () => {
     assert.match(said, /notes.*(empty|missing)/i);
     assert.match(said, /paused/);
     // The copy of the target is left out of every experiment, with the reason.
-    assert.deepEqual(planned.plan.dropColumns.map((d) => d.column), ['plan_copy']);
+    assert.deepEqual(
+      planned.plan.dropColumns.map((d) => d.column),
+      ['plan_copy'],
+    );
     assert.equal(planned.plan.target, 'status');
     const validated = events.find((e) => e.type === 'validated');
-    assert.ok(validated?.type === 'validated' && isBetter(validated.metric, validated.holdout, validated.baseline), 'the model should beat the baseline');
+    assert.ok(
+      validated?.type === 'validated' && isBetter(validated.metric, validated.holdout, validated.baseline),
+      'the model should beat the baseline',
+    );
   });
 
   test('semicolons, a BOM and CRLF line endings are read correctly', async () => {
     const file = await writeText(join(dir.path, 'export.csv'), semicolonBomCrlf());
-    const out = await runCli(['run', file, 'predict churn', ...QUICK], { OURO_HOME: join(dir.path, 'h2') }).done;
+    const out = await runCli(['run', file, 'predict churn', ...QUICK], { OURO_HOME: join(dir.path, 'h2') })
+      .done;
     assertNoTraceback(out);
     assert.equal(out.code, 0, out.stderr);
     const events = parseEvents(out.stdout);
@@ -60,19 +72,47 @@ describe('messy CSVs', { concurrency: 2 }, () => {
     assert.ok(profiled?.type === 'profiled');
     assert.equal(profiled.columns, 4);
     const planned = events.find((e) => e.type === 'planned');
-    assert.ok(planned?.type === 'planned' && planned.plan.target === 'churn' && planned.plan.task === 'binary');
+    assert.ok(
+      planned?.type === 'planned' && planned.plan.target === 'churn' && planned.plan.task === 'binary',
+    );
   });
 
   const unusable: [string, () => Buffer | string, RegExp, string][] = [
     ['an empty file', () => '', /empty/i, 'input_empty'],
     ['a file with only a header', () => 'a,b,target\n', /no (data )?rows|only a header/i, 'input_no_rows'],
-    ['a binary file named .csv', () => Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, ...Array.from({ length: 512 }, (_, i) => (i * 37) % 256)]), /binary|not .*text/i, 'input_unreadable'],
+    [
+      'a binary file named .csv',
+      () =>
+        Buffer.from([
+          0x89,
+          0x50,
+          0x4e,
+          0x47,
+          0x0d,
+          0x0a,
+          0x1a,
+          0x0a,
+          0,
+          0,
+          0,
+          0x0d,
+          0x49,
+          0x48,
+          0x44,
+          0x52,
+          ...Array.from({ length: 512 }, (_, i) => (i * 37) % 256),
+        ]),
+      /binary|not .*text/i,
+      'input_unreadable',
+    ],
   ];
   for (const [name, content, message, code] of unusable) {
     test(`${name} stops with a clear message`, async () => {
       const file = join(dir.path, `${code}.csv`);
       await writeFile(file, content());
-      const out = await runCli(['run', file, 'predict target', '--json'], { OURO_HOME: join(dir.path, `h-${code}`) }).done;
+      const out = await runCli(['run', file, 'predict target', '--json'], {
+        OURO_HOME: join(dir.path, `h-${code}`),
+      }).done;
       assertNoTraceback(out);
       assert.equal(out.code, 1);
       const failed = parseEvents(out.stdout).find((e) => e.type === 'failed');
@@ -83,10 +123,13 @@ describe('messy CSVs', { concurrency: 2 }, () => {
   }
 
   test('a missing file and a missing goal are usage errors, not crashes', async () => {
-    const missing = await runCli(['run', join(dir.path, 'nope.csv'), 'predict x'], { OURO_HOME: join(dir.path, 'h3') }).done;
+    const missing = await runCli(['run', join(dir.path, 'nope.csv'), 'predict x'], {
+      OURO_HOME: join(dir.path, 'h3'),
+    }).done;
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no such file/);
-    const noGoal = await runCli(['run', join(dir.path, 'export.csv')], { OURO_HOME: join(dir.path, 'h3') }).done;
+    const noGoal = await runCli(['run', join(dir.path, 'export.csv')], { OURO_HOME: join(dir.path, 'h3') })
+      .done;
     assert.equal(noGoal.code, 2);
     assert.match(noGoal.stderr, /Missing the goal/);
     assertNoTraceback(missing);

@@ -26,15 +26,23 @@ describe('model names have owners', () => {
   });
   after(async () => dir.cleanup());
 
-  test('a run asked to publish under another team\'s name publishes under a fresh one and says so', async () => {
+  test("a run asked to publish under another team's name publishes under a fresh one and says so", async () => {
     const home = join(dir.path, 'home-run');
     await claimModelName(registryRoot(home), 'churn', teamB);
     const file = await writeText(join(dir.path, 'churn.csv'), binaryTable({ rows: 200 }));
-    const run = await runInProcess({ home, file, goal: 'predict churn', options: { name: 'churn', maxExperiments: 2, budgetSeconds: 60 } });
+    const run = await runInProcess({
+      home,
+      file,
+      goal: 'predict churn',
+      options: { name: 'churn', maxExperiments: 2, budgetSeconds: 60 },
+    });
     assert.equal(run.outcome.status, 'succeeded', run.outcome.error?.message);
     assert.equal(run.outcome.card?.name, 'churn-2');
     const notes = run.events.flatMap((e) => (e.type === 'note' ? [e.message] : []));
-    assert.ok(notes.some((m) => /"churn" belongs to someone else.*published as "churn-2"/.test(m)), notes.join('\n'));
+    assert.ok(
+      notes.some((m) => /"churn" belongs to someone else.*published as "churn-2"/.test(m)),
+      notes.join('\n'),
+    );
     // The owner's name is untouched: no version was ever written under it.
     assert.deepEqual((await readdir(join(registryRoot(home), 'churn'))).sort(), ['owner.json']);
     assert.deepEqual((await readCard(home, 'churn-2')).owner, { platform: 'terminal' });
@@ -46,20 +54,53 @@ describe('model names have owners', () => {
     await mkdir(join(src, 'model'), { recursive: true });
     await writeFile(join(src, 'model', 'model.joblib'), 'x');
     await writeFile(join(src, 'train.py'), '# x\n');
-    const publish = (name: string, owner: ModelOwner) => publishModel(home, name, { modelDir: join(src, 'model'), scriptPath: join(src, 'train.py'), card: { ...card, owner } });
+    const publish = (name: string, owner: ModelOwner) =>
+      publishModel(home, name, {
+        modelDir: join(src, 'model'),
+        scriptPath: join(src, 'train.py'),
+        card: { ...card, owner },
+      });
     await publish('a-model', teamA);
     await publish('b-model', teamB);
     await publish('ops-model', { platform: 'terminal' });
     // A publish under another team's name is refused with a clear message.
     await assert.rejects(publish('a-model', teamB), /"a-model" belongs to another Slack workspace \(T-A\)/);
 
-    const client = new PredictionClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused-in-this-test-0123456789abcdef', home, access: 'team' });
-    assert.deepEqual((await client.list(teamA)).map((m) => m.name), ['a-model', 'ops-model']);
-    assert.deepEqual((await client.list(teamB)).map((m) => m.name), ['b-model', 'ops-model']);
+    const client = new PredictionClient({
+      baseUrl: 'http://127.0.0.1:9',
+      token: 'unused-in-this-test-0123456789abcdef',
+      home,
+      access: 'team',
+    });
+    assert.deepEqual(
+      (await client.list(teamA)).map((m) => m.name),
+      ['a-model', 'ops-model'],
+    );
+    assert.deepEqual(
+      (await client.list(teamB)).map((m) => m.name),
+      ['b-model', 'ops-model'],
+    );
     // Another team's model answers exactly like a model that does not exist.
-    await assert.rejects(client.describe('a-model', { asker: teamB }), (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found' && /^No model named "a-model"\.$/.test(err.message));
-    await assert.rejects(client.predict('a-model', [{ x: 1 }], teamB), (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found');
-    const open = new PredictionClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused-in-this-test-0123456789abcdef', home, access: 'all' });
-    assert.deepEqual((await open.list(teamB)).map((m) => m.name), ['a-model', 'b-model', 'ops-model']);
+    await assert.rejects(
+      client.describe('a-model', { asker: teamB }),
+      (err: unknown) =>
+        err instanceof PredictionError &&
+        err.code === 'model_not_found' &&
+        /^No model named "a-model"\.$/.test(err.message),
+    );
+    await assert.rejects(
+      client.predict('a-model', [{ x: 1 }], teamB),
+      (err: unknown) => err instanceof PredictionError && err.code === 'model_not_found',
+    );
+    const open = new PredictionClient({
+      baseUrl: 'http://127.0.0.1:9',
+      token: 'unused-in-this-test-0123456789abcdef',
+      home,
+      access: 'all',
+    });
+    assert.deepEqual(
+      (await open.list(teamB)).map((m) => m.name),
+      ['a-model', 'b-model', 'ops-model'],
+    );
   });
 });

@@ -76,7 +76,15 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
   function spawnOuro(args: string[], home: string, extraEnv: Record<string, string> = {}): ChildProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...s3.env, OURO_HOME: home, REDIS_URL: redisServer.url, OURO_QUEUE_LOCK_MS: '4000', OURO_LOG_LEVEL: 'warn', ...extraEnv },
+      env: {
+        ...process.env,
+        ...s3.env,
+        OURO_HOME: home,
+        REDIS_URL: redisServer.url,
+        OURO_QUEUE_LOCK_MS: '4000',
+        OURO_LOG_LEVEL: 'warn',
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     logs.set(child, '');
@@ -92,7 +100,12 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
     const runId = newRunId();
     const ref = `uploads/${runId}/data.csv`;
     await bucket.putFile(ref, data);
-    const req = RunRequestSchema.parse({ runId, dataset: { ref, filename: 'data.csv' }, goal: 'predict churn', options: { maxExperiments: 2, budgetSeconds: 300, name: MODEL, ...options } });
+    const req = RunRequestSchema.parse({
+      runId,
+      dataset: { ref, filename: 'data.csv' },
+      goal: 'predict churn',
+      options: { maxExperiments: 2, budgetSeconds: 300, name: MODEL, ...options },
+    });
     await queue.enqueue(req);
     return req;
   }
@@ -111,43 +124,72 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
     for (;;) {
       const m = /Serving at (http:\/\/\S+)/.exec(logs.get(child) ?? '');
       if (m) return m[1]!;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ouro serve did not start:\n${logs.get(child)}`);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`ouro serve did not start:\n${logs.get(child)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   /** Polls the deploy process until it answers with `version` (the hot swap happened). */
-  async function predictUntil(url: string, key: string, version: number, deploy: ChildProcess): Promise<{ predictions: unknown[]; version: number }> {
+  async function predictUntil(
+    url: string,
+    key: string,
+    version: number,
+    deploy: ChildProcess,
+  ): Promise<{ predictions: unknown[]; version: number }> {
     const deadline = Date.now() + 90_000;
     let last = '';
     for (;;) {
-      const res = await fetch(`${url}/v1/models/${MODEL}/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([{ a: 0.5, b: -0.2, city: 'Paris' }]) }).catch((err: Error) => err);
+      const res = await fetch(`${url}/v1/models/${MODEL}/predict`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify([{ a: 0.5, b: -0.2, city: 'Paris' }]),
+      }).catch((err: Error) => err);
       if (!(res instanceof Error)) {
         const body = (await res.json()) as { version?: number; predictions?: unknown[] };
         last = `${res.status} ${JSON.stringify(body)}`;
-        if (res.status === 200 && body.version === version) return { predictions: body.predictions!, version };
+        if (res.status === 200 && body.version === version)
+          return { predictions: body.predictions!, version };
       }
-      if (Date.now() > deadline) throw new Error(`the deploy process never served v${version}; last answer: ${last}\n${logs.get(deploy)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the deploy process never served v${version}; last answer: ${last}\n${logs.get(deploy)}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
   test('bot, worker and deploy on separate scratch folders: the model reaches the bucket, is served, and v2 hot-swaps in', async () => {
     const worker = spawnOuro(['worker'], homes.worker, { OURO_EVENTS_TTL_S: '2' });
-    const deploy = spawnOuro(['serve', '--port', '0', '--host', '127.0.0.1'], homes.deploy, { OURO_STORE_POLL_S: '1', OURO_SERVE_WORKERS: '1' });
+    const deploy = spawnOuro(['serve', '--port', '0', '--host', '127.0.0.1'], homes.deploy, {
+      OURO_STORE_POLL_S: '1',
+      OURO_SERVE_WORKERS: '1',
+    });
     const url = await deployUrl(deploy);
 
     const first = await submit({});
     const events = await collect(first.runId);
-    assert.equal(events.at(-1)?.type, 'finished', `${events.map((e) => e.type).join(', ')}\n${logs.get(worker)}`);
-    assert.ok(events.some((e) => e.type === 'deployed'), 'the worker announced the model');
+    assert.equal(
+      events.at(-1)?.type,
+      'finished',
+      `${events.map((e) => e.type).join(', ')}\n${logs.get(worker)}`,
+    );
+    assert.ok(
+      events.some((e) => e.type === 'deployed'),
+      'the worker announced the model',
+    );
 
     // The bucket holds the run (journal, events, experiments), the vault apart, and the model.
-    const journal = JournalSchema.parse(JSON.parse((await bucket.getBytes(`runs/${first.runId}/journal.json`))!.toString()));
+    const journal = JournalSchema.parse(
+      JSON.parse((await bucket.getBytes(`runs/${first.runId}/journal.json`))!.toString()),
+    );
     assert.equal(journal.status, 'succeeded');
     assert.ok((await bucket.getBytes(`runs/${first.runId}/events.jsonl`))!.toString().includes('"finished"'));
     assert.ok(await bucket.exists(`runs/${first.runId}/${journal.nodes[0]!.dir}/train.py`));
-    assert.ok(await bucket.exists(`vault/${first.runId}/labels.json`), 'holdout labels are kept, under their own prefix');
+    assert.ok(
+      await bucket.exists(`vault/${first.runId}/labels.json`),
+      'holdout labels are kept, under their own prefix',
+    );
     assert.deepEqual(await bucket.list(`runs/${first.runId}/vault/`), [], 'no labels beside the run folder');
     assert.equal(await readStorePointer(bucket, MODEL), 1);
     assert.ok(await bucket.exists(`registry/${MODEL}/versions/1/model/signature.json`));
@@ -171,24 +213,42 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
     await new Promise((r) => setTimeout(r, 2500)); // the worker's OURO_EVENTS_TTL_S=2: the stream expires
     const archived = await runCli(['events', first.runId, '--json'], cliEnv).done;
     assert.equal(archived.code, 0, archived.stderr);
-    assert.deepEqual(parseEvents(archived.stdout).map((e) => e.type), events.map((e) => e.type), 'the archive in the bucket replays the run');
+    assert.deepEqual(
+      parseEvents(archived.stdout).map((e) => e.type),
+      events.map((e) => e.type),
+      'the archive in the bucket replays the run',
+    );
     const rollback = await runCli(['models', 'rollback', MODEL], cliEnv).done;
     assert.equal(rollback.code, 0, rollback.stderr);
     await predictUntil(url, key, 1, deploy);
 
     worker.kill('SIGTERM');
     deploy.kill('SIGTERM');
-    await Promise.all([worker, deploy].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await Promise.all(
+      [worker, deploy].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+    );
 
     // Each process kept to its own scratch folder; the bot's holds nothing of the run or the registry.
     assert.deepEqual(await filesUnder(homes.bot), []);
     const workerFiles = await filesUnder(homes.worker);
     const deployFiles = await filesUnder(homes.deploy);
     assert.ok(deployFiles.includes(`registry/${MODEL}/versions/2/card.json`), deployFiles.join('\n'));
-    assert.ok(deployFiles.includes(`registry/${MODEL}/versions/1/claim.json`), 'the deploy cache came from the bucket');
-    assert.ok(!deployFiles.some((f) => f.endsWith('journal.json') || f.includes('/vault/')), 'the deploy process holds no run state and no labels');
-    assert.ok(!workerFiles.some((f) => f.startsWith('registry/')), `the worker keeps no registry: ${workerFiles.join(', ')}`);
-    assert.ok(!workerFiles.some((f) => f.startsWith(`runs/${first.runId}/`)), 'a finished run leaves the worker scratch');
+    assert.ok(
+      deployFiles.includes(`registry/${MODEL}/versions/1/claim.json`),
+      'the deploy cache came from the bucket',
+    );
+    assert.ok(
+      !deployFiles.some((f) => f.endsWith('journal.json') || f.includes('/vault/')),
+      'the deploy process holds no run state and no labels',
+    );
+    assert.ok(
+      !workerFiles.some((f) => f.startsWith('registry/')),
+      `the worker keeps no registry: ${workerFiles.join(', ')}`,
+    );
+    assert.ok(
+      !workerFiles.some((f) => f.startsWith(`runs/${first.runId}/`)),
+      'a finished run leaves the worker scratch',
+    );
     const shared = workerFiles.filter((f) => deployFiles.includes(f));
     assert.deepEqual(shared, [], 'no file path is in both scratch folders');
   });
@@ -211,12 +271,21 @@ describe('runs on a real queue with the artifact store on S3', { concurrency: fa
     });
     assert.ok(killed, 'the first worker was never killed');
     assert.ok(second !== undefined);
-    assert.equal(events.at(-1)?.type, 'finished', `${events.map((e) => e.type).join(', ')}\n${logs.get(second)}`);
+    assert.equal(
+      events.at(-1)?.type,
+      'finished',
+      `${events.map((e) => e.type).join(', ')}\n${logs.get(second)}`,
+    );
     const resumedAt = events.findIndex((e) => e.type === 'note' && e.message.startsWith('Resuming'));
     assert.ok(resumedAt > 0, 'the second worker resumed from the checkpoint');
-    const rerun = events.slice(resumedAt).flatMap((e) => (e.type === 'experiment.started' ? [e.node] : [])).filter((n) => finishedBefore.includes(n));
+    const rerun = events
+      .slice(resumedAt)
+      .flatMap((e) => (e.type === 'experiment.started' ? [e.node] : []))
+      .filter((n) => finishedBefore.includes(n));
     assert.deepEqual(rerun, [], 'finished experiments were not run again');
-    const journal = JournalSchema.parse(JSON.parse((await bucket.getBytes(`runs/${req.runId}/journal.json`))!.toString()));
+    const journal = JournalSchema.parse(
+      JSON.parse((await bucket.getBytes(`runs/${req.runId}/journal.json`))!.toString()),
+    );
     assert.equal(journal.status, 'succeeded');
     const ids = journal.nodes.map((n) => n.id);
     assert.equal(new Set(ids).size, ids.length);

@@ -36,7 +36,14 @@ describe('runs on a real queue', { concurrency: false }, () => {
   before(async () => {
     dir = await makeTempDir('queue');
     server = await startTestRedis(dir.path);
-    config = loadConfig({ ...process.env, OURO_HOME: join(dir.path, 'home'), REDIS_URL: server.url, OURO_QUEUE_LOCK_MS: '4000', OURO_EVENTS_TTL_S: '2', OURO_LOG_LEVEL: 'silent' });
+    config = loadConfig({
+      ...process.env,
+      OURO_HOME: join(dir.path, 'home'),
+      REDIS_URL: server.url,
+      OURO_QUEUE_LOCK_MS: '4000',
+      OURO_EVENTS_TTL_S: '2',
+      OURO_LOG_LEVEL: 'silent',
+    });
     redis = createRedis(server.url, 'test');
     queue = new RunQueue(redis, server.url, config.OURO_QUEUE_NAME);
     data = await writeText(join(dir.path, 'data.csv'), binaryTable({ rows: 240 }));
@@ -48,11 +55,20 @@ describe('runs on a real queue', { concurrency: false }, () => {
     await dir.cleanup();
   });
 
-  async function request(options: Record<string, unknown> = {}, idempotencyKey?: string): Promise<RunRequest> {
+  async function request(
+    options: Record<string, unknown> = {},
+    idempotencyKey?: string,
+  ): Promise<RunRequest> {
     const runId = newRunId();
     const ref = join('uploads', runId, 'data.csv');
     await new FsArtifactStore(config.OURO_HOME).putFile(ref, data);
-    return RunRequestSchema.parse({ runId, dataset: { ref, filename: 'data.csv' }, goal: 'predict churn', options: { maxExperiments: 2, budgetSeconds: 300, ...options }, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    return RunRequestSchema.parse({
+      runId,
+      dataset: { ref, filename: 'data.csv' },
+      goal: 'predict churn',
+      options: { maxExperiments: 2, budgetSeconds: 300, ...options },
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    });
   }
 
   async function collect(runId: string, onEvent?: (e: RunEvent) => void): Promise<RunEvent[]> {
@@ -67,7 +83,15 @@ describe('runs on a real queue', { concurrency: false }, () => {
   function spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess {
     return spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, OURO_HOME: config.OURO_HOME, REDIS_URL: server.url, OURO_QUEUE_LOCK_MS: '4000', OURO_EVENTS_TTL_S: '2', OURO_LOG_LEVEL: 'silent', ...extraEnv },
+      env: {
+        ...process.env,
+        OURO_HOME: config.OURO_HOME,
+        REDIS_URL: server.url,
+        OURO_QUEUE_LOCK_MS: '4000',
+        OURO_EVENTS_TTL_S: '2',
+        OURO_LOG_LEVEL: 'silent',
+        ...extraEnv,
+      },
       stdio: 'ignore',
     });
   }
@@ -83,7 +107,11 @@ describe('runs on a real queue', { concurrency: false }, () => {
       assert.equal(events.at(-1)?.type, 'finished');
       const order = ['accepted', 'profiled', 'planned', 'experiment.started', 'validated', 'finished'];
       const seen = order.map((t) => events.findIndex((e) => e.type === t));
-      assert.deepEqual([...seen].sort((a, b) => a - b), seen, `events out of order: ${events.map((e) => e.type).join(', ')}`);
+      assert.deepEqual(
+        [...seen].sort((a, b) => a - b),
+        seen,
+        `events out of order: ${events.map((e) => e.type).join(', ')}`,
+      );
       const replay = await collect(req.runId);
       assert.deepEqual(replay, events);
       // The worker's /metrics counts the run and its experiments.
@@ -92,7 +120,9 @@ describe('runs on a real queue', { concurrency: false }, () => {
         const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
         assert.match(text, /ouro_runs_finished_total\{status="succeeded"\} 1\n/);
         assert.match(text, /ouro_runs_active 0\n/);
-        const experiments = events.filter((e) => e.type === 'experiment.finished' || e.type === 'experiment.failed').length;
+        const experiments = events.filter(
+          (e) => e.type === 'experiment.finished' || e.type === 'experiment.failed',
+        ).length;
         assert.match(text, new RegExp(`ouro_experiment_duration_seconds_count ${experiments}\\n`));
       } finally {
         await metrics.close();
@@ -142,7 +172,8 @@ describe('runs on a real queue', { concurrency: false }, () => {
         if (stoppedAt === 0 || goneAfter >= 0) return;
         const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
         // The sandbox wrappers carry the run's folder in their arguments.
-        if (!ps.split('\n').some((l) => l.includes(join(req.runId, 'experiments', 'n2')))) goneAfter = Date.now() - stoppedAt;
+        if (!ps.split('\n').some((l) => l.includes(join(req.runId, 'experiments', 'n2'))))
+          goneAfter = Date.now() - stoppedAt;
       }, 100);
       const events = await live;
       clearInterval(poll);
@@ -169,7 +200,9 @@ describe('runs on a real queue', { concurrency: false }, () => {
       before.push(e);
       if (!killed && e.type === 'experiment.started' && e.node === 'n3') {
         killed = true;
-        killedAfter = before.filter((x) => x.type === 'experiment.finished').map((x) => (x.type === 'experiment.finished' ? x.node : ''));
+        killedAfter = before
+          .filter((x) => x.type === 'experiment.finished')
+          .map((x) => (x.type === 'experiment.finished' ? x.node : ''));
         first.kill('SIGKILL');
         second = spawnWorker();
       }
@@ -183,8 +216,12 @@ describe('runs on a real queue', { concurrency: false }, () => {
       const journal = await readJson(runPaths(config.OURO_HOME, req.runId).journal, JournalSchema);
       const ids = journal.nodes.map((n) => n.id);
       assert.equal(new Set(ids).size, ids.length, 'a node id appears twice');
-      const startedAfterKill = events.slice(events.findIndex((e) => e.type === 'note' && e.message.startsWith('Resuming'))).filter((e) => e.type === 'experiment.started').map((e) => (e.type === 'experiment.started' ? e.node : ''));
-      for (const n of killedAfter) assert.ok(!startedAfterKill.includes(n), `${n} ran again after the takeover`);
+      const startedAfterKill = events
+        .slice(events.findIndex((e) => e.type === 'note' && e.message.startsWith('Resuming')))
+        .filter((e) => e.type === 'experiment.started')
+        .map((e) => (e.type === 'experiment.started' ? e.node : ''));
+      for (const n of killedAfter)
+        assert.ok(!startedAfterKill.includes(n), `${n} ran again after the takeover`);
       assert.equal(journal.status, 'succeeded');
     } finally {
       first.kill('SIGKILL');
@@ -193,18 +230,31 @@ describe('runs on a real queue', { concurrency: false }, () => {
   });
 
   test('20 runs on 2 workers with concurrency 2: all finish, none lost, event streams expire after archiving', async () => {
-    const workers = [spawnWorker({ OURO_WORKER_CONCURRENCY: '2' }), spawnWorker({ OURO_WORKER_CONCURRENCY: '2' })];
+    const workers = [
+      spawnWorker({ OURO_WORKER_CONCURRENCY: '2' }),
+      spawnWorker({ OURO_WORKER_CONCURRENCY: '2' }),
+    ];
     try {
       const reqs = await Promise.all(Array.from({ length: 20 }, () => request({ maxExperiments: 1 })));
       for (const r of reqs) await queue.enqueue(r);
       const results = await Promise.all(reqs.map((r) => collect(r.runId)));
-      results.forEach((events, i) => assert.equal(events.at(-1)?.type, 'finished', `run ${reqs[i]!.runId}: ${events.map((e) => e.type).join(', ')}`));
+      results.forEach((events, i) =>
+        assert.equal(
+          events.at(-1)?.type,
+          'finished',
+          `run ${reqs[i]!.runId}: ${events.map((e) => e.type).join(', ')}`,
+        ),
+      );
       // Each run's archive holds the same events the stream carried.
       const archived = await readJson(runPaths(config.OURO_HOME, reqs[0]!.runId).journal, JournalSchema);
       assert.equal(archived.status, 'succeeded');
       await new Promise((r) => setTimeout(r, 3000));
       const left = await Promise.all(reqs.map((r) => redis.exists(redisKeys.events(r.runId))));
-      assert.deepEqual(left, reqs.map(() => 0), 'event streams should expire after the run is archived');
+      assert.deepEqual(
+        left,
+        reqs.map(() => 0),
+        'event streams should expire after the run is archived',
+      );
       assert.equal((await readRunEvents(redis, reqs[0]!.runId)).length, 0);
       const info = await redis.info('memory');
       const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);

@@ -32,6 +32,9 @@ test('steering from the thread changes the metric, excludes a column, bans a fam
   const changes = run.events.filter((e) => e.type === 'strategy.changed');
   assert.ok(changes.length >= 3, run.events.map((e) => e.type).join(', '));
   const notes = run.events.flatMap((e) => (e.type === 'note' ? [e.message] : []));
-  assert.ok(notes.some((m) => m.includes('make it pop')), 'an instruction it could not follow is named');
+  assert.ok(
+    notes.some((m) => m.includes('make it pop')),
+    'an instruction it could not follow is named',
+  );
   assert.equal(run.outcome.card?.metric, 'accuracy');
 });

@@ -26,7 +26,13 @@ function checkCsv(bytes: Buffer, real: string): void {
   const lines = bytes.toString('utf8').trim().split('\n');
   assert.equal(lines[0], 'pregnant,glucose,pressure,triceps,insulin,mass,pedigree,age,diabetes');
   assert.ok(lines.length - 1 > 250 && lines.length - 1 <= 300, `${lines.length - 1} rows`);
-  const seen = new Set(real.trim().split('\n').slice(1).map((l) => l.replace(/"/g, '')));
+  const seen = new Set(
+    real
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/"/g, '')),
+  );
   assert.equal(lines.slice(1).filter((l) => seen.has(l.replace(/"/g, ''))).length, 0);
 }
 
@@ -36,7 +42,16 @@ describe('synthetic data in Slack', { concurrency: false }, () => {
   let bots: ChatBots;
   before(async () => {
     fake = await startFakeSlack();
-    stack = await startChatStack('synth-slack', { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, OURO_ALLOWED_CHANNELS: 'CDATA' }, { pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } });
+    stack = await startChatStack(
+      'synth-slack',
+      {
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_APP_TOKEN: APP_TOKEN,
+        SLACK_API_URL: fake.apiUrl,
+        OURO_ALLOWED_CHANNELS: 'CDATA',
+      },
+      { pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } },
+    );
     bots = await stack.startBots();
   });
   after(async () => {
@@ -47,19 +62,48 @@ describe('synthetic data in Slack', { concurrency: false }, () => {
 
   test('a CSV and "rows I can share" get the file, the data card and the chart in the thread', async () => {
     const csv = await pima(300);
-    const { ts } = await fake.mention({ channel: 'CDATA', user: 'UALICE', text: GOAL, files: [fake.addFile('patients.csv', csv)] });
-    const file = await fake.waitFor('the synthetic file', () => fake.uploads.find((u) => u.thread_ts === ts && u.filename.endsWith('.csv')), 240_000);
+    const { ts } = await fake.mention({
+      channel: 'CDATA',
+      user: 'UALICE',
+      text: GOAL,
+      files: [fake.addFile('patients.csv', csv)],
+    });
+    const file = await fake.waitFor(
+      'the synthetic file',
+      () => fake.uploads.find((u) => u.thread_ts === ts && u.filename.endsWith('.csv')),
+      240_000,
+    );
     checkCsv(file.bytes, csv);
-    const card = await fake.waitFor('the data card', () => fake.thread('CDATA', ts).find((m) => /Synthetic data: patients-synthetic\.csv/.test(plain(m)) && /generator/.test(plain(m))), 30_000);
+    const card = await fake.waitFor(
+      'the data card',
+      () =>
+        fake
+          .thread('CDATA', ts)
+          .find(
+            (m) => /Synthetic data: patients-synthetic\.csv/.test(plain(m)) && /generator/.test(plain(m)),
+          ),
+      30_000,
+    );
     const text = plain(card);
     assert.match(text, /shareable stand-in/);
     assert.match(text, /trained on synthetic vs \d\.\d+ on real/);
     assert.match(text, /exact copies of real rows: \d+ dropped, 0 left/);
     assert.match(text, /not differential privacy/);
     assert.match(text, /The file is attached/);
-    const chart = await fake.waitFor('the chart', () => fake.uploads.find((u) => u.thread_ts === ts && u.filename.endsWith('.png')), 30_000);
+    const chart = await fake.waitFor(
+      'the chart',
+      () => fake.uploads.find((u) => u.thread_ts === ts && u.filename.endsWith('.png')),
+      30_000,
+    );
     assert.deepEqual([...chart.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-    await fake.waitFor('the ping', () => fake.thread('CDATA', ts).find((m) => /<@UALICE>, your synthetic data from `patients\.csv` is ready/.test(plain(m))), 30_000);
+    await fake.waitFor(
+      'the ping',
+      () =>
+        fake
+          .thread('CDATA', ts)
+          .find((m) => /<@UALICE>, your synthetic data from `patients\.csv` is ready/.test(plain(m))),
+      30_000,
+    );
   });
 });
 
@@ -70,7 +114,11 @@ describe('synthetic data in Discord', { concurrency: false }, () => {
   let bots: ChatBots;
   before(async () => {
     fake = await startFakeDiscord([CHANNEL]);
-    stack = await startChatStack('synth-discord', { DISCORD_TOKEN, DISCORD_API_URL: fake.apiUrl, OURO_DISCORD_ALLOWED_CHANNELS: CHANNEL }, { pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } });
+    stack = await startChatStack(
+      'synth-discord',
+      { DISCORD_TOKEN, DISCORD_API_URL: fake.apiUrl, OURO_DISCORD_ALLOWED_CHANNELS: CHANNEL },
+      { pacing: { postGapMs: 100, updateGapMs: 300, tickMs: 1000 } },
+    );
     bots = await stack.startBots();
   });
   after(async () => {
@@ -81,15 +129,44 @@ describe('synthetic data in Discord', { concurrency: false }, () => {
 
   test('a CSV and "rows I can share" get the file, the data card and the chart in the thread', async () => {
     const csv = await pima(300);
-    const { id } = fake.message({ channel: CHANNEL, user: '600000000000000011', text: GOAL, mention: true, attachments: [fake.addFile('patients.csv', csv)] });
+    const { id } = fake.message({
+      channel: CHANNEL,
+      user: '600000000000000011',
+      text: GOAL,
+      mention: true,
+      attachments: [fake.addFile('patients.csv', csv)],
+    });
     const thread = await fake.waitFor('the thread', () => fake.threadOf(id), 5000);
     const inThread = () => fake.inChannel(thread);
-    const file = await fake.waitFor('the synthetic file', () => inThread().flatMap((m) => m.files).find((f) => f.name.endsWith('.csv')), 240_000);
+    const file = await fake.waitFor(
+      'the synthetic file',
+      () =>
+        inThread()
+          .flatMap((m) => m.files)
+          .find((f) => f.name.endsWith('.csv')),
+      240_000,
+    );
     checkCsv(file.data, csv);
-    const card = await fake.waitFor('the data card', () => inThread().find((m) => /Synthetic data: patients-synthetic\.csv/.test(plainDiscord(m)) && /generator/.test(plainDiscord(m))), 30_000);
+    const card = await fake.waitFor(
+      'the data card',
+      () =>
+        inThread().find(
+          (m) =>
+            /Synthetic data: patients-synthetic\.csv/.test(plainDiscord(m)) &&
+            /generator/.test(plainDiscord(m)),
+        ),
+      30_000,
+    );
     assert.match(plainDiscord(card), /exact copies of real rows: \d+ dropped, 0 left/);
     assert.match(plainDiscord(card), /not differential privacy/);
-    const chart = await fake.waitFor('the chart', () => inThread().flatMap((m) => m.files).find((f) => f.name.endsWith('.png')), 30_000);
+    const chart = await fake.waitFor(
+      'the chart',
+      () =>
+        inThread()
+          .flatMap((m) => m.files)
+          .find((f) => f.name.endsWith('.png')),
+      30_000,
+    );
     assert.deepEqual([...chart.data.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   });
 });

@@ -12,26 +12,33 @@ import { test } from 'node:test';
 const HOST_OWNED: Record<string, string> = {
   'core/untrusted-files.ts': 'the trust boundary itself',
   'core/events/event-log.ts': 'runs/<id>/events.jsonl: the run root is never mounted in a sandbox',
-  'core/store/artifact-store.ts': 'the fs store under OURO_HOME; callers hand it host files or files sync-folder checked with lstat',
-  'core/store/s3-artifact-store.ts': 'streams files its callers checked (sync-folder: plain files with one link) or host files',
+  'core/store/artifact-store.ts':
+    'the fs store under OURO_HOME; callers hand it host files or files sync-folder checked with lstat',
+  'core/store/s3-artifact-store.ts':
+    'streams files its callers checked (sync-folder: plain files with one link) or host files',
   'core/model-owner.ts': 'registry/<name>/owner.json, written only by the host',
-  'core/store/json-file.ts': 'host state: journals, registry pointers and cards, keys; never a sandbox folder',
+  'core/store/json-file.ts':
+    'host state: journals, registry pointers and cards, keys; never a sandbox folder',
   'sandbox/process/host.ts': '/proc, /etc/passwd and pyvenv.cfg, read before any sandbox starts',
   'sandbox/process/sandbox-uids.ts': '/proc/self/uid_map and /etc/passwd',
-  'sandbox/docker/image.ts': 'hashes the repository\'s own Dockerfile and requirements',
+  'sandbox/docker/image.ts': "hashes the repository's own Dockerfile and requirements",
   'worker/loop/validate-holdout.ts': 'reads the vault (mode 0700, never mounted in a sandbox)',
   'worker/loop/run-loop.ts': 'writes error.txt in the run root, which no sandbox mounts',
-  'worker/analysis/publish-report.ts': 'writes the report under OURO_HOME/reports (host-built; sandbox files enter it only by copyUntrustedFile)',
-  'worker/loop/steps/split.ts': 'renames analysis.json inside the vault (mode 0700, never mounted in a sandbox)',
+  'worker/analysis/publish-report.ts':
+    'writes the report under OURO_HOME/reports (host-built; sandbox files enter it only by copyUntrustedFile)',
+  'worker/loop/steps/split.ts':
+    'renames analysis.json inside the vault (mode 0700, never mounted in a sandbox)',
   'deploy/test-fixtures.ts': 'test-only fixtures',
   'deploy/api-keys.ts': 'key files under registry/<name>/, written only by the host',
   'deploy/signature.ts': 'registry copies, made by copyUntrustedTree (plain files only)',
   'deploy/registry-mirror.ts': 'key files from the bucket, which only hosts write',
-  'deploy/predictors/python-pool.ts': 'links (or, across filesystems, copies) registry model folders, plain files the registry copy made, into the pool\'s staging folder',
-  'bot/intake/save-upload.ts': 'writes a chat upload into a fresh temporary folder of the bot\'s own',
+  'deploy/predictors/python-pool.ts':
+    "links (or, across filesystems, copies) registry model folders, plain files the registry copy made, into the pool's staging folder",
+  'bot/intake/save-upload.ts': "writes a chat upload into a fresh temporary folder of the bot's own",
 };
 
-const RISKY = /\b(readFile|readFileSync|writeFile|writeFileSync|copyFile|copyFileSync|cp|cpSync|createReadStream|createWriteStream|appendFile|rename)\b/;
+const RISKY =
+  /\b(readFile|readFileSync|writeFile|writeFileSync|copyFile|copyFileSync|cp|cpSync|createReadStream|createWriteStream|appendFile|rename)\b/;
 const ROOMS = ['core', 'sandbox', 'worker', 'deploy', 'bot', 'cli'];
 const ROOT = join(import.meta.dirname, '..');
 
@@ -50,9 +57,16 @@ function sources(dir: string): string[] {
 export function riskyImports(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(?:node:)?fs(?:\/promises)?'/g)) {
-    for (const name of m[1]!.split(',').map((s) => s.trim().split(/\s+as\s+/)[0]!.replace(/^type\s+/, ''))) if (RISKY.test(name) && name.match(RISKY)![0] === name) found.push(name);
+    for (const name of m[1]!.split(',').map((s) =>
+      s
+        .trim()
+        .split(/\s+as\s+/)[0]!
+        .replace(/^type\s+/, ''),
+    ))
+      if (RISKY.test(name) && name.match(RISKY)![0] === name) found.push(name);
   }
-  if (/import\s+(\*\s+as\s+\w+|\w+)\s+from\s*'(?:node:)?fs(?:\/promises)?'/.test(text)) found.push('a namespace import of fs');
+  if (/import\s+(\*\s+as\s+\w+|\w+)\s+from\s*'(?:node:)?fs(?:\/promises)?'/.test(text))
+    found.push('a namespace import of fs');
   return found;
 }
 
@@ -72,10 +86,16 @@ test('no source file reads, writes or copies a path with node:fs outside the tru
       const risky = riskyImports(readFileSync(file, 'utf8'));
       if (risky.length === 0) continue;
       seen.add(rel);
-      if (HOST_OWNED[rel] === undefined) offenders.push(`${rel} imports ${risky.join(', ')}: read sandbox output with core/untrusted-files.ts, or list the file in test/trust-boundary.test.ts with why its paths are host-owned`);
+      if (HOST_OWNED[rel] === undefined)
+        offenders.push(
+          `${rel} imports ${risky.join(', ')}: read sandbox output with core/untrusted-files.ts, or list the file in test/trust-boundary.test.ts with why its paths are host-owned`,
+        );
     }
   }
   assert.deepEqual(offenders, []);
   // A listed file that no longer needs the exception is taken off the list.
-  assert.deepEqual(Object.keys(HOST_OWNED).filter((f) => !seen.has(f)), []);
+  assert.deepEqual(
+    Object.keys(HOST_OWNED).filter((f) => !seen.has(f)),
+    [],
+  );
 });

@@ -16,7 +16,11 @@ test('ouro up without REDIS_URL starts its own redis-server; a submitted run end
   const home = join(dir.path, 'home');
   const env: Record<string, string> = { OURO_HOME: home, OURO_PORT: '0', OURO_LOG_LEVEL: 'silent' };
   delete process.env.REDIS_URL;
-  const up = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const up = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const ready = new Promise<void>((resolve, reject) => {
     up.stderr.setEncoding('utf8').on('data', (c: string) => {
@@ -31,7 +35,10 @@ test('ouro up without REDIS_URL starts its own redis-server; a submitted run end
     const apiUrl = /prediction API at (http:\/\/\S+)/.exec(stderr)?.[1];
     assert.ok(redisUrl && apiUrl, stderr);
     const file = await writeText(join(dir.path, 'data.csv'), binaryTable({ rows: 200 }));
-    const out = await runCli(['submit', file, 'predict churn', '--max-experiments', '2', '--follow', '--json'], { ...env, REDIS_URL: redisUrl }).done;
+    const out = await runCli(
+      ['submit', file, 'predict churn', '--max-experiments', '2', '--follow', '--json'],
+      { ...env, REDIS_URL: redisUrl },
+    ).done;
     assert.equal(out.code, 0, out.stderr);
     const events = parseEvents(out.stdout);
     const deployed = events.find((e) => e.type === 'deployed');

@@ -32,10 +32,18 @@ test('the harness reads the shared vocabulary', () => {
     'from ouro_harness.metrics import HIGHER_IS_BETTER, TASK_METRICS',
     'print(json.dumps({"codes": sorted(InputError.CODES), "higher": sorted(HIGHER_IS_BETTER), "tabular": {t: list(m) for t, m in TASK_METRICS.items()}, "forecast": list(FORECAST_METRICS)}))',
   ].join('\n');
-  const out = JSON.parse(execFileSync(loadConfig().OURO_PYTHON, ['-c', script], { cwd: HARNESS, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }).toString());
+  const out = JSON.parse(
+    execFileSync(loadConfig().OURO_PYTHON, ['-c', script], {
+      cwd: HARNESS,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    }).toString(),
+  );
   const v = vocabulary();
   assert.deepEqual(out.codes, [...v.input_error_codes].sort());
   assert.deepEqual(out.higher, [...v.higher_is_better].sort());
-  assert.deepEqual(out.tabular, Object.fromEntries(Object.entries(v.task_metrics).filter(([t]) => v.task_kinds[t] === 'tabular')));
+  assert.deepEqual(
+    out.tabular,
+    Object.fromEntries(Object.entries(v.task_metrics).filter(([t]) => v.task_kinds[t] === 'tabular')),
+  );
   assert.deepEqual(out.forecast, v.task_metrics[v.tasks.find((t) => v.task_kinds[t] === 'forecasting')!]);
 });

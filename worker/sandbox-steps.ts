@@ -38,8 +38,19 @@ export async function runTrustedStep(step: TrustedStep): Promise<SandboxResult> 
   if (m !== null && KNOWN_INPUT_CODES.has(m[1]!)) {
     throw new OuroError(m[1] as InputErrorCode, m[2]!.trim());
   }
-  if (result.timedOut) throw new OuroError('run_failed', `Timed out after ${Math.round(step.timeoutMs / 1000)} s while ${step.doing}. The file may be too large for this machine's limits.`);
-  if (result.oomKilled) throw new OuroError('input_too_large', `Ran out of memory while ${step.doing} (limit ${step.limits.memoryMb} MB). Raise OURO_SANDBOX_MEMORY_MB or upload a smaller file.`);
+  if (result.timedOut)
+    throw new OuroError(
+      'run_failed',
+      `Timed out after ${Math.round(step.timeoutMs / 1000)} s while ${step.doing}. The file may be too large for this machine's limits.`,
+    );
+  if (result.oomKilled)
+    throw new OuroError(
+      'input_too_large',
+      `Ran out of memory while ${step.doing} (limit ${step.limits.memoryMb} MB). Raise OURO_SANDBOX_MEMORY_MB or upload a smaller file.`,
+    );
   const tail = result.stderr.trim().split('\n').slice(-3).join(' | ');
-  throw new OuroError('internal', `ouro failed while ${step.doing} (exit ${result.exitCode ?? result.signal}): ${tail}`);
+  throw new OuroError(
+    'internal',
+    `ouro failed while ${step.doing} (exit ${result.exitCode ?? result.signal}): ${tail}`,
+  );
 }

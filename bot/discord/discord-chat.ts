@@ -14,15 +14,24 @@ export class DiscordChat implements ChatPort {
   constructor(private readonly rest: REST) {}
 
   async post(channel: string, thread: string | undefined, message: ChatMessage): Promise<{ id: string }> {
-    const res = (await call(() => this.rest.post(Routes.channelMessages(thread ?? channel), { body: toDiscordMessage(message) }))) as { id: string };
+    const res = (await call(() =>
+      this.rest.post(Routes.channelMessages(thread ?? channel), { body: toDiscordMessage(message) }),
+    )) as { id: string };
     return { id: res.id };
   }
 
   async update(channel: string, messageId: string, message: ChatMessage): Promise<void> {
-    await call(() => this.rest.patch(Routes.channelMessage(channel, messageId), { body: toDiscordMessage(message) }));
+    await call(() =>
+      this.rest.patch(Routes.channelMessage(channel, messageId), { body: toDiscordMessage(message) }),
+    );
   }
 
-  async postPrivate(_channel: string, user: string, _thread: string | undefined, message: ChatMessage): Promise<void> {
+  async postPrivate(
+    _channel: string,
+    user: string,
+    _thread: string | undefined,
+    message: ChatMessage,
+  ): Promise<void> {
     await this.postDirect(user, message);
   }
 
@@ -30,7 +39,11 @@ export class DiscordChat implements ChatPort {
   async postDirect(user: string, message: ChatMessage): Promise<void> {
     let dm = this.dms.get(user);
     if (dm === undefined) {
-      dm = ((await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: user } }))) as { id: string }).id;
+      dm = (
+        (await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: user } }))) as {
+          id: string;
+        }
+      ).id;
       this.dms.set(user, dm);
     }
     const target = dm;
@@ -40,7 +53,11 @@ export class DiscordChat implements ChatPort {
   async upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
     await call(() =>
       this.rest.post(Routes.channelMessages(thread ?? channel), {
-        body: { content: file.title.slice(0, 2000), attachments: [{ id: 0, filename: file.filename }], allowed_mentions: { parse: [] } },
+        body: {
+          content: file.title.slice(0, 2000),
+          attachments: [{ id: 0, filename: file.filename }],
+          allowed_mentions: { parse: [] },
+        },
         files: [{ name: file.filename, data: file.data }],
       }),
     );

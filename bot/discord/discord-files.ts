@@ -29,23 +29,52 @@ export function isDiscordCdnHost(url: string, apiUrl: string | undefined): boole
 }
 
 /** Fetches an attachment without delay (its signed CDN URL expires), cut at `maxBytes`. */
-export async function fetchDiscordAttachment(url: string, opts: { apiUrl: string | undefined; maxBytes: number; filename: string }): Promise<Response> {
-  if (!isDiscordCdnHost(url, opts.apiUrl)) throw new OuroError('input_unreadable', `\`${opts.filename}\` is not hosted by Discord; attach the file itself.`);
+export async function fetchDiscordAttachment(
+  url: string,
+  opts: { apiUrl: string | undefined; maxBytes: number; filename: string },
+): Promise<Response> {
+  if (!isDiscordCdnHost(url, opts.apiUrl))
+    throw new OuroError(
+      'input_unreadable',
+      `\`${opts.filename}\` is not hosted by Discord; attach the file itself.`,
+    );
   const res = await fetch(url, { signal: AbortSignal.timeout(15 * 60_000) });
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new OuroError('input_unreadable', `Discord refused the download of \`${opts.filename}\` (HTTP ${res.status}); the link may have expired: attach the file again.`);
+    throw new OuroError(
+      'input_unreadable',
+      `Discord refused the download of \`${opts.filename}\` (HTTP ${res.status}); the link may have expired: attach the file again.`,
+    );
   }
   return res;
 }
 
-export async function downloadDiscordAttachment(opts: { attachment: DiscordAttachment; apiUrl: string | undefined; maxBytes: number; store: ArtifactStore; key: string; filename: string }): Promise<number> {
-  const res = await fetchDiscordAttachment(opts.attachment.url, { apiUrl: opts.apiUrl, maxBytes: opts.maxBytes, filename: opts.filename });
-  return saveCappedDownload(res, { maxBytes: opts.maxBytes, store: opts.store, key: opts.key, filename: opts.filename });
+export async function downloadDiscordAttachment(opts: {
+  attachment: DiscordAttachment;
+  apiUrl: string | undefined;
+  maxBytes: number;
+  store: ArtifactStore;
+  key: string;
+  filename: string;
+}): Promise<number> {
+  const res = await fetchDiscordAttachment(opts.attachment.url, {
+    apiUrl: opts.apiUrl,
+    maxBytes: opts.maxBytes,
+    filename: opts.filename,
+  });
+  return saveCappedDownload(res, {
+    maxBytes: opts.maxBytes,
+    store: opts.store,
+    key: opts.key,
+    filename: opts.filename,
+  });
 }
 
 /** Reads a small attachment (a batch of rows for /predict) into memory, refusing more than `maxBytes`. */
-export async function readDiscordAttachment(url: string, opts: { apiUrl: string | undefined; maxBytes: number; filename: string }): Promise<string> {
+export async function readDiscordAttachment(
+  url: string,
+  opts: { apiUrl: string | undefined; maxBytes: number; filename: string },
+): Promise<string> {
   const res = await fetchDiscordAttachment(url, opts);
   const reader = res.body!.getReader();
   const chunks: Uint8Array[] = [];
@@ -56,7 +85,10 @@ export async function readDiscordAttachment(url: string, opts: { apiUrl: string 
     total += value.byteLength;
     if (total > opts.maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new OuroError('input_too_large', `\`${opts.filename}\` is larger than ${Math.round(opts.maxBytes / 1024)} KB; use the prediction API for big batches.`);
+      throw new OuroError(
+        'input_too_large',
+        `\`${opts.filename}\` is larger than ${Math.round(opts.maxBytes / 1024)} KB; use the prediction API for big batches.`,
+      );
     }
     chunks.push(value);
   }

@@ -39,7 +39,11 @@ export function toDiscordMessage(message: ChatMessage): DiscordMessage {
       }
     });
     const content = parts.filter((p) => p !== '').join('\n');
-    return { content: truncate(content.length > 0 ? content : message.text, 2000), embeds: [], allowed_mentions };
+    return {
+      content: truncate(content.length > 0 ? content : message.text, 2000),
+      embeds: [],
+      allowed_mentions,
+    };
   }
   const description: string[] = [];
   const fields: { name: string; value: string; inline: boolean }[] = [];
@@ -48,7 +52,14 @@ export function toDiscordMessage(message: ChatMessage): DiscordMessage {
     if (b === header) continue;
     if (b.type === 'text') description.push(b.text);
     else if (b.type === 'code') description.push(`\`\`\`\n${b.text.replace(/```/g, '`\u200b``')}\n\`\`\``);
-    else if (b.type === 'fields') fields.push(...b.fields.map(([name, value]) => ({ name: truncate(name, 256), value: truncate(value || '—', 1024), inline: true })));
+    else if (b.type === 'fields')
+      fields.push(
+        ...b.fields.map(([name, value]) => ({
+          name: truncate(name, 256),
+          value: truncate(value || '—', 1024),
+          inline: true,
+        })),
+      );
     else if (b.type === 'context') footer.push(b.text);
   }
   const embed: APIEmbed = {
@@ -56,7 +67,9 @@ export function toDiscordMessage(message: ChatMessage): DiscordMessage {
     color: OURO_BLURPLE,
     ...(description.length > 0 ? { description: truncate(description.join('\n\n'), 4096) } : {}),
     ...(fields.length > 0 ? { fields: fields.slice(0, 25) } : {}),
-    ...(footer.length > 0 ? { footer: { text: truncate(footer.join(' · ').replace(/`/g, '').replace(/\*\*/g, ''), 2048) } } : {}),
+    ...(footer.length > 0
+      ? { footer: { text: truncate(footer.join(' · ').replace(/`/g, '').replace(/\*\*/g, ''), 2048) } }
+      : {}),
   };
   return { content: '', embeds: [embed], allowed_mentions };
 }

@@ -23,13 +23,28 @@ export type UploadChoice =
  */
 const TABULAR_EXT = /\.(csv|tsv|tab|txt\.gz|csv\.gz|tsv\.gz|gz|zip|xlsx|parquet|json|jsonl|ndjson)$/i;
 const TABULAR_TYPES = new Set(['csv', 'tsv', 'xlsx', 'parquet', 'json', 'gzip', 'zip']);
-const TABULAR_MIME = new Set(['text/csv', 'application/csv', 'text/tab-separated-values', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.apache.parquet', 'application/json', 'application/x-ndjson', 'application/gzip', 'application/zip']);
+const TABULAR_MIME = new Set([
+  'text/csv',
+  'application/csv',
+  'text/tab-separated-values',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.apache.parquet',
+  'application/json',
+  'application/x-ndjson',
+  'application/gzip',
+  'application/zip',
+]);
 
 /** The formats, as people read them in a reply. */
-export const TABLE_FORMATS = 'CSV, TSV, Excel (.xlsx), Parquet, JSON/JSON Lines, or one of those in a .gz or .zip';
+export const TABLE_FORMATS =
+  'CSV, TSV, Excel (.xlsx), Parquet, JSON/JSON Lines, or one of those in a .gz or .zip';
 
 export function isTabular(f: Attachment): boolean {
-  return TABULAR_EXT.test(f.name) || TABULAR_TYPES.has((f.filetype ?? '').toLowerCase()) || TABULAR_MIME.has((f.mimetype ?? '').toLowerCase());
+  return (
+    TABULAR_EXT.test(f.name) ||
+    TABULAR_TYPES.has((f.filetype ?? '').toLowerCase()) ||
+    TABULAR_MIME.has((f.mimetype ?? '').toLowerCase())
+  );
 }
 
 /**
@@ -43,7 +58,10 @@ export function chooseUpload(files: readonly Attachment[], text: string, limitBy
   let chosen: Attachment | undefined = tabular.length === 1 ? tabular[0] : undefined;
   if (chosen === undefined) {
     const lower = text.toLowerCase();
-    const named = tabular.filter((f) => lower.includes(f.name.toLowerCase()) || lower.includes(f.name.toLowerCase().replace(/\.[a-z]+$/, '')));
+    const named = tabular.filter(
+      (f) =>
+        lower.includes(f.name.toLowerCase()) || lower.includes(f.name.toLowerCase().replace(/\.[a-z]+$/, '')),
+    );
     if (named.length !== 1) return { kind: 'ambiguous', files: tabular };
     chosen = named[0]!;
   }
@@ -52,14 +70,23 @@ export function chooseUpload(files: readonly Attachment[], text: string, limitBy
 }
 
 const MB = 1024 * 1024;
-export const fmtBytes = (n: number) => (n >= 1024 * MB ? `${(n / 1024 / MB).toFixed(1)} GB` : n >= MB ? `${(n / MB).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+export const fmtBytes = (n: number) =>
+  n >= 1024 * MB
+    ? `${(n / 1024 / MB).toFixed(1)} GB`
+    : n >= MB
+      ? `${(n / MB).toFixed(1)} MB`
+      : `${Math.max(1, Math.round(n / 1024))} KB`;
 
 /** What to say about a file that is not a table intake takes. */
 export function wrongTypeAdvice(f: Attachment): string {
   const ext = /\.([a-z0-9]+)$/i.exec(f.name)?.[1]?.toLowerCase() ?? (f.filetype ?? '').toLowerCase();
-  if (['xls', 'xlsm', 'ods', 'numbers'].includes(ext)) return `\`${f.name}\` is a spreadsheet I do not open: save the sheet as .xlsx or CSV (File › Save As / Download) and send that.`;
-  if (['feather', 'arrow', 'sav', 'dta'].includes(ext)) return `\`${f.name}\` is a ${ext} file; export the table as CSV or Parquet.`;
-  if (['bz2', 'xz', '7z', 'tar', 'rar'].includes(ext)) return `\`${f.name}\` is compressed in a way I do not open: send the table itself, or as .gz or .zip.`;
-  if (['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf'].includes(ext)) return `\`${f.name}\` is an image or a document; I need the data itself (${TABLE_FORMATS}).`;
+  if (['xls', 'xlsm', 'ods', 'numbers'].includes(ext))
+    return `\`${f.name}\` is a spreadsheet I do not open: save the sheet as .xlsx or CSV (File › Save As / Download) and send that.`;
+  if (['feather', 'arrow', 'sav', 'dta'].includes(ext))
+    return `\`${f.name}\` is a ${ext} file; export the table as CSV or Parquet.`;
+  if (['bz2', 'xz', '7z', 'tar', 'rar'].includes(ext))
+    return `\`${f.name}\` is compressed in a way I do not open: send the table itself, or as .gz or .zip.`;
+  if (['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf'].includes(ext))
+    return `\`${f.name}\` is an image or a document; I need the data itself (${TABLE_FORMATS}).`;
   return `\`${f.name}\` is not a table I read (${TABLE_FORMATS}).`;
 }

@@ -4,12 +4,35 @@ import { MetricSchema, type Metric } from '../../core/schemas/task.ts';
 /** What a person asked for in a chat message, with the platform's mentions already removed. */
 export interface RunText {
   goal: string;
-  options: { budgetSeconds?: number; maxExperiments?: number; metric?: Metric; target?: string; name?: string; sheet?: string };
+  options: {
+    budgetSeconds?: number;
+    maxExperiments?: number;
+    metric?: Metric;
+    target?: string;
+    name?: string;
+    sheet?: string;
+  };
   /** Options that were written but could not be read, for the reply. */
   problems: string[];
 }
 
-const UNIT: Record<string, string> = { s: 's', sec: 's', secs: 's', second: 's', seconds: 's', m: 'm', min: 'm', mins: 'm', minute: 'm', minutes: 'm', h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h' };
+const UNIT: Record<string, string> = {
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+};
 
 /**
  * Reads run options out of free text — `budget 2m`, `in 5 minutes`, `max 4 experiments`,
@@ -34,11 +57,15 @@ export function parseRunText(input: string): RunText {
     else options.budgetSeconds = seconds;
   };
   take(/\s(?:--)?budget[:=]?\s*(\d[\d.]*\s*[a-z]*)(?=[\s,.;]|$)/i, (m) => setBudget(m[1]!.toLowerCase()));
-  take(/\s(?:in|within|under)\s+(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)(?=[\s,.;]|$)/i, (m) => setBudget(`${m[1]}${UNIT[m[2]!.toLowerCase()]}`));
+  take(
+    /\s(?:in|within|under)\s+(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)(?=[\s,.;]|$)/i,
+    (m) => setBudget(`${m[1]}${UNIT[m[2]!.toLowerCase()]}`),
+  );
 
   const setMax = (raw: string) => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0 || n > 500) problems.push(`"${raw}" is not a number of experiments (1 to 500)`);
+    if (!Number.isInteger(n) || n <= 0 || n > 500)
+      problems.push(`"${raw}" is not a number of experiments (1 to 500)`);
     else options.maxExperiments = n;
   };
   take(/\s--max-experiments[=\s]+(\S+)/i, (m) => setMax(m[1]!));
@@ -50,12 +77,21 @@ export function parseRunText(input: string): RunText {
     if (metric.success) options.metric = metric.data;
     else problems.push(`"${m[1]}" is not a metric (${MetricSchema.options.join(', ')})`);
   });
-  take(/\s(?:--target[=\s]+|target[:=]\s*)("[^"]+"|\S+)/i, (m) => (options.target = m[1]!.replace(/^"|"$/g, '')));
+  take(
+    /\s(?:--target[=\s]+|target[:=]\s*)("[^"]+"|\S+)/i,
+    (m) => (options.target = m[1]!.replace(/^"|"$/g, '')),
+  );
   // A workbook's sheet: `--sheet Sales`, `sheet: "Q1 sales"`, `use the sheet Sales`, `from the Sales sheet`.
   const unquote = (v: string) => v.replace(/^["']|["']$/g, '');
   // Only with a lead-in, so that "sheet metal" in a goal stays the goal.
-  take(/\s(?:--sheet[=\s]+|sheet[:=]\s*|(?:use|from|in|on|read)\s+(?:the\s+)?sheet(?:\s+(?:named|called))?\s+)("[^"]+"|'[^']+'|[^\s,;]+)/i, (m) => (options.sheet = unquote(m[1]!)));
-  take(/\s(?:use|from|in|on|read)\s+the\s+("[^"]+"|'[^']+'|[^\s,;]+)\s+sheet(?=[\s,.;]|$)/i, (m) => (options.sheet = unquote(m[1]!)));
+  take(
+    /\s(?:--sheet[=\s]+|sheet[:=]\s*|(?:use|from|in|on|read)\s+(?:the\s+)?sheet(?:\s+(?:named|called))?\s+)("[^"]+"|'[^']+'|[^\s,;]+)/i,
+    (m) => (options.sheet = unquote(m[1]!)),
+  );
+  take(
+    /\s(?:use|from|in|on|read)\s+the\s+("[^"]+"|'[^']+'|[^\s,;]+)\s+sheet(?=[\s,.;]|$)/i,
+    (m) => (options.sheet = unquote(m[1]!)),
+  );
   take(/\s(?:--name[=\s]+|name[:=]\s*)(\S+)/i, (m) => {
     if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(m[1]!)) options.name = m[1]!;
     else problems.push(`"${m[1]}" is not a model name (lowercase letters, digits and dashes)`);

@@ -14,9 +14,16 @@ import { fmtBytes } from './choose-upload.ts';
  * past `maxBytes` the download is cut and nothing is stored (a declared size can lie). The
  * file is never held in memory.
  */
-export async function saveCappedDownload(res: Response, opts: { maxBytes: number; store: ArtifactStore; key: string; filename: string }): Promise<number> {
+export async function saveCappedDownload(
+  res: Response,
+  opts: { maxBytes: number; store: ArtifactStore; key: string; filename: string },
+): Promise<number> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  const tooLarge = () => new OuroError('input_too_large', `\`${opts.filename}\` is larger than the ${fmtBytes(opts.maxBytes)} limit (OURO_MAX_UPLOAD_MB). Send a sample of the rows, or ask an admin to raise the limit.`);
+  const tooLarge = () =>
+    new OuroError(
+      'input_too_large',
+      `\`${opts.filename}\` is larger than the ${fmtBytes(opts.maxBytes)} limit (OURO_MAX_UPLOAD_MB). Send a sample of the rows, or ask an admin to raise the limit.`,
+    );
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge();
@@ -33,7 +40,11 @@ export async function saveCappedDownload(res: Response, opts: { maxBytes: number
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), counter, createWriteStream(path, { mode: 0o644 }));
+    await pipeline(
+      Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+      counter,
+      createWriteStream(path, { mode: 0o644 }),
+    );
     if (size === 0) throw new OuroError('input_empty', `\`${opts.filename}\` is empty.`);
     await opts.store.putFile(opts.key, path);
     return size;

@@ -10,7 +10,8 @@ export type PredictCommand =
   | { kind: 'key'; model: string }
   | { kind: 'error'; message: string };
 
-export const PREDICT_USAGE = 'Usage: `/predict` lists the models · `/predict <model>` shows its inputs · `/predict <model> age=41 plan="pro plus"` or `/predict <model> {"age": 41, "plan": "pro plus"}` predicts · add `--share` to show the answer to the channel.';
+export const PREDICT_USAGE =
+  'Usage: `/predict` lists the models · `/predict <model>` shows its inputs · `/predict <model> age=41 plan="pro plus"` or `/predict <model> {"age": 41, "plan": "pro plus"}` predicts · add `--share` to show the answer to the channel.';
 
 const MAX_ROWS = 20;
 
@@ -24,19 +25,30 @@ function unquote(v: string): string | null {
 
 export function parsePredictCommand(input: string): PredictCommand {
   // Chat clients turn quotes into curly ones and may wrap the text in a code span.
-  let text = input.replace(/[“”]/g, '"').replace(/[‘’]/g, "'").replace(/^`+|`+$/g, '').trim();
+  let text = input
+    .replace(/[“”]/g, '"')
+    .replace(/[‘’]/g, "'")
+    .replace(/^`+|`+$/g, '')
+    .trim();
   let share = false;
-  text = text.replace(/(^|\s)--share(?=\s|$)/g, () => {
-    share = true;
-    return ' ';
-  }).trim();
+  text = text
+    .replace(/(^|\s)--share(?=\s|$)/g, () => {
+      share = true;
+      return ' ';
+    })
+    .trim();
   if (text === '') return { kind: 'list', share };
-  const key = /^key\s+([a-z0-9][a-z0-9-]{0,62})$/.exec(text) ?? /^([a-z0-9][a-z0-9-]{0,62})\s+key$/.exec(text);
+  const key =
+    /^key\s+([a-z0-9][a-z0-9-]{0,62})$/.exec(text) ?? /^([a-z0-9][a-z0-9-]{0,62})\s+key$/.exec(text);
   if (key !== null) return { kind: 'key', model: key[1]! };
   const m = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
   const model = m[1]!;
   const rest = m[2]!.trim();
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(model)) return { kind: 'error', message: `"${model}" is not a model name (lowercase letters, digits and dashes). ${PREDICT_USAGE}` };
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(model))
+    return {
+      kind: 'error',
+      message: `"${model}" is not a model name (lowercase letters, digits and dashes). ${PREDICT_USAGE}`,
+    };
   if (rest === '') return { kind: 'describe', model, share };
 
   if (rest.startsWith('{') || rest.startsWith('[')) {
@@ -44,11 +56,19 @@ export function parsePredictCommand(input: string): PredictCommand {
     try {
       doc = JSON.parse(rest);
     } catch (err) {
-      return { kind: 'error', message: `That is not valid JSON (${(err as Error).message}). Use an object such as {"age": 41} or column=value pairs.` };
+      return {
+        kind: 'error',
+        message: `That is not valid JSON (${(err as Error).message}). Use an object such as {"age": 41} or column=value pairs.`,
+      };
     }
     const rows = Array.isArray(doc) ? doc : [doc];
-    if (rows.length === 0 || rows.length > MAX_ROWS) return { kind: 'error', message: `Send between 1 and ${MAX_ROWS} rows from chat; use the API for more.` };
-    if (!rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) return { kind: 'error', message: 'Each row must be a JSON object of column: value.' };
+    if (rows.length === 0 || rows.length > MAX_ROWS)
+      return {
+        kind: 'error',
+        message: `Send between 1 and ${MAX_ROWS} rows from chat; use the API for more.`,
+      };
+    if (!rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)))
+      return { kind: 'error', message: 'Each row must be a JSON object of column: value.' };
     return { kind: 'predict', model, rows: rows as Record<string, unknown>[], share };
   }
 
@@ -60,7 +80,10 @@ export function parsePredictCommand(input: string): PredictCommand {
     const p = pair.exec(rest);
     if (p === null) {
       const bad = rest.slice(at).trim().split(/\s+/)[0];
-      return { kind: 'error', message: `I could not read \`${bad}\`: give column=value pairs (quote values with spaces: plan="pro plus") or one JSON object.` };
+      return {
+        kind: 'error',
+        message: `I could not read \`${bad}\`: give column=value pairs (quote values with spaces: plan="pro plus") or one JSON object.`,
+      };
     }
     row[p[1]!] = unquote(p[2]!);
     at = pair.lastIndex;

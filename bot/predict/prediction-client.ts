@@ -66,13 +66,27 @@ export class PredictionClient {
     let all: { name: string; version: number; card: ModelCard | null }[];
     if (remote !== undefined && remote.kind !== 'fs') {
       const models = await listStoreModels(remote);
-      all = await Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readStoreCard(remote, m.name, m.version).catch(() => null) })));
+      all = await Promise.all(
+        models.map(async (m) => ({
+          name: m.name,
+          version: m.version,
+          card: await readStoreCard(remote, m.name, m.version).catch(() => null),
+        })),
+      );
     } else {
       const models = await listModels(this.opts.home);
-      all = await Promise.all(models.map(async (m) => ({ name: m.name, version: m.version, card: await readCard(this.opts.home, m.name).catch(() => null) })));
+      all = await Promise.all(
+        models.map(async (m) => ({
+          name: m.name,
+          version: m.version,
+          card: await readCard(this.opts.home, m.name).catch(() => null),
+        })),
+      );
     }
     // A model whose card cannot be read is not listed to chat: its owner is unknown.
-    return asker === undefined ? all : all.filter((m) => m.card !== null && mayUse(m.card.owner, asker, this.access));
+    return asker === undefined
+      ? all
+      : all.filter((m) => m.card !== null && mayUse(m.card.owner, asker, this.access));
   }
 
   private get access(): ModelAccess {
@@ -86,18 +100,46 @@ export class PredictionClient {
   private async assertMayUse(name: string, asker: ModelOwner | undefined): Promise<void> {
     if (asker === undefined) return;
     const remote = this.opts.artifacts;
-    const card = await (remote !== undefined && remote.kind !== 'fs' ? readStoreCard(remote, name) : readCard(this.opts.home, name)).catch(() => null);
-    if (card === null || !mayUse(card.owner, asker, this.access)) throw new PredictionError('model_not_found', `No model named "${name}".`, 404);
+    const card = await (
+      remote !== undefined && remote.kind !== 'fs'
+        ? readStoreCard(remote, name)
+        : readCard(this.opts.home, name)
+    ).catch(() => null);
+    if (card === null || !mayUse(card.owner, asker, this.access))
+      throw new PredictionError('model_not_found', `No model named "${name}".`, 404);
   }
 
-  async describe(name: string, opts: { loadingWaitMs?: number; asker?: ModelOwner } = {}): Promise<ModelInfo> {
+  async describe(
+    name: string,
+    opts: { loadingWaitMs?: number; asker?: ModelOwner } = {},
+  ): Promise<ModelInfo> {
     await this.assertMayUse(name, opts.asker);
-    const body = (await this.call('GET', `/v2/models/${encodeURIComponent(name)}`, undefined, opts.loadingWaitMs)) as {
+    const body = (await this.call(
+      'GET',
+      `/v2/models/${encodeURIComponent(name)}`,
+      undefined,
+      opts.loadingWaitMs,
+    )) as {
       inputs: { name: string; datatype: string }[];
       classes?: string[];
-      ouro: { version: number; task: string; target: string; metric: string; example?: Record<string, unknown> };
+      ouro: {
+        version: number;
+        task: string;
+        target: string;
+        metric: string;
+        example?: Record<string, unknown>;
+      };
     };
-    return { name, inputs: body.inputs, classes: body.classes ?? null, task: body.ouro.task, target: body.ouro.target, metric: body.ouro.metric, version: body.ouro.version, example: body.ouro.example ?? null };
+    return {
+      name,
+      inputs: body.inputs,
+      classes: body.classes ?? null,
+      task: body.ouro.task,
+      target: body.ouro.target,
+      metric: body.ouro.metric,
+      version: body.ouro.version,
+      example: body.ouro.example ?? null,
+    };
   }
 
   /** Predicts rows; inputs the rows leave out are sent as missing (the model imputes them) and reported. */
@@ -114,36 +156,74 @@ export class PredictionClient {
       }
       return row;
     });
-    const body = (await this.call('POST', `/v1/models/${encodeURIComponent(name)}/predict`, complete)) as Omit<Prediction, 'filled' | 'probabilities'> & { probabilities?: Record<string, number>[] };
-    return { model: body.model, version: body.version, predictions: body.predictions, probabilities: body.probabilities ?? null, warnings: body.warnings ?? [], filled: [...filled] };
+    const body = (await this.call(
+      'POST',
+      `/v1/models/${encodeURIComponent(name)}/predict`,
+      complete,
+    )) as Omit<Prediction, 'filled' | 'probabilities'> & { probabilities?: Record<string, number>[] };
+    return {
+      model: body.model,
+      version: body.version,
+      predictions: body.predictions,
+      probabilities: body.probabilities ?? null,
+      warnings: body.warnings ?? [],
+      filled: [...filled],
+    };
   }
 
-  private async call(method: 'GET' | 'POST', path: string, json?: unknown, loadingWaitMs?: number): Promise<unknown> {
-    if (this.opts.token === undefined) throw new PredictionError('not_configured', 'The bot has no OURO_INTERNAL_TOKEN, so it cannot query models. Set the same OURO_INTERNAL_TOKEN for the bot and the prediction server.', 0);
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    json?: unknown,
+    loadingWaitMs?: number,
+  ): Promise<unknown> {
+    if (this.opts.token === undefined)
+      throw new PredictionError(
+        'not_configured',
+        'The bot has no OURO_INTERNAL_TOKEN, so it cannot query models. Set the same OURO_INTERNAL_TOKEN for the bot and the prediction server.',
+        0,
+      );
     const deadline = Date.now() + (loadingWaitMs ?? this.opts.loadingWaitMs ?? 20_000);
     for (;;) {
       let res: Response;
       try {
         res = await fetch(`${this.opts.baseUrl.replace(/\/$/, '')}${path}`, {
           method,
-          headers: { authorization: `Bearer ${this.opts.token}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
           ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
           signal: AbortSignal.timeout(30_000),
         });
       } catch (err) {
-        throw new PredictionError('unreachable', `The prediction API at ${this.opts.baseUrl} did not answer (${(err as Error).message}). Is \`ouro serve\` running, and OURO_PUBLIC_URL right?`, 0);
+        throw new PredictionError(
+          'unreachable',
+          `The prediction API at ${this.opts.baseUrl} did not answer (${(err as Error).message}). Is \`ouro serve\` running, and OURO_PUBLIC_URL right?`,
+          0,
+        );
       }
       const body = (await res.json().catch(() => null)) as { error?: string; code?: string } | null;
       if (res.ok) return body;
       const code = body?.code ?? `http_${res.status}`;
       if (res.status === 503 && code === 'model_loading' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 1000 * Math.min(5, Number(res.headers.get('retry-after') ?? 2) || 2)));
+        await new Promise((r) =>
+          setTimeout(r, 1000 * Math.min(5, Number(res.headers.get('retry-after') ?? 2) || 2)),
+        );
         continue;
       }
       if (res.status === 401 || (res.status === 403 && code === 'forbidden')) {
-        throw new PredictionError(code, 'The prediction API refused the bot\'s token: set the same OURO_INTERNAL_TOKEN for the bot and `ouro serve`.', res.status);
+        throw new PredictionError(
+          code,
+          "The prediction API refused the bot's token: set the same OURO_INTERNAL_TOKEN for the bot and `ouro serve`.",
+          res.status,
+        );
       }
-      throw new PredictionError(code, body?.error ?? `The prediction API answered ${res.status}.`, res.status);
+      throw new PredictionError(
+        code,
+        body?.error ?? `The prediction API answered ${res.status}.`,
+        res.status,
+      );
     }
   }
 }

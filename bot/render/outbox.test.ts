@@ -43,9 +43,17 @@ const logger = createLogger('silent');
 test('posts in one channel keep their order and a gap; another channel is not held up', async () => {
   const chat = new RecordingChat();
   const outbox = new Outbox({ chat, logger, postGapMs: 100 });
-  await Promise.all([outbox.post('C1', 't', textMessage('one')), outbox.post('C1', 't', textMessage('two')), outbox.post('C1', 't', textMessage('three')), outbox.post('C2', 't', textMessage('other'))]);
+  await Promise.all([
+    outbox.post('C1', 't', textMessage('one')),
+    outbox.post('C1', 't', textMessage('two')),
+    outbox.post('C1', 't', textMessage('three')),
+    outbox.post('C2', 't', textMessage('other')),
+  ]);
   const c1 = chat.calls.filter((c) => c.channel === 'C1');
-  assert.deepEqual(c1.map((c) => c.text), ['one', 'two', 'three']);
+  assert.deepEqual(
+    c1.map((c) => c.text),
+    ['one', 'two', 'three'],
+  );
   assert.ok(c1[2]!.at - c1[0]!.at >= 190, `gaps too short: ${c1.map((c) => c.at - c1[0]!.at)}`);
   const c2 = chat.calls.find((c) => c.channel === 'C2')!;
   assert.ok(c2.at - c1[0]!.at < 90, 'C2 waited for C1');
@@ -73,10 +81,19 @@ test('a rate-limited call waits the time the platform asked, then goes out; the 
   chat.retryAfterMs = 150;
   const outbox = new Outbox({ chat, logger, postGapMs: 0 });
   const started = Date.now();
-  const [id] = await Promise.all([outbox.post('C1', 't', textMessage('first')), outbox.post('C1', 't', textMessage('second'))]);
+  const [id] = await Promise.all([
+    outbox.post('C1', 't', textMessage('first')),
+    outbox.post('C1', 't', textMessage('second')),
+  ]);
   assert.equal(id, 'm1');
-  assert.deepEqual(chat.calls.map((c) => c.op), ['post:429', 'post:429', 'post', 'post']);
-  assert.deepEqual(chat.calls.filter((c) => c.op === 'post').map((c) => c.text), ['first', 'second']);
+  assert.deepEqual(
+    chat.calls.map((c) => c.op),
+    ['post:429', 'post:429', 'post', 'post'],
+  );
+  assert.deepEqual(
+    chat.calls.filter((c) => c.op === 'post').map((c) => c.text),
+    ['first', 'second'],
+  );
   assert.ok(chat.calls[2]!.at - started >= 290, 'retried before Retry-After');
 });
 
@@ -101,10 +118,21 @@ test('every secret the host holds is redacted from what the bot says; a file car
   outbox.update('C1', id, textMessage(`status: ${secret}`));
   await outbox.postPrivate('C1', 'U1', 't', textMessage(`your key: ${secret}`));
   await outbox.flush();
-  assert.deepEqual(chat.calls.map((c) => c.text).sort(), ['internal error (Unexpected token in [redacted])', 'status: [redacted]', 'your key: [redacted]']);
+  assert.deepEqual(chat.calls.map((c) => c.text).sort(), [
+    'internal error (Unexpected token in [redacted])',
+    'status: [redacted]',
+    'your key: [redacted]',
+  ]);
   // The one message a new model key is meant to reach: allowed by value, for that message only.
   await outbox.postPrivate('C1', 'U1', 't', textMessage(`your key: ${secret}`), [secret]);
   assert.equal(chat.calls.at(-1)!.text, `your key: ${secret}`);
-  await assert.rejects(outbox.upload('C1', 't', { filename: 'chart.png', title: 'chart', data: Buffer.from(`PNG...${secret}...`) }), /contains a secret/);
+  await assert.rejects(
+    outbox.upload('C1', 't', {
+      filename: 'chart.png',
+      title: 'chart',
+      data: Buffer.from(`PNG...${secret}...`),
+    }),
+    /contains a secret/,
+  );
   assert.equal(chat.calls.filter((c) => c.op === 'upload').length, 0);
 });

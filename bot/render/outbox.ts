@@ -69,7 +69,13 @@ export class Outbox {
   }
 
   /** `allow`: a value that may pass redaction in this one private message (a new model key for its owner). */
-  postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage, allow: readonly string[] = []): Promise<void> {
+  postPrivate(
+    channel: string,
+    user: string,
+    thread: string | undefined,
+    message: ChatMessage,
+    allow: readonly string[] = [],
+  ): Promise<void> {
     const clean = redactDeep(message, allow);
     return this.enqueue(channel, true, () => this.opts.chat.postPrivate(channel, user, thread, clean));
   }
@@ -83,9 +89,16 @@ export class Outbox {
   upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
     // A file that carries a secret the host holds is not sent at all: bytes cannot be redacted
     // safely, and an honest chart never contains a token.
-    if (containsSecret(file.data)) return Promise.reject(new Error(`${file.filename} was not uploaded: it contains a secret this host holds (see docs/security.md)`));
+    if (containsSecret(file.data))
+      return Promise.reject(
+        new Error(
+          `${file.filename} was not uploaded: it contains a secret this host holds (see docs/security.md)`,
+        ),
+      );
     const clean = redactDeep({ ...file, data: undefined });
-    return this.enqueue(channel, true, () => this.opts.chat.upload(channel, thread, { ...clean, data: file.data }));
+    return this.enqueue(channel, true, () =>
+      this.opts.chat.upload(channel, thread, { ...clean, data: file.data }),
+    );
   }
 
   /** Replaces the content of a posted message, soon; later calls before it is sent win. */
@@ -94,7 +107,15 @@ export class Outbox {
     const key = `${channel}:${id}`;
     let edit = this.edits.get(key);
     if (edit === undefined) {
-      edit = { channel, id, message: redactDeep(message), sent: null, lastAt: 0, timer: null, inflight: null };
+      edit = {
+        channel,
+        id,
+        message: redactDeep(message),
+        sent: null,
+        lastAt: 0,
+        timer: null,
+        inflight: null,
+      };
       this.edits.set(key, edit);
     }
     edit.message = redactDeep(message);
@@ -128,10 +149,13 @@ export class Outbox {
   private schedule(edit: PendingEdit): void {
     if (edit.timer !== null || edit.inflight !== null) return;
     const wait = edit.lastAt + this.updateGapMs - Date.now();
-    edit.timer = setTimeout(() => {
-      edit.timer = null;
-      this.sendEdit(edit);
-    }, Math.max(0, wait));
+    edit.timer = setTimeout(
+      () => {
+        edit.timer = null;
+        this.sendEdit(edit);
+      },
+      Math.max(0, wait),
+    );
   }
 
   private sendEdit(edit: PendingEdit): void {
@@ -143,7 +167,11 @@ export class Outbox {
         () => {
           edit.sent = content;
         },
-        (err: unknown) => this.opts.logger.warn({ err: (err as Error).message, channel: edit.channel }, 'chat: editing a message failed'),
+        (err: unknown) =>
+          this.opts.logger.warn(
+            { err: (err as Error).message, channel: edit.channel },
+            'chat: editing a message failed',
+          ),
       )
       .finally(() => {
         edit.inflight = null;
@@ -162,7 +190,8 @@ export class Outbox {
     try {
       await this.opts.chat.update(channel, id, message);
     } catch (err) {
-      if (err instanceof RateLimitedError) this.nextUpdateAt = Math.max(this.nextUpdateAt, Date.now() + err.retryAfterMs);
+      if (err instanceof RateLimitedError)
+        this.nextUpdateAt = Math.max(this.nextUpdateAt, Date.now() + err.retryAfterMs);
       throw err;
     }
   }
@@ -188,7 +217,10 @@ export class Outbox {
           return result;
         } catch (err) {
           if (!(err instanceof RateLimitedError) || attempt >= this.maxAttempts) throw err;
-          this.opts.logger.info({ channel, retryAfterMs: err.retryAfterMs, attempt }, 'chat: rate limited; retrying');
+          this.opts.logger.info(
+            { channel, retryAfterMs: err.retryAfterMs, attempt },
+            'chat: rate limited; retrying',
+          );
           lane.pausedUntil = Date.now() + err.retryAfterMs;
         }
       }

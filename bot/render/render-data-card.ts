@@ -23,10 +23,16 @@ export function renderDataCardMessage(card: DataCard, where: string): ChatMessag
     blocks: [
       { type: 'header', text: `Synthetic data: ${card.files.data}` },
       { type: 'fields', fields: facts },
-      ...(card.withheld.length > 0 ? [{ type: 'context' as const, text: `Withheld: ${card.withheld.map((w) => `${w.column} (${w.why})`).join('; ')}` }] : []),
+      ...(card.withheld.length > 0
+        ? [
+            {
+              type: 'context' as const,
+              text: `Withheld: ${card.withheld.map((w) => `${w.column} (${w.why})`).join('; ')}`,
+            },
+          ]
+        : []),
       { type: 'text', text: where },
       { type: 'context', text: card.caveats.join(' ') },
     ],
   };
 }
-

@@ -11,7 +11,10 @@ const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)
 export function renderReportReply(e: Extract<RunEvent, { type: 'report.published' }>): ChatMessage {
   const answer = clip(e.answer, 1800);
   const findings = e.highlights.map((h) => `• ${clip(h.text, 400)} \`${h.finding}\``).join('\n');
-  const link = e.url !== null ? `[Open the full report](${e.url})${e.pdf ? ` · [PDF](${e.url}/report.pdf)` : ''} — every number links to the script that computed it.` : `The report is in \`${e.path}\` on the worker.`;
+  const link =
+    e.url !== null
+      ? `[Open the full report](${e.url})${e.pdf ? ` · [PDF](${e.url}/report.pdf)` : ''} — every number links to the script that computed it.`
+      : `The report is in \`${e.path}\` on the worker.`;
   const blocks: ChatMessage['blocks'] = [
     { type: 'header', text: clip(`📊 ${e.question}`, 140) },
     { type: 'text', text: `**Answer** — ${answer}` },

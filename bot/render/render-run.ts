@@ -14,7 +14,8 @@ import type { RunView } from './run-view.ts';
 
 export { familyName };
 
-export const fmtScore = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toFixed(4)) : 'n/a');
+export const fmtScore = (n: number) =>
+  Number.isFinite(n) ? (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toFixed(4)) : 'n/a';
 
 /** 95 → "1:35"; 3700 → "1:01:40". */
 export function fmtClock(seconds: number): string {
@@ -24,7 +25,6 @@ export function fmtClock(seconds: number): string {
   const sec = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
-
 
 export function progressBar(ratio: number, width = 16): string {
   const r = Math.min(1, Math.max(0, ratio));
@@ -46,10 +46,13 @@ export function progressRatio(v: RunView, now: number): number {
   return Math.min(0.95, Math.max(time, experiments));
 }
 
-export const STEERING_HELP = 'reply `stop`, `status`, `use <metric>`, `exclude <column>`, `try <family>` or `more time` in this thread';
+export const STEERING_HELP =
+  'reply `stop`, `status`, `use <metric>`, `exclude <column>`, `try <family>` or `more time` in this thread';
 
 /** What the bot will do, said before the worker has even looked at the file. */
-export function understoodGoal(v: Pick<RunView, 'goal' | 'file' | 'budgetSeconds' | 'maxExperiments'>): string {
+export function understoodGoal(
+  v: Pick<RunView, 'goal' | 'file' | 'budgetSeconds' | 'maxExperiments'>,
+): string {
   return `Goal as I understand it: **${v.goal}**, from \`${v.file}\`. I'll profile the file, keep 20 % of the rows aside for an honest final check, then write and run experiments for up to ${fmtClock(v.budgetSeconds)} (at most ${v.maxExperiments}), and post what I learn here.`;
 }
 
@@ -61,7 +64,10 @@ function planLine(v: RunView): string {
 
 function stateLines(v: RunView, now: number): string[] {
   const clock = `${fmtClock(elapsedSeconds(v, now))} of ${fmtClock(v.budgetSeconds)}`;
-  const best = v.best === null ? null : `best so far: **${familyName(v.best.family)}** ${v.best.metric} ${fmtScore(v.best.score)}`;
+  const best =
+    v.best === null
+      ? null
+      : `best so far: **${familyName(v.best.family)}** ${v.best.metric} ${fmtScore(v.best.score)}`;
   switch (v.state) {
     case 'queued':
       return ['⏳ Queued — waiting for a worker to pick the run up.'];
@@ -75,19 +81,37 @@ function stateLines(v: RunView, now: number): string[] {
             : v.plan === null
               ? 'reading and profiling the file'
               : `${done} experiment${done === 1 ? '' : 's'} done, choosing the next`;
-      return [`\`${progressBar(progressRatio(v, now))}\` ${Math.round(progressRatio(v, now) * 100)} % · ${doing}`, [best, clock].filter(Boolean).join(' · ')];
+      return [
+        `\`${progressBar(progressRatio(v, now))}\` ${Math.round(progressRatio(v, now) * 100)} % · ${doing}`,
+        [best, clock].filter(Boolean).join(' · '),
+      ];
     }
     case 'validating':
-      return [`\`${progressBar(progressRatio(v, now))}\` validating the best model on the held-out rows`, [best, clock].filter(Boolean).join(' · ')];
+      return [
+        `\`${progressBar(progressRatio(v, now))}\` validating the best model on the held-out rows`,
+        [best, clock].filter(Boolean).join(' · '),
+      ];
     case 'finished': {
-      if (v.report) return [`✅ Report ready in ${fmtClock(elapsedSeconds(v, now))}. The answer is below${v.report.url ? `: [open the report](${v.report.url})` : ''}.`];
-      if (v.dataset !== null) return [`✅ Done in ${fmtClock(elapsedSeconds(v, now))}. **${v.dataset.rows.toLocaleString('en-US')} synthetic rows** (${v.dataset.generator}) in \`${v.dataset.filename}\`; the file and its data card are below.`];
+      if (v.report)
+        return [
+          `✅ Report ready in ${fmtClock(elapsedSeconds(v, now))}. The answer is below${v.report.url ? `: [open the report](${v.report.url})` : ''}.`,
+        ];
+      if (v.dataset !== null)
+        return [
+          `✅ Done in ${fmtClock(elapsedSeconds(v, now))}. **${v.dataset.rows.toLocaleString('en-US')} synthetic rows** (${v.dataset.generator}) in \`${v.dataset.filename}\`; the file and its data card are below.`,
+        ];
       const c = v.card!;
-      const head = v.cancelled ? `⏹ Stopped on request after ${fmtClock(elapsedSeconds(v, now))}; the best model so far was validated and saved.` : `✅ Done in ${fmtClock(elapsedSeconds(v, now))}.`;
-      return [`${head} **${familyName(c.family)}**: ${c.metric} ${fmtScore(c.holdout.score)} on the held-out rows (baseline ${fmtScore(c.holdout.baseline)}). The card is below.`];
+      const head = v.cancelled
+        ? `⏹ Stopped on request after ${fmtClock(elapsedSeconds(v, now))}; the best model so far was validated and saved.`
+        : `✅ Done in ${fmtClock(elapsedSeconds(v, now))}.`;
+      return [
+        `${head} **${familyName(c.family)}**: ${c.metric} ${fmtScore(c.holdout.score)} on the held-out rows (baseline ${fmtScore(c.holdout.baseline)}). The card is below.`,
+      ];
     }
     case 'failed':
-      return [`❌ The run failed after ${fmtClock(elapsedSeconds(v, now))}: ${v.failure?.message ?? 'unknown error'}`];
+      return [
+        `❌ The run failed after ${fmtClock(elapsedSeconds(v, now))}: ${v.failure?.message ?? 'unknown error'}`,
+      ];
     case 'asking':
       return ['❓ Waiting for you: which column should I predict? The question is in the thread.'];
   }
@@ -113,7 +137,8 @@ export function renderStatus(v: RunView, now: number, phase?: string): ChatMessa
 /** The status as a reply to `status` in the thread. */
 export function renderStatusReply(v: RunView, now: number): ChatMessage {
   const lines = [v.plan === null ? understoodGoal(v) : planLine(v), ...stateLines(v, now)];
-  if (v.experiments.started > 0) lines.push(`experiments: ${v.experiments.finished} finished · ${v.experiments.failed} failed`);
+  if (v.experiments.started > 0)
+    lines.push(`experiments: ${v.experiments.finished} finished · ${v.experiments.failed} failed`);
   return { text: stripMarkup(lines.join('\n')), blocks: [{ type: 'text', text: lines.join('\n') }] };
 }
 
@@ -144,18 +169,26 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
         `Families to try, in order: ${p.families.map((f) => familyName(f.family)).join(' → ')}.`,
         ...p.dropColumns.map((d) => `Leaving out \`${d.column}\`: ${d.why}.`),
       ];
-      const profile = v.rows !== null ? `${v.rows.toLocaleString('en-US')} rows × ${v.columns} columns${v.findings.length > 0 ? ' · ' + v.findings.slice(0, 3).join(' · ') : ''}` : '';
+      const profile =
+        v.rows !== null
+          ? `${v.rows.toLocaleString('en-US')} rows × ${v.columns} columns${v.findings.length > 0 ? ' · ' + v.findings.slice(0, 3).join(' · ') : ''}`
+          : '';
       return reply(lines.join('\n'), truncate(profile, 600));
     }
     case 'experiment.failed': {
       const d = e.diagnosis;
-      return reply(`🩺 **Diagnosis** — ${familyName(e.family)} (${e.node}) failed: **${d.class.replace(/_/g, ' ')}**.\nEvidence: \`${truncate(d.evidence.replace(/`/g, "'"), 300)}\`\nFix: ${d.fix}`);
+      return reply(
+        `🩺 **Diagnosis** — ${familyName(e.family)} (${e.node}) failed: **${d.class.replace(/_/g, ' ')}**.\nEvidence: \`${truncate(d.evidence.replace(/`/g, "'"), 300)}\`\nFix: ${d.fix}`,
+      );
     }
     case 'strategy.changed':
       return reply(`🔀 **Strategy** — ${e.from} → **${e.to}**.\n_Why:_ ${e.why}.`.replace(/\.\.$/, '.'));
     case 'best.improved': {
       const why = v.hypotheses[e.node];
-      return reply(`⭐ **New best** — ${familyName(e.family)}: ${e.metric} ${fmtScore(e.score)} in cross-validation${improvement(e.metric, e.score, e.previous)}.`, why === undefined ? undefined : `tried because: ${truncate(why, 300)}`);
+      return reply(
+        `⭐ **New best** — ${familyName(e.family)}: ${e.metric} ${fmtScore(e.score)} in cross-validation${improvement(e.metric, e.score, e.previous)}.`,
+        why === undefined ? undefined : `tried because: ${truncate(why, 300)}`,
+      );
     }
     case 'cancelled':
       return reply(`⏹ Stopping on request — ${e.reason}.`);
@@ -180,22 +213,49 @@ export function renderThreadReply(e: RunEvent, v: RunView): ChatMessage | null {
  */
 export function renderChallenge(e: Extract<RunEvent, { type: 'challenged' }>): ChatMessage {
   const champion = `**${e.name}** v${e.champion.version}`;
-  const championScore = e.champion.score === null ? `could not score the new data (${truncate(e.champion.why ?? 'no reason given', 200)})` : `${e.metric} **${fmtScore(e.champion.score)}**`;
+  const championScore =
+    e.champion.score === null
+      ? `could not score the new data (${truncate(e.champion.why ?? 'no reason given', 200)})`
+      : `${e.metric} **${fmtScore(e.champion.score)}**`;
   const scores = `On the new data's held-out rows: challenger ${e.metric} **${fmtScore(e.challenger.score)}**, champion ${champion} ${championScore}.`;
   if (e.promoted) {
-    return reply(`🏆 **The challenger wins.** ${scores} It replaces ${champion} at the same URL; v${e.champion.version} is kept for a rollback.`, `\`ouro models rollback ${e.name} --to ${e.champion.version}\` serves v${e.champion.version} again`);
+    return reply(
+      `🏆 **The challenger wins.** ${scores} It replaces ${champion} at the same URL; v${e.champion.version} is kept for a rollback.`,
+      `\`ouro models rollback ${e.name} --to ${e.champion.version}\` serves v${e.champion.version} again`,
+    );
   }
-  return reply(`🛡️ **The champion stays.** ${scores} The challenger is not better, so ${champion} keeps serving; the challenger is kept as a version of **${e.name}**, not served.`, `\`ouro models list\` shows the versions; \`ouro models rollback ${e.name} --to <version>\` serves another`);
+  return reply(
+    `🛡️ **The champion stays.** ${scores} The challenger is not better, so ${champion} keeps serving; the challenger is kept as a version of **${e.name}**, not served.`,
+    `\`ouro models list\` shows the versions; \`ouro models rollback ${e.name} --to <version>\` serves another`,
+  );
 }
 
 /** The value a clicked choice sends back: the run that asked and the column chosen. */
 export const TARGET_CHOICE_ID = 'ouro_target';
 
-export function renderTargetQuestion(runId: string, message: string, candidates: { column: string; reason: string }[]): ChatMessage {
-  const lines = [`❓ **Which column should I predict?** ${message}`, ...candidates.map((c, i) => `${i + 1}. \`${c.column}\` — ${truncate(c.reason, 200)}`)];
+export function renderTargetQuestion(
+  runId: string,
+  message: string,
+  candidates: { column: string; reason: string }[],
+): ChatMessage {
+  const lines = [
+    `❓ **Which column should I predict?** ${message}`,
+    ...candidates.map((c, i) => `${i + 1}. \`${c.column}\` — ${truncate(c.reason, 200)}`),
+  ];
   const blocks: Block[] = [{ type: 'text', text: lines.join('\n') }];
-  if (candidates.length > 0) blocks.push({ type: 'choices', id: TARGET_CHOICE_ID, options: candidates.map((c) => ({ label: c.column, value: JSON.stringify({ run: runId, column: c.column }) })) });
-  blocks.push({ type: 'context', text: 'Click one, or reply in this thread with the column\'s name; I start the run as soon as you answer.' });
+  if (candidates.length > 0)
+    blocks.push({
+      type: 'choices',
+      id: TARGET_CHOICE_ID,
+      options: candidates.map((c) => ({
+        label: c.column,
+        value: JSON.stringify({ run: runId, column: c.column }),
+      })),
+    });
+  blocks.push({
+    type: 'context',
+    text: "Click one, or reply in this thread with the column's name; I start the run as soon as you answer.",
+  });
   return { text: stripMarkup(lines[0]!), blocks };
 }
 
@@ -226,11 +286,19 @@ export const INLINE_PREDICT: PredictCommand = { command: '/predict', style: 'inl
 
 /** How the owner of a model collects a key whose direct message failed. */
 export function keyCommand(syntax: PredictCommand, name: string): string {
-  return syntax.style === 'inline' ? `${syntax.command} key ${name}` : `${syntax.command} model:${name} input:key`;
+  return syntax.style === 'inline'
+    ? `${syntax.command} key ${name}`
+    : `${syntax.command} model:${name} input:key`;
 }
 
 /** `/predict name a=1 b="x y"` (or its options form) with the first few example values. */
-export function predictExample(syntax: PredictCommand, name: string, example: Record<string, unknown> | null | undefined, inputs: string[], max = 4): string {
+export function predictExample(
+  syntax: PredictCommand,
+  name: string,
+  example: Record<string, unknown> | null | undefined,
+  inputs: string[],
+  max = 4,
+): string {
   const quote = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[\s"=]/.test(s) || s === '' ? JSON.stringify(s) : s;
@@ -238,7 +306,9 @@ export function predictExample(syntax: PredictCommand, name: string, example: Re
   const names = example ? Object.keys(example) : inputs;
   const pairs = names.slice(0, max).map((n) => `${n}=${example ? quote(example[n]) : '…'}`);
   const rest = `${pairs.join(' ')}${names.length > max ? ' …' : ''}`;
-  return syntax.style === 'options' ? `${syntax.command} model:${name} input:${rest}` : `${syntax.command} ${name} ${rest}`;
+  return syntax.style === 'options'
+    ? `${syntax.command} model:${name} input:${rest}`
+    : `${syntax.command} ${name} ${rest}`;
 }
 
 /** The final card: the model, its scores against the baseline and cross-validation, and how to use it. */
@@ -253,9 +323,9 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
       ? `the key was sent privately to ${x.requester ?? 'the requester'}`
       : x.key === 'held'
         ? `${x.requester ?? 'the requester'}: I could not send you the key by direct message; \`${keyCommand(x.predictCommand ?? INLINE_PREDICT, card.name)}\` hands it to you privately (within the hour, once)`
-      : x.key === 'existing'
-        ? `use the key this model already has (\`ouro models key rotate ${card.name}\` makes a new one)`
-        : `\`ouro models key rotate ${card.name}\` makes a key`;
+        : x.key === 'existing'
+          ? `use the key this model already has (\`ouro models key rotate ${card.name}\` makes a new one)`
+          : `\`ouro models key rotate ${card.name}\` makes a key`;
   const command = x.predictCommand ?? INLINE_PREDICT;
   const page = x.url?.replace(/\/v1\/models\/([^/]+)\/predict$/, '/models/$1') ?? null;
   const blocks: Block[] = [
@@ -267,25 +337,62 @@ export function renderMetricsCard(card: ModelCard, x: CardExtras): ChatMessage {
         ['baseline', fmtScore(card.holdout.baseline)],
         ['cross-validation', `${fmtScore(card.cv.mean)} ± ${fmtScore(card.cv.std)}`],
         ['target', `${card.target} · ${card.task}`],
-        ...(card.forecast ? [['series', `${card.forecast.series} ${card.forecast.frequencyLabel} · ${card.forecast.horizon} steps ahead`] as [string, string]] : []),
-        ['data', `${card.data.rows.toLocaleString('en-US')} rows (${card.data.trainRows} train / ${card.data.holdoutRows} held out)`],
-        ['experiments', `${card.experiments.tried} tried · ${card.experiments.failed} failed · ${fmtClock(card.durationMs / 1000)}`],
+        ...(card.forecast
+          ? [
+              [
+                'series',
+                `${card.forecast.series} ${card.forecast.frequencyLabel} · ${card.forecast.horizon} steps ahead`,
+              ] as [string, string],
+            ]
+          : []),
+        [
+          'data',
+          `${card.data.rows.toLocaleString('en-US')} rows (${card.data.trainRows} train / ${card.data.holdoutRows} held out)`,
+        ],
+        [
+          'experiments',
+          `${card.experiments.tried} tried · ${card.experiments.failed} failed · ${fmtClock(card.durationMs / 1000)}`,
+        ],
       ],
     },
   ];
-  if (others) blocks.push({ type: 'context', text: `also on the held-out rows: ${others}${gap > 0.05 && card.metric !== 'rmse' && card.metric !== 'mae' ? ` · note the gap of ${fmtScore(gap)} between cross-validation and the held-out rows` : ''}` });
+  if (others)
+    blocks.push({
+      type: 'context',
+      text: `also on the held-out rows: ${others}${gap > 0.05 && card.metric !== 'rmse' && card.metric !== 'mae' ? ` · note the gap of ${fmtScore(gap)} between cross-validation and the held-out rows` : ''}`,
+    });
   if (x.url !== null) {
-    blocks.push({ type: 'text', text: `**Model URL:** ${x.url}\n**Key:** ${keyHint}.${page ? ` The [model page](${page}) has a form and a curl.` : ''}` });
+    blocks.push({
+      type: 'text',
+      text: `**Model URL:** ${x.url}\n**Key:** ${keyHint}.${page ? ` The [model page](${page}) has a form and a curl.` : ''}`,
+    });
     if (card.forecast) {
       // A forecaster's card carries its series axis: the example asks its own route for the next values.
       const forecastUrl = x.url.replace(/\/predict$/, `/${taskTraits(card.task).route}`);
-      blocks.push({ type: 'code', text: `curl -X POST ${forecastUrl} -H "Authorization: Bearer $KEY" -d '{${card.forecast?.idColumn ? '"series": "<id>", ' : ''}"horizon": ${card.forecast?.horizon ?? 12}}'` });
+      blocks.push({
+        type: 'code',
+        text: `curl -X POST ${forecastUrl} -H "Authorization: Bearer $KEY" -d '{${card.forecast?.idColumn ? '"series": "<id>", ' : ''}"horizon": ${card.forecast?.horizon ?? 12}}'`,
+      });
     } else {
-      blocks.push({ type: 'code', text: predictExample(command, card.name, x.example, card.inputs.map((i) => i.name)) });
-      blocks.push({ type: 'context', text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel` });
+      blocks.push({
+        type: 'code',
+        text: predictExample(
+          command,
+          card.name,
+          x.example,
+          card.inputs.map((i) => i.name),
+        ),
+      });
+      blocks.push({
+        type: 'context',
+        text: `columns you leave out are sent as missing · add \`--share\` to show the answer to the channel`,
+      });
     }
   } else {
-    blocks.push({ type: 'text', text: `The model is saved as ${card.name} v${card.version} but is not deployed; start \`ouro serve\` to query it.` });
+    blocks.push({
+      type: 'text',
+      text: `The model is saved as ${card.name} v${card.version} but is not deployed; start \`ouro serve\` to query it.`,
+    });
   }
   const text = `${card.name} v${card.version}: ${card.metric} ${fmtScore(card.holdout.score)} on held-out rows (baseline ${fmtScore(card.holdout.baseline)}, cv ${fmtScore(card.cv.mean)})${x.url ? ` — ${x.url}` : ''}`;
   return { text, blocks };

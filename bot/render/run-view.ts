@@ -41,13 +41,31 @@ export interface RunView {
   failure: { code: string; message: string } | null;
   stopReason: string | null;
   /** The open question, when the run ended asking which column to predict. */
-  question: { message: string; candidates: { column: string; reason: string }[]; columns: string[]; askedAt: number } | null;
+  question: {
+    message: string;
+    candidates: { column: string; reason: string }[];
+    columns: string[];
+    askedAt: number;
+  } | null;
   /** An analysis run's published report (docs/architecture.md, "Analysis reports"). */
-  report?: { id: string; url: string | null; answer: string; highlights: { text: string; finding: string }[]; charts: { path: string; title: string }[]; path: string } | null;
+  report?: {
+    id: string;
+    url: string | null;
+    answer: string;
+    highlights: { text: string; finding: string }[];
+    charts: { path: string; title: string }[];
+    path: string;
+  } | null;
 }
 
 /** The view before any event: what the bot knows from the request it made. */
-export function initialView(r: { runId: string; goal: string; file: string; budgetSeconds: number; maxExperiments: number }): RunView {
+export function initialView(r: {
+  runId: string;
+  goal: string;
+  file: string;
+  budgetSeconds: number;
+  maxExperiments: number;
+}): RunView {
   return {
     ...r,
     state: 'queued',
@@ -78,9 +96,23 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
   const at = Date.parse(e.at);
   switch (e.type) {
     case 'accepted':
-      return { ...v, state: 'running', goal: e.goal, file: e.file, budgetSeconds: e.budgetSeconds, startedAt: v.startedAt ?? at };
+      return {
+        ...v,
+        state: 'running',
+        goal: e.goal,
+        file: e.file,
+        budgetSeconds: e.budgetSeconds,
+        startedAt: v.startedAt ?? at,
+      };
     case 'profiled':
-      return { ...v, state: 'running', startedAt: v.startedAt ?? at, rows: e.rows, columns: e.columns, findings: e.findings };
+      return {
+        ...v,
+        state: 'running',
+        startedAt: v.startedAt ?? at,
+        rows: e.rows,
+        columns: e.columns,
+        findings: e.findings,
+      };
     case 'planned':
       return { ...v, state: 'running', startedAt: v.startedAt ?? at, plan: e.plan, planWhy: e.why };
     case 'experiment.started':
@@ -101,7 +133,12 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     case 'best.improved':
       return { ...v, best: { node: e.node, family: e.family, metric: e.metric, score: e.score } };
     case 'validated':
-      return { ...v, state: 'validating', current: null, validated: { metric: e.metric, holdout: e.holdout, baseline: e.baseline, cv: e.cv } };
+      return {
+        ...v,
+        state: 'validating',
+        current: null,
+        validated: { metric: e.metric, holdout: e.holdout, baseline: e.baseline, cv: e.cv },
+      };
     case 'deployed':
       return { ...v, deployed: { name: e.name, version: e.version, url: e.url } };
     case 'challenged':
@@ -109,11 +146,23 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     case 'finished':
       return { ...v, state: 'finished', current: null, card: e.card, endedAt: at };
     case 'failed':
-      return { ...v, state: 'failed', current: null, failure: { code: e.code, message: e.message }, endedAt: at };
+      return {
+        ...v,
+        state: 'failed',
+        current: null,
+        failure: { code: e.code, message: e.message },
+        endedAt: at,
+      };
     case 'cancelled':
       return { ...v, cancelled: true };
     case 'question':
-      return { ...v, state: 'asking', current: null, endedAt: at, question: { message: e.message, candidates: e.candidates, columns: e.columns, askedAt: at } };
+      return {
+        ...v,
+        state: 'asking',
+        current: null,
+        endedAt: at,
+        question: { message: e.message, candidates: e.candidates, columns: e.columns, askedAt: at },
+      };
     case 'note': {
       // The loop says why it stops before it validates; a budget extension moves the bar's end.
       const stopping = /^Stopping: (.*)$/.exec(e.message);
@@ -125,9 +174,28 @@ export function foldRunEvent(v: RunView, e: RunEvent): RunView {
     case 'brain.usage':
       return v;
     case 'report.published':
-      return { ...v, state: 'finished', current: null, endedAt: at, report: { id: e.report, url: e.url, answer: e.answer, highlights: e.highlights, charts: e.charts, path: e.path } };
+      return {
+        ...v,
+        state: 'finished',
+        current: null,
+        endedAt: at,
+        report: {
+          id: e.report,
+          url: e.url,
+          answer: e.answer,
+          highlights: e.highlights,
+          charts: e.charts,
+          path: e.path,
+        },
+      };
     case 'dataset.published':
-      return { ...v, state: 'finished', current: null, endedAt: at, dataset: { filename: e.filename, rows: e.card.rows, generator: e.card.generator.label } };
+      return {
+        ...v,
+        state: 'finished',
+        current: null,
+        endedAt: at,
+        dataset: { filename: e.filename, rows: e.card.rows, generator: e.card.generator.label },
+      };
   }
 }
 

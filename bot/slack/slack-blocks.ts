@@ -15,7 +15,9 @@ function cut(s: string, max: number): string {
 export function escapeMrkdwn(text: string): string {
   return text
     .split(/(<[@#!][A-Za-z0-9^|_-]+>)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')))
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+    )
     .join('');
 }
 
@@ -33,11 +35,25 @@ function blockOf(b: Block): SlackBlock {
     case 'text':
       return { type: 'section', text: { type: 'mrkdwn', text: cut(toMrkdwn(b.text), MAX_SECTION) } };
     case 'fields':
-      return { type: 'section', fields: b.fields.slice(0, 10).map(([label, value]) => ({ type: 'mrkdwn', text: cut(`*${escapeMrkdwn(label)}*\n${toMrkdwn(value)}`, MAX_FIELD) })) };
+      return {
+        type: 'section',
+        fields: b.fields
+          .slice(0, 10)
+          .map(([label, value]) => ({
+            type: 'mrkdwn',
+            text: cut(`*${escapeMrkdwn(label)}*\n${toMrkdwn(value)}`, MAX_FIELD),
+          })),
+      };
     case 'context':
       return { type: 'context', elements: [{ type: 'mrkdwn', text: cut(toMrkdwn(b.text), MAX_SECTION) }] };
     case 'code':
-      return { type: 'section', text: { type: 'mrkdwn', text: cut('```' + escapeMrkdwn(b.text.replace(/```/g, "'''")) + '```', MAX_SECTION) } };
+      return {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: cut('```' + escapeMrkdwn(b.text.replace(/```/g, "'''")) + '```', MAX_SECTION),
+        },
+      };
     case 'divider':
       return { type: 'divider' };
     case 'choices':
@@ -45,7 +61,14 @@ function blockOf(b: Block): SlackBlock {
       return {
         type: 'actions',
         block_id: b.id,
-        elements: b.options.slice(0, 25).map((o, i) => ({ type: 'button', action_id: `${b.id}:${i}`, text: { type: 'plain_text', text: cut(o.label, 75), emoji: false }, value: cut(o.value, 2000) })),
+        elements: b.options
+          .slice(0, 25)
+          .map((o, i) => ({
+            type: 'button',
+            action_id: `${b.id}:${i}`,
+            text: { type: 'plain_text', text: cut(o.label, 75), emoji: false },
+            value: cut(o.value, 2000),
+          })),
       };
   }
 }

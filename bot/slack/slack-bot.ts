@@ -38,7 +38,10 @@ const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
  * bodies, and a body may hold a model key on its way to the one person who may see it.
  */
 function boltLogger(logger: Logger): BoltLogger {
-  const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  const join = (msg: unknown[]) =>
+    msg
+      .map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m)))
+      .join(' ');
   return {
     debug: () => undefined,
     info: (...m: unknown[]) => logger.info(join(m)),
@@ -78,16 +81,45 @@ export class SlackBot {
       rejectRateLimitedCalls: true,
       retryConfig: opts.retryConfig ?? { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
     };
-    const common = { token: config.SLACK_BOT_TOKEN, clientOptions, logger: boltLogger(opts.logger), logLevel: LogLevel.INFO };
+    const common = {
+      token: config.SLACK_BOT_TOKEN,
+      clientOptions,
+      logger: boltLogger(opts.logger),
+      logLevel: LogLevel.INFO,
+    };
     if (config.OURO_SLACK_MODE === 'http') {
-      if (config.SLACK_SIGNING_SECRET === undefined) throw new Error('OURO_SLACK_MODE=http needs SLACK_SIGNING_SECRET');
-      this.app = new App({ ...common, signingSecret: config.SLACK_SIGNING_SECRET, port: config.OURO_SLACK_PORT });
+      if (config.SLACK_SIGNING_SECRET === undefined)
+        throw new Error('OURO_SLACK_MODE=http needs SLACK_SIGNING_SECRET');
+      this.app = new App({
+        ...common,
+        signingSecret: config.SLACK_SIGNING_SECRET,
+        port: config.OURO_SLACK_PORT,
+      });
     } else {
-      if (config.SLACK_APP_TOKEN === undefined) throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
+      if (config.SLACK_APP_TOKEN === undefined)
+        throw new Error('Socket Mode needs SLACK_APP_TOKEN (xapp-...), or set OURO_SLACK_MODE=http');
       this.app = new App({ ...common, appToken: config.SLACK_APP_TOKEN, socketMode: true });
     }
-    ({ store: this.store, heldKeys: this.heldKeys, outbox: this.outbox, threads: this.threads } = createThreadPlumbing(opts, { chat: new SlackChat(this.app.client), predictCommand: PREDICT_COMMAND, updatesPerMinute: SLACK_UPDATES_PER_MINUTE }));
-    this.inbound = { config, logger: opts.logger, redis: opts.redis, queue: opts.queue, store: this.store, outbox: this.outbox, threads: this.threads, predictCommand: PREDICT_COMMAND };
+    ({
+      store: this.store,
+      heldKeys: this.heldKeys,
+      outbox: this.outbox,
+      threads: this.threads,
+    } = createThreadPlumbing(opts, {
+      chat: new SlackChat(this.app.client),
+      predictCommand: PREDICT_COMMAND,
+      updatesPerMinute: SLACK_UPDATES_PER_MINUTE,
+    }));
+    this.inbound = {
+      config,
+      logger: opts.logger,
+      redis: opts.redis,
+      queue: opts.queue,
+      store: this.store,
+      outbox: this.outbox,
+      threads: this.threads,
+      predictCommand: PREDICT_COMMAND,
+    };
     this.register();
   }
 
@@ -101,7 +133,11 @@ export class SlackBot {
   }
 
   async stop(): Promise<void> {
-    await this.app.stop().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'slack: stopping the receiver failed'));
+    await this.app
+      .stop()
+      .catch((err: unknown) =>
+        this.opts.logger.warn({ err: (err as Error).message }, 'slack: stopping the receiver failed'),
+      );
     await this.inflight.drain();
     await this.threads.close();
     await this.outbox.close();
@@ -128,7 +164,9 @@ export class SlackBot {
       await ack();
       const value = (action as { value?: string }).value ?? '';
       const b = body as { user?: { id?: string }; channel?: { id?: string }; team?: { id?: string } | null };
-      this.inflight.track(() => this.onTargetClick(value, b.user?.id, b.channel?.id, b.team?.id ?? undefined));
+      this.inflight.track(() =>
+        this.onTargetClick(value, b.user?.id, b.channel?.id, b.team?.id ?? undefined),
+      );
     });
     this.app.command(PREDICT_COMMAND.command, async ({ command, ack, respond }) => {
       await ack();
@@ -149,7 +187,9 @@ export class SlackBot {
     if (refusal === null) return false;
     this.opts.logger.warn({ ...r, refusal }, 'slack: request refused by the allow-lists');
     if (refusal !== 'workspace' && r.channel !== undefined && r.user !== undefined) {
-      await this.outbox.postPrivate(r.channel, r.user, thread, textMessage(REFUSAL_TEXT[refusal])).catch(() => undefined);
+      await this.outbox
+        .postPrivate(r.channel, r.user, thread, textMessage(REFUSAL_TEXT[refusal]))
+        .catch(() => undefined);
     }
     return true;
   }
@@ -158,7 +198,11 @@ export class SlackBot {
     // Slack redelivers an event it thinks was missed: only the first delivery does anything.
     if (!(await this.store.claimEvent('slack', eventId))) return;
     // Editing the message sends app_mention again (new event_id, same ts, `edited`): one message, one answer.
-    if (event.edited !== undefined || !(await this.store.claimEvent('slack', `msg:${event.channel}:${event.ts}`))) return;
+    if (
+      event.edited !== undefined ||
+      !(await this.store.claimEvent('slack', `msg:${event.channel}:${event.ts}`))
+    )
+      return;
     const { channel, user } = event;
     const threadTs = event.thread_ts ?? event.ts;
     if (user === undefined) return;
@@ -167,18 +211,29 @@ export class SlackBot {
   }
 
   /** A message for the bot (a mention, or a thread reply sharing a table to retrain on): a thread command, a follow-up, or a new run. */
-  private async fromMessage(event: MentionEvent, user: string, eventId: string, team: string | undefined): Promise<void> {
+  private async fromMessage(
+    event: MentionEvent,
+    user: string,
+    eventId: string,
+    team: string | undefined,
+  ): Promise<void> {
     const { channel } = event;
     const threadTs = event.thread_ts ?? event.ts;
     const text = event.text.replace(MENTION, ' ').trim();
     // Slack Connect stubs are completed with files.info; hidden, deleted and external files are named.
-    const resolved = await resolveSlackFiles((event.files ?? []) as SlackFile[], (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>);
+    const resolved = await resolveSlackFiles(
+      (event.files ?? []) as SlackFile[],
+      (file) => this.app.client.files.info({ file }) as Promise<{ file?: SlackFile }>,
+    );
     const files = resolved.files;
-    if (resolved.problems.length > 0 && files.length === 0) return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
+    if (resolved.problems.length > 0 && files.length === 0)
+      return this.reply(channel, threadTs, textMessage(resolved.problems.join(' ')));
 
     // A mention inside a run's thread: without a file, a thread command; with one, a follow-up run.
-    const priorRun = event.thread_ts === undefined ? null : await this.store.runOfThread('slack', channel, event.thread_ts);
-    if (priorRun !== null && files.length === 0 && (event.files ?? []).length === 0) return this.onThreadCommand(priorRun, user, text, true, `slack:${eventId}`);
+    const priorRun =
+      event.thread_ts === undefined ? null : await this.store.runOfThread('slack', channel, event.thread_ts);
+    if (priorRun !== null && files.length === 0 && (event.files ?? []).length === 0)
+      return this.onThreadCommand(priorRun, user, text, true, `slack:${eventId}`);
 
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
     await startRunFromMention(this.inbound, {
@@ -191,32 +246,81 @@ export class SlackBot {
       idempotencyKey: `slack:${eventId}`,
       priorRun,
       reply: (m) => this.reply(channel, threadTs, m),
-      download: (file, key, filename) => downloadSlackFile({ file: files.find((f) => f.id === file.id)!, token: this.opts.config.SLACK_BOT_TOKEN!, apiUrl: this.opts.config.SLACK_API_URL, maxBytes: limit, store: this.opts.store, key, filename }),
+      download: (file, key, filename) =>
+        downloadSlackFile({
+          file: files.find((f) => f.id === file.id)!,
+          token: this.opts.config.SLACK_BOT_TOKEN!,
+          apiUrl: this.opts.config.SLACK_API_URL,
+          maxBytes: limit,
+          store: this.opts.store,
+          key,
+          filename,
+        }),
       // On Slack the run's thread is the mentioning message's thread: nothing to open.
       openThread: async () => ({ channel, thread: threadTs }),
     });
   }
 
-  private async onThreadMessage(event: MentionEvent, eventId: string, team: string | undefined): Promise<void> {
+  private async onThreadMessage(
+    event: MentionEvent,
+    eventId: string,
+    team: string | undefined,
+  ): Promise<void> {
     // Only plain replies by people, in a thread the bot started; mentions go to onMention.
-    if (event.thread_ts === undefined || event.thread_ts === event.ts || event.bot_id !== undefined || event.user === undefined) return;
-    if (event.subtype !== undefined && event.subtype !== 'thread_broadcast' && event.subtype !== 'file_share') return;
+    if (
+      event.thread_ts === undefined ||
+      event.thread_ts === event.ts ||
+      event.bot_id !== undefined ||
+      event.user === undefined
+    )
+      return;
+    if (event.subtype !== undefined && event.subtype !== 'thread_broadcast' && event.subtype !== 'file_share')
+      return;
     if (this.botUserId !== undefined && event.text?.includes(`<@${this.botUserId}`)) return;
     const runId = await this.store.runOfThread('slack', event.channel, event.thread_ts);
     if (runId === null) return;
     if (eventId !== '' && !(await this.store.claimEvent('slack', eventId))) return;
-    if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts)) return;
+    if (await this.refuse({ workspace: team, channel: event.channel, user: event.user }, event.thread_ts))
+      return;
     const text = (event.text ?? '').replace(MENTION, ' ').trim();
     // "retrain on this" with a table shared in the thread: a follow-up on the new file, not the old one.
-    if ((event.files ?? []).length > 0 && parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain') return this.fromMessage({ ...event, text }, event.user, eventId, team);
-    await this.onThreadCommand(runId, event.user, text, false, eventId !== '' ? `slack:${eventId}` : undefined);
+    if (
+      (event.files ?? []).length > 0 &&
+      parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain'
+    )
+      return this.fromMessage({ ...event, text }, event.user, eventId, team);
+    await this.onThreadCommand(
+      runId,
+      event.user,
+      text,
+      false,
+      eventId !== '' ? `slack:${eventId}` : undefined,
+    );
   }
 
-  private onThreadCommand(runId: string, user: string, text: string, addressed: boolean, eventKey: string | undefined): Promise<void> {
-    return handleThreadCommand(this.inbound, { runId, user, text, addressed, mention: (u) => `<@${u}>`, ...(eventKey !== undefined ? { eventKey } : {}) });
+  private onThreadCommand(
+    runId: string,
+    user: string,
+    text: string,
+    addressed: boolean,
+    eventKey: string | undefined,
+  ): Promise<void> {
+    return handleThreadCommand(this.inbound, {
+      runId,
+      user,
+      text,
+      addressed,
+      mention: (u) => `<@${u}>`,
+      ...(eventKey !== undefined ? { eventKey } : {}),
+    });
   }
 
-  private async onTargetClick(value: string, user: string | undefined, channel: string | undefined, team: string | undefined): Promise<void> {
+  private async onTargetClick(
+    value: string,
+    user: string | undefined,
+    channel: string | undefined,
+    team: string | undefined,
+  ): Promise<void> {
     let choice: { run?: unknown; column?: unknown };
     try {
       choice = JSON.parse(value) as typeof choice;
@@ -240,9 +344,16 @@ export class SlackBot {
     return keyMessage(model, claim.key);
   }
 
-  private async onPredict(command: { text: string; user_id: string; channel_id: string; team_id: string }, respond: (m: Record<string, unknown>) => Promise<unknown>): Promise<void> {
-    const send = (message: ChatMessage, share = false) => respond({ response_type: share ? 'in_channel' : 'ephemeral', ...toSlackMessage(message) });
-    const refusal = refusalOf({ workspace: command.team_id, channel: command.channel_id, user: command.user_id }, this.opts.config);
+  private async onPredict(
+    command: { text: string; user_id: string; channel_id: string; team_id: string },
+    respond: (m: Record<string, unknown>) => Promise<unknown>,
+  ): Promise<void> {
+    const send = (message: ChatMessage, share = false) =>
+      respond({ response_type: share ? 'in_channel' : 'ephemeral', ...toSlackMessage(message) });
+    const refusal = refusalOf(
+      { workspace: command.team_id, channel: command.channel_id, user: command.user_id },
+      this.opts.config,
+    );
     if (refusal !== null) {
       if (refusal !== 'workspace') await send(textMessage(REFUSAL_TEXT[refusal]));
       return;
@@ -256,20 +367,35 @@ export class SlackBot {
       // Only the models this workspace (or channel, OURO_MODEL_ACCESS) may use: core/model-owner.ts.
       const asker: ModelOwner = { platform: 'slack', team: command.team_id, channel: command.channel_id };
       if (parsed.kind === 'list') message = renderModelList(await predictions.list(asker), PREDICT_COMMAND);
-      else if (parsed.kind === 'describe') message = renderModelInfo(await predictions.describe(parsed.model, { asker }), PREDICT_COMMAND);
+      else if (parsed.kind === 'describe')
+        message = renderModelInfo(await predictions.describe(parsed.model, { asker }), PREDICT_COMMAND);
       else message = renderPrediction(await predictions.predict(parsed.model, parsed.rows, asker));
-      if (parsed.share) message = { ...message, blocks: [...message.blocks, { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND.command}\`` }] };
+      if (parsed.share)
+        message = {
+          ...message,
+          blocks: [
+            ...message.blocks,
+            { type: 'context', text: `asked by <@${command.user_id}> with \`${PREDICT_COMMAND.command}\`` },
+          ],
+        };
       await send(message, parsed.share);
     } catch (err) {
       const model = parsed.kind === 'list' ? null : parsed.model;
       const about = model === null ? '' : `\`${model}\`: `;
       if (err instanceof PredictionError) {
-        const hint = err.code === 'model_not_found' ? ` \`${PREDICT_COMMAND.command}\` lists the models.` : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null ? ` \`${PREDICT_COMMAND.command} ${model}\` shows its inputs.` : '';
+        const hint =
+          err.code === 'model_not_found'
+            ? ` \`${PREDICT_COMMAND.command}\` lists the models.`
+            : (err.code === 'missing_column' || err.code === 'invalid_value') && model !== null
+              ? ` \`${PREDICT_COMMAND.command} ${model}\` shows its inputs.`
+              : '';
         await send(textMessage(`⚠️ ${about}${err.message}${hint}`));
         return;
       }
       this.opts.logger.error({ err: (err as Error).stack }, 'slack: /predict failed');
-      await send(textMessage(`⚠️ ${about}something went wrong (${(err as Error).message}). ${PREDICT_USAGE}`));
+      await send(
+        textMessage(`⚠️ ${about}something went wrong (${(err as Error).message}). ${PREDICT_USAGE}`),
+      );
     }
   }
 }

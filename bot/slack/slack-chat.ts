@@ -16,7 +16,15 @@ export class SlackChat implements ChatPort {
   constructor(private readonly client: WebClient) {}
 
   async post(channel: string, thread: string | undefined, message: ChatMessage): Promise<{ id: string }> {
-    const res = await call(() => this.client.chat.postMessage({ channel, ...(thread ? { thread_ts: thread } : {}), ...toSlackMessage(message), unfurl_links: false, unfurl_media: false }));
+    const res = await call(() =>
+      this.client.chat.postMessage({
+        channel,
+        ...(thread ? { thread_ts: thread } : {}),
+        ...toSlackMessage(message),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return { id: res.ts! };
   }
 
@@ -24,8 +32,20 @@ export class SlackChat implements ChatPort {
     await call(() => this.client.chat.update({ channel, ts: messageId, ...toSlackMessage(message) }));
   }
 
-  async postPrivate(channel: string, user: string, thread: string | undefined, message: ChatMessage): Promise<void> {
-    await call(() => this.client.chat.postEphemeral({ channel, user, ...(thread ? { thread_ts: thread } : {}), ...toSlackMessage(message) }));
+  async postPrivate(
+    channel: string,
+    user: string,
+    thread: string | undefined,
+    message: ChatMessage,
+  ): Promise<void> {
+    await call(() =>
+      this.client.chat.postEphemeral({
+        channel,
+        user,
+        ...(thread ? { thread_ts: thread } : {}),
+        ...toSlackMessage(message),
+      }),
+    );
   }
 
   /**
@@ -42,12 +62,25 @@ export class SlackChat implements ChatPort {
       this.ims.set(user, im);
     }
     const channel = im;
-    await call(() => this.client.chat.postMessage({ channel, ...toSlackMessage(message), unfurl_links: false, unfurl_media: false }));
+    await call(() =>
+      this.client.chat.postMessage({
+        channel,
+        ...toSlackMessage(message),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
   }
 
   async upload(channel: string, thread: string | undefined, file: ChatFile): Promise<void> {
     const contents = { file: file.data, filename: file.filename, title: file.title };
-    await call(() => this.client.filesUploadV2(thread ? { channel_id: channel, thread_ts: thread, ...contents } : { channel_id: channel, ...contents }));
+    await call(() =>
+      this.client.filesUploadV2(
+        thread
+          ? { channel_id: channel, thread_ts: thread, ...contents }
+          : { channel_id: channel, ...contents },
+      ),
+    );
   }
 }
 
@@ -56,7 +89,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     const e = err as { code?: string; retryAfter?: number };
-    if (e.code === webApi.ErrorCode.RateLimitedError) throw new RateLimitedError((e.retryAfter ?? 1) * 1000, { cause: err });
+    if (e.code === webApi.ErrorCode.RateLimitedError)
+      throw new RateLimitedError((e.retryAfter ?? 1) * 1000, { cause: err });
     throw err;
   }
 }

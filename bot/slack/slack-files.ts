@@ -29,13 +29,18 @@ export type FilesInfo = (file: string) => Promise<{ file?: SlackFile }>;
  * that cannot be read (hidden by the free plan's limit, deleted, external, refused by files.info)
  * come back as problems, each a sentence for the person who shared them.
  */
-export async function resolveSlackFiles(files: readonly SlackFile[], info: FilesInfo): Promise<{ files: SlackFile[]; problems: string[] }> {
+export async function resolveSlackFiles(
+  files: readonly SlackFile[],
+  info: FilesInfo,
+): Promise<{ files: SlackFile[]; problems: string[] }> {
   const out: SlackFile[] = [];
   const problems: string[] = [];
   for (const f of files) {
     const name = f.name ?? f.title ?? 'the file';
     if (f.mode === 'hidden_by_limit') {
-      problems.push(`\`${name}\` is hidden by this workspace's file limit (Slack's free plan hides older files), so I cannot open it: upload it again.`);
+      problems.push(
+        `\`${name}\` is hidden by this workspace's file limit (Slack's free plan hides older files), so I cannot open it: upload it again.`,
+      );
       continue;
     }
     if (f.mode === 'tombstone') {
@@ -43,7 +48,9 @@ export async function resolveSlackFiles(files: readonly SlackFile[], info: Files
       continue;
     }
     if (f.is_external === true || f.mode === 'external') {
-      problems.push(`\`${name}\` is a link to ${f.external_type === 'gdrive' ? 'Google Drive' : 'an outside service'}, not a file stored in Slack: download it as CSV and upload the file itself.`);
+      problems.push(
+        `\`${name}\` is a link to ${f.external_type === 'gdrive' ? 'Google Drive' : 'an outside service'}, not a file stored in Slack: download it as CSV and upload the file itself.`,
+      );
       continue;
     }
     if (f.file_access === 'check_file_info' || f.url_private === undefined) {
@@ -71,7 +78,13 @@ export async function resolveSlackFiles(files: readonly SlackFile[], info: Files
 }
 
 export function attachmentOf(f: SlackFile): Attachment {
-  return { id: f.id, name: f.name ?? f.title ?? f.id, size: f.size ?? 0, mimetype: f.mimetype, filetype: f.filetype };
+  return {
+    id: f.id,
+    name: f.name ?? f.title ?? f.id,
+    size: f.size ?? 0,
+    mimetype: f.mimetype,
+    filetype: f.filetype,
+  };
 }
 
 /**
@@ -85,24 +98,55 @@ export function isSlackFileHost(url: string, apiUrl: string | undefined): boolea
   } catch {
     return false;
   }
-  if (host === 'files.slack.com' || host.endsWith('.slack.com') || host.endsWith('.slack-gov.com')) return true;
+  if (host === 'files.slack.com' || host.endsWith('.slack.com') || host.endsWith('.slack-gov.com'))
+    return true;
   return apiUrl !== undefined && host === new URL(apiUrl).host.toLowerCase();
 }
 
 /** Downloads a shared file with the bot token (Bearer) into the store, cut at `maxBytes`. */
-export async function downloadSlackFile(opts: { file: SlackFile; token: string; apiUrl: string | undefined; maxBytes: number; store: ArtifactStore; key: string; filename: string }): Promise<number> {
+export async function downloadSlackFile(opts: {
+  file: SlackFile;
+  token: string;
+  apiUrl: string | undefined;
+  maxBytes: number;
+  store: ArtifactStore;
+  key: string;
+  filename: string;
+}): Promise<number> {
   const url = opts.file.url_private_download ?? opts.file.url_private;
-  if (url === undefined) throw new OuroError('input_unreadable', `Slack gave no download link for \`${opts.filename}\`; share the file in the channel (not only as a link) and mention me again.`);
-  if (!isSlackFileHost(url, opts.apiUrl)) throw new OuroError('input_unreadable', `\`${opts.filename}\` is not hosted by Slack; upload the file itself.`);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${opts.token}` }, signal: AbortSignal.timeout(15 * 60_000) });
+  if (url === undefined)
+    throw new OuroError(
+      'input_unreadable',
+      `Slack gave no download link for \`${opts.filename}\`; share the file in the channel (not only as a link) and mention me again.`,
+    );
+  if (!isSlackFileHost(url, opts.apiUrl))
+    throw new OuroError(
+      'input_unreadable',
+      `\`${opts.filename}\` is not hosted by Slack; upload the file itself.`,
+    );
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${opts.token}` },
+    signal: AbortSignal.timeout(15 * 60_000),
+  });
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new OuroError('input_unreadable', `Slack refused the download of \`${opts.filename}\` (HTTP ${res.status}). The app needs the files:read scope and access to this channel.`);
+    throw new OuroError(
+      'input_unreadable',
+      `Slack refused the download of \`${opts.filename}\` (HTTP ${res.status}). The app needs the files:read scope and access to this channel.`,
+    );
   }
   // Without files:read Slack answers 200 with its sign-in page instead of the file.
   if ((res.headers.get('content-type') ?? '').toLowerCase().includes('text/html')) {
     await res.body?.cancel().catch(() => undefined);
-    throw new OuroError('input_unreadable', `Slack sent a sign-in page instead of \`${opts.filename}\`: the app needs the files:read scope (reinstall it from bot/slack/manifest.yml).`);
+    throw new OuroError(
+      'input_unreadable',
+      `Slack sent a sign-in page instead of \`${opts.filename}\`: the app needs the files:read scope (reinstall it from bot/slack/manifest.yml).`,
+    );
   }
-  return saveCappedDownload(res, { maxBytes: opts.maxBytes, store: opts.store, key: opts.key, filename: opts.filename });
+  return saveCappedDownload(res, {
+    maxBytes: opts.maxBytes,
+    store: opts.store,
+    key: opts.key,
+    filename: opts.filename,
+  });
 }

@@ -78,8 +78,21 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     library: 'scikit-learn',
     onnx: true,
     kinds: {
-      tabular: { label: 'baseline (predict the prior or the mean)', draft: { rank: 3, why: ({ task }) => `the floor every model must beat: predict the training ${regression(task) ? 'mean' : 'prior'}` } },
-      forecasting: { label: 'seasonal naive', draft: { rank: 1, why: () => 'the floor every forecast must beat: repeat the last season (seasonal naive)' } },
+      tabular: {
+        label: 'baseline (predict the prior or the mean)',
+        draft: {
+          rank: 3,
+          why: ({ task }) =>
+            `the floor every model must beat: predict the training ${regression(task) ? 'mean' : 'prior'}`,
+        },
+      },
+      forecasting: {
+        label: 'seasonal naive',
+        draft: {
+          rank: 1,
+          why: () => 'the floor every forecast must beat: repeat the last season (seasonal naive)',
+        },
+      },
     },
   },
   {
@@ -93,17 +106,39 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     kinds: {
       tabular: {
         label: 'LightGBM',
-        draft: { rank: 1, why: ({ rows }) => `gradient boosting is usually the strongest family on tabular data; first because with early stopping it is also quick on ${rows} rows` },
+        draft: {
+          rank: 1,
+          why: ({ rows }) =>
+            `gradient boosting is usually the strongest family on tabular data; first because with early stopping it is also quick on ${rows} rows`,
+        },
         tune: ({ rows }) =>
           rows < 3_000
             ? [
-                { n_estimators: 500, learning_rate: 0.03, num_leaves: 7, min_child_samples: 10, reg_lambda: 1.0 },
-                { n_estimators: 800, learning_rate: 0.02, num_leaves: 15, min_child_samples: 5, colsample_bytree: 0.6 },
+                {
+                  n_estimators: 500,
+                  learning_rate: 0.03,
+                  num_leaves: 7,
+                  min_child_samples: 10,
+                  reg_lambda: 1.0,
+                },
+                {
+                  n_estimators: 800,
+                  learning_rate: 0.02,
+                  num_leaves: 15,
+                  min_child_samples: 5,
+                  colsample_bytree: 0.6,
+                },
                 { n_estimators: 300, learning_rate: 0.05, num_leaves: 4, min_child_samples: 15 },
               ]
             : [
                 { n_estimators: 600, learning_rate: 0.03, num_leaves: 31, min_child_samples: 20 },
-                { n_estimators: 500, learning_rate: 0.05, num_leaves: 63, min_child_samples: 10, reg_lambda: 1.0 },
+                {
+                  n_estimators: 500,
+                  learning_rate: 0.05,
+                  num_leaves: 63,
+                  min_child_samples: 10,
+                  reg_lambda: 1.0,
+                },
                 { n_estimators: 900, learning_rate: 0.02, num_leaves: 15, min_child_samples: 30 },
               ],
         search: {
@@ -116,14 +151,26 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
             { name: 'reg_lambda', lo: 0.001, hi: 10, log: true },
             { name: 'reg_alpha', lo: 0.001, hi: 1, log: true },
           ],
-          start: { num_leaves: 31, learning_rate: 0.1, min_child_samples: 20, colsample_bytree: 0.8, subsample: 0.8, reg_lambda: 0.001, reg_alpha: 0.001 },
+          start: {
+            num_leaves: 31,
+            learning_rate: 0.1,
+            min_child_samples: 20,
+            colsample_bytree: 0.8,
+            subsample: 0.8,
+            reg_lambda: 0.001,
+            reg_alpha: 0.001,
+          },
           fixed: { n_estimators: 3000, subsample_freq: 1 },
         },
         replaceRank: 1,
       },
       forecasting: {
         label: 'LightGBM (lags + calendar)',
-        draft: { rank: 5, why: () => 'gradient boosting on lags, rolling means and calendar features learns across series and from exogenous columns' },
+        draft: {
+          rank: 5,
+          why: () =>
+            'gradient boosting on lags, rolling means and calendar features learns across series and from exogenous columns',
+        },
         tune: () => [
           { n_estimators: 600, learning_rate: 0.03, num_leaves: 7, min_child_samples: 10 },
           { lags_factor: 2, n_estimators: 400, learning_rate: 0.05, num_leaves: 15 },
@@ -147,7 +194,11 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
           { n_estimators: 500, max_features: 0.5, min_samples_leaf: 1 },
           { n_estimators: 500, max_features: 'sqrt', min_samples_leaf: 3 },
         ],
-        search: { dims: () => FOREST_DIMS, start: { max_features: 0.5, min_samples_leaf: 1 }, fixed: { n_estimators: 300 } },
+        search: {
+          dims: () => FOREST_DIMS,
+          start: { max_features: 0.5, min_samples_leaf: 1 },
+          fixed: { n_estimators: 300 },
+        },
         replaceRank: 3,
       },
     },
@@ -162,12 +213,20 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     kinds: {
       tabular: {
         label: 'extra trees',
-        draft: { rank: 5, why: () => 'extra trees add variance reduction that often ensembles well with boosting', maxRows: 200_000 },
+        draft: {
+          rank: 5,
+          why: () => 'extra trees add variance reduction that often ensembles well with boosting',
+          maxRows: 200_000,
+        },
         tune: () => [
           { n_estimators: 600, max_features: 1.0, min_samples_leaf: 1 },
           { n_estimators: 600, max_features: 0.5, min_samples_leaf: 2 },
         ],
-        search: { dims: () => FOREST_DIMS, start: { max_features: 0.7, min_samples_leaf: 1 }, fixed: { n_estimators: 300 } },
+        search: {
+          dims: () => FOREST_DIMS,
+          start: { max_features: 0.7, min_samples_leaf: 1 },
+          fixed: { n_estimators: 300 },
+        },
         replaceRank: 4,
       },
     },
@@ -181,9 +240,28 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     kinds: {
       tabular: {
         label: 'linear model',
-        draft: { rank: 2, why: ({ task }) => (regression(task) ? 'ridge regression shows how much of the signal is linear' : 'logistic regression shows how much of the signal is linear, and is well calibrated') },
-        tune: ({ task }) => (regression(task) ? [{ alpha: 10.0 }, { alpha: 0.1 }] : [{ C: 0.1, max_iter: 2000 }, { C: 10.0, max_iter: 4000 }]),
-        search: { dims: (classifier) => (classifier ? [{ name: 'C', lo: 0.001, hi: 100, log: true }] : [{ name: 'alpha', lo: 0.001, hi: 1000, log: true }]), start: { C: 1, alpha: 1 }, fixed: {} },
+        draft: {
+          rank: 2,
+          why: ({ task }) =>
+            regression(task)
+              ? 'ridge regression shows how much of the signal is linear'
+              : 'logistic regression shows how much of the signal is linear, and is well calibrated',
+        },
+        tune: ({ task }) =>
+          regression(task)
+            ? [{ alpha: 10.0 }, { alpha: 0.1 }]
+            : [
+                { C: 0.1, max_iter: 2000 },
+                { C: 10.0, max_iter: 4000 },
+              ],
+        search: {
+          dims: (classifier) =>
+            classifier
+              ? [{ name: 'C', lo: 0.001, hi: 100, log: true }]
+              : [{ name: 'alpha', lo: 0.001, hi: 1000, log: true }],
+          start: { C: 1, alpha: 1 },
+          fixed: {},
+        },
         replaceRank: 5,
       },
     },
@@ -196,7 +274,19 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     onnx: true,
     rounds: 'n_estimators',
     kinds: {
-      tabular: { label: 'XGBoost', tune: () => [{ n_estimators: 600, learning_rate: 0.03, max_depth: 4, subsample: 0.8, colsample_bytree: 0.7, tree_method: 'hist' }] },
+      tabular: {
+        label: 'XGBoost',
+        tune: () => [
+          {
+            n_estimators: 600,
+            learning_rate: 0.03,
+            max_depth: 4,
+            subsample: 0.8,
+            colsample_bytree: 0.7,
+            tree_method: 'hist',
+          },
+        ],
+      },
     },
   },
   {
@@ -235,7 +325,16 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     library: 'statsforecast',
     onnx: false,
     kinds: {
-      forecasting: { label: 'AutoETS', draft: { rank: 2, why: () => 'exponential smoothing (AutoETS) picks level, trend and season forms by AICc and gives intervals' }, tune: () => [{ damped: true }], replaceRank: 2 },
+      forecasting: {
+        label: 'AutoETS',
+        draft: {
+          rank: 2,
+          why: () =>
+            'exponential smoothing (AutoETS) picks level, trend and season forms by AICc and gives intervals',
+        },
+        tune: () => [{ damped: true }],
+        replaceRank: 2,
+      },
     },
   },
   {
@@ -245,7 +344,11 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     library: 'statsforecast',
     onnx: false,
     kinds: {
-      forecasting: { label: 'AutoTheta', draft: { rank: 3, why: () => 'Theta is a strong, cheap benchmark on monthly and quarterly series' }, replaceRank: 1 },
+      forecasting: {
+        label: 'AutoTheta',
+        draft: { rank: 3, why: () => 'Theta is a strong, cheap benchmark on monthly and quarterly series' },
+        replaceRank: 1,
+      },
     },
   },
   {
@@ -255,7 +358,12 @@ export const FAMILY_CATALOG: readonly ModelFamily[] = [
     library: 'statsforecast',
     onnx: false,
     kinds: {
-      forecasting: { label: 'AutoARIMA', draft: { rank: 4, why: () => 'AutoARIMA captures autocorrelation that smoothing misses' }, tune: () => [{ approximation: false, stepwise: true }], replaceRank: 3 },
+      forecasting: {
+        label: 'AutoARIMA',
+        draft: { rank: 4, why: () => 'AutoARIMA captures autocorrelation that smoothing misses' },
+        tune: () => [{ approximation: false, stepwise: true }],
+        replaceRank: 3,
+      },
     },
   },
 ];

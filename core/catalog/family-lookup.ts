@@ -56,7 +56,10 @@ export function draftFamilies(task: Task, rows: number): { family: string; why: 
   const kind = taskTraits(task).kind;
   return familiesOfKind(kind)
     .map((f) => ({ f, draft: f.kinds[kind]!.draft }))
-    .filter((x): x is { f: ModelFamily; draft: NonNullable<FamilyUse['draft']> } => x.draft !== undefined && (x.draft.maxRows === undefined || rows <= x.draft.maxRows))
+    .filter(
+      (x): x is { f: ModelFamily; draft: NonNullable<FamilyUse['draft']> } =>
+        x.draft !== undefined && (x.draft.maxRows === undefined || rows <= x.draft.maxRows),
+    )
     .sort((a, b) => a.draft.rank - b.draft.rank)
     .map(({ f, draft }) => ({ family: f.id, why: draft.why({ task, rows }) }));
 }

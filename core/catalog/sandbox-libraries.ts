@@ -37,5 +37,9 @@ export function sandboxLibraryList(): string {
 /** The library of every catalogued family, as its module (for the sandbox import test). */
 export function familyModules(): string[] {
   const byPip = new Map(SANDBOX_LIBRARIES.map((l) => [l.pip, l.module]));
-  return [...new Set(FAMILY_CATALOG.flatMap((f) => (f.library === null ? [] : [byPip.get(f.library) ?? f.library])))];
+  return [
+    ...new Set(
+      FAMILY_CATALOG.flatMap((f) => (f.library === null ? [] : [byPip.get(f.library) ?? f.library])),
+    ),
+  ];
 }

@@ -8,7 +8,11 @@ import { FileEventLog } from './event-log.ts';
  * OURO_HOME with the filesystem store, from the bucket with a remote one (the worker that ran
  * it checkpointed the file there).
  */
-export async function readArchivedEvents(home: string, runId: string, store?: ArtifactStore): Promise<RunEvent[]> {
+export async function readArchivedEvents(
+  home: string,
+  runId: string,
+  store?: ArtifactStore,
+): Promise<RunEvent[]> {
   if (store === undefined || store.kind === 'fs') return FileEventLog.replay(runPaths(home, runId).events);
   const bytes = await store.getBytes(`runs/${runId}/events.jsonl`);
   return bytes === null ? [] : FileEventLog.parse(bytes.toString('utf8'));

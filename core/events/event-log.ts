@@ -24,7 +24,9 @@ export class FanoutEventSink implements EventSink {
 
   async emit(input: RunEventInput): Promise<RunEvent> {
     // Events go to threads, archives and terminals: every secret the host holds is redacted here.
-    const event = RunEventSchema.parse(redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }));
+    const event = RunEventSchema.parse(
+      redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }),
+    );
     for (const t of this.targets) await t.append(event);
     return event;
   }
@@ -44,7 +46,9 @@ export class FileEventLog implements EventSink, EventTarget {
 
   async emit(input: RunEventInput): Promise<RunEvent> {
     // Events go to threads, archives and terminals: every secret the host holds is redacted here.
-    const event = RunEventSchema.parse(redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }));
+    const event = RunEventSchema.parse(
+      redactDeep({ ...input, runId: this.runId, at: new Date().toISOString() }),
+    );
     await this.append(event);
     return event;
   }

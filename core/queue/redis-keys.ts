@@ -10,7 +10,8 @@ export const redisKeys = {
   /** The chat thread of a run (bot/run-thread-store.ts): where it is, its status message, the last event rendered. */
   botThread: (runId: string) => `ouro:bot:thread:${runId}`,
   /** Which run a chat thread belongs to, so replies in the thread can steer it. */
-  botThreadRun: (platform: string, channel: string, threadId: string) => `ouro:bot:thread-run:${platform}:${channel}:${threadId}`,
+  botThreadRun: (platform: string, channel: string, threadId: string) =>
+    `ouro:bot:thread-run:${platform}:${channel}:${threadId}`,
   /** Runs whose threads the bot still follows (replayed when the bot restarts). */
   botActiveRuns: 'ouro:bot:active',
   /** A chat event already handled (platforms retry deliveries). */

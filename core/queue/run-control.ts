@@ -20,7 +20,12 @@ type XEntries = [id: string, fields: string[]][];
  * Delivers every control message of a run, from the first (a stop sent before a worker took
  * the run still counts, and a resumed run hears all earlier steering), until `signal` aborts.
  */
-export async function watchControl(redis: Redis, runId: string, onMessage: (m: ControlMessage) => void, signal: AbortSignal): Promise<void> {
+export async function watchControl(
+  redis: Redis,
+  runId: string,
+  onMessage: (m: ControlMessage) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const reader = redis.duplicate();
   let last = '0';
   const stop = () => reader.disconnect();
@@ -29,7 +34,8 @@ export async function watchControl(redis: Redis, runId: string, onMessage: (m: C
     while (!signal.aborted) {
       let res: [string, XEntries][] | null;
       try {
-        res = (await reader.xread('COUNT', 100, 'BLOCK', 500, 'STREAMS', redisKeys.control(runId), last)) as [string, XEntries][] | null;
+        res = (await reader.xread('COUNT', 100, 'BLOCK', 500, 'STREAMS', redisKeys.control(runId), last)) as
+          [string, XEntries][] | null;
       } catch (err) {
         if (signal.aborted) return;
         throw err;

@@ -11,7 +11,15 @@ export class RedisEventTarget implements EventTarget {
   ) {}
 
   async append(event: RunEvent): Promise<void> {
-    await this.redis.xadd(redisKeys.events(this.runId), 'MAXLEN', '~', '20000', '*', 'e', JSON.stringify(event));
+    await this.redis.xadd(
+      redisKeys.events(this.runId),
+      'MAXLEN',
+      '~',
+      '20000',
+      '*',
+      'e',
+      JSON.stringify(event),
+    );
   }
 }
 
@@ -40,19 +48,36 @@ export async function readRunEvents(redis: Redis, runId: string, afterId = '0'):
 }
 
 /** A run's last event: it finished, failed, ended asking a question (the answer starts a new run), published a synthetic dataset or an analysis report. */
-export const isTerminal = (e: RunEvent) => e.type === 'finished' || e.type === 'failed' || e.type === 'question' || e.type === 'dataset.published' || e.type === 'report.published';
+export const isTerminal = (e: RunEvent) =>
+  e.type === 'finished' ||
+  e.type === 'failed' ||
+  e.type === 'question' ||
+  e.type === 'dataset.published' ||
+  e.type === 'report.published';
 
 /**
  * Follows a run from `afterId`: replays what is there, then blocks for new events, and ends
  * after the terminal event (`finished` or `failed`) or when `signal` aborts.
  */
-export async function* followRunEvents(redis: Redis, runId: string, opts: { afterId?: string; signal?: AbortSignal; blockMs?: number } = {}): AsyncGenerator<StreamedEvent> {
+export async function* followRunEvents(
+  redis: Redis,
+  runId: string,
+  opts: { afterId?: string; signal?: AbortSignal; blockMs?: number } = {},
+): AsyncGenerator<StreamedEvent> {
   // Blocking reads need a connection of their own.
   const reader = redis.duplicate();
   let last = opts.afterId ?? '0';
   try {
     while (!opts.signal?.aborted) {
-      const res = (await reader.xread('COUNT', 500, 'BLOCK', opts.blockMs ?? 1000, 'STREAMS', redisKeys.events(runId), last)) as [string, XEntries][] | null;
+      const res = (await reader.xread(
+        'COUNT',
+        500,
+        'BLOCK',
+        opts.blockMs ?? 1000,
+        'STREAMS',
+        redisKeys.events(runId),
+        last,
+      )) as [string, XEntries][] | null;
       if (res === null) continue;
       for (const item of decode(res[0]![1])) {
         last = item.id;

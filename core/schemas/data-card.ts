@@ -28,10 +28,20 @@ export const DataCardSchema = z.object({
   createdAt: z.string(),
   purpose: z.enum(['stand-in', 'augment']),
   purposeWhy: z.string(),
-  source: z.object({ file: z.string(), rows: z.number().int(), trainRows: z.number().int(), holdoutRows: z.number().int() }),
+  source: z.object({
+    file: z.string(),
+    rows: z.number().int(),
+    trainRows: z.number().int(),
+    holdoutRows: z.number().int(),
+  }),
   target: z.string(),
   task: z.enum(['binary', 'multiclass', 'regression']),
-  generator: z.object({ id: z.string(), family: z.string(), label: z.string(), params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])) }),
+  generator: z.object({
+    id: z.string(),
+    family: z.string(),
+    label: z.string(),
+    params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  }),
   rows: z.number().int().nonnegative(),
   columns: z.array(z.string()),
   /** Augmentation: the class the new rows belong to. */
@@ -47,7 +57,11 @@ export const DataCardSchema = z.object({
     /** Augmentation: how much real + synthetic beat real alone (positive = better). */
     gain: z.number().nullable(),
   }),
-  fidelity: z.object({ meanColumnDistance: z.number(), associationGap: z.number(), discriminatorAuc: z.number().nullable() }),
+  fidelity: z.object({
+    meanColumnDistance: z.number(),
+    associationGap: z.number(),
+    discriminatorAuc: z.number().nullable(),
+  }),
   privacy: z.object({
     copiesDropped: z.number().int().nonnegative(),
     dcrSynthetic: z.number().nullable(),

@@ -30,7 +30,11 @@ export const SeriesIssueClassSchema = z.enum([
 ]);
 export type SeriesIssueClass = z.infer<typeof SeriesIssueClassSchema>;
 
-export const SeriesDiagnosisSchema = z.object({ class: SeriesIssueClassSchema, evidence: z.string(), fix: z.string() });
+export const SeriesDiagnosisSchema = z.object({
+  class: SeriesIssueClassSchema,
+  evidence: z.string(),
+  fix: z.string(),
+});
 export type SeriesDiagnosis = z.infer<typeof SeriesDiagnosisSchema>;
 
 export const DiagnosisSchema = z.object({

@@ -12,7 +12,13 @@ const base = { runId: z.string(), at: z.string() };
  * so a bot that restarts replays the stream and loses nothing.
  */
 export const RunEventSchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('accepted'), goal: z.string(), file: z.string(), budgetSeconds: z.number() }),
+  z.object({
+    ...base,
+    type: z.literal('accepted'),
+    goal: z.string(),
+    file: z.string(),
+    budgetSeconds: z.number(),
+  }),
   z.object({
     ...base,
     type: z.literal('profiled'),
@@ -49,7 +55,13 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     diagnosis: DiagnosisSchema,
     durationMs: z.number(),
   }),
-  z.object({ ...base, type: z.literal('strategy.changed'), from: z.string(), to: z.string(), why: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('strategy.changed'),
+    from: z.string(),
+    to: z.string(),
+    why: z.string(),
+  }),
   z.object({
     ...base,
     type: z.literal('best.improved'),
@@ -88,7 +100,11 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     type: z.literal('challenged'),
     name: z.string(),
     metric: MetricSchema,
-    champion: z.object({ version: z.number().int().positive(), score: z.number().nullable(), why: z.string().optional() }),
+    champion: z.object({
+      version: z.number().int().positive(),
+      score: z.number().nullable(),
+      why: z.string().optional(),
+    }),
     challenger: z.object({ score: z.number() }),
     promoted: z.boolean(),
   }),
@@ -161,4 +177,8 @@ export type RunEvent = z.infer<typeof RunEventSchema>;
 export type RunEventType = RunEvent['type'];
 
 /** An event as emitted, before the bus stamps the run id and time. */
-export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'runId' | 'at'> : never) : never;
+export type RunEventInput = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'at'>
+    : never
+  : never;

@@ -41,7 +41,15 @@ export const PlanSchema = z.object({
   families: z.array(z.object({ family: z.string(), why: z.string() })),
   dropColumns: z.array(z.object({ column: z.string(), why: z.string() })),
   /** Features a data scientist would add, chosen from the profile, each with its why. */
-  featureSteps: z.array(z.object({ kind: z.enum(['target_encode', 'text_tfidf', 'date_parts']), columns: z.array(z.string()), why: z.string() })).optional(),
+  featureSteps: z
+    .array(
+      z.object({
+        kind: z.enum(['target_encode', 'text_tfidf', 'date_parts']),
+        columns: z.array(z.string()),
+        why: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 

@@ -13,7 +13,15 @@ export const BrainUsageSchema = z.object({
   /** False when the model has no entry in OURO_LLM_PRICES: the cost is then unknown, not zero. */
   priced: z.boolean(),
   /** Per decision type (plan, next, script, diagnose). */
-  byDecision: z.record(z.string(), z.object({ calls: z.number().int(), promptTokens: z.number().int(), completionTokens: z.number().int(), costUsd: z.number() })),
+  byDecision: z.record(
+    z.string(),
+    z.object({
+      calls: z.number().int(),
+      promptTokens: z.number().int(),
+      completionTokens: z.number().int(),
+      costUsd: z.number(),
+    }),
+  ),
   /** The cap that ended the run, when one did. */
   capped: z.string().nullable(),
   /** Why the heuristic brain took over, when it did. */
@@ -54,16 +62,20 @@ export const ModelCardSchema = z.object({
   inputs: z.array(z.object({ name: z.string(), dtype: z.string() })),
   classes: z.array(z.string()).nullable(),
   /** Who the name belongs to (core/model-owner.ts); absent on models from before owners: the operator's. */
-  owner: z.object({ platform: z.enum(['terminal', 'slack', 'discord']), team: z.string().optional(), channel: z.string().optional() }).optional(),
-  usage: BrainUsageSchema.optional(),
-  /** Forecasting models: how the series were read and what the model answers. */
-  forecast: SeriesAxisSchema
-    .extend({
-      horizon: z.number().int(),
-      series: z.number().int(),
-      /** The forecast against the holdout, a PNG beside card.json (null when it could not be drawn). */
-      chart: z.string().nullable(),
+  owner: z
+    .object({
+      platform: z.enum(['terminal', 'slack', 'discord']),
+      team: z.string().optional(),
+      channel: z.string().optional(),
     })
     .optional(),
+  usage: BrainUsageSchema.optional(),
+  /** Forecasting models: how the series were read and what the model answers. */
+  forecast: SeriesAxisSchema.extend({
+    horizon: z.number().int(),
+    series: z.number().int(),
+    /** The forecast against the holdout, a PNG beside card.json (null when it could not be drawn). */
+    chart: z.string().nullable(),
+  }).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -22,7 +22,11 @@ export const RunOptionsSchema = z.object({
    */
   deployAnyway: z.boolean().optional(),
   /** Wall-clock budget for the whole run, in seconds. */
-  budgetSeconds: z.number().positive().max(24 * 3600).default(180),
+  budgetSeconds: z
+    .number()
+    .positive()
+    .max(24 * 3600)
+    .default(180),
   maxExperiments: z.number().int().positive().max(500).default(20),
   /** Stop after this many experiments in a row without a new best. */
   patience: z.number().int().positive().default(5),
@@ -39,13 +43,19 @@ export const RunOptionsSchema = z.object({
    * under that name, scores the champion's current version on its own holdout too, and
    * promotes its model only when it scores better (the champion's version is kept either way).
    */
-  champion: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+  champion: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
   /** An Excel workbook's sheet to read ("use the sheet Sales"); default: the first sheet with data. */
   sheet: z.string().min(1).max(100).optional(),
   /** Synthesis (`kind: 'synthesize'`): rows to make; default from the goal, else the table's size. */
   rows: z.number().int().positive().optional(),
   /** Registry name to deploy under; derived from the file and target when absent. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 

@@ -7,7 +7,17 @@ export type TabularTask = 'binary' | 'multiclass' | 'regression';
 /** The tasks whose rows are points of time series (the forecasting kind). */
 export type SeriesTask = Exclude<Task, TabularTask>;
 
-export const MetricSchema = z.enum(['roc_auc', 'log_loss', 'f1_macro', 'accuracy', 'rmse', 'mae', 'r2', 'mase', 'smape']);
+export const MetricSchema = z.enum([
+  'roc_auc',
+  'log_loss',
+  'f1_macro',
+  'accuracy',
+  'rmse',
+  'mae',
+  'r2',
+  'mase',
+  'smape',
+]);
 export type Metric = z.infer<typeof MetricSchema>;
 
 /** Metrics where a larger value is better; the rest are losses. */
@@ -81,13 +91,29 @@ export interface TaskTraits {
   gate: 'beat' | 'match';
 }
 
-const TABULAR = { kind: 'tabular', route: 'predict', onnx: true, explain: true, cleansInputs: true, gate: 'beat' } as const;
+const TABULAR = {
+  kind: 'tabular',
+  route: 'predict',
+  onnx: true,
+  explain: true,
+  cleansInputs: true,
+  gate: 'beat',
+} as const;
 
 export const TASK_TRAITS: Readonly<Record<Task, TaskTraits>> = {
   binary: { ...TABULAR, words: 'yes/no classification', floor: 'the training prior' },
   multiclass: { ...TABULAR, words: 'classification', floor: 'the training prior' },
   regression: { ...TABULAR, words: 'regression', floor: 'the training mean' },
-  forecast: { kind: 'forecasting', route: 'forecast', words: 'forecast', floor: 'the seasonal naive forecast', onnx: false, explain: false, cleansInputs: false, gate: 'match' },
+  forecast: {
+    kind: 'forecasting',
+    route: 'forecast',
+    words: 'forecast',
+    floor: 'the seasonal naive forecast',
+    onnx: false,
+    explain: false,
+    cleansInputs: false,
+    gate: 'match',
+  },
 };
 
 export function taskTraits(task: Task): TaskTraits {

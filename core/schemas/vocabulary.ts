@@ -9,7 +9,15 @@ import { higherIsBetter, metricsForTask, MetricSchema, TASK_TRAITS, TaskSchema }
  */
 
 /** Codes of `OURO_INPUT_ERROR <code>: <message>` (ouro_harness/errors.py): the person's input, not ouro, is at fault. */
-export const InputErrorCodeSchema = z.enum(['input_empty', 'input_unreadable', 'input_no_rows', 'input_too_large', 'input_columns', 'target_unusable', 'series_unusable']);
+export const InputErrorCodeSchema = z.enum([
+  'input_empty',
+  'input_unreadable',
+  'input_no_rows',
+  'input_too_large',
+  'input_columns',
+  'target_unusable',
+  'series_unusable',
+]);
 export type InputErrorCode = z.infer<typeof InputErrorCodeSchema>;
 
 export interface Vocabulary {

@@ -20,7 +20,10 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** The contract every adapter keeps; each adapter runs it against its real backend. */
-function contract(name: string, setup: () => Promise<{ store: ArtifactStore; scratch: string; done: () => Promise<void> }>): void {
+function contract(
+  name: string,
+  setup: () => Promise<{ store: ArtifactStore; scratch: string; done: () => Promise<void> }>,
+): void {
   describe(`artifact store contract: ${name}`, () => {
     let store: ArtifactStore;
     let scratch: string;
@@ -44,7 +47,11 @@ function contract(name: string, setup: () => Promise<{ store: ArtifactStore; scr
       assert.equal(await store.getBytes('registry/m/current.json'), null);
       assert.equal(await store.putBytes('registry/m/current.json', '{"version":1}'), true);
       assert.equal((await store.getBytes('registry/m/current.json'))?.toString(), '{"version":1}');
-      assert.equal(await store.putBytes('registry/m/current.json', '{"version":2}'), true, 'a plain write replaces');
+      assert.equal(
+        await store.putBytes('registry/m/current.json', '{"version":2}'),
+        true,
+        'a plain write replaces',
+      );
       assert.equal((await store.getBytes('registry/m/current.json'))?.toString(), '{"version":2}');
       assert.equal(await store.putBytes('registry/m/versions/1/claim.json', 'a', { ifAbsent: true }), true);
       assert.equal(await store.putBytes('registry/m/versions/1/claim.json', 'b', { ifAbsent: true }), false);
@@ -57,26 +64,48 @@ function contract(name: string, setup: () => Promise<{ store: ArtifactStore; scr
       const first = (await store.getTagged('registry/cas/current.json'))!;
       assert.equal(first.data.toString(), 'v1');
       assert.equal(await store.putBytes('registry/cas/current.json', 'v2', { ifTag: first.tag }), true);
-      assert.equal(await store.putBytes('registry/cas/current.json', 'v3', { ifTag: first.tag }), false, 'the tag changed with v2');
+      assert.equal(
+        await store.putBytes('registry/cas/current.json', 'v3', { ifTag: first.tag }),
+        false,
+        'the tag changed with v2',
+      );
       const second = (await store.getTagged('registry/cas/current.json'))!;
       assert.equal(second.data.toString(), 'v2');
       assert.notEqual(second.tag, first.tag);
     });
 
     test('of eight concurrent create-only writers exactly one wins', async () => {
-      const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putBytes('registry/race/versions/1/claim.json', `w${i}`, { ifAbsent: true })));
+      const wins = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.putBytes('registry/race/versions/1/claim.json', `w${i}`, { ifAbsent: true }),
+        ),
+      );
       assert.equal(wins.filter(Boolean).length, 1, JSON.stringify(wins));
     });
 
     test('list, children and deletePrefix see folders the same way', async () => {
-      for (const k of ['runs/a/journal.json', 'runs/a/experiments/n1/train.py', 'runs/a/experiments/n2/train.py', 'runs/ab/journal.json']) await store.putBytes(k, k);
-      assert.deepEqual(await store.list('runs/a/'), ['runs/a/experiments/n1/train.py', 'runs/a/experiments/n2/train.py', 'runs/a/journal.json']);
+      for (const k of [
+        'runs/a/journal.json',
+        'runs/a/experiments/n1/train.py',
+        'runs/a/experiments/n2/train.py',
+        'runs/ab/journal.json',
+      ])
+        await store.putBytes(k, k);
+      assert.deepEqual(await store.list('runs/a/'), [
+        'runs/a/experiments/n1/train.py',
+        'runs/a/experiments/n2/train.py',
+        'runs/a/journal.json',
+      ]);
       assert.deepEqual(await store.children('runs/a/'), ['experiments/', 'journal.json']);
       assert.deepEqual(await store.children('runs/'), ['a/', 'ab/']);
       assert.deepEqual(await store.list('runs/nothing/'), []);
       await store.deletePrefix('runs/a/');
       assert.deepEqual(await store.list('runs/a/'), []);
-      assert.deepEqual(await store.list('runs/ab/'), ['runs/ab/journal.json'], 'a sibling with a longer name survives');
+      assert.deepEqual(
+        await store.list('runs/ab/'),
+        ['runs/ab/journal.json'],
+        'a sibling with a longer name survives',
+      );
     });
 
     test('keys cannot escape the store', async () => {
@@ -119,19 +148,46 @@ describe('the S3 adapter against a real server', () => {
   });
 
   test('a missing bucket is reported with the variable to fix', async () => {
-    const store = new S3ArtifactStore({ bucket: 'no-such-bucket', endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
-    await assert.rejects(store.checkBucket(), (err: unknown) => err instanceof OuroError && err.code === 'config_invalid' && /OURO_S3_BUCKET/.test(err.message) && /no-such-bucket/.test(err.message));
+    const store = new S3ArtifactStore({
+      bucket: 'no-such-bucket',
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    });
+    await assert.rejects(
+      store.checkBucket(),
+      (err: unknown) =>
+        err instanceof OuroError &&
+        err.code === 'config_invalid' &&
+        /OURO_S3_BUCKET/.test(err.message) &&
+        /no-such-bucket/.test(err.message),
+    );
     await assert.rejects(store.putBytes('x.json', '{}'), /OURO_S3_BUCKET/);
   });
 
   test('an unreachable endpoint is reported with OURO_S3_ENDPOINT', async () => {
-    const store = new S3ArtifactStore({ bucket: 'ouro-edge', endpoint: 'http://127.0.0.1:1', region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+    const store = new S3ArtifactStore({
+      bucket: 'ouro-edge',
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    });
     await assert.rejects(store.checkBucket(), /OURO_S3_ENDPOINT/);
   });
 
   test('OURO_STORE=s3 without a bucket is a configuration error naming OURO_S3_BUCKET', () => {
-    assert.throws(() => loadConfig({ OURO_STORE: 's3' }), (err: unknown) => err instanceof OuroError && /OURO_S3_BUCKET: required when OURO_STORE=s3/.test(err.message));
-    const config = loadConfig({ OURO_STORE: 's3', OURO_S3_BUCKET: 'ouro', OURO_S3_ENDPOINT: server.endpoint });
+    assert.throws(
+      () => loadConfig({ OURO_STORE: 's3' }),
+      (err: unknown) =>
+        err instanceof OuroError && /OURO_S3_BUCKET: required when OURO_STORE=s3/.test(err.message),
+    );
+    const config = loadConfig({
+      OURO_STORE: 's3',
+      OURO_S3_BUCKET: 'ouro',
+      OURO_S3_ENDPOINT: server.endpoint,
+    });
     assert.equal(config.OURO_S3_FORCE_PATH_STYLE, undefined, 'path style then follows the endpoint');
     assert.equal(loadConfig({}).OURO_STORE, 'fs', 'the filesystem stays the default');
   });
@@ -142,7 +198,10 @@ describe('the S3 adapter against a real server', () => {
     process.env.AWS_ACCESS_KEY_ID = server.env.AWS_ACCESS_KEY_ID;
     process.env.AWS_SECRET_ACCESS_KEY = server.env.AWS_SECRET_ACCESS_KEY;
     try {
-      await assert.rejects(createArtifactStore(loadConfig(env)), /"missing-bucket" does not exist .*OURO_S3_BUCKET/);
+      await assert.rejects(
+        createArtifactStore(loadConfig(env)),
+        /"missing-bucket" does not exist .*OURO_S3_BUCKET/,
+      );
       const store = await createArtifactStore(loadConfig(server.env));
       assert.equal(store.kind, 's3');
     } finally {
@@ -156,7 +215,10 @@ describe('the S3 adapter against a real server', () => {
   test('concurrent publishers on the bucket: distinct version numbers, and the pointer ends on the latest', async () => {
     const store = server.store('race');
     const versions = await Promise.all(Array.from({ length: 8 }, () => claimStoreVersion(store, 'm')));
-    assert.deepEqual([...versions].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      [...versions].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     // Every publisher moves the pointer at once, in a shuffled order.
     await Promise.all([5, 2, 8, 1, 7, 3, 6, 4].map((v) => movePointerForward(store, 'm', v)));
     assert.equal(await readStorePointer(store, 'm'), 8);

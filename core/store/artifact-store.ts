@@ -45,7 +45,8 @@ export interface WriteCondition {
 /** A store key made of parts, checked for `..` and stray separators. */
 export function storeKey(...parts: string[]): string {
   const key = parts.join('/').replace(/\/+/g, '/');
-  if (key.split('/').some((p) => p === '..')) throw new OuroError('internal', `store key escapes the store: ${key}`);
+  if (key.split('/').some((p) => p === '..'))
+    throw new OuroError('internal', `store key escapes the store: ${key}`);
   return key.replace(/^\//, '');
 }
 
@@ -127,14 +128,19 @@ export class FsArtifactStore implements ArtifactStore {
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        if (
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+          (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+        )
+          return;
         throw err;
       }
       for (const e of entries) {
         const p = join(dir, e.name);
         if (e.isDirectory()) await walk(p);
         // Temporary files of an atomic write in progress are not keys.
-        else if (e.isFile() && !e.name.endsWith('.tmp')) out.push(relative(this.root, p).split(sep).join('/'));
+        else if (e.isFile() && !e.name.endsWith('.tmp'))
+          out.push(relative(this.root, p).split(sep).join('/'));
       }
     };
     await walk(base);
@@ -144,9 +150,16 @@ export class FsArtifactStore implements ArtifactStore {
   async children(prefix: string): Promise<string[]> {
     try {
       const entries = await readdir(this.path(prefix), { withFileTypes: true });
-      return entries.filter((e) => !e.name.endsWith('.tmp')).map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
+      return entries
+        .filter((e) => !e.name.endsWith('.tmp'))
+        .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+        .sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        return [];
       throw err;
     }
   }

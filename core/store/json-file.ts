@@ -25,7 +25,10 @@ export async function readJson<S extends z.ZodType>(path: string, schema: S): Pr
   return schema.parse(JSON.parse(text));
 }
 
-export async function readJsonIfExists<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S> | null> {
+export async function readJsonIfExists<S extends z.ZodType>(
+  path: string,
+  schema: S,
+): Promise<z.infer<S> | null> {
   try {
     return await readJson(path, schema);
   } catch (err) {

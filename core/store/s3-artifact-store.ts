@@ -66,13 +66,16 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private key(key: string): string {
     const clean = key.replace(/^\/+/, '');
-    if (clean.split('/').some((p) => p === '..')) throw new OuroError('internal', `store key escapes the store: ${key}`);
+    if (clean.split('/').some((p) => p === '..'))
+      throw new OuroError('internal', `store key escapes the store: ${key}`);
     return this.prefix + clean;
   }
 
   /** Fails early, with the variable to fix, when the bucket is missing or the credentials are refused. */
   async checkBucket(): Promise<void> {
-    await this.call('check the bucket', () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+    await this.call('check the bucket', () =>
+      this.client.send(new HeadBucketCommand({ Bucket: this.bucket })),
+    );
   }
 
   /**
@@ -86,11 +89,22 @@ export class S3ArtifactStore implements ArtifactStore {
     const Key = this.key(key);
     if (size <= UPLOAD_PART_BYTES) {
       await this.withRetries(() =>
-        this.call(`upload ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(localPath), ContentLength: size }))),
+        this.call(`upload ${key}`, () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key,
+              Body: createReadStream(localPath),
+              ContentLength: size,
+            }),
+          ),
+        ),
       );
       return;
     }
-    const { UploadId } = await this.call(`upload ${key}`, () => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })));
+    const { UploadId } = await this.call(`upload ${key}`, () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })),
+    );
     try {
       const count = Math.ceil(size / UPLOAD_PART_BYTES);
       const etags: string[] = new Array(count);
@@ -102,7 +116,16 @@ export class S3ArtifactStore implements ArtifactStore {
           const end = Math.min(size, start + UPLOAD_PART_BYTES) - 1;
           const res = await this.withRetries(() =>
             this.call(`upload ${key} (part ${n + 1} of ${count})`, () =>
-              this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber: n + 1, Body: createReadStream(localPath, { start, end }), ContentLength: end - start + 1 })),
+              this.client.send(
+                new UploadPartCommand({
+                  Bucket: this.bucket,
+                  Key,
+                  UploadId,
+                  PartNumber: n + 1,
+                  Body: createReadStream(localPath, { start, end }),
+                  ContentLength: end - start + 1,
+                }),
+              ),
             ),
           );
           etags[n] = res.ETag!;
@@ -110,10 +133,19 @@ export class S3ArtifactStore implements ArtifactStore {
       };
       await Promise.all(Array.from({ length: Math.min(UPLOAD_QUEUE, count) }, lane));
       await this.call(`upload ${key}`, () =>
-        this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
+        this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+          }),
+        ),
       );
     } catch (err) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => undefined);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -131,7 +163,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async getFile(key: string, localPath: string): Promise<void> {
-    const res = await this.call(`download ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+    const res = await this.call(`download ${key}`, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
+    );
     await mkdir(dirname(localPath), { recursive: true, mode: 0o755 });
     // Downloaded beside the target and renamed: a reader never sees half a file.
     const tmp = `${localPath}.${randomBytes(6).toString('hex')}.tmp`;
@@ -146,7 +180,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.call(`look up ${key}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+      await this.call(`look up ${key}`, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
+      );
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -174,14 +210,17 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (err) {
       const status = (err as OuroError & { status?: number }).status;
       // 409: another conditional write to the key was in flight; the caller reads and retries.
-      if (conditional && (status === 412 || status === 409 || (opts.ifTag !== undefined && status === 404))) return false;
+      if (conditional && (status === 412 || status === 409 || (opts.ifTag !== undefined && status === 404)))
+        return false;
       throw err;
     }
   }
 
   async getTagged(key: string): Promise<{ data: Buffer; tag: string } | null> {
     try {
-      const res = await this.call(`read ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+      const res = await this.call(`read ${key}`, () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
+      );
       return { data: Buffer.from(await res.Body!.transformToByteArray()), tag: res.ETag! };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -191,7 +230,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async getBytes(key: string): Promise<Buffer | null> {
     try {
-      const res = await this.call(`read ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+      const res = await this.call(`read ${key}`, () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
+      );
       return Buffer.from(await res.Body!.transformToByteArray());
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -203,7 +244,15 @@ export class S3ArtifactStore implements ArtifactStore {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.call(`list ${prefix}`, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token })));
+      const res = await this.call(`list ${prefix}`, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.key(prefix),
+            ContinuationToken: token,
+          }),
+        ),
+      );
       for (const o of res.Contents ?? []) if (o.Key !== undefined) out.push(o.Key.slice(this.prefix.length));
       token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -215,9 +264,20 @@ export class S3ArtifactStore implements ArtifactStore {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.call(`list ${prefix}`, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token })));
-      for (const p of res.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push(p.Prefix.slice(base.length));
-      for (const o of res.Contents ?? []) if (o.Key !== undefined && o.Key !== base) out.push(o.Key.slice(base.length));
+      const res = await this.call(`list ${prefix}`, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: base,
+            Delimiter: '/',
+            ContinuationToken: token,
+          }),
+        ),
+      );
+      for (const p of res.CommonPrefixes ?? [])
+        if (p.Prefix !== undefined) out.push(p.Prefix.slice(base.length));
+      for (const o of res.Contents ?? [])
+        if (o.Key !== undefined && o.Key !== base) out.push(o.Key.slice(base.length));
       token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
     } while (token !== undefined);
     return out.sort();
@@ -227,7 +287,11 @@ export class S3ArtifactStore implements ArtifactStore {
     const keys = await this.list(prefix);
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000).map((k) => ({ Key: this.key(k) }));
-      await this.call(`delete ${prefix}`, () => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } })));
+      await this.call(`delete ${prefix}`, () =>
+        this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } }),
+        ),
+      );
     }
   }
 
@@ -248,19 +312,38 @@ export class S3ArtifactStore implements ArtifactStore {
     const e = err as Error & { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     const name = e.name ?? '';
-    const fixable = (message: string) => Object.assign(new OuroError('config_invalid', message, { cause: err }), { status });
+    const fixable = (message: string) =>
+      Object.assign(new OuroError('config_invalid', message, { cause: err }), { status });
     if (name === 'NoSuchBucket' || (name === 'NotFound' && what === 'check the bucket')) {
-      return fixable(`The bucket "${this.bucket}" does not exist at ${this.where}. Create it, or fix OURO_S3_BUCKET / OURO_S3_ENDPOINT.`);
+      return fixable(
+        `The bucket "${this.bucket}" does not exist at ${this.where}. Create it, or fix OURO_S3_BUCKET / OURO_S3_ENDPOINT.`,
+      );
     }
-    if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'Forbidden'].includes(name) || status === 403) {
-      return fixable(`The object store at ${this.where} refused the credentials (${name || status}) when trying to ${what} in bucket "${this.bucket}". Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and that they may use the bucket.`);
+    if (
+      [
+        'InvalidAccessKeyId',
+        'SignatureDoesNotMatch',
+        'AccessDenied',
+        'InvalidToken',
+        'ExpiredToken',
+        'Forbidden',
+      ].includes(name) ||
+      status === 403
+    ) {
+      return fixable(
+        `The object store at ${this.where} refused the credentials (${name || status}) when trying to ${what} in bucket "${this.bucket}". Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and that they may use the bucket.`,
+      );
     }
     if (name === 'CredentialsProviderError') {
-      return fixable(`No credentials for the object store: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for OURO_STORE=s3.`);
+      return fixable(
+        `No credentials for the object store: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for OURO_STORE=s3.`,
+      );
     }
     const network = e.code ?? (e.cause as { code?: string } | undefined)?.code;
     if (network === 'ECONNREFUSED' || network === 'ENOTFOUND' || network === 'EAI_AGAIN') {
-      return fixable(`Cannot reach the object store at ${this.where} (${network}) to ${what}. Check OURO_S3_ENDPOINT and that the server is up.`);
+      return fixable(
+        `Cannot reach the object store at ${this.where} (${network}) to ${what}. Check OURO_S3_ENDPOINT and that the server is up.`,
+      );
     }
     if (err instanceof S3ServiceException) return Object.assign(err, { status });
     return err;
@@ -271,7 +354,9 @@ function isNotFound(err: unknown): boolean {
   // A missing bucket was already turned into an OuroError: that is not "no such key".
   if (err instanceof OuroError) return false;
   const e = err as { name?: string; status?: number; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.status === 404 || e.$metadata?.httpStatusCode === 404;
+  return (
+    e.name === 'NoSuchKey' || e.name === 'NotFound' || e.status === 404 || e.$metadata?.httpStatusCode === 404
+  );
 }
 
 function normalisePrefix(prefix: string): string {

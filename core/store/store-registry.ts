@@ -37,10 +37,15 @@ export async function readStorePointer(store: ArtifactStore, name: string): Prom
 
 /** The next free version number of `name`, reserved for this caller alone. */
 export async function claimStoreVersion(store: ArtifactStore, name: string): Promise<number> {
-  const taken = (await store.children(registryKeys.versions(name))).map((c) => Number(c.replace(/\/$/, ''))).filter((n) => Number.isInteger(n) && n > 0);
+  const taken = (await store.children(registryKeys.versions(name)))
+    .map((c) => Number(c.replace(/\/$/, '')))
+    .filter((n) => Number.isInteger(n) && n > 0);
   let version = Math.max(0, ...taken) + 1;
   const claim = JSON.stringify({ claimedAt: new Date().toISOString(), host: hostname(), pid: process.pid });
-  while (!(await store.putBytes(`${registryKeys.version(name, version)}claim.json`, claim, { ifAbsent: true }))) version += 1;
+  while (
+    !(await store.putBytes(`${registryKeys.version(name, version)}claim.json`, claim, { ifAbsent: true }))
+  )
+    version += 1;
   return version;
 }
 
@@ -48,7 +53,12 @@ export async function claimStoreVersion(store: ArtifactStore, name: string): Pro
  * Publishes a model the worker trained: the version is built in the worker's scratch registry
  * (`home`), uploaded, and only then does the store's pointer move — forward only, as on disk.
  */
-export async function publishToStore(store: ArtifactStore, home: string, name: string, input: PublishInput): Promise<ModelCard> {
+export async function publishToStore(
+  store: ArtifactStore,
+  home: string,
+  name: string,
+  input: PublishInput,
+): Promise<ModelCard> {
   await claimStoreModelName(store, name, input.card.owner ?? OPERATOR);
   const version = await claimStoreVersion(store, name);
   // A throw-away registry in the worker's scratch folder: the store holds the real one.
@@ -75,43 +85,68 @@ export async function movePointerForward(store: ArtifactStore, name: string, ver
   const doc = JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n';
   for (let attempt = 0; attempt < 50; attempt++) {
     const current = await store.getTagged(key);
-    if (current !== null && StorePointerSchema.parse(JSON.parse(current.data.toString('utf8'))).version >= version) return;
-    if (await store.putBytes(key, doc, current === null ? { ifAbsent: true } : { ifTag: current.tag })) return;
+    if (
+      current !== null &&
+      StorePointerSchema.parse(JSON.parse(current.data.toString('utf8'))).version >= version
+    )
+      return;
+    if (await store.putBytes(key, doc, current === null ? { ifAbsent: true } : { ifTag: current.tag }))
+      return;
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
   }
-  throw new OuroError('internal', `Could not move the pointer of "${name}" to v${version}: it kept changing under concurrent publishers.`);
+  throw new OuroError(
+    'internal',
+    `Could not move the pointer of "${name}" to v${version}: it kept changing under concurrent publishers.`,
+  );
 }
 
 /** The models in the store with a pointer (a first version still uploading has none yet). */
-export async function listStoreModels(store: ArtifactStore): Promise<{ name: string; version: number; versions: number[] }[]> {
+export async function listStoreModels(
+  store: ArtifactStore,
+): Promise<{ name: string; version: number; versions: number[] }[]> {
   const out: { name: string; version: number; versions: number[] }[] = [];
   for (const entry of await store.children(registryKeys.names)) {
     if (!entry.endsWith('/')) continue;
     const name = entry.slice(0, -1);
     const version = await readStorePointer(store, name);
     if (version === null) continue;
-    const versions = (await store.children(registryKeys.versions(name))).map((c) => Number(c.replace(/\/$/, ''))).filter((n) => Number.isInteger(n) && n > 0);
+    const versions = (await store.children(registryKeys.versions(name)))
+      .map((c) => Number(c.replace(/\/$/, '')))
+      .filter((n) => Number.isInteger(n) && n > 0);
     out.push({ name, version, versions: versions.sort((a, b) => a - b) });
   }
   return out;
 }
 
-export async function readStoreCard(store: ArtifactStore, name: string, version?: number): Promise<ModelCard> {
+export async function readStoreCard(
+  store: ArtifactStore,
+  name: string,
+  version?: number,
+): Promise<ModelCard> {
   const v = version ?? (await readStorePointer(store, name));
   const bytes = v === null ? null : await store.getBytes(`${registryKeys.version(name, v)}card.json`);
-  if (bytes === null) throw new OuroError('model_not_found', `No model named "${name}"${version !== undefined ? ` with version ${version}` : ''} in the store.`);
+  if (bytes === null)
+    throw new OuroError(
+      'model_not_found',
+      `No model named "${name}"${version !== undefined ? ` with version ${version}` : ''} in the store.`,
+    );
   return ModelCardSchema.parse(JSON.parse(bytes.toString('utf8')));
 }
 
 /** Points the alias at an existing version (a rollback): one PUT, as on publish. */
 export async function setStorePointer(store: ArtifactStore, name: string, version: number): Promise<void> {
-  if (!(await store.exists(`${registryKeys.version(name, version)}card.json`))) throw new OuroError('model_not_found', `Model "${name}" has no version ${version} in the store.`);
-  await store.putBytes(registryKeys.pointer(name), JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n');
+  if (!(await store.exists(`${registryKeys.version(name, version)}card.json`)))
+    throw new OuroError('model_not_found', `Model "${name}" has no version ${version} in the store.`);
+  await store.putBytes(
+    registryKeys.pointer(name),
+    JSON.stringify({ version, updatedAt: new Date().toISOString() }) + '\n',
+  );
 }
 
 /** Removes a model: the pointer first, so no reader starts on a version that is going away. */
 export async function deleteStoreModel(store: ArtifactStore, name: string): Promise<void> {
-  if ((await readStorePointer(store, name)) === null) throw new OuroError('model_not_found', `No model named "${name}" in the store.`);
+  if ((await readStorePointer(store, name)) === null)
+    throw new OuroError('model_not_found', `No model named "${name}" in the store.`);
   await store.deletePrefix(registryKeys.pointer(name));
   await store.deletePrefix(`registry/${name}/`);
 }

@@ -10,7 +10,12 @@ export type UploadStamps = Map<string, string>;
  * at a time. With `stamps`, a file whose size and mtime match its last upload is skipped, so
  * a checkpoint only sends what changed since the previous one.
  */
-export async function uploadFolder(store: ArtifactStore, localDir: string, prefix: string, opts: { stamps?: UploadStamps; skip?: (relPath: string) => boolean } = {}): Promise<number> {
+export async function uploadFolder(
+  store: ArtifactStore,
+  localDir: string,
+  prefix: string,
+  opts: { stamps?: UploadStamps; skip?: (relPath: string) => boolean } = {},
+): Promise<number> {
   let sent = 0;
   for (const rel of await localFiles(localDir)) {
     if (opts.skip?.(rel) === true) continue;
@@ -29,7 +34,12 @@ export async function uploadFolder(store: ArtifactStore, localDir: string, prefi
 }
 
 /** Downloads every key under `prefix` into `localDir`, keeping the folder structure. */
-export async function downloadFolder(store: ArtifactStore, prefix: string, localDir: string, opts: { mode?: number } = {}): Promise<number> {
+export async function downloadFolder(
+  store: ArtifactStore,
+  prefix: string,
+  localDir: string,
+  opts: { mode?: number } = {},
+): Promise<number> {
   const keys = await store.list(prefix);
   await mkdir(localDir, { recursive: true, mode: opts.mode ?? 0o755 });
   for (const key of keys) await store.getFile(key, join(localDir, ...key.slice(prefix.length).split('/')));

@@ -55,18 +55,22 @@ export class OnnxPredictor implements Predictor {
   ) {}
 
   static async load(modelPath: string, doc: ExportDoc): Promise<OnnxPredictor> {
-    if (!doc.onnx || doc.inputs === undefined || doc.label === undefined) throw new Error(`no ONNX export: ${doc.reason ?? 'unknown reason'}`);
+    if (!doc.onnx || doc.inputs === undefined || doc.label === undefined)
+      throw new Error(`no ONNX export: ${doc.reason ?? 'unknown reason'}`);
     // One thread per run: requests run side by side on the event loop's thread pool instead.
     // model.onnx was written by the export step, which loaded the (hostile) pickle: read it
     // through the trust boundary (its parent, serving/, is the folder that step could write).
     const bytes = await readUntrusted(modelPath, { root: dirname(modelPath), maxBytes: UNTRUSTED_CAPS.tree });
-    const session = await ort.InferenceSession.create(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-    });
+    const session = await ort.InferenceSession.create(
+      new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      },
+    );
     return new OnnxPredictor(session, doc);
   }
 
@@ -77,13 +81,19 @@ export class OnnxPredictor implements Predictor {
     for (const input of this.doc.inputs!) {
       const col = batch.columns.get(input.name);
       if (col === undefined) throw new Error(`the cleaned batch has no column ${input.name}`);
-      feeds[input.name] = input.type === 'float' ? new ort.Tensor('float32', col as Float32Array, [n, 1]) : new ort.Tensor('string', col as string[], [n, 1]);
+      feeds[input.name] =
+        input.type === 'float'
+          ? new ort.Tensor('float32', col as Float32Array, [n, 1])
+          : new ort.Tensor('string', col as string[], [n, 1]);
     }
     const wanted = [this.doc.label!, ...(this.doc.probabilities ? [this.doc.probabilities] : [])];
     const out = await this.session.run(feeds, wanted);
     const label = out[this.doc.label!]!;
     if (this.doc.task === 'regression') {
-      return { predictions: Array.from(label.data as Float32Array, (v) => (Number.isNaN(v) ? null : float32Text(v))), probabilities: null };
+      return {
+        predictions: Array.from(label.data as Float32Array, (v) => (Number.isNaN(v) ? null : float32Text(v))),
+        probabilities: null,
+      };
     }
     const classes = this.doc.classes ?? [];
     let probabilities: number[][] | null = null;
@@ -93,12 +103,18 @@ export class OnnxPredictor implements Predictor {
       const width = Number(p.dims[1] ?? 0);
       const columns = this.doc.probability_columns ?? classes.map((_, i) => i);
       probabilities = new Array(n);
-      for (let i = 0; i < n; i++) probabilities[i] = columns.map((j) => (j < 0 ? 0 : float32Text(data[i * width + j]!)));
+      for (let i = 0; i < n; i++)
+        probabilities[i] = columns.map((j) => (j < 0 ? 0 : float32Text(data[i * width + j]!)));
     }
     let predictions: string[];
     if (label.type === 'string') predictions = Array.from(label.data as string[]);
-    else if (probabilities !== null) predictions = probabilities.map((row) => classes[row.indexOf(Math.max(...row))] ?? '');
-    else predictions = Array.from(label.data as ArrayLike<number | bigint>, (v) => classes[Number(v)] ?? String(v));
+    else if (probabilities !== null)
+      predictions = probabilities.map((row) => classes[row.indexOf(Math.max(...row))] ?? '');
+    else
+      predictions = Array.from(
+        label.data as ArrayLike<number | bigint>,
+        (v) => classes[Number(v)] ?? String(v),
+      );
     return { predictions, probabilities };
   }
 

@@ -96,11 +96,22 @@ export class PythonPool {
 
   stats(): PoolStats {
     const procs = [...this.groups.values()].flatMap((g) => g.procs);
-    return { processes: procs.length, rssMb: procs.reduce((s, p) => s + p.worker.rssMb, 0), loaded: procs.reduce((s, p) => s + p.models.size, 0), loads: this.loads, evictions: this.evictions };
+    return {
+      processes: procs.length,
+      rssMb: procs.reduce((s, p) => s + p.worker.rssMb, 0),
+      loaded: procs.reduce((s, p) => s + p.models.size, 0),
+      loads: this.loads,
+      evictions: this.evictions,
+    };
   }
 
   /** @internal One request for model `key` of `group`, staged and queued. */
-  async request(group: string, key: string, modelDir: string, payload: Record<string, unknown>): Promise<Reply> {
+  async request(
+    group: string,
+    key: string,
+    modelDir: string,
+    payload: Record<string, unknown>,
+  ): Promise<Reply> {
     if (this.closed) throw new ServeError(503, 'shutting_down', 'The server is shutting down.');
     const g = this.group(group);
     await this.stage(g, key, modelDir);
@@ -114,7 +125,8 @@ export class PythonPool {
   async release(group: string, key: string): Promise<void> {
     const g = this.groups.get(group);
     if (g === undefined) return;
-    for (const job of g.queue.filter((j) => j.key === key && j.target === undefined)) job.reject(new ServeError(503, 'model_loading', 'This model version was just replaced; retry.'));
+    for (const job of g.queue.filter((j) => j.key === key && j.target === undefined))
+      job.reject(new ServeError(503, 'model_loading', 'This model version was just replaced; retry.'));
     g.queue = g.queue.filter((j) => j.key !== key || j.target !== undefined);
     const unloads = g.procs.filter((p) => p.models.has(key)).map((p) => this.unload(g, p, key));
     this.staged.delete(`${g.dir}/${key}`);
@@ -128,7 +140,8 @@ export class PythonPool {
     clearInterval(this.sweeper);
     const exits: Promise<unknown>[] = [];
     for (const g of this.groups.values()) {
-      for (const job of g.queue.splice(0)) job.reject(new ServeError(503, 'shutting_down', 'The server is shutting down.'));
+      for (const job of g.queue.splice(0))
+        job.reject(new ServeError(503, 'shutting_down', 'The server is shutting down.'));
       for (const p of g.procs) {
         exits.push(p.worker.exited());
         p.worker.kill();
@@ -162,7 +175,7 @@ export class PythonPool {
   private pump(g: Group): void {
     if (this.closed) return;
     let wantsProcess = false;
-    for (let i = 0; i < g.queue.length; ) {
+    for (let i = 0; i < g.queue.length;) {
       const job = g.queue[i]!;
       const free = (p: Proc) => p.worker.isReady && p.worker.alive && !p.worker.busy;
       let chosen: Proc | undefined;
@@ -170,7 +183,10 @@ export class PythonPool {
         chosen = free(job.target) ? job.target : undefined;
       } else {
         chosen = g.procs.find((p) => free(p) && p.models.has(job.key));
-        if (chosen === undefined && g.procs.filter((p) => p.models.has(job.key)).length < this.opts.workersPerModel) {
+        if (
+          chosen === undefined &&
+          g.procs.filter((p) => p.models.has(job.key)).length < this.opts.workersPerModel
+        ) {
           chosen = g.procs.filter(free).sort((a, b) => a.models.size - b.models.size)[0];
           if (chosen === undefined) wantsProcess = true;
         }
@@ -190,28 +206,33 @@ export class PythonPool {
     const had = p.models.has(job.key);
     if (!unloading) p.models.set(job.key, Date.now());
     if (!unloading && !had) this.loads++;
-    p.worker.send(job.payload).then(
-      (reply) => {
-        if (unloading) p.models.delete(job.key);
-        else this.latest = job.key;
-        job.resolve(reply);
-      },
-      (err: Error) => {
-        // A model that failed to load is not loaded.
-        if (!had && !unloading && !(err instanceof ServeError && err.status !== 500)) p.models.delete(job.key);
-        job.reject(err);
-      },
-    ).finally(() => {
-      if (p.models.size === 0 && unloading) this.stop(g, p);
-      this.keepBudget();
-      this.pump(g);
-    });
+    p.worker
+      .send(job.payload)
+      .then(
+        (reply) => {
+          if (unloading) p.models.delete(job.key);
+          else this.latest = job.key;
+          job.resolve(reply);
+        },
+        (err: Error) => {
+          // A model that failed to load is not loaded.
+          if (!had && !unloading && !(err instanceof ServeError && err.status !== 500))
+            p.models.delete(job.key);
+          job.reject(err);
+        },
+      )
+      .finally(() => {
+        if (p.models.size === 0 && unloading) this.stop(g, p);
+        this.keepBudget();
+        this.pump(g);
+      });
   }
 
   private spawn(g: Group): void {
     g.starting++;
     void (async () => {
-      if (this.opts.driver.start === undefined) throw new Error(`the ${this.opts.driver.name} sandbox driver cannot start long-running workers`);
+      if (this.opts.driver.start === undefined)
+        throw new Error(`the ${this.opts.driver.name} sandbox driver cannot start long-running workers`);
       await mkdir(g.dir, { recursive: true, mode: 0o755 });
       const proc = await this.opts.driver.start({
         command: ['python', '-m', 'ouro_harness.serve_loop', '--root', g.dir],
@@ -220,19 +241,29 @@ export class PythonPool {
         limits: this.opts.limits,
       });
       const p: Proc = { worker: null as unknown as PythonWorker, models: new Map() };
-      p.worker = new PythonWorker(proc, this.opts.requestTimeoutMs ?? 60_000, this.opts.startTimeoutMs ?? 120_000, (_w, why) => {
-        const i = g.procs.indexOf(p);
-        if (i >= 0) g.procs.splice(i, 1);
-        if (!this.closed && p.models.size > 0) this.opts.logger.warn({ models: [...p.models.keys()].slice(0, 5), why }, 'python worker exited');
-        p.models.clear();
-        this.pump(g);
-      });
+      p.worker = new PythonWorker(
+        proc,
+        this.opts.requestTimeoutMs ?? 60_000,
+        this.opts.startTimeoutMs ?? 120_000,
+        (_w, why) => {
+          const i = g.procs.indexOf(p);
+          if (i >= 0) g.procs.splice(i, 1);
+          if (!this.closed && p.models.size > 0)
+            this.opts.logger.warn({ models: [...p.models.keys()].slice(0, 5), why }, 'python worker exited');
+          p.models.clear();
+          this.pump(g);
+        },
+      );
       g.procs.push(p);
       await p.worker.ready;
     })()
       .catch((err: Error) => {
         this.opts.logger.error({ err: err.message }, 'could not start a python worker');
-        if (g.procs.length === 0) for (const job of g.queue.splice(0)) job.reject(new ServeError(500, 'predictor_failed', `No Python worker could start: ${err.message}`));
+        if (g.procs.length === 0)
+          for (const job of g.queue.splice(0))
+            job.reject(
+              new ServeError(500, 'predictor_failed', `No Python worker could start: ${err.message}`),
+            );
       })
       .finally(() => {
         g.starting--;
@@ -275,7 +306,13 @@ export class PythonPool {
     const now = Date.now();
     for (const g of this.groups.values()) {
       for (const p of [...g.procs]) {
-        if (!p.worker.busy && p.worker.isReady && now - p.worker.lastActive > this.opts.idleMs && !g.queue.some((j) => j.target === p)) this.stop(g, p);
+        if (
+          !p.worker.busy &&
+          p.worker.isReady &&
+          now - p.worker.lastActive > this.opts.idleMs &&
+          !g.queue.some((j) => j.target === p)
+        )
+          this.stop(g, p);
       }
     }
   }
@@ -303,7 +340,12 @@ export class PooledModel implements Predictor, Forecaster {
   /** Loads the model (if not yet) and returns what the cleaner knows of its inputs. */
   async describe(): Promise<DescribeReply> {
     const reply = await this.pool.request(this.group, this.key, this.modelDir, { describe: true });
-    if (!('features' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a description with something else.');
+    if (!('features' in reply))
+      throw new ServeError(
+        500,
+        'predictor_failed',
+        'The Python worker answered a description with something else.',
+      );
     return reply;
   }
 
@@ -321,15 +363,33 @@ export class PooledModel implements Predictor, Forecaster {
   }
 
   private async answer(batch: PreparedBatch, explain: boolean): Promise<Predictions> {
-    const reply = await this.pool.request(this.group, this.key, this.modelDir, { rows: batch.records, ...(explain ? { explain: true } : {}) });
-    if (!('predictions' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a prediction with something else.');
-    const probabilities = reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0));
-    return { predictions: reply.predictions, probabilities, ...(reply.explanations !== undefined ? { explanations: reply.explanations } : {}) };
+    const reply = await this.pool.request(this.group, this.key, this.modelDir, {
+      rows: batch.records,
+      ...(explain ? { explain: true } : {}),
+    });
+    if (!('predictions' in reply))
+      throw new ServeError(
+        500,
+        'predictor_failed',
+        'The Python worker answered a prediction with something else.',
+      );
+    const probabilities =
+      reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0));
+    return {
+      predictions: reply.predictions,
+      probabilities,
+      ...(reply.explanations !== undefined ? { explanations: reply.explanations } : {}),
+    };
   }
 
   async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {
     const reply = await this.pool.request(this.group, this.key, this.modelDir, { forecast: request });
-    if (!('forecasts' in reply)) throw new ServeError(500, 'predictor_failed', 'The Python worker answered a forecast with something else.');
+    if (!('forecasts' in reply))
+      throw new ServeError(
+        500,
+        'predictor_failed',
+        'The Python worker answered a forecast with something else.',
+      );
     return { series: reply.series, forecasts: reply.forecasts };
   }
 

@@ -30,7 +30,9 @@ const PredictReplySchema = z.object({
 const ForecastReplySchema = z.object({
   id: z.number().nullable(),
   series: z.string(),
-  forecasts: z.array(z.object({ date: z.string(), value: z.number(), lo: z.number().optional(), hi: z.number().optional() })),
+  forecasts: z.array(
+    z.object({ date: z.string(), value: z.number(), lo: z.number().optional(), hi: z.number().optional() }),
+  ),
 });
 
 export const DescribeReplySchema = z.object({
@@ -44,7 +46,9 @@ export const DescribeReplySchema = z.object({
 const UnloadReplySchema = z.object({ id: z.number().nullable(), unloaded: z.string() });
 const ErrorReplySchema = z.object({ id: z.number().nullable(), error: z.string(), code: z.string() });
 
-const ReplySchema = z.union([PredictReplySchema, ForecastReplySchema, DescribeReplySchema, UnloadReplySchema, ErrorReplySchema]).and(z.object({ rss_mb: z.number().optional() }));
+const ReplySchema = z
+  .union([PredictReplySchema, ForecastReplySchema, DescribeReplySchema, UnloadReplySchema, ErrorReplySchema])
+  .and(z.object({ rss_mb: z.number().optional() }));
 
 export type PredictReply = z.infer<typeof PredictReplySchema>;
 export type ForecastReply = z.infer<typeof ForecastReplySchema>;
@@ -120,7 +124,13 @@ export class PythonWorker {
       if (reply.data.rss_mb !== undefined) this.rssMb = reply.data.rss_mb;
       if ('error' in reply.data) {
         const status = errorStatus(reply.data.code);
-        current.reject(new ServeError(status, status === 422 ? 'missing_column' : status === 400 ? 'bad_request' : 'predictor_failed', reply.data.error));
+        current.reject(
+          new ServeError(
+            status,
+            status === 422 ? 'missing_column' : status === 400 ? 'bad_request' : 'predictor_failed',
+            reply.data.error,
+          ),
+        );
       } else {
         current.resolve(reply.data);
       }
@@ -157,7 +167,13 @@ export class PythonWorker {
       const timer = setTimeout(() => {
         if (this.pending?.id !== id) return;
         this.pending = null;
-        reject(new ServeError(500, 'predictor_failed', `The prediction took longer than ${Math.round(this.requestTimeoutMs / 1000)} s; the worker was restarted.`));
+        reject(
+          new ServeError(
+            500,
+            'predictor_failed',
+            `The prediction took longer than ${Math.round(this.requestTimeoutMs / 1000)} s; the worker was restarted.`,
+          ),
+        );
         this.kill();
       }, this.requestTimeoutMs);
       this.pending = { id, resolve, reject, timer };

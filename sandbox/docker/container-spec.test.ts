@@ -60,9 +60,15 @@ test('the isolation settings of every sandbox container', () => {
   assert.equal(o.Tty, false);
 });
 
-test('the CPU quota is capped at the daemon host\'s CPUs', () => {
-  assert.equal(containerOptions({ ...plan, limits: { ...plan.limits, cpus: 8 }, hostCpus: 2 }).HostConfig!.NanoCpus, 2e9);
-  assert.equal(containerOptions({ ...plan, limits: { ...plan.limits, cpus: 1 }, hostCpus: 2 }).HostConfig!.NanoCpus, 1e9);
+test("the CPU quota is capped at the daemon host's CPUs", () => {
+  assert.equal(
+    containerOptions({ ...plan, limits: { ...plan.limits, cpus: 8 }, hostCpus: 2 }).HostConfig!.NanoCpus,
+    2e9,
+  );
+  assert.equal(
+    containerOptions({ ...plan, limits: { ...plan.limits, cpus: 1 }, hostCpus: 2 }).HostConfig!.NanoCpus,
+    1e9,
+  );
 });
 
 test('start() keeps stdin open, once', () => {

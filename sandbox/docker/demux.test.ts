@@ -17,7 +17,13 @@ function collect(chunks: Buffer[]): Record<StreamKind, string> {
   return { stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString() };
 }
 
-const wire = Buffer.concat([frame(1, 'hello '), frame(2, 'oops\n'), frame(1, 'world\n'), frame(1, ''), frame(2, 'ünïcode\n')]);
+const wire = Buffer.concat([
+  frame(1, 'hello '),
+  frame(2, 'oops\n'),
+  frame(1, 'world\n'),
+  frame(1, ''),
+  frame(2, 'ünïcode\n'),
+]);
 
 test('whole frames in one chunk', () => {
   assert.deepEqual(collect([wire]), { stdout: 'hello world\n', stderr: 'oops\nünïcode\n' });
@@ -25,7 +31,11 @@ test('whole frames in one chunk', () => {
 
 test('every split point, including inside headers and multi-byte characters', () => {
   for (let i = 0; i <= wire.length; i++) {
-    assert.deepEqual(collect([wire.subarray(0, i), wire.subarray(i)]), { stdout: 'hello world\n', stderr: 'oops\nünïcode\n' }, `split at ${i}`);
+    assert.deepEqual(
+      collect([wire.subarray(0, i), wire.subarray(i)]),
+      { stdout: 'hello world\n', stderr: 'oops\nünïcode\n' },
+      `split at ${i}`,
+    );
   }
 });
 

@@ -33,7 +33,8 @@ const SKIP = skipReason();
 if (SKIP !== null) console.log(`# docker driver tests skipped: ${SKIP}`);
 
 let cached: DockerSandboxDriver | undefined;
-const driver = (): DockerSandboxDriver => (cached ??= createDockerDriver({ image: IMAGE, harnessDir: HARNESS_DIR, probe }));
+const driver = (): DockerSandboxDriver =>
+  (cached ??= createDockerDriver({ image: IMAGE, harnessDir: HARNESS_DIR, probe }));
 const driverUrl = new URL('./docker-driver.ts', import.meta.url).href;
 
 const target = {
@@ -53,7 +54,10 @@ startSuite(target);
 
 /** Containers this test process created that still exist. */
 async function leftovers(): Promise<string[]> {
-  const list = await new Docker().listContainers({ all: true, filters: JSON.stringify({ label: [`${OWNER_LABEL}=${OWNER_ID}`] }) });
+  const list = await new Docker().listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`${OWNER_LABEL}=${OWNER_ID}`] }),
+  });
   return list.map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
 }
 
@@ -87,7 +91,9 @@ print(json.dumps({
   "root_writable": os.access("/", os.W_OK), "mounts": open("/proc/mounts").read(),
 }))
 `;
-    const r = await runPy(driver(), d, script, { limits: { memoryMb: 768, pids: 100, cpus: 1, fileSizeMb: 32 } });
+    const r = await runPy(driver(), d, script, {
+      limits: { memoryMb: 768, pids: 100, cpus: 1, fileSizeMb: 32 },
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, string | number | boolean | null>;
     assert.equal(out.capeff, '0000000000000000');
@@ -101,15 +107,22 @@ print(json.dumps({
     assert.equal(out.fsize, 32 * 1024 * 1024);
     assert.equal(out.nofile, 1024);
     assert.equal(out.core, 0);
-    const rootLine = String(out.mounts).split('\n').find((l) => l.split(' ')[1] === '/');
+    const rootLine = String(out.mounts)
+      .split('\n')
+      .find((l) => l.split(' ')[1] === '/');
     assert.match(rootLine ?? '', /\bro\b/, `the root is read-only: ${rootLine}`);
     assert.match(String(out.mounts), new RegExp(`${d.input} \\S+ ro`), 'the input is mounted read-only');
   });
 
-  test('an OOM kill is the cgroup\'s, reported from the container state', async () => {
+  test("an OOM kill is the cgroup's, reported from the container state", async () => {
     const d = await runDirs();
     // numpy allocations are not MemoryError-checked page by page: only the cgroup stops them.
-    const r = await runPy(driver(), d, 'import numpy as np\na = [np.ones(64 * 1024 * 1024) for _ in range(8)]\nprint("survived")', { limits: { memoryMb: 512 } });
+    const r = await runPy(
+      driver(),
+      d,
+      'import numpy as np\na = [np.ones(64 * 1024 * 1024) for _ in range(8)]\nprint("survived")',
+      { limits: { memoryMb: 512 } },
+    );
     assert.equal(r.oomKilled, true, `${r.exitCode} ${r.signal} ${r.stderr}`);
     assert.equal(r.signal, 'SIGKILL');
     assert.ok(!r.stdout.includes('survived'));
@@ -125,7 +138,13 @@ print(json.dumps({
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 500);
     await runPy(drv, d, 'import time; time.sleep(30)', { signal: ac.signal });
-    const missing = await drv.run({ command: ['/no/such/binary'], cwd: d.exp, mounts: [{ path: d.exp, writable: true }], limits: DEFAULT_LIMITS, timeoutMs: 5000 });
+    const missing = await drv.run({
+      command: ['/no/such/binary'],
+      cwd: d.exp,
+      mounts: [{ path: d.exp, writable: true }],
+      limits: DEFAULT_LIMITS,
+      timeoutMs: 5000,
+    });
     assert.notEqual(missing.exitCode, 0);
     assert.match(missing.stderr, /no\/such\/binary/);
     assert.deepEqual(await leftovers(), []);
@@ -144,7 +163,11 @@ describe('createSandboxDriver with OURO_SANDBOX=docker', () => {
     try {
       assert.throws(
         () => createSandboxDriver(loadConfig({ OURO_SANDBOX: 'docker' })),
-        (err: unknown) => isOuroError(err) && err.code === 'sandbox_unavailable' && /no Docker daemon answers at unix:\/\/\/nonexistent/.test(err.message) && /OURO_SANDBOX=process/.test(err.message),
+        (err: unknown) =>
+          isOuroError(err) &&
+          err.code === 'sandbox_unavailable' &&
+          /no Docker daemon answers at unix:\/\/\/nonexistent/.test(err.message) &&
+          /OURO_SANDBOX=process/.test(err.message),
       );
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
@@ -152,10 +175,21 @@ describe('createSandboxDriver with OURO_SANDBOX=docker', () => {
     }
   });
 
-  test('image not built: sandbox_unavailable, saying how to build it', { skip: probe.daemonError !== undefined ? 'no Docker daemon' : false }, () => {
-    assert.throws(
-      () => createSandboxDriver(loadConfig({ OURO_SANDBOX: 'docker', OURO_SANDBOX_IMAGE: 'ouro-sandbox:not-built-0000' })),
-      (err: unknown) => isOuroError(err) && err.code === 'sandbox_unavailable' && err.message.includes('ouro-sandbox:not-built-0000') && err.message.includes('build-image.sh'),
-    );
-  });
+  test(
+    'image not built: sandbox_unavailable, saying how to build it',
+    { skip: probe.daemonError !== undefined ? 'no Docker daemon' : false },
+    () => {
+      assert.throws(
+        () =>
+          createSandboxDriver(
+            loadConfig({ OURO_SANDBOX: 'docker', OURO_SANDBOX_IMAGE: 'ouro-sandbox:not-built-0000' }),
+          ),
+        (err: unknown) =>
+          isOuroError(err) &&
+          err.code === 'sandbox_unavailable' &&
+          err.message.includes('ouro-sandbox:not-built-0000') &&
+          err.message.includes('build-image.sh'),
+      );
+    },
+  );
 });

@@ -21,7 +21,14 @@ import { performance } from 'node:perf_hooks';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { OuroError } from '../../core/errors.ts';
-import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
+import type {
+  SandboxDriver,
+  SandboxExit,
+  SandboxProcess,
+  SandboxResult,
+  SandboxRunSpec,
+  SandboxStartSpec,
+} from '../driver.ts';
 import { lendWritable, isRoot } from '../process/host.ts';
 import { CappedOutput } from '../process/output-cap.ts';
 import { sandboxEnv } from '../process/sandbox-env.ts';
@@ -69,7 +76,8 @@ function statusCode(err: unknown): number | undefined {
 
 /** docker-init reports a command killed by signal N as exit 128+N. */
 function splitStatus(code: number | null): { exitCode: number | null; signal: string | null } {
-  if (code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) return { exitCode: null, signal: SIGNAL_NAMES.get(code - 128)! };
+  if (code !== null && code > 128 && SIGNAL_NAMES.has(code - 128))
+    return { exitCode: null, signal: SIGNAL_NAMES.get(code - 128)! };
   return { exitCode: code, signal: null };
 }
 
@@ -113,7 +121,11 @@ export class DockerSandboxDriver implements SandboxDriver {
     try {
       this.docker = new Docker();
     } catch (err) {
-      throw new OuroError('sandbox_unavailable', `Cannot connect to Docker: ${errMessage(err)} (DOCKER_HOST=${process.env.DOCKER_HOST ?? ''}).`, { cause: err });
+      throw new OuroError(
+        'sandbox_unavailable',
+        `Cannot connect to Docker: ${errMessage(err)} (DOCKER_HOST=${process.env.DOCKER_HOST ?? ''}).`,
+        { cause: err },
+      );
     }
   }
 
@@ -163,9 +175,17 @@ export class DockerSandboxDriver implements SandboxDriver {
       return await this.docker.createContainer(containerOptions(plan));
     } catch (err) {
       if (statusCode(err) === 404) {
-        throw new OuroError('sandbox_unavailable', `The sandbox image ${this.image} is gone from the Docker daemon. Rebuild it: sandbox/image/build-image.sh.`, { cause: err });
+        throw new OuroError(
+          'sandbox_unavailable',
+          `The sandbox image ${this.image} is gone from the Docker daemon. Rebuild it: sandbox/image/build-image.sh.`,
+          { cause: err },
+        );
       }
-      throw new OuroError('sandbox_unavailable', `Docker could not create the sandbox container: ${errMessage(err)}`, { cause: err });
+      throw new OuroError(
+        'sandbox_unavailable',
+        `Docker could not create the sandbox container: ${errMessage(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -199,7 +219,11 @@ export class DockerSandboxDriver implements SandboxDriver {
       try {
         stream = await container.attach({ stream: true, stdout: true, stderr: true });
       } catch (err) {
-        throw new OuroError('sandbox_unavailable', `Docker could not attach to the sandbox container: ${errMessage(err)}`, { cause: err });
+        throw new OuroError(
+          'sandbox_unavailable',
+          `Docker could not attach to the sandbox container: ${errMessage(err)}`,
+          { cause: err },
+        );
       }
       stream.on('data', (c: Buffer) => demux.push(c));
       const ended = new Promise<void>((resolve) => {
@@ -232,13 +256,20 @@ export class DockerSandboxDriver implements SandboxDriver {
       try {
         await container.start();
       } catch (err) {
-        throw new OuroError('sandbox_unavailable', `Docker could not start the sandbox container: ${errMessage(err)}`, { cause: err });
+        throw new OuroError(
+          'sandbox_unavailable',
+          `Docker could not start the sandbox container: ${errMessage(err)}`,
+          { cause: err },
+        );
       }
       running = true;
-      timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          timedOut = true;
+          kill();
+        },
+        Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS),
+      );
       if (cancelled) kill(); // aborted while starting
 
       const waited = await this.waitFor(container, () => killing);
@@ -279,7 +310,10 @@ export class DockerSandboxDriver implements SandboxDriver {
    * The container's exit status; null when the daemon stops answering after a kill (the
    * container is then force-removed by the caller, and by the reaper at the latest).
    */
-  private async waitFor(container: Docker.Container, killing: () => Promise<void> | undefined): Promise<number | null> {
+  private async waitFor(
+    container: Docker.Container,
+    killing: () => Promise<void> | undefined,
+  ): Promise<number | null> {
     const waited = container.wait().then(
       (r: { StatusCode?: number }) => (typeof r?.StatusCode === 'number' ? r.StatusCode : null),
       () => null,
@@ -315,16 +349,30 @@ export class DockerSandboxDriver implements SandboxDriver {
     try {
       container = await this.create(plan);
       try {
-        socket = (await container.attach({ stream: true, hijack: true, stdin: true, stdout: true, stderr: true })) as unknown as Duplex;
+        socket = (await container.attach({
+          stream: true,
+          hijack: true,
+          stdin: true,
+          stdout: true,
+          stderr: true,
+        })) as unknown as Duplex;
       } catch (err) {
-        throw new OuroError('sandbox_unavailable', `Docker could not attach to the sandbox container: ${errMessage(err)}`, { cause: err });
+        throw new OuroError(
+          'sandbox_unavailable',
+          `Docker could not attach to the sandbox container: ${errMessage(err)}`,
+          { cause: err },
+        );
       }
       started = performance.now();
       try {
         await container.start();
       } catch (err) {
         socket.destroy();
-        throw new OuroError('sandbox_unavailable', `Docker could not start the sandbox container: ${errMessage(err)}`, { cause: err });
+        throw new OuroError(
+          'sandbox_unavailable',
+          `Docker could not start the sandbox container: ${errMessage(err)}`,
+          { cause: err },
+        );
       }
     } catch (err) {
       if (container !== undefined) await DockerSandboxDriver.remove(container);
@@ -388,7 +436,10 @@ export class DockerSandboxDriver implements SandboxDriver {
       );
       const durationMs = Math.round(performance.now() - started);
       spec.signal?.removeEventListener('abort', onAbort);
-      const state = await c.inspect().then((i) => i.State, () => undefined);
+      const state = await c.inspect().then(
+        (i) => i.State,
+        () => undefined,
+      );
       await new Promise<void>((r) => {
         if (stdout.writableEnded) return r();
         const t = setTimeout(r, DRAIN_GRACE_MS).unref();
@@ -404,7 +455,8 @@ export class DockerSandboxDriver implements SandboxDriver {
       const { exitCode, signal } = splitStatus(code ?? state?.ExitCode ?? null);
       const text = stderr.toString();
       const oomKilled =
-        state?.OOMKilled === true || looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
+        state?.OOMKilled === true ||
+        looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
       return { exitCode, signal, stderr: text, oomKilled, durationMs };
     })();
 
@@ -418,7 +470,6 @@ export class DockerSandboxDriver implements SandboxDriver {
     };
   }
 }
-
 
 export function createDockerDriver(options: DockerDriverOptions): DockerSandboxDriver {
   return new DockerSandboxDriver(options);

@@ -13,7 +13,10 @@ export const IMAGE_PYTHON = '/opt/venv/bin/python';
 
 /** The files the tag hashes, in the order build-image.sh cats them. */
 export function imageInputs(packageRoot: string): string[] {
-  return [join(packageRoot, 'sandbox', 'requirements.txt'), join(packageRoot, 'sandbox', 'image', 'Dockerfile')];
+  return [
+    join(packageRoot, 'sandbox', 'requirements.txt'),
+    join(packageRoot, 'sandbox', 'image', 'Dockerfile'),
+  ];
 }
 
 /** `ouro-sandbox:<12 hex>`: sha256 of requirements.txt then the Dockerfile (as build-image.sh computes it). */
@@ -23,7 +26,10 @@ export function defaultImageTag(packageRoot: string): string {
     try {
       hash.update(readFileSync(file));
     } catch {
-      throw new OuroError('sandbox_unavailable', `Cannot name the sandbox image: ${file} is missing. Set OURO_SANDBOX_IMAGE to the image built by sandbox/image/build-image.sh.`);
+      throw new OuroError(
+        'sandbox_unavailable',
+        `Cannot name the sandbox image: ${file} is missing. Set OURO_SANDBOX_IMAGE to the image built by sandbox/image/build-image.sh.`,
+      );
     }
   }
   return `ouro-sandbox:${hash.digest('hex').slice(0, 12)}`;

@@ -26,7 +26,16 @@ export const DOCKERODE_URL = pathToFileURL(createRequire(import.meta.url).resolv
 /** The Docker connection settings dockerode reads, passed on to helper processes. */
 export function dockerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX', 'SSH_AUTH_SOCK', 'HOME', 'PATH']) {
+  for (const key of [
+    'DOCKER_HOST',
+    'DOCKER_TLS_VERIFY',
+    'DOCKER_CERT_PATH',
+    'DOCKER_CLIENT_TIMEOUT',
+    'DOCKER_PATH_PREFIX',
+    'SSH_AUTH_SOCK',
+    'HOME',
+    'PATH',
+  ]) {
     const v = env[key];
     if (v !== undefined && v !== '') out[key] = v;
   }
@@ -69,6 +78,11 @@ export function probeDocker(image: string, timeoutMs = 15_000): DockerProbe {
     return JSON.parse(r.stdout) as DockerProbe;
   } catch {
     const why = (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? '';
-    return { daemonError: r.signal === 'SIGTERM' ? `no answer within ${timeoutMs / 1000} s` : `the probe failed: ${why || `exit ${r.status}`}` };
+    return {
+      daemonError:
+        r.signal === 'SIGTERM'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : `the probe failed: ${why || `exit ${r.status}`}`,
+    };
   }
 }

@@ -42,7 +42,8 @@ test('bwrap: namespaces, parent death, new session, no network', () => {
 
 test('bwrap: never binds /, binds the allow-list read-only, skips paths already covered', () => {
   const a = bwrapArgs(plan);
-  for (const flag of ['--bind', '--ro-bind', '--ro-bind-try', '--dev-bind']) assert.equal(indexOf(a, flag, '/', '/'), -1);
+  for (const flag of ['--bind', '--ro-bind', '--ro-bind-try', '--dev-bind'])
+    assert.equal(indexOf(a, flag, '/', '/'), -1);
   assert.ok(indexOf(a, '--ro-bind', '/usr', '/usr') > 0);
   assert.ok(indexOf(a, '--symlink', 'usr/bin', '/bin') > 0);
   assert.ok(indexOf(a, '--ro-bind-try', '/etc/passwd', '/etc/passwd') > 0);
@@ -75,17 +76,32 @@ test('bwrap: mounts parent before child, writable only when asked, then everythi
 
 test('setpriv drops to 65534 with no groups and no new privileges', () => {
   assert.deepEqual(setprivArgs('/usr/bin/setpriv', { uid: 65534, gid: 65534 }), [
-    '/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--',
+    '/usr/bin/setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--no-new-privs',
+    '--',
   ]);
   assert.deepEqual(setprivArgs('/usr/bin/setpriv', { pdeathsig: true }), [
-    '/usr/bin/setpriv', '--no-new-privs', '--pdeathsig', 'SIGKILL', '--',
+    '/usr/bin/setpriv',
+    '--no-new-privs',
+    '--pdeathsig',
+    'SIGKILL',
+    '--',
   ]);
 });
 
 test('prlimit: memory and file size in bytes, processes, open files, no core dumps', () => {
   const a = prlimitArgs('/usr/bin/prlimit', { ...DEFAULT_LIMITS, memoryMb: 4096, fileSizeMb: 10 }, 77);
   assert.deepEqual(a, [
-    '/usr/bin/prlimit', `--as=${4096 * 1024 * 1024}`, '--nproc=77', `--fsize=${10 * 1024 * 1024}`, '--nofile=1024', '--core=0', '--',
+    '/usr/bin/prlimit',
+    `--as=${4096 * 1024 * 1024}`,
+    '--nproc=77',
+    `--fsize=${10 * 1024 * 1024}`,
+    '--nofile=1024',
+    '--core=0',
+    '--',
   ]);
 });
 

@@ -109,9 +109,13 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
  * groups); always no new privileges; optionally SIGKILL when the host process dies (for the
  * fallback without bwrap, whose --die-with-parent does this otherwise).
  */
-export function setprivArgs(setpriv: string, opts: { uid?: number; gid?: number; pdeathsig?: boolean }): string[] {
+export function setprivArgs(
+  setpriv: string,
+  opts: { uid?: number; gid?: number; pdeathsig?: boolean },
+): string[] {
   const a = [setpriv];
-  if (opts.uid !== undefined && opts.gid !== undefined) a.push(`--reuid=${opts.uid}`, `--regid=${opts.gid}`, '--clear-groups');
+  if (opts.uid !== undefined && opts.gid !== undefined)
+    a.push(`--reuid=${opts.uid}`, `--regid=${opts.gid}`, '--clear-groups');
   a.push('--no-new-privs');
   if (opts.pdeathsig === true) a.push('--pdeathsig', 'SIGKILL');
   a.push('--');

@@ -50,7 +50,10 @@ test('a path under /root gets the OURO_HOME hint', () => {
 });
 
 test('a missing path is reported as missing', () => {
-  assert.match(unreachableReason('/nonexistent/ouro', 'read', 65534, 65534, 'mounted path') ?? '', /does not exist/);
+  assert.match(
+    unreachableReason('/nonexistent/ouro', 'read', 65534, 65534, 'mounted path') ?? '',
+    /does not exist/,
+  );
 });
 
 test('pythonRoots finds the venv and the real interpreter prefix', () => {

@@ -100,7 +100,13 @@ export function unreachableReason(
   return null;
 }
 
-export function assertReachable(path: string, need: 'read' | 'exec' | 'search', uid: number, gid: number, what: string): void {
+export function assertReachable(
+  path: string,
+  need: 'read' | 'exec' | 'search',
+  uid: number,
+  gid: number,
+  what: string,
+): void {
   const reason = unreachableReason(path, need, uid, gid, what);
   if (reason !== null) throw new OuroError('sandbox_unavailable', reason);
 }
@@ -183,7 +189,12 @@ export async function chownTree(path: string, uid: number, gid: number): Promise
  * Writable mounts belong to the sandbox user while it runs (only when ouro runs as root and so
  * can chown); returns how to hand them back to their previous owners.
  */
-export async function lendWritable(paths: readonly string[], root: boolean, uid: number, gid: number): Promise<() => Promise<void>> {
+export async function lendWritable(
+  paths: readonly string[],
+  root: boolean,
+  uid: number,
+  gid: number,
+): Promise<() => Promise<void>> {
   const owners: { path: string; uid: number; gid: number }[] = [];
   if (root) {
     for (const path of paths) {

@@ -14,7 +14,17 @@ import { DEFAULT_LIMITS } from '../driver.ts';
 import { loadConfig } from '../../core/config.ts';
 import { HARNESS_DIR, createSandboxDriver } from '../create-driver.ts';
 import { hostAfterwardsSuite } from '../../test/support/host-afterwards-suite.ts';
-import { ALLOWED_ENV_KEYS, ENV_SCRIPT, assertHealthy, hostileSuite, processesWith, runDirs, runPy, startSuite, token } from '../../test/support/hostile-suite.ts';
+import {
+  ALLOWED_ENV_KEYS,
+  ENV_SCRIPT,
+  assertHealthy,
+  hostileSuite,
+  processesWith,
+  runDirs,
+  runPy,
+  startSuite,
+  token,
+} from '../../test/support/hostile-suite.ts';
 import { createProcessDriver } from './process-driver.ts';
 import { NOBODY, SANDBOX_UID_FIRST, SANDBOX_UID_LAST } from './sandbox-uids.ts';
 
@@ -54,12 +64,15 @@ describe('process driver: one uid per sandbox (as root)', () => {
 
   test('concurrent sandboxes run as different uids from the pool', async (t) => {
     if (!ROOT) return t.skip('only root drops to the sandbox user');
-    const runs = await Promise.all([0, 1, 2].map(async () => runPy(driver, await runDirs(), UID_SCRIPT, { args: ['1'] })));
+    const runs = await Promise.all(
+      [0, 1, 2].map(async () => runPy(driver, await runDirs(), UID_SCRIPT, { args: ['1'] })),
+    );
     const uids = runs.map((r) => {
       assert.equal(r.exitCode, 0, r.stderr);
       return Number(r.stdout.trim());
     });
-    for (const uid of uids) assert.ok(uid >= SANDBOX_UID_FIRST && uid <= SANDBOX_UID_LAST, `uid ${uid} is from the pool`);
+    for (const uid of uids)
+      assert.ok(uid >= SANDBOX_UID_FIRST && uid <= SANDBOX_UID_LAST, `uid ${uid} is from the pool`);
     assert.equal(new Set(uids).size, 3, `three sandboxes, three uids: ${uids}`);
   });
 
@@ -67,18 +80,31 @@ describe('process driver: one uid per sandbox (as root)', () => {
     if (!ROOT) return t.skip('only root drops to the sandbox user');
     const d = await runDirs();
     const bombToken = token();
-    const bomb = runPy(driver, d, 'import os, time\nwhile True:\n    try: os.fork()\n    except OSError: time.sleep(0.01)', {
-      args: [bombToken],
-      limits: { pids: 64 },
-      timeoutMs: 6000,
-    });
+    const bomb = runPy(
+      driver,
+      d,
+      'import os, time\nwhile True:\n    try: os.fork()\n    except OSError: time.sleep(0.01)',
+      {
+        args: [bombToken],
+        limits: { pids: 64 },
+        timeoutMs: 6000,
+      },
+    );
     try {
       // Wait until the bomb holds its whole budget.
       const deadline = Date.now() + 5000;
       while (processesWith(bombToken).length < 60 && Date.now() < deadline) await sleep(50);
-      assert.ok(processesWith(bombToken).length >= 60, `the bomb filled its budget (${processesWith(bombToken).length})`);
+      assert.ok(
+        processesWith(bombToken).length >= 60,
+        `the bomb filled its budget (${processesWith(bombToken).length})`,
+      );
       // A neighbour with threads (LightGBM and BLAS) must start and train as usual.
-      const neighbour = await runPy(driver, await runDirs(), 'import numpy as np, lightgbm\nX = np.random.rand(300, 4)\nlightgbm.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, X[:, 0])\nprint("trained")', { limits: { pids: 64 } });
+      const neighbour = await runPy(
+        driver,
+        await runDirs(),
+        'import numpy as np, lightgbm\nX = np.random.rand(300, 4)\nlightgbm.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, X[:, 0])\nprint("trained")',
+        { limits: { pids: 64 } },
+      );
       assert.equal(neighbour.exitCode, 0, neighbour.stderr);
       assert.equal(neighbour.stdout.trim(), 'trained');
     } finally {
@@ -99,7 +125,13 @@ describe('process driver without bubblewrap (fallback)', () => {
 
   test('environment allow-list, unprivileged user, rlimits and timeout still hold', async () => {
     const d = await runDirs();
-    const r = await runPy(plain, d, ENV_SCRIPT + 'import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_NOFILE)[0])', { limits: { memoryMb: 2048 } });
+    const r = await runPy(
+      plain,
+      d,
+      ENV_SCRIPT +
+        'import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_NOFILE)[0])',
+      { limits: { memoryMb: 2048 } },
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     const [json, rl] = r.stdout.trim().split('\n');
     const out = JSON.parse(json!) as { env: Record<string, string>; uid: number };
@@ -115,7 +147,12 @@ describe('process driver without bubblewrap (fallback)', () => {
   test('read-only input is still protected by permissions as root', async (t) => {
     if (!ROOT) return t.skip('only root drops to the sandbox user');
     const d = await runDirs();
-    const r = await runPy(plain, d, 'import sys\ntry:\n  open(sys.argv[1] + "/data.csv", "a").write("x"); print("wrote")\nexcept OSError as e: print(type(e).__name__)', { args: [d.input] });
+    const r = await runPy(
+      plain,
+      d,
+      'import sys\ntry:\n  open(sys.argv[1] + "/data.csv", "a").write("x"); print("wrote")\nexcept OSError as e: print(type(e).__name__)',
+      { args: [d.input] },
+    );
     assert.equal(r.stdout.trim(), 'PermissionError');
   });
 
@@ -155,7 +192,10 @@ describe('isolation fails closed', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ouro-bwrap-'));
     await chmod(dir, 0o755); // the probe runs it as the sandbox's uid
     const path = join(dir, 'bwrap');
-    await writeFile(path, '#!/bin/sh\n[ "$1" = "--version" ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n');
+    await writeFile(
+      path,
+      '#!/bin/sh\n[ "$1" = "--version" ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n',
+    );
     await chmod(path, 0o755);
     return path;
   }

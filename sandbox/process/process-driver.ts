@@ -21,12 +21,33 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { OuroError } from '../../core/errors.ts';
-import type { SandboxDriver, SandboxExit, SandboxProcess, SandboxResult, SandboxRunSpec, SandboxStartSpec } from '../driver.ts';
-import { bwrapArgs, hostEtcFiles, hostSystemLayout, prlimitArgs, setprivArgs, type BwrapPlan } from './bwrap-args.ts';
+import type {
+  SandboxDriver,
+  SandboxExit,
+  SandboxProcess,
+  SandboxResult,
+  SandboxRunSpec,
+  SandboxStartSpec,
+} from '../driver.ts';
+import {
+  bwrapArgs,
+  hostEtcFiles,
+  hostSystemLayout,
+  prlimitArgs,
+  setprivArgs,
+  type BwrapPlan,
+} from './bwrap-args.ts';
 import { lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
 import { CappedOutput } from './output-cap.ts';
 import { sandboxEnv } from './sandbox-env.ts';
-import { NOBODY, SANDBOX_GID, SANDBOX_UID_FIRST, SANDBOX_UID_LAST, leaseSandboxUid, type UidLease } from './sandbox-uids.ts';
+import {
+  NOBODY,
+  SANDBOX_GID,
+  SANDBOX_UID_FIRST,
+  SANDBOX_UID_LAST,
+  leaseSandboxUid,
+  type UidLease,
+} from './sandbox-uids.ts';
 import { emptySandboxResult, looksOutOfMemory } from '../driver.ts';
 import { checkSpecPaths, type CheckedSpecPaths } from '../spec-paths.ts';
 
@@ -100,20 +121,29 @@ export class ProcessSandboxDriver implements SandboxDriver {
   constructor(options: ProcessDriverOptions) {
     this.bwrapPath = options.bwrapPath;
     if (process.platform !== 'linux') {
-      throw new OuroError('sandbox_unavailable', `The process sandbox needs Linux (this is ${process.platform}). Use OURO_SANDBOX=docker.`);
+      throw new OuroError(
+        'sandbox_unavailable',
+        `The process sandbox needs Linux (this is ${process.platform}). Use OURO_SANDBOX=docker.`,
+      );
     }
     this.python = options.python;
     this.harnessDir = options.harnessDir;
     this.root = isRoot();
     const prlimit = findExecutable('prlimit');
     if (prlimit === null) {
-      throw new OuroError('sandbox_unavailable', 'The process sandbox needs `prlimit` (util-linux). Install it: apt-get install util-linux.');
+      throw new OuroError(
+        'sandbox_unavailable',
+        'The process sandbox needs `prlimit` (util-linux). Install it: apt-get install util-linux.',
+      );
     }
     this.prlimit = prlimit;
     this.setpriv = findExecutable('setpriv');
     if (this.root) {
       if (this.setpriv === null) {
-        throw new OuroError('sandbox_unavailable', 'Running as root, the process sandbox needs `setpriv` (util-linux) to drop to an unprivileged user. Install it: apt-get install util-linux.');
+        throw new OuroError(
+          'sandbox_unavailable',
+          'Running as root, the process sandbox needs `setpriv` (util-linux) to drop to an unprivileged user. Install it: apt-get install util-linux.',
+        );
       }
     }
     const mode = options.bwrap ?? 'auto';
@@ -160,15 +190,26 @@ export class ProcessSandboxDriver implements SandboxDriver {
     if (path === null) return { info: null, reason: 'bwrap not found' };
     const help = spawnSync(path, ['--help'], { encoding: 'utf8', timeout: 5000 });
     const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
-    const version = firstLine(spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').replace(/^bubblewrap\s*/, '');
+    const version = firstLine(
+      spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '',
+    ).replace(/^bubblewrap\s*/, '');
     const base = { path, version: version || '?', supportsSize: helpText.includes('--size') };
     const attempts = helpText.includes('--disable-userns') ? [true, false] : [false];
     let reason = 'bwrap failed';
     for (const disableUserns of attempts) {
       const info: BwrapInfo = { ...base, disableUserns };
       const lease = this.lease();
-      const argv = [...this.userPrefix(lease), ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }), 'true'];
-      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+      const argv = [
+        ...this.userPrefix(lease),
+        ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }),
+        'true',
+      ];
+      const r = spawnSync(argv[0]!, argv.slice(1), {
+        encoding: 'utf8',
+        timeout: 10_000,
+        env: { PATH: '/usr/bin:/bin' },
+        cwd: '/',
+      });
       lease.release();
       if (r.status === 0) return { info, reason: '' };
       reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
@@ -192,7 +233,10 @@ export class ProcessSandboxDriver implements SandboxDriver {
     return this.root ? leaseSandboxUid() : OWN_UID;
   }
 
-  private bwrapPrefix(info: BwrapInfo, p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>): string[] {
+  private bwrapPrefix(
+    info: BwrapInfo,
+    p: Pick<BwrapPlan, 'tmpMb' | 'readOnly' | 'mounts' | 'cwd'>,
+  ): string[] {
     return bwrapArgs({
       bwrap: info.path,
       supportsSize: info.supportsSize,
@@ -209,7 +253,10 @@ export class ProcessSandboxDriver implements SandboxDriver {
       try {
         accessSync(this.python, constants.X_OK);
       } catch {
-        throw new OuroError('sandbox_unavailable', `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`);
+        throw new OuroError(
+          'sandbox_unavailable',
+          `The sandbox Python ${this.python} is missing or not executable. Run \`npm run setup\` or set OURO_PYTHON.`,
+        );
       }
     }
     return checkSpecPaths(spec, {
@@ -217,7 +264,11 @@ export class ProcessSandboxDriver implements SandboxDriver {
       sandboxUser: this.root ? { uid: NOBODY, gid: SANDBOX_GID } : null,
       also: [
         [this.python, 'exec', 'sandbox Python'],
-        ...pythonRoots(this.python).map((root): [string, 'read', string] => [root, 'read', 'Python installation']),
+        ...pythonRoots(this.python).map((root): [string, 'read', string] => [
+          root,
+          'read',
+          'Python installation',
+        ]),
         [this.harnessDir, 'read', 'harness folder'],
       ],
       cwdInMount: this.bwrap !== null,
@@ -225,10 +276,14 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   /** The whole argv, environment and cwd of a sandboxed command, after the preflight checks. */
-  private plan(spec: SandboxStartSpec, lease: UidLease): { argv: string[]; env: Record<string, string>; cwd: string; writable: string[] } {
+  private plan(
+    spec: SandboxStartSpec,
+    lease: UidLease,
+  ): { argv: string[]; env: Record<string, string>; cwd: string; writable: string[] } {
     const { mounts, cwd } = this.preflight(spec);
     const limits = spec.limits;
-    const command = spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
+    const command =
+      spec.command[0] === 'python' ? [this.python, ...spec.command.slice(1)] : [...spec.command];
     // A uid of its own starts with no tasks; a shared one (not root, or the nobody fallback)
     // gets its current tasks on top, or the sandbox could not even start.
     const shared = !this.root || lease.uid === NOBODY;
@@ -240,7 +295,12 @@ export class ProcessSandboxDriver implements SandboxDriver {
     }
     argv.push(...command);
     const env = sandboxEnv({ harnessDir: this.harnessDir, limits, specEnv: spec.env });
-    return { argv, env, cwd: this.bwrap !== null ? '/' : cwd, writable: mounts.filter((m) => m.writable).map((m) => m.path) };
+    return {
+      argv,
+      env,
+      cwd: this.bwrap !== null ? '/' : cwd,
+      writable: mounts.filter((m) => m.writable).map((m) => m.path),
+    };
   }
 
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
@@ -284,7 +344,9 @@ export class ProcessSandboxDriver implements SandboxDriver {
     } catch (err) {
       await handBack();
       lease.release();
-      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, { cause: err });
+      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const pid = child.pid;
     if (pid !== undefined) track(pid);
@@ -313,13 +375,25 @@ export class ProcessSandboxDriver implements SandboxDriver {
         lease.release();
         let signal: string | null = sig;
         let exitCode: number | null = code;
-        if (this.bwrap !== null && sig === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
+        if (
+          this.bwrap !== null &&
+          sig === null &&
+          code !== null &&
+          code > 128 &&
+          SIGNAL_NAMES.has(code - 128)
+        ) {
           signal = SIGNAL_NAMES.get(code - 128)!;
           exitCode = null;
         }
         const text = stderr.toString();
         const oomKilled = looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
-        resolve({ exitCode, signal, stderr: text, oomKilled, durationMs: Math.round(performance.now() - started) });
+        resolve({
+          exitCode,
+          signal,
+          stderr: text,
+          oomKilled,
+          durationMs: Math.round(performance.now() - started),
+        });
       };
       child.once('exit', (code, sig) => void finish(code, sig));
       child.once('error', () => void finish(null, null));
@@ -350,7 +424,9 @@ export class ProcessSandboxDriver implements SandboxDriver {
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
-      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, { cause: err });
+      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const closed = once(child, 'close').catch(() => undefined);
@@ -365,10 +441,13 @@ export class ProcessSandboxDriver implements SandboxDriver {
       if (pid !== undefined) killGroup(pid);
     };
     if (pid !== undefined) track(pid);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        kill();
+      },
+      Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS),
+    );
     const onAbort = () => {
       if (!timedOut) cancelled = true;
       kill();
@@ -381,7 +460,11 @@ export class ProcessSandboxDriver implements SandboxDriver {
     try {
       [code, sig] = await exited;
     } catch (err) {
-      throw new OuroError('sandbox_unavailable', `Could not start the sandbox (${argv[0]}): ${(err as Error).message}`, { cause: err });
+      throw new OuroError(
+        'sandbox_unavailable',
+        `Could not start the sandbox (${argv[0]}): ${(err as Error).message}`,
+        { cause: err },
+      );
     } finally {
       clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
@@ -420,7 +503,6 @@ export class ProcessSandboxDriver implements SandboxDriver {
     };
   }
 }
-
 
 export function createProcessDriver(options: ProcessDriverOptions): ProcessSandboxDriver {
   return new ProcessSandboxDriver(options);

@@ -28,7 +28,18 @@ before(async () => {
   dir = await makeTempDir('analysis');
   home = join(dir.path, 'home');
   await writeFile(join(dir.path, 'churn.csv'), churnCsv());
-  const out = await runCli(['analyze', join(dir.path, 'churn.csv'), 'churn rate by contract', '--json', '--no-serve', '--brain', 'heuristic'], { OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }).done;
+  const out = await runCli(
+    [
+      'analyze',
+      join(dir.path, 'churn.csv'),
+      'churn rate by contract',
+      '--json',
+      '--no-serve',
+      '--brain',
+      'heuristic',
+    ],
+    { OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) },
+  ).done;
   assert.equal(out.code, 0, out.stdout + out.stderr);
   const events = parseEvents(out.stdout);
   const last = events.at(-1)!;
@@ -37,7 +48,12 @@ before(async () => {
 });
 after(() => dir.cleanup());
 
-interface Findings { analyses: { id: string; claims: { kind: string; subject?: string; values: Record<string, number>; text: string }[] }[] }
+interface Findings {
+  analyses: {
+    id: string;
+    claims: { kind: string; subject?: string; values: Record<string, number>; text: string }[];
+  }[];
+}
 
 test('"churn rate by contract" gives the exact rate of every contract, first thing in the answer', async () => {
   const ledger = JSON.parse(await readFile(published.findings, 'utf8')) as Findings;
@@ -47,7 +63,10 @@ test('"churn rate by contract" gives the exact rate of every contract, first thi
     assert.ok(claim, `no finding for ${contract}: ${groups.map((g) => g.subject).join(', ')}`);
     assert.equal(claim.values.value, churned / n);
     assert.equal(claim.values.n, n);
-    assert.match(published.answer, new RegExp(`${contract}: churn = yes rate ${((100 * churned) / n).toFixed(1)}%`));
+    assert.match(
+      published.answer,
+      new RegExp(`${contract}: churn = yes rate ${((100 * churned) / n).toFixed(1)}%`),
+    );
   }
   assert.ok(published.highlights.length >= 1 && published.charts.length >= 1);
   assert.ok(published.charts.every((c) => existsSync(join(published.path, c.path))));
@@ -59,14 +78,36 @@ test('every analysis.py re-runs on its own and writes the same numbers', async (
   for (const a of ledger.analyses) {
     const folder = join(runRoot, 'analyses', a.id);
     await rm(join(folder, 'findings.json'));
-    await run(python, ['analysis.py'], { cwd: folder, env: { PATH: process.env.PATH ?? '', PYTHONPATH: join(REPO_ROOT, 'sandbox', 'python'), MPLBACKEND: 'Agg', OMP_NUM_THREADS: '1' } });
-    const again = JSON.parse(await readFile(join(folder, 'findings.json'), 'utf8')) as { claims: { values: Record<string, number> }[] };
-    assert.deepEqual(again.claims.map((c) => c.values), a.claims.map((c) => c.values), `${a.id} did not reproduce its numbers`);
+    await run(python, ['analysis.py'], {
+      cwd: folder,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PYTHONPATH: join(REPO_ROOT, 'sandbox', 'python'),
+        MPLBACKEND: 'Agg',
+        OMP_NUM_THREADS: '1',
+      },
+    });
+    const again = JSON.parse(await readFile(join(folder, 'findings.json'), 'utf8')) as {
+      claims: { values: Record<string, number> }[];
+    };
+    assert.deepEqual(
+      again.claims.map((c) => c.values),
+      a.claims.map((c) => c.values),
+      `${a.id} did not reproduce its numbers`,
+    );
   }
 });
 
 test('ouro serve serves the report, its charts, the tables behind them and the PDF; nothing outside it', async () => {
-  const server = await startServer({ config: loadConfig({ OURO_HOME: home, ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }), logger: createLogger('silent'), port: 0, hostname: '127.0.0.1' });
+  const server = await startServer({
+    config: loadConfig({
+      OURO_HOME: home,
+      ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+    }),
+    logger: createLogger('silent'),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   try {
     const base = `${server.url}/reports/${published.report}`;
     const page = await fetch(base);
@@ -82,9 +123,16 @@ test('ouro serve serves the report, its charts, the tables behind them and the P
     const csv = await fetch(`${base}/${table}`);
     assert.equal(csv.status, 200);
     assert.match(await csv.text(), /^group,n,positives,value,lo,hi/);
-    for (const f of ['report.md', 'findings.json', 'analyses/a1/analysis.py']) assert.equal((await fetch(`${base}/${f}`)).status, 200, f);
-    if (published.pdf) assert.equal((await fetch(`${base}/report.pdf`)).headers.get('content-type'), 'application/pdf');
-    for (const bad of ['/reports/..%2f..%2fregistry', `/reports/${published.report}/analyses/a1/charts/..%2f..%2f..%2f..%2f..%2fruns%2fx.png`, `/reports/${published.report}/../../runs`, '/reports/nope1234']) {
+    for (const f of ['report.md', 'findings.json', 'analyses/a1/analysis.py'])
+      assert.equal((await fetch(`${base}/${f}`)).status, 200, f);
+    if (published.pdf)
+      assert.equal((await fetch(`${base}/report.pdf`)).headers.get('content-type'), 'application/pdf');
+    for (const bad of [
+      '/reports/..%2f..%2fregistry',
+      `/reports/${published.report}/analyses/a1/charts/..%2f..%2f..%2f..%2f..%2fruns%2fx.png`,
+      `/reports/${published.report}/../../runs`,
+      '/reports/nope1234',
+    ]) {
       const res = await fetch(`${server.url}${bad}`);
       assert.notEqual(res.status, 200, `${bad}: ${(await res.text()).slice(0, 200)}`);
     }

@@ -38,11 +38,29 @@ let stdout = '';
 
 function respond(req: RecordedRequest) {
   const user = req.body.messages.at(-1)!.content;
-  if (req.decision === 'analysis' && /This analysis script failed/.test(user)) return { json: { script: FIXED } };
-  if (req.decision === 'analysis') return { json: { analyses: [{ id: 'a2', title: 'How customers pay', why: 'the question is open; payment is a column worth a look', script: CRASHING }] } };
+  if (req.decision === 'analysis' && /This analysis script failed/.test(user))
+    return { json: { script: FIXED } };
+  if (req.decision === 'analysis')
+    return {
+      json: {
+        analyses: [
+          {
+            id: 'a2',
+            title: 'How customers pay',
+            why: 'the question is open; payment is a column worth a look',
+            script: CRASHING,
+          },
+        ],
+      },
+    };
   if (req.decision === 'narrative') {
     const share = /\[a2\.c1\] ([\d.]+%) of customers pay by card/.exec(user)?.[1] ?? '??';
-    return { json: { answer: `${share} of customers pay by card [a2.c1]. Card payers churn 37.5% less than others.`, discussion: '' } };
+    return {
+      json: {
+        answer: `${share} of customers pay by card [a2.c1]. Card payers churn 37.5% less than others.`,
+        discussion: '',
+      },
+    };
   }
   return { status: 400, message: `unexpected decision ${req.decision}` };
 }
@@ -51,7 +69,23 @@ before(async () => {
   dir = await makeTempDir('llm-analysis');
   await writeFile(join(dir.path, 'customers.csv'), churnCsv());
   const base = await llm.start();
-  const out = await runCli(['analyze', join(dir.path, 'customers.csv'), 'anything interesting in here?', '--json', '--no-serve', '--brain', 'llm'], { OURO_HOME: join(dir.path, 'home'), OPENAI_BASE_URL: base, OPENAI_API_KEY: 'sk-test-analysis', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }).done;
+  const out = await runCli(
+    [
+      'analyze',
+      join(dir.path, 'customers.csv'),
+      'anything interesting in here?',
+      '--json',
+      '--no-serve',
+      '--brain',
+      'llm',
+    ],
+    {
+      OURO_HOME: join(dir.path, 'home'),
+      OPENAI_BASE_URL: base,
+      OPENAI_API_KEY: 'sk-test-analysis',
+      ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+    },
+  ).done;
   stdout = out.stdout + out.stderr;
   assert.equal(out.code, 0, stdout);
   events = parseEvents(out.stdout);
@@ -65,12 +99,16 @@ test('a crashing analysis script is diagnosed (schema, the missing column) and f
   const failed = events.find((e) => e.type === 'note' && /^a2 failed/.test(e.message));
   assert.ok(failed, stdout);
   assert.match((failed as { message: string }).message, /diagnosis: schema/);
-  const fix = llm.requests.find((r) => r.decision === 'analysis' && /This analysis script failed/.test(r.body.messages.at(-1)!.content));
+  const fix = llm.requests.find(
+    (r) => r.decision === 'analysis' && /This analysis script failed/.test(r.body.messages.at(-1)!.content),
+  );
   assert.ok(fix, 'no fix was asked');
   assert.match(fix.body.messages.at(-1)!.content, /KeyError: 'payment_method'/);
   const published = events.at(-1) as Extract<RunEvent, { type: 'report.published' }>;
   assert.equal(published.type, 'report.published');
-  const ledger = JSON.parse(await readFile(published.findings, 'utf8')) as { analyses: { id: string; claims: { text: string }[] }[] };
+  const ledger = JSON.parse(await readFile(published.findings, 'utf8')) as {
+    analyses: { id: string; claims: { text: string }[] }[];
+  };
   const a2 = ledger.analyses.find((a) => a.id === 'a2');
   assert.ok(a2 && a2.claims.length === 1, 'the fixed script did not reach the ledger');
   assert.equal(await readFile(join(published.path, 'analyses', 'a2', 'analysis.py'), 'utf8'), FIXED);

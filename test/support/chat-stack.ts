@@ -34,7 +34,12 @@ export interface ChatStack {
 }
 
 /** `worker: false`: no worker takes the queued runs (tests that drive a run's events by hand). */
-export async function startChatStack(name: string, platformEnv: Record<string, string>, bot: Omit<BotOptions, 'apiUrl'>, opts: { worker?: boolean } = {}): Promise<ChatStack> {
+export async function startChatStack(
+  name: string,
+  platformEnv: Record<string, string>,
+  bot: Omit<BotOptions, 'apiUrl'>,
+  opts: { worker?: boolean } = {},
+): Promise<ChatStack> {
   const dir = await makeTempDir(name);
   let redisServer: EmbeddedRedis | undefined;
   let server: RunningServer | undefined;
@@ -52,7 +57,18 @@ export async function startChatStack(name: string, platformEnv: Record<string, s
     redisServer = await startTestRedis(dir.path);
     const home = join(dir.path, 'home');
     // The server's Python path (a model ONNX does not match) needs the same interpreter as the worker.
-    server = await startServer({ config: loadConfig({ OURO_HOME: home, OURO_INTERNAL_TOKEN: INTERNAL_TOKEN, OURO_SERVE_WORKERS: '1', ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}) }), logger, port: 0, hostname: '127.0.0.1', pollMs: 300 });
+    server = await startServer({
+      config: loadConfig({
+        OURO_HOME: home,
+        OURO_INTERNAL_TOKEN: INTERNAL_TOKEN,
+        OURO_SERVE_WORKERS: '1',
+        ...(process.env.OURO_PYTHON ? { OURO_PYTHON: process.env.OURO_PYTHON } : {}),
+      }),
+      logger,
+      port: 0,
+      hostname: '127.0.0.1',
+      pollMs: 300,
+    });
     const config = loadConfig({
       OURO_HOME: home,
       REDIS_URL: redisServer.url,

@@ -12,7 +12,11 @@ export interface CliResult {
 }
 
 /** Runs the real `ouro` CLI (from source) as a user would, in a child process. */
-export function runCli(args: string[], env: Record<string, string>, opts: { onStdout?: (chunk: string) => void } = {}): { done: Promise<CliResult>; pid: number | undefined; kill: (s: NodeJS.Signals) => void } {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { onStdout?: (chunk: string) => void } = {},
+): { done: Promise<CliResult>; pid: number | undefined; kill: (s: NodeJS.Signals) => void } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, OURO_LOG_LEVEL: 'warn', NO_COLOR: '1', ...env },
@@ -25,7 +29,9 @@ export function runCli(args: string[], env: Record<string, string>, opts: { onSt
     opts.onStdout?.(c);
   });
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { done, pid: child.pid, kill: (s) => child.kill(s) };
 }
 

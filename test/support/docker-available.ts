@@ -6,7 +6,9 @@ import { probeDocker } from '../../sandbox/docker/probe.ts';
 export function dockerSkipReason(): string | null {
   const image = sandboxImage(loadConfig());
   const probe = probeDocker(image);
-  if (probe.daemonError !== undefined) return `no Docker daemon reachable (${probe.daemonError}); run scripts/docker-setup.sh`;
-  if (probe.image === undefined) return `the sandbox image ${image} is not built; run sandbox/image/build-image.sh --offline`;
+  if (probe.daemonError !== undefined)
+    return `no Docker daemon reachable (${probe.daemonError}); run scripts/docker-setup.sh`;
+  if (probe.image === undefined)
+    return `the sandbox image ${image} is not built; run sandbox/image/build-image.sh --offline`;
   return null;
 }

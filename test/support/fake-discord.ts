@@ -49,7 +49,12 @@ export interface FakeDiscordMessage {
   id: string;
   channel: string;
   content: string;
-  embeds: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[];
+  embeds: {
+    title?: string;
+    description?: string;
+    fields?: { name: string; value: string }[];
+    footer?: { text: string };
+  }[];
   files: { name: string; data: Buffer }[];
   history: { content: string; embeds: FakeDiscordMessage['embeds'] }[];
   postedAt: number;
@@ -84,7 +89,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** JSON, or multipart/form-data with payload_json and files[n]. */
-async function parsePayload(req: IncomingMessage, body: Buffer): Promise<{ json: Record<string, unknown>; files: { name: string; data: Buffer }[] }> {
+async function parsePayload(
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ json: Record<string, unknown>; files: { name: string; data: Buffer }[] }> {
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('multipart/form-data')) {
     const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
@@ -92,18 +100,25 @@ async function parsePayload(req: IncomingMessage, body: Buffer): Promise<{ json:
     let json: Record<string, unknown> = {};
     for (const [key, value] of form.entries()) {
       if (key === 'payload_json') json = JSON.parse(String(value)) as Record<string, unknown>;
-      else if (typeof value !== 'string') files.push({ name: value.name, data: Buffer.from(await value.arrayBuffer()) });
+      else if (typeof value !== 'string')
+        files.push({ name: value.name, data: Buffer.from(await value.arrayBuffer()) });
     }
     return { json, files };
   }
-  return { json: body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}, files: [] };
+  return {
+    json: body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {},
+    files: [],
+  };
 }
 
 export class FakeDiscord {
   readonly messages: FakeDiscordMessage[] = [];
   readonly interactions = new Map<string, FakeInteractionReply>();
   readonly downloads: string[] = [];
-  readonly channels = new Map<string, { id: string; type: number; parent_id?: string; name: string; archived?: boolean }>();
+  readonly channels = new Map<
+    string,
+    { id: string; type: number; parent_id?: string; name: string; archived?: boolean }
+  >();
   private readonly files = new Map<string, Buffer>();
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
@@ -147,12 +162,22 @@ export class FakeDiscord {
   }
 
   /** An attachment on the local CDN. */
-  addFile(name: string, content: string | Buffer): { id: string; filename: string; size: number; url: string; proxy_url: string; content_type: string } {
+  addFile(
+    name: string,
+    content: string | Buffer,
+  ): { id: string; filename: string; size: number; url: string; proxy_url: string; content_type: string } {
     const id = nextId();
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
     this.files.set(id, data);
     const url = `http://127.0.0.1:${this.port}/cdn/attachments/${id}/${encodeURIComponent(name)}?ex=1&is=1&hm=signed`;
-    return { id, filename: name, size: data.length, url, proxy_url: url, content_type: name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream' };
+    return {
+      id,
+      filename: name,
+      size: data.length,
+      url,
+      proxy_url: url,
+      content_type: name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream',
+    };
   }
 
   inChannel(channel: string): FakeDiscordMessage[] {
@@ -160,7 +185,10 @@ export class FakeDiscord {
   }
 
   threadOf(messageId: string): string | undefined {
-    return [...this.channels.values()].find((c) => c.type === 11 && c.name.endsWith(`#${messageId}`))?.id ?? this.threadByMessage.get(messageId);
+    return (
+      [...this.channels.values()].find((c) => c.type === 11 && c.name.endsWith(`#${messageId}`))?.id ??
+      this.threadByMessage.get(messageId)
+    );
   }
 
   private readonly threadByMessage = new Map<string, string>();
@@ -182,7 +210,8 @@ export class FakeDiscord {
     for (const session of this.sessions.values()) {
       session.log.push(frame);
       session.seqs.push(s);
-      if (session.socket !== null && session.socket.readyState === session.socket.OPEN) session.socket.send(frame);
+      if (session.socket !== null && session.socket.readyState === session.socket.OPEN)
+        session.socket.send(frame);
     }
   }
 
@@ -220,7 +249,21 @@ export class FakeDiscord {
   }
 
   private member(user: string, roles: string[]) {
-    return { user: { id: user, username: `user${user.slice(-4)}`, discriminator: '0', global_name: null, avatar: null }, roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073' };
+    return {
+      user: {
+        id: user,
+        username: `user${user.slice(-4)}`,
+        discriminator: '0',
+        global_name: null,
+        avatar: null,
+      },
+      roles,
+      joined_at: new Date(0).toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+      permissions: '2248473465835073',
+    };
   }
 
   /** A thread auto-archived after its inactivity period (topics/threads.md: archived threads are not in GUILD_CREATE). */
@@ -230,11 +273,36 @@ export class FakeDiscord {
   }
 
   private threadObject(c: { id: string; parent_id?: string; name: string; archived?: boolean }) {
-    return { id: c.id, type: 11, guild_id: GUILD, parent_id: c.parent_id, name: c.name, owner_id: BOT_ID, member_count: 1, message_count: 0, rate_limit_per_user: 0, flags: 0, thread_metadata: { archived: c.archived === true, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+    return {
+      id: c.id,
+      type: 11,
+      guild_id: GUILD,
+      parent_id: c.parent_id,
+      name: c.name,
+      owner_id: BOT_ID,
+      member_count: 1,
+      message_count: 0,
+      rate_limit_per_user: 0,
+      flags: 0,
+      thread_metadata: {
+        archived: c.archived === true,
+        auto_archive_duration: 1440,
+        locked: false,
+        archive_timestamp: new Date().toISOString(),
+      },
+    };
   }
 
   /** A user's message in a channel or thread; `mention` adds the bot's mention. */
-  message(o: { channel: string; user: string; text: string; mention?: boolean; mentionRole?: boolean; roles?: string[]; attachments?: ReturnType<FakeDiscord['addFile']>[] }): { id: string } {
+  message(o: {
+    channel: string;
+    user: string;
+    text: string;
+    mention?: boolean;
+    mentionRole?: boolean;
+    roles?: string[];
+    attachments?: ReturnType<FakeDiscord['addFile']>[];
+  }): { id: string } {
     const id = nextId();
     // A message in an archived thread unarchives it: THREAD_UPDATE first (topics/threads.md, "Archiving").
     const target = this.channels.get(o.channel);
@@ -260,7 +328,9 @@ export class FakeDiscord {
       edited_timestamp: null,
       tts: false,
       mention_everyone: false,
-      mentions: o.mention ? [{ id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null }] : [],
+      mentions: o.mention
+        ? [{ id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null }]
+        : [],
       mention_roles: o.mentionRole ? [ROLE_BOT] : [],
       attachments: visible ? (o.attachments ?? []) : [],
       embeds: [],
@@ -273,20 +343,45 @@ export class FakeDiscord {
   /** A thread a person opened (not off one of the bot's messages): THREAD_CREATE, as Discord sends it. */
   userThread(parent: string, name: string): string {
     const id = nextId();
-    const thread = { id, type: 11, guild_id: GUILD, parent_id: parent, name, owner_id: '600000000000000099', member_count: 1, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+    const thread = {
+      id,
+      type: 11,
+      guild_id: GUILD,
+      parent_id: parent,
+      name,
+      owner_id: '600000000000000099',
+      member_count: 1,
+      message_count: 0,
+      thread_metadata: {
+        archived: false,
+        auto_archive_duration: 1440,
+        locked: false,
+        archive_timestamp: new Date().toISOString(),
+      },
+    };
     this.channels.set(id, { id, type: 11, parent_id: parent, name });
     this.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
     return id;
   }
 
   /** A slash command (or its autocomplete, type 4). Options are [name, type, value]. */
-  interaction(o: { name: string; channel: string; user: string; options: { name: string; type: number; value: string | boolean; focused?: boolean }[]; attachments?: ReturnType<FakeDiscord['addFile']>[]; type?: 2 | 4; roles?: string[] }): { id: string; reply: FakeInteractionReply } {
+  interaction(o: {
+    name: string;
+    channel: string;
+    user: string;
+    options: { name: string; type: number; value: string | boolean; focused?: boolean }[];
+    attachments?: ReturnType<FakeDiscord['addFile']>[];
+    type?: 2 | 4;
+    roles?: string[];
+  }): { id: string; reply: FakeInteractionReply } {
     const id = nextId();
     const token = `itoken-${randomUUID()}`;
     const reply: FakeInteractionReply = { callbacks: [], message: null };
     this.interactions.set(token, reply);
     this.interactionSentAt.set(token, Date.now());
-    const resolved = o.attachments?.length ? { attachments: Object.fromEntries(o.attachments.map((a) => [a.id, a])) } : undefined;
+    const resolved = o.attachments?.length
+      ? { attachments: Object.fromEntries(o.attachments.map((a) => [a.id, a])) }
+      : undefined;
     const ch = this.channels.get(o.channel)!;
     this.dispatch('INTERACTION_CREATE', {
       id,
@@ -304,7 +399,13 @@ export class FakeDiscord {
       entitlements: [],
       authorizing_integration_owners: { '0': GUILD },
       context: 0,
-      data: { id: `cmd-${o.name}`, name: o.name, type: 1, options: o.options, ...(resolved ? { resolved } : {}) },
+      data: {
+        id: `cmd-${o.name}`,
+        name: o.name,
+        type: 1,
+        options: o.options,
+        ...(resolved ? { resolved } : {}),
+      },
     });
     return { id, reply };
   }
@@ -314,10 +415,23 @@ export class FakeDiscord {
       id: m.id,
       type: 0,
       channel_id: m.channel,
-      author: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null },
+      author: {
+        id: BOT_ID,
+        username: 'ouro',
+        discriminator: '0',
+        bot: true,
+        global_name: null,
+        avatar: null,
+      },
       content: m.content,
       embeds: m.embeds,
-      attachments: m.files.map((f, i) => ({ id: `${m.id}${i}`, filename: f.name, size: f.data.length, url: `http://127.0.0.1:${this.port}/cdn/x/${f.name}`, proxy_url: '' })),
+      attachments: m.files.map((f, i) => ({
+        id: `${m.id}${i}`,
+        filename: f.name,
+        size: f.data.length,
+        url: `http://127.0.0.1:${this.port}/cdn/x/${f.name}`,
+        proxy_url: '',
+      })),
       timestamp: new Date(m.postedAt).toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -329,14 +443,30 @@ export class FakeDiscord {
     };
   }
 
-  private store(channel: string, json: Record<string, unknown>, files: { name: string; data: Buffer }[]): FakeDiscordMessage {
-    const m: FakeDiscordMessage = { id: nextId(), channel, content: String(json.content ?? ''), embeds: (json.embeds as FakeDiscordMessage['embeds']) ?? [], files, history: [], postedAt: Date.now() };
+  private store(
+    channel: string,
+    json: Record<string, unknown>,
+    files: { name: string; data: Buffer }[],
+  ): FakeDiscordMessage {
+    const m: FakeDiscordMessage = {
+      id: nextId(),
+      channel,
+      content: String(json.content ?? ''),
+      embeds: (json.embeds as FakeDiscordMessage['embeds']) ?? [],
+      files,
+      history: [],
+      postedAt: Date.now(),
+    };
     m.history.push({ content: m.content, embeds: m.embeds });
     this.messages.push(m);
     return m;
   }
 
-  private edit(m: FakeDiscordMessage, json: Record<string, unknown>, files: { name: string; data: Buffer }[]): void {
+  private edit(
+    m: FakeDiscordMessage,
+    json: Record<string, unknown>,
+    files: { name: string; data: Buffer }[],
+  ): void {
     if ('content' in json) m.content = String(json.content ?? '');
     if ('embeds' in json) m.embeds = (json.embeds as FakeDiscordMessage['embeds']) ?? [];
     if (files.length > 0) m.files = files;
@@ -348,7 +478,8 @@ export class FakeDiscord {
     const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, '');
     const body = await readBody(req);
     const send = (status: number, json?: unknown) => {
-      if (status >= 400) this.errors.push({ path, status, code: Number((json as { code?: number } | undefined)?.code ?? 0) });
+      if (status >= 400)
+        this.errors.push({ path, status, code: Number((json as { code?: number } | undefined)?.code ?? 0) });
       // A 204 has no body and no content type (Discord's interaction callback without with_response).
       res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' });
       res.end(json === undefined ? undefined : JSON.stringify(json));
@@ -365,31 +496,73 @@ export class FakeDiscord {
     }
     const auth = req.headers.authorization;
     const isWebhook = path.startsWith('/webhooks/') || path.startsWith('/interactions/');
-    if (!isWebhook && auth !== `Bot ${DISCORD_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });
+    if (!isWebhook && auth !== `Bot ${DISCORD_TOKEN}`)
+      return send(401, { message: '401: Unauthorized', code: 0 });
     const limited = this.rateLimits.find((r) => r.remaining > 0 && r.match.test(`${req.method} ${path}`));
     if (limited !== undefined) {
       limited.remaining -= 1;
       this.errors.push({ path, status: 429, code: 0 });
       const after = String(limited.retryAfterS);
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': after, 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': after, 'x-ratelimit-bucket': 'fake-bucket', 'x-ratelimit-scope': 'user' });
-      res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: limited.retryAfterS, global: false }));
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': after,
+        'x-ratelimit-limit': '5',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset-after': after,
+        'x-ratelimit-bucket': 'fake-bucket',
+        'x-ratelimit-scope': 'user',
+      });
+      res.end(
+        JSON.stringify({
+          message: 'You are being rate limited.',
+          retry_after: limited.retryAfterS,
+          global: false,
+        }),
+      );
       return;
     }
-    if (req.method === 'GET' && path === '/gateway/bot') return send(200, { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+    if (req.method === 'GET' && path === '/gateway/bot')
+      return send(200, {
+        url: `ws://127.0.0.1:${this.port}`,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      });
     if (req.method === 'POST' && path === '/users/@me/channels') {
       const { json } = await parsePayload(req, body);
       const id = `dm-${String(json.recipient_id)}`;
-      return send(200, { id, type: 1, recipients: [{ id: String(json.recipient_id), username: 'someone', discriminator: '0' }] });
+      return send(200, {
+        id,
+        type: 1,
+        recipients: [{ id: String(json.recipient_id), username: 'someone', discriminator: '0' }],
+      });
     }
     if (req.method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
       const { json } = await parsePayload(req, body);
-      return send(200, (json as unknown as { name: string }[]).map((c) => ({ ...c, id: nextId(), application_id: m![1] })));
+      return send(
+        200,
+        (json as unknown as { name: string }[]).map((c) => ({ ...c, id: nextId(), application_id: m![1] })),
+      );
     }
     if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages\/([^/]+)\/threads$/.exec(path))) {
       if (!this.threadsAllowed) return send(403, { message: 'Missing Permissions', code: 50013 });
       const { json } = await parsePayload(req, body);
       const id = nextId();
-      const thread = { id, type: 11, guild_id: GUILD, parent_id: m[1]!, name: String(json.name ?? 'thread'), owner_id: BOT_ID, member_count: 1, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() } };
+      const thread = {
+        id,
+        type: 11,
+        guild_id: GUILD,
+        parent_id: m[1]!,
+        name: String(json.name ?? 'thread'),
+        owner_id: BOT_ID,
+        member_count: 1,
+        message_count: 0,
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: 1440,
+          locked: false,
+          archive_timestamp: new Date().toISOString(),
+        },
+      };
       this.channels.set(id, { id, type: 11, parent_id: m[1]!, name: thread.name });
       this.threadByMessage.set(m[2]!, id);
       send(201, thread);
@@ -398,7 +571,8 @@ export class FakeDiscord {
     }
     if (req.method === 'POST' && (m = /^\/channels\/([^/]+)\/messages$/.exec(path))) {
       const { json, files } = await parsePayload(req, body);
-      if (m[1]!.startsWith('dm-') && this.closedDms.has(m[1]!.slice(3))) return send(403, { message: 'Cannot send messages to this user', code: 50007 });
+      if (m[1]!.startsWith('dm-') && this.closedDms.has(m[1]!.slice(3)))
+        return send(403, { message: 'Cannot send messages to this user', code: 50007 });
       const invalid = tooLong(json);
       if (invalid !== null) return send(400, { message: 'Invalid Form Body', code: 50035, errors: invalid });
       return send(200, this.messageObject(this.store(m[1]!, json, files)));
@@ -413,8 +587,13 @@ export class FakeDiscord {
     if (req.method === 'POST' && (m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(path))) {
       const reply = this.interactions.get(m[2]!);
       // The first answer must come within 3 s; after that the token is unknown.
-      if (reply === undefined || (reply.callbacks.length === 0 && Date.now() - (this.interactionSentAt.get(m[2]!) ?? 0) > 3000)) return send(404, { message: 'Unknown interaction', code: 10062 });
-      if (reply.callbacks.length > 0) return send(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      if (
+        reply === undefined ||
+        (reply.callbacks.length === 0 && Date.now() - (this.interactionSentAt.get(m[2]!) ?? 0) > 3000)
+      )
+        return send(404, { message: 'Unknown interaction', code: 10062 });
+      if (reply.callbacks.length > 0)
+        return send(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
       const { json, files } = await parsePayload(req, body);
       const type = Number(json.type);
       reply.callbacks.push(type);
@@ -461,7 +640,9 @@ export class FakeDiscord {
       // A clean close (1000/1001) ends the session; any other close leaves it resumable.
       if (id !== undefined && (code === 1000 || code === 1001)) this.sessions.delete(id);
     });
-    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null }));
+    ws.send(
+      JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null }),
+    );
     ws.on('message', (raw) => {
       const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
       if (frame.op === 1) {
@@ -469,17 +650,43 @@ export class FakeDiscord {
         watch();
         return ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       }
-      if (frame.op === 6) return this.onResume(ws, frame.d as { token?: string; session_id?: string; seq?: number });
+      if (frame.op === 6)
+        return this.onResume(ws, frame.d as { token?: string; session_id?: string; seq?: number });
       if (frame.op === 2) {
         this.identifies += 1;
         this.intents = Number((frame.d as { intents?: number }).intents ?? 0);
         // A privileged intent not enabled in the portal: the gateway closes with 4014 (gateway.md, "Privileged Intents").
-        if ((this.intents & MESSAGE_CONTENT) !== 0 && !this.messageContentEnabled) return ws.close(4014, 'Disallowed intent(s).');
+        if ((this.intents & MESSAGE_CONTENT) !== 0 && !this.messageContentEnabled)
+          return ws.close(4014, 'Disallowed intent(s).');
         this.identified = true;
         const session = randomUUID();
         this.sessions.set(session, { log: [], seqs: [], socket: ws });
         this.sessionOf.set(ws, session);
-        ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: { v: 10, user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null, verified: true, flags: 0 }, guilds: [{ id: GUILD, unavailable: true }], session_id: session, resume_gateway_url: `ws://127.0.0.1:${this.port}`, shard: [0, 1], application: { id: APPLICATION_ID, flags: 0 } } }));
+        ws.send(
+          JSON.stringify({
+            op: 0,
+            t: 'READY',
+            s: ++this.seq,
+            d: {
+              v: 10,
+              user: {
+                id: BOT_ID,
+                username: 'ouro',
+                discriminator: '0',
+                bot: true,
+                global_name: null,
+                avatar: null,
+                verified: true,
+                flags: 0,
+              },
+              guilds: [{ id: GUILD, unavailable: true }],
+              session_id: session,
+              resume_gateway_url: `ws://127.0.0.1:${this.port}`,
+              shard: [0, 1],
+              application: { id: APPLICATION_ID, flags: 0 },
+            },
+          }),
+        );
         ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild() }));
       }
     });
@@ -529,19 +736,76 @@ export class FakeDiscord {
       emojis: [],
       stickers: [],
       roles: [
-        { id: GUILD, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2248473465835073', managed: false, mentionable: false, flags: 0 },
-        { id: ROLE_MEMBER, name: 'data', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 },
-        { id: ROLE_BOT, name: 'ouro', color: 0, hoist: false, position: 2, permissions: '309237763072', managed: true, mentionable: true, flags: 0, tags: { bot_id: BOT_ID } },
+        {
+          id: GUILD,
+          name: '@everyone',
+          color: 0,
+          hoist: false,
+          position: 0,
+          permissions: '2248473465835073',
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+        {
+          id: ROLE_MEMBER,
+          name: 'data',
+          color: 0,
+          hoist: false,
+          position: 1,
+          permissions: '0',
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+        {
+          id: ROLE_BOT,
+          name: 'ouro',
+          color: 0,
+          hoist: false,
+          position: 2,
+          permissions: '309237763072',
+          managed: true,
+          mentionable: true,
+          flags: 0,
+          tags: { bot_id: BOT_ID },
+        },
       ],
       joined_at: new Date(0).toISOString(),
       large: false,
       unavailable: false,
       member_count: 2,
       voice_states: [],
-      members: [{ ...this.member(BOT_ID, [ROLE_BOT]), user: { id: BOT_ID, username: 'ouro', discriminator: '0', bot: true, global_name: null, avatar: null } }],
-      channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, i) => ({ ...c, guild_id: GUILD, position: i, permission_overwrites: [], nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
+      members: [
+        {
+          ...this.member(BOT_ID, [ROLE_BOT]),
+          user: {
+            id: BOT_ID,
+            username: 'ouro',
+            discriminator: '0',
+            bot: true,
+            global_name: null,
+            avatar: null,
+          },
+        },
+      ],
+      channels: [...this.channels.values()]
+        .filter((c) => c.type === 0)
+        .map((c, i) => ({
+          ...c,
+          guild_id: GUILD,
+          position: i,
+          permission_overwrites: [],
+          nsfw: false,
+          topic: null,
+          last_message_id: null,
+          rate_limit_per_user: 0,
+          parent_id: null,
+        })),
       // The active threads (gateway-events.md, Guild Create: "threads").
-      threads: [...this.channels.values()].filter((c) => c.type === 11 && c.archived !== true).map((c) => this.threadObject(c)),
+      threads: [...this.channels.values()]
+        .filter((c) => c.type === 11 && c.archived !== true)
+        .map((c) => this.threadObject(c)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -559,9 +823,15 @@ export class FakeDiscord {
 
 /** Discord's 50035 for the limits the bot could cross: content ≤ 2000, embed description ≤ 4096, title ≤ 256. */
 function tooLong(json: Record<string, unknown>): Record<string, unknown> | null {
-  if (typeof json.content === 'string' && json.content.length > 2000) return { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } };
+  if (typeof json.content === 'string' && json.content.length > 2000)
+    return {
+      content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+    };
   const embeds = (json.embeds ?? []) as { title?: string; description?: string }[];
-  if (embeds.some((e) => (e.description?.length ?? 0) > 4096 || (e.title?.length ?? 0) > 256)) return { embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 4096 or fewer in length.' }] } };
+  if (embeds.some((e) => (e.description?.length ?? 0) > 4096 || (e.title?.length ?? 0) > 256))
+    return {
+      embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 4096 or fewer in length.' }] },
+    };
   return null;
 }
 

@@ -54,7 +54,9 @@ export interface FakeOpenAIOptions {
 export const countTokens = (text: string) => Math.ceil(text.length / 4);
 
 export function decisionOf(body: ChatBody): string | null {
-  const name = body.response_format?.json_schema?.name ?? body.messages[0]?.content.match(/reply schema (ouro_\w+)/)?.[1];
+  const name =
+    body.response_format?.json_schema?.name ??
+    body.messages[0]?.content.match(/reply schema (ouro_\w+)/)?.[1];
   return name === undefined ? null : name.replace(/^ouro_/, '');
 }
 
@@ -71,14 +73,23 @@ export class FakeOpenAI {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8')).then(
+        this.handle(
+          req.method ?? '',
+          req.url ?? '',
+          req.headers,
+          Buffer.concat(chunks).toString('utf8'),
+        ).then(
           ({ status, body, headers }) => {
             res.writeHead(status, { 'content-type': 'application/json', ...headers });
             res.end(JSON.stringify(body));
           },
           (err: unknown) => {
             res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: { message: `fake server bug: ${(err as Error).message}`, type: 'server_error' } }));
+            res.end(
+              JSON.stringify({
+                error: { message: `fake server bug: ${(err as Error).message}`, type: 'server_error' },
+              }),
+            );
           },
         );
       });
@@ -94,15 +105,28 @@ export class FakeOpenAI {
   /** The usage reported over all requests, as the client should have counted it. */
   reportedUsage(): { prompt: number; completion: number; calls: number } {
     const ok = this.requests.filter((r) => r.usage !== null);
-    return { prompt: ok.reduce((s, r) => s + r.usage!.prompt_tokens, 0), completion: ok.reduce((s, r) => s + r.usage!.completion_tokens, 0), calls: ok.length };
+    return {
+      prompt: ok.reduce((s, r) => s + r.usage!.prompt_tokens, 0),
+      completion: ok.reduce((s, r) => s + r.usage!.completion_tokens, 0),
+      calls: ok.length,
+    };
   }
 
   forDecision(decision: string): RecordedRequest[] {
     return this.requests.filter((r) => r.decision === decision);
   }
 
-  private async handle(method: string, url: string, headers: IncomingHttpHeaders, raw: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-    if (method !== 'POST' || !url.startsWith('/v1/chat/completions')) return { status: 404, body: { error: { message: `no route ${method} ${url}`, type: 'invalid_request_error' } } };
+  private async handle(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    raw: string,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    if (method !== 'POST' || !url.startsWith('/v1/chat/completions'))
+      return {
+        status: 404,
+        body: { error: { message: `no route ${method} ${url}`, type: 'invalid_request_error' } },
+      };
     let body: ChatBody;
     try {
       body = JSON.parse(raw) as ChatBody;
@@ -110,32 +134,70 @@ export class FakeOpenAI {
       return { status: 400, body: { error: { message: 'body is not JSON', type: 'invalid_request_error' } } };
     }
     if (typeof body.model !== 'string' || !Array.isArray(body.messages) || body.messages.length === 0) {
-      return { status: 400, body: { error: { message: 'model and messages are required', type: 'invalid_request_error' } } };
+      return {
+        status: 400,
+        body: { error: { message: 'model and messages are required', type: 'invalid_request_error' } },
+      };
     }
-    const rec: RecordedRequest = { index: this.requests.length, body, headers, decision: decisionOf(body), status: 200, usage: null };
+    const rec: RecordedRequest = {
+      index: this.requests.length,
+      body,
+      headers,
+      decision: decisionOf(body),
+      status: 200,
+      usage: null,
+    };
     this.requests.push(rec);
     const fail = (status: number, message: string, param?: string, extra?: Record<string, string>) => {
       rec.status = status;
-      return { status, body: { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: param ?? null, code: null } }, ...(extra ? { headers: extra } : {}) };
+      return {
+        status,
+        body: {
+          error: {
+            message,
+            type: status >= 500 ? 'server_error' : 'invalid_request_error',
+            param: param ?? null,
+            code: null,
+          },
+        },
+        ...(extra ? { headers: extra } : {}),
+      };
     };
 
-    if (this.opts.failForever) return fail(500, 'The server had an error while processing your request.', undefined, { 'retry-after-ms': '5' });
+    if (this.opts.failForever)
+      return fail(500, 'The server had an error while processing your request.', undefined, {
+        'retry-after-ms': '5',
+      });
     if (this.opts.rejectJsonSchema && body.response_format?.type === 'json_schema') {
-      return fail(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", 'response_format');
+      return fail(
+        400,
+        "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+        'response_format',
+      );
     }
 
     let reply: FakeReply;
-    if (this.opts.malformedOnce !== undefined && rec.decision === this.opts.malformedOnce && !this.malformedSent) {
+    if (
+      this.opts.malformedOnce !== undefined &&
+      rec.decision === this.opts.malformedOnce &&
+      !this.malformedSent
+    ) {
       this.malformedSent = true;
-      reply = { content: '{"confirmed": true, "families": [{"family": "lightgbm", "why": "strong on tabular' };
+      reply = {
+        content: '{"confirmed": true, "families": [{"family": "lightgbm", "why": "strong on tabular',
+      };
     } else {
-      reply = this.opts.respond ? await this.opts.respond(rec) : { status: 500, message: 'no reply scripted' };
+      reply = this.opts.respond
+        ? await this.opts.respond(rec)
+        : { status: 500, message: 'no reply scripted' };
     }
     if ('status' in reply) return fail(reply.status, reply.message, reply.param);
 
     const content = 'json' in reply ? JSON.stringify(reply.json) : reply.content;
     const prompt = body.messages.map((m) => m.content).join('');
-    rec.usage = this.opts.usage ? this.opts.usage(rec, content) : { prompt_tokens: countTokens(prompt), completion_tokens: countTokens(content) };
+    rec.usage = this.opts.usage
+      ? this.opts.usage(rec, content)
+      : { prompt_tokens: countTokens(prompt), completion_tokens: countTokens(content) };
     return {
       status: 200,
       body: {
@@ -143,7 +205,14 @@ export class FakeOpenAI {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, refusal: null },
+            finish_reason: 'stop',
+            logprobs: null,
+          },
+        ],
         usage: { ...rec.usage, total_tokens: rec.usage.prompt_tokens + rec.usage.completion_tokens },
       },
     };

@@ -183,7 +183,9 @@ export class FakeSlack {
    * `refresh_requested`, or `warning` shortly before Slack closes it itself).
    */
   refresh(reason: 'refresh_requested' | 'warning' = 'refresh_requested'): void {
-    this.sockets.forEach((s) => s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } })));
+    this.sockets.forEach((s) =>
+      s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } })),
+    );
   }
 
   /** `user` is not (or no longer) a member of `channel`. */
@@ -228,18 +230,63 @@ export class FakeSlack {
    * plan's limit, a deleted file, a Google Drive file.
    */
   eventFile(f: FakeFile, as: 'connect' | 'hidden' | 'deleted' | 'external'): Record<string, unknown> {
-    if (as === 'connect') return { id: f.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' };
+    if (as === 'connect')
+      return {
+        id: f.id,
+        mode: 'file_access',
+        file_access: 'check_file_info',
+        created: 0,
+        timestamp: 0,
+        user: '',
+      };
     if (as === 'hidden') return { id: f.id, mode: 'hidden_by_limit', name: f.name };
     if (as === 'deleted') return { id: f.id, mode: 'tombstone' };
-    return { id: f.id, name: f.name, title: f.name, mode: 'external', is_external: true, external_type: 'gdrive', url_private: `https://docs.google.com/spreadsheets/d/${f.id}`, size: f.size, filetype: f.filetype };
+    return {
+      id: f.id,
+      name: f.name,
+      title: f.name,
+      mode: 'external',
+      is_external: true,
+      external_type: 'gdrive',
+      url_private: `https://docs.google.com/spreadsheets/d/${f.id}`,
+      size: f.size,
+      filetype: f.filetype,
+    };
   }
 
   /** The person edits a message that mentioned the bot: Slack sends app_mention again, same ts, new event id. */
-  async edit(o: { channel: string; user: string; ts: string; text: string; files?: unknown[]; thread_ts?: string }): Promise<void> {
+  async edit(o: {
+    channel: string;
+    user: string;
+    ts: string;
+    text: string;
+    files?: unknown[];
+    thread_ts?: string;
+  }): Promise<void> {
     const at = this.nextTs();
-    const event = { type: 'app_mention', channel: o.channel, user: o.user, text: `<@${BOT_USER}> ${o.text}`, ts: o.ts, ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}), ...(o.files ? { files: o.files } : {}), edited: { user: o.user, ts: at }, team: TEAM, event_ts: at };
+    const event = {
+      type: 'app_mention',
+      channel: o.channel,
+      user: o.user,
+      text: `<@${BOT_USER}> ${o.text}`,
+      ts: o.ts,
+      ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}),
+      ...(o.files ? { files: o.files } : {}),
+      edited: { user: o.user, ts: at },
+      team: TEAM,
+      event_ts: at,
+    };
     await this.sendEvent(event);
-    await this.sendEvent({ type: 'message', subtype: 'message_changed', channel: o.channel, hidden: true, ts: at, event_ts: at, message: { ...event, type: 'message' }, previous_message: { type: 'message', user: o.user, ts: o.ts, text: '' } });
+    await this.sendEvent({
+      type: 'message',
+      subtype: 'message_changed',
+      channel: o.channel,
+      hidden: true,
+      ts: at,
+      event_ts: at,
+      message: { ...event, type: 'message' },
+      previous_message: { type: 'message', user: o.user, ts: o.ts, text: '' },
+    });
   }
 
   nextTs(): string {
@@ -248,7 +295,11 @@ export class FakeSlack {
   }
 
   /** A file shared in Slack; its download needs the bot token. */
-  addFile(name: string, bytes: Buffer | string, opts: { mimetype?: string; filetype?: string; size?: number } = {}): FakeFile {
+  addFile(
+    name: string,
+    bytes: Buffer | string,
+    opts: { mimetype?: string; filetype?: string; size?: number } = {},
+  ): FakeFile {
     const id = `F${String(this.files.size + 1).padStart(6, '0')}`;
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
     const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? 'text';
@@ -277,7 +328,8 @@ export class FakeSlack {
     for (;;) {
       const v = probe();
       if (v !== undefined && v !== null && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`fake slack: timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`fake slack: timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -285,25 +337,62 @@ export class FakeSlack {
   // ---- what people do -------------------------------------------------------------------
 
   /** A message that mentions the bot: Slack sends `app_mention` and, for subscribed channels, `message` too. */
-  async mention(o: { channel: string; user: string; text: string; files?: (FakeFile | Record<string, unknown>)[]; thread_ts?: string; eventId?: string }): Promise<{ ts: string; eventId: string; ackMs: number; event: Record<string, unknown> }> {
+  async mention(o: {
+    channel: string;
+    user: string;
+    text: string;
+    files?: (FakeFile | Record<string, unknown>)[];
+    thread_ts?: string;
+    eventId?: string;
+  }): Promise<{ ts: string; eventId: string; ackMs: number; event: Record<string, unknown> }> {
     const ts = this.nextTs();
-    const base = { channel: o.channel, user: o.user, text: `<@${BOT_USER}> ${o.text}`, ts, ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}), ...(o.files ? { files: o.files } : {}), team: TEAM };
+    const base = {
+      channel: o.channel,
+      user: o.user,
+      text: `<@${BOT_USER}> ${o.text}`,
+      ts,
+      ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}),
+      ...(o.files ? { files: o.files } : {}),
+      team: TEAM,
+    };
     const eventId = o.eventId ?? `Ev${ts.replace('.', '')}`;
     const event = { type: 'app_mention', ...base, event_ts: ts };
     const ackMs = await this.sendEvent(event, { eventId });
-    await this.sendEvent({ type: 'message', ...(o.files ? { subtype: 'file_share' } : {}), channel_type: 'channel', ...base, event_ts: ts }, { eventId: `${eventId}m` });
+    await this.sendEvent(
+      {
+        type: 'message',
+        ...(o.files ? { subtype: 'file_share' } : {}),
+        channel_type: 'channel',
+        ...base,
+        event_ts: ts,
+      },
+      { eventId: `${eventId}m` },
+    );
     return { ts, eventId, ackMs, event };
   }
 
   /** A plain reply in a thread. */
   async reply(o: { channel: string; user: string; thread_ts: string; text: string }): Promise<string> {
     const ts = this.nextTs();
-    await this.sendEvent({ type: 'message', channel: o.channel, user: o.user, text: o.text, ts, thread_ts: o.thread_ts, channel_type: 'channel', event_ts: ts, team: TEAM });
+    await this.sendEvent({
+      type: 'message',
+      channel: o.channel,
+      user: o.user,
+      text: o.text,
+      ts,
+      thread_ts: o.thread_ts,
+      channel_type: 'channel',
+      event_ts: ts,
+      team: TEAM,
+    });
     return ts;
   }
 
   /** Delivers an Events API envelope over Socket Mode; resolves with the time to the ack (ms). */
-  async sendEvent(event: Record<string, unknown>, o: { eventId?: string; retryAttempt?: number } = {}): Promise<number> {
+  async sendEvent(
+    event: Record<string, unknown>,
+    o: { eventId?: string; retryAttempt?: number } = {},
+  ): Promise<number> {
     const eventId = o.eventId ?? `Ev${this.nextTs().replace('.', '')}`;
     const payload = {
       token: 'verification-token',
@@ -313,7 +402,9 @@ export class FakeSlack {
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: TEAM, user_id: BOT_USER, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        { enterprise_id: null, team_id: TEAM, user_id: BOT_USER, is_bot: true, is_enterprise_install: false },
+      ],
       is_ext_shared_channel: false,
     };
     return this.sendEnvelope('events_api', payload, o.retryAttempt ?? 0);
@@ -323,18 +414,45 @@ export class FakeSlack {
    * The HTTP transport instead of Socket Mode: the event callback POSTed to the app's request
    * URL, signed with `signingSecret` the way Slack signs (`v0=` HMAC-SHA256 of `v0:ts:body`).
    */
-  async postEvent(requestUrl: string, signingSecret: string, event: Record<string, unknown>, eventId: string): Promise<{ status: number; ms: number }> {
-    const body = JSON.stringify({ token: 'verification-token', team_id: TEAM, api_app_id: 'A0FAKE', event, type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: TEAM, user_id: BOT_USER, is_bot: true }] });
+  async postEvent(
+    requestUrl: string,
+    signingSecret: string,
+    event: Record<string, unknown>,
+    eventId: string,
+  ): Promise<{ status: number; ms: number }> {
+    const body = JSON.stringify({
+      token: 'verification-token',
+      team_id: TEAM,
+      api_app_id: 'A0FAKE',
+      event,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: TEAM, user_id: BOT_USER, is_bot: true }],
+    });
     const ts = String(Math.floor(Date.now() / 1000));
     const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
     const started = Date.now();
-    const res = await fetch(requestUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body });
+    const res = await fetch(requestUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': signature,
+      },
+      body,
+    });
     await res.text();
     return { status: res.status, ms: Date.now() - started };
   }
 
   /** A slash command; the app answers through the response URL (see `responses`). */
-  async slash(o: { command: string; text: string; user: string; channel: string }): Promise<{ ackMs: number; responseUrl: string }> {
+  async slash(o: {
+    command: string;
+    text: string;
+    user: string;
+    channel: string;
+  }): Promise<{ ackMs: number; responseUrl: string }> {
     const id = this.nextTs().replace('.', '');
     const responseUrl = `${this.base}/respond/${id}`;
     this.responseUrls.set(`/respond/${id}`, { at: Date.now(), uses: 0 });
@@ -363,21 +481,45 @@ export class FakeSlack {
   async click(o: { message: FakeMessage; user: string; actionId: string }): Promise<number> {
     const current = o.message.history.at(-1)!;
     const button = findElement(current.blocks, (e) => e.action_id === o.actionId);
-    if (button === undefined) throw new Error(`fake slack: no button ${o.actionId} on message ${o.message.ts}`);
-    const block = (current.blocks as Record<string, unknown>[]).find((b) => Array.isArray(b.elements) && (b.elements as Record<string, unknown>[]).includes(button));
+    if (button === undefined)
+      throw new Error(`fake slack: no button ${o.actionId} on message ${o.message.ts}`);
+    const block = (current.blocks as Record<string, unknown>[]).find(
+      (b) => Array.isArray(b.elements) && (b.elements as Record<string, unknown>[]).includes(button),
+    );
     const id = this.nextTs().replace('.', '');
     const payload = {
       type: 'block_actions',
       user: { id: o.user, username: o.user.toLowerCase(), team_id: TEAM },
       api_app_id: 'A0FAKE',
       token: 'verification-token',
-      container: { type: 'message', message_ts: o.message.ts, channel_id: o.message.channel, is_ephemeral: false, thread_ts: o.message.thread_ts },
+      container: {
+        type: 'message',
+        message_ts: o.message.ts,
+        channel_id: o.message.channel,
+        is_ephemeral: false,
+        thread_ts: o.message.thread_ts,
+      },
       trigger_id: `${id}.trigger`,
       team: { id: TEAM, domain: 'fake' },
       channel: { id: o.message.channel, name: 'data' },
-      message: { type: 'message', ts: o.message.ts, thread_ts: o.message.thread_ts, text: current.text, blocks: current.blocks },
+      message: {
+        type: 'message',
+        ts: o.message.ts,
+        thread_ts: o.message.thread_ts,
+        text: current.text,
+        blocks: current.blocks,
+      },
       response_url: `${this.base}/respond/${id}`,
-      actions: [{ type: 'button', action_id: o.actionId, block_id: block?.block_id, text: button.text, value: button.value, action_ts: this.nextTs() }],
+      actions: [
+        {
+          type: 'button',
+          action_id: o.actionId,
+          block_id: block?.block_id,
+          text: button.text,
+          value: button.value,
+          action_ts: this.nextTs(),
+        },
+      ],
     };
     return this.sendEnvelope('interactive', payload, 0);
   }
@@ -388,8 +530,22 @@ export class FakeSlack {
     const envelopeId = `env-${this.nextTs()}`;
     const acked = new Promise<void>((resolve) => this.ackWaiters.set(envelopeId, resolve));
     const sent = Date.now();
-    socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '' }));
-    const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`fake slack: envelope ${envelopeId} (${type}) was not acked within 3 s`)), 3000).unref());
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        retry_attempt: retryAttempt,
+        retry_reason: retryAttempt > 0 ? 'timeout' : '',
+      }),
+    );
+    const timeout = new Promise<never>((_r, reject) =>
+      setTimeout(
+        () => reject(new Error(`fake slack: envelope ${envelopeId} (${type}) was not acked within 3 s`)),
+        3000,
+      ).unref(),
+    );
     await Promise.race([acked, timeout]);
     return Date.now() - sent;
   }
@@ -405,7 +561,14 @@ export class FakeSlack {
         this.ackWaiters.delete(msg.envelope_id);
       }
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-slack', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0FAKE' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: 'fake-slack', approximate_connection_time: 3600 },
+        connection_info: { app_id: 'A0FAKE' },
+      }),
+    );
   }
 
   // ---- the HTTP side --------------------------------------------------------------------
@@ -413,12 +576,14 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.base);
     const body = await readBody(req);
-    const json = (status: number, doc: unknown, headers: Record<string, string> = {}): void => void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(doc));
+    const json = (status: number, doc: unknown, headers: Record<string, string> = {}): void =>
+      void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(doc));
 
     if (url.pathname.startsWith('/api/')) {
       const method = url.pathname.slice('/api/'.length);
       const args = parseArgs(req.headers['content-type'] ?? '', body);
-      const token = (/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token) as string | undefined;
+      const token = (/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token) as
+        string | undefined;
       const limit = this.rateLimits.get(method);
       if (limit !== undefined && limit.remaining > 0) {
         limit.remaining -= 1;
@@ -427,18 +592,29 @@ export class FakeSlack {
       }
       if (method === 'chat.update' && this.tier3Limit !== null) {
         const now = Date.now();
-        while (this.tier3Calls.length > 0 && this.tier3Calls[0]! <= now - this.tier3Limit.windowMs) this.tier3Calls.shift();
+        while (this.tier3Calls.length > 0 && this.tier3Calls[0]! <= now - this.tier3Limit.windowMs)
+          this.tier3Calls.shift();
         if (this.tier3Calls.length >= this.tier3Limit.max) {
           this.calls.push({ method, at: now, status: 429, args });
-          return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.ceil((this.tier3Calls[0]! + this.tier3Limit.windowMs - now) / 1000)) });
+          return json(
+            429,
+            { ok: false, error: 'ratelimited' },
+            {
+              'retry-after': String(Math.ceil((this.tier3Calls[0]! + this.tier3Limit.windowMs - now) / 1000)),
+            },
+          );
         }
         this.tier3Calls.push(now);
       }
       const call: ApiCall = { method, at: Date.now(), status: 200, args };
       this.calls.push(call);
-      const fail = (error: string, extra: Record<string, unknown> = {}) => ((call.error = error), json(200, { ok: false, error, ...extra }));
+      const fail = (error: string, extra: Record<string, unknown> = {}) => (
+        (call.error = error),
+        json(200, { ok: false, error, ...extra })
+      );
       const needed = SCOPE_OF[method];
-      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN) return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
+      if (needed !== undefined && !this.scopes.has(needed) && token === BOT_TOKEN)
+        return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
       const invalid = invalidMessage(method, args);
       if (invalid !== null) return fail(invalid);
       const wanted = method === 'apps.connections.open' ? APP_TOKEN : BOT_TOKEN;
@@ -454,9 +630,14 @@ export class FakeSlack {
       const authorized = req.headers.authorization === `Bearer ${BOT_TOKEN}`;
       this.downloads.push({ path: url.pathname, authorized });
       // Like Slack: without the token, a sign-in page (200, HTML) instead of the file.
-      if (!authorized) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Slack</title><p>Sign in to continue');
+      if (!authorized)
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><title>Slack</title><p>Sign in to continue');
       if (entry === undefined) return void res.writeHead(404).end();
-      return void res.writeHead(200, { 'content-type': entry.file.mimetype, 'content-length': String(entry.bytes.length) }).end(entry.bytes);
+      return void res
+        .writeHead(200, { 'content-type': entry.file.mimetype, 'content-length': String(entry.bytes.length) })
+        .end(entry.bytes);
     }
 
     if (url.pathname.startsWith('/upload/')) {
@@ -465,9 +646,12 @@ export class FakeSlack {
       if (pending === undefined) return void res.writeHead(404).end();
       const type = req.headers['content-type'] ?? '';
       if (type.startsWith('multipart/form-data')) {
-        const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+        const form = await new Response(new Uint8Array(body), {
+          headers: { 'content-type': type },
+        }).formData();
         const first = [...form.values()][0];
-        pending.bytes = typeof first === 'string' ? Buffer.from(first) : Buffer.from(await (first as Blob).arrayBuffer());
+        pending.bytes =
+          typeof first === 'string' ? Buffer.from(first) : Buffer.from(await (first as Blob).arrayBuffer());
       } else pending.bytes = body;
       return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
     }
@@ -475,12 +659,22 @@ export class FakeSlack {
     if (url.pathname.startsWith('/respond/')) {
       const grant = this.responseUrls.get(url.pathname);
       if (grant !== undefined) {
-        if (Date.now() - grant.at > RESPONSE_URL_TTL_MS) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
-        if (grant.uses >= RESPONSE_URL_USES) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
+        if (Date.now() - grant.at > RESPONSE_URL_TTL_MS)
+          return void res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
+        if (grant.uses >= RESPONSE_URL_USES)
+          return void res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
         grant.uses += 1;
       }
-      const doc = JSON.parse(body.toString('utf8')) as { response_type?: string; text?: string; blocks?: unknown[] };
-      this.responses.push({ ...(doc.response_type ? { response_type: doc.response_type } : {}), text: doc.text ?? '', blocks: doc.blocks ?? [] });
+      const doc = JSON.parse(body.toString('utf8')) as {
+        response_type?: string;
+        text?: string;
+        blocks?: unknown[];
+      };
+      this.responses.push({
+        ...(doc.response_type ? { response_type: doc.response_type } : {}),
+        text: doc.text ?? '',
+        blocks: doc.blocks ?? [],
+      });
       return json(200, { ok: true });
     }
     res.writeHead(404).end();
@@ -491,7 +685,16 @@ export class FakeSlack {
     const blocks = (): unknown[] => (Array.isArray(a.blocks) ? a.blocks : []);
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'ouro', team_id: TEAM, user_id: BOT_USER, bot_id: 'B0BOT', is_enterprise_install: false };
+        return {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: 'ouro',
+          team_id: TEAM,
+          user_id: BOT_USER,
+          bot_id: 'B0BOT',
+          is_enterprise_install: false,
+        };
       case 'apps.connections.open':
         this.connectionsOpened += 1;
         return { ok: true, url: `${this.base.replace(/^http/, 'ws')}/socket?ticket=${this.nextTs()}` };
@@ -500,9 +703,22 @@ export class FakeSlack {
         if (channel === undefined) return { ok: false, error: 'channel_not_found' };
         const ts = this.nextTs();
         const text = str('text') ?? '';
-        const msg: FakeMessage = { channel, ts, ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}), text, blocks: blocks(), history: [{ text, blocks: blocks(), at: Date.now() }], postedAt: Date.now() };
+        const msg: FakeMessage = {
+          channel,
+          ts,
+          ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}),
+          text,
+          blocks: blocks(),
+          history: [{ text, blocks: blocks(), at: Date.now() }],
+          postedAt: Date.now(),
+        };
         this.messages.push(msg);
-        return { ok: true, channel, ts, message: { type: 'message', text, ts, user: BOT_USER, bot_id: 'B0BOT' } };
+        return {
+          ok: true,
+          channel,
+          ts,
+          message: { type: 'message', text, ts, user: BOT_USER, bot_id: 'B0BOT' },
+        };
       }
       case 'chat.update': {
         const msg = this.messages.find((m) => m.channel === str('channel') && m.ts === str('ts'));
@@ -523,18 +739,26 @@ export class FakeSlack {
         const channel = str('channel');
         const user = str('user');
         if (channel === undefined || user === undefined) return { ok: false, error: 'invalid_arguments' };
-        if (this.outsiders.get(channel)?.has(user) === true) return { ok: false, error: 'user_not_in_channel' };
+        if (this.outsiders.get(channel)?.has(user) === true)
+          return { ok: false, error: 'user_not_in_channel' };
         if (this.awayUsers.has(user)) {
           // Slack answers ok and the message is never shown (docs: "Ephemeral message delivery is not guaranteed").
           this.lostEphemerals.push({ channel, user, text: str('text') ?? '', blocks: blocks() });
           return { ok: true, message_ts: this.nextTs() };
         }
-        this.ephemerals.push({ channel, user, ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}), text: str('text') ?? '', blocks: blocks() });
+        this.ephemerals.push({
+          channel,
+          user,
+          ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}),
+          text: str('text') ?? '',
+          blocks: blocks(),
+        });
         return { ok: true, message_ts: this.nextTs() };
       }
       case 'files.getUploadURLExternal': {
         // `length` (bytes) is required (files.getUploadURLExternal docs).
-        if (str('length') === undefined && typeof a.length !== 'number') return { ok: false, error: 'invalid_arguments' };
+        if (str('length') === undefined && typeof a.length !== 'number')
+          return { ok: false, error: 'invalid_arguments' };
         const id = `F${this.nextTs().replace('.', '')}`;
         this.pendingUploads.set(id, { id, filename: str('filename') ?? 'file', bytes: Buffer.alloc(0) });
         return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
@@ -544,9 +768,15 @@ export class FakeSlack {
         const done = [];
         for (const f of files) {
           const pending = this.pendingUploads.get(f.id);
-          if (pending === undefined || pending.bytes.length === 0) return { ok: false, error: 'file_not_found' };
+          if (pending === undefined || pending.bytes.length === 0)
+            return { ok: false, error: 'file_not_found' };
           this.pendingUploads.delete(f.id);
-          this.uploads.push({ ...pending, ...(f.title ? { title: f.title } : {}), ...(str('channel_id') ? { channel: str('channel_id')! } : {}), ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}) });
+          this.uploads.push({
+            ...pending,
+            ...(f.title ? { title: f.title } : {}),
+            ...(str('channel_id') ? { channel: str('channel_id')! } : {}),
+            ...(str('thread_ts') ? { thread_ts: str('thread_ts')! } : {}),
+          });
           done.push({ id: f.id, title: f.title ?? pending.filename });
         }
         return { ok: true, files: done };
@@ -576,11 +806,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Web API arguments: form-encoded (objects as JSON strings, the way the SDK sends them) or JSON. */
 function parseArgs(contentType: string, body: Buffer): Record<string, unknown> {
   const text = body.toString('utf8');
-  if (contentType.includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (contentType.includes('application/json'))
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   if (contentType.startsWith('multipart/')) return {};
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(text)) {
-    out[k] = (v.startsWith('[') || v.startsWith('{')) && ['blocks', 'files', 'attachments'].includes(k) ? JSON.parse(v) : v;
+    out[k] =
+      (v.startsWith('[') || v.startsWith('{')) && ['blocks', 'files', 'attachments'].includes(k)
+        ? JSON.parse(v)
+        : v;
   }
   return out;
 }
@@ -618,11 +852,25 @@ function invalidMessage(method: string, a: Record<string, unknown>): string | nu
   for (const b of blocks) {
     const fields = Array.isArray(b.fields) ? (b.fields as unknown[]) : [];
     const elements = Array.isArray(b.elements) ? (b.elements as Record<string, unknown>[]) : [];
-    if (b.type === 'section' && (len(b.text) > 3000 || fields.length > 10 || fields.some((f) => len(f) > 2000))) return 'invalid_blocks';
+    if (
+      b.type === 'section' &&
+      (len(b.text) > 3000 || fields.length > 10 || fields.some((f) => len(f) > 2000))
+    )
+      return 'invalid_blocks';
     if (b.type === 'section' && b.text === undefined && fields.length === 0) return 'invalid_blocks';
     if (b.type === 'header' && len(b.text) > 150) return 'invalid_blocks';
-    if (b.type === 'context' && (elements.length === 0 || elements.length > 10 || elements.some((e) => len(e) > 3000))) return 'invalid_blocks';
-    if (b.type === 'actions' && (elements.length === 0 || elements.length > 25 || elements.some((e) => len(e.text) > 75 || String(e.value ?? '').length > 2000))) return 'invalid_blocks';
+    if (
+      b.type === 'context' &&
+      (elements.length === 0 || elements.length > 10 || elements.some((e) => len(e) > 3000))
+    )
+      return 'invalid_blocks';
+    if (
+      b.type === 'actions' &&
+      (elements.length === 0 ||
+        elements.length > 25 ||
+        elements.some((e) => len(e.text) > 75 || String(e.value ?? '').length > 2000))
+    )
+      return 'invalid_blocks';
   }
   return null;
 }
@@ -634,9 +882,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 }
 
 /** The first element (button, select) of a message's blocks that `match`es. */
-export function findElement(blocks: unknown[], match: (e: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+export function findElement(
+  blocks: unknown[],
+  match: (e: Record<string, unknown>) => boolean,
+): Record<string, unknown> | undefined {
   for (const b of blocks as Record<string, unknown>[]) {
-    for (const e of (Array.isArray(b.elements) ? b.elements : []) as Record<string, unknown>[]) if (match(e)) return e;
+    for (const e of (Array.isArray(b.elements) ? b.elements : []) as Record<string, unknown>[])
+      if (match(e)) return e;
   }
   return undefined;
 }

@@ -35,17 +35,34 @@ const RARE_CITIES = ['Atlantis', 'Avalon', 'Eldorado', 'Lemuria', 'Shangri-La', 
 export function binaryTable(o: TableOptions = {}): string {
   const rand = seededRandom(o.seed ?? 7);
   const n = o.rows ?? 300;
-  const header = ['a', 'b', 'city', ...(o.codeCardinality ? ['code'] : []), ...(o.leakyCopy ? ['churn_flag'] : []), 'churn'];
+  const header = [
+    'a',
+    'b',
+    'city',
+    ...(o.codeCardinality ? ['code'] : []),
+    ...(o.leakyCopy ? ['churn_flag'] : []),
+    'churn',
+  ];
   const rows: (string | number)[][] = [];
   for (let i = 0; i < n; i++) {
     const a = gaussian(rand);
     const b = gaussian(rand);
-    const city = o.rareCategory && i % 50 === 5 && RARE_CITIES[(i - 5) / 50] !== undefined ? RARE_CITIES[(i - 5) / 50]! : CITIES[Math.floor(rand() * CITIES.length)]!;
+    const city =
+      o.rareCategory && i % 50 === 5 && RARE_CITIES[(i - 5) / 50] !== undefined
+        ? RARE_CITIES[(i - 5) / 50]!
+        : CITIES[Math.floor(rand() * CITIES.length)]!;
     const logit = 1.5 * a - b + (city === 'Paris' ? 1 : 0) + 0.5 * gaussian(rand);
     const y = logit > 0 ? 'yes' : 'no';
     const aCell = o.missing && rand() < 0.15 ? '' : a.toFixed(4);
     const code = `c${Math.floor(rand() * (o.codeCardinality ?? 1)).toString(36)}`;
-    rows.push([aCell, b.toFixed(4), city, ...(o.codeCardinality ? [code] : []), ...(o.leakyCopy ? [y === 'yes' ? 'Y' : 'N'] : []), y]);
+    rows.push([
+      aCell,
+      b.toFixed(4),
+      city,
+      ...(o.codeCardinality ? [code] : []),
+      ...(o.leakyCopy ? [y === 'yes' ? 'Y' : 'N'] : []),
+      y,
+    ]);
   }
   return toCsv(header, rows);
 }
@@ -72,13 +89,25 @@ export function regressionTable(o: TableOptions = {}): string {
  */
 export function messyTable(seed = 3): string {
   const rand = seededRandom(seed);
-  const header = ['customer_id', 'signup_date', 'monthly_fee', 'discount', 'visits', 'notes', 'plan', 'plan_copy', 'status'];
+  const header = [
+    'customer_id',
+    'signup_date',
+    'monthly_fee',
+    'discount',
+    'visits',
+    'notes',
+    'plan',
+    'plan_copy',
+    'status',
+  ];
   const rows: (string | number)[][] = [];
   for (let i = 0; i < 400; i++) {
     const fee = 20 + rand() * 80;
     const visits = Math.floor(rand() * 30);
     const discount = rand() * 0.3;
-    const day = new Date(Date.UTC(2024, 0, 1) + Math.floor(rand() * 600) * 86400000).toISOString().slice(0, 10);
+    const day = new Date(Date.UTC(2024, 0, 1) + Math.floor(rand() * 600) * 86400000)
+      .toISOString()
+      .slice(0, 10);
     const score = -0.04 * fee + 0.15 * visits + 4 * discount + gaussian(rand) * 0.7;
     let status = score > 0.2 ? 'active' : 'churned';
     if (i === 17) status = 'paused';
@@ -100,11 +129,19 @@ export function messyTable(seed = 3): string {
 
 /** The same binary table with a semicolon delimiter, a UTF-8 BOM and CRLF line endings. */
 export function semicolonBomCrlf(): string {
-  const csv = binaryTable({ rows: 240, seed: 5 }).trimEnd().split('\n').map((l) => l.split(',').join(';')).join('\r\n');
+  const csv = binaryTable({ rows: 240, seed: 5 })
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(',').join(';'))
+    .join('\r\n');
   return '\ufeff' + csv + '\r\n';
 }
 
-export async function writeText(path: string, text: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+export async function writeText(
+  path: string,
+  text: string,
+  encoding: BufferEncoding = 'utf8',
+): Promise<string> {
   await writeFile(path, text, { encoding });
   return path;
 }

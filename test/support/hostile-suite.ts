@@ -22,7 +22,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrashClass } from '../../core/schemas/diagnosis.ts';
 import { isOuroError } from '../../core/errors.ts';
 import { classifyCrash } from '../../worker/diagnosis/classify-crash.ts';
-import { DEFAULT_LIMITS, type Mount, type SandboxDriver, type SandboxLimits, type SandboxResult } from '../../sandbox/driver.ts';
+import {
+  DEFAULT_LIMITS,
+  type Mount,
+  type SandboxDriver,
+  type SandboxLimits,
+  type SandboxResult,
+} from '../../sandbox/driver.ts';
 
 export interface SuiteTarget {
   /** Shown in the test names ('process', 'docker'). */
@@ -48,8 +54,16 @@ const ROOT = process.getuid?.() === 0;
 
 /** The keys of sandboxEnv()'s allow-list. */
 export const ALLOWED_ENV_KEYS = [
-  'PATH', 'HOME', 'LANG', 'PYTHONPATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'MPLBACKEND',
-  'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS',
+  'PATH',
+  'HOME',
+  'LANG',
+  'PYTHONPATH',
+  'PYTHONDONTWRITEBYTECODE',
+  'PYTHONUNBUFFERED',
+  'MPLBACKEND',
+  'OMP_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+  'MKL_NUM_THREADS',
 ];
 
 export const ENV_SCRIPT = `
@@ -106,7 +120,12 @@ export interface PyOptions {
   mounts?: Mount[];
 }
 
-export function runPy(driver: SandboxDriver, d: Dirs, script: string, opts: PyOptions = {}): Promise<SandboxResult> {
+export function runPy(
+  driver: SandboxDriver,
+  d: Dirs,
+  script: string,
+  opts: PyOptions = {},
+): Promise<SandboxResult> {
   return driver.run({
     command: ['python', '-c', script, ...(opts.args ?? [])],
     cwd: d.exp,
@@ -124,7 +143,11 @@ export async function assertHealthy(driver: SandboxDriver): Promise<void> {
   const r = await runPy(driver, d, 'print("alive")');
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stdout, 'alive\n');
-  assert.equal(spawnSync('sh', ['-c', 'echo ok']).stdout.toString(), 'ok\n', 'the host can still start processes');
+  assert.equal(
+    spawnSync('sh', ['-c', 'echo ok']).stdout.toString(),
+    'ok\n',
+    'the host can still start processes',
+  );
 }
 
 /** Host processes whose command line carries `token` (forks of a hostile script inherit its argv). */
@@ -240,11 +263,21 @@ export function hostileSuite(target: SuiteTarget): void {
       try {
         const r = await py(d, ENV_SCRIPT, { env: { OURO_DATA_DIR: d.input }, limits: { cpus: 3 } });
         assert.equal(r.exitCode, 0, r.stderr);
-        const out = JSON.parse(r.stdout) as { env: Record<string, string>; prefix: string; path: string[]; uid: number; gid: number; groups: number[] };
+        const out = JSON.parse(r.stdout) as {
+          env: Record<string, string>;
+          prefix: string;
+          path: string[];
+          uid: number;
+          gid: number;
+          groups: number[];
+        };
         const expected = [...ALLOWED_ENV_KEYS, 'OPENBLAS_CORETYPE', 'OURO_DATA_DIR'];
         if (process.env.OPENBLAS_L2_SIZE) expected.push('OPENBLAS_L2_SIZE');
         // The runtime's own: bwrap sets PWD to the --chdir folder, docker sets HOSTNAME.
-        const keys = Object.keys(out.env).filter((k) => !(k === 'PWD' && out.env.PWD === d.exp) && !(k === 'HOSTNAME' && out.env.HOSTNAME === 'sandbox'));
+        const keys = Object.keys(out.env).filter(
+          (k) =>
+            !(k === 'PWD' && out.env.PWD === d.exp) && !(k === 'HOSTNAME' && out.env.HOSTNAME === 'sandbox'),
+        );
         assert.deepEqual(keys.sort(), expected.sort());
         assert.equal(out.env.PATH, '/usr/bin:/bin');
         assert.equal(out.env.HOME, '/tmp');
@@ -262,7 +295,10 @@ export function hostileSuite(target: SuiteTarget): void {
           assert.ok(target.isSandboxUid(out.uid), `uid ${out.uid}`);
           assert.equal(out.gid, 65534);
           // No supplementary groups beyond its own (docker lists the primary gid there too).
-          assert.ok(out.groups.every((g) => g === 65534), `groups ${out.groups}`);
+          assert.ok(
+            out.groups.every((g) => g === 65534),
+            `groups ${out.groups}`,
+          );
         }
         assert.ok(!r.stdout.includes(SECRET) && !r.stdout.includes(API_KEY));
       } finally {
@@ -273,7 +309,10 @@ export function hostileSuite(target: SuiteTarget): void {
 
     test('the harness package imports from PYTHONPATH', async () => {
       const d = await runDirs();
-      const r = await py(d, 'import ouro_harness, os; print(os.path.dirname(list(ouro_harness.__path__)[0]))');
+      const r = await py(
+        d,
+        'import ouro_harness, os; print(os.path.dirname(list(ouro_harness.__path__)[0]))',
+      );
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(r.stdout.trim(), target.harnessDir);
     });
@@ -416,7 +455,9 @@ sys.stderr.write("stderr-tail\\n")
       const sampler = setInterval(() => {
         peak = Math.max(peak, process.memoryUsage().rss);
       }, 10);
-      const r = await py(d, script, { limits: { outputCapBytes: cap }, timeoutMs: 60_000 }).finally(() => clearInterval(sampler));
+      const r = await py(d, script, { limits: { outputCapBytes: cap }, timeoutMs: 60_000 }).finally(() =>
+        clearInterval(sampler),
+      );
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(r.stdoutTruncated, true);
       assert.equal(r.stderrTruncated, false);
@@ -424,7 +465,10 @@ sys.stderr.write("stderr-tail\\n")
       assert.ok(r.stdout.startsWith('START\nxxx'));
       assert.ok(r.stdout.endsWith('xxx\nEND\n'));
       const total = 6 + 100 * 1024 * 1024 + 4;
-      assert.ok(r.stdout.includes(`[... ${total - cap} bytes dropped ...]`), r.stdout.slice(cap / 2 - 50, cap / 2 + 50));
+      assert.ok(
+        r.stdout.includes(`[... ${total - cap} bytes dropped ...]`),
+        r.stdout.slice(cap / 2 - 50, cap / 2 + 50),
+      );
       assert.ok(r.stdout.length < cap + 100);
       assert.equal(crashClass(r), 'contract');
       // Kept output is 64 KB; what RSS shows beyond that is garbage V8 has not collected yet.
@@ -436,7 +480,11 @@ sys.stderr.write("stderr-tail\\n")
 
     test('stderr past the cap keeps the traceback at the end', async () => {
       const d = await runDirs();
-      const r = await py(d, 'import sys\nsys.stderr.write("noise\\n" * 100000)\nraise ValueError("the real error")', { limits: { outputCapBytes: 4096 } });
+      const r = await py(
+        d,
+        'import sys\nsys.stderr.write("noise\\n" * 100000)\nraise ValueError("the real error")',
+        { limits: { outputCapBytes: 4096 } },
+      );
       assert.equal(r.exitCode, 1);
       assert.equal(r.stderrTruncated, true);
       assert.match(r.stderr, /bytes dropped/);
@@ -497,7 +545,7 @@ print(json.dumps(res))
       await healthy();
     });
 
-    test('no secrets: not in /proc/1/environ, /proc/*, nor the host process\'s environ', async () => {
+    test("no secrets: not in /proc/1/environ, /proc/*, nor the host process's environ", async () => {
       const d = await runDirs();
       const script = `
 import os, sys
@@ -520,7 +568,15 @@ print("ppid:", os.getppid())
       const r = await py(d, script, { args: [String(process.pid)] });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, /self: b'PATH=\/usr\/bin:\/bin/, 'the script did read an environ');
-      for (const secret of [SECRET, API_KEY, AWS_KEY_ID, AWS_SECRET, 'OURO_TEST_SECRET', 'OPENAI_API_KEY', 'AWS_SECRET_ACCESS_KEY']) {
+      for (const secret of [
+        SECRET,
+        API_KEY,
+        AWS_KEY_ID,
+        AWS_SECRET,
+        'OURO_TEST_SECRET',
+        'OPENAI_API_KEY',
+        'AWS_SECRET_ACCESS_KEY',
+      ]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `${secret} leaked`);
       }
       assert.equal(crashClass(r), 'contract');
@@ -545,7 +601,10 @@ for path in (os.path.join(sys.argv[1], "holdout.csv"), sys.argv[1]):
       assert.ok(!hidden.stdout.includes('vault-secret-row'));
       assert.equal(hidden.stdout, 'blocked FileNotFoundError\nblocked FileNotFoundError\n');
       if (ROOT) {
-        const exposed = await py(d, script, { args: [d.vault], mounts: [{ path: d.root }, { path: d.exp, writable: true }] });
+        const exposed = await py(d, script, {
+          args: [d.vault],
+          mounts: [{ path: d.root }, { path: d.exp, writable: true }],
+        });
         assert.equal(exposed.exitCode, 0, exposed.stderr);
         assert.ok(!exposed.stdout.includes('vault-secret-row'));
         assert.equal(exposed.stdout, 'blocked PermissionError\nblocked PermissionError\n');
@@ -581,10 +640,23 @@ res["cwd_owner"] = os.stat(".").st_uid
 print(json.dumps(res))
 `;
       const harnessBefore = await readdir(target.harnessDir);
-      const r = await py(d, script, { args: [d.input, target.harnessDir] }).finally(() => rm(join(target.harnessDir, 'evil.py'), { force: true }));
+      const r = await py(d, script, { args: [d.input, target.harnessDir] }).finally(() =>
+        rm(join(target.harnessDir, 'evil.py'), { force: true }),
+      );
       assert.equal(r.exitCode, 0, r.stderr);
       const res = JSON.parse(r.stdout) as Record<string, string | number>;
-      for (const key of ['input_overwrite', 'input_create', 'harness', 'harness_pkg', 'usr', 'root', 'etc', 'dev', 'venv', 'rmtree_input']) {
+      for (const key of [
+        'input_overwrite',
+        'input_create',
+        'harness',
+        'harness_pkg',
+        'usr',
+        'root',
+        'etc',
+        'dev',
+        'venv',
+        'rmtree_input',
+      ]) {
         assert.notEqual(res[key], 'ok', `${key} was writable`);
       }
       assert.equal(res.cwd, 'ok');
@@ -594,7 +666,11 @@ print(json.dumps(res))
       assert.deepEqual(await readdir(target.harnessDir), harnessBefore);
       assert.equal(await readFile(join(d.exp, 'model', 'm.bin'), 'utf8'), 'ok');
       const me = process.getuid!();
-      if (ROOT) assert.ok(target.isSandboxUid(Number(res.cwd_owner)), 'the folder is the sandbox user\'s during the run');
+      if (ROOT)
+        assert.ok(
+          target.isSandboxUid(Number(res.cwd_owner)),
+          "the folder is the sandbox user's during the run",
+        );
       for (const p of [d.exp, join(d.exp, 'model'), join(d.exp, 'model', 'm.bin')]) {
         assert.equal((await stat(p)).uid, me, `${p} is the host's again`);
       }
@@ -608,8 +684,15 @@ print(json.dumps(res))
       await mkdir(join(priv, 'exp'), { recursive: true });
       await chmod(priv, 0o700);
       await assert.rejects(
-        driver.run({ command: ['python', '-c', 'pass'], cwd: join(priv, 'exp'), mounts: [{ path: join(priv, 'exp'), writable: true }], limits: DEFAULT_LIMITS, timeoutMs: 5000 }),
-        (err: unknown) => isOuroError(err) && err.code === 'sandbox_unavailable' && err.message.includes(`chmod o+x ${priv}`),
+        driver.run({
+          command: ['python', '-c', 'pass'],
+          cwd: join(priv, 'exp'),
+          mounts: [{ path: join(priv, 'exp'), writable: true }],
+          limits: DEFAULT_LIMITS,
+          timeoutMs: 5000,
+        }),
+        (err: unknown) =>
+          isOuroError(err) && err.code === 'sandbox_unavailable' && err.message.includes(`chmod o+x ${priv}`),
       );
     });
 
@@ -696,7 +779,10 @@ print("parent exits")
           `await driver.run({ command: ['python', '-c', 'import time; time.sleep(60)', ${JSON.stringify(t)}], cwd: ${JSON.stringify(d.exp)}, ` +
           `mounts: [{ path: ${JSON.stringify(d.exp)}, writable: true }], limits: ${JSON.stringify(DEFAULT_LIMITS)}, timeoutMs: 60000 });\n`,
       );
-      const child = spawn(process.execPath, ['--import', 'tsx', host], { cwd: process.cwd(), stdio: 'ignore' });
+      const child = spawn(process.execPath, ['--import', 'tsx', host], {
+        cwd: process.cwd(),
+        stdio: 'ignore',
+      });
       try {
         const deadline = Date.now() + 20_000;
         while (!pythonRunning(t) && Date.now() < deadline) await sleep(50);
@@ -739,9 +825,20 @@ export function startSuite(target: SuiteTarget): void {
       process.env.OURO_TEST_SECRET = SECRET;
       try {
         const { exp: cwd } = await runDirs();
-        const proc = await start({ command: ['python', '-c', ECHO], cwd, mounts: [{ path: cwd }], limits: DEFAULT_LIMITS });
+        const proc = await start({
+          command: ['python', '-c', ECHO],
+          cwd,
+          mounts: [{ path: cwd }],
+          limits: DEFAULT_LIMITS,
+        });
         const lines = createInterface({ input: proc.stdout });
-        const next = async () => JSON.parse(((await once(lines, 'line')) as [string])[0]) as { echo: unknown; uid: number; net: boolean; secret: string | null };
+        const next = async () =>
+          JSON.parse(((await once(lines, 'line')) as [string])[0]) as {
+            echo: unknown;
+            uid: number;
+            net: boolean;
+            secret: string | null;
+          };
         proc.stdin.write('{"n": 1}\n');
         const a = await next();
         assert.deepEqual(a.echo, { n: 1 });
@@ -762,7 +859,17 @@ export function startSuite(target: SuiteTarget): void {
     test('kill() ends the whole process tree', async () => {
       const { exp: cwd } = await runDirs();
       const t = token();
-      const proc = await start({ command: ['python', '-c', 'import subprocess, sys, time; subprocess.Popen(["sleep", "60", sys.argv[1]]); time.sleep(60)', t], cwd, mounts: [{ path: cwd }], limits: DEFAULT_LIMITS });
+      const proc = await start({
+        command: [
+          'python',
+          '-c',
+          'import subprocess, sys, time; subprocess.Popen(["sleep", "60", sys.argv[1]]); time.sleep(60)',
+          t,
+        ],
+        cwd,
+        mounts: [{ path: cwd }],
+        limits: DEFAULT_LIMITS,
+      });
       const deadline = Date.now() + 10_000;
       while (processesWith(t).length < 2 && Date.now() < deadline) await sleep(50);
       const started = Date.now();
@@ -776,7 +883,12 @@ export function startSuite(target: SuiteTarget): void {
 
     test('stderr is kept (capped) and a crash is reported', async () => {
       const { exp: cwd } = await runDirs();
-      const proc = await start({ command: ['python', '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)'], cwd, mounts: [{ path: cwd }], limits: DEFAULT_LIMITS });
+      const proc = await start({
+        command: ['python', '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)'],
+        cwd,
+        mounts: [{ path: cwd }],
+        limits: DEFAULT_LIMITS,
+      });
       const exit = await proc.exited;
       assert.equal(exit.exitCode, 3);
       assert.match(exit.stderr, /boom/);

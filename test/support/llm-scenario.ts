@@ -12,13 +12,26 @@ export type LlmRun = InProcessRun;
  * The real loop with the LLM brain as `ouro run --brain llm` builds it (the real openai SDK,
  * the fallback brain behind it), pointed at a fake OpenAI server, with the real sandbox.
  */
-export function runWithLlm(opts: { home: string; file: string; goal: string; server: string; options?: Partial<RunOptions>; env?: Record<string, string> }): Promise<LlmRun> {
+export function runWithLlm(opts: {
+  home: string;
+  file: string;
+  goal: string;
+  server: string;
+  options?: Partial<RunOptions>;
+  env?: Record<string, string>;
+}): Promise<LlmRun> {
   return runInProcess({
     home: opts.home,
     file: opts.file,
     goal: opts.goal,
     options: { budgetSeconds: 120, maxExperiments: 6, brain: 'llm', ...opts.options },
-    env: { OPENAI_API_KEY: TEST_API_KEY, OPENAI_BASE_URL: opts.server, OURO_LLM_MODEL: 'gpt-4.1-mini', OURO_LLM_RETRIES: '1', ...opts.env },
+    env: {
+      OPENAI_API_KEY: TEST_API_KEY,
+      OPENAI_BASE_URL: opts.server,
+      OURO_LLM_MODEL: 'gpt-4.1-mini',
+      OURO_LLM_RETRIES: '1',
+      ...opts.env,
+    },
     brainFor: (events, paths, config) => createBrain('llm', { config, events, paths }),
   });
 }
@@ -88,8 +101,29 @@ const params = [
 
 type Responder = (req: RecordedRequest) => FakeReply;
 
-const planReply = { json: { confirmed: true, concern: null, families: [{ family: 'linear', why: 'three columns, a mostly linear signal' }, { family: 'lightgbm', why: 'interactions, if any' }], dropColumns: [] } };
-const stopReply = (why: string) => ({ json: { action: 'stop', why, operator: null, parent: null, family: null, hypothesis: null, members: [], strategy: null } });
+const planReply = {
+  json: {
+    confirmed: true,
+    concern: null,
+    families: [
+      { family: 'linear', why: 'three columns, a mostly linear signal' },
+      { family: 'lightgbm', why: 'interactions, if any' },
+    ],
+    dropColumns: [],
+  },
+};
+const stopReply = (why: string) => ({
+  json: {
+    action: 'stop',
+    why,
+    operator: null,
+    parent: null,
+    family: null,
+    hypothesis: null,
+    members: [],
+    strategy: null,
+  },
+});
 
 /**
  * The acceptance scenario: plan → a linear model that crashes on the text column (dtype) →
@@ -104,15 +138,63 @@ export function scenarioResponder(): Responder {
       case 'plan':
         return planReply;
       case 'next':
-        return [
-          { json: { action: 'experiment', why: 'start simple', operator: 'draft', parent: null, family: 'linear', hypothesis: 'a logistic regression on the raw columns shows how linear the signal is', members: [], strategy: null } },
-          { json: { action: 'experiment', why: 'n1 crashed on a text column', operator: 'fix', parent: 'n1', family: 'linear', hypothesis: 'leaving the text column out lets the linear model fit', members: [], strategy: null } },
-          { json: { action: 'experiment', why: 'city was dropped, not used', operator: 'improve', parent: 'n2', family: 'linear', hypothesis: 'one-hot encoding city adds the Paris effect back', members: [], strategy: { from: 'repairing the linear model', to: 'feature engineering on the linear model', why: 'the fix works but throws away city' } } },
-        ][i] ?? stopReply('the one-hot linear model captures the signal; more experiments are unlikely to pay off');
+        return (
+          [
+            {
+              json: {
+                action: 'experiment',
+                why: 'start simple',
+                operator: 'draft',
+                parent: null,
+                family: 'linear',
+                hypothesis: 'a logistic regression on the raw columns shows how linear the signal is',
+                members: [],
+                strategy: null,
+              },
+            },
+            {
+              json: {
+                action: 'experiment',
+                why: 'n1 crashed on a text column',
+                operator: 'fix',
+                parent: 'n1',
+                family: 'linear',
+                hypothesis: 'leaving the text column out lets the linear model fit',
+                members: [],
+                strategy: null,
+              },
+            },
+            {
+              json: {
+                action: 'experiment',
+                why: 'city was dropped, not used',
+                operator: 'improve',
+                parent: 'n2',
+                family: 'linear',
+                hypothesis: 'one-hot encoding city adds the Paris effect back',
+                members: [],
+                strategy: {
+                  from: 'repairing the linear model',
+                  to: 'feature engineering on the linear model',
+                  why: 'the fix works but throws away city',
+                },
+              },
+            },
+          ][i] ??
+          stopReply('the one-hot linear model captures the signal; more experiments are unlikely to pay off')
+        );
       case 'script':
-        return { json: { script: [CRASHING_SCRIPT, FIXED_SCRIPT, ONE_HOT_SCRIPT][i] ?? ONE_HOT_SCRIPT, params } };
+        return {
+          json: { script: [CRASHING_SCRIPT, FIXED_SCRIPT, ONE_HOT_SCRIPT][i] ?? ONE_HOT_SCRIPT, params },
+        };
       case 'diagnose':
-        return { json: { fix: 'encode "city" (one-hot) inside the pipeline, or leave it out', column: 'city', crashClass: null } };
+        return {
+          json: {
+            fix: 'encode "city" (one-hot) inside the pipeline, or leave it out',
+            column: 'city',
+            crashClass: null,
+          },
+        };
       default:
         return { status: 400, message: `unexpected request ${d}` };
     }
@@ -128,7 +210,18 @@ export function simpleResponder(): Responder {
         return planReply;
       case 'next':
         return nexts++ === 0
-          ? { json: { action: 'experiment', why: 'a first model', operator: 'draft', parent: null, family: 'linear', hypothesis: 'a one-hot linear model fits this small table', members: [], strategy: null } }
+          ? {
+              json: {
+                action: 'experiment',
+                why: 'a first model',
+                operator: 'draft',
+                parent: null,
+                family: 'linear',
+                hypothesis: 'a one-hot linear model fits this small table',
+                members: [],
+                strategy: null,
+              },
+            }
           : stopReply('good enough');
       case 'script':
         return { json: { script: ONE_HOT_SCRIPT, params } };
@@ -143,6 +236,7 @@ export function simpleResponder(): Responder {
 /** Prompt tokens per decision type, as the fake server counted them. */
 export function promptTokensByDecision(server: FakeOpenAI): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const r of server.requests) if (r.usage !== null && r.decision !== null) (out[r.decision] ??= []).push(r.usage.prompt_tokens);
+  for (const r of server.requests)
+    if (r.usage !== null && r.decision !== null) (out[r.decision] ??= []).push(r.usage.prompt_tokens);
   return out;
 }

@@ -22,7 +22,15 @@ export async function profileFile(file: string, workDir: string): Promise<Profil
   await runTrustedStep({
     driver: createSandboxDriver(config),
     limits: limitsFromConfig(config),
-    args: ['inspect', '--input', input, '--profile', join(prep, 'profile.json'), '--table', join(prep, 'table.parquet')],
+    args: [
+      'inspect',
+      '--input',
+      input,
+      '--profile',
+      join(prep, 'profile.json'),
+      '--table',
+      join(prep, 'table.parquet'),
+    ],
     cwd: prep,
     mounts: [{ path: input }, { path: prep, writable: true }],
     timeoutMs: 120_000,

@@ -10,7 +10,8 @@ import { freePort } from '../../core/net/free-port.ts';
  * The one place tests find their S3-speaking server: `moto_server` from the pinned virtualenv
  * that `npm run setup` builds in .tools/moto (scripts/setup.sh). OURO_TEST_MOTO overrides it.
  */
-export const MOTO_SERVER = process.env.OURO_TEST_MOTO ?? join(REPO_ROOT, '.tools', 'moto', 'bin', 'moto_server');
+export const MOTO_SERVER =
+  process.env.OURO_TEST_MOTO ?? join(REPO_ROOT, '.tools', 'moto', 'bin', 'moto_server');
 
 /** Credentials moto accepts; they are test values, never real ones. */
 export const TEST_S3_CREDENTIALS = { accessKeyId: 'ouro-test-key', secretAccessKey: 'ouro-test-secret' };
@@ -27,10 +28,20 @@ export interface TestS3Server {
 
 /** A real S3 server (moto) on a free loopback port with one empty bucket; stop() kills it. */
 export async function startTestS3(bucket = 'ouro-test'): Promise<TestS3Server> {
-  if (!existsSync(MOTO_SERVER)) throw new Error(`${MOTO_SERVER} is missing: run \`npm run setup\` (it builds .tools/moto with a pinned moto[server]).`);
+  if (!existsSync(MOTO_SERVER))
+    throw new Error(
+      `${MOTO_SERVER} is missing: run \`npm run setup\` (it builds .tools/moto with a pinned moto[server]).`,
+    );
   const port = await freePort();
   // moto_server's own interpreter runs a launcher that makes conditional writes atomic, as on S3.
-  const child: ChildProcess = spawn(join(dirname(MOTO_SERVER), 'python'), [join(REPO_ROOT, 'test', 'support', 'moto_atomic.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' } });
+  const child: ChildProcess = spawn(
+    join(dirname(MOTO_SERVER), 'python'),
+    [join(REPO_ROOT, 'test', 'support', 'moto_atomic.py'), '-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+    },
+  );
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
@@ -48,7 +59,12 @@ export async function startTestS3(bucket = 'ouro-test'): Promise<TestS3Server> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: TEST_S3_CREDENTIALS });
+  const admin = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: TEST_S3_CREDENTIALS,
+  });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
   admin.destroy();
   return {
@@ -62,7 +78,15 @@ export async function startTestS3(bucket = 'ouro-test'): Promise<TestS3Server> {
       AWS_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey,
     },
-    store: (prefix?: string) => new S3ArtifactStore({ bucket, endpoint, region: 'us-east-1', forcePathStyle: true, credentials: TEST_S3_CREDENTIALS, ...(prefix !== undefined ? { prefix } : {}) }),
+    store: (prefix?: string) =>
+      new S3ArtifactStore({
+        bucket,
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: TEST_S3_CREDENTIALS,
+        ...(prefix !== undefined ? { prefix } : {}),
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

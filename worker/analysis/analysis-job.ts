@@ -24,9 +24,28 @@ export function reportBaseUrl(config: Config): string {
 }
 
 /** An analysis run for the queue worker; the outcome in the shape the worker reports for any run. */
-export async function runAnalysisJob(request: RunRequest, deps: { config: Config; driver: SandboxDriver; events: EventSink; logger: Logger; limits: SandboxLimits; store: ArtifactStore; signal: AbortSignal }): Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; card: null }> {
+export async function runAnalysisJob(
+  request: RunRequest,
+  deps: {
+    config: Config;
+    driver: SandboxDriver;
+    events: EventSink;
+    logger: Logger;
+    limits: SandboxLimits;
+    store: ArtifactStore;
+    signal: AbortSignal;
+  },
+): Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; card: null }> {
   const routed = request.kind === undefined ? routeGoal(request.goal) : null;
-  if (routed !== null) await deps.events.emit({ type: 'note', level: 'info', message: `An analysis report, not a model: ${routed.reason}.` });
-  const outcome = await runAnalysisLoop({ ...request, kind: 'analysis' }, { ...deps, analyst: createAnalyst(request.options.brain, deps), publicUrl: reportBaseUrl(deps.config) });
+  if (routed !== null)
+    await deps.events.emit({
+      type: 'note',
+      level: 'info',
+      message: `An analysis report, not a model: ${routed.reason}.`,
+    });
+  const outcome = await runAnalysisLoop(
+    { ...request, kind: 'analysis' },
+    { ...deps, analyst: createAnalyst(request.options.brain, deps), publicUrl: reportBaseUrl(deps.config) },
+  );
   return { status: outcome.status, card: null };
 }

@@ -56,7 +56,10 @@ const MAX_ATTEMPTS = 3;
  * have the analyst write the prose, hold it to the ledger with the number checker, and
  * publish the report.
  */
-export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDeps): Promise<AnalysisOutcome> {
+export async function runAnalysisLoop(
+  requestInput: RunRequest,
+  deps: AnalysisDeps,
+): Promise<AnalysisOutcome> {
   const request = RunRequestSchema.parse(requestInput);
   const paths = runPaths(deps.config.OURO_HOME, request.runId);
   const emit = deps.events.emit.bind(deps.events);
@@ -65,14 +68,38 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
   const left = () => budgetMs - (performance.now() - started);
   const ledger = new Ledger();
   try {
-    await emit({ type: 'accepted', goal: request.goal, file: request.dataset.filename, budgetSeconds: request.options.budgetSeconds });
+    await emit({
+      type: 'accepted',
+      goal: request.goal,
+      file: request.dataset.filename,
+      budgetSeconds: request.options.budgetSeconds,
+    });
     const profile = await profileTable(paths, request, deps);
-    await emit({ type: 'profiled', rows: profile.rows, columns: profile.columns.length, findings: profile.findings });
-    const intent = understandQuestion(request.goal, profile, request.options.target ? { target: request.options.target } : {});
+    await emit({
+      type: 'profiled',
+      rows: profile.rows,
+      columns: profile.columns.length,
+      findings: profile.findings,
+    });
+    const intent = understandQuestion(
+      request.goal,
+      profile,
+      request.options.target ? { target: request.options.target } : {},
+    );
     await emit({ type: 'note', level: 'info', message: `Question: ${intent.kind} — ${intent.reason}.` });
-    const ctx: AnalystContext = { question: request.goal, intent, profile, seed: request.options.seed, budgetMs };
+    const ctx: AnalystContext = {
+      question: request.goal,
+      intent,
+      profile,
+      seed: request.options.seed,
+      budgetMs,
+    };
     const planned = await deps.analyst.plan(ctx);
-    await emit({ type: 'note', level: 'info', message: `Plan (${deps.analyst.kind} analyst): ${planned.map((s) => `${s.id} ${s.title}`).join('; ')}.` });
+    await emit({
+      type: 'note',
+      level: 'info',
+      message: `Plan (${deps.analyst.kind} analyst): ${planned.map((s) => `${s.id} ${s.title}`).join('; ')}.`,
+    });
 
     const queue = [...planned];
     let followed = false;
@@ -80,7 +107,11 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
       if (deps.signal?.aborted) break;
       const step = queue.shift()!;
       if (left() < MIN_ANALYSIS_MS && ledger.entries.length > 0) {
-        await emit({ type: 'note', level: 'warn', message: `The budget is nearly used up; ${[step, ...queue].map((s) => s.id).join(', ')} did not run.` });
+        await emit({
+          type: 'note',
+          level: 'warn',
+          message: `The budget is nearly used up; ${[step, ...queue].map((s) => s.id).join(', ')} did not run.`,
+        });
         break;
       }
       await runStep(step, ctx, ledger, paths, deps, left);
@@ -90,14 +121,25 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
         queue.push(...more);
       }
     }
-    if (ledger.entries.length === 0) throw new OuroError('run_failed', 'No analysis finished; the scripts and their errors are in the run folder under analyses/.');
+    if (ledger.entries.length === 0)
+      throw new OuroError(
+        'run_failed',
+        'No analysis finished; the scripts and their errors are in the run folder under analyses/.',
+      );
 
     const narrative = await deps.analyst.narrative(ctx, ledger);
-    const names = [...profile.columns.map((c) => c.name), ...ledger.claims.map((c) => c.subject ?? '').filter((s) => s.length > 0)];
+    const names = [
+      ...profile.columns.map((c) => c.name),
+      ...ledger.claims.map((c) => c.subject ?? '').filter((s) => s.length > 0),
+    ];
     const answer = checkNumbers(narrative.answer, ledger, names);
     const discussion = checkNumbers(narrative.discussion, ledger, names);
     for (const r of [...answer.rejected, ...discussion.rejected]) {
-      await emit({ type: 'note', level: 'warn', message: `Number check: "${r.sentence.slice(0, 160)}" shows ${r.numbers.join(', ')}, which no finding holds; ${r.replacedBy !== null ? `replaced by finding ${r.replacedBy}` : 'removed'}.` });
+      await emit({
+        type: 'note',
+        level: 'warn',
+        message: `Number check: "${r.sentence.slice(0, 160)}" shows ${r.numbers.join(', ')}, which no finding holds; ${r.replacedBy !== null ? `replaced by finding ${r.replacedBy}` : 'removed'}.`,
+      });
     }
     if (answer.sentences.length === 0) {
       // Nothing of the prose survived: the answer is the findings themselves.
@@ -106,7 +148,17 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
 
     const id = request.runId;
     const createdAt = new Date().toISOString();
-    const parts = { id, question: request.goal, intent, createdAt, file: request.dataset.filename, answer, discussion, ledger, analyst: deps.analyst.kind };
+    const parts = {
+      id,
+      question: request.goal,
+      intent,
+      createdAt,
+      file: request.dataset.filename,
+      answer,
+      discussion,
+      ledger,
+      analyst: deps.analyst.kind,
+    };
     const highlights = topHighlights(ledger, intent.kind);
     const charts = topCharts(ledger, intent.kind);
     const answerText = answer.sentences.map((s) => s.text).join(' ');
@@ -116,15 +168,51 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
       parts,
       ledger,
       chromium: deps.config.OURO_CHROMIUM,
-      meta: { id, runId: request.runId, question: request.goal, file: request.dataset.filename, createdAt, owner: ownerOf(request.origin), answer: answerText, highlights, charts },
+      meta: {
+        id,
+        runId: request.runId,
+        question: request.goal,
+        file: request.dataset.filename,
+        createdAt,
+        owner: ownerOf(request.origin),
+        answer: answerText,
+        highlights,
+        charts,
+      },
     });
-    if (!published.pdf) await emit({ type: 'note', level: 'info', message: `The report has no PDF: ${published.pdfWhy}.` });
-    const url = deps.publicUrl ? `${deps.publicUrl.replace(/\/$/, '')}/reports/${encodeURIComponent(id)}` : null;
+    if (!published.pdf)
+      await emit({ type: 'note', level: 'info', message: `The report has no PDF: ${published.pdfWhy}.` });
+    const url = deps.publicUrl
+      ? `${deps.publicUrl.replace(/\/$/, '')}/reports/${encodeURIComponent(id)}`
+      : null;
     await writeJsonAtomic(join(paths.root, 'report.json'), { report: id, dir: published.dir, url });
-    await emit({ type: 'report.published', report: id, question: request.goal, url, path: published.dir, findings: join(published.dir, 'findings.json'), answer: answerText, highlights, charts, pdf: published.pdf });
-    return { status: deps.signal?.aborted ? 'cancelled' : 'succeeded', reportDir: reportDir(deps.config.OURO_HOME, id), url, ledger };
+    await emit({
+      type: 'report.published',
+      report: id,
+      question: request.goal,
+      url,
+      path: published.dir,
+      findings: join(published.dir, 'findings.json'),
+      answer: answerText,
+      highlights,
+      charts,
+      pdf: published.pdf,
+    });
+    return {
+      status: deps.signal?.aborted ? 'cancelled' : 'succeeded',
+      reportDir: reportDir(deps.config.OURO_HOME, id),
+      url,
+      ledger,
+    };
   } catch (err) {
-    const error = err instanceof OuroError ? err : new OuroError('internal', `ouro hit an internal error (${(err as Error).message.split('\n')[0]?.slice(0, 200)}).`, { cause: err });
+    const error =
+      err instanceof OuroError
+        ? err
+        : new OuroError(
+            'internal',
+            `ouro hit an internal error (${(err as Error).message.split('\n')[0]?.slice(0, 200)}).`,
+            { cause: err },
+          );
     deps.logger.debug({ err }, 'analysis failed');
     await emit({ type: 'failed', code: error.code, message: error.message }).catch(() => undefined);
     return { status: 'failed', reportDir: null, url: null, ledger, error };
@@ -132,33 +220,75 @@ export async function runAnalysisLoop(requestInput: RunRequest, deps: AnalysisDe
 }
 
 /** One analysis: run, and on a crash diagnose and let the analyst revise, at most MAX_ATTEMPTS times. */
-async function runStep(first: AnalysisStep, ctx: AnalystContext, ledger: Ledger, paths: RunPaths, deps: AnalysisDeps, left: () => number): Promise<void> {
+async function runStep(
+  first: AnalysisStep,
+  ctx: AnalystContext,
+  ledger: Ledger,
+  paths: RunPaths,
+  deps: AnalysisDeps,
+  left: () => number,
+): Promise<void> {
   const emit = deps.events.emit.bind(deps.events);
   let step: AnalysisStep | null = first;
   for (let attempt = 1; step !== null && attempt <= MAX_ATTEMPTS; attempt++) {
     const dir = join(paths.root, 'analyses', step.id);
     const script = writeAnalysisScript(step, ctx.question, ctx.seed);
-    await emit({ type: 'note', level: 'info', message: `${step.id}: ${step.title}${attempt > 1 ? ` (attempt ${attempt})` : ''} — analyses/${step.id}/analysis.py` });
+    await emit({
+      type: 'note',
+      level: 'info',
+      message: `${step.id}: ${step.title}${attempt > 1 ? ` (attempt ${attempt})` : ''} — analyses/${step.id}/analysis.py`,
+    });
     const t0 = performance.now();
     // Reading a large file can use up the budget before any analysis: the first one still gets
     // FIRST_ANALYSIS_MS, so a report always has its overview.
     const floor = ledger.entries.length === 0 ? FIRST_ANALYSIS_MS : MIN_ANALYSIS_MS;
     const timeoutMs = Math.max(floor, Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, left()));
-    const run = await runAnalysis({ driver: deps.driver, limits: deps.limits, dir, script, prep: paths.prep, timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) });
+    const run = await runAnalysis({
+      driver: deps.driver,
+      limits: deps.limits,
+      dir,
+      script,
+      prep: paths.prep,
+      timeoutMs,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (run.findings !== null) {
       // The ids of claims are the script's business; the ledger insists they belong to this step.
-      const findings = { ...run.findings, analysis: step.id, claims: run.findings.claims.filter((c) => c.id.startsWith(`${step!.id}.`)) };
-      ledger.add({ id: step.id, title: step.title, why: step.why, script: `analyses/${step.id}/analysis.py`, findings });
-      await emit({ type: 'note', level: 'info', message: `${step.id} finished in ${secs} s: ${findings.claims.length} finding(s), ${findings.charts.length} chart(s).` });
+      const findings = {
+        ...run.findings,
+        analysis: step.id,
+        claims: run.findings.claims.filter((c) => c.id.startsWith(`${step!.id}.`)),
+      };
+      ledger.add({
+        id: step.id,
+        title: step.title,
+        why: step.why,
+        script: `analyses/${step.id}/analysis.py`,
+        findings,
+      });
+      await emit({
+        type: 'note',
+        level: 'info',
+        message: `${step.id} finished in ${secs} s: ${findings.claims.length} finding(s), ${findings.charts.length} chart(s).`,
+      });
       return;
     }
     if (run.result.cancelled) return;
     const diagnosis = classifyCrash(run.evidence);
-    await emit({ type: 'note', level: 'warn', message: `${step.id} failed after ${secs} s — diagnosis: ${diagnosis.class} (${diagnosis.evidence.slice(0, 200)}); fix: ${diagnosis.fix}.` });
+    await emit({
+      type: 'note',
+      level: 'warn',
+      message: `${step.id} failed after ${secs} s — diagnosis: ${diagnosis.class} (${diagnosis.evidence.slice(0, 200)}); fix: ${diagnosis.fix}.`,
+    });
     await mkdir(dir, { recursive: true });
     step = await deps.analyst.revise(ctx, step, run.evidence, diagnosis, attempt);
-    if (step === null) await emit({ type: 'note', level: 'warn', message: `${first.id} is given up: no fix for a ${diagnosis.class} failure.` });
+    if (step === null)
+      await emit({
+        type: 'note',
+        level: 'warn',
+        message: `${first.id} is given up: no fix for a ${diagnosis.class} failure.`,
+      });
   }
 }
 
@@ -175,8 +305,17 @@ function topHighlights(ledger: Ledger, kind: string): { text: string; finding: s
 }
 
 function topCharts(ledger: Ledger, kind: string): { path: string; title: string }[] {
-  const prefer = kind === 'drivers' ? ['importance', 'pd-', 'segments'] : kind === 'compare' ? ['-by-'] : kind === 'trend' ? ['over-time'] : [''];
-  const all = ledger.entries.flatMap((e) => e.findings.charts.map((c) => ({ path: `analyses/${e.id}/${c.file}`, title: c.title })));
+  const prefer =
+    kind === 'drivers'
+      ? ['importance', 'pd-', 'segments']
+      : kind === 'compare'
+        ? ['-by-']
+        : kind === 'trend'
+          ? ['over-time']
+          : [''];
+  const all = ledger.entries.flatMap((e) =>
+    e.findings.charts.map((c) => ({ path: `analyses/${e.id}/${c.file}`, title: c.title })),
+  );
   const ranked = prefer.flatMap((p) => all.filter((c) => c.path.includes(p)));
   return [...new Set([...ranked, ...all])].slice(0, 3);
 }
@@ -187,17 +326,34 @@ async function profileTable(paths: RunPaths, request: RunRequest, deps: Analysis
     const local = join(paths.input, basename(request.dataset.filename));
     if (!(await pathExists(local))) {
       await deps.store.getFile(request.dataset.ref, local).catch((err: unknown) => {
-        throw new OuroError('input_missing', `Cannot fetch ${request.dataset.filename} from the artifact store (${(err as Error).message}).`);
+        throw new OuroError(
+          'input_missing',
+          `Cannot fetch ${request.dataset.filename} from the artifact store (${(err as Error).message}).`,
+        );
       });
     }
     const info = await stat(local);
     const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-    if (info.size > capBytes) throw new OuroError('input_too_large', `${request.dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`);
+    if (info.size > capBytes)
+      throw new OuroError(
+        'input_too_large',
+        `${request.dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`,
+      );
     await mkdir(paths.prep, { recursive: true, mode: 0o755 });
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+      args: [
+        'inspect',
+        '--input',
+        local,
+        '--profile',
+        paths.profile,
+        '--table',
+        paths.table,
+        '--max-bytes',
+        String(capBytes),
+      ],
       cwd: paths.prep,
       mounts: [{ path: local }, { path: paths.prep, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),

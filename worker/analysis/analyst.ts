@@ -31,7 +31,13 @@ export interface Analyst {
   readonly kind: 'heuristic' | 'llm';
   plan(ctx: AnalystContext): Promise<AnalysisStep[]>;
   /** The step again, fixed for what the diagnosis names; null to give it up. */
-  revise(ctx: AnalystContext, step: AnalysisStep, evidence: CrashEvidence, diagnosis: Diagnosis, attempt: number): Promise<AnalysisStep | null>;
+  revise(
+    ctx: AnalystContext,
+    step: AnalysisStep,
+    evidence: CrashEvidence,
+    diagnosis: Diagnosis,
+    attempt: number,
+  ): Promise<AnalysisStep | null>;
   /** A free-form follow-up once the planned analyses ran (LLM: reads the results; heuristic: none). */
   followUp?(ctx: AnalystContext, ledger: Ledger): Promise<AnalysisStep[]>;
   narrative(ctx: AnalystContext, ledger: Ledger): Promise<Narrative>;

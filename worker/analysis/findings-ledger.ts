@@ -16,7 +16,10 @@ export const ClaimSchema = z.object({
   subject: z.string().max(300).nullable().optional(),
   values: z.record(z.string().max(40), Num),
   n: z.number().int().nonnegative().nullable().optional(),
-  effect: z.object({ name: z.string().max(80), value: Num }).nullable().optional(),
+  effect: z
+    .object({ name: z.string().max(80), value: Num })
+    .nullable()
+    .optional(),
   interval: z.object({ lo: Num, hi: Num, level: Num }).nullable().optional(),
   p: Num.nullable().optional(),
   q: Num.nullable().optional(),
@@ -33,18 +36,28 @@ export const CaveatSchema = z.object({
 });
 export type Caveat = z.infer<typeof CaveatSchema>;
 
-const RankedSchema = z.object({ column: z.string(), importance: Num, lo: Num.nullable(), hi: Num.nullable() });
+const RankedSchema = z.object({
+  column: z.string(),
+  importance: Num,
+  lo: Num.nullable(),
+  hi: Num.nullable(),
+});
 
-export const FindingsFileSchema = z.object({
-  analysis: z.string().regex(/^[a-z][a-z0-9]{0,15}$/),
-  title: z.string().max(300),
-  rows: z.object({ total: z.number().int(), used: z.number().int(), sampled: z.boolean() }).nullable().optional(),
-  claims: z.array(ClaimSchema).max(500),
-  charts: z.array(z.object({ file: SAFE_PATH, table: SAFE_PATH, title: z.string().max(300) })).max(50),
-  caveats: z.array(CaveatSchema).max(200),
-  drivers: z.array(RankedSchema).max(2000).optional(),
-  model: z.object({ measure: z.string(), score: Num, heldOutRows: z.number().int() }).optional(),
-}).loose();
+export const FindingsFileSchema = z
+  .object({
+    analysis: z.string().regex(/^[a-z][a-z0-9]{0,15}$/),
+    title: z.string().max(300),
+    rows: z
+      .object({ total: z.number().int(), used: z.number().int(), sampled: z.boolean() })
+      .nullable()
+      .optional(),
+    claims: z.array(ClaimSchema).max(500),
+    charts: z.array(z.object({ file: SAFE_PATH, table: SAFE_PATH, title: z.string().max(300) })).max(50),
+    caveats: z.array(CaveatSchema).max(200),
+    drivers: z.array(RankedSchema).max(2000).optional(),
+    model: z.object({ measure: z.string(), score: Num, heldOutRows: z.number().int() }).optional(),
+  })
+  .loose();
 export type FindingsFile = z.infer<typeof FindingsFileSchema>;
 
 /** One analysis as the ledger keeps it: its findings and where its script and charts are. */
@@ -91,7 +104,11 @@ export class Ledger {
       push(c.p);
       push(c.q);
     }
-    this.entries.forEach((e) => e.findings.caveats.forEach((cv, i) => Object.values(cv.values).forEach((v) => out.push({ value: v, claim: `${e.id}.caveat${i + 1}` }))));
+    this.entries.forEach((e) =>
+      e.findings.caveats.forEach((cv, i) =>
+        Object.values(cv.values).forEach((v) => out.push({ value: v, claim: `${e.id}.caveat${i + 1}` })),
+      ),
+    );
     return out;
   }
 
@@ -102,6 +119,14 @@ export class Ledger {
 
   /** The whole ledger as one JSON document (the report's findings.json). */
   toJSON(): unknown {
-    return { analyses: this.entries.map((e) => ({ ...e.findings, id: e.id, title: e.title, why: e.why, script: e.script })) };
+    return {
+      analyses: this.entries.map((e) => ({
+        ...e.findings,
+        id: e.id,
+        title: e.title,
+        why: e.why,
+        script: e.script,
+      })),
+    };
   }
 }

@@ -23,7 +23,12 @@ export const HELPERS = `Scripts import from ouro_harness.analysis (already insta
   fmt(x) and pct(x) format numbers for text. End with f.write(). Read nothing but load_data; write only in the current folder.`;
 
 function columns(ctx: AnalystContext): string {
-  return ctx.profile.columns.map((c) => `${c.name} (${c.meant}, ${c.unique} distinct, ${Math.round(c.missingShare * 100)}% missing${c.samples.length ? `, e.g. ${c.samples.slice(0, 3).join(' | ')}` : ''})`).join('\n');
+  return ctx.profile.columns
+    .map(
+      (c) =>
+        `${c.name} (${c.meant}, ${c.unique} distinct, ${Math.round(c.missingShare * 100)}% missing${c.samples.length ? `, e.g. ${c.samples.slice(0, 3).join(' | ')}` : ''})`,
+    )
+    .join('\n');
 }
 
 export function planPrompt(ctx: AnalystContext, ids: string[]): { system: string; user: string } {
@@ -40,7 +45,12 @@ export function planPrompt(ctx: AnalystContext, ids: string[]): { system: string
   };
 }
 
-export function fixPrompt(ctx: AnalystContext, script: string, evidence: CrashEvidence, diagnosis: Diagnosis): { system: string; user: string } {
+export function fixPrompt(
+  ctx: AnalystContext,
+  script: string,
+  evidence: CrashEvidence,
+  diagnosis: Diagnosis,
+): { system: string; user: string } {
   const tail = evidence.stderr.trimEnd().split('\n').slice(-25).join('\n');
   return {
     system: `${ROLE}\n\n${HELPERS}`,

@@ -9,9 +9,32 @@ function ledger(): Ledger {
     analysis: 'a2',
     title: 'churn by contract',
     claims: [
-      { id: 'a2.c1', kind: 'group', text: 'contract = monthly: churn = yes rate 42.7% (95% CI 39.1% to 46.4%, n = 702).', subject: 'contract=monthly', values: { value: 0.42735, lo: 0.3912, hi: 0.4638, n: 702 }, n: 702, method: 'Wilson' },
-      { id: 'a2.c2', kind: 'driver', text: 'tenure ranks 1 of 8: shuffling it lowers ROC AUC by 0.136 (95% CI 0.116 to 0.157).', subject: 'tenure', values: { importance: 0.13612, lo: 0.1158, hi: 0.1571, rank: 1 }, n: 231, method: 'permutation' },
-      { id: 'a2.c3', kind: 'comparison', text: 'p = 4.2e-10', subject: 'contract', values: { p: 4.2e-10, revenue: 1234.4 }, method: 'chi2' },
+      {
+        id: 'a2.c1',
+        kind: 'group',
+        text: 'contract = monthly: churn = yes rate 42.7% (95% CI 39.1% to 46.4%, n = 702).',
+        subject: 'contract=monthly',
+        values: { value: 0.42735, lo: 0.3912, hi: 0.4638, n: 702 },
+        n: 702,
+        method: 'Wilson',
+      },
+      {
+        id: 'a2.c2',
+        kind: 'driver',
+        text: 'tenure ranks 1 of 8: shuffling it lowers ROC AUC by 0.136 (95% CI 0.116 to 0.157).',
+        subject: 'tenure',
+        values: { importance: 0.13612, lo: 0.1158, hi: 0.1571, rank: 1 },
+        n: 231,
+        method: 'permutation',
+      },
+      {
+        id: 'a2.c3',
+        kind: 'comparison',
+        text: 'p = 4.2e-10',
+        subject: 'contract',
+        values: { p: 4.2e-10, revenue: 1234.4 },
+        method: 'chi2',
+      },
     ],
     charts: [],
     caveats: [],
@@ -21,14 +44,27 @@ function ledger(): Ledger {
 }
 
 test('numbers are read as written, with the rounding they show', () => {
-  const ns = numbersIn('Churn is 42.7% (n = 1,234), p = 4.2e-10, down -3 points; q3_sales rose.', ['q3_sales']);
-  assert.deepEqual(ns.map((n) => n.raw), ['42.7%', '1,234', '4.2e-10', '-3']);
+  const ns = numbersIn('Churn is 42.7% (n = 1,234), p = 4.2e-10, down -3 points; q3_sales rose.', [
+    'q3_sales',
+  ]);
+  assert.deepEqual(
+    ns.map((n) => n.raw),
+    ['42.7%', '1,234', '4.2e-10', '-3'],
+  );
   assert.equal(ns[1]!.value, 1234);
-  assert.deepEqual(splitSentences('A is 0.136. [a2.c2] B is 42.7%. C.'), ['A is 0.136. [a2.c2]', 'B is 42.7%.', 'C.']);
+  assert.deepEqual(splitSentences('A is 0.136. [a2.c2] B is 42.7%. C.'), [
+    'A is 0.136. [a2.c2]',
+    'B is 42.7%.',
+    'C.',
+  ]);
 });
 
 test('a sentence whose numbers are all in the ledger is kept and linked to its findings', () => {
-  const r = checkNumbers('Monthly contracts churn at 42.7% (n = 702) [a2.c1]. Tenure matters most: shuffling it costs 0.14 of AUC, the top 3 drivers of 8.', ledger(), ['tenure', 'contract']);
+  const r = checkNumbers(
+    'Monthly contracts churn at 42.7% (n = 702) [a2.c1]. Tenure matters most: shuffling it costs 0.14 of AUC, the top 3 drivers of 8.',
+    ledger(),
+    ['tenure', 'contract'],
+  );
   assert.deepEqual(r.rejected, []);
   assert.equal(r.sentences.length, 2);
   assert.deepEqual(r.sentences[0]!.findings, ['a2.c1']);
@@ -38,7 +74,11 @@ test('a sentence whose numbers are all in the ledger is kept and linked to its f
 });
 
 test('a number the ledger does not hold is caught, and its sentence replaced by the finding it talks about', () => {
-  const r = checkNumbers('Tenure is the strongest driver. Tenure cuts churn by 37.5% per year. Monthly contracts churn at 42.7%.', ledger(), ['tenure', 'contract']);
+  const r = checkNumbers(
+    'Tenure is the strongest driver. Tenure cuts churn by 37.5% per year. Monthly contracts churn at 42.7%.',
+    ledger(),
+    ['tenure', 'contract'],
+  );
   assert.equal(r.rejected.length, 1);
   assert.deepEqual(r.rejected[0]!.numbers, ['37.5%']);
   assert.equal(r.rejected[0]!.replacedBy, 'a2.c2');

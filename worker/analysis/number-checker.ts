@@ -23,11 +23,17 @@ const NUMBER = /(?<![\w.])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?%?(?![\w]
 const LINK = /\s*\[(?:[a-z][a-z0-9]*\.c\d+)(?:,\s*[a-z][a-z0-9]*\.c\d+)*\]/g;
 
 /** The numbers written in a text, with what each needs to match (value, tolerance, percent). */
-export function numbersIn(text: string, ignore: readonly string[] = []): { raw: string; value: number; tolerance: number; percent: boolean }[] {
+export function numbersIn(
+  text: string,
+  ignore: readonly string[] = [],
+): { raw: string; value: number; tolerance: number; percent: boolean }[] {
   // "95% CI" names the kind of interval, not a measurement.
-  let t = text.replace(LINK, ' ').replace(/\b(?:95|90|99)\s?% (?=CI\b|confidence|interval|bootstrap|prediction interval)/gi, ' ');
+  let t = text
+    .replace(LINK, ' ')
+    .replace(/\b(?:95|90|99)\s?% (?=CI\b|confidence|interval|bootstrap|prediction interval)/gi, ' ');
   // Names can hold digits ("q3_sales", "2024 plan"): they are words, not claims.
-  for (const name of [...ignore].sort((a, b) => b.length - a.length)) if (name.length > 0 && /\d/.test(name)) t = t.split(name).join(' ');
+  for (const name of [...ignore].sort((a, b) => b.length - a.length))
+    if (name.length > 0 && /\d/.test(name)) t = t.split(name).join(' ');
   const out: { raw: string; value: number; tolerance: number; percent: boolean }[] = [];
   for (const m of t.matchAll(NUMBER)) {
     const raw = m[0];
@@ -45,7 +51,10 @@ export function numbersIn(text: string, ignore: readonly string[] = []): { raw: 
 }
 
 /** The claims a written number can stand for (percentages against shares and points). */
-function backing(n: { value: number; tolerance: number; percent: boolean; raw: string }, ledger: { value: number; claim: string }[]): string[] {
+function backing(
+  n: { value: number; tolerance: number; percent: boolean; raw: string },
+  ledger: { value: number; claim: string }[],
+): string[] {
   const hits = new Set<string>();
   for (const x of ledger) {
     const candidates = n.percent ? [x.value * 100, x.value] : [x.value];
@@ -83,25 +92,39 @@ export function checkNumbers(text: string, ledger: Ledger, names: readonly strin
       else if (!isCounting(n)) missing.push(n.raw);
     }
     // Claims the sentence names explicitly ([a2.c3]) link too, when their numbers agree.
-    for (const m of sentence.matchAll(/\[([a-z][a-z0-9]*\.c\d+)\]/g)) if (ledger.claim(m[1]!) !== undefined) links.add(m[1]!);
+    for (const m of sentence.matchAll(/\[([a-z][a-z0-9]*\.c\d+)\]/g))
+      if (ledger.claim(m[1]!) !== undefined) links.add(m[1]!);
     const clean = sentence.replace(LINK, '').trim();
     if (missing.length === 0) {
-      result.sentences.push({ text: clean, findings: [...links].filter((l) => ledger.claim(l) !== undefined) });
+      result.sentences.push({
+        text: clean,
+        findings: [...links].filter((l) => ledger.claim(l) !== undefined),
+      });
       continue;
     }
     const replacement = replacementFor(clean, ledger, names);
     result.rejected.push({ sentence: clean, numbers: missing, replacedBy: replacement?.id ?? null });
-    if (replacement !== null && !result.sentences.some((s) => s.text === replacement.text)) result.sentences.push({ text: replacement.text, findings: [replacement.id] });
+    if (replacement !== null && !result.sentences.some((s) => s.text === replacement.text))
+      result.sentences.push({ text: replacement.text, findings: [replacement.id] });
   }
   return result;
 }
 
 /** The finding an unbacked sentence was about: the first claim whose subject it names. */
-function replacementFor(sentence: string, ledger: Ledger, names: readonly string[]): { id: string; text: string } | null {
+function replacementFor(
+  sentence: string,
+  ledger: Ledger,
+  names: readonly string[],
+): { id: string; text: string } | null {
   const lower = sentence.toLowerCase();
   const named = names.filter((n) => n.length > 1 && lower.includes(n.toLowerCase()));
   for (const c of ledger.claims) {
-    if (c.subject && named.some((n) => c.subject!.toLowerCase() === n.toLowerCase()) && ['driver', 'group', 'association', 'trend', 'comparison'].includes(c.kind)) return { id: c.id, text: c.text };
+    if (
+      c.subject &&
+      named.some((n) => c.subject!.toLowerCase() === n.toLowerCase()) &&
+      ['driver', 'group', 'association', 'trend', 'comparison'].includes(c.kind)
+    )
+      return { id: c.id, text: c.text };
   }
   return null;
 }

@@ -21,10 +21,14 @@ export interface ReportParts {
   analyst: 'heuristic' | 'llm';
 }
 
-const CAUSATION = 'These are associations in this data, not causes: a column that moves with the outcome may be a consequence of it, or share a cause with it. Only an experiment (or a design that rules out the alternatives) shows what changing a column would do.';
+const CAUSATION =
+  'These are associations in this data, not causes: a column that moves with the outcome may be a consequence of it, or share a cause with it. Only an experiment (or a design that rules out the alternatives) shows what changing a column would do.';
 
 export function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Markdown text that cannot open links, images or HTML: brackets and angle brackets escaped. */
@@ -39,33 +43,56 @@ function caveatsOf(parts: ReportParts): Caveat[] {
 }
 
 function methodLine(c: Claim): string {
-  const bits = [c.method, c.n !== null && c.n !== undefined ? `n = ${c.n}` : '', c.effect ? `${c.effect.name}` : ''].filter((b) => b.length > 0);
+  const bits = [
+    c.method,
+    c.n !== null && c.n !== undefined ? `n = ${c.n}` : '',
+    c.effect ? `${c.effect.name}` : '',
+  ].filter((b) => b.length > 0);
   return bits.join('; ');
 }
 
 export function renderMarkdown(parts: ReportParts): string {
   const out: string[] = [];
-  out.push(`# ${md(parts.question)}`, '', `*Report ${parts.id} on ${md(parts.file)}, ${parts.createdAt.slice(0, 10)}. ${md(parts.intent.reason)}.*`, '');
+  out.push(
+    `# ${md(parts.question)}`,
+    '',
+    `*Report ${parts.id} on ${md(parts.file)}, ${parts.createdAt.slice(0, 10)}. ${md(parts.intent.reason)}.*`,
+    '',
+  );
   out.push('## Answer', '');
-  for (const s of parts.answer.sentences) out.push(`${md(s.text)}${s.findings.map((f) => ` [${f}](#${f})`).join('')}`);
+  for (const s of parts.answer.sentences)
+    out.push(`${md(s.text)}${s.findings.map((f) => ` [${f}](#${f})`).join('')}`);
   out.push('');
-  if (parts.discussion.sentences.length > 0) out.push(parts.discussion.sentences.map((s) => md(s.text)).join(' '), '');
+  if (parts.discussion.sentences.length > 0)
+    out.push(parts.discussion.sentences.map((s) => md(s.text)).join(' '), '');
   out.push('## Evidence', '');
   for (const e of parts.ledger.entries) {
     out.push(`### ${e.id}. ${md(e.title)}`, '', `*${md(e.why)}*`, '');
     for (const c of e.findings.claims) out.push(`- <a id="${c.id}"></a>**${c.id}** ${md(c.text)}`);
     out.push('');
-    for (const ch of e.findings.charts) out.push(`![${md(ch.title)}](analyses/${e.id}/${ch.file})`, `[table behind the chart (CSV)](analyses/${e.id}/${ch.table})`, '');
+    for (const ch of e.findings.charts)
+      out.push(
+        `![${md(ch.title)}](analyses/${e.id}/${ch.file})`,
+        `[table behind the chart (CSV)](analyses/${e.id}/${ch.table})`,
+        '',
+      );
   }
   out.push('## Caveats', '');
   for (const c of caveatsOf(parts)) out.push(`- ${md(c.text)}`);
   out.push(`- ${CAUSATION}`, '');
   out.push('## Methods', '');
-  out.push(`Each analysis is a script run in ouro's sandbox (no network, the table read-only); run it again in its folder and it writes the same findings.json. The prose above was written by the ${parts.analyst} analyst and checked number by number against the findings${parts.answer.rejected.length + parts.discussion.rejected.length > 0 ? ` (${parts.answer.rejected.length + parts.discussion.rejected.length} sentence(s) whose numbers were not in the findings were replaced or removed)` : ''}.`, '');
+  out.push(
+    `Each analysis is a script run in ouro's sandbox (no network, the table read-only); run it again in its folder and it writes the same findings.json. The prose above was written by the ${parts.analyst} analyst and checked number by number against the findings${parts.answer.rejected.length + parts.discussion.rejected.length > 0 ? ` (${parts.answer.rejected.length + parts.discussion.rejected.length} sentence(s) whose numbers were not in the findings were replaced or removed)` : ''}.`,
+    '',
+  );
   for (const e of parts.ledger.entries) {
     const methods = [...new Set(e.findings.claims.map((c) => c.method).filter((m) => m.length > 0))];
-    const rows = e.findings.rows ? ` Rows: ${e.findings.rows.used} of ${e.findings.rows.total}${e.findings.rows.sampled ? ' (seeded sample)' : ''}.` : '';
-    out.push(`- **${e.id}** [${e.script}](analyses/${e.id}/analysis.py): ${md(methods.join('; ') || 'descriptive')}.${rows}`);
+    const rows = e.findings.rows
+      ? ` Rows: ${e.findings.rows.used} of ${e.findings.rows.total}${e.findings.rows.sampled ? ' (seeded sample)' : ''}.`
+      : '';
+    out.push(
+      `- **${e.id}** [${e.script}](analyses/${e.id}/analysis.py): ${md(methods.join('; ') || 'descriptive')}.${rows}`,
+    );
   }
   out.push('', `All findings as JSON: [findings.json](findings.json).`, '');
   return out.join('\n');
@@ -80,16 +107,32 @@ li{margin:.25rem 0}.id{font-family:ui-monospace,monospace;font-size:.8rem;color:
 
 export function renderHtml(parts: ReportParts, opts: { pdf: boolean }): string {
   const sup = (ids: string[]) => ids.map((f) => `<sup><a href="#${esc(f)}">${esc(f)}</a></sup>`).join('');
-  const evidence = parts.ledger.entries.map((e) => {
-    const claims = e.findings.claims.map((c) => `<li id="${esc(c.id)}"><span class="id">${esc(c.id)}</span> ${esc(c.text)} <span class="meta">(${esc(methodLine(c))})</span></li>`).join('\n');
-    const charts = e.findings.charts.map((ch) => `<figure><img src="analyses/${esc(e.id)}/${esc(ch.file)}" alt="${esc(ch.title)}"><figcaption>${esc(ch.title)} — <a href="analyses/${esc(e.id)}/${esc(ch.table)}" download>table (CSV)</a></figcaption></figure>`).join('\n');
-    return `<h3>${esc(e.id)}. ${esc(e.title)}</h3><p class="meta">${esc(e.why)}</p><ul>${claims}</ul>${charts}`;
-  }).join('\n');
-  const methods = parts.ledger.entries.map((e) => {
-    const m = [...new Set(e.findings.claims.map((c) => c.method).filter((x) => x.length > 0))];
-    const rows = e.findings.rows ? ` Rows: ${e.findings.rows.used} of ${e.findings.rows.total}${e.findings.rows.sampled ? ' (seeded sample)' : ''}.` : '';
-    return `<li><b>${esc(e.id)}</b> <a href="analyses/${esc(e.id)}/analysis.py"><code>${esc(e.script)}</code></a>: ${esc(m.join('; ') || 'descriptive')}.${esc(rows)}</li>`;
-  }).join('\n');
+  const evidence = parts.ledger.entries
+    .map((e) => {
+      const claims = e.findings.claims
+        .map(
+          (c) =>
+            `<li id="${esc(c.id)}"><span class="id">${esc(c.id)}</span> ${esc(c.text)} <span class="meta">(${esc(methodLine(c))})</span></li>`,
+        )
+        .join('\n');
+      const charts = e.findings.charts
+        .map(
+          (ch) =>
+            `<figure><img src="analyses/${esc(e.id)}/${esc(ch.file)}" alt="${esc(ch.title)}"><figcaption>${esc(ch.title)} — <a href="analyses/${esc(e.id)}/${esc(ch.table)}" download>table (CSV)</a></figcaption></figure>`,
+        )
+        .join('\n');
+      return `<h3>${esc(e.id)}. ${esc(e.title)}</h3><p class="meta">${esc(e.why)}</p><ul>${claims}</ul>${charts}`;
+    })
+    .join('\n');
+  const methods = parts.ledger.entries
+    .map((e) => {
+      const m = [...new Set(e.findings.claims.map((c) => c.method).filter((x) => x.length > 0))];
+      const rows = e.findings.rows
+        ? ` Rows: ${e.findings.rows.used} of ${e.findings.rows.total}${e.findings.rows.sampled ? ' (seeded sample)' : ''}.`
+        : '';
+      return `<li><b>${esc(e.id)}</b> <a href="analyses/${esc(e.id)}/analysis.py"><code>${esc(e.script)}</code></a>: ${esc(m.join('; ') || 'descriptive')}.${esc(rows)}</li>`;
+    })
+    .join('\n');
   const rejected = parts.answer.rejected.length + parts.discussion.rejected.length;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(parts.question)} — ouro report</title><style>${STYLE}</style></head><body>
@@ -98,7 +141,9 @@ ${opts.pdf ? '<a class="pdf" href="report.pdf">PDF</a>' : ''}<h1>${esc(parts.que
 <h2>Answer</h2><div class="answer"><p>${parts.answer.sentences.map((s) => `${esc(s.text)}${sup(s.findings)}`).join(' ')}</p>
 ${parts.discussion.sentences.length > 0 ? `<p>${parts.discussion.sentences.map((s) => `${esc(s.text)}${sup(s.findings)}`).join(' ')}</p>` : ''}</div>
 <h2>Evidence</h2>${evidence}
-<h2>Caveats</h2><ul>${caveatsOf(parts).map((c) => `<li>${esc(c.text)}</li>`).join('')}<li>${esc(CAUSATION)}</li></ul>
+<h2>Caveats</h2><ul>${caveatsOf(parts)
+    .map((c) => `<li>${esc(c.text)}</li>`)
+    .join('')}<li>${esc(CAUSATION)}</li></ul>
 <h2>Methods</h2><p>Each analysis is a script run in ouro's sandbox (no network, the table read-only); run it again in its folder and it writes the same findings.json. The prose above was written by the ${esc(parts.analyst)} analyst and checked number by number against the findings${rejected > 0 ? ` (${rejected} sentence(s) whose numbers were not in the findings were replaced or removed)` : ''}.</p>
 <ul>${methods}</ul><p><a href="findings.json">All findings (JSON)</a> · <a href="report.md">Markdown</a></p>
 </body></html>

@@ -1,6 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkUntrustedFile, readUntrustedJson, UntrustedFileError, writeHostFile } from '../../core/untrusted-files.ts';
+import {
+  checkUntrustedFile,
+  readUntrustedJson,
+  UntrustedFileError,
+  writeHostFile,
+} from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits, SandboxResult } from '../../sandbox/driver.ts';
 import type { CrashEvidence } from '../diagnosis/classify-crash.ts';
 import { FindingsFileSchema, type FindingsFile } from './findings-ledger.ts';
@@ -37,15 +42,30 @@ export async function runAnalysis(opts: {
     limits: opts.limits,
     timeoutMs: opts.timeoutMs,
     // One thread per library: the analyses fit small models, where threads only contend.
-    env: { OURO_TABLE: join(opts.prep, 'table.parquet'), OURO_PROFILE: join(opts.prep, 'profile.json'), OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env: {
+      OURO_TABLE: join(opts.prep, 'table.parquet'),
+      OURO_PROFILE: join(opts.prep, 'profile.json'),
+      OMP_NUM_THREADS: '1',
+      OPENBLAS_NUM_THREADS: '1',
+      MKL_NUM_THREADS: '1',
+    },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await writeHostFile(join(opts.dir, 'stdout.txt'), result.stdout, { root: opts.dir });
   await writeHostFile(join(opts.dir, 'stderr.txt'), result.stderr, { root: opts.dir });
-  const evidence: CrashEvidence = { exitCode: result.exitCode, timedOut: result.timedOut, oomKilled: result.oomKilled, stderr: result.stderr, missingOutputs: [], refusedOutputs: [] };
+  const evidence: CrashEvidence = {
+    exitCode: result.exitCode,
+    timedOut: result.timedOut,
+    oomKilled: result.oomKilled,
+    stderr: result.stderr,
+    missingOutputs: [],
+    refusedOutputs: [],
+  };
   if (result.exitCode !== 0) return { result, evidence, findings: null };
   try {
-    const findings = await readUntrustedJson(join(opts.dir, 'findings.json'), FindingsFileSchema, { root: opts.dir });
+    const findings = await readUntrustedJson(join(opts.dir, 'findings.json'), FindingsFileSchema, {
+      root: opts.dir,
+    });
     for (const chart of findings.charts) {
       for (const file of [chart.file, chart.table]) {
         const state = await checkUntrustedFile(join(opts.dir, ...file.split('/')), { root: opts.dir });
@@ -53,7 +73,8 @@ export async function runAnalysis(opts: {
         else if (state !== 'ok') evidence.refusedOutputs!.push(state.message);
       }
     }
-    if (evidence.missingOutputs.length > 0 || evidence.refusedOutputs!.length > 0) return { result, evidence, findings: null };
+    if (evidence.missingOutputs.length > 0 || evidence.refusedOutputs!.length > 0)
+      return { result, evidence, findings: null };
     return { result, evidence, findings };
   } catch (err) {
     if (!(err instanceof UntrustedFileError)) throw err;

@@ -5,7 +5,8 @@
  * and it reads the same table, draws the same seeded samples and writes the same numbers.
  */
 
-export type AnalysisStepKind = 'overview' | 'associations' | 'drivers' | 'compare' | 'trend' | 'distributions' | 'quality' | 'custom';
+export type AnalysisStepKind =
+  'overview' | 'associations' | 'drivers' | 'compare' | 'trend' | 'distributions' | 'quality' | 'custom';
 
 export interface AnalysisStep {
   /** a1, a2, ... (also the prefix of its claims' ids). */
@@ -59,10 +60,22 @@ export function writeAnalysisScript(step: AnalysisStep, question: string, seed: 
   if (step.script !== undefined) return step.script;
   const imports = new Set(['load_data', 'Findings']);
   const lines = body(step);
-  for (const name of ['overview', 'data_quality', 'associations', 'model_importance', 'segments', 'compare_groups', 'trend', 'distributions']) {
+  for (const name of [
+    'overview',
+    'data_quality',
+    'associations',
+    'model_importance',
+    'segments',
+    'compare_groups',
+    'trend',
+    'distributions',
+  ]) {
     if (lines.some((l) => l.includes(`${name}(`))) imports.add(name);
   }
-  const drop = step.exclude.length > 0 ? [`data.drop(${JSON.stringify(step.exclude)})  # left out after a diagnosis`] : [];
+  const drop =
+    step.exclude.length > 0
+      ? [`data.drop(${JSON.stringify(step.exclude)})  # left out after a diagnosis`]
+      : [];
   return [
     '"""',
     `Analysis ${step.id}: ${step.title}`,

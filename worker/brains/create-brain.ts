@@ -28,7 +28,10 @@ export interface BrainDeps {
 export function createBrain(kind: BrainKind, deps: BrainDeps): Brain {
   if (kind === 'heuristic') return new HeuristicBrain();
   if (deps.config.OPENAI_API_KEY === undefined && deps.config.OPENAI_BASE_URL === undefined) {
-    throw new OuroError('config_invalid', 'The llm brain needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server (see docs/llm.md). Or run with --brain heuristic.');
+    throw new OuroError(
+      'config_invalid',
+      'The llm brain needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server (see docs/llm.md). Or run with --brain heuristic.',
+    );
   }
   return new FallbackBrain(new LlmBrain(deps), new HeuristicBrain(), deps.events);
 }

@@ -1,5 +1,13 @@
 import type { ColumnProfile } from '../../core/schemas/profile.ts';
-import { ANSWER_VERBS, FEATURE_MARKERS, normalizeName, STOP_WORDS, stem, tokens, wordsMeet } from './goal-words.ts';
+import {
+  ANSWER_VERBS,
+  FEATURE_MARKERS,
+  normalizeName,
+  STOP_WORDS,
+  stem,
+  tokens,
+  wordsMeet,
+} from './goal-words.ts';
 
 /**
  * The evidence a goal holds about each column (worker/intake/rank-targets.ts weighs it): the
@@ -37,11 +45,17 @@ export function readGoal(goal: string, columns: readonly ColumnProfile[]): GoalR
 }
 
 export const isNumber = (s: string) => /^-?\d+(\.\d+)?$/.test(s.trim());
-export const numericColumn = (c: ColumnProfile) => c.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(c.conversion ?? '');
-export const continuous = (c: ColumnProfile) => numericColumn(c) && (c.unique > 20 || c.samples.some((s) => /[.,]\d/.test(s) && !/^-?\d+$/.test(s.trim())) && c.unique > 10);
+export const numericColumn = (c: ColumnProfile) =>
+  c.meant === 'numeric' || ['currency', 'percent', 'numeric_text'].includes(c.conversion ?? '');
+export const continuous = (c: ColumnProfile) =>
+  numericColumn(c) &&
+  (c.unique > 20 || (c.samples.some((s) => /[.,]\d/.test(s) && !/^-?\d+$/.test(s.trim())) && c.unique > 10));
 
 /** Where the goal mentions a column by name (all its words, in order), and how. */
-export function findName(r: GoalReading, column: string): { at: number; how: 'name' | 'synonym'; word: string } | null {
+export function findName(
+  r: GoalReading,
+  column: string,
+): { at: number; how: 'name' | 'synonym'; word: string } | null {
   const parts = tokens(column);
   if (parts.length === 0) return null;
   const norm = normalizeName(column);
@@ -57,7 +71,12 @@ export function findName(r: GoalReading, column: string): { at: number; how: 'na
     }
     if (parts.length > 1 && i + parts.length <= r.words.length) {
       const meets = parts.map((p, j) => wordsMeet(r.words[i + j]!, p));
-      if (meets.every((m) => m !== null)) return { at: i, how: meets.includes('synonym') ? 'synonym' : 'name', word: r.words.slice(i, i + parts.length).join(' ') };
+      if (meets.every((m) => m !== null))
+        return {
+          at: i,
+          how: meets.includes('synonym') ? 'synonym' : 'name',
+          word: r.words.slice(i, i + parts.length).join(' '),
+        };
     }
   }
   // One-word names: a word form ("denial" → deny) or a synonym ("worth" → price).
@@ -74,8 +93,13 @@ export function findName(r: GoalReading, column: string): { at: number; how: 'na
 }
 
 /** Some of a multi-word name's words in the goal ("charges" → total_charges). */
-export function partialName(r: GoalReading, column: string): { share: number; words: string[]; at: number } | null {
-  const parts = tokens(column).filter((p) => p.length >= 3 && !STOP_WORDS.has(p) && !/^(num|number|total|avg|mean|max|min|count|pct)$/.test(p));
+export function partialName(
+  r: GoalReading,
+  column: string,
+): { share: number; words: string[]; at: number } | null {
+  const parts = tokens(column).filter(
+    (p) => p.length >= 3 && !STOP_WORDS.has(p) && !/^(num|number|total|avg|mean|max|min|count|pct)$/.test(p),
+  );
   if (parts.length === 0 || tokens(column).length < 2) return null;
   const hit: string[] = [];
   let at = -1;

@@ -20,11 +20,39 @@ export function normalizeName(name: string): string {
 
 /** Irregular forms a suffix rule gets wrong; the value is the form the rule would give the base. */
 const IRREGULAR: Record<string, string> = {
-  denial: 'deny', denied: 'deny', denies: 'deny', left: 'leav', leaving: 'leav', leaves: 'leav', leave: 'leav',
-  died: 'die', dies: 'die', dying: 'die', paid: 'pay', sold: 'sell', sale: 'sell', sales: 'sell', bought: 'buy',
-  survival: 'surviv', survivor: 'surviv', survivors: 'surviv', survive: 'surviv', survived: 'surviv',
-  approval: 'approv', cancellation: 'cancel', cancelled: 'cancel', canceled: 'cancel', women: 'woman', men: 'man', children: 'child', people: 'person',
-  churner: 'churn', churners: 'churn', delinquency: 'delinqu', delinquent: 'delinqu', delinq: 'delinqu',
+  denial: 'deny',
+  denied: 'deny',
+  denies: 'deny',
+  left: 'leav',
+  leaving: 'leav',
+  leaves: 'leav',
+  leave: 'leav',
+  died: 'die',
+  dies: 'die',
+  dying: 'die',
+  paid: 'pay',
+  sold: 'sell',
+  sale: 'sell',
+  sales: 'sell',
+  bought: 'buy',
+  survival: 'surviv',
+  survivor: 'surviv',
+  survivors: 'surviv',
+  survive: 'surviv',
+  survived: 'surviv',
+  approval: 'approv',
+  cancellation: 'cancel',
+  cancelled: 'cancel',
+  canceled: 'cancel',
+  women: 'woman',
+  men: 'man',
+  children: 'child',
+  people: 'person',
+  churner: 'churn',
+  churners: 'churn',
+  delinquency: 'delinqu',
+  delinquent: 'delinqu',
+  delinq: 'delinqu',
 };
 
 /** Crude stemming so "churned"/"churn", "prices"/"price", "strengths"/"strength" meet. */
@@ -33,7 +61,14 @@ export function stem(word: string): string {
   const irregular = IRREGULAR[w];
   if (irregular !== undefined) return irregular;
   if (w.length <= 3) return w;
-  return w.replace(/(ies)$/, 'y').replace(/(sses)$/, 'ss').replace(/([^s])(es|s)$/, (_m, a: string, b: string) => (b === 'es' && /(ch|sh|x|z)$/.test(a) ? a : b === 'es' ? `${a}e` : a)).replace(/(ed|ing)$/, '').replace(/e$/, '');
+  return w
+    .replace(/(ies)$/, 'y')
+    .replace(/(sses)$/, 'ss')
+    .replace(/([^s])(es|s)$/, (_m, a: string, b: string) =>
+      b === 'es' && /(ch|sh|x|z)$/.test(a) ? a : b === 'es' ? `${a}e` : a,
+    )
+    .replace(/(ed|ing)$/, '')
+    .replace(/e$/, '');
 }
 
 /**
@@ -41,11 +76,80 @@ export function stem(word: string): string {
  * the group's name is what the reason says ("\"denial\" is a form of deny").
  */
 const SYNONYMS: Record<string, string[]> = {
-  deny: ['deny', 'denial', 'denied', 'reject', 'rejected', 'rejection', 'approve', 'approval', 'approved', 'accept', 'accepted', 'decline', 'declined'],
-  churn: ['churn', 'churned', 'churner', 'leave', 'left', 'leaving', 'cancel', 'cancelled', 'canceled', 'cancellation', 'quit', 'attrition', 'exit', 'exited', 'retention', 'retain', 'stay', 'defect', 'lapse', 'lapsed'],
-  price: ['price', 'cost', 'value', 'worth', 'sell', 'sale', 'sold', 'medv', 'valuation', 'expensive', 'charge', 'charges'],
-  default: ['default', 'defaulted', 'delinquent', 'delinquency', 'delinq', 'repay', 'repaid', 'repayment', 'arrears'],
-  survive: ['survive', 'survived', 'survival', 'survivor', 'die', 'died', 'death', 'dead', 'perish', 'perished'],
+  deny: [
+    'deny',
+    'denial',
+    'denied',
+    'reject',
+    'rejected',
+    'rejection',
+    'approve',
+    'approval',
+    'approved',
+    'accept',
+    'accepted',
+    'decline',
+    'declined',
+  ],
+  churn: [
+    'churn',
+    'churned',
+    'churner',
+    'leave',
+    'left',
+    'leaving',
+    'cancel',
+    'cancelled',
+    'canceled',
+    'cancellation',
+    'quit',
+    'attrition',
+    'exit',
+    'exited',
+    'retention',
+    'retain',
+    'stay',
+    'defect',
+    'lapse',
+    'lapsed',
+  ],
+  price: [
+    'price',
+    'cost',
+    'value',
+    'worth',
+    'sell',
+    'sale',
+    'sold',
+    'medv',
+    'valuation',
+    'expensive',
+    'charge',
+    'charges',
+  ],
+  default: [
+    'default',
+    'defaulted',
+    'delinquent',
+    'delinquency',
+    'delinq',
+    'repay',
+    'repaid',
+    'repayment',
+    'arrears',
+  ],
+  survive: [
+    'survive',
+    'survived',
+    'survival',
+    'survivor',
+    'die',
+    'died',
+    'death',
+    'dead',
+    'perish',
+    'perished',
+  ],
   income: ['income', 'salary', 'wage', 'earn', 'earning', 'earnings', 'pay', 'paid', 'inc'],
   quality: ['quality', 'rating', 'rated', 'grade'],
   species: ['species', 'variety', 'kind'],
@@ -72,29 +176,149 @@ export function wordsMeet(goalWord: string, columnWord: string): 'same' | 'synon
   const b = stem(columnWord);
   if (a.length >= 2 && a === b) return 'same';
   // A prefix counts for longer words only: "strength" and "strengths" met above; "temp" and "temperature" here.
-  if (a.length >= 4 && b.length >= 4 && (a.startsWith(b) || b.startsWith(a)) && Math.min(a.length, b.length) / Math.max(a.length, b.length) >= 0.6) return 'same';
+  if (
+    a.length >= 4 &&
+    b.length >= 4 &&
+    (a.startsWith(b) || b.startsWith(a)) &&
+    Math.min(a.length, b.length) / Math.max(a.length, b.length) >= 0.6
+  )
+    return 'same';
   const g = synonymGroup(goalWord);
   return g !== null && g === synonymGroup(columnWord) ? 'synonym' : null;
 }
 
 /** Words that never name a column on their own. */
 export const STOP_WORDS = new Set([
-  'the', 'a', 'an', 'of', 'for', 'from', 'to', 'and', 'or', 'in', 'on', 'by', 'with', 'is', 'are', 'be', 'will', 'would', 'can', 'could', 'should', 'what', 'which', 'whether', 'who', 'how', 'much',
-  'many', 'our', 'my', 'your', 'their', 'this', 'that', 'these', 'those', 'it', 'its', 'us', 'we', 'i', 'me', 'you', 'they', 'them', 'using', 'use', 'data', 'column', 'target', 'predict',
-  'prediction', 'predicting', 'forecast', 'estimate', 'classify', 'model', 'next', 'build', 'make', 'train', 'find', 'tell', 'know', 'want', 'need', 'please', 'as', 'at', 'if', 'do', 'does',
-  'not', 'based', 'given', 'each', 'every', 'per', 'all', 'some', 'any', 'get', 'whose', 'when', 'where', 'why', 'than', 'more', 'most', 'less', 'likely', 'probability', 'chance',
-  'drives', 'drive', 'affects', 'explain', 'file', 'table', 'dataset', 'csv', 'row', 'rows', 'record', 'records', 'label', 'variable', 'field', 'yes', 'no',
+  'the',
+  'a',
+  'an',
+  'of',
+  'for',
+  'from',
+  'to',
+  'and',
+  'or',
+  'in',
+  'on',
+  'by',
+  'with',
+  'is',
+  'are',
+  'be',
+  'will',
+  'would',
+  'can',
+  'could',
+  'should',
+  'what',
+  'which',
+  'whether',
+  'who',
+  'how',
+  'much',
+  'many',
+  'our',
+  'my',
+  'your',
+  'their',
+  'this',
+  'that',
+  'these',
+  'those',
+  'it',
+  'its',
+  'us',
+  'we',
+  'i',
+  'me',
+  'you',
+  'they',
+  'them',
+  'using',
+  'use',
+  'data',
+  'column',
+  'target',
+  'predict',
+  'prediction',
+  'predicting',
+  'forecast',
+  'estimate',
+  'classify',
+  'model',
+  'next',
+  'build',
+  'make',
+  'train',
+  'find',
+  'tell',
+  'know',
+  'want',
+  'need',
+  'please',
+  'as',
+  'at',
+  'if',
+  'do',
+  'does',
+  'not',
+  'based',
+  'given',
+  'each',
+  'every',
+  'per',
+  'all',
+  'some',
+  'any',
+  'get',
+  'whose',
+  'when',
+  'where',
+  'why',
+  'than',
+  'more',
+  'most',
+  'less',
+  'likely',
+  'probability',
+  'chance',
+  'drives',
+  'drive',
+  'affects',
+  'explain',
+  'file',
+  'table',
+  'dataset',
+  'csv',
+  'row',
+  'rows',
+  'record',
+  'records',
+  'label',
+  'variable',
+  'field',
+  'yes',
+  'no',
 ]);
 
 export type TaskHint = 'classification' | 'regression' | 'count' | 'explain';
 
 const HINTS: [TaskHint, RegExp][] = [
   ['count', /\b(how many|number of|count of)\b/i],
-  ['regression', /\b(how much|how long|how high|how big|how large|amount of|estimate the (value|price|cost)|what (price|value)|regress\w*)\b/i],
-  ['classification', /\b(classify|classifies|classification|categori[sz]e|whether|will (?:the |a |an |this |that |they |it |he |she )?\w+|is (?:it|this|the \w+) (?:a|an)\b|which (?:\w+ )?(?:will|are|is)|yes\/no|yes or no|true or false|detect|flag|identify|spot|tell (?:apart|if))\b/i],
+  [
+    'regression',
+    /\b(how much|how long|how high|how big|how large|amount of|estimate the (value|price|cost)|what (price|value)|regress\w*)\b/i,
+  ],
+  [
+    'classification',
+    /\b(classify|classifies|classification|categori[sz]e|whether|will (?:the |a |an |this |that |they |it |he |she )?\w+|is (?:it|this|the \w+) (?:a|an)\b|which (?:\w+ )?(?:will|are|is)|yes\/no|yes or no|true or false|detect|flag|identify|spot|tell (?:apart|if))\b/i,
+  ],
   // A question that starts with an auxiliary verb is a yes/no question ("is this email spam?").
   ['classification', /^\s*(is|are|does|do|did|will|would|can|has|have|was|were)\b/i],
-  ['explain', /\b(what drives|what affects|what influences|what explains|drivers of|factors (?:behind|of|that)|explain)\b/i],
+  [
+    'explain',
+    /\b(what drives|what affects|what influences|what explains|drivers of|factors (?:behind|of|that)|explain)\b/i,
+  ],
 ];
 
 /** What the goal's wording says about the kind of answer wanted, and the words that said it. */
@@ -107,7 +331,9 @@ export function taskHint(goal: string): { hint: TaskHint; words: string } | null
 }
 
 /** Words after which the goal lists inputs, not the answer ("predict price from carat and cut"). */
-export const FEATURE_MARKERS = /\b(from|using|based on|given|with the help of|in terms of|by looking at|depending on)\b/i;
+export const FEATURE_MARKERS =
+  /\b(from|using|based on|given|with the help of|in terms of|by looking at|depending on)\b/i;
 
 /** Verbs whose object is the answer ("predict X", "what drives X"). "classify X as ..." names the rows instead. */
-export const ANSWER_VERBS = /\b(predict|predicting|forecast|forecasting|estimate|estimating|model|explain|drives|affects|influences|guess|project|determine)\b/i;
+export const ANSWER_VERBS =
+  /\b(predict|predicting|forecast|forecasting|estimate|estimating|model|explain|drives|affects|influences|guess|project|determine)\b/i;

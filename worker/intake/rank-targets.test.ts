@@ -14,7 +14,12 @@ import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { rankTargets, type AskWhy } from './rank-targets.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'goals');
-const fileOf = (name: string) => (name === 'pima_diabetes' ? join(REPO_ROOT, 'examples', 'pima_diabetes.csv') : name === 'attrition' ? join(REPO_ROOT, 'bench', 'datasets', 'attrition.csv') : join(FIXTURES, `${name}.csv`));
+const fileOf = (name: string) =>
+  name === 'pima_diabetes'
+    ? join(REPO_ROOT, 'examples', 'pima_diabetes.csv')
+    : name === 'attrition'
+      ? join(REPO_ROOT, 'bench', 'datasets', 'attrition.csv')
+      : join(FIXTURES, `${name}.csv`);
 
 type Expect = string | { ask: AskWhy };
 
@@ -100,7 +105,8 @@ describe('target choice on real tables', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   before(async () => {
     dir = await makeTempDir('goals');
-    for (const table of new Set(GOAL_CASES.map(([t]) => t))) profiles.set(table, await profileFile(fileOf(table), dir.path));
+    for (const table of new Set(GOAL_CASES.map(([t]) => t)))
+      profiles.set(table, await profileFile(fileOf(table), dir.path));
   });
   after(() => dir.cleanup());
 
@@ -111,7 +117,12 @@ describe('target choice on real tables', () => {
       const ranking = rankTargets(goal, profiles.get(table)!.columns);
       const got = ranking.verdict.kind === 'chosen' ? ranking.verdict.column : { ask: ranking.verdict.why };
       if (JSON.stringify(got) !== JSON.stringify(expected)) {
-        wrong.push(`${table}: "${goal}" → ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}\n    ${ranking.verdict.kind === 'chosen' ? ranking.verdict.reason : ranking.verdict.message}\n    ${ranking.candidates.slice(0, 3).map((c) => `${c.column} ${c.score}: ${c.reasons.join('; ')}`).join('\n    ')}`);
+        wrong.push(
+          `${table}: "${goal}" → ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}\n    ${ranking.verdict.kind === 'chosen' ? ranking.verdict.reason : ranking.verdict.message}\n    ${ranking.candidates
+            .slice(0, 3)
+            .map((c) => `${c.column} ${c.score}: ${c.reasons.join('; ')}`)
+            .join('\n    ')}`,
+        );
       }
     }
     assert.equal(wrong.length, 0, `${wrong.length} of ${GOAL_CASES.length} wrong:\n${wrong.join('\n')}`);
@@ -129,10 +140,16 @@ describe('target choice on real tables', () => {
   test('a question lists usable candidates only, the likeliest first, and never an ID or a constant', () => {
     const ranking = rankTargets('predict target', profiles.get('iris_constant_target')!.columns);
     assert.equal(ranking.verdict.kind, 'ask');
-    assert.match(ranking.verdict.kind === 'ask' ? ranking.verdict.message : '', /"target", but it cannot be a target: it holds a single value/);
+    assert.match(
+      ranking.verdict.kind === 'ask' ? ranking.verdict.message : '',
+      /"target", but it cannot be a target: it holds a single value/,
+    );
     const usable = ranking.candidates.filter((c) => c.usable).map((c) => c.column);
     assert.ok(!usable.includes('target'));
-    assert.deepEqual(new Set(usable), new Set(['Sepal.Length', 'Sepal.Width', 'Petal.Length', 'Petal.Width', 'Species']));
+    assert.deepEqual(
+      new Set(usable),
+      new Set(['Sepal.Length', 'Sepal.Width', 'Petal.Length', 'Petal.Width', 'Species']),
+    );
     const ids = rankTargets('predict Id', profiles.get('breast_cancer')!.columns);
     assert.ok(!ids.candidates.some((c) => c.usable && c.column === 'Id'));
   });

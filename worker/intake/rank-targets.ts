@@ -1,6 +1,14 @@
 import type { ColumnProfile } from '../../core/schemas/profile.ts';
 import { normalizeName, STOP_WORDS, taskHint, type TaskHint } from './goal-words.ts';
-import { readGoal, numericColumn, continuous, findName, partialName, namedValues, type GoalReading } from './goal-evidence.ts';
+import {
+  readGoal,
+  numericColumn,
+  continuous,
+  findName,
+  partialName,
+  namedValues,
+  type GoalReading,
+} from './goal-evidence.ts';
 
 /**
  * Which column a goal asks about, the way a data scientist reads it: every column gets a score
@@ -28,8 +36,7 @@ export interface TargetCandidate {
 export type AskWhy = 'nothing_named' | 'close' | 'unusable' | 'absent';
 
 export type TargetVerdict =
-  | { kind: 'chosen'; column: string; reason: string }
-  | { kind: 'ask'; why: AskWhy; message: string };
+  { kind: 'chosen'; column: string; reason: string } | { kind: 'ask'; why: AskWhy; message: string };
 
 export interface TargetRanking {
   /** Usable candidates first, best first; then the unusable ones that the goal pointed at. */
@@ -52,21 +59,31 @@ const NAMED_MIN = 12;
 /** A runner-up within this share of the winner's score makes two readings too close to call. */
 const CLOSE_SHARE = 0.75;
 
-const LABEL_LIKE = /^(target|label|class|classe|y|outcome|result|status|response|churn|default|survived|diagnosis|type|category|flag|decision)$/i;
+const LABEL_LIKE =
+  /^(target|label|class|classe|y|outcome|result|status|response|churn|default|survived|diagnosis|type|category|flag|decision)$/i;
 const YES_NO = new Set(['yes', 'no', 'true', 'false', 'y', 'n', 't', 'f', '0', '1']);
 const TASK_WORD_VALUES = new Set(['binary', 'classification', 'regression', 'multiclass', 'yes', 'no']);
 
 function unusableWhy(c: ColumnProfile, o: RankOptions): string | undefined {
-  if (c.meant === 'constant') return `it holds a single value${c.samples[0] !== undefined ? ` ("${c.samples[0]}")` : ''}, so there is nothing to learn`;
+  if (c.meant === 'constant')
+    return `it holds a single value${c.samples[0] !== undefined ? ` ("${c.samples[0]}")` : ''}, so there is nothing to learn`;
   if (c.meant === 'empty') return 'it is empty';
   if (c.meant === 'id') return 'it is an identifier (a different value on every row)';
   if (c.meant === 'text') return 'it is free text, not a label';
   if (c.meant === 'datetime' || c.conversion === 'datetime') return 'it holds dates';
-  if (o.numericOnly === true && !numericColumn(c)) return `a forecast needs numbers and it holds ${c.meant} values`;
+  if (o.numericOnly === true && !numericColumn(c))
+    return `a forecast needs numbers and it holds ${c.meant} values`;
   return undefined;
 }
 
-function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: number, hint: TaskHint | null, o: RankOptions): Scored {
+function scoreColumn(
+  r: GoalReading,
+  c: ColumnProfile,
+  index: number,
+  count: number,
+  hint: TaskHint | null,
+  o: RankOptions,
+): Scored {
   const reasons: [number, string][] = [];
   let evidence = 0;
   const add = (points: number, why: string, fromGoal: boolean) => {
@@ -74,26 +91,38 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
     if (fromGoal) evidence += points;
   };
   const inFeatures = (at: number) => at >= r.featureFrom;
-  const answers = (at: number) => r.answerAt >= 0 && at >= r.answerAt && at <= r.answerAt + 3 && at < r.featureFrom;
+  const answers = (at: number) =>
+    r.answerAt >= 0 && at >= r.answerAt && at <= r.answerAt + 3 && at < r.featureFrom;
 
   const name = findName(r, c.name);
   let span: [number, number] | undefined;
   if (name !== null) {
     span = [name.at, name.at + name.word.split(' ').length];
     const base = name.how === 'name' ? 50 : 40;
-    const says = name.how === 'name' ? `the goal names it ("${name.word}")` : `"${name.word}" means ${c.name}`;
-    if (inFeatures(name.at)) add(base - 35, `${says}, but among the inputs ("${r.words[r.featureFrom - 1] ?? 'from'} …")`, true);
+    const says =
+      name.how === 'name' ? `the goal names it ("${name.word}")` : `"${name.word}" means ${c.name}`;
+    if (inFeatures(name.at))
+      add(base - 35, `${says}, but among the inputs ("${r.words[r.featureFrom - 1] ?? 'from'} …")`, true);
     else add(base + (answers(name.at) ? 10 : 0), says, true);
   } else {
     const partial = partialName(r, c.name);
-    if (partial !== null && !inFeatures(partial.at)) add(Math.round(30 * partial.share), `the goal shares the word${partial.words.length > 1 ? 's' : ''} "${partial.words.join('", "')}" with it`, true);
+    if (partial !== null && !inFeatures(partial.at))
+      add(
+        Math.round(30 * partial.share),
+        `the goal shares the word${partial.words.length > 1 ? 's' : ''} "${partial.words.join('", "')}" with it`,
+        true,
+      );
   }
 
   const values = namedValues(r, c);
   const distinctive = values.filter((v) => !YES_NO.has(v.toLowerCase()));
   if (distinctive.length >= 2) {
     const all = c.unique <= 5 && distinctive.length >= c.unique;
-    add(all ? 55 : 45, `its values ${all ? 'are exactly' : 'include'} ${distinctive.map((v) => `"${v}"`).join(' and ')}, named in the goal`, true);
+    add(
+      all ? 55 : 45,
+      `its values ${all ? 'are exactly' : 'include'} ${distinctive.map((v) => `"${v}"`).join(' and ')}, named in the goal`,
+      true,
+    );
   } else if (distinctive.length === 1 && c.unique <= 5) {
     add(30, `"${distinctive[0]}", named in the goal, is one of its ${c.unique} values`, true);
   } else if (values.length >= 2) {
@@ -102,18 +131,28 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
 
   const why = unusableWhy(c, o);
   if (why !== undefined) {
-    return { column: c.name, score: evidence, evidence, reasons: reasons.sort((a, b) => b[0] - a[0]).map(([, s]) => s), usable: false, unusable: why, ...(span ? { span } : {}) };
+    return {
+      column: c.name,
+      score: evidence,
+      evidence,
+      reasons: reasons.sort((a, b) => b[0] - a[0]).map(([, s]) => s),
+      usable: false,
+      unusable: why,
+      ...(span ? { span } : {}),
+    };
   }
 
   // Fitness for the task the wording asks for.
   const classes = c.unique <= 20 || !numericColumn(c);
   if (hint === 'classification') {
-    if (continuous(c)) add(-25, `a continuous number (${c.unique} values) is a poor answer to a classification`, false);
+    if (continuous(c))
+      add(-25, `a continuous number (${c.unique} values) is a poor answer to a classification`, false);
     else if (classes) add(8, `${c.unique} classes fit a classification`, false);
   } else if (hint === 'regression' || hint === 'count') {
     if (!numericColumn(c)) add(-20, `it holds ${c.meant} values, and the goal asks for an amount`, false);
     else if (c.unique > 10) add(8, 'a number with many values fits the question', false);
-    if (hint === 'count' && numericColumn(c) && c.samples.every((s) => /^\d+$/.test(s.trim()))) add(4, 'whole numbers fit "how many"', false);
+    if (hint === 'count' && numericColumn(c) && c.samples.every((s) => /^\d+$/.test(s.trim())))
+      add(4, 'whole numbers fit "how many"', false);
   }
   if (!numericColumn(c) && c.unique > 50) add(-15, `${c.unique} categories are too many classes`, false);
   if (c.missingShare > 0.5) add(-10, `${Math.round(c.missingShare * 100)} % of it is missing`, false);
@@ -124,7 +163,14 @@ function scoreColumn(r: GoalReading, c: ColumnProfile, index: number, count: num
   else if (index === 0) add(2, 'the first column, where labels sometimes are', false);
 
   const score = reasons.reduce((s, [p]) => s + p, 0);
-  return { column: c.name, score, evidence, reasons: reasons.sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).map(([, s]) => s), usable: true, ...(span ? { span } : {}) };
+  return {
+    column: c.name,
+    score,
+    evidence,
+    reasons: reasons.sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).map(([, s]) => s),
+    usable: true,
+    ...(span ? { span } : {}),
+  };
 }
 
 type Scored = TargetCandidate & { span?: [number, number] };
@@ -134,7 +180,14 @@ function preferLongerNames(scored: Scored[]): void {
   for (const c of scored) {
     const inner = c.span;
     if (inner === undefined) continue;
-    const outer = scored.find((o) => o !== c && o.span !== undefined && o.span[0] <= inner[0] && o.span[1] >= inner[1] && o.span[1] - o.span[0] > inner[1] - inner[0]);
+    const outer = scored.find(
+      (o) =>
+        o !== c &&
+        o.span !== undefined &&
+        o.span[0] <= inner[0] &&
+        o.span[1] >= inner[1] &&
+        o.span[1] - o.span[0] > inner[1] - inner[0],
+    );
     if (outer === undefined) continue;
     c.score -= 30;
     c.evidence -= 30;
@@ -143,10 +196,18 @@ function preferLongerNames(scored: Scored[]): void {
 }
 
 /** A column named on purpose: quoted, in parentheses, or right after "column"/"target". */
-function explicitMention(goal: string, columns: readonly ColumnProfile[]): { text: string; column: string | null } | null {
-  const byName = (text: string) => columns.find((c) => normalizeName(c.name) === normalizeName(text) && normalizeName(text).length > 0);
-  const isValue = (text: string) => columns.some((c) => c.unique <= 20 && c.samples.some((s) => normalizeName(s) === normalizeName(text)));
-  const identifier = (text: string) => /^[A-Za-z][A-Za-z0-9_.\-]{0,63}$/.test(text) && !STOP_WORDS.has(text.toLowerCase()) && !TASK_WORD_VALUES.has(text.toLowerCase());
+function explicitMention(
+  goal: string,
+  columns: readonly ColumnProfile[],
+): { text: string; column: string | null } | null {
+  const byName = (text: string) =>
+    columns.find((c) => normalizeName(c.name) === normalizeName(text) && normalizeName(text).length > 0);
+  const isValue = (text: string) =>
+    columns.some((c) => c.unique <= 20 && c.samples.some((s) => normalizeName(s) === normalizeName(text)));
+  const identifier = (text: string) =>
+    /^[A-Za-z][A-Za-z0-9_.\-]{0,63}$/.test(text) &&
+    !STOP_WORDS.has(text.toLowerCase()) &&
+    !TASK_WORD_VALUES.has(text.toLowerCase());
   const found: { text: string; column: string | null; strict: boolean }[] = [];
   const scan = (re: RegExp, strict: boolean) => {
     for (const m of goal.matchAll(re)) {
@@ -160,10 +221,18 @@ function explicitMention(goal: string, columns: readonly ColumnProfile[]): { tex
   scan(/["`“”]([^"`“”]{1,80})["`“”]/g, true);
   scan(/(?:^|\s)'([^']{1,80})'(?=$|[\s.,;:!?)])/g, true);
   scan(/\(\s*(?:target|column|label)?\s*[:=]?\s*([^()]{1,80}?)\s*\)/gi, false);
-  scan(/\b(?:column|target|label|variable|field)(?:\s+(?:is|=|called|named))?\s*[:=]?\s+["'`]?([A-Za-z][A-Za-z0-9_.\-]*)/gi, false);
+  scan(
+    /\b(?:column|target|label|variable|field)(?:\s+(?:is|=|called|named))?\s*[:=]?\s+["'`]?([A-Za-z][A-Za-z0-9_.\-]*)/gi,
+    false,
+  );
   scan(/\bthe\s+["'`]?([A-Za-z][A-Za-z0-9_.\-]*)["'`]?\s+(?:column|field|variable)\b/gi, false);
   // A real column wins over words that merely look like a name ("(next 3 months)" is not one).
-  return found.find((f) => f.column !== null) ?? found.find((f) => f.strict) ?? found.find((f) => !/\s/.test(f.text) && f.text.length >= 3) ?? null;
+  return (
+    found.find((f) => f.column !== null) ??
+    found.find((f) => f.strict) ??
+    found.find((f) => !/\s/.test(f.text) && f.text.length >= 3) ??
+    null
+  );
 }
 
 const quote = (s: string) => `"${s}"`;
@@ -172,7 +241,11 @@ function describe(c: TargetCandidate): string {
   return c.reasons.slice(0, 2).join('; ') || 'nothing in the goal points at it';
 }
 
-export function rankTargets(goal: string, columns: readonly ColumnProfile[], options: RankOptions = {}): TargetRanking {
+export function rankTargets(
+  goal: string,
+  columns: readonly ColumnProfile[],
+  options: RankOptions = {},
+): TargetRanking {
   const r = readGoal(goal, columns);
   const hint = taskHint(goal);
   const excluded = new Set(options.exclude ?? []);
@@ -189,31 +262,77 @@ export function rankTargets(goal: string, columns: readonly ColumnProfile[], opt
   });
   preferLongerNames(scored);
   for (const s of scored) delete s.span;
-  const usable = scored.filter((c) => c.usable).sort((a, b) => b.score - a.score || a.column.localeCompare(b.column));
-  const pointed = scored.filter((c) => !c.usable && c.evidence >= NAMED_MIN).sort((a, b) => b.evidence - a.evidence);
+  const usable = scored
+    .filter((c) => c.usable)
+    .sort((a, b) => b.score - a.score || a.column.localeCompare(b.column));
+  const pointed = scored
+    .filter((c) => !c.usable && c.evidence >= NAMED_MIN)
+    .sort((a, b) => b.evidence - a.evidence);
   const candidates = [...usable, ...pointed];
   return { candidates, hint, explicit, verdict: decide(usable, pointed, explicit, hint) };
 }
 
-function decide(usable: TargetCandidate[], pointed: TargetCandidate[], explicit: TargetRanking['explicit'], hint: TargetRanking['hint']): TargetVerdict {
+function decide(
+  usable: TargetCandidate[],
+  pointed: TargetCandidate[],
+  explicit: TargetRanking['explicit'],
+  hint: TargetRanking['hint'],
+): TargetVerdict {
   const [top, runner] = usable;
-  const shown = usable.slice(0, 5).map((c) => quote(c.column)).join(', ');
+  const shown = usable
+    .slice(0, 5)
+    .map((c) => quote(c.column))
+    .join(', ');
   if (explicit !== null && explicit.column === null) {
-    return { kind: 'ask', why: 'absent', message: `The goal names ${quote(explicit.text)}, but the file has no such column. Which column should I predict? The likeliest: ${shown || 'none'}.` };
+    return {
+      kind: 'ask',
+      why: 'absent',
+      message: `The goal names ${quote(explicit.text)}, but the file has no such column. Which column should I predict? The likeliest: ${shown || 'none'}.`,
+    };
   }
   const bad = pointed[0];
-  if (bad !== undefined && (explicit?.column === bad.column || top === undefined || bad.evidence >= top.evidence)) {
-    return { kind: 'ask', why: 'unusable', message: `The goal points at ${quote(bad.column)}, but it cannot be a target: ${bad.unusable}. Which column should I predict instead? The likeliest: ${shown || 'none'}.` };
+  if (
+    bad !== undefined &&
+    (explicit?.column === bad.column || top === undefined || bad.evidence >= top.evidence)
+  ) {
+    return {
+      kind: 'ask',
+      why: 'unusable',
+      message: `The goal points at ${quote(bad.column)}, but it cannot be a target: ${bad.unusable}. Which column should I predict instead? The likeliest: ${shown || 'none'}.`,
+    };
   }
-  if (top === undefined) return { kind: 'ask', why: 'nothing_named', message: 'No column of this file can be a target (each is constant, empty, an identifier, free text or dates).' };
+  if (top === undefined)
+    return {
+      kind: 'ask',
+      why: 'nothing_named',
+      message:
+        'No column of this file can be a target (each is constant, empty, an identifier, free text or dates).',
+    };
   // One column that can be a target needs no question (a series of one number, say).
-  if (top.evidence < NAMED_MIN && usable.length === 1 && pointed.length === 0) return { kind: 'chosen', column: top.column, reason: 'it is the only column that can be a target' };
+  if (top.evidence < NAMED_MIN && usable.length === 1 && pointed.length === 0)
+    return { kind: 'chosen', column: top.column, reason: 'it is the only column that can be a target' };
   if (top.evidence < NAMED_MIN) {
-    return { kind: 'ask', why: 'nothing_named', message: `Nothing in the goal names a column${hint !== null ? ` (it asks "${hint.words}", but not about which column)` : ''}. Which column should I predict? The likeliest: ${shown}.` };
+    return {
+      kind: 'ask',
+      why: 'nothing_named',
+      message: `Nothing in the goal names a column${hint !== null ? ` (it asks "${hint.words}", but not about which column)` : ''}. Which column should I predict? The likeliest: ${shown}.`,
+    };
   }
-  const versus = runner === undefined ? '' : `; runner-up ${quote(runner.column)} (score ${runner.score}): ${describe(runner)}`;
-  if (explicit?.column !== top.column && runner !== undefined && runner.evidence >= NAMED_MIN && runner.score >= top.score * CLOSE_SHARE) {
-    return { kind: 'ask', why: 'close', message: `Two readings of the goal are close: ${quote(top.column)} (${describe(top)}) and ${quote(runner.column)} (${describe(runner)}). Which one should I predict?` };
+  const versus =
+    runner === undefined
+      ? ''
+      : `; runner-up ${quote(runner.column)} (score ${runner.score}): ${describe(runner)}`;
+  if (
+    explicit?.column !== top.column &&
+    runner !== undefined &&
+    runner.evidence >= NAMED_MIN &&
+    runner.score >= top.score * CLOSE_SHARE
+  ) {
+    return {
+      kind: 'ask',
+      why: 'close',
+      message: `Two readings of the goal are close: ${quote(top.column)} (${describe(top)}) and ${quote(runner.column)} (${describe(runner)}). Which one should I predict?`,
+    };
   }
   return { kind: 'chosen', column: top.column, reason: `${describe(top)} (score ${top.score}${versus})` };
 }

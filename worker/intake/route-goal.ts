@@ -25,7 +25,8 @@ const SYNTHESIZE: RegExp[] = [
   /\b(?:test|dummy|fake|mock) data\b/i,
 ];
 
-const MODEL: RegExp = /\b(predict\w*|classif\w*|(?:build|train|make|fit|deploy)\s+(?:me\s+)?(?:a|an|the)?\s*(?:\w+\s+)?(?:model|classifier|regressor|predictor)|score (?:new|future)|estimate the (?:value|price|cost))\b/i;
+const MODEL: RegExp =
+  /\b(predict\w*|classif\w*|(?:build|train|make|fit|deploy)\s+(?:me\s+)?(?:a|an|the)?\s*(?:\w+\s+)?(?:model|classifier|regressor|predictor)|score (?:new|future)|estimate the (?:value|price|cost))\b/i;
 
 const ANALYSIS: RegExp[] = [
   /\b(what|which)\s+(?:\w+\s+){0,2}(drives?|affects?|influences?|explains?|matters?|determines?|causes?|impacts?)\b/i,
@@ -49,28 +50,102 @@ export function routeGoal(goal: string, explicit?: WorkKind): GoalRoute {
   const text = goal.trim();
   for (const re of SYNTHESIZE) {
     const m = re.exec(text);
-    if (m !== null) return { kind: 'synthesize', reason: `the goal asks for rows ("${m[0].trim().toLowerCase()}")` };
+    if (m !== null)
+      return { kind: 'synthesize', reason: `the goal asks for rows ("${m[0].trim().toLowerCase()}")` };
   }
   const forecast = parseForecastGoal(text);
   const yesNo = /\b(will|whether|churn|leave|default|cancel)\b/i.test(text) && !/\bforecast/i.test(text);
-  if (forecast !== null && (forecast.explicit || !yesNo)) return { kind: WorkKindSchema.enum.forecast, reason: forecast.explicit ? 'the goal says "forecast"' : 'the goal asks about the next periods of a series' };
+  if (forecast !== null && (forecast.explicit || !yesNo))
+    return {
+      kind: WorkKindSchema.enum.forecast,
+      reason: forecast.explicit
+        ? 'the goal says "forecast"'
+        : 'the goal asks about the next periods of a series',
+    };
   const model = MODEL.exec(text);
-  if (model !== null) return { kind: 'model', reason: `the goal asks for a model ("${model[0].trim().toLowerCase()}")` };
+  if (model !== null)
+    return { kind: 'model', reason: `the goal asks for a model ("${model[0].trim().toLowerCase()}")` };
   for (const re of ANALYSIS) {
     const m = re.exec(text);
-    if (m !== null) return { kind: 'analysis', reason: `the goal is a question about the data ("${m[0].trim().toLowerCase()}"), answered with a report` };
+    if (m !== null)
+      return {
+        kind: 'analysis',
+        reason: `the goal is a question about the data ("${m[0].trim().toLowerCase()}"), answered with a report`,
+      };
   }
   // Nothing but a thing to look at ("this", "here you go", "sales.csv"): a report, not a guess at a target.
-  const words = text.toLowerCase().replace(/[^a-z0-9\s]/g, ' ').split(/\s+/).filter((w) => w.length > 0 && !FILLER.has(w));
-  if (words.length === 0) return { kind: 'analysis', reason: 'the goal names nothing to predict, so the answer is a report on the data' };
+  const words = text
+    .toLowerCase()
+    .replace(/[^a-z0-9\s]/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w.length > 0 && !FILLER.has(w));
+  if (words.length === 0)
+    return {
+      kind: 'analysis',
+      reason: 'the goal names nothing to predict, so the answer is a report on the data',
+    };
   return { kind: 'model', reason: 'the goal names something to predict and no question about the data' };
 }
 
-const FILLER = new Set(['look', 'at', 'this', 'that', 'these', 'the', 'data', 'file', 'here', 'please', 'pls', 'can', 'you', 'could', 'check', 'out', 'see', 'attached', 'a', 'it', 'is', 'what', 'hey', 'hi', 'ouro', 'csv', 'table', 'dataset', 'me', 'for', 'thanks', 'some', 'of', 'go', 'you', 'take', 'glance', 'quick', 'over', 'there', 'its', 'i', 'got', 'have', 'and']);
+const FILLER = new Set([
+  'look',
+  'at',
+  'this',
+  'that',
+  'these',
+  'the',
+  'data',
+  'file',
+  'here',
+  'please',
+  'pls',
+  'can',
+  'you',
+  'could',
+  'check',
+  'out',
+  'see',
+  'attached',
+  'a',
+  'it',
+  'is',
+  'what',
+  'hey',
+  'hi',
+  'ouro',
+  'csv',
+  'table',
+  'dataset',
+  'me',
+  'for',
+  'thanks',
+  'some',
+  'of',
+  'go',
+  'you',
+  'take',
+  'glance',
+  'quick',
+  'over',
+  'there',
+  'its',
+  'i',
+  'got',
+  'have',
+  'and',
+]);
 
 /** Parses `--kind`; null when the word is not a kind. */
 export function parseWorkKind(word: string): WorkKind | null {
   const w = word.trim().toLowerCase();
-  const alias: Record<string, WorkKind> = { synth: 'synthesize', synthesise: 'synthesize', synthetic: 'synthesize', report: 'analysis', analyze: 'analysis', analyse: 'analysis', train: 'model' };
+  const alias: Record<string, WorkKind> = {
+    synth: 'synthesize',
+    synthesise: 'synthesize',
+    synthetic: 'synthesize',
+    report: 'analysis',
+    analyze: 'analysis',
+    analyse: 'analysis',
+    train: 'model',
+  };
   return (WORK_KINDS as readonly string[]).includes(w) ? (w as WorkKind) : (alias[w] ?? null);
 }

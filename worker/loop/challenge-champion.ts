@@ -45,8 +45,23 @@ export async function challengeChampion(o: {
   try {
     // The registry's copy of the model: written through the trust boundary when it was
     // published, and loaded only inside the sandbox here, as the server's workers load it.
-    if ((await downloadFolder(o.store, `${registryKeys.version(o.name, version)}model/`, join(dir, 'model'))) === 0) throw new Error(`version ${version} has no model files`);
-    const scores = await validateOnHoldout({ driver: o.driver, limits: o.limits, paths: o.paths, modelDir: join(dir, 'model'), analysis: o.analysis, metric: o.metric, timeoutMs: o.timeoutMs });
+    if (
+      (await downloadFolder(
+        o.store,
+        `${registryKeys.version(o.name, version)}model/`,
+        join(dir, 'model'),
+      )) === 0
+    )
+      throw new Error(`version ${version} has no model files`);
+    const scores = await validateOnHoldout({
+      driver: o.driver,
+      limits: o.limits,
+      paths: o.paths,
+      modelDir: join(dir, 'model'),
+      analysis: o.analysis,
+      metric: o.metric,
+      timeoutMs: o.timeoutMs,
+    });
     score = scores.score;
   } catch (err) {
     why = (err as Error).message.split('\n')[0]!.slice(0, 300);
@@ -56,6 +71,13 @@ export async function challengeChampion(o: {
   const promoted = score === null || isBetter(o.metric, o.challengerScore, score);
   return {
     promoted,
-    event: { type: 'challenged', name: o.name, metric: o.metric, champion: { version, score, ...(why !== undefined ? { why } : {}) }, challenger: { score: o.challengerScore }, promoted },
+    event: {
+      type: 'challenged',
+      name: o.name,
+      metric: o.metric,
+      champion: { version, score, ...(why !== undefined ? { why } : {}) },
+      challenger: { score: o.challengerScore },
+      promoted,
+    },
   };
 }

@@ -17,8 +17,12 @@ const draftCost = (family: string) => DRAFT_COST[family] ?? 1;
  * of a 9 s linear draft, and summing it four times made a 22 s blend look like 45 s.
  */
 export function blendEstimateMs(memberIds: readonly string[], nodes: readonly JournalNode[]): number {
-  const times = memberIds.map((id) => nodes.find((n) => n.id === id && n.status === 'succeeded')?.durationMs ?? 0);
-  const baseline = nodes.find((n) => n.status === 'succeeded' && n.operator === 'draft' && n.recipe.family === 'baseline')?.durationMs;
+  const times = memberIds.map(
+    (id) => nodes.find((n) => n.id === id && n.status === 'succeeded')?.durationMs ?? 0,
+  );
+  const baseline = nodes.find(
+    (n) => n.status === 'succeeded' && n.operator === 'draft' && n.recipe.family === 'baseline',
+  )?.durationMs;
   if (baseline === undefined || times.length === 0) return times.reduce((a, b) => a + b, 0);
   const fixed = Math.min(baseline, ...times);
   return fixed + times.reduce((sum, t) => sum + (t - fixed), 0);
@@ -29,12 +33,19 @@ export function blendEstimateMs(memberIds: readonly string[], nodes: readonly Jo
  * tune or fix re-runs its parent's model, a draft costs what drafts have cost (the median: one
  * slow family says little about the next), scaled by the families' relative costs.
  */
-export function estimateMs(decision: Extract<Decision, { kind: 'experiment' }>, nodes: readonly JournalNode[]): number {
+export function estimateMs(
+  decision: Extract<Decision, { kind: 'experiment' }>,
+  nodes: readonly JournalNode[],
+): number {
   // A failed parent counts too: a fix of a model killed at its time limit needs at least that long.
-  const took = (id: string | null) => nodes.find((n) => n.id === id && (n.status === 'succeeded' || n.status === 'failed'))?.durationMs;
+  const took = (id: string | null) =>
+    nodes.find((n) => n.id === id && (n.status === 'succeeded' || n.status === 'failed'))?.durationMs;
   if (decision.operator === 'ensemble') return blendEstimateMs(decision.recipe.members, nodes);
   const parent = took(decision.parent);
   if (parent !== undefined) return parent;
-  const drafts = nodes.filter((n) => n.status === 'succeeded' && n.operator === 'draft').map((n) => n.durationMs / draftCost(n.recipe.family)).sort((a, b) => a - b);
+  const drafts = nodes
+    .filter((n) => n.status === 'succeeded' && n.operator === 'draft')
+    .map((n) => n.durationMs / draftCost(n.recipe.family))
+    .sort((a, b) => a - b);
   return drafts.length === 0 ? 0 : drafts[Math.floor(drafts.length / 2)]! * draftCost(decision.recipe.family);
 }

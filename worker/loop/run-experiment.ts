@@ -11,7 +11,6 @@ export interface ExperimentRun {
   complete: boolean;
 }
 
-
 /**
  * Runs one experiment folder's `train.py` in the sandbox: the training split read-only, the
  * folder itself the only writable place, no holdout and no vault anywhere in sight.

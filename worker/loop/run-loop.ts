@@ -44,7 +44,16 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     await deps.checkpoint?.();
   };
   const resumed = journal.nodes.length > 0 || journal.plan !== null;
-  const run: RunContext = { journal, paths, request, deps, emit: deps.events.emit.bind(deps.events), elapsed, save, resumed };
+  const run: RunContext = {
+    journal,
+    paths,
+    request,
+    deps,
+    emit: deps.events.emit.bind(deps.events),
+    elapsed,
+    save,
+    resumed,
+  };
 
   try {
     await announce(run);
@@ -52,7 +61,8 @@ export async function runLoop(requestInput: RunRequest, deps: LoopDeps): Promise
     const profile = await profileInput(run);
     const profileMs = elapsed() - profileStart;
     const understood = await understandOrAsk(run, profile);
-    if ('question' in understood) return { status: 'needs_input', journal, card: null, question: understood.question };
+    if ('question' in understood)
+      return { status: 'needs_input', journal, card: null, question: understood.question };
     const kind = kindOf(understood.task);
     const splitStart = elapsed();
     const analysis = await splitHoldout(run, understood, kind);
@@ -80,7 +90,11 @@ async function failed(run: RunContext, err: unknown): Promise<RunOutcome> {
     const report = join(run.paths.root, 'error.txt');
     await writeFile(report, `${(err as Error).stack ?? String(err)}\n`).catch(() => undefined);
     run.deps.logger.debug({ err }, 'run failed');
-    error = new OuroError('internal', `ouro hit an internal error (${(err as Error).message.split('\n')[0]?.slice(0, 200)}); details are in ${report}.`, { cause: err });
+    error = new OuroError(
+      'internal',
+      `ouro hit an internal error (${(err as Error).message.split('\n')[0]?.slice(0, 200)}); details are in ${report}.`,
+      { cause: err },
+    );
   }
   run.journal.status = 'failed';
   await run.save().catch(() => undefined);

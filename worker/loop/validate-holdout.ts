@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { freshHostDir, readUntrustedJson, UNTRUSTED_CAPS, UntrustedFileError } from '../../core/untrusted-files.ts';
+import {
+  freshHostDir,
+  readUntrustedJson,
+  UNTRUSTED_CAPS,
+  UntrustedFileError,
+} from '../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OuroError } from '../../core/errors.ts';
@@ -48,25 +53,47 @@ export async function validateOnHoldout(opts: {
     limits: opts.limits,
     args: ['predict', '--model', opts.modelDir, '--input', opts.paths.holdoutFeatures, '--out', out],
     cwd: opts.paths.validation,
-    mounts: [{ path: opts.paths.holdout }, { path: opts.modelDir }, { path: opts.paths.validation, writable: true }],
+    mounts: [
+      { path: opts.paths.holdout },
+      { path: opts.modelDir },
+      { path: opts.paths.validation, writable: true },
+    ],
     timeoutMs: opts.timeoutMs,
     doing: 'scoring the best model on the holdout',
   });
   // Written by a step that loaded the (hostile) model: read through the trust boundary.
-  const preds = await readUntrustedJson(out, PredictionsSchema, { root: opts.paths.validation, maxBytes: UNTRUSTED_CAPS.predictions });
+  const preds = await readUntrustedJson(out, PredictionsSchema, {
+    root: opts.paths.validation,
+    maxBytes: UNTRUSTED_CAPS.predictions,
+  });
   const vault: unknown = JSON.parse(await readFile(opts.paths.labels, 'utf8'));
   const { labels } = LabelsSchema.parse(vault);
   if (preds.predictions.length !== labels.length) {
-    throw new UntrustedFileError('predictions.json', 'invalid', `the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
+    throw new UntrustedFileError(
+      'predictions.json',
+      'invalid',
+      `the model returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`,
+    );
   }
   const a = opts.analysis;
   // The kind of work knows its vault, its metrics and its baseline (worker/kinds/).
-  const { all, baselineAll } = kindOf(a.task).scoreHoldout({ task: a.task, analysis: a, predictions: preds.predictions, probabilities: preds.probabilities, classes: preds.classes, vault });
+  const { all, baselineAll } = kindOf(a.task).scoreHoldout({
+    task: a.task,
+    analysis: a,
+    predictions: preds.predictions,
+    probabilities: preds.probabilities,
+    classes: preds.classes,
+    vault,
+  });
   const score = all[opts.metric];
   const baseline = baselineAll[opts.metric];
-  if (score === undefined || baseline === undefined) throw new Error(`metric ${opts.metric} is not computed for a ${a.task} task`);
+  if (score === undefined || baseline === undefined)
+    throw new Error(`metric ${opts.metric} is not computed for a ${a.task} task`);
   if (!Number.isFinite(score)) {
-    throw new OuroError('run_failed', `The holdout ${opts.metric} is undefined (for example a class absent from the holdout); choose another metric with --metric.`);
+    throw new OuroError(
+      'run_failed',
+      `The holdout ${opts.metric} is undefined (for example a class absent from the holdout); choose another metric with --metric.`,
+    );
   }
   // Metrics undefined on this holdout (ROC AUC with a class missing) are left off the card.
   const finite = Object.fromEntries(Object.entries(all).filter(([, v]) => Number.isFinite(v)));

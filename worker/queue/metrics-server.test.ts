@@ -26,7 +26,10 @@ test('binds 127.0.0.1 by default and serves /metrics there only', async (t) => {
       t.diagnostic('no non-loopback address on this host: reachability from outside not checked');
       return;
     }
-    await assert.rejects(fetch(`http://${external}:${server.port}/metrics`), 'the metrics port answered on a non-loopback address');
+    await assert.rejects(
+      fetch(`http://${external}:${server.port}/metrics`),
+      'the metrics port answered on a non-loopback address',
+    );
   } finally {
     await server.close();
   }

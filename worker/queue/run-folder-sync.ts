@@ -69,7 +69,10 @@ export class RunFolderSync {
 
   private async upload(): Promise<void> {
     // input/ is the upload's copy (it stays under uploads/); the vault has its own prefix.
-    await uploadFolder(this.store, this.paths.root, this.runPrefix, { stamps: this.stamps, skip: (rel) => rel.startsWith('input/') || rel.startsWith('vault/') });
+    await uploadFolder(this.store, this.paths.root, this.runPrefix, {
+      stamps: this.stamps,
+      skip: (rel) => rel.startsWith('input/') || rel.startsWith('vault/'),
+    });
     await uploadFolder(this.store, this.paths.vault, this.vaultPrefix, { stamps: this.vaultStamps });
   }
 }

@@ -1,7 +1,12 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../core/config.ts';
-import { FanoutEventSink, FileEventLog, type EventSink, type EventTarget } from '../../core/events/event-log.ts';
+import {
+  FanoutEventSink,
+  FileEventLog,
+  type EventSink,
+  type EventTarget,
+} from '../../core/events/event-log.ts';
 import type { Logger } from '../../core/logger.ts';
 import { watchControl } from '../../core/queue/run-control.ts';
 import { expireRunEvents, RedisEventTarget } from '../../core/queue/run-event-stream.ts';
@@ -66,44 +71,83 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
   const processor = async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<RunJobResult> => {
     const request = RunRequestSchema.parse(job.data);
     const paths = runPaths(config.OURO_HOME, request.runId);
-    const sync = opts.remoteStore === true ? new RunFolderSync(opts.store, paths, request.runId, logger) : null;
+    const sync =
+      opts.remoteStore === true ? new RunFolderSync(opts.store, paths, request.runId, logger) : null;
     // Before any event is appended to the run's file log: a takeover continues the archived one.
     await sync?.restore();
     const file = new FileEventLog(paths.events, request.runId);
-    const targets: EventTarget[] = [file, new RedisEventTarget(redis, request.runId), { append: async (e) => metrics.observe(e) }];
+    const targets: EventTarget[] = [
+      file,
+      new RedisEventTarget(redis, request.runId),
+      { append: async (e) => metrics.observe(e) },
+    ];
     const events = new FanoutEventSink(request.runId, targets);
     const stop = new AbortController();
     running.add(stop);
     jobSignal?.addEventListener('abort', () => stop.abort(), { once: true });
     const steering: string[] = [];
     const watching = new AbortController();
-    const control = watchControl(redis, request.runId, (m) => (m.type === 'stop' ? stop.abort() : steering.push(m.text)), watching.signal).catch((err: unknown) => logger.warn({ err, runId: request.runId }, 'control channel failed'));
+    const control = watchControl(
+      redis,
+      request.runId,
+      (m) => (m.type === 'stop' ? stop.abort() : steering.push(m.text)),
+      watching.signal,
+    ).catch((err: unknown) => logger.warn({ err, runId: request.runId }, 'control channel failed'));
     metrics.active += 1;
     logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
     try {
       // Kinds of work other than a model (docs/architecture.md, "Synthetic data", "Analysis reports").
       const outcome = wantsSynthesisJob(request)
-        ? await runSynthesisJob(request, { config, driver: opts.driver, limits: opts.limits, store: opts.store, events, logger, signal: stop.signal })
+        ? await runSynthesisJob(request, {
+            config,
+            driver: opts.driver,
+            limits: opts.limits,
+            store: opts.store,
+            events,
+            logger,
+            signal: stop.signal,
+          })
         : isAnalysis(request)
-          ? await runAnalysisJob(request, { config, driver: opts.driver, events, logger, limits: opts.limits, store: opts.store, signal: stop.signal })
+          ? await runAnalysisJob(request, {
+              config,
+              driver: opts.driver,
+              events,
+              logger,
+              limits: opts.limits,
+              store: opts.store,
+              signal: stop.signal,
+            })
           : await runLoop(request, {
-        config,
-        driver: opts.driver,
-        brain: opts.brainFor(request, events, paths),
-        events,
-        logger,
-        limits: opts.limits,
-        store: opts.store,
-        signal: stop.signal,
-        steering: () => steering,
-        ...(sync !== null ? { checkpoint: async () => void (await sync.checkpoint()), publish: (name: string, input: PublishInput) => publishToStore(opts.store, config.OURO_HOME, name, input) } : {}),
-        ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
-      });
-      const result: RunJobResult = { runId: request.runId, status: outcome.status, model: outcome.card ? { name: outcome.card.name, version: outcome.card.version } : null };
+              config,
+              driver: opts.driver,
+              brain: opts.brainFor(request, events, paths),
+              events,
+              logger,
+              limits: opts.limits,
+              store: opts.store,
+              signal: stop.signal,
+              steering: () => steering,
+              ...(sync !== null
+                ? {
+                    checkpoint: async () => void (await sync.checkpoint()),
+                    publish: (name: string, input: PublishInput) =>
+                      publishToStore(opts.store, config.OURO_HOME, name, input),
+                  }
+                : {}),
+              ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
+            });
+      const result: RunJobResult = {
+        runId: request.runId,
+        status: outcome.status,
+        model: outcome.card ? { name: outcome.card.name, version: outcome.card.version } : null,
+      };
       // The last events (finished, failed) were appended after the last journal save.
       await sync?.finish();
       metrics.runEnded(outcome.status);
-      if (opts.afterRun) await opts.afterRun(request, result).catch((err: unknown) => logger.error({ err, runId: request.runId }, 'after-run step failed'));
+      if (opts.afterRun)
+        await opts
+          .afterRun(request, result)
+          .catch((err: unknown) => logger.error({ err, runId: request.runId }, 'after-run step failed'));
       // The file log is the archive; Redis keeps the stream a while longer for late subscribers.
       await expireRunEvents(redis, request.runId, config.OURO_EVENTS_TTL_S);
       return result;
@@ -133,7 +177,10 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
       const closing = worker.close();
       const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
       if ((await Promise.race([closing.then(() => 'closed' as const), timer])) === 'timeout') {
-        logger.warn({ runs: running.size }, 'grace period over: stopping running experiments; another worker will resume them');
+        logger.warn(
+          { runs: running.size },
+          'grace period over: stopping running experiments; another worker will resume them',
+        );
         // Without a lock renewal the jobs stall and another worker resumes them from the journal.
         await worker.close(true);
       }

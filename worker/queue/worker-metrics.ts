@@ -34,10 +34,14 @@ export class WorkerMetrics {
       `ouro_runs_queued ${(queue.waiting ?? 0) + (queue.delayed ?? 0)}`,
       '# HELP ouro_runs_finished_total Runs this worker finished, by outcome.',
       '# TYPE ouro_runs_finished_total counter',
-      ...['succeeded', 'failed', 'cancelled'].map((s) => `ouro_runs_finished_total{status="${s}"} ${this.finished.get(s) ?? 0}`),
+      ...['succeeded', 'failed', 'cancelled'].map(
+        (s) => `ouro_runs_finished_total{status="${s}"} ${this.finished.get(s) ?? 0}`,
+      ),
       '# HELP ouro_experiment_duration_seconds Wall time of experiments.',
       '# TYPE ouro_experiment_duration_seconds histogram',
-      ...BUCKETS_S.map((b, i) => `ouro_experiment_duration_seconds_bucket{le="${b}"} ${this.experimentBuckets[i]}`),
+      ...BUCKETS_S.map(
+        (b, i) => `ouro_experiment_duration_seconds_bucket{le="${b}"} ${this.experimentBuckets[i]}`,
+      ),
       `ouro_experiment_duration_seconds_bucket{le="+Inf"} ${this.experimentCount}`,
       `ouro_experiment_duration_seconds_sum ${this.experimentSum}`,
       `ouro_experiment_duration_seconds_count ${this.experimentCount}`,

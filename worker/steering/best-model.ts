@@ -19,6 +19,7 @@ export function eligible(journal: Journal, node: JournalNode): boolean {
 /** The best eligible experiment under the plan's metric, after steering changed what counts. */
 export function recomputeBest(journal: Journal): void {
   let best: JournalNode | undefined;
-  for (const n of journal.nodes) if (eligible(journal, n) && isBetter(journal.plan!.metric, n.cv!.mean, best?.cv?.mean)) best = n;
+  for (const n of journal.nodes)
+    if (eligible(journal, n) && isBetter(journal.plan!.metric, n.cv!.mean, best?.cv?.mean)) best = n;
   journal.bestNodeId = best?.id ?? null;
 }

@@ -6,10 +6,14 @@ const columns = ['zip_code', 'price', 'Sq Ft', 'city'];
 
 test('understands each kind of steering', () => {
   assert.deepEqual(parseSteering('exclude zip code', columns), [{ kind: 'exclude', column: 'zip_code' }]);
-  assert.deepEqual(parseSteering("don't use the 'sq_ft' column", columns), [{ kind: 'exclude', column: 'Sq Ft' }]);
+  assert.deepEqual(parseSteering("don't use the 'sq_ft' column", columns), [
+    { kind: 'exclude', column: 'Sq Ft' },
+  ]);
   assert.deepEqual(parseSteering('use MAE as the metric', columns), [{ kind: 'metric', metric: 'mae' }]);
   assert.deepEqual(parseSteering('optimize AUC', columns), [{ kind: 'metric', metric: 'roc_auc' }]);
-  assert.deepEqual(parseSteering('try random forest', columns), [{ kind: 'prefer', family: 'random_forest' }]);
+  assert.deepEqual(parseSteering('try random forest', columns), [
+    { kind: 'prefer', family: 'random_forest' },
+  ]);
   assert.deepEqual(parseSteering('no linear models please', columns), [{ kind: 'forbid', family: 'linear' }]);
   assert.deepEqual(parseSteering('add 2 minutes', columns), [{ kind: 'budget', seconds: 120 }]);
   assert.deepEqual(parseSteering('extend the budget by 90s', columns), [{ kind: 'budget', seconds: 90 }]);

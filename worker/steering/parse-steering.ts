@@ -13,8 +13,22 @@ export type Steer =
   | { kind: 'unknown'; text: string };
 
 const METRIC_WORDS: Record<string, Metric> = {
-  auc: 'roc_auc', rocauc: 'roc_auc', roc: 'roc_auc', logloss: 'log_loss', crossentropy: 'log_loss', f1: 'f1_macro', macrof1: 'f1_macro', f1macro: 'f1_macro',
-  accuracy: 'accuracy', acc: 'accuracy', rmse: 'rmse', mae: 'mae', r2: 'r2', rsquared: 'r2', mase: 'mase', smape: 'smape',
+  auc: 'roc_auc',
+  rocauc: 'roc_auc',
+  roc: 'roc_auc',
+  logloss: 'log_loss',
+  crossentropy: 'log_loss',
+  f1: 'f1_macro',
+  macrof1: 'f1_macro',
+  f1macro: 'f1_macro',
+  accuracy: 'accuracy',
+  acc: 'accuracy',
+  rmse: 'rmse',
+  mae: 'mae',
+  r2: 'r2',
+  rsquared: 'r2',
+  mase: 'mase',
+  smape: 'smape',
 };
 
 function metricIn(text: string): Metric | null {
@@ -34,17 +48,32 @@ function metricIn(text: string): Metric | null {
  */
 export function parseSteering(text: string, columns: readonly string[]): Steer[] {
   const out: Steer[] = [];
-  for (const part of text.split(/[,;]|\band\b|\n/i).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[,;]|\band\b|\n/i)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const lower = part.toLowerCase();
-    const budget = /\b(?:add|extend(?: the budget)?(?: by)?|give it|another|more time|plus)\b\s*(?:by\s+)?([\d.]+\s*(?:h|hours?|m|min(?:utes?)?|s|sec(?:onds?)?)?)/.exec(lower);
+    const budget =
+      /\b(?:add|extend(?: the budget)?(?: by)?|give it|another|more time|plus)\b\s*(?:by\s+)?([\d.]+\s*(?:h|hours?|m|min(?:utes?)?|s|sec(?:onds?)?)?)/.exec(
+        lower,
+      );
     if (budget) {
-      const seconds = parseDurationSeconds(budget[1]!.replace(/\s+/g, '').replace(/hours?$/, 'h').replace(/min(utes?)?$/, 'm').replace(/sec(onds?)?$/, 's'));
+      const seconds = parseDurationSeconds(
+        budget[1]!
+          .replace(/\s+/g, '')
+          .replace(/hours?$/, 'h')
+          .replace(/min(utes?)?$/, 'm')
+          .replace(/sec(onds?)?$/, 's'),
+      );
       if (seconds !== null && seconds > 0) {
         out.push({ kind: 'budget', seconds: /^[\d.]+$/.test(budget[1]!.trim()) ? seconds * 60 : seconds });
         continue;
       }
     }
-    const exclude = /\b(?:exclude|drop|ignore|remove|leave out|without|don'?t use|do not use)\b\s+(?:the\s+)?(?:columns?\s+)?["'`]?(.+?)["'`]?(?:\s+columns?)?$/i.exec(part);
+    const exclude =
+      /\b(?:exclude|drop|ignore|remove|leave out|without|don'?t use|do not use)\b\s+(?:the\s+)?(?:columns?\s+)?["'`]?(.+?)["'`]?(?:\s+columns?)?$/i.exec(
+        part,
+      );
     if (exclude) {
       const wanted = normalizeName(exclude[1]!);
       const column = columns.find((c) => normalizeName(c) === wanted);
@@ -62,7 +91,8 @@ export function parseSteering(text: string, columns: readonly string[]): Steer[]
     }
     const family = familyNamedIn(lower);
     if (family !== null) {
-      if (/\b(avoid|no|skip|forbid|stop|don'?t|do not|never|without)\b/.test(lower)) out.push({ kind: 'forbid', family });
+      if (/\b(avoid|no|skip|forbid|stop|don'?t|do not|never|without)\b/.test(lower))
+        out.push({ kind: 'forbid', family });
       else out.push({ kind: 'prefer', family });
       continue;
     }

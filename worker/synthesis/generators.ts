@@ -26,19 +26,42 @@ export const GENERATOR_LABELS: Record<GeneratorFamily, string> = {
 };
 
 export function generatorLabel(spec: Pick<GeneratorSpec, 'family' | 'params'>): string {
-  const p = Object.entries(spec.params).map(([k, v]) => `${k}=${v}`).join(', ');
+  const p = Object.entries(spec.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return p ? `${GENERATOR_LABELS[spec.family]} (${p})` : GENERATOR_LABELS[spec.family];
 }
 
 /** The first round: the floor, then the families that model relations between columns. */
 export function firstRound(purpose: SynthPurpose, classTarget: boolean): GeneratorSpec[] {
   const specs: GeneratorSpec[] = [
-    { id: 'g1', family: 'marginals', params: {}, why: 'the floor: every column on its own; anything better must beat it' },
+    {
+      id: 'g1',
+      family: 'marginals',
+      params: {},
+      why: 'the floor: every column on its own; anything better must beat it',
+    },
     { id: 'g2', family: 'copula', params: {}, why: 'keeps each column and the correlations between them' },
-    { id: 'g3', family: 'cart', params: { min_leaf: 5, smooth: 0.5 }, why: 'synthpop-style trees capture non-linear relations and mixed types' },
-    { id: 'g4', family: 'bayes_net', params: { bins: 8 }, why: 'a Chow-Liu tree keeps the strongest dependencies with few parameters' },
+    {
+      id: 'g3',
+      family: 'cart',
+      params: { min_leaf: 5, smooth: 0.5 },
+      why: 'synthpop-style trees capture non-linear relations and mixed types',
+    },
+    {
+      id: 'g4',
+      family: 'bayes_net',
+      params: { bins: 8 },
+      why: 'a Chow-Liu tree keeps the strongest dependencies with few parameters',
+    },
   ];
-  if (purpose === 'augment' && classTarget) specs.push({ id: 'g5', family: 'smote', params: { k_neighbors: 5 }, why: 'interpolates between real rows of the rare class, the standard for imbalance' });
+  if (purpose === 'augment' && classTarget)
+    specs.push({
+      id: 'g5',
+      family: 'smote',
+      params: { k_neighbors: 5 },
+      why: 'interpolates between real rows of the rare class, the standard for imbalance',
+    });
   return specs;
 }
 
@@ -56,40 +79,104 @@ export interface Judged {
  * the first such turn not tried yet. Rows too close to real ones (or copies) → smoother and
  * coarser; utility short of the purpose's bar → finer. Null when nothing is left to turn.
  */
-export function revise(leader: Judged, purpose: SynthPurpose, nextId: string, tried: readonly Pick<GeneratorSpec, 'family' | 'params'>[]): GeneratorSpec | null {
+export function revise(
+  leader: Judged,
+  purpose: SynthPurpose,
+  nextId: string,
+  tried: readonly Pick<GeneratorSpec, 'family' | 'params'>[],
+): GeneratorSpec | null {
   const { spec } = leader;
   const tooClose = (leader.dcrRatio !== null && leader.dcrRatio < 0.9) || (leader.copiesDropped ?? 0) > 0;
-  const weak = purpose === 'stand-in' ? leader.utility !== null && leader.utility < 0.9 : leader.utility !== null && leader.utility <= 0;
+  const weak =
+    purpose === 'stand-in'
+      ? leader.utility !== null && leader.utility < 0.9
+      : leader.utility !== null && leader.utility <= 0;
   const p = spec.params;
   const candidates: { params: GeneratorSpec['params']; why: string }[] = [];
   switch (spec.family) {
     case 'cart': {
       const leaf = Number(p.min_leaf ?? 5);
       const smooth = Number(p.smooth ?? 0.5);
-      if (tooClose) candidates.push({ params: { min_leaf: leaf * 2, smooth: smooth + 0.5 }, why: 'its rows sit close to real ones, so larger leaves and more smoothing' }, { params: { min_leaf: leaf * 4, smooth: smooth + 1 }, why: 'its rows still sit close to real ones' });
-      else if (weak || purpose === 'augment') candidates.push({ params: { min_leaf: Math.max(2, Math.floor(leaf / 2)), smooth }, why: 'smaller leaves keep more of the real relations' }, { params: { min_leaf: leaf, smooth: smooth / 2 }, why: 'less smoothing keeps values nearer the real ones' });
-      else candidates.push({ params: { min_leaf: leaf, smooth: smooth + 0.25 }, why: 'more smoothing buys privacy margin at little utility cost' }, { params: { min_leaf: leaf * 2, smooth }, why: 'larger leaves buy privacy margin the other way' });
+      if (tooClose)
+        candidates.push(
+          {
+            params: { min_leaf: leaf * 2, smooth: smooth + 0.5 },
+            why: 'its rows sit close to real ones, so larger leaves and more smoothing',
+          },
+          {
+            params: { min_leaf: leaf * 4, smooth: smooth + 1 },
+            why: 'its rows still sit close to real ones',
+          },
+        );
+      else if (weak || purpose === 'augment')
+        candidates.push(
+          {
+            params: { min_leaf: Math.max(2, Math.floor(leaf / 2)), smooth },
+            why: 'smaller leaves keep more of the real relations',
+          },
+          {
+            params: { min_leaf: leaf, smooth: smooth / 2 },
+            why: 'less smoothing keeps values nearer the real ones',
+          },
+        );
+      else
+        candidates.push(
+          {
+            params: { min_leaf: leaf, smooth: smooth + 0.25 },
+            why: 'more smoothing buys privacy margin at little utility cost',
+          },
+          { params: { min_leaf: leaf * 2, smooth }, why: 'larger leaves buy privacy margin the other way' },
+        );
       break;
     }
     case 'bayes_net': {
       const bins = Number(p.bins ?? 8);
-      if (tooClose) candidates.push({ params: { bins: Math.max(4, bins - 3) }, why: 'its rows sit close to real ones, so coarser bins' }, { params: { bins: Math.max(3, bins - 5) }, why: 'coarser still' });
-      else candidates.push({ params: { bins: bins + 4 }, why: "finer bins keep more of each column's shape" }, { params: { bins: bins + 8 }, why: 'finer still' });
+      if (tooClose)
+        candidates.push(
+          {
+            params: { bins: Math.max(4, bins - 3) },
+            why: 'its rows sit close to real ones, so coarser bins',
+          },
+          { params: { bins: Math.max(3, bins - 5) }, why: 'coarser still' },
+        );
+      else
+        candidates.push(
+          { params: { bins: bins + 4 }, why: "finer bins keep more of each column's shape" },
+          { params: { bins: bins + 8 }, why: 'finer still' },
+        );
       break;
     }
     case 'smote': {
       const k = Number(p.k_neighbors ?? 5);
-      candidates.push({ params: { k_neighbors: k, variant: 'borderline' }, why: 'Borderline-SMOTE adds rows where the classes meet' }, { params: { k_neighbors: Math.max(2, k - 2) }, why: 'fewer neighbours keep new rows nearer their class' });
+      candidates.push(
+        {
+          params: { k_neighbors: k, variant: 'borderline' },
+          why: 'Borderline-SMOTE adds rows where the classes meet',
+        },
+        {
+          params: { k_neighbors: Math.max(2, k - 2) },
+          why: 'fewer neighbours keep new rows nearer their class',
+        },
+      );
       break;
     }
     case 'copula':
     case 'marginals':
       break;
   }
-  const key = (x: Pick<GeneratorSpec, 'family' | 'params'>) => `${x.family}:${JSON.stringify(Object.entries(x.params).sort())}`;
+  const key = (x: Pick<GeneratorSpec, 'family' | 'params'>) =>
+    `${x.family}:${JSON.stringify(Object.entries(x.params).sort())}`;
   const seen = new Set(tried.map(key));
   const next = candidates.find((c) => !seen.has(key({ family: spec.family, params: c.params })));
-  return next === undefined ? null : { id: nextId, family: spec.family, params: next.params, why: `revises ${spec.id}: ${next.why}`, parent: spec.id };
+  return next === undefined
+    ? null
+    : {
+        id: nextId,
+        family: spec.family,
+        params: next.params,
+        why: `revises ${spec.id}: ${next.why}`,
+        parent: spec.id,
+      };
 }
 
 const SAMPLER: Record<GeneratorFamily, string> = {
@@ -109,9 +196,17 @@ function pyValue(v: number | string): string {
  * read-only, its own folder writable) and again on its own: `python generate.py --data DIR
  * --rows N --out FILE` re-creates the dataset from the same seed.
  */
-export function renderGenerateScript(spec: GeneratorSpec, o: { rows: number; seed: number; condition: Record<string, string> | null; purpose: SynthPurpose }): string {
+export function renderGenerateScript(
+  spec: GeneratorSpec,
+  o: { rows: number; seed: number; condition: Record<string, string> | null; purpose: SynthPurpose },
+): string {
   const kwargs = Object.entries(spec.params).map(([k, v]) => `${k}=${pyValue(v)}`);
-  const condition = o.condition === null ? 'None' : `{${Object.entries(o.condition).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+  const condition =
+    o.condition === null
+      ? 'None'
+      : `{${Object.entries(o.condition)
+          .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+          .join(', ')}}`;
   return `"""${spec.id}: ${generatorLabel(spec)} — ${o.purpose === 'augment' ? 'new rows to add to the real table' : 'a stand-in for the real table'}.
 Why: ${spec.why}.
 

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { classificationMetrics, regressionMetrics } from '../../core/metrics.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
 import { readJson } from '../../core/store/json-file.ts';
-import { copyUntrustedFile, freshHostDir, readUntrustedJson, UNTRUSTED_CAPS } from '../../core/untrusted-files.ts';
+import {
+  copyUntrustedFile,
+  freshHostDir,
+  readUntrustedJson,
+  UNTRUSTED_CAPS,
+} from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 import type { SynthPurpose } from './purpose.ts';
@@ -16,23 +21,25 @@ import type { SynthPurpose } from './purpose.ts';
  * scores those predictions here against the vault.
  */
 const n = z.number().nullable();
-export const JudgementSchema = z.object({
-  ok: z.boolean(),
-  problem: z.string().optional(),
-  rows: z.number().int().nonnegative().optional(),
-  copiesDropped: z.number().int().nonnegative().optional(),
-  meanColumnDistance: z.number().optional(),
-  associationGap: z.number().optional(),
-  discriminatorAuc: n.optional(),
-  dcrSynthetic: n.optional(),
-  dcrHoldout: n.optional(),
-  dcrRatio: n.optional(),
-  closerThanHoldout5pct: n.optional(),
-  rareCategories: z.number().int().optional(),
-  rareCategoriesReproduced: z.number().int().optional(),
-  outlierValues: z.number().int().optional(),
-  outlierValuesReproduced: z.number().int().optional(),
-}).loose();
+export const JudgementSchema = z
+  .object({
+    ok: z.boolean(),
+    problem: z.string().optional(),
+    rows: z.number().int().nonnegative().optional(),
+    copiesDropped: z.number().int().nonnegative().optional(),
+    meanColumnDistance: z.number().optional(),
+    associationGap: z.number().optional(),
+    discriminatorAuc: n.optional(),
+    dcrSynthetic: n.optional(),
+    dcrHoldout: n.optional(),
+    dcrRatio: n.optional(),
+    closerThanHoldout5pct: n.optional(),
+    rareCategories: z.number().int().optional(),
+    rareCategoriesReproduced: z.number().int().optional(),
+    outlierValues: z.number().int().optional(),
+    outlierValuesReproduced: z.number().int().optional(),
+  })
+  .loose();
 export type Judgement = z.infer<typeof JudgementSchema>;
 
 const PredictionsSchema = z.object({
@@ -56,14 +63,32 @@ export function evaluatorMetric(task: EvalTask, purpose: SynthPurpose): 'roc_auc
 }
 
 /** Scores evaluator predictions of the holdout against the vault, on the host. */
-export async function scoreOnVault(paths: RunPaths, preds: Predictions, task: EvalTask, metric: string): Promise<number> {
+export async function scoreOnVault(
+  paths: RunPaths,
+  preds: Predictions,
+  task: EvalTask,
+  metric: string,
+): Promise<number> {
   const { labels } = await readJson(paths.labels, LabelsSchema);
-  if (preds.predictions.length !== labels.length) throw new Error(`the evaluator returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`);
-  const all: Record<string, number> = task === 'regression'
-    ? regressionMetrics({ yTrue: labels.map(Number), yPred: preds.predictions.map((p) => (p === null ? Number.NaN : Number(p))) })
-    : classificationMetrics(task, { yTrue: labels.map(String), yPred: preds.predictions.map(String), proba: (preds.probabilities ?? []).map((r) => r.map((v) => v ?? 0)), classes: preds.classes ?? [] });
+  if (preds.predictions.length !== labels.length)
+    throw new Error(
+      `the evaluator returned ${preds.predictions.length} predictions for ${labels.length} holdout rows`,
+    );
+  const all: Record<string, number> =
+    task === 'regression'
+      ? regressionMetrics({
+          yTrue: labels.map(Number),
+          yPred: preds.predictions.map((p) => (p === null ? Number.NaN : Number(p))),
+        })
+      : classificationMetrics(task, {
+          yTrue: labels.map(String),
+          yPred: preds.predictions.map(String),
+          proba: (preds.probabilities ?? []).map((r) => r.map((v) => v ?? 0)),
+          classes: preds.classes ?? [],
+        });
   const score = all[metric];
-  if (score === undefined || !Number.isFinite(score)) throw new Error(`${metric} is undefined on this holdout`);
+  if (score === undefined || !Number.isFinite(score))
+    throw new Error(`${metric} is undefined on this holdout`);
   return score;
 }
 
@@ -92,12 +117,34 @@ export async function judgeTable(o: {
 }): Promise<JudgeResult> {
   await freshHostDir(o.judgeDir, { root: o.paths.root });
   // The generator's folder was writable in its sandbox: copy the table out through the boundary.
-  await copyUntrustedFile(join(o.expDir, 'synthetic.parquet'), join(o.judgeDir, 'synthetic.parquet'), { root: o.expDir, maxBytes: UNTRUSTED_CAPS.predictions });
+  await copyUntrustedFile(join(o.expDir, 'synthetic.parquet'), join(o.judgeDir, 'synthetic.parquet'), {
+    root: o.expDir,
+    maxBytes: UNTRUSTED_CAPS.predictions,
+  });
   const f = (name: string) => join(o.judgeDir, name);
   await runTrustedStep({
     driver: o.driver,
     limits: o.limits,
-    args: ['synth-judge', '--real', join(o.paths.workspace, 'real.parquet'), '--synthetic', f('synthetic.parquet'), '--holdout', o.paths.holdoutFeatures, '--meta', join(o.paths.workspace, 'meta.json'), '--purpose', o.purpose, '--out', f('judgement.json'), '--clean', f('clean.parquet'), '--predictions', f('predictions.json'), ...(o.withBaseline ? ['--baseline', f('baseline.json')] : [])],
+    args: [
+      'synth-judge',
+      '--real',
+      join(o.paths.workspace, 'real.parquet'),
+      '--synthetic',
+      f('synthetic.parquet'),
+      '--holdout',
+      o.paths.holdoutFeatures,
+      '--meta',
+      join(o.paths.workspace, 'meta.json'),
+      '--purpose',
+      o.purpose,
+      '--out',
+      f('judgement.json'),
+      '--clean',
+      f('clean.parquet'),
+      '--predictions',
+      f('predictions.json'),
+      ...(o.withBaseline ? ['--baseline', f('baseline.json')] : []),
+    ],
     cwd: o.judgeDir,
     mounts: [{ path: o.paths.workspace }, { path: o.paths.holdout }, { path: o.judgeDir, writable: true }],
     timeoutMs: o.timeoutMs,
@@ -107,11 +154,17 @@ export async function judgeTable(o: {
   // The judge read a table hostile code wrote: its outputs cross the boundary like any sandbox's.
   const judgement = await readUntrustedJson(f('judgement.json'), JudgementSchema, { root: o.judgeDir });
   if (!judgement.ok) return { judgement, score: null, baseline: null, clean: f('clean.parquet') };
-  const preds = await readUntrustedJson(f('predictions.json'), PredictionsSchema, { root: o.judgeDir, maxBytes: UNTRUSTED_CAPS.predictions });
+  const preds = await readUntrustedJson(f('predictions.json'), PredictionsSchema, {
+    root: o.judgeDir,
+    maxBytes: UNTRUSTED_CAPS.predictions,
+  });
   const score = await scoreOnVault(o.paths, preds, o.task, o.metric);
   let baseline: number | null = null;
   if (o.withBaseline) {
-    const base = await readUntrustedJson(f('baseline.json'), PredictionsSchema, { root: o.judgeDir, maxBytes: UNTRUSTED_CAPS.predictions });
+    const base = await readUntrustedJson(f('baseline.json'), PredictionsSchema, {
+      root: o.judgeDir,
+      maxBytes: UNTRUSTED_CAPS.predictions,
+    });
     baseline = await scoreOnVault(o.paths, base, o.task, o.metric);
   }
   return { judgement, score, baseline, clean: f('clean.parquet') };
@@ -123,7 +176,10 @@ export async function judgeTable(o: {
  * than 0.1 away from 0.5) and a heavier one when they sit closer to real rows than unseen real rows do (DCR ratio
  * under 0.9). Augmentation: the gain in the evaluator's holdout score.
  */
-export function purposeScore(purpose: SynthPurpose, o: { utility: number; gain: number; discriminatorAuc: number | null; dcrRatio: number | null }): number {
+export function purposeScore(
+  purpose: SynthPurpose,
+  o: { utility: number; gain: number; discriminatorAuc: number | null; dcrRatio: number | null },
+): number {
   if (purpose === 'augment') return o.gain;
   const auc = o.discriminatorAuc ?? 0.5;
   const dcr = o.dcrRatio ?? 1;

@@ -16,8 +16,12 @@ test('the purpose is read from the goal, with the row count and the class it nam
     const intent = readSynthIntent(goal);
     assert.equal(intent.purpose, purpose, goal);
     assert.equal(intent.rows, rows, goal);
-    for (const w of classWords) assert.ok(intent.classWords.includes(w), `${goal}: ${intent.classWords.join(',')}`);
-    assert.match(intent.why, purpose === 'augment' ? /real \+ synthetic beats real alone/ : /utility, fidelity and privacy/);
+    for (const w of classWords)
+      assert.ok(intent.classWords.includes(w), `${goal}: ${intent.classWords.join(',')}`);
+    assert.match(
+      intent.why,
+      purpose === 'augment' ? /real \+ synthetic beats real alone/ : /utility, fidelity and privacy/,
+    );
   }
 });
 

@@ -18,10 +18,14 @@ export interface SynthIntent {
   classWords: string[];
 }
 
-const AUGMENT = /\b(more (examples|rows|samples|cases|instances) of|more \w+ (cases|examples|rows|samples)|augment\w*|oversampl\w*|upsampl\w*|rebalanc\w*|balance the|imbalanc\w*|rare class|minority|too few|only (?:have |got )?\d+ [\w-]+|make more|boost the)\b/i;
-const STAND_IN = /\b(share|shareable|sharing|vendor|partner|stand-?in|test data|demo|mock|dummy|fake|like this|look-?alike|replica|copy of|public|release|outside)\b/i;
-const ANONYMISE = /\b(anonymi[sz]\w*|anonymous|de-?identif\w*|pseudonymi[sz]\w*|remove (the )?(pii|personal)|gdpr|hipaa|private|privacy)\b/i;
-const ROWS = /\b(\d{1,3}(?:[,.\s]\d{3})+|\d+(?:\.\d+)?\s*[km]?)\s*(?:synthetic\s+|new\s+|fake\s+|more\s+|extra\s+)?(rows|records|examples|samples|lines|entries|cases|instances)\b/i;
+const AUGMENT =
+  /\b(more (examples|rows|samples|cases|instances) of|more \w+ (cases|examples|rows|samples)|augment\w*|oversampl\w*|upsampl\w*|rebalanc\w*|balance the|imbalanc\w*|rare class|minority|too few|only (?:have |got )?\d+ [\w-]+|make more|boost the)\b/i;
+const STAND_IN =
+  /\b(share|shareable|sharing|vendor|partner|stand-?in|test data|demo|mock|dummy|fake|like this|look-?alike|replica|copy of|public|release|outside)\b/i;
+const ANONYMISE =
+  /\b(anonymi[sz]\w*|anonymous|de-?identif\w*|pseudonymi[sz]\w*|remove (the )?(pii|personal)|gdpr|hipaa|private|privacy)\b/i;
+const ROWS =
+  /\b(\d{1,3}(?:[,.\s]\d{3})+|\d+(?:\.\d+)?\s*[km]?)\s*(?:synthetic\s+|new\s+|fake\s+|more\s+|extra\s+)?(rows|records|examples|samples|lines|entries|cases|instances)\b/i;
 
 /** "5,000" → 5000, "10k" → 10000, "1.5m" → 1500000. */
 export function parseCount(text: string): number | null {
@@ -42,13 +46,27 @@ export function readSynthIntent(goal: string): SynthIntent {
     ...goal.matchAll(/\b\d+ ([\w-]+) (?:cases|examples|rows|samples|records)\b/gi),
     ...goal.matchAll(/\bclass "?([\w-]+)"?/gi),
   ];
-  const classWords = [...new Set(named.map((m) => m[1]!.toLowerCase()))].filter((w) => !/^(examples|rows|cases|samples|records|data|of|the|rare|minority|synthetic|fake|new)$/.test(w));
+  const classWords = [...new Set(named.map((m) => m[1]!.toLowerCase()))].filter(
+    (w) => !/^(examples|rows|cases|samples|records|data|of|the|rare|minority|synthetic|fake|new)$/.test(w),
+  );
   if (aug !== null) {
-    return { purpose: 'augment', why: `the goal asks for "${aug[0]}", so the new rows are judged by whether a model trained on real + synthetic beats real alone`, rows, anonymise, classWords };
+    return {
+      purpose: 'augment',
+      why: `the goal asks for "${aug[0]}", so the new rows are judged by whether a model trained on real + synthetic beats real alone`,
+      rows,
+      anonymise,
+      classWords,
+    };
   }
   const stand = STAND_IN.exec(goal) ?? (anonymise ? ANONYMISE.exec(goal) : null);
-  const because = stand !== null ? `the goal says "${stand[0]}"` : 'the goal asks for rows like the table\'s';
-  return { purpose: 'stand-in', why: `${because}, so the table is a stand-in for the real one, judged by utility, fidelity and privacy`, rows, anonymise, classWords };
+  const because = stand !== null ? `the goal says "${stand[0]}"` : "the goal asks for rows like the table's";
+  return {
+    purpose: 'stand-in',
+    why: `${because}, so the table is a stand-in for the real one, judged by utility, fidelity and privacy`,
+    rows,
+    anonymise,
+    classWords,
+  };
 }
 
 /** What "anonymise" can and cannot mean here: said before anything runs. */

@@ -7,7 +7,12 @@ import type { RunPaths } from '../../core/run-paths.ts';
 import { ProfileSchema, type Profile } from '../../core/schemas/profile.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { pathExists } from '../../core/store/path-exists.ts';
-import { copyUntrustedFile, freshHostDir, readUntrustedJson, UNTRUSTED_CAPS } from '../../core/untrusted-files.ts';
+import {
+  copyUntrustedFile,
+  freshHostDir,
+  readUntrustedJson,
+  UNTRUSTED_CAPS,
+} from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 
@@ -23,22 +28,44 @@ export interface StepDeps {
 const timeout = (config: Config) => Math.max(120_000, config.OURO_EXPERIMENT_TIMEOUT_S * 1000);
 
 /** Fetches the upload into the run folder and profiles it (the same `inspect` as a model run). */
-export async function profileUpload(paths: RunPaths, dataset: { ref: string; filename: string }, deps: StepDeps): Promise<{ profile: Profile; local: string }> {
+export async function profileUpload(
+  paths: RunPaths,
+  dataset: { ref: string; filename: string },
+  deps: StepDeps,
+): Promise<{ profile: Profile; local: string }> {
   const local = join(paths.input, basename(dataset.filename));
   if (!(await pathExists(local))) {
     await deps.store.getFile(dataset.ref, local).catch((err: unknown) => {
-      throw new OuroError('input_missing', `Cannot fetch ${dataset.filename} from the artifact store (${(err as Error).message}).`);
+      throw new OuroError(
+        'input_missing',
+        `Cannot fetch ${dataset.filename} from the artifact store (${(err as Error).message}).`,
+      );
     });
   }
   const info = await stat(local).catch(() => null);
-  if (info === null) throw new OuroError('input_missing', `Cannot read ${dataset.filename}: the file is not there.`);
+  if (info === null)
+    throw new OuroError('input_missing', `Cannot read ${dataset.filename}: the file is not there.`);
   const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-  if (info.size > capBytes) throw new OuroError('input_too_large', `${dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`);
+  if (info.size > capBytes)
+    throw new OuroError(
+      'input_too_large',
+      `${dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`,
+    );
   await mkdir(paths.prep, { recursive: true, mode: 0o755 });
   await runTrustedStep({
     driver: deps.driver,
     limits: deps.limits,
-    args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes)],
+    args: [
+      'inspect',
+      '--input',
+      local,
+      '--profile',
+      paths.profile,
+      '--table',
+      paths.table,
+      '--max-bytes',
+      String(capBytes),
+    ],
     cwd: paths.prep,
     mounts: [{ path: local }, { path: paths.prep, writable: true }],
     timeoutMs: timeout(deps.config),
@@ -48,33 +75,68 @@ export async function profileUpload(paths: RunPaths, dataset: { ref: string; fil
   return { profile: await readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep }), local };
 }
 
-const ColumnMetaSchema = z.object({ name: z.string(), kind: z.enum(['number', 'category', 'date', 'key', 'constant', 'empty', 'text']) }).loose();
-export const SynthMetaSchema = z.object({
-  target: z.string(),
-  task: z.enum(['binary', 'multiclass', 'regression']),
-  classes: z.array(z.string()).nullable(),
-  classCounts: z.record(z.string(), z.number().int()).nullable(),
-  trainRows: z.number().int(),
-  holdoutRows: z.number().int(),
-  columns: z.array(ColumnMetaSchema),
-  dateOrder: z.array(z.tuple([z.string(), z.string()])),
-}).loose();
+const ColumnMetaSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['number', 'category', 'date', 'key', 'constant', 'empty', 'text']),
+  })
+  .loose();
+export const SynthMetaSchema = z
+  .object({
+    target: z.string(),
+    task: z.enum(['binary', 'multiclass', 'regression']),
+    classes: z.array(z.string()).nullable(),
+    classCounts: z.record(z.string(), z.number().int()).nullable(),
+    trainRows: z.number().int(),
+    holdoutRows: z.number().int(),
+    columns: z.array(ColumnMetaSchema),
+    dateOrder: z.array(z.tuple([z.string(), z.string()])),
+  })
+  .loose();
 export type SynthMeta = z.infer<typeof SynthMetaSchema>;
 
 /**
  * The one split: the generators get the typed training rows (`workspace/`), the holdout's
  * features go to `holdout/` for the judge, its target values to the vault (0700, never mounted).
  */
-export async function splitForSynthesis(paths: RunPaths, o: { target: string; task: string; seed: number }, deps: StepDeps): Promise<SynthMeta> {
+export async function splitForSynthesis(
+  paths: RunPaths,
+  o: { target: string; task: string; seed: number },
+  deps: StepDeps,
+): Promise<SynthMeta> {
   const staging = join(paths.prep, 'vault-staging');
   await rm(staging, { recursive: true, force: true });
-  for (const dir of [paths.workspace, paths.holdout, staging]) await mkdir(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [paths.workspace, paths.holdout, staging])
+    await mkdir(dir, { recursive: true, mode: 0o755 });
   await runTrustedStep({
     driver: deps.driver,
     limits: deps.limits,
-    args: ['synth-split', '--table', paths.table, '--profile', paths.profile, '--target', o.target, '--task', o.task, '--seed', String(o.seed), '--workspace', paths.workspace, '--holdout', paths.holdout, '--vault', staging],
+    args: [
+      'synth-split',
+      '--table',
+      paths.table,
+      '--profile',
+      paths.profile,
+      '--target',
+      o.target,
+      '--task',
+      o.task,
+      '--seed',
+      String(o.seed),
+      '--workspace',
+      paths.workspace,
+      '--holdout',
+      paths.holdout,
+      '--vault',
+      staging,
+    ],
     cwd: paths.prep,
-    mounts: [{ path: paths.prep }, { path: paths.workspace, writable: true }, { path: paths.holdout, writable: true }, { path: staging, writable: true }],
+    mounts: [
+      { path: paths.prep },
+      { path: paths.workspace, writable: true },
+      { path: paths.holdout, writable: true },
+      { path: staging, writable: true },
+    ],
     timeoutMs: timeout(deps.config),
     ...(deps.signal ? { signal: deps.signal } : {}),
     doing: 'splitting off the holdout',
@@ -82,7 +144,10 @@ export async function splitForSynthesis(paths: RunPaths, o: { target: string; ta
   await mkdir(paths.vault, { recursive: true, mode: 0o700 });
   await rm(paths.labels, { force: true });
   // Copied, not renamed: the staging folder was writable in the sandbox.
-  await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, { root: staging, maxBytes: UNTRUSTED_CAPS.predictions });
+  await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, {
+    root: staging,
+    maxBytes: UNTRUSTED_CAPS.predictions,
+  });
   await rm(staging, { recursive: true, force: true });
   return readUntrustedJson(join(paths.workspace, 'meta.json'), SynthMetaSchema, { root: paths.workspace });
 }
@@ -94,14 +159,22 @@ export function outputFormat(profile: Profile): OutputFormat {
   return f === 'parquet' || f === 'xlsx' ? f : 'csv';
 }
 
-const ExportSummarySchema = z.object({ rows: z.number().int().nonnegative(), columns: z.array(z.string()), charted: z.array(z.string()) });
+const ExportSummarySchema = z.object({
+  rows: z.number().int().nonnegative(),
+  columns: z.array(z.string()),
+  charted: z.array(z.string()),
+});
 
 /**
  * Writes the chosen table in the user's format and the real-vs-synthetic chart (a trusted step
  * reading the judged table), then copies both through the boundary into `dataset/`, which only
  * the host writes.
  */
-export async function exportDataset(paths: RunPaths, o: { clean: string; format: OutputFormat; filename: string }, deps: StepDeps): Promise<{ data: string; chart: string | null; rows: number; columns: string[]; bytes: number }> {
+export async function exportDataset(
+  paths: RunPaths,
+  o: { clean: string; format: OutputFormat; filename: string },
+  deps: StepDeps,
+): Promise<{ data: string; chart: string | null; rows: number; columns: string[]; bytes: number }> {
   const staging = join(paths.root, 'export');
   const out = join(paths.root, 'dataset');
   await freshHostDir(staging, { root: paths.root });
@@ -109,18 +182,45 @@ export async function exportDataset(paths: RunPaths, o: { clean: string; format:
   await runTrustedStep({
     driver: deps.driver,
     limits: deps.limits,
-    args: ['synth-export', '--clean', o.clean, '--real', join(paths.workspace, 'real.parquet'), '--meta', join(paths.workspace, 'meta.json'), '--format', o.format, '--out', join(staging, o.filename), '--chart', join(staging, 'real-vs-synthetic.png'), '--summary', join(staging, 'summary.json')],
+    args: [
+      'synth-export',
+      '--clean',
+      o.clean,
+      '--real',
+      join(paths.workspace, 'real.parquet'),
+      '--meta',
+      join(paths.workspace, 'meta.json'),
+      '--format',
+      o.format,
+      '--out',
+      join(staging, o.filename),
+      '--chart',
+      join(staging, 'real-vs-synthetic.png'),
+      '--summary',
+      join(staging, 'summary.json'),
+    ],
     cwd: staging,
     mounts: [{ path: o.clean }, { path: paths.workspace }, { path: staging, writable: true }],
     timeoutMs: timeout(deps.config),
     ...(deps.signal ? { signal: deps.signal } : {}),
     doing: 'writing the synthetic dataset',
   });
-  const summary = await readUntrustedJson(join(staging, 'summary.json'), ExportSummarySchema, { root: staging });
+  const summary = await readUntrustedJson(join(staging, 'summary.json'), ExportSummarySchema, {
+    root: staging,
+  });
   const data = join(out, o.filename);
-  const bytes = await copyUntrustedFile(join(staging, o.filename), data, { root: staging, maxBytes: UNTRUSTED_CAPS.tree });
+  const bytes = await copyUntrustedFile(join(staging, o.filename), data, {
+    root: staging,
+    maxBytes: UNTRUSTED_CAPS.tree,
+  });
   const chart = join(out, 'real-vs-synthetic.png');
-  const charted = await copyUntrustedFile(join(staging, 'real-vs-synthetic.png'), chart, { root: staging, maxBytes: UNTRUSTED_CAPS.image }).then(() => true, () => false);
+  const charted = await copyUntrustedFile(join(staging, 'real-vs-synthetic.png'), chart, {
+    root: staging,
+    maxBytes: UNTRUSTED_CAPS.image,
+  }).then(
+    () => true,
+    () => false,
+  );
   await rm(staging, { recursive: true, force: true });
   return { data, chart: charted ? chart : null, rows: summary.rows, columns: summary.columns, bytes };
 }

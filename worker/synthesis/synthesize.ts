@@ -11,7 +11,14 @@ import { UntrustedFileError } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { chooseTarget, inferTask } from '../intake/understand-goal.ts';
 import { buildDataCard, writeCardFiles } from './data-card.ts';
-import { firstRound, generatorLabel, renderGenerateScript, revise, type GeneratorSpec, type Judged } from './generators.ts';
+import {
+  firstRound,
+  generatorLabel,
+  renderGenerateScript,
+  revise,
+  type GeneratorSpec,
+  type Judged,
+} from './generators.ts';
 import { evaluatorMetric, purposeScore, type Judgement } from './judge.ts';
 import { ANONYMISE_ANSWER, readSynthIntent } from './purpose.ts';
 import { runGenerator } from './run-generator.ts';
@@ -65,28 +72,61 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
   const emit = deps.events.emit.bind(deps.events);
   const note = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'note', level, message });
   try {
-    await emit({ type: 'accepted', goal: req.goal, file: req.dataset.filename, budgetSeconds: req.budgetSeconds });
+    await emit({
+      type: 'accepted',
+      goal: req.goal,
+      file: req.dataset.filename,
+      budgetSeconds: req.budgetSeconds,
+    });
     const intent = readSynthIntent(req.goal);
     const cap = deps.config.OURO_SYNTH_MAX_ROWS;
     const asked = req.rows ?? intent.rows;
     if (asked !== null && asked !== undefined && asked > cap) {
-      throw new OuroError('rows_over_cap', `You asked for ${asked.toLocaleString('en-US')} rows; this ouro makes at most ${cap.toLocaleString('en-US')} per request (OURO_SYNTH_MAX_ROWS). Ask for ${cap.toLocaleString('en-US')} or fewer, or ask the operator to raise the limit.`);
+      throw new OuroError(
+        'rows_over_cap',
+        `You asked for ${asked.toLocaleString('en-US')} rows; this ouro makes at most ${cap.toLocaleString('en-US')} per request (OURO_SYNTH_MAX_ROWS). Ask for ${cap.toLocaleString('en-US')} or fewer, or ask the operator to raise the limit.`,
+      );
     }
-    if (asked !== null && asked !== undefined && asked < 1) throw new OuroError('rows_over_cap', 'Ask for at least one row.');
+    if (asked !== null && asked !== undefined && asked < 1)
+      throw new OuroError('rows_over_cap', 'Ask for at least one row.');
     if (intent.anonymise) await note(ANONYMISE_ANSWER, 'warn');
-    if (!deps.driver.isolated) await note(`Weak isolation: this run's generated code runs without network or filesystem namespaces (${deps.driver.describe()}).`, 'warn');
+    if (!deps.driver.isolated)
+      await note(
+        `Weak isolation: this run's generated code runs without network or filesystem namespaces (${deps.driver.describe()}).`,
+        'warn',
+      );
 
-    const steps = { config: deps.config, driver: deps.driver, limits: deps.limits, store: deps.store, ...(deps.signal ? { signal: deps.signal } : {}) };
+    const steps = {
+      config: deps.config,
+      driver: deps.driver,
+      limits: deps.limits,
+      store: deps.store,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    };
     const { profile } = await profileUpload(paths, req.dataset, steps);
-    await emit({ type: 'profiled', rows: profile.rows, columns: profile.columns.length, findings: profile.findings });
+    await emit({
+      type: 'profiled',
+      rows: profile.rows,
+      columns: profile.columns.length,
+      findings: profile.findings,
+    });
     if (profile.rows < MIN_SYNTH_ROWS) {
-      throw new OuroError('table_too_small', `${req.dataset.filename} has ${profile.rows} rows; I need at least ${MIN_SYNTH_ROWS} to learn what its rows look like and still hold a fifth back to check the synthetic ones. Upload more rows (a larger export), or use the table as it is.`);
+      throw new OuroError(
+        'table_too_small',
+        `${req.dataset.filename} has ${profile.rows} rows; I need at least ${MIN_SYNTH_ROWS} to learn what its rows look like and still hold a fifth back to check the synthetic ones. Upload more rows (a larger export), or use the table as it is.`,
+      );
     }
 
-    const choice = chooseTarget(req.goal, profile.columns, { ...(req.target !== undefined ? { explicit: req.target } : {}), assumeYes: true });
+    const choice = chooseTarget(req.goal, profile.columns, {
+      ...(req.target !== undefined ? { explicit: req.target } : {}),
+      assumeYes: true,
+    });
     const column = profile.columns.find((c) => c.name === choice.column)!;
     if (column.unique < 2) {
-      throw new OuroError('target_unusable', `"${column.name}" has ${column.unique === 0 ? 'no values' : `one value only ("${column.samples[0] ?? ''}")`}: there is no rare class to add rows to, and no model can be trained on it to judge the synthetic rows. Choose a column with at least two values: --target <column>.`);
+      throw new OuroError(
+        'target_unusable',
+        `"${column.name}" has ${column.unique === 0 ? 'no values' : `one value only ("${column.samples[0] ?? ''}")`}: there is no rare class to add rows to, and no model can be trained on it to judge the synthetic rows. Choose a column with at least two values: --target <column>.`,
+      );
     }
     const { task, reason: taskReason } = inferTask(req.goal, column, profile.rows);
     const meta = await splitForSynthesis(paths, { target: choice.column, task, seed: req.seed }, steps);
@@ -102,19 +142,35 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
       condition = { [meta.target]: rare };
       const most = Math.max(...Object.values(counts));
       rows = asked ?? Math.max(most - counts[rare]!, counts[rare]!);
-      await note(`Plan: augmentation — ${intent.why}. New rows of class "${rare}" of "${meta.target}" (${named !== undefined ? 'named in the goal' : 'the rarest class'}: ${counts[rare]} of ${meta.trainRows} training rows), ${rows} of them; judged by ${metric} of a fixed evaluator on the ${meta.holdoutRows} held-back real rows, trained on real + synthetic vs real alone.`);
+      await note(
+        `Plan: augmentation — ${intent.why}. New rows of class "${rare}" of "${meta.target}" (${named !== undefined ? 'named in the goal' : 'the rarest class'}: ${counts[rare]} of ${meta.trainRows} training rows), ${rows} of them; judged by ${metric} of a fixed evaluator on the ${meta.holdoutRows} held-back real rows, trained on real + synthetic vs real alone.`,
+      );
     } else {
       rows = Math.min(asked ?? profile.rows, cap);
-      if (asked === null || asked === undefined) await note(`No row count in the request: making ${rows.toLocaleString('en-US')} rows, as many as the table has${profile.rows > cap ? ` up to the cap (OURO_SYNTH_MAX_ROWS)` : ''}. Say "N rows" or --rows N for another size.`);
-      await note(`Plan: ${intent.purpose === 'augment' ? 'augmentation (more rows for an amount: all rows are new, judged by real + synthetic vs real alone)' : 'a shareable stand-in'} — ${intent.why}. Utility is judged by predicting "${meta.target}" (${choice.assumed === true ? 'the goal names no column, so the likeliest target; --target <column> picks another' : choice.reason}; ${task}: ${taskReason}) with a fixed evaluator scored by ${metric} on the ${meta.holdoutRows} held-back real rows; fidelity by column distances, association gaps and a real-vs-synthetic classifier; privacy by distance to the closest real row against unseen real rows, and exact copies (dropped).`);
+      if (asked === null || asked === undefined)
+        await note(
+          `No row count in the request: making ${rows.toLocaleString('en-US')} rows, as many as the table has${profile.rows > cap ? ` up to the cap (OURO_SYNTH_MAX_ROWS)` : ''}. Say "N rows" or --rows N for another size.`,
+        );
+      await note(
+        `Plan: ${intent.purpose === 'augment' ? 'augmentation (more rows for an amount: all rows are new, judged by real + synthetic vs real alone)' : 'a shareable stand-in'} — ${intent.why}. Utility is judged by predicting "${meta.target}" (${choice.assumed === true ? 'the goal names no column, so the likeliest target; --target <column> picks another' : choice.reason}; ${task}: ${taskReason}) with a fixed evaluator scored by ${metric} on the ${meta.holdoutRows} held-back real rows; fidelity by column distances, association gaps and a real-vs-synthetic classifier; privacy by distance to the closest real row against unseen real rows, and exact copies (dropped).`,
+      );
     }
-    for (const col of meta.columns.filter((c) => c.kind === 'text')) await note(`"${col.name}" holds free text; it is left out of the synthetic table.`, 'warn');
+    for (const col of meta.columns.filter((c) => c.kind === 'text'))
+      await note(`"${col.name}" holds free text; it is left out of the synthetic table.`, 'warn');
 
-    const judged: (Judged & { trial: GeneratorTrial; clean: string; script: string; judgement: Judgement; value: number })[] = [];
+    const judged: (Judged & {
+      trial: GeneratorTrial;
+      clean: string;
+      script: string;
+      judgement: Judgement;
+      value: number;
+    })[] = [];
     let baseline: number | null = null;
     const tried: GeneratorTrial[] = [];
     const specs: GeneratorSpec[] = firstRound(intent.purpose, condition !== null);
-    await note(`Generators to try: ${specs.map((s) => `${s.id} ${generatorLabel(s)}`).join('; ')}. Each is a fresh generate.py in the sandbox; ouro's judge scores them, then the leader is revised.`);
+    await note(
+      `Generators to try: ${specs.map((s) => `${s.id} ${generatorLabel(s)}`).join('; ')}. Each is a fresh generate.py in the sandbox; ouro's judge scores them, then the leader is revised.`,
+    );
     const budgetMs = req.budgetSeconds * 1000;
     let revisions = 0;
     let lastMs = 0;
@@ -122,22 +178,54 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
       const spec = specs[i]!;
       if (deps.signal?.aborted) break;
       if (judged.length > 0 && elapsedMs() + lastMs > budgetMs) {
-        await note(`Stopping: the ${req.budgetSeconds} s budget would not cover another generator (${spec.id} and later are not run).`);
+        await note(
+          `Stopping: the ${req.budgetSeconds} s budget would not cover another generator (${spec.id} and later are not run).`,
+        );
         break;
       }
       const script = renderGenerateScript(spec, { rows, seed: req.seed, condition, purpose: intent.purpose });
-      const run = await runGenerator({ ...steps, paths, spec, script, purpose: intent.purpose, task: meta.task, metric, withBaseline: baseline === null, events: deps.events });
+      const run = await runGenerator({
+        ...steps,
+        paths,
+        spec,
+        script,
+        purpose: intent.purpose,
+        task: meta.task,
+        metric,
+        withBaseline: baseline === null,
+        events: deps.events,
+      });
       lastMs = run.trial.seconds * 1000;
       if (run.baseline !== null) baseline = run.baseline;
       if (run.result !== null && baseline !== null) {
         const j = run.result.judgement;
-        const utility = intent.purpose === 'augment' ? run.result.score! - baseline : run.result.score! / baseline;
+        const utility =
+          intent.purpose === 'augment' ? run.result.score! - baseline : run.result.score! / baseline;
         const gain = run.result.score! - baseline;
-        const value = purposeScore(intent.purpose, { utility, gain, discriminatorAuc: j.discriminatorAuc ?? null, dcrRatio: j.dcrRatio ?? null });
+        const value = purposeScore(intent.purpose, {
+          utility,
+          gain,
+          discriminatorAuc: j.discriminatorAuc ?? null,
+          dcrRatio: j.dcrRatio ?? null,
+        });
         run.trial.score = value;
         run.trial.utility = utility;
-        judged.push({ spec, score: value, utility, dcrRatio: j.dcrRatio ?? null, copiesDropped: j.copiesDropped ?? null, discriminatorAuc: j.discriminatorAuc ?? null, trial: run.trial, clean: run.result.clean, script, judgement: j, value: run.result.score! });
-        await note(`${spec.id} ${generatorLabel(spec)}: ${intent.purpose === 'augment' ? `${metric} ${run.result.score!.toFixed(4)} with the new rows vs ${baseline.toFixed(4)} real alone (${gain >= 0 ? '+' : ''}${gain.toFixed(4)})` : `${metric} ${run.result.score!.toFixed(4)} trained on synthetic vs ${baseline.toFixed(4)} on real (${(utility * 100).toFixed(0)} %)`} · real-vs-synthetic AUC ${j.discriminatorAuc?.toFixed(3) ?? 'n/a'} · DCR ratio ${j.dcrRatio?.toFixed(2) ?? 'n/a'} · ${j.copiesDropped ?? 0} exact copies dropped · score ${value.toFixed(3)} (${run.trial.seconds.toFixed(1)} s)`);
+        judged.push({
+          spec,
+          score: value,
+          utility,
+          dcrRatio: j.dcrRatio ?? null,
+          copiesDropped: j.copiesDropped ?? null,
+          discriminatorAuc: j.discriminatorAuc ?? null,
+          trial: run.trial,
+          clean: run.result.clean,
+          script,
+          judgement: j,
+          value: run.result.score!,
+        });
+        await note(
+          `${spec.id} ${generatorLabel(spec)}: ${intent.purpose === 'augment' ? `${metric} ${run.result.score!.toFixed(4)} with the new rows vs ${baseline.toFixed(4)} real alone (${gain >= 0 ? '+' : ''}${gain.toFixed(4)})` : `${metric} ${run.result.score!.toFixed(4)} trained on synthetic vs ${baseline.toFixed(4)} on real (${(utility * 100).toFixed(0)} %)`} · real-vs-synthetic AUC ${j.discriminatorAuc?.toFixed(3) ?? 'n/a'} · DCR ratio ${j.dcrRatio?.toFixed(2) ?? 'n/a'} · ${j.copiesDropped ?? 0} exact copies dropped · score ${value.toFixed(3)} (${run.trial.seconds.toFixed(1)} s)`,
+        );
       }
       tried.push(run.trial);
       if (i === specs.length - 1 && revisions < MAX_REVISIONS && judged.length > 0) {
@@ -146,17 +234,34 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
         if (next !== null) {
           revisions += 1;
           specs.push(next);
-          await emit({ type: 'strategy.changed', from: `${leader.spec.id} ${generatorLabel(leader.spec)}`, to: `${next.id} ${generatorLabel(next)}`, why: next.why });
+          await emit({
+            type: 'strategy.changed',
+            from: `${leader.spec.id} ${generatorLabel(leader.spec)}`,
+            to: `${next.id} ${generatorLabel(next)}`,
+            why: next.why,
+          });
         }
       }
     }
-    if (judged.length === 0) throw new OuroError('run_failed', `No generator produced a table the judge could score (${tried.map((t) => `${t.id} ${t.family}: ${t.finding ?? t.status}`).join('; ')}). The scripts and their output are in ${paths.experiments}.`);
+    if (judged.length === 0)
+      throw new OuroError(
+        'run_failed',
+        `No generator produced a table the judge could score (${tried.map((t) => `${t.id} ${t.family}: ${t.finding ?? t.status}`).join('; ')}). The scripts and their output are in ${paths.experiments}.`,
+      );
     const best = [...judged].sort((a, b) => b.score! - a.score!)[0]!;
-    if (intent.purpose === 'augment' && best.score! <= 0) await note(`No generator made the evaluator better on the held-back rows (best: ${best.spec.id}, ${best.score!.toFixed(4)}). The rows are delivered, but adding them is not shown to help.`, 'warn');
-    await note(`Chosen: ${best.spec.id} ${generatorLabel(best.spec)} (score ${best.score!.toFixed(3)}, the best of ${judged.length} judged).`);
+    if (intent.purpose === 'augment' && best.score! <= 0)
+      await note(
+        `No generator made the evaluator better on the held-back rows (best: ${best.spec.id}, ${best.score!.toFixed(4)}). The rows are delivered, but adding them is not shown to help.`,
+        'warn',
+      );
+    await note(
+      `Chosen: ${best.spec.id} ${generatorLabel(best.spec)} (score ${best.score!.toFixed(3)}, the best of ${judged.length} judged).`,
+    );
 
     const format = outputFormat(profile);
-    const stem = basename(req.dataset.filename, extname(req.dataset.filename)).replace(/[^A-Za-z0-9._-]+/g, '-') || 'data';
+    const stem =
+      basename(req.dataset.filename, extname(req.dataset.filename)).replace(/[^A-Za-z0-9._-]+/g, '-') ||
+      'data';
     const filename = `${stem}-synthetic${condition !== null ? `-${Object.values(condition)[0]!.replace(/[^A-Za-z0-9._-]+/g, '-')}` : ''}.${format}`;
     const exported = await exportDataset(paths, { clean: best.clean, format, filename }, steps);
     const dir = join(paths.root, 'dataset');
@@ -168,7 +273,12 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
       file: req.dataset.filename,
       sourceRows: profile.rows,
       meta,
-      chosen: { id: best.spec.id, family: best.spec.family, label: generatorLabel(best.spec), params: best.spec.params },
+      chosen: {
+        id: best.spec.id,
+        family: best.spec.family,
+        label: generatorLabel(best.spec),
+        params: best.spec.params,
+      },
       judgement: best.judgement,
       metric,
       real: baseline!,
@@ -178,17 +288,37 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
       columns: exported.columns,
       augmentedClass: condition !== null ? Object.values(condition)[0]! : null,
       tried,
-      files: { data: filename, chart: exported.chart !== null ? 'real-vs-synthetic.png' : null, script: 'generate.py', card: 'data-card.md' },
+      files: {
+        data: filename,
+        chart: exported.chart !== null ? 'real-vs-synthetic.png' : null,
+        script: 'generate.py',
+        card: 'data-card.md',
+      },
       durationMs: elapsedMs(),
     });
     await writeCardFiles(dir, card, best.script);
-    await emit({ type: 'dataset.published', path: exported.data, url: deps.linkFor?.(req.runId, filename) ?? null, filename, format, bytes: exported.bytes, card });
+    await emit({
+      type: 'dataset.published',
+      path: exported.data,
+      url: deps.linkFor?.(req.runId, filename) ?? null,
+      filename,
+      format,
+      bytes: exported.bytes,
+      card,
+    });
     return { status: 'succeeded', card, dataset: exported.data };
   } catch (err) {
-    const error = err instanceof OuroError ? err : new OuroError('internal', `ouro hit an internal error while making synthetic data (${(err as Error).message.split('\n')[0]?.slice(0, 200)}).`, { cause: err });
-    if (!(err instanceof OuroError) || err instanceof UntrustedFileError) deps.logger.debug({ err }, 'synthesis failed');
+    const error =
+      err instanceof OuroError
+        ? err
+        : new OuroError(
+            'internal',
+            `ouro hit an internal error while making synthetic data (${(err as Error).message.split('\n')[0]?.slice(0, 200)}).`,
+            { cause: err },
+          );
+    if (!(err instanceof OuroError) || err instanceof UntrustedFileError)
+      deps.logger.debug({ err }, 'synthesis failed');
     await emit({ type: 'failed', code: error.code, message: error.message }).catch(() => undefined);
     return { status: 'failed', card: null, dataset: null, error };
   }
-
 }

@@ -35,13 +35,21 @@ export function boosterThreads(size: TableSize): number {
 }
 
 /** The recipe fields that size a draft of `family`, and one phrase saying what was cut. */
-export function sizeDraft(family: string, task: Task, size: TableSize): { extra: Partial<Recipe>; params: Record<string, unknown>; note: string | null } {
-  if (!kindOf(task).playbook.sizesDrafts || family === 'baseline') return { extra: {}, params: {}, note: null };
+export function sizeDraft(
+  family: string,
+  task: Task,
+  size: TableSize,
+): { extra: Partial<Recipe>; params: Record<string, unknown>; note: string | null } {
+  if (!kindOf(task).playbook.sizesDrafts || family === 'baseline')
+    return { extra: {}, params: {}, note: null };
   const folds = draftFolds(size);
   const sample = size.rows > SAMPLE_ABOVE_ROWS ? DRAFT_SAMPLE_ROWS : undefined;
   const extra: Partial<Recipe> = { folds, ...(sample !== undefined ? { maxRows: sample } : {}) };
   const notes: string[] = [];
-  if (sample !== undefined) notes.push(`on a seeded sample of ${sample.toLocaleString('en-US')} of the ${size.rows.toLocaleString('en-US')} rows (finalists use all of them)`);
+  if (sample !== undefined)
+    notes.push(
+      `on a seeded sample of ${sample.toLocaleString('en-US')} of the ${size.rows.toLocaleString('en-US')} rows (finalists use all of them)`,
+    );
   if (folds !== 5) notes.push(`${folds}-fold CV`);
   let params: Record<string, unknown> = {};
   switch (family) {
@@ -49,7 +57,10 @@ export function sizeDraft(family: string, task: Task, size: TableSize): { extra:
       // A generous cap: early stopping on a held-out tenth decides the count.
       // The slower rate only on small tables with time to spare: on a short budget the first
       // model has to be ready fast (half the rounds), and tuning and the search try slower rates.
-      params = { n_estimators: 2000, learning_rate: size.rows < 2_000 && size.budgetMs >= 60_000 ? 0.05 : 0.1 };
+      params = {
+        n_estimators: 2000,
+        learning_rate: size.rows < 2_000 && size.budgetMs >= 60_000 ? 0.05 : 0.1,
+      };
       extra.earlyStopping = true;
       extra.threads = boosterThreads(size);
       notes.push('trees by early stopping');

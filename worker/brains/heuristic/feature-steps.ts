@@ -14,7 +14,12 @@ export const TEXT_COMPONENTS = 64;
  * part of the model's pipeline, so cross-validation fits it on each fold's training rows only
  * and serving applies the fitted step to raw inputs.
  */
-export function chooseFeatureSteps(profile: Profile, analysis: TargetAnalysis, target: string, dropped: readonly string[]): FeatureStep[] {
+export function chooseFeatureSteps(
+  profile: Profile,
+  analysis: TargetAnalysis,
+  target: string,
+  dropped: readonly string[],
+): FeatureStep[] {
   if (!kindOf(analysis.task).playbook.featureSteps) return [];
   const usable = profile.columns.filter((c) => c.name !== target && !dropped.includes(c.name));
   const steps: FeatureStep[] = [];
@@ -36,15 +41,23 @@ export function chooseFeatureSteps(profile: Profile, analysis: TargetAnalysis, t
   }
   const dates = usable.filter((c) => c.meant === 'datetime');
   if (dates.length > 0) {
-    steps.push({ kind: 'date_parts', columns: dates.map((c) => c.name), why: `${dates.map((c) => `"${c.name}"`).join(', ')}: year, month, day, weekday (and hour) and days since 1970, so models see seasons and trends rather than a string` });
+    steps.push({
+      kind: 'date_parts',
+      columns: dates.map((c) => c.name),
+      why: `${dates.map((c) => `"${c.name}"`).join(', ')}: year, month, day, weekday (and hour) and days since 1970, so models see seasons and trends rather than a string`,
+    });
   }
   return steps;
 }
 
 /** The recipe fields that apply the plan's feature steps. */
 export function featureRecipe(plan: Plan): { targetEncode?: string[]; textColumns?: string[] } {
-  const of = (kind: FeatureStep['kind']) => (plan.featureSteps ?? []).filter((s) => s.kind === kind).flatMap((s) => s.columns);
+  const of = (kind: FeatureStep['kind']) =>
+    (plan.featureSteps ?? []).filter((s) => s.kind === kind).flatMap((s) => s.columns);
   const te = of('target_encode');
   const text = of('text_tfidf');
-  return { ...(te.length > 0 ? { targetEncode: te } : {}), ...(text.length > 0 ? { textColumns: text } : {}) };
+  return {
+    ...(te.length > 0 ? { targetEncode: te } : {}),
+    ...(text.length > 0 ? { textColumns: text } : {}),
+  };
 }

@@ -10,7 +10,12 @@ import { FULL_GUARDS } from './write-script.ts';
 export const MAX_FIXES = 3;
 
 /** The targeted fix for a diagnosis, or null when the brain should move on. */
-export function fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId: Map<string, JournalNode>): Decision | null {
+export function fixFor(
+  node: JournalNode,
+  d: Diagnosis,
+  state: BrainState,
+  byId: Map<string, JournalNode>,
+): Decision | null {
   if (fixDepth(node, byId) >= MAX_FIXES) return null;
   const label = (family: string) => familyLabel(family, state.plan.task);
   // The kind says which failures are worth a fix (a forecaster has no column guards to switch on).
@@ -44,7 +49,10 @@ export function fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId:
       // Nothing left to learn from: go back to the plan's own choice of columns.
       if (/0 feature/.test(d.evidence)) r.dropColumns = state.plan.dropColumns.map((c) => c.column);
       FULL_GUARDS.forEach((g) => guards.add(g));
-      hypothesis = before !== r.dropColumns.length ? 'dropping only columns that exist aligns the script with the data' : 'rebuilding the column handling from the data\'s own schema';
+      hypothesis =
+        before !== r.dropColumns.length
+          ? 'dropping only columns that exist aligns the script with the data'
+          : "rebuilding the column handling from the data's own schema";
       break;
     }
     case 'import': {
@@ -66,7 +74,8 @@ export function fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId:
     case 'timeout': {
       r.folds = 3;
       r.params = capEffort(r.params, r.family);
-      if (state.analysis.trainRows > 20_000) r.maxRows = Math.floor((r.maxRows ?? state.analysis.trainRows) / 2);
+      if (state.analysis.trainRows > 20_000)
+        r.maxRows = Math.floor((r.maxRows ?? state.analysis.trainRows) / 2);
       hypothesis = 'three folds and a lighter model finish within the time limit';
       break;
     }
@@ -79,7 +88,10 @@ export function fixFor(node: JournalNode, d: Diagnosis, state: BrainState, byId:
       const drop = new Set([...r.dropColumns, ...suspects, ...(d.column !== undefined ? [d.column] : [])]);
       if (drop.size === r.dropColumns.length) return null;
       r.dropColumns = [...drop];
-      hypothesis = `without ${[...drop].filter((c) => !node.recipe.dropColumns.includes(c)).map((c) => `"${c}"`).join(', ')} the score reflects real signal`;
+      hypothesis = `without ${[...drop]
+        .filter((c) => !node.recipe.dropColumns.includes(c))
+        .map((c) => `"${c}"`)
+        .join(', ')} the score reflects real signal`;
       break;
     }
     case 'degenerate': {

@@ -10,44 +10,120 @@ const profile: Profile = {
   file: { bytes: 1000, encoding: 'utf-8', delimiter: ',', lineEnding: 'LF', bom: false },
   rows: 1000,
   columns: [
-    { name: 'a', stored: 'float', meant: 'numeric', conversion: null, missingShare: 0, unique: 900, samples: ['1.5'] },
-    { name: 'city', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0.1, unique: 20, samples: ['x'] },
-    { name: 'copy', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0, unique: 2, samples: ['yes'] },
-    { name: 'y', stored: 'string', meant: 'categorical', conversion: null, missingShare: 0, unique: 2, samples: ['yes'] },
+    {
+      name: 'a',
+      stored: 'float',
+      meant: 'numeric',
+      conversion: null,
+      missingShare: 0,
+      unique: 900,
+      samples: ['1.5'],
+    },
+    {
+      name: 'city',
+      stored: 'string',
+      meant: 'categorical',
+      conversion: null,
+      missingShare: 0.1,
+      unique: 20,
+      samples: ['x'],
+    },
+    {
+      name: 'copy',
+      stored: 'string',
+      meant: 'categorical',
+      conversion: null,
+      missingShare: 0,
+      unique: 2,
+      samples: ['yes'],
+    },
+    {
+      name: 'y',
+      stored: 'string',
+      meant: 'categorical',
+      conversion: null,
+      missingShare: 0,
+      unique: 2,
+      samples: ['yes'],
+    },
   ],
   duplicateRows: 0,
   duplicateColumns: [],
   findings: [],
 };
 const analysis: TargetAnalysis = {
-  target: 'y', task: 'binary', trainRows: 800, holdoutRows: 200, droppedRows: 0,
-  classCounts: { no: 500, yes: 300 }, classes: ['no', 'yes'], targetMean: null, targetStd: null,
-  leakageSuspects: [{ column: 'copy', score: 1, why: 'copies the target' }], findings: [],
+  target: 'y',
+  task: 'binary',
+  trainRows: 800,
+  holdoutRows: 200,
+  droppedRows: 0,
+  classCounts: { no: 500, yes: 300 },
+  classes: ['no', 'yes'],
+  targetMean: null,
+  targetStd: null,
+  leakageSuspects: [{ column: 'copy', score: 1, why: 'copies the target' }],
+  findings: [],
 };
 
 async function planned(): Promise<Plan> {
-  return new HeuristicBrain().plan({ goal: 'predict y', target: 'y', targetReason: 'named', task: 'binary', metric: 'roc_auc', metricReason: 'default', profile, analysis });
+  return new HeuristicBrain().plan({
+    goal: 'predict y',
+    target: 'y',
+    targetReason: 'named',
+    task: 'binary',
+    metric: 'roc_auc',
+    metricReason: 'default',
+    profile,
+    analysis,
+  });
 }
 
 let counter = 0;
 function node(recipe: Partial<Recipe> & { family: string }, over: Partial<JournalNode> = {}): JournalNode {
   counter += 1;
   return {
-    id: `n${counter}`, parent: null, operator: 'draft', hypothesis: 'h',
+    id: `n${counter}`,
+    parent: null,
+    operator: 'draft',
+    hypothesis: 'h',
     recipe: { params: {}, guards: [], dropColumns: [], folds: 5, members: [], ...recipe },
-    dir: `experiments/n${counter}`, status: 'succeeded', cv: { mean: 0.8, std: 0.01, folds: 5 }, diagnosis: null,
-    finding: '', durationMs: 1000, startedAt: new Date(Date.now() + counter).toISOString(), ...over,
+    dir: `experiments/n${counter}`,
+    status: 'succeeded',
+    cv: { mean: 0.8, std: 0.01, folds: 5 },
+    diagnosis: null,
+    finding: '',
+    durationMs: 1000,
+    startedAt: new Date(Date.now() + counter).toISOString(),
+    ...over,
   };
 }
 
 function state(plan: Plan, nodes: JournalNode[]): BrainState {
-  return { plan, profile, analysis, nodes, bestNodeId: nodes.at(-1)?.id ?? null, elapsedMs: 0, budgetMs: 180_000, maxExperiments: 20, steering: [], prefer: [], forbid: [] };
+  return {
+    plan,
+    profile,
+    analysis,
+    nodes,
+    bestNodeId: nodes.at(-1)?.id ?? null,
+    elapsedMs: 0,
+    budgetMs: 180_000,
+    maxExperiments: 20,
+    steering: [],
+    prefer: [],
+    forbid: [],
+  };
 }
 
 test('the plan leaves leakage suspects out and drafts a useful model first, then the baseline', async () => {
   const plan = await planned();
-  assert.deepEqual(plan.dropColumns.map((d) => d.column), ['copy']);
-  assert.deepEqual(plan.families.slice(0, 3).map((f) => f.family), ['lightgbm', 'linear', 'baseline']);
+  assert.deepEqual(
+    plan.dropColumns.map((d) => d.column),
+    ['copy'],
+  );
+  assert.deepEqual(
+    plan.families.slice(0, 3).map((f) => f.family),
+    ['lightgbm', 'linear', 'baseline'],
+  );
   const first = await new HeuristicBrain().next(state(plan, []));
   assert.equal(first.kind, 'experiment');
   if (first.kind === 'experiment') {
@@ -55,15 +131,32 @@ test('the plan leaves leakage suspects out and drafts a useful model first, then
     assert.equal(first.recipe.earlyStopping, true);
     assert.deepEqual(first.recipe.dropColumns, ['copy']);
   }
-  const third = await new HeuristicBrain().next(state(plan, [node({ family: 'lightgbm' }), node({ family: 'linear' })]));
+  const third = await new HeuristicBrain().next(
+    state(plan, [node({ family: 'lightgbm' }), node({ family: 'linear' })]),
+  );
   assert.ok(third.kind === 'experiment' && third.recipe.family === 'baseline');
 });
 
 test('drafts are sized to the table and the budget: LightGBM first with early stopping, threads, fewer folds, a row sample on big tables', async () => {
-  const big = (trainRows: number, classes: number): TargetAnalysis => ({ ...analysis, task: 'multiclass', trainRows, classes: Array.from({ length: classes }, (_, i) => `c${i}`), classCounts: null });
+  const big = (trainRows: number, classes: number): TargetAnalysis => ({
+    ...analysis,
+    task: 'multiclass',
+    trainRows,
+    classes: Array.from({ length: classes }, (_, i) => `c${i}`),
+    classCounts: null,
+  });
   const draftOf = async (a: TargetAnalysis, budgetMs: number) => {
     const brain = new HeuristicBrain();
-    const plan = await brain.plan({ goal: 'predict y', target: 'y', targetReason: 'named', task: 'multiclass', metric: 'log_loss', metricReason: 'default', profile, analysis: a });
+    const plan = await brain.plan({
+      goal: 'predict y',
+      target: 'y',
+      targetReason: 'named',
+      task: 'multiclass',
+      metric: 'log_loss',
+      metricReason: 'default',
+      profile,
+      analysis: a,
+    });
     const d = await brain.next({ ...state(plan, []), analysis: a, budgetMs, cpus: 2 });
     assert.ok(d.kind === 'experiment');
     return d;
@@ -91,17 +184,37 @@ test('each diagnosis gets its targeted fix', async () => {
   const expectations: [CrashClass, Partial<Recipe> & { family: string }, (r: Recipe) => boolean][] = [
     ['missing', { family: 'linear', guards: ['encode'] }, (r) => r.guards.includes('impute')],
     ['dtype', { family: 'linear', guards: [] }, (r) => r.guards.includes('encode')],
-    ['unseen_category', { family: 'linear', guards: ['encode', 'impute'] }, (r) => r.guards.includes('handle_unknown')],
+    [
+      'unseen_category',
+      { family: 'linear', guards: ['encode', 'impute'] },
+      (r) => r.guards.includes('handle_unknown'),
+    ],
     ['label', { family: 'xgboost', guards: [] }, (r) => r.guards.includes('label_encode') && r.folds <= 3],
-    ['schema', { family: 'linear', dropColumns: ['Not_A_Column', 'copy'] }, (r) => !r.dropColumns.includes('Not_A_Column') && r.dropColumns.includes('copy')],
+    [
+      'schema',
+      { family: 'linear', dropColumns: ['Not_A_Column', 'copy'] },
+      (r) => !r.dropColumns.includes('Not_A_Column') && r.dropColumns.includes('copy'),
+    ],
     ['import', { family: 'catboost' }, (r) => r.family !== 'catboost'],
-    ['memory', { family: 'linear', guards: ['encode'] }, (r) => r.guards.includes('sparse') && r.maxRows !== undefined && r.maxRows < 800],
-    ['timeout', { family: 'random_forest', params: { n_estimators: 4000 } }, (r) => r.folds === 3 && (r.params.n_estimators as number) < 4000],
+    [
+      'memory',
+      { family: 'linear', guards: ['encode'] },
+      (r) => r.guards.includes('sparse') && r.maxRows !== undefined && r.maxRows < 800,
+    ],
+    [
+      'timeout',
+      { family: 'random_forest', params: { n_estimators: 4000 } },
+      (r) => r.folds === 3 && (r.params.n_estimators as number) < 4000,
+    ],
     ['leakage', { family: 'lightgbm', dropColumns: [] }, (r) => r.dropColumns.includes('copy')],
     ['degenerate', { family: 'linear' }, (r) => r.family !== 'linear'],
   ];
   for (const [cls, recipe, check] of expectations) {
-    const failed = node(recipe, { status: 'failed', cv: null, diagnosis: { class: cls, evidence: 'e', fix: 'f' } });
+    const failed = node(recipe, {
+      status: 'failed',
+      cv: null,
+      diagnosis: { class: cls, evidence: 'e', fix: 'f' },
+    });
     const d = await brain.next(state(plan, [failed]));
     assert.equal(d.kind, 'experiment', cls);
     if (d.kind === 'experiment') {
@@ -114,7 +227,11 @@ test('each diagnosis gets its targeted fix', async () => {
 
 test(`gives up after ${MAX_FIXES} fixes and moves on with a strategy change`, async () => {
   const plan = await planned();
-  const fail = (over: Partial<JournalNode>) => node({ family: 'linear', guards: [] }, { status: 'failed', cv: null, diagnosis: { class: 'unknown', evidence: 'e', fix: 'f' }, ...over });
+  const fail = (over: Partial<JournalNode>) =>
+    node(
+      { family: 'linear', guards: [] },
+      { status: 'failed', cv: null, diagnosis: { class: 'unknown', evidence: 'e', fix: 'f' }, ...over },
+    );
   const base = node({ family: 'baseline' });
   const root = fail({});
   const chain = [root];
@@ -141,7 +258,18 @@ test('steering: a preferred family is drafted next, a forbidden one never', asyn
 test('after the drafts it tunes the leader, then ensembles, then stops', async () => {
   const plan = await planned();
   const brain = new HeuristicBrain();
-  const nodes: JournalNode[] = plan.families.map((f, i) => node({ family: f.family }, { cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }));
+  const nodes: JournalNode[] = plan.families.map((f, i) =>
+    node(
+      { family: f.family },
+      {
+        cv: {
+          mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01),
+          std: 0.01,
+          folds: 5,
+        },
+      },
+    ),
+  );
   const tune = await brain.next(state(plan, nodes));
   assert.equal(tune.kind, 'experiment');
   if (tune.kind !== 'experiment') return;
@@ -152,7 +280,8 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
   nodes.push(node(tune.recipe, { operator: 'tune', cv: { mean: 0.75, std: 0.01, folds: 5 } }));
   const tune2 = await brain.next(state(plan, nodes));
   assert.equal(tune2.kind === 'experiment' && tune2.operator, 'tune');
-  if (tune2.kind === 'experiment') nodes.push(node(tune2.recipe, { operator: 'tune', cv: { mean: 0.76, std: 0.01, folds: 5 } }));
+  if (tune2.kind === 'experiment')
+    nodes.push(node(tune2.recipe, { operator: 'tune', cv: { mean: 0.76, std: 0.01, folds: 5 } }));
   const ens = await brain.next(state(plan, nodes));
   assert.equal(ens.kind === 'experiment' && ens.operator, 'ensemble');
   if (ens.kind === 'experiment') {
@@ -166,11 +295,20 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
   const seen = new Set<string>();
   for (let i = 0; i < 10; i++) {
     const trial = await brain.next(state(plan, nodes));
-    assert.ok(trial.kind === 'experiment' && trial.operator === 'search', `trial ${i}: ${JSON.stringify(trial)}`);
+    assert.ok(
+      trial.kind === 'experiment' && trial.operator === 'search',
+      `trial ${i}: ${JSON.stringify(trial)}`,
+    );
     if (i === 0) assert.match(trial.strategy?.to ?? '', /searching LightGBM/);
     assert.equal(trial.recipe.maxRows, undefined);
     seen.add(JSON.stringify(trial.recipe.params));
-    nodes.push(node(trial.recipe, { operator: 'search', parent: trial.parent, cv: { mean: 0.6, std: 0.01, folds: 5 } }));
+    nodes.push(
+      node(trial.recipe, {
+        operator: 'search',
+        parent: trial.parent,
+        cv: { mean: 0.6, std: 0.01, folds: 5 },
+      }),
+    );
   }
   assert.equal(seen.size, 10);
   // Ten trials that improved nothing: the search has converged and says so.
@@ -181,7 +319,18 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
 test('a search trial that beats its family is searched from next, and the blend is redone with it', async () => {
   const plan = await planned();
   const brain = new HeuristicBrain();
-  const nodes: JournalNode[] = plan.families.map((f, i) => node({ family: f.family }, { cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }));
+  const nodes: JournalNode[] = plan.families.map((f, i) =>
+    node(
+      { family: f.family },
+      {
+        cv: {
+          mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01),
+          std: 0.01,
+          folds: 5,
+        },
+      },
+    ),
+  );
   for (let i = 0; i < 2; i++) {
     const d = await brain.next(state(plan, nodes));
     assert.ok(d.kind === 'experiment' && d.operator === 'tune');
@@ -192,18 +341,34 @@ test('a search trial that beats its family is searched from next, and the blend 
   nodes.push(node(blend.recipe, { operator: 'ensemble', cv: { mean: 0.85, std: 0.01, folds: 5 } }));
   const t1 = await brain.next(state(plan, nodes));
   assert.ok(t1.kind === 'experiment' && t1.operator === 'search');
-  const winner = node(t1.recipe, { operator: 'search', parent: t1.parent, cv: { mean: 0.82, std: 0.01, folds: 5 } });
+  const winner = node(t1.recipe, {
+    operator: 'search',
+    parent: t1.parent,
+    cv: { mean: 0.82, std: 0.01, folds: 5 },
+  });
   nodes.push(winner);
   const t2 = await brain.next(state(plan, nodes));
-  assert.ok(t2.kind === 'experiment' && t2.operator === 'search' && t2.parent === winner.id, JSON.stringify(t2));
-  nodes.push(node(t2.recipe, { operator: 'search', parent: t2.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }));
+  assert.ok(
+    t2.kind === 'experiment' && t2.operator === 'search' && t2.parent === winner.id,
+    JSON.stringify(t2),
+  );
+  nodes.push(
+    node(t2.recipe, { operator: 'search', parent: t2.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }),
+  );
   for (let i = 0; i < 2; i++) {
     const d = await brain.next(state(plan, nodes));
     assert.ok(d.kind === 'experiment' && d.operator === 'search');
-    nodes.push(node(d.recipe, { operator: 'search', parent: d.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }));
+    nodes.push(
+      node(d.recipe, { operator: 'search', parent: d.parent, cv: { mean: 0.7, std: 0.01, folds: 5 } }),
+    );
   }
   const reblend = await brain.next(state(plan, nodes));
-  assert.ok(reblend.kind === 'experiment' && reblend.operator === 'ensemble' && reblend.recipe.members.includes(winner.id), JSON.stringify(reblend));
+  assert.ok(
+    reblend.kind === 'experiment' &&
+      reblend.operator === 'ensemble' &&
+      reblend.recipe.members.includes(winner.id),
+    JSON.stringify(reblend),
+  );
 });
 
 test('when time is short it blends before tuning, and blends again once tuning changed the members', async () => {
@@ -212,7 +377,17 @@ test('when time is short it blends before tuning, and blends again once tuning c
   // Drafts that took 10 s each, 2 s of it the fixed cost the baseline draft measures: a blend of
   // the four real families costs about 2 + 4 × 8 = 34 s, a tune 10 s more.
   const nodes: JournalNode[] = plan.families.map((f, i) =>
-    node({ family: f.family }, { durationMs: f.family === 'baseline' ? 2_000 : 10_000, cv: { mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01), std: 0.01, folds: 5 } }),
+    node(
+      { family: f.family },
+      {
+        durationMs: f.family === 'baseline' ? 2_000 : 10_000,
+        cv: {
+          mean: f.family === 'baseline' ? 0.5 : 0.7 + (f.family === 'lightgbm' ? 0.1 : i * 0.01),
+          std: 0.01,
+          folds: 5,
+        },
+      },
+    ),
   );
   const roomy = await brain.next({ ...state(plan, nodes), elapsedMs: 60_000, budgetMs: 300_000 });
   assert.equal(roomy.kind === 'experiment' && roomy.operator, 'tune');
@@ -242,14 +417,51 @@ test('when time is short it blends before tuning, and blends again once tuning c
 });
 
 test('a forecast plan starts with seasonal naive and drafts the statistical families before boosting', async () => {
-  const forecastAnalysis: TargetAnalysis = { ...analysis, task: 'forecast', classCounts: null, classes: null, leakageSuspects: [] };
-  const plan = await new HeuristicBrain().plan({ goal: 'forecast y', target: 'y', targetReason: 'named', task: 'forecast', metric: 'mase', metricReason: 'default', profile, analysis: forecastAnalysis });
-  assert.deepEqual(plan.families.map((f) => f.family), ['baseline', 'ets', 'theta', 'arima', 'lightgbm']);
-  const state = (nodes: JournalNode[]): BrainState => ({ plan, profile, analysis: forecastAnalysis, nodes, bestNodeId: null, elapsedMs: 0, budgetMs: 1e6, maxExperiments: 20, steering: [], prefer: [], forbid: [] });
+  const forecastAnalysis: TargetAnalysis = {
+    ...analysis,
+    task: 'forecast',
+    classCounts: null,
+    classes: null,
+    leakageSuspects: [],
+  };
+  const plan = await new HeuristicBrain().plan({
+    goal: 'forecast y',
+    target: 'y',
+    targetReason: 'named',
+    task: 'forecast',
+    metric: 'mase',
+    metricReason: 'default',
+    profile,
+    analysis: forecastAnalysis,
+  });
+  assert.deepEqual(
+    plan.families.map((f) => f.family),
+    ['baseline', 'ets', 'theta', 'arima', 'lightgbm'],
+  );
+  const state = (nodes: JournalNode[]): BrainState => ({
+    plan,
+    profile,
+    analysis: forecastAnalysis,
+    nodes,
+    bestNodeId: null,
+    elapsedMs: 0,
+    budgetMs: 1e6,
+    maxExperiments: 20,
+    steering: [],
+    prefer: [],
+    forbid: [],
+  });
   const first = await new HeuristicBrain().next(state([]));
-  assert.ok(first.kind === 'experiment' && first.recipe.family === 'baseline' && /seasonal naive/.test(first.hypothesis));
+  assert.ok(
+    first.kind === 'experiment' &&
+      first.recipe.family === 'baseline' &&
+      /seasonal naive/.test(first.hypothesis),
+  );
   // A forecaster no better than seasonal naive is not "fixed" with tabular guards: the brain moves on.
-  const degenerate = node({ family: 'ets' }, { status: 'failed', cv: null, diagnosis: { class: 'degenerate', evidence: 'no better', fix: 'x' } });
+  const degenerate = node(
+    { family: 'ets' },
+    { status: 'failed', cv: null, diagnosis: { class: 'degenerate', evidence: 'no better', fix: 'x' } },
+  );
   const next = await new HeuristicBrain().next(state([node({ family: 'baseline' }), degenerate]));
   assert.ok(next.kind === 'experiment' && next.operator === 'draft' && next.recipe.family === 'theta');
 });

@@ -57,7 +57,10 @@ export class HeuristicBrain implements Brain {
   readonly name = 'heuristic';
 
   async plan(input: PlanInput): Promise<Plan> {
-    const dropColumns = input.analysis.leakageSuspects.map((s) => ({ column: s.column, why: `leakage suspect: ${s.why}` }));
+    const dropColumns = input.analysis.leakageSuspects.map((s) => ({
+      column: s.column,
+      why: `leakage suspect: ${s.why}`,
+    }));
     return {
       target: input.target,
       targetReason: input.targetReason,
@@ -66,7 +69,12 @@ export class HeuristicBrain implements Brain {
       metricReason: input.metricReason,
       families: draftFamilies(input.task, input.analysis.trainRows),
       dropColumns,
-      featureSteps: chooseFeatureSteps(input.profile, input.analysis, input.target, dropColumns.map((d) => d.column)),
+      featureSteps: chooseFeatureSteps(
+        input.profile,
+        input.analysis,
+        input.target,
+        dropColumns.map((d) => d.column),
+      ),
     };
   }
 
@@ -82,7 +90,13 @@ export class HeuristicBrain implements Brain {
 
     const forbidden = new Set(state.forbid);
     // A failed search trial is not fixed: it was one step of many, the next one moves on.
-    if (last !== undefined && last.status === 'failed' && last.diagnosis !== null && last.operator !== 'search' && !forbidden.has(last.recipe.family)) {
+    if (
+      last !== undefined &&
+      last.status === 'failed' &&
+      last.diagnosis !== null &&
+      last.operator !== 'search' &&
+      !forbidden.has(last.recipe.family)
+    ) {
       const fix = fixFor(last, last.diagnosis, state, byId);
       if (fix !== null) return fix;
     }
@@ -93,11 +107,15 @@ export class HeuristicBrain implements Brain {
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
     // Families asked for in the thread come first, then the playbook's order; banned ones never.
     // Only families this task has scripts for: "try theta" means nothing to a classifier.
-    const asked = state.prefer.filter((f) => f !== 'ensemble' && servesTask(f, plan.task)).map((family) => ({ family, why: 'asked for in the thread' }));
+    const asked = state.prefer
+      .filter((f) => f !== 'ensemble' && servesTask(f, plan.task))
+      .map((family) => ({ family, why: 'asked for in the thread' }));
     // On a short budget the baseline is not drafted: the holdout compares every model with it
     // anyway, and its few seconds are better spent on a second real model.
     const shortBudget = state.budgetMs < SHORT_BUDGET_MS && kindOf(plan.task).playbook.skipBaselineWhenShort;
-    const drafts = [...asked, ...plan.families].filter((f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'));
+    const drafts = [...asked, ...plan.families].filter(
+      (f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'),
+    );
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
@@ -108,7 +126,15 @@ export class HeuristicBrain implements Brain {
         parent: null,
         hypothesis: `${label(nextDraft.family)}: ${nextDraft.why}${sized.note !== null ? ` (draft: ${sized.note})` : ''}`,
         recipe: baseRecipe(nextDraft.family, plan, { ...sized.extra, params: sized.params }),
-        ...(gaveUp ? { strategy: { from: `fixing ${label(last.recipe.family)}`, to: `drafting ${label(nextDraft.family)}`, why: `${MAX_FIXES} fixes did not make ${label(last.recipe.family)} work (${last.diagnosis?.class ?? 'failure'}); moving on` } } : {}),
+        ...(gaveUp
+          ? {
+              strategy: {
+                from: `fixing ${label(last.recipe.family)}`,
+                to: `drafting ${label(nextDraft.family)}`,
+                why: `${MAX_FIXES} fixes did not make ${label(last.recipe.family)} work (${last.diagnosis?.class ?? 'failure'}); moving on`,
+              },
+            }
+          : {}),
       };
     }
 
@@ -117,35 +143,52 @@ export class HeuristicBrain implements Brain {
       const hi = higherIsBetter(plan.metric);
       return hi ? b.cv!.mean - a.cv!.mean : a.cv!.mean - b.cv!.mean;
     };
-    const ranked = [...ok].filter((n) => n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble' && !forbidden.has(n.recipe.family)).sort(better);
+    const ranked = [...ok]
+      .filter(
+        (n) =>
+          n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble' && !forbidden.has(n.recipe.family),
+      )
+      .sort(better);
     const leader = ranked.find((n) => state.prefer.includes(n.recipe.family)) ?? ranked[0];
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
 
     // The blend: the best model of each of the top families. Tabular blends weigh their members
     // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
     const bestPerFamily: JournalNode[] = [];
-    for (const n of ranked) if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
+    for (const n of ranked)
+      if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
     const members = bestPerFamily.slice(0, kindOf(plan.task).playbook.blendMembers);
     const ensembles = nodes.filter((n) => n.operator === 'ensemble');
     const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
-    const blended = ensembles.some((e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)));
-    const canBlend = members.length >= 2 && !forbidden.has('ensemble') && !blended && ensembles.length < MAX_ENSEMBLES;
+    const blended = ensembles.some(
+      (e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)),
+    );
+    const canBlend =
+      members.length >= 2 && !forbidden.has('ensemble') && !blended && ensembles.length < MAX_ENSEMBLES;
     const blend = (why: string): Decision => ({
       kind: 'experiment',
       operator: 'ensemble',
       parent: leader.id,
       hypothesis: `blend ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
-      recipe: baseRecipe('ensemble', plan, { members: members.map((m) => m.id), dropColumns: leader.recipe.dropColumns }),
+      recipe: baseRecipe('ensemble', plan, {
+        members: members.map((m) => m.id),
+        dropColumns: leader.recipe.dropColumns,
+      }),
       strategy: transition('ensembling', why),
     });
     // A blend re-fits every member, so it costs about their fits together (one sandbox start,
     // see blendEstimateMs). When what is left
     // would not cover one more tune and the blend, blend first: it is the surer gain.
     const family = leader.recipe.family;
-    const blendCost = blendEstimateMs(members.map((m) => m.id), nodes);
+    const blendCost = blendEstimateMs(
+      members.map((m) => m.id),
+      nodes,
+    );
     const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
     if (canBlend && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
-      return blend(`about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`);
+      return blend(
+        `about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`,
+      );
     }
 
     // Tune the leading family while it keeps improving.
@@ -159,7 +202,10 @@ export class HeuristicBrain implements Brain {
     const searching = nodes.some((n) => n.operator === 'search');
     if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE && !searching) {
       const second = ranked.find((n) => n.recipe.family !== family);
-      const lead = second?.cv && leader.cv ? ` (it leads ${label(second.recipe.family)} by ${Math.abs(leader.cv.mean - second.cv.mean).toFixed(4)} ${plan.metric})` : '';
+      const lead =
+        second?.cv && leader.cv
+          ? ` (it leads ${label(second.recipe.family)} by ${Math.abs(leader.cv.mean - second.cv.mean).toFixed(4)} ${plan.metric})`
+          : '';
       return {
         kind: 'experiment',
         operator: 'tune',
@@ -167,26 +213,50 @@ export class HeuristicBrain implements Brain {
         hypothesis: `tune ${label(family)}: ${describeParams(variant)}`,
         // A finalist: all the rows (a draft may have run on a sample).
         recipe: withoutSample({ ...leader.recipe, params: variant }),
-        ...(tunes.length === 0 ? { strategy: transition(`tuning ${label(family)}`, `${label(family)} is the best family so far${lead}`) } : {}),
+        ...(tunes.length === 0
+          ? {
+              strategy: transition(
+                `tuning ${label(family)}`,
+                `${label(family)} is the best family so far${lead}`,
+              ),
+            }
+          : {}),
       };
     }
 
     // Blend once tuning stops paying off.
-    if (canBlend && ensembles.length === 0) return blend(`tuning ${label(family)} stopped paying off; blending the top ${members.length} families`);
+    if (canBlend && ensembles.length === 0)
+      return blend(`tuning ${label(family)} stopped paying off; blending the top ${members.length} families`);
 
     // Every second used: search the leading families while time is left, re-blending when the
     // search changed the best model of a family.
     const searches = nodes.filter((n) => n.operator === 'search');
     const lastBlend = ensembles.at(-1);
-    const trialsSinceBlend = lastBlend === undefined ? searches.length : searches.filter((n) => n.startedAt > lastBlend.startedAt).length;
+    const trialsSinceBlend =
+      lastBlend === undefined
+        ? searches.length
+        : searches.filter((n) => n.startedAt > lastBlend.startedAt).length;
     // A blend that cannot finish in the time left gives way to cheaper search trials.
     const blendFits = left >= blendCost * 1.2;
-    if (canBlend && blendFits && (searches.length === 0 || trialsSinceBlend >= TRIALS_PER_BLEND || left < (blendCost + leader.durationMs) * 1.3)) {
-      return blend(searches.length === 0 ? `tuning changed the best models since the last blend; blending the top ${members.length} families again` : `the search changed the best models since the last blend; blending the top ${members.length} families again`);
+    if (
+      canBlend &&
+      blendFits &&
+      (searches.length === 0 ||
+        trialsSinceBlend >= TRIALS_PER_BLEND ||
+        left < (blendCost + leader.durationMs) * 1.3)
+    ) {
+      return blend(
+        searches.length === 0
+          ? `tuning changed the best models since the last blend; blending the top ${members.length} families again`
+          : `the search changed the best models since the last blend; blending the top ${members.length} families again`,
+      );
     }
     const trial = this.searchTrial(state, ranked, searches, left);
     if (trial !== null) return trial;
-    if (canBlend && blendFits) return blend(`the search changed the best models since the last blend; blending the top ${members.length} families again`);
+    if (canBlend && blendFits)
+      return blend(
+        `the search changed the best models since the last blend; blending the top ${members.length} families again`,
+      );
 
     const converged = searches.length >= SEARCH_PATIENCE && !this.searchOpen(state, ranked, searches);
     return {
@@ -206,18 +276,35 @@ export class HeuristicBrain implements Brain {
    */
   private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
     const families: JournalNode[] = [];
-    for (const n of ranked) if (searchable(n.recipe.family, state.plan.task) && !families.some((m) => m.recipe.family === n.recipe.family)) families.push(n);
+    for (const n of ranked)
+      if (
+        searchable(n.recipe.family, state.plan.task) &&
+        !families.some((m) => m.recipe.family === n.recipe.family)
+      )
+        families.push(n);
     return families.slice(0, 2);
   }
 
   /** False once none of the last SEARCH_PATIENCE trials became its family's best. */
-  private searchOpen(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[]): boolean {
+  private searchOpen(
+    state: BrainState,
+    ranked: readonly JournalNode[],
+    searches: readonly JournalNode[],
+  ): boolean {
     const lead = this.searchLeaders(state, ranked);
     const recent = searches.slice(-SEARCH_PATIENCE);
-    return lead.length > 0 && (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)));
+    return (
+      lead.length > 0 &&
+      (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)))
+    );
   }
 
-  private searchTrial(state: BrainState, ranked: readonly JournalNode[], searches: readonly JournalNode[], left: number): Decision | null {
+  private searchTrial(
+    state: BrainState,
+    ranked: readonly JournalNode[],
+    searches: readonly JournalNode[],
+    left: number,
+  ): Decision | null {
     const { plan } = state;
     if (!this.searchOpen(state, ranked, searches)) return null;
     // Only a family whose best run fits in the time left (the loop estimates a trial by it).
@@ -226,12 +313,24 @@ export class HeuristicBrain implements Brain {
     const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
     const family = target.recipe.family;
     const own = searches.filter((n) => n.recipe.family === family).length;
-    const params = proposeTrial(family, plan.task, target.recipe.params, own, state.analysis.trainRows + searches.length);
+    const params = proposeTrial(
+      family,
+      plan.task,
+      target.recipe.params,
+      own,
+      state.analysis.trainRows + searches.length,
+    );
     if (params === null) return null;
     const label = (f: string) => familyLabel(f, plan.task);
     const first = searches.length === 0;
     const size: TableSize = tableSize(state);
-    const recipe: Recipe = withoutSample({ ...target.recipe, params, ...(family === 'lightgbm' ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 } : {}) });
+    const recipe: Recipe = withoutSample({
+      ...target.recipe,
+      params,
+      ...(family === 'lightgbm'
+        ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 }
+        : {}),
+    });
     return {
       kind: 'experiment',
       operator: 'search',
@@ -239,14 +338,25 @@ export class HeuristicBrain implements Brain {
       hypothesis: `search ${label(family)} (trial ${own + 1}, a step from ${target.id}): ${describeParams(params)}`,
       recipe,
       ...(first
-        ? { strategy: { from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))), to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`, why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend' } }
+        ? {
+            strategy: {
+              from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
+              to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`,
+              why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend',
+            },
+          }
         : {}),
     };
   }
 }
 
 function tableSize(state: BrainState): TableSize {
-  return { rows: state.analysis.trainRows, classes: state.analysis.classes?.length ?? 1, budgetMs: state.budgetMs, cpus: state.cpus ?? 2 };
+  return {
+    rows: state.analysis.trainRows,
+    classes: state.analysis.classes?.length ?? 1,
+    budgetMs: state.budgetMs,
+    cpus: state.cpus ?? 2,
+  };
 }
 
 /** A finalist's recipe: every training row. */

@@ -37,7 +37,13 @@ function fromUnit(d: Dim, u: number): number {
  * parameters so far). `trial` counts this family's search trials; the step shrinks from 0.3
  * to 0.08 of each parameter's range over them.
  */
-export function proposeTrial(family: string, task: Task, incumbent: Record<string, unknown>, trial: number, seed: number): Record<string, unknown> | null {
+export function proposeTrial(
+  family: string,
+  task: Task,
+  incumbent: Record<string, unknown>,
+  trial: number,
+  seed: number,
+): Record<string, unknown> | null {
   const dims = space(family, task);
   if (dims === null) return null;
   const random = seededRandom(seed * 7919 + trial * 104_729 + family.length);
@@ -49,10 +55,18 @@ export function proposeTrial(family: string, task: Task, incumbent: Record<strin
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   });
   const norm = Math.sqrt(direction.reduce((s, x) => s + x * x, 0)) || 1;
-  const params: Record<string, unknown> = { ...(familyUse(family, taskTraits(task).kind)?.search?.fixed ?? {}) };
+  const params: Record<string, unknown> = {
+    ...(familyUse(family, taskTraits(task).kind)?.search?.fixed ?? {}),
+  };
   dims.forEach((d, i) => {
-    const current = typeof incumbent[d.name] === 'number' ? (incumbent[d.name] as number) : (start[d.name] ?? (d.lo + d.hi) / 2);
-    params[d.name] = fromUnit(d, toUnit(d, current) + (step * direction[i]!) / norm * Math.sqrt(dims.length));
+    const current =
+      typeof incumbent[d.name] === 'number'
+        ? (incumbent[d.name] as number)
+        : (start[d.name] ?? (d.lo + d.hi) / 2);
+    params[d.name] = fromUnit(
+      d,
+      toUnit(d, current) + ((step * direction[i]!) / norm) * Math.sqrt(dims.length),
+    );
   });
   if (family === 'linear' && task !== 'regression') params.max_iter = 3000;
   return params;

@@ -1,5 +1,8 @@
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import type { Config } from '../../../core/config.ts';
 import { estimateTokens, type ClientDecision, type Spend } from './accounting.ts';
@@ -26,7 +29,11 @@ export class LlmError extends Error {
  * the prompt instead.
  */
 export type ResponseMode = 'json_schema' | 'json_object' | 'text';
-const STEP_DOWN: Record<ResponseMode, ResponseMode | null> = { json_schema: 'json_object', json_object: 'text', text: null };
+const STEP_DOWN: Record<ResponseMode, ResponseMode | null> = {
+  json_schema: 'json_object',
+  json_object: 'text',
+  text: null,
+};
 
 export interface CompleteRequest<T> {
   decision: ClientDecision;
@@ -54,7 +61,10 @@ function extractJson(text: string): unknown {
 }
 
 function isResponseFormatRejection(err: unknown): boolean {
-  return (err instanceof OpenAI.BadRequestError || err instanceof OpenAI.UnprocessableEntityError) && /response_format|json_schema|json_object|structured output/i.test(err.message);
+  return (
+    (err instanceof OpenAI.BadRequestError || err instanceof OpenAI.UnprocessableEntityError) &&
+    /response_format|json_schema|json_object|structured output/i.test(err.message)
+  );
 }
 
 /** The OpenAI SDK behind one method: a validated structured reply for one decision. */
@@ -91,13 +101,22 @@ export class LlmClient {
       problem = result.problem;
       messages.push(
         { role: 'assistant', content: reply.slice(0, 12_000) },
-        { role: 'user', content: `That reply is not valid:\n${problem}\nReply again with the whole corrected JSON object and nothing else.` },
+        {
+          role: 'user',
+          content: `That reply is not valid:\n${problem}\nReply again with the whole corrected JSON object and nothing else.`,
+        },
       );
     }
-    throw new LlmError('invalid_output', `the ${req.decision} reply was invalid twice (${problem.split('\n')[0]?.slice(0, 200)})`);
+    throw new LlmError(
+      'invalid_output',
+      `the ${req.decision} reply was invalid twice (${problem.split('\n')[0]?.slice(0, 200)})`,
+    );
   }
 
-  private validate<T>(reply: string, req: CompleteRequest<T>): { ok: true; value: T } | { ok: false; problem: string } {
+  private validate<T>(
+    reply: string,
+    req: CompleteRequest<T>,
+  ): { ok: true; value: T } | { ok: false; problem: string } {
     let json: unknown;
     try {
       json = extractJson(reply);
@@ -119,7 +138,8 @@ export class LlmClient {
         const choice = res.choices[0];
         const content = choice?.message.content ?? '';
         req.spent.calls += 1;
-        req.spent.promptTokens += res.usage?.prompt_tokens ?? estimateTokens(body.messages.map((m) => String(m.content)).join(''));
+        req.spent.promptTokens +=
+          res.usage?.prompt_tokens ?? estimateTokens(body.messages.map((m) => String(m.content)).join(''));
         req.spent.completionTokens += res.usage?.completion_tokens ?? estimateTokens(content);
         if (choice?.message.refusal) return `(refused: ${choice.message.refusal})`;
         return content;
@@ -131,18 +151,29 @@ export class LlmClient {
         }
         if (err instanceof OpenAI.APIError) {
           const status = err.status === undefined ? '' : ` (HTTP ${err.status})`;
-          throw new LlmError('unavailable', `${err.constructor.name}${status}: ${err.message.slice(0, 300)}`, { cause: err });
+          throw new LlmError(
+            'unavailable',
+            `${err.constructor.name}${status}: ${err.message.slice(0, 300)}`,
+            { cause: err },
+          );
         }
         throw err;
       }
     }
   }
 
-  private body<T>(req: CompleteRequest<T>, messages: ChatCompletionMessageParam[]): ChatCompletionCreateParamsNonStreaming {
+  private body<T>(
+    req: CompleteRequest<T>,
+    messages: ChatCompletionMessageParam[],
+  ): ChatCompletionCreateParamsNonStreaming {
     const name = `ouro_${req.decision}`;
     const schema = jsonSchemaOf(req.schema);
     if (this.mode === 'json_schema') {
-      return { model: this.model, messages, response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } } };
+      return {
+        model: this.model,
+        messages,
+        response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } },
+      };
     }
     // Without structured outputs the schema travels in the system prompt.
     const [system, ...rest] = messages;
@@ -150,6 +181,10 @@ export class LlmClient {
       role: 'system',
       content: `${String(system?.content ?? '')}\n\nReply with one JSON object and nothing else. It must match this JSON Schema (${name}):\n${JSON.stringify(schema)}`,
     };
-    return { model: this.model, messages: [withSchema, ...rest], ...(this.mode === 'json_object' ? { response_format: { type: 'json_object' as const } } : {}) };
+    return {
+      model: this.model,
+      messages: [withSchema, ...rest],
+      ...(this.mode === 'json_object' ? { response_format: { type: 'json_object' as const } } : {}),
+    };
   }
 }

@@ -81,12 +81,23 @@ export class FallbackBrain implements Brain {
   private async failed(err: unknown, what: string): Promise<void> {
     if (!(err instanceof LlmError)) throw err;
     if (err.code === 'invalid_output') {
-      await this.events.emit({ type: 'note', level: 'warn', message: `The LLM's answer for ${what} stayed invalid after a repair (${err.message}); the heuristic brain decides this step.` });
+      await this.events.emit({
+        type: 'note',
+        level: 'warn',
+        message: `The LLM's answer for ${what} stayed invalid after a repair (${err.message}); the heuristic brain decides this step.`,
+      });
       return;
     }
-    this.switched = err.code === 'cap' ? `${err.message}, before any model worked` : `the LLM provider failed: ${err.message}`;
+    this.switched =
+      err.code === 'cap'
+        ? `${err.message}, before any model worked`
+        : `the LLM provider failed: ${err.message}`;
     this.primary.markFellBack(this.switched);
-    await this.events.emit({ type: 'note', level: 'warn', message: `${this.switched.charAt(0).toUpperCase()}${this.switched.slice(1)}. The run continues on the heuristic brain.` });
+    await this.events.emit({
+      type: 'note',
+      level: 'warn',
+      message: `${this.switched.charAt(0).toUpperCase()}${this.switched.slice(1)}. The run continues on the heuristic brain.`,
+    });
   }
 
   /**
@@ -105,11 +116,29 @@ export class FallbackBrain implements Brain {
       analysis: state.analysis,
     };
     this.heuristicPlan ??= await this.fallback.plan(input);
-    const known = new Set(state.nodes.filter((n) => servesTask(n.recipe.family, state.plan.task) && n.recipe.family !== 'ensemble').map((n) => n.id));
+    const known = new Set(
+      state.nodes
+        .filter((n) => servesTask(n.recipe.family, state.plan.task) && n.recipe.family !== 'ensemble')
+        .map((n) => n.id),
+    );
     const nodes = state.nodes
-      .filter((n) => known.has(n.id) || (n.recipe.family === 'ensemble' && n.recipe.members.every((m) => known.has(m))))
-      .map((n) => ({ ...n, recipe: { ...n.recipe, params: Object.fromEntries(Object.entries(n.recipe.params).filter(([, v]) => scalar(v))) } }));
-    const dropColumns = [...state.plan.dropColumns, ...this.heuristicPlan.dropColumns.filter((d) => !state.plan.dropColumns.some((p) => p.column === d.column))];
+      .filter(
+        (n) =>
+          known.has(n.id) || (n.recipe.family === 'ensemble' && n.recipe.members.every((m) => known.has(m))),
+      )
+      .map((n) => ({
+        ...n,
+        recipe: {
+          ...n.recipe,
+          params: Object.fromEntries(Object.entries(n.recipe.params).filter(([, v]) => scalar(v))),
+        },
+      }));
+    const dropColumns = [
+      ...state.plan.dropColumns,
+      ...this.heuristicPlan.dropColumns.filter(
+        (d) => !state.plan.dropColumns.some((p) => p.column === d.column),
+      ),
+    ];
     return { ...state, plan: { ...state.plan, families: this.heuristicPlan.families, dropColumns }, nodes };
   }
 }

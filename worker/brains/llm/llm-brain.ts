@@ -12,8 +12,23 @@ import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { MAX_FIXES } from '../heuristic/heuristic-brain.ts';
 import { emptySpend, estimateTokens, UsageMeter, type LlmDecision } from './accounting.ts';
 import { LlmClient, LlmError } from './client.ts';
-import { diagnosePrompt, makeRedactor, nextPrompt, planPrompt, scriptPrompt, type Prompt } from './prompts.ts';
-import { DiagnoseReplySchema, FAMILY_NAME, NextReplySchema, PlanReplySchema, ScriptReplySchema, type NextReply, type ScriptReply } from './schemas.ts';
+import {
+  diagnosePrompt,
+  makeRedactor,
+  nextPrompt,
+  planPrompt,
+  scriptPrompt,
+  type Prompt,
+} from './prompts.ts';
+import {
+  DiagnoseReplySchema,
+  FAMILY_NAME,
+  NextReplySchema,
+  PlanReplySchema,
+  ScriptReplySchema,
+  type NextReply,
+  type ScriptReply,
+} from './schemas.ts';
 import { fixDepth } from '../journal-lineage.ts';
 
 export interface LlmBrainOptions {
@@ -32,12 +47,16 @@ const VALIDATION_RESERVE_S = 10;
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-
 /** What is wrong with a `next` reply given the journal, or null. */
 function checkNext(r: NextReply, state: BrainState): string | null {
-  if (r.action === 'stop') return state.bestNodeId === null ? 'no experiment has produced a model yet: propose one (stop once a model works)' : null;
-  if (r.operator === null || r.family === null || r.hypothesis === null || r.hypothesis.trim() === '') return 'an experiment needs operator, family and hypothesis';
-  if (r.operator !== 'ensemble' && !FAMILY_NAME.test(r.family)) return `family "${r.family}" must be a snake_case name like lightgbm or random_forest`;
+  if (r.action === 'stop')
+    return state.bestNodeId === null
+      ? 'no experiment has produced a model yet: propose one (stop once a model works)'
+      : null;
+  if (r.operator === null || r.family === null || r.hypothesis === null || r.hypothesis.trim() === '')
+    return 'an experiment needs operator, family and hypothesis';
+  if (r.operator !== 'ensemble' && !FAMILY_NAME.test(r.family))
+    return `family "${r.family}" must be a snake_case name like lightgbm or random_forest`;
   if (state.forbid.includes(r.family)) return `the user ruled out ${r.family}`;
   const byId = new Map(state.nodes.map((n) => [n.id, n]));
   const parent = r.parent === null ? undefined : byId.get(r.parent);
@@ -46,12 +65,17 @@ function checkNext(r: NextReply, state: BrainState): string | null {
     case 'draft':
       return r.parent === null ? null : 'a draft has parent null';
     case 'fix':
-      if (parent === undefined || parent.status !== 'failed') return 'a fix needs a failed experiment as parent';
-      return fixDepth(parent, byId) >= MAX_FIXES ? `${parent.id} already went through ${MAX_FIXES} fixes: draft another family, or stop` : null;
+      if (parent === undefined || parent.status !== 'failed')
+        return 'a fix needs a failed experiment as parent';
+      return fixDepth(parent, byId) >= MAX_FIXES
+        ? `${parent.id} already went through ${MAX_FIXES} fixes: draft another family, or stop`
+        : null;
     case 'improve':
     case 'tune':
     case 'search':
-      return parent !== undefined && parent.status === 'succeeded' ? null : `${r.operator} needs a succeeded experiment as parent`;
+      return parent !== undefined && parent.status === 'succeeded'
+        ? null
+        : `${r.operator} needs a succeeded experiment as parent`;
     case 'ensemble': {
       const members = r.members.map((m) => byId.get(m));
       if (members.length < 2 || members.length > 3) return 'an ensemble needs 2 or 3 members';
@@ -76,7 +100,9 @@ function checkScript(r: ScriptReply): string | null {
   if (script.length > 60_000) return 'the script is too long; keep it under 300 lines';
   if (!script.includes('ouro_harness')) return 'the script must import from ouro_harness';
   const missing = REQUIRED_CALLS.filter((c) => !script.includes(c));
-  return missing.length > 0 ? `the script must call ${missing.map((c) => c.slice(0, -1)).join(', ')} (see the harness contract)` : null;
+  return missing.length > 0
+    ? `the script must call ${missing.map((c) => c.slice(0, -1)).join(', ')} (see the harness contract)`
+    : null;
 }
 
 function parseValue(v: string): unknown {
@@ -89,7 +115,12 @@ function parseValue(v: string): unknown {
 }
 
 /** The journal's description of a script the LLM wrote, read from the script itself. */
-export function recipeOf(script: string, family: string, params: ScriptReply['params'], members: string[]): Recipe {
+export function recipeOf(
+  script: string,
+  family: string,
+  params: ScriptReply['params'],
+  members: string[],
+): Recipe {
   const load = script.match(/load_train\(([^)]*)\)/)?.[1] ?? '';
   const dropList = load.match(/drop\s*=\s*[[(]([^\])]*)[\])]/)?.[1] ?? '';
   const dropColumns = [...dropList.matchAll(/(["'])((?:(?!\1).)*)\1/g)].map((m) => m[2]!);
@@ -105,7 +136,12 @@ export function recipeOf(script: string, family: string, params: ScriptReply['pa
   ] as const;
   return {
     family,
-    params: Object.fromEntries(params.filter((p) => /^[A-Za-z_]\w{0,40}$/.test(p.name)).slice(0, 20).map((p) => [p.name, parseValue(p.value)])),
+    params: Object.fromEntries(
+      params
+        .filter((p) => /^[A-Za-z_]\w{0,40}$/.test(p.name))
+        .slice(0, 20)
+        .map((p) => [p.name, parseValue(p.value)]),
+    ),
     guards: guards.filter(([re]) => re.test(script)).map(([, g]) => g),
     dropColumns,
     ...(Number.isInteger(maxRows) && maxRows > 0 ? { maxRows } : {}),
@@ -131,7 +167,12 @@ export class LlmBrain implements Brain {
 
   constructor(private readonly opts: LlmBrainOptions) {
     this.client = opts.client ?? LlmClient.fromConfig(opts.config);
-    this.meter = new UsageMeter({ model: this.client.model, prices: opts.config.OURO_LLM_PRICES, maxTokens: opts.config.OURO_LLM_MAX_TOKENS_PER_RUN, maxUsd: opts.config.OURO_LLM_MAX_USD_PER_RUN });
+    this.meter = new UsageMeter({
+      model: this.client.model,
+      prices: opts.config.OURO_LLM_PRICES,
+      maxTokens: opts.config.OURO_LLM_MAX_TOKENS_PER_RUN,
+      maxUsd: opts.config.OURO_LLM_MAX_USD_PER_RUN,
+    });
     this.redact = makeRedactor(opts.config, opts.paths.root);
   }
 
@@ -151,12 +192,21 @@ export class LlmBrain implements Brain {
     const reply = await this.ask('plan', planPrompt(input), PlanReplySchema, (r) => {
       if (r.families.length === 0) return 'families is empty: list 3 to 6 families to draft';
       const badNames = r.families.filter((f) => !FAMILY_NAME.test(f.family)).map((f) => f.family);
-      if (badNames.length > 0) return `family names must be snake_case (like lightgbm, random_forest): ${badNames.join(', ')}`;
-      const unknown = r.dropColumns.filter((d) => !columns.has(d.column) || d.column === input.target).map((d) => d.column);
-      return unknown.length > 0 ? `dropColumns must name profile columns other than the target; not valid: ${unknown.join(', ')}` : null;
+      if (badNames.length > 0)
+        return `family names must be snake_case (like lightgbm, random_forest): ${badNames.join(', ')}`;
+      const unknown = r.dropColumns
+        .filter((d) => !columns.has(d.column) || d.column === input.target)
+        .map((d) => d.column);
+      return unknown.length > 0
+        ? `dropColumns must name profile columns other than the target; not valid: ${unknown.join(', ')}`
+        : null;
     });
     if (!reply.confirmed && reply.concern !== null && reply.concern.trim() !== '') {
-      await this.opts.events.emit({ type: 'note', level: 'info', message: `The LLM questions the plan: ${clip(oneLine(reply.concern), 300)} (the holdout is already split this way, so the run keeps it).` });
+      await this.opts.events.emit({
+        type: 'note',
+        level: 'info',
+        message: `The LLM questions the plan: ${clip(oneLine(reply.concern), 300)} (the holdout is already split this way, so the run keeps it).`,
+      });
     }
     const seen = new Set<string>();
     const families = reply.families.filter((f) => !seen.has(f.family) && seen.add(f.family)).slice(0, 8);
@@ -174,15 +224,32 @@ export class LlmBrain implements Brain {
   async next(state: BrainState): Promise<Decision> {
     await this.restoreSpend();
     this.profileColumns = new Set(state.profile.columns.map((c) => c.name));
-    const limitS = Math.max(6, Math.min(this.opts.config.OURO_EXPERIMENT_TIMEOUT_S, Math.floor((state.budgetMs - state.elapsedMs) / 1000) - VALIDATION_RESERVE_S));
+    const limitS = Math.max(
+      6,
+      Math.min(
+        this.opts.config.OURO_EXPERIMENT_TIMEOUT_S,
+        Math.floor((state.budgetMs - state.elapsedMs) / 1000) - VALIDATION_RESERVE_S,
+      ),
+    );
     try {
-      const reply = await this.ask('next', nextPrompt(state, limitS), NextReplySchema, (r) => checkNext(r, state));
-      if (reply.action === 'stop') return { kind: 'stop', why: clip(oneLine(reply.why), 300) || 'the LLM judged that more experiments would not pay off' };
+      const reply = await this.ask('next', nextPrompt(state, limitS), NextReplySchema, (r) =>
+        checkNext(r, state),
+      );
+      if (reply.action === 'stop')
+        return {
+          kind: 'stop',
+          why: clip(oneLine(reply.why), 300) || 'the LLM judged that more experiments would not pay off',
+        };
 
       const byId = new Map(state.nodes.map((n) => [n.id, n]));
       const operator = reply.operator!;
       const memberNodes = operator === 'ensemble' ? reply.members.map((m) => byId.get(m)!) : [];
-      const parentId = operator === 'ensemble' ? (reply.parent !== null && reply.members.includes(reply.parent) ? reply.parent : reply.members[0]!) : reply.parent;
+      const parentId =
+        operator === 'ensemble'
+          ? reply.parent !== null && reply.members.includes(reply.parent)
+            ? reply.parent
+            : reply.members[0]!
+          : reply.parent;
       const parent = parentId === null ? null : byId.get(parentId)!;
       const family = operator === 'ensemble' ? 'ensemble' : reply.family!;
       const hypothesis = clip(oneLine(reply.hypothesis!), 400);
@@ -195,7 +262,9 @@ export class LlmBrain implements Brain {
           hypothesis,
           parent,
           parentScript: parent !== null && operator !== 'draft' ? await this.readScript(parent) : null,
-          members: await Promise.all(memberNodes.map(async (node) => ({ node, script: await this.readScript(node) }))),
+          members: await Promise.all(
+            memberNodes.map(async (node) => ({ node, script: await this.readScript(node) })),
+          ),
           timeLimitS: limitS,
         }),
         ScriptReplySchema,
@@ -208,9 +277,22 @@ export class LlmBrain implements Brain {
         operator,
         parent: parentId,
         hypothesis,
-        recipe: recipeOf(body, family, written.params, memberNodes.map((m) => m.id)),
+        recipe: recipeOf(
+          body,
+          family,
+          written.params,
+          memberNodes.map((m) => m.id),
+        ),
         script: header + body,
-        ...(reply.strategy !== null ? { strategy: { from: clip(oneLine(reply.strategy.from), 120), to: clip(oneLine(reply.strategy.to), 120), why: clip(oneLine(reply.strategy.why), 300) } } : {}),
+        ...(reply.strategy !== null
+          ? {
+              strategy: {
+                from: clip(oneLine(reply.strategy.from), 120),
+                to: clip(oneLine(reply.strategy.to), 120),
+                why: clip(oneLine(reply.strategy.why), 300),
+              },
+            }
+          : {}),
       };
     } catch (err) {
       // A cap ends the run with its best model; with none yet, the fallback brain carries on for free.
@@ -227,27 +309,50 @@ export class LlmBrain implements Brain {
     const found = classifyCrash(evidence);
     let reply: z.infer<typeof DiagnoseReplySchema>;
     try {
-      reply = await this.ask('diagnose', diagnosePrompt(node, found, evidence, await this.readScript(node), this.redact), DiagnoseReplySchema);
+      reply = await this.ask(
+        'diagnose',
+        diagnosePrompt(node, found, evidence, await this.readScript(node), this.redact),
+        DiagnoseReplySchema,
+      );
     } catch (err) {
       if (err instanceof LlmError && err.code === 'cap') return found;
       throw err;
     }
     // The class stays the classifier's, unless it could not name one.
     const cls = found.class === 'unknown' && reply.crashClass !== null ? reply.crashClass : found.class;
-    const column = found.column ?? (reply.column !== null && this.profileColumns.has(reply.column) ? reply.column : undefined);
+    const column =
+      found.column ??
+      (reply.column !== null && this.profileColumns.has(reply.column) ? reply.column : undefined);
     const fix = clip(oneLine(reply.fix), 400);
-    return { class: cls, evidence: found.evidence, fix: fix.length > 0 ? fix : found.fix, ...(column !== undefined ? { column } : {}) };
+    return {
+      class: cls,
+      evidence: found.evidence,
+      fix: fix.length > 0 ? fix : found.fix,
+      ...(column !== undefined ? { column } : {}),
+    };
   }
 
   /** One decision: a cap check, the call (with its repair), and a `brain.usage` event. */
-  private async ask<T>(decision: LlmDecision, prompt: Prompt, schema: z.ZodType<T>, check?: (value: T) => string | null): Promise<T> {
+  private async ask<T>(
+    decision: LlmDecision,
+    prompt: Prompt,
+    schema: z.ZodType<T>,
+    check?: (value: T) => string | null,
+  ): Promise<T> {
     await this.restoreSpend();
     const cap = this.meter.capBefore(estimateTokens(prompt.system + prompt.user));
     if (cap !== null) throw new LlmError('cap', cap);
     const spent = emptySpend();
     try {
       // Program output is redacted where it is read; the whole prompt once more, so nothing slips through.
-      return await this.client.complete({ decision, system: prompt.system, user: this.redact(prompt.user), schema, spent, ...(check ? { check } : {}) });
+      return await this.client.complete({
+        decision,
+        system: prompt.system,
+        user: this.redact(prompt.user),
+        schema,
+        spent,
+        ...(check ? { check } : {}),
+      });
     } finally {
       if (spent.calls > 0) {
         const costUsd = this.meter.add(decision, spent);
@@ -269,14 +374,23 @@ export class LlmBrain implements Brain {
   /** A resumed run keeps counting from what it spent before (the caps are per run, not per process). */
   private restoreSpend(): Promise<void> {
     return (this.restored ??= FileEventLog.replay(this.opts.paths.events).then((events) => {
-      for (const e of events) if (e.type === 'brain.usage') this.meter.add(e.decision, { calls: e.calls, promptTokens: e.promptTokens, completionTokens: e.completionTokens });
+      for (const e of events)
+        if (e.type === 'brain.usage')
+          this.meter.add(e.decision, {
+            calls: e.calls,
+            promptTokens: e.promptTokens,
+            completionTokens: e.completionTokens,
+          });
     }));
   }
 
   private async readScript(node: JournalNode): Promise<string | null> {
     // The experiment folder was the sandbox's: train.py may now be a link to /proc/self/environ.
     const dir = join(this.opts.paths.root, node.dir);
-    const text = await readUntrustedText(join(dir, 'train.py'), { root: dir, maxBytes: UNTRUSTED_CAPS.text }).catch(() => null);
+    const text = await readUntrustedText(join(dir, 'train.py'), {
+      root: dir,
+      maxBytes: UNTRUSTED_CAPS.text,
+    }).catch(() => null);
     return text === null ? null : this.redact(text.replace(HEADER, ''));
   }
 }

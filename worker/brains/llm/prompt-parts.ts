@@ -70,7 +70,9 @@ export function makeRedactor(config: Config, runDir: string): (text: string) => 
     out = redactSecrets(out);
     out = out.replace(/\bsk-[A-Za-z0-9_-]{16,}/g, '[redacted]');
     // Library paths first: a virtualenv inside the repository is still just `<python>`.
-    out = out.replace(/(?:\/[^\s"':/]+)+\/((?:site|dist)-packages)\//g, '<python>/$1/').replace(/\/usr\/(?:local\/)?lib\/python3\.\d+\//g, '<python>/');
+    out = out
+      .replace(/(?:\/[^\s"':/]+)+\/((?:site|dist)-packages)\//g, '<python>/$1/')
+      .replace(/\/usr\/(?:local\/)?lib\/python3\.\d+\//g, '<python>/');
     for (const [p, label] of paths) out = out.replace(new RegExp(`${escape(p)}(?=/|\\b|$)`, 'g'), label);
     return out;
   };
@@ -83,7 +85,11 @@ export const NOT_FEATURES = new Set(['id', 'constant', 'empty', 'text']);
 /** Columns load_train returns (before datetime parts are derived): the harness's rule. */
 export function featureNames(profile: Profile, target: string): Set<string> {
   const later = new Set(profile.duplicateColumns.map(([, b]) => b));
-  return new Set(profile.columns.filter((c) => c.name !== target && !NOT_FEATURES.has(c.meant) && !later.has(c.name)).map((c) => c.name));
+  return new Set(
+    profile.columns
+      .filter((c) => c.name !== target && !NOT_FEATURES.has(c.meant) && !later.has(c.name))
+      .map((c) => c.name),
+  );
 }
 
 /**
@@ -124,7 +130,12 @@ export function columnLine(c: ColumnProfile, role: string): string {
   if (c.conversion !== null) o.conversion = c.conversion;
   if (c.missingShare > 0) o.missing = num(c.missingShare);
   o.unique = c.unique;
-  if (typeof c.min === 'number' && typeof c.max === 'number') Object.assign(o, { min: num(c.min), max: num(c.max), ...(typeof c.mean === 'number' ? { mean: num(c.mean) } : {}) });
+  if (typeof c.min === 'number' && typeof c.max === 'number')
+    Object.assign(o, {
+      min: num(c.min),
+      max: num(c.max),
+      ...(typeof c.mean === 'number' ? { mean: num(c.mean) } : {}),
+    });
   o.samples = c.samples.slice(0, 3).map((s) => clip(s, 24));
   return JSON.stringify(o);
 }
@@ -136,22 +147,39 @@ export function roleOf(c: ColumnProfile, target: string, features: Set<string>):
 }
 
 /** The profile as JSON lines, one per column, with the target's side of the training split. */
-export function describeData(profile: Profile, target: string, analysis: TargetAnalysis | null, detail: Pick<Detail, 'columns' | 'listed'> = DETAIL[0]!): string {
+export function describeData(
+  profile: Profile,
+  target: string,
+  analysis: TargetAnalysis | null,
+  detail: Pick<Detail, 'columns' | 'listed'> = DETAIL[0]!,
+): string {
   const features = featureNames(profile, target);
   const ordered = [...profile.columns].sort((a, b) => Number(b.name === target) - Number(a.name === target));
-  const lines = [JSON.stringify({ rows: profile.rows, columns: profile.columns.length, duplicateRows: profile.duplicateRows })];
+  const lines = [
+    JSON.stringify({
+      rows: profile.rows,
+      columns: profile.columns.length,
+      duplicateRows: profile.duplicateRows,
+    }),
+  ];
   lines.push(...ordered.slice(0, detail.columns).map((c) => columnLine(c, roleOf(c, target, features))));
   const rest = ordered.slice(detail.columns);
   if (rest.length > 0) {
     const listed = rest.slice(0, detail.listed).map((c) => `${clip(c.name, 60)}:${c.meant}`);
-    lines.push(`more columns (name:meant): ${listed.join(', ')}${rest.length > detail.listed ? `, and ${rest.length - detail.listed} more` : ''}`);
+    lines.push(
+      `more columns (name:meant): ${listed.join(', ')}${rest.length > detail.listed ? `, and ${rest.length - detail.listed} more` : ''}`,
+    );
   }
   if (analysis !== null) {
     const t: Record<string, unknown> = { trainRows: analysis.trainRows, holdoutRows: analysis.holdoutRows };
-    if (analysis.classCounts !== null) t.classCounts = Object.fromEntries(Object.entries(analysis.classCounts).slice(0, 30));
+    if (analysis.classCounts !== null)
+      t.classCounts = Object.fromEntries(Object.entries(analysis.classCounts).slice(0, 30));
     if (analysis.targetMean !== null) t.targetMean = num(analysis.targetMean);
     if (analysis.targetStd !== null) t.targetStd = num(analysis.targetStd);
-    if (analysis.leakageSuspects.length > 0) t.leakageSuspects = analysis.leakageSuspects.slice(0, 10).map((s) => ({ column: clip(s.column, 80), why: clip(s.why, 120) }));
+    if (analysis.leakageSuspects.length > 0)
+      t.leakageSuspects = analysis.leakageSuspects
+        .slice(0, 10)
+        .map((s) => ({ column: clip(s.column, 80), why: clip(s.why, 120) }));
     lines.push(`training split: ${JSON.stringify(t)}`);
   }
   const findings = [...profile.findings, ...(analysis?.findings ?? [])].slice(0, 8);
@@ -167,8 +195,10 @@ export function describeJournal(nodes: readonly JournalNode[], metric: Metric, k
   for (const n of nodes.slice(-keep)) {
     const head = `${n.id} ${n.operator}${n.parent !== null ? `<-${n.parent}` : ''} ${n.recipe.family}${n.recipe.members.length > 0 ? `[${n.recipe.members.join('+')}]` : ''}`;
     let result: string;
-    if (n.status === 'succeeded' && n.cv !== null) result = `cv ${metric} ${n.cv.mean.toFixed(4)}±${n.cv.std.toFixed(4)}`;
-    else if (n.status === 'failed' && n.diagnosis !== null) result = `FAILED ${n.diagnosis.class}: ${clip(oneLine(n.diagnosis.evidence), 160)}; fix: ${clip(oneLine(n.diagnosis.fix), 160)}`;
+    if (n.status === 'succeeded' && n.cv !== null)
+      result = `cv ${metric} ${n.cv.mean.toFixed(4)}±${n.cv.std.toFixed(4)}`;
+    else if (n.status === 'failed' && n.diagnosis !== null)
+      result = `FAILED ${n.diagnosis.class}: ${clip(oneLine(n.diagnosis.evidence), 160)}; fix: ${clip(oneLine(n.diagnosis.fix), 160)}`;
     else result = n.status;
     lines.push(`${head} | ${result} | ${secs(n.durationMs)}s | ${clip(oneLine(n.hypothesis), 160)}`);
   }

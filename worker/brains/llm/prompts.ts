@@ -4,12 +4,31 @@ import type { CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { BrainState, PlanInput } from '../brain.ts';
 import { MAX_FIXES } from '../heuristic/heuristic-brain.ts';
 import { FAMILY_NAME } from './schemas.ts';
-import { DATA_ONLY, ROLE, block, clip, describeData, describeJournal, direction, featureNames, fit, headTail, oneLine, secs, untrusted, type Detail, type Prompt } from './prompt-parts.ts';
+import {
+  DATA_ONLY,
+  ROLE,
+  block,
+  clip,
+  describeData,
+  describeJournal,
+  direction,
+  featureNames,
+  fit,
+  headTail,
+  oneLine,
+  secs,
+  untrusted,
+  type Detail,
+  type Prompt,
+} from './prompt-parts.ts';
 import { familiesOfKind } from '../../../core/catalog/family-lookup.ts';
 import { NOT_IN_SANDBOX, sandboxLibraryList } from '../../../core/catalog/sandbox-libraries.ts';
 
 /** The tabular families the heuristic script writer knows, from the catalog (the LLM may name others). */
-const TABULAR_FAMILY_IDS = familiesOfKind('tabular').filter((f) => f.blend !== true).map((f) => f.id).join(', ');
+const TABULAR_FAMILY_IDS = familiesOfKind('tabular')
+  .filter((f) => f.blend !== true)
+  .map((f) => f.id)
+  .join(', ');
 
 /**
  * The prompts of the LLM brain. Everything that comes from the user's file or from program
@@ -17,7 +36,13 @@ const TABULAR_FAMILY_IDS = familiesOfKind('tabular').filter((f) => f.blend !== t
  * only; nothing from the environment (keys, paths outside the run) is ever put in a prompt.
  */
 
-export { describeJournal, makeRedactor, PROMPT_TOKEN_BUDGET, untrusted, type Prompt } from './prompt-parts.ts';
+export {
+  describeJournal,
+  makeRedactor,
+  PROMPT_TOKEN_BUDGET,
+  untrusted,
+  type Prompt,
+} from './prompt-parts.ts';
 
 // ---------------------------------------------------------------- plan
 
@@ -56,8 +81,20 @@ function steeringLines(state: BrainState): string[] {
   const forbid = names(state.forbid);
   return [
     ...(prefer.length > 0 ? [`The user asked in the thread to try next: ${prefer.join(', ')}.`] : []),
-    ...(forbid.length > 0 ? [`The user ruled out (never use, not even in an ensemble): ${forbid.join(', ')}.`] : []),
-    ...(state.steering.length > 0 ? [block('steering', state.steering.slice(-10).map((m) => `- ${clip(oneLine(m), 300)}`).join('\n'))] : []),
+    ...(forbid.length > 0
+      ? [`The user ruled out (never use, not even in an ensemble): ${forbid.join(', ')}.`]
+      : []),
+    ...(state.steering.length > 0
+      ? [
+          block(
+            'steering',
+            state.steering
+              .slice(-10)
+              .map((m) => `- ${clip(oneLine(m), 300)}`)
+              .join('\n'),
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -67,12 +104,19 @@ export function nextPrompt(state: BrainState, experimentTimeoutS: number): Promp
   const { plan } = state;
   const best = state.nodes.find((n) => n.id === state.bestNodeId);
   const families = plan.families.map((f) => `${f.family} (${clip(oneLine(f.why), 80)})`).join('; ');
-  const dropped = plan.dropColumns.map((d) => `"${clip(d.column, 60)}" (${clip(oneLine(d.why), 60)})`).join(', ');
+  const dropped = plan.dropColumns
+    .map((d) => `"${clip(d.column, 60)}" (${clip(oneLine(d.why), 60)})`)
+    .join(', ');
   const features = featureNames(state.profile, plan.target);
   const system = `${ROLE}\n\n${DATA_ONLY}${state.steering.length > 0 ? `\n${STEERING_RULE}` : ''}\n\n${NEXT_RULES}`;
   return fit((d) => {
     const shown = state.profile.columns.filter((c) => features.has(c.name));
-    const columns = shown.slice(0, d.columns + d.listed).map((c) => `${clip(c.name, 60)}:${c.meant}${c.missingShare > 0 ? `(${Math.round(c.missingShare * 100)}% missing)` : ''}`);
+    const columns = shown
+      .slice(0, d.columns + d.listed)
+      .map(
+        (c) =>
+          `${clip(c.name, 60)}:${c.meant}${c.missingShare > 0 ? `(${Math.round(c.missingShare * 100)}% missing)` : ''}`,
+      );
     if (shown.length > columns.length) columns.push(`and ${shown.length - columns.length} more`);
     const user = [
       `Plan: predict "${plan.target}" (${plan.task}, ${state.analysis.trainRows} training rows); metric ${plan.metric}, ${direction(plan.metric)}.`,
@@ -122,7 +166,10 @@ export interface ScriptTask {
 }
 
 export function scriptPrompt(state: BrainState, task: ScriptTask): Prompt {
-  return fit((d) => ({ system: `${ROLE}\n\n${DATA_ONLY}\n\n${SCRIPT_RULES}`, user: scriptRequest(state, task, d) }));
+  return fit((d) => ({
+    system: `${ROLE}\n\n${DATA_ONLY}\n\n${SCRIPT_RULES}`,
+    user: scriptRequest(state, task, d),
+  }));
 }
 
 function scriptRequest(state: BrainState, task: ScriptTask, d: Detail): string {
@@ -131,15 +178,22 @@ function scriptRequest(state: BrainState, task: ScriptTask, d: Detail): string {
     `Experiment: ${task.operator}${task.parent !== null ? ` of ${task.parent.id}` : ''}, family ${task.family}. Hypothesis: ${clip(oneLine(task.hypothesis), 300)}`,
     `Task: ${plan.task}, target "${plan.target}", metric ${plan.metric} (${direction(plan.metric)}), ${state.analysis.trainRows} training rows. Time limit for this script: ${task.timeLimitS} s.`,
   ];
-  if (plan.dropColumns.length > 0) parts.push(`The plan leaves out: ${plan.dropColumns.map((d) => `"${clip(d.column, 80)}"`).join(', ')} (pass them to load_train's drop).`);
+  if (plan.dropColumns.length > 0)
+    parts.push(
+      `The plan leaves out: ${plan.dropColumns.map((d) => `"${clip(d.column, 80)}"`).join(', ')} (pass them to load_train's drop).`,
+    );
   if (task.parent !== null) {
     const p = task.parent;
-    parts.push(`Parent ${p.id} (${p.operator}, ${p.recipe.family}): ${p.status === 'succeeded' && p.cv ? `cv ${plan.metric} ${p.cv.mean.toFixed(4)}±${p.cv.std.toFixed(4)}` : p.diagnosis ? `failed, ${p.diagnosis.class}: ${clip(oneLine(p.diagnosis.evidence), 300)}; fix: ${clip(oneLine(p.diagnosis.fix), 300)}` : p.status}`);
-    if (task.parentScript !== null) parts.push(untrusted('parent_script', headTail(task.parentScript, d.script)));
+    parts.push(
+      `Parent ${p.id} (${p.operator}, ${p.recipe.family}): ${p.status === 'succeeded' && p.cv ? `cv ${plan.metric} ${p.cv.mean.toFixed(4)}±${p.cv.std.toFixed(4)}` : p.diagnosis ? `failed, ${p.diagnosis.class}: ${clip(oneLine(p.diagnosis.evidence), 300)}; fix: ${clip(oneLine(p.diagnosis.fix), 300)}` : p.status}`,
+    );
+    if (task.parentScript !== null)
+      parts.push(untrusted('parent_script', headTail(task.parentScript, d.script)));
   }
   for (const m of task.members) {
     parts.push(`Member ${m.node.id} (${m.node.recipe.family}, cv ${m.node.cv?.mean.toFixed(4) ?? '?'})`);
-    if (m.script !== null) parts.push(untrusted(`member_script ${m.node.id}`, headTail(m.script, Math.floor(d.script / 2))));
+    if (m.script !== null)
+      parts.push(untrusted(`member_script ${m.node.id}`, headTail(m.script, Math.floor(d.script / 2))));
   }
   parts.push(untrusted('profile', describeData(state.profile, plan.target, state.analysis, d)));
   return parts.join('\n');
@@ -152,7 +206,13 @@ fix: the targeted fix for the next attempt, in one or two sentences: what to cha
 column: the column the failure is about, when there is one; else null.
 crashClass: only when ouro's class is "unknown" and the traceback clearly shows one of dtype, missing, unseen_category, label, schema, import, memory, timeout, contract; else null.`;
 
-export function diagnosePrompt(node: JournalNode, found: Diagnosis, evidence: CrashEvidence, script: string | null, redact: (s: string) => string): Prompt {
+export function diagnosePrompt(
+  node: JournalNode,
+  found: Diagnosis,
+  evidence: CrashEvidence,
+  script: string | null,
+  redact: (s: string) => string,
+): Prompt {
   // Python's ^^^^ markers under traceback lines cost tokens and say nothing new.
   const stderr = redact(evidence.stderr.trimEnd()).replace(/^[ \t]*[~^]+[ \t~^]*\n/gm, '');
   const head = [
@@ -165,7 +225,11 @@ export function diagnosePrompt(node: JournalNode, found: Diagnosis, evidence: Cr
     const parts = [...head];
     // Tracebacks say most at their end: a quarter of the room for the head, the rest for the tail.
     if (stderr.length <= d.stderr) parts.push(untrusted('stderr', stderr || '(empty)'));
-    else parts.push(untrusted('stderr_head', stderr.slice(0, Math.floor(d.stderr / 4))), untrusted('stderr_tail', stderr.slice(-Math.ceil((d.stderr * 3) / 4))));
+    else
+      parts.push(
+        untrusted('stderr_head', stderr.slice(0, Math.floor(d.stderr / 4))),
+        untrusted('stderr_tail', stderr.slice(-Math.ceil((d.stderr * 3) / 4))),
+      );
     if (script !== null) parts.push(untrusted('script', headTail(redact(script), d.script)));
     return { system, user: parts.join('\n') };
   });

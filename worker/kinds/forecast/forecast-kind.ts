@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { OuroError } from '../../../core/errors.ts';
 import { panelForecastMetrics } from '../../../core/metrics.ts';
 import type { Publication, TaskKind } from '../task-kind.ts';
-import { drawForecastChart, FORECAST_CHART, forecastCardInfo, refitForecastModel, seriesDiagnosisLine } from './forecast-outputs.ts';
+import {
+  drawForecastChart,
+  FORECAST_CHART,
+  forecastCardInfo,
+  refitForecastModel,
+  seriesDiagnosisLine,
+} from './forecast-outputs.ts';
 import { writeForecastScript } from './write-forecast-script.ts';
 
 /** A forecasting vault holds, per holdout row, its value and series; per series, MASE's scale; the seasonal naive forecast. */
@@ -24,7 +30,12 @@ export const forecastKind: TaskKind = {
   splitArgs: (understood) => {
     const f = understood.forecast;
     if (f === undefined) throw new OuroError('internal', 'a forecasting run needs its time axis');
-    return ['--date-column', f.dateColumn, ...(f.idColumn !== null ? ['--id-column', f.idColumn] : []), ...(f.horizon !== null ? ['--horizon', String(f.horizon), '--horizon-unit', f.unit ?? 'step'] : [])];
+    return [
+      '--date-column',
+      f.dateColumn,
+      ...(f.idColumn !== null ? ['--id-column', f.idColumn] : []),
+      ...(f.horizon !== null ? ['--horizon', String(f.horizon), '--horizon-unit', f.unit ?? 'step'] : []),
+    ];
   },
   dataFindings: (analysis) => (analysis.forecast?.diagnoses ?? []).map(seriesDiagnosisLine),
   playbook: {
@@ -49,9 +60,15 @@ export const forecastKind: TaskKind = {
     const yTrue = vault.labels;
     const yPred = input.predictions.map((p) => (p === null ? Number.NaN : Number(p)));
     if (yPred.some((p) => !Number.isFinite(p))) {
-      throw new OuroError('run_failed', `The model left ${yPred.filter((p) => !Number.isFinite(p)).length} of the ${yPred.length} holdout dates without a forecast.`);
+      throw new OuroError(
+        'run_failed',
+        `The model left ${yPred.filter((p) => !Number.isFinite(p)).length} of the ${yPred.length} holdout dates without a forecast.`,
+      );
     }
-    return { all: panelForecastMetrics(yTrue, yPred, vault.series, vault.scales), baselineAll: panelForecastMetrics(yTrue, vault.baseline, vault.series, vault.scales) };
+    return {
+      all: panelForecastMetrics(yTrue, yPred, vault.series, vault.scales),
+      baselineAll: panelForecastMetrics(yTrue, vault.baseline, vault.series, vault.scales),
+    };
   },
   afterJudging: async (ctx): Promise<Publication> => {
     const { analysis } = ctx;
@@ -67,7 +84,9 @@ export const forecastKind: TaskKind = {
       servedDir: refitted ?? ctx.modelDir,
       extraFiles: chart !== null ? [{ from: chart, name: FORECAST_CHART }] : [],
       findings,
-      card: analysis.forecast ? { forecast: forecastCardInfo(analysis.forecast, chart !== null ? FORECAST_CHART : null) } : {},
+      card: analysis.forecast
+        ? { forecast: forecastCardInfo(analysis.forecast, chart !== null ? FORECAST_CHART : null) }
+        : {},
     };
   },
 };

@@ -1,4 +1,10 @@
-import { checkUntrustedFile, checkUntrustedTree, copyHostFileInto, freshHostDir, UNTRUSTED_CAPS } from '../../../core/untrusted-files.ts';
+import {
+  checkUntrustedFile,
+  checkUntrustedTree,
+  copyHostFileInto,
+  freshHostDir,
+  UNTRUSTED_CAPS,
+} from '../../../core/untrusted-files.ts';
 import { join } from 'node:path';
 import type { Logger } from '../../../core/logger.ts';
 import type { RunPaths } from '../../../core/run-paths.ts';
@@ -34,7 +40,14 @@ export function forecastCardInfo(f: ForecastSetup, chart: string | null): NonNul
  * end of the data. Like the chart, this runs only after the holdout is scored. Returns the
  * refitted model folder, or null (the train-only model is then served, and the log says why).
  */
-export async function refitForecastModel(opts: { driver: SandboxDriver; limits: SandboxLimits; paths: RunPaths; modelDir: string; logger: Logger; timeoutMs: number }): Promise<string | null> {
+export async function refitForecastModel(opts: {
+  driver: SandboxDriver;
+  limits: SandboxLimits;
+  paths: RunPaths;
+  modelDir: string;
+  logger: Logger;
+  timeoutMs: number;
+}): Promise<string | null> {
   // The validation folder was writable while the model predicted: whatever it planted at this
   // name is removed, and the labels are written without following links.
   const dir = join(opts.paths.validation, 'refit');
@@ -46,7 +59,17 @@ export async function refitForecastModel(opts: { driver: SandboxDriver; limits: 
     await runTrustedStep({
       driver: opts.driver,
       limits: opts.limits,
-      args: ['forecast-refit', '--model', opts.modelDir, '--features', opts.paths.holdoutFeatures, '--actuals', actuals, '--out', out],
+      args: [
+        'forecast-refit',
+        '--model',
+        opts.modelDir,
+        '--features',
+        opts.paths.holdoutFeatures,
+        '--actuals',
+        actuals,
+        '--out',
+        out,
+      ],
       cwd: dir,
       mounts: [{ path: opts.paths.holdout }, { path: opts.modelDir }, { path: dir, writable: true }],
       timeoutMs: opts.timeoutMs,
@@ -67,7 +90,13 @@ export async function refitForecastModel(opts: { driver: SandboxDriver; limits: 
  * so the actual values may enter this (trusted, harness-only) sandbox step; no experiment
  * runs after it. A chart that cannot be drawn is logged and left off the card.
  */
-export async function drawForecastChart(opts: { driver: SandboxDriver; limits: SandboxLimits; paths: RunPaths; modelDir: string; logger: Logger }): Promise<string | null> {
+export async function drawForecastChart(opts: {
+  driver: SandboxDriver;
+  limits: SandboxLimits;
+  paths: RunPaths;
+  modelDir: string;
+  logger: Logger;
+}): Promise<string | null> {
   const dir = join(opts.paths.validation, 'chart');
   await freshHostDir(dir, { root: opts.paths.validation });
   const actuals = join(dir, 'actuals.json');
@@ -77,7 +106,17 @@ export async function drawForecastChart(opts: { driver: SandboxDriver; limits: S
     await runTrustedStep({
       driver: opts.driver,
       limits: opts.limits,
-      args: ['forecast-chart', '--model', opts.modelDir, '--features', opts.paths.holdoutFeatures, '--actuals', actuals, '--out', out],
+      args: [
+        'forecast-chart',
+        '--model',
+        opts.modelDir,
+        '--features',
+        opts.paths.holdoutFeatures,
+        '--actuals',
+        actuals,
+        '--out',
+        out,
+      ],
       cwd: dir,
       mounts: [{ path: opts.paths.holdout }, { path: opts.modelDir }, { path: dir, writable: true }],
       timeoutMs: 120_000,

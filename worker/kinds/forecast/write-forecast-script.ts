@@ -13,7 +13,8 @@ export const FORECAST_FOLDS = 3;
 function py(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number' || typeof value === 'string') return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'number' || typeof value === 'string')
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
   return JSON.stringify(value);
 }
 
@@ -26,7 +27,9 @@ function kwargs(params: Record<string, unknown>): string {
 /** The Python expression building one forecaster; `info` is forecast_info() in the script. */
 export function forecasterExpression(recipe: Recipe): string {
   const common = 'info["frequency"], info["season_length"]';
-  const { lags_factor: lagsFactor, ...params } = recipe.params as Record<string, unknown> & { lags_factor?: number };
+  const { lags_factor: lagsFactor, ...params } = recipe.params as Record<string, unknown> & {
+    lags_factor?: number;
+  };
   switch (recipe.family) {
     case 'baseline':
       return `SeasonalNaive(${common})`;
@@ -35,7 +38,8 @@ export function forecasterExpression(recipe: Recipe): string {
     case 'arima':
       return `StatsForecaster(${common}, kind="${recipe.family}", positive=info["positive"]${kwargs(params)})`;
     case 'lightgbm': {
-      const lags = typeof lagsFactor === 'number' ? `, lags=max(7, ${lagsFactor} * info["season_length"])` : '';
+      const lags =
+        typeof lagsFactor === 'number' ? `, lags=max(7, ${lagsFactor} * info["season_length"])` : '';
       return `LightGBMForecaster(${common}, positive=info["positive"], exog=info["exog"]${lags}${kwargs(params)})`;
     }
     default:
@@ -85,7 +89,7 @@ export function writeForecastScript(input: ForecastScriptInput): string {
     'model.fit(series)',
     'save_forecaster(model, series)',
     'write_metrics(scores)',
-    'print(f"rolling-origin {scores[\'metric\']} = {scores[\'mean\']:.4f} +/- {scores[\'std\']:.4f} over {scores[\'folds\']} origins")',
+    "print(f\"rolling-origin {scores['metric']} = {scores['mean']:.4f} +/- {scores['std']:.4f} over {scores['folds']} origins\")",
   );
   return lines.join('\n') + '\n';
 }

@@ -19,11 +19,14 @@ export async function experimentLoop(ctx: LoopContext): Promise<string> {
     await applySteering(ctx);
     // Steering may change the budget and the metric, so both are read afresh each round.
     const budgetMs = journal.request.options.budgetSeconds * 1000;
-    if (journal.nodes.length >= request.options.maxExperiments) return `reached the limit of ${request.options.maxExperiments} experiments`;
+    if (journal.nodes.length >= request.options.maxExperiments)
+      return `reached the limit of ${request.options.maxExperiments} experiments`;
     const remaining = budgetMs - ctx.elapsed() - validationReserveMs(budgetMs);
-    if (remaining < MIN_EXPERIMENT_MS) return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
+    if (remaining < MIN_EXPERIMENT_MS)
+      return `the time budget of ${journal.request.options.budgetSeconds} s is used up`;
     const sinceBest = experimentsSinceBest(journal);
-    if (journal.bestNodeId !== null && sinceBest >= request.options.patience) return `no improvement in the last ${sinceBest} experiments that tried to improve the best one`;
+    if (journal.bestNodeId !== null && sinceBest >= request.options.patience)
+      return `no improvement in the last ${sinceBest} experiments that tried to improve the best one`;
 
     const decision: Decision = await deps.brain.next({
       plan,
@@ -46,7 +49,8 @@ export async function experimentLoop(ctx: LoopContext): Promise<string> {
       return `the time budget of ${journal.request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the next experiment would take about ${Math.round(estimate / 1000)} s)`;
     }
     const excluded = requestedExclusions(journal);
-    if (excluded.length > 0) decision.recipe.dropColumns = [...new Set([...decision.recipe.dropColumns, ...excluded])];
+    if (excluded.length > 0)
+      decision.recipe.dropColumns = [...new Set([...decision.recipe.dropColumns, ...excluded])];
     if (decision.strategy) await ctx.emit({ type: 'strategy.changed', ...decision.strategy });
     const stopped = await tryExperiment(ctx, decision, { budgetMs, remaining });
     if (stopped !== null) return stopped;

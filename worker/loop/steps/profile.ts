@@ -18,7 +18,18 @@ export async function profileInput(run: RunContext): Promise<Profile> {
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['inspect', '--input', local, '--profile', paths.profile, '--table', paths.table, '--max-bytes', String(capBytes), ...(request.options.sheet !== undefined ? ['--sheet', request.options.sheet] : [])],
+      args: [
+        'inspect',
+        '--input',
+        local,
+        '--profile',
+        paths.profile,
+        '--table',
+        paths.table,
+        '--max-bytes',
+        String(capBytes),
+        ...(request.options.sheet !== undefined ? ['--sheet', request.options.sheet] : []),
+      ],
       cwd: paths.prep,
       mounts: [{ path: local }, { path: paths.prep, writable: true }],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
@@ -27,6 +38,12 @@ export async function profileInput(run: RunContext): Promise<Profile> {
     });
   }
   const profile = await readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep });
-  if (!run.resumed) await deps.events.emit({ type: 'profiled', rows: profile.rows, columns: profile.columns.length, findings: profile.findings });
+  if (!run.resumed)
+    await deps.events.emit({
+      type: 'profiled',
+      rows: profile.rows,
+      columns: profile.columns.length,
+      findings: profile.findings,
+    });
   return profile;
 }

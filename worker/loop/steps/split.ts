@@ -14,19 +14,50 @@ import type { RunContext } from '../loop-types.ts';
  * the last horizon of every series). The holdout's features go to `holdout/`; its labels are
  * moved by the host into `vault/` (mode 0700, never mounted in any sandbox). Done once.
  */
-export async function splitHoldout(run: RunContext, understood: GoalUnderstanding, kind: TaskKind): Promise<TargetAnalysis> {
+export async function splitHoldout(
+  run: RunContext,
+  understood: GoalUnderstanding,
+  kind: TaskKind,
+): Promise<TargetAnalysis> {
   const { paths, request, deps } = run;
   const { target, task, metric } = understood;
   if (!(await exists(paths.analysis))) {
     const staging = join(paths.prep, 'vault-staging');
     await rm(staging, { recursive: true, force: true });
-    for (const dir of [paths.workspace, paths.holdout, staging]) await mkdir(dir, { recursive: true, mode: 0o755 });
+    for (const dir of [paths.workspace, paths.holdout, staging])
+      await mkdir(dir, { recursive: true, mode: 0o755 });
     await runTrustedStep({
       driver: deps.driver,
       limits: deps.limits,
-      args: ['split', '--table', paths.table, '--profile', paths.profile, '--target', target, '--task', task, '--metric', metric, '--seed', String(request.options.seed), ...kind.splitArgs(understood), '--workspace', paths.workspace, '--holdout', paths.holdout, '--vault', staging],
+      args: [
+        'split',
+        '--table',
+        paths.table,
+        '--profile',
+        paths.profile,
+        '--target',
+        target,
+        '--task',
+        task,
+        '--metric',
+        metric,
+        '--seed',
+        String(request.options.seed),
+        ...kind.splitArgs(understood),
+        '--workspace',
+        paths.workspace,
+        '--holdout',
+        paths.holdout,
+        '--vault',
+        staging,
+      ],
       cwd: paths.prep,
-      mounts: [{ path: paths.prep }, { path: paths.workspace, writable: true }, { path: paths.holdout, writable: true }, { path: staging, writable: true }],
+      mounts: [
+        { path: paths.prep },
+        { path: paths.workspace, writable: true },
+        { path: paths.holdout, writable: true },
+        { path: staging, writable: true },
+      ],
       timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
       ...(deps.signal ? { signal: deps.signal } : {}),
       doing: 'splitting off the holdout',
@@ -35,9 +66,14 @@ export async function splitHoldout(run: RunContext, understood: GoalUnderstandin
     await mkdir(paths.vault, { recursive: true, mode: 0o700 });
     // Copied, not renamed: the staging folder was writable in the sandbox (docs/architecture.md, trust boundary).
     await rm(paths.labels, { force: true });
-    await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, { root: staging, maxBytes: UNTRUSTED_CAPS.predictions });
+    await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, {
+      root: staging,
+      maxBytes: UNTRUSTED_CAPS.predictions,
+    });
     await rm(join(paths.vault, 'analysis.tmp.json'), { force: true });
-    await copyUntrustedFile(join(staging, 'analysis.json'), join(paths.vault, 'analysis.tmp.json'), { root: staging });
+    await copyUntrustedFile(join(staging, 'analysis.json'), join(paths.vault, 'analysis.tmp.json'), {
+      root: staging,
+    });
     await rm(staging, { recursive: true, force: true });
     await rename(join(paths.vault, 'analysis.tmp.json'), paths.analysis);
   }

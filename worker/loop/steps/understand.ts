@@ -1,5 +1,10 @@
 import type { Profile } from '../../../core/schemas/profile.ts';
-import { TargetQuestionError, understandGoal, type GoalUnderstanding, type TargetQuestion } from '../../intake/understand-goal.ts';
+import {
+  TargetQuestionError,
+  understandGoal,
+  type GoalUnderstanding,
+  type TargetQuestion,
+} from '../../intake/understand-goal.ts';
 import type { RunContext } from '../loop-types.ts';
 
 /**
@@ -7,7 +12,10 @@ import type { RunContext } from '../loop-types.ts';
  * or a question. Asking beats guessing: on a question the run ends here (status `needs_input`,
  * a `question` event), and the answer starts a new run with --target.
  */
-export async function understandOrAsk(run: RunContext, profile: Profile): Promise<GoalUnderstanding | { question: TargetQuestion }> {
+export async function understandOrAsk(
+  run: RunContext,
+  profile: Profile,
+): Promise<GoalUnderstanding | { question: TargetQuestion }> {
   const o = run.request.options;
   try {
     return understandGoal(run.request.goal, profile, {
