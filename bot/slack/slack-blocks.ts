@@ -37,12 +37,10 @@ function blockOf(b: Block): SlackBlock {
     case 'fields':
       return {
         type: 'section',
-        fields: b.fields
-          .slice(0, 10)
-          .map(([label, value]) => ({
-            type: 'mrkdwn',
-            text: cut(`*${escapeMrkdwn(label)}*\n${toMrkdwn(value)}`, MAX_FIELD),
-          })),
+        fields: b.fields.slice(0, 10).map(([label, value]) => ({
+          type: 'mrkdwn',
+          text: cut(`*${escapeMrkdwn(label)}*\n${toMrkdwn(value)}`, MAX_FIELD),
+        })),
       };
     case 'context':
       return { type: 'context', elements: [{ type: 'mrkdwn', text: cut(toMrkdwn(b.text), MAX_SECTION) }] };
@@ -61,14 +59,12 @@ function blockOf(b: Block): SlackBlock {
       return {
         type: 'actions',
         block_id: b.id,
-        elements: b.options
-          .slice(0, 25)
-          .map((o, i) => ({
-            type: 'button',
-            action_id: `${b.id}:${i}`,
-            text: { type: 'plain_text', text: cut(o.label, 75), emoji: false },
-            value: cut(o.value, 2000),
-          })),
+        elements: b.options.slice(0, 25).map((o, i) => ({
+          type: 'button',
+          action_id: `${b.id}:${i}`,
+          text: { type: 'plain_text', text: cut(o.label, 75), emoji: false },
+          value: cut(o.value, 2000),
+        })),
       };
   }
 }

@@ -94,17 +94,15 @@ export class LlmAnalyst implements Analyst {
     if (reply === null || reply.analyses.length === 0) return base;
     return [
       first,
-      ...reply.analyses
-        .slice(0, ids.length)
-        .map((a, i): AnalysisStep => ({
-          id: ids[i]!,
-          kind: 'custom',
-          title: a.title,
-          why: a.why,
-          script: a.script.replace(/Findings\(\s*['"][a-z0-9]+['"]/, `Findings('${ids[i]}'`),
-          maxRows: 100_000,
-          exclude: [],
-        })),
+      ...reply.analyses.slice(0, ids.length).map((a, i): AnalysisStep => ({
+        id: ids[i]!,
+        kind: 'custom',
+        title: a.title,
+        why: a.why,
+        script: a.script.replace(/Findings\(\s*['"][a-z0-9]+['"]/, `Findings('${ids[i]}'`),
+        maxRows: 100_000,
+        exclude: [],
+      })),
     ];
   }
 
