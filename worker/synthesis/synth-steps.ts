@@ -15,6 +15,7 @@ import {
 } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
+import { runVaultedSplit } from '../vaulted-split.ts';
 
 /** The trusted harness steps of a synthesis run: read the file, split once, export the result. */
 export interface StepDeps {
@@ -104,13 +105,10 @@ export async function splitForSynthesis(
   o: { target: string; task: string; seed: number },
   deps: StepDeps,
 ): Promise<SynthMeta> {
-  const staging = join(paths.prep, 'vault-staging');
-  await rm(staging, { recursive: true, force: true });
-  for (const dir of [paths.workspace, paths.holdout, staging])
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-  await runTrustedStep({
+  await runVaultedSplit({
     driver: deps.driver,
     limits: deps.limits,
+    paths,
     args: [
       'synth-split',
       '--table',
@@ -123,32 +121,10 @@ export async function splitForSynthesis(
       o.task,
       '--seed',
       String(o.seed),
-      '--workspace',
-      paths.workspace,
-      '--holdout',
-      paths.holdout,
-      '--vault',
-      staging,
-    ],
-    cwd: paths.prep,
-    mounts: [
-      { path: paths.prep },
-      { path: paths.workspace, writable: true },
-      { path: paths.holdout, writable: true },
-      { path: staging, writable: true },
     ],
     timeoutMs: timeout(deps.config),
     ...(deps.signal ? { signal: deps.signal } : {}),
-    doing: 'splitting off the holdout',
   });
-  await mkdir(paths.vault, { recursive: true, mode: 0o700 });
-  await rm(paths.labels, { force: true });
-  // Copied, not renamed: the staging folder was writable in the sandbox.
-  await copyUntrustedFile(join(staging, 'labels.json'), paths.labels, {
-    root: staging,
-    maxBytes: UNTRUSTED_CAPS.predictions,
-  });
-  await rm(staging, { recursive: true, force: true });
   return readUntrustedJson(join(paths.workspace, 'meta.json'), SynthMetaSchema, { root: paths.workspace });
 }
 
