@@ -21,7 +21,10 @@ const TUNE_PATIENCE = 2;
 const MAX_ENSEMBLES = 4;
 /** Below this budget a tabular run skips the baseline draft. */
 const SHORT_BUDGET_MS = 45_000;
-/** The search ends when this many trials in a row improved none of the searched families. */
+/**
+ * After this many trials in a row that improved none of the searched families, the search has
+ * converged around its incumbents; it restarts with wide steps while budget is left.
+ */
 const SEARCH_PATIENCE = 10;
 /** Search trials between two blends (a re-blend only when they changed the members). */
 const TRIALS_PER_BLEND = 4;
@@ -258,22 +261,16 @@ export class HeuristicBrain implements Brain {
         `the search changed the best models since the last blend; blending the top ${members.length} families again`,
       );
 
-    const converged = searches.length >= SEARCH_PATIENCE && !this.searchOpen(state, ranked, searches);
     return {
       kind: 'stop',
-      why: converged
-        ? `the search converged: its last ${SEARCH_PATIENCE} trials improved none of the leading families${canBlend ? '' : ', and the blend is up to date'}`
-        : searches.length > 0 || ensembles.length > 0
+      why:
+        searches.length > 0 || ensembles.length > 0
           ? `about ${Math.max(0, Math.round(left / 1000))} s are left, too little for another search trial${canBlend ? ' or a new blend' : ''}`
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
 
-  /**
-   * The next search trial over the two leading searchable families (the leader two trials in
-   * three), each a step from that family's best configuration; null when the search has
-   * converged (SEARCH_PATIENCE trials in a row improved no family) or nothing is searchable.
-   */
+  /** The best node of each of the two leading searchable families. */
   private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
     const families: JournalNode[] = [];
     for (const n of ranked)
@@ -285,20 +282,11 @@ export class HeuristicBrain implements Brain {
     return families.slice(0, 2);
   }
 
-  /** False once none of the last SEARCH_PATIENCE trials became its family's best. */
-  private searchOpen(
-    state: BrainState,
-    ranked: readonly JournalNode[],
-    searches: readonly JournalNode[],
-  ): boolean {
-    const lead = this.searchLeaders(state, ranked);
-    const recent = searches.slice(-SEARCH_PATIENCE);
-    return (
-      lead.length > 0 &&
-      (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)))
-    );
-  }
-
+  /**
+   * The next search trial over the two leading searchable families (the leader two trials in
+   * three), each a step from that family's best configuration; null when nothing searchable
+   * fits in the time left.
+   */
   private searchTrial(
     state: BrainState,
     ranked: readonly JournalNode[],
@@ -306,18 +294,27 @@ export class HeuristicBrain implements Brain {
     left: number,
   ): Decision | null {
     const { plan } = state;
-    if (!this.searchOpen(state, ranked, searches)) return null;
+    // Every second used: a converged search (SEARCH_PATIENCE trials in a row improved nothing)
+    // restarts with wide steps around the incumbents while time is left, as FLAML's CFO
+    // restarts. The step shrinks with the family's trials since the last restart.
+    const stale = this.staleTrials(state, ranked, searches);
+    const converged = stale >= SEARCH_PATIENCE;
+    const restarting = converged && stale % SEARCH_PATIENCE === 0;
     // Only a family whose best run fits in the time left (the loop estimates a trial by it).
     const lead = this.searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
     if (lead.length === 0) return null;
     const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
     const family = target.recipe.family;
     const own = searches.filter((n) => n.recipe.family === family).length;
+    const sinceRestart = converged
+      ? searches.slice(searches.length - (stale % SEARCH_PATIENCE)).filter((n) => n.recipe.family === family)
+          .length
+      : own;
     const params = proposeTrial(
       family,
       plan.task,
       target.recipe.params,
-      own,
+      sinceRestart,
       state.analysis.trainRows + searches.length,
     );
     if (params === null) return null;
@@ -335,7 +332,7 @@ export class HeuristicBrain implements Brain {
       kind: 'experiment',
       operator: 'search',
       parent: target.id,
-      hypothesis: `search ${label(family)} (trial ${own + 1}, a step from ${target.id}): ${describeParams(params)}`,
+      hypothesis: `search ${label(family)} (trial ${own + 1}, a ${restarting ? 'wide restart step' : 'step'} from ${target.id}): ${describeParams(params)}`,
       recipe,
       ...(first
         ? {
@@ -345,8 +342,28 @@ export class HeuristicBrain implements Brain {
               why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend',
             },
           }
-        : {}),
+        : restarting
+          ? {
+              strategy: {
+                from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
+                to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')} again`,
+                why: `the search converged (its last ${SEARCH_PATIENCE} trials improved none of the leading families) with budget left: restarting with wide steps around the best configurations`,
+              },
+            }
+          : {}),
     };
+  }
+
+  /** How many of the latest search trials in a row are no family's best. */
+  private staleTrials(
+    state: BrainState,
+    ranked: readonly JournalNode[],
+    searches: readonly JournalNode[],
+  ): number {
+    const lead = this.searchLeaders(state, ranked);
+    let stale = 0;
+    for (let i = searches.length - 1; i >= 0 && !lead.some((b) => b.id === searches[i]!.id); i--) stale++;
+    return stale;
   }
 }
 
