@@ -10,7 +10,8 @@ import { test } from 'node:test';
  * either goes through core/untrusted-files.ts or is added here with its reason.
  */
 const HOST_OWNED: Record<string, string> = {
-  'core/untrusted-files.ts': 'the trust boundary itself',
+  'core/untrusted/host-write.ts':
+    "the trust boundary itself: copyHostFileInto reads a host file (the vault's labels) to write it beside sandbox output",
   'core/events/event-log.ts': 'runs/<id>/events.jsonl: the run root is never mounted in a sandbox',
   'core/store/artifact-store.ts':
     'the fs store under OURO_HOME; callers hand it host files or files sync-folder checked with lstat',
