@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { higherIsBetter } from '../core/schemas/task.ts';
-import { scaled, summarize, type QualityRun } from '../bench/quality.ts';
+import { scaled, summarize, type QualityRun } from '../bench/quality-report.ts';
 import { REPO_ROOT } from './support/cli.ts';
 import { makeTempDir } from './support/temp-dir.ts';
 
