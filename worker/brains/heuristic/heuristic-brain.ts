@@ -1,17 +1,17 @@
 import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
-import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import type { JournalNode, Plan } from '../../../core/schemas/journal.ts';
 import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, familyLabel, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
-import { FULL_GUARDS } from './write-script.ts';
 import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
-import { sizeDraft, type TableSize } from './draft-sizing.ts';
-import { proposeTrial, searchable } from './search-space.ts';
-import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
+import { sizeDraft } from './draft-sizing.ts';
+import { chooseFeatureSteps } from './feature-steps.ts';
+import { baseRecipe, currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
+import { SEARCH_PATIENCE, searchOpen, searchTrial } from './search-step.ts';
 import { fixFor, MAX_FIXES } from './fix-decision.ts';
 
 export { MAX_FIXES };
@@ -21,33 +21,8 @@ const TUNE_PATIENCE = 2;
 const MAX_ENSEMBLES = 4;
 /** Below this budget a tabular run skips the baseline draft. */
 const SHORT_BUDGET_MS = 45_000;
-/** The search ends when this many trials in a row improved none of the searched families. */
-const SEARCH_PATIENCE = 10;
 /** Search trials between two blends (a re-blend only when they changed the members). */
 const TRIALS_PER_BLEND = 4;
-
-function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
-  return {
-    family,
-    params: {},
-    guards: [...FULL_GUARDS],
-    dropColumns: plan.dropColumns.map((d) => d.column),
-    folds: 5,
-    members: [],
-    ...(family === 'baseline' ? {} : featureRecipe(plan)),
-    ...extra,
-  };
-}
-
-function rootOf(node: JournalNode, byId: Map<string, JournalNode>): JournalNode {
-  let cur = node;
-  while (cur.operator === 'fix' && cur.parent !== null) {
-    const parent = byId.get(cur.parent);
-    if (parent === undefined) break;
-    cur = parent;
-  }
-  return cur;
-}
 
 /**
  * The offline brain: an expert playbook (baseline → linear → boosting → bagging → tune the
@@ -251,14 +226,14 @@ export class HeuristicBrain implements Brain {
           : `the search changed the best models since the last blend; blending the top ${members.length} families again`,
       );
     }
-    const trial = this.searchTrial(state, ranked, searches, left);
+    const trial = searchTrial(state, ranked, searches, left);
     if (trial !== null) return trial;
     if (canBlend && blendFits)
       return blend(
         `the search changed the best models since the last blend; blending the top ${members.length} families again`,
       );
 
-    const converged = searches.length >= SEARCH_PATIENCE && !this.searchOpen(state, ranked, searches);
+    const converged = searches.length >= SEARCH_PATIENCE && !searchOpen(state, ranked, searches);
     return {
       kind: 'stop',
       why: converged
@@ -268,116 +243,4 @@ export class HeuristicBrain implements Brain {
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
-
-  /**
-   * The next search trial over the two leading searchable families (the leader two trials in
-   * three), each a step from that family's best configuration; null when the search has
-   * converged (SEARCH_PATIENCE trials in a row improved no family) or nothing is searchable.
-   */
-  private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
-    const families: JournalNode[] = [];
-    for (const n of ranked)
-      if (
-        searchable(n.recipe.family, state.plan.task) &&
-        !families.some((m) => m.recipe.family === n.recipe.family)
-      )
-        families.push(n);
-    return families.slice(0, 2);
-  }
-
-  /** False once none of the last SEARCH_PATIENCE trials became its family's best. */
-  private searchOpen(
-    state: BrainState,
-    ranked: readonly JournalNode[],
-    searches: readonly JournalNode[],
-  ): boolean {
-    const lead = this.searchLeaders(state, ranked);
-    const recent = searches.slice(-SEARCH_PATIENCE);
-    return (
-      lead.length > 0 &&
-      (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)))
-    );
-  }
-
-  private searchTrial(
-    state: BrainState,
-    ranked: readonly JournalNode[],
-    searches: readonly JournalNode[],
-    left: number,
-  ): Decision | null {
-    const { plan } = state;
-    if (!this.searchOpen(state, ranked, searches)) return null;
-    // Only a family whose best run fits in the time left (the loop estimates a trial by it).
-    const lead = this.searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
-    if (lead.length === 0) return null;
-    const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
-    const family = target.recipe.family;
-    const own = searches.filter((n) => n.recipe.family === family).length;
-    const params = proposeTrial(
-      family,
-      plan.task,
-      target.recipe.params,
-      own,
-      state.analysis.trainRows + searches.length,
-    );
-    if (params === null) return null;
-    const label = (f: string) => familyLabel(f, plan.task);
-    const first = searches.length === 0;
-    const size: TableSize = tableSize(state);
-    const recipe: Recipe = withoutSample({
-      ...target.recipe,
-      params,
-      ...(family === 'lightgbm'
-        ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 }
-        : {}),
-    });
-    return {
-      kind: 'experiment',
-      operator: 'search',
-      parent: target.id,
-      hypothesis: `search ${label(family)} (trial ${own + 1}, a step from ${target.id}): ${describeParams(params)}`,
-      recipe,
-      ...(first
-        ? {
-            strategy: {
-              from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
-              to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`,
-              why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend',
-            },
-          }
-        : {}),
-    };
-  }
-}
-
-function tableSize(state: BrainState): TableSize {
-  return {
-    rows: state.analysis.trainRows,
-    classes: state.analysis.classes?.length ?? 1,
-    budgetMs: state.budgetMs,
-    cpus: state.cpus ?? 2,
-  };
-}
-
-/** A finalist's recipe: every training row. */
-function withoutSample(recipe: Recipe): Recipe {
-  const { maxRows: _dropped, ...rest } = recipe;
-  return rest;
-}
-
-function describeParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
-}
-
-const label = (family: string) => familyLabel(family);
-
-function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNode>): string {
-  const last = nodes.at(-1);
-  if (last === undefined) return 'planning';
-  if (last.operator === 'tune') return `tuning ${label(last.recipe.family)}`;
-  if (last.operator === 'search') return `searching ${label(last.recipe.family)}`;
-  if (last.operator === 'ensemble') return 'ensembling';
-  return `drafting model families (${label(rootOf(last, byId).recipe.family)} last)`;
 }

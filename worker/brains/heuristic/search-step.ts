@@ -1,0 +1,95 @@
+import { familyLabel } from '../../../core/catalog/family-lookup.ts';
+import type { JournalNode, Recipe } from '../../../core/schemas/journal.ts';
+import type { BrainState, Decision } from '../brain.ts';
+import { sizeDraft, type TableSize } from './draft-sizing.ts';
+import { currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
+import { proposeTrial, searchable } from './search-space.ts';
+
+/**
+ * The heuristic playbook's last step (heuristic-brain.ts): once the playbook is done and budget
+ * is left, a local search around the best configuration of the leading families.
+ */
+
+/** The search ends when this many trials in a row improved none of the searched families. */
+export const SEARCH_PATIENCE = 10;
+
+/** The best run of each of the two leading searchable families. */
+function searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
+  const families: JournalNode[] = [];
+  for (const n of ranked)
+    if (
+      searchable(n.recipe.family, state.plan.task) &&
+      !families.some((m) => m.recipe.family === n.recipe.family)
+    )
+      families.push(n);
+  return families.slice(0, 2);
+}
+
+/** False once none of the last SEARCH_PATIENCE trials became its family's best. */
+export function searchOpen(
+  state: BrainState,
+  ranked: readonly JournalNode[],
+  searches: readonly JournalNode[],
+): boolean {
+  const lead = searchLeaders(state, ranked);
+  const recent = searches.slice(-SEARCH_PATIENCE);
+  return (
+    lead.length > 0 &&
+    (recent.length < SEARCH_PATIENCE || recent.some((t) => lead.some((b) => b.id === t.id)))
+  );
+}
+
+/**
+ * The next search trial over the two leading searchable families (the leader two trials in
+ * three), each a step from that family's best configuration; null when the search has
+ * converged (SEARCH_PATIENCE trials in a row improved no family) or nothing is searchable.
+ */
+export function searchTrial(
+  state: BrainState,
+  ranked: readonly JournalNode[],
+  searches: readonly JournalNode[],
+  left: number,
+): Decision | null {
+  const { plan } = state;
+  if (!searchOpen(state, ranked, searches)) return null;
+  // Only a family whose best run fits in the time left (the loop estimates a trial by it).
+  const lead = searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
+  if (lead.length === 0) return null;
+  const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
+  const family = target.recipe.family;
+  const own = searches.filter((n) => n.recipe.family === family).length;
+  const params = proposeTrial(
+    family,
+    plan.task,
+    target.recipe.params,
+    own,
+    state.analysis.trainRows + searches.length,
+  );
+  if (params === null) return null;
+  const label = (f: string) => familyLabel(f, plan.task);
+  const first = searches.length === 0;
+  const size: TableSize = tableSize(state);
+  const recipe: Recipe = withoutSample({
+    ...target.recipe,
+    params,
+    ...(family === 'lightgbm'
+      ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 }
+      : {}),
+  });
+  return {
+    kind: 'experiment',
+    operator: 'search',
+    parent: target.id,
+    hypothesis: `search ${label(family)} (trial ${own + 1}, a step from ${target.id}): ${describeParams(params)}`,
+    recipe,
+    ...(first
+      ? {
+          strategy: {
+            from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
+            to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`,
+            why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend',
+          },
+        }
+      : {}),
+  };
+}
