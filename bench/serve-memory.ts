@@ -9,7 +9,7 @@
  * Goal: ≤ 2 GB for 200 models.
  */
 import { spawn } from 'node:child_process';
-import { cp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,77 +22,15 @@ import { writeJsonAtomic } from '../core/store/json-file.ts';
 import { createKeyIfMissing } from '../deploy/api-keys.ts';
 import { readServing, servingPaths } from '../deploy/prepare-serving.ts';
 import { startServer } from '../deploy/server.ts';
-import {
-  EXAMPLES,
-  holdoutRecords,
-  publishFixtureModel,
-  tempHome,
-  type FixtureFamily,
-} from '../deploy/test-fixtures.ts';
+import { EXAMPLES, holdoutRecords, publishFixtureModel, tempHome } from '../deploy/test-fixtures.ts';
+import { treeRss } from './process-tree-rss.ts';
+import { TEMPLATES } from './serve-memory-templates.ts';
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARM = Number(process.env.BENCH_WARM ?? 20);
 const MEMORY_MB = process.env.OURO_SERVE_MEMORY_MB ?? '1536';
 const GOAL_MB = 2048;
-
-const TEMPLATES: {
-  name: string;
-  family: FixtureFamily;
-  csv: string;
-  target: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  metric: 'roc_auc' | 'log_loss' | 'rmse';
-}[] = [
-  {
-    name: 't-forest',
-    family: 'forest',
-    csv: 'pima_diabetes.csv',
-    target: 'diabetes',
-    task: 'binary',
-    metric: 'roc_auc',
-  },
-  {
-    name: 't-lightgbm',
-    family: 'lightgbm',
-    csv: 'pima_diabetes.csv',
-    target: 'diabetes',
-    task: 'binary',
-    metric: 'roc_auc',
-  },
-  {
-    name: 't-linear',
-    family: 'linear',
-    csv: 'penguins.csv',
-    target: 'species',
-    task: 'multiclass',
-    metric: 'log_loss',
-  },
-  {
-    name: 't-blend',
-    family: 'blend',
-    csv: 'penguins.csv',
-    target: 'species',
-    task: 'multiclass',
-    metric: 'log_loss',
-  },
-  {
-    name: 't-prior',
-    family: 'prior',
-    csv: 'pima_diabetes.csv',
-    target: 'diabetes',
-    task: 'binary',
-    metric: 'roc_auc',
-  },
-  {
-    name: 't-histgb',
-    family: 'histgb',
-    csv: 'concrete.csv',
-    target: 'compressive_strength',
-    task: 'regression',
-    metric: 'rmse',
-  },
-];
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -118,34 +56,6 @@ function post(url: string, key: string, body: string): Promise<{ status: number;
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/** Resident memory (MiB) of a process and all its descendants, from /proc. */
-async function treeRss(root: number): Promise<{ server: number; children: number; processes: number }> {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    const ppid = /^PPid:\s+(\d+)/m.exec(status);
-    const vm = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    if (ppid !== null) parent.set(pid, Number(ppid[1]));
-    rss.set(pid, vm === null ? 0 : Number(vm[1]) / 1024);
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 64; p = parent.get(p), hops++)
-      if (p === root) return true;
-    return false;
-  };
-  let children = 0;
-  let processes = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
-    children += rss.get(pid) ?? 0;
-    processes++;
-  }
-  return { server: rss.get(root) ?? 0, children, processes };
 }
 
 function pct(xs: number[], q: number): number {

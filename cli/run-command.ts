@@ -41,7 +41,7 @@ Options:
   --date-column <column>   forecasting: the timestamps (default: the file's date column)
   --id-column <column>     forecasting: the column naming each series of a panel (default: detected)
   --budget <time>          wall-clock budget, e.g. 180, 90s, 3m (default 3m)
-  --max-experiments <n>    stop after this many experiments (default 20)
+  --max-experiments <n>    stop after this many experiments (default 100)
   --seed <n>               seed for the holdout split and the models (default 42)
   --name <name>            registry name of the model (default: file and target)
   --sheet <name>           an Excel workbook's sheet to read (default: the first with data)

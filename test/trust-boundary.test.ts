@@ -10,11 +10,12 @@ import { test } from 'node:test';
  * either goes through core/untrusted-files.ts or is added here with its reason.
  */
 const HOST_OWNED: Record<string, string> = {
-  'core/untrusted-files.ts': 'the trust boundary itself',
+  'core/untrusted/host-write.ts':
+    "the trust boundary itself: copyHostFileInto reads a host file (the vault's labels) to write it beside sandbox output",
   'core/events/event-log.ts': 'runs/<id>/events.jsonl: the run root is never mounted in a sandbox',
   'core/store/artifact-store.ts':
     'the fs store under OURO_HOME; callers hand it host files or files sync-folder checked with lstat',
-  'core/store/s3-artifact-store.ts':
+  'core/store/s3-transfer.ts':
     'streams files its callers checked (sync-folder: plain files with one link) or host files',
   'core/model-owner.ts': 'registry/<name>/owner.json, written only by the host',
   'core/store/json-file.ts':

@@ -27,7 +27,11 @@ export const RunOptionsSchema = z.object({
     .positive()
     .max(24 * 3600)
     .default(180),
-  maxExperiments: z.number().int().positive().max(500).default(20),
+  /**
+   * A cap on experiments; the budget is the usual limit. High enough that a default run searches
+   * until its budget ends (an LLM brain's spending is capped by OURO_LLM_MAX_TOKENS_PER_RUN).
+   */
+  maxExperiments: z.number().int().positive().max(500).default(100),
   /** Stop after this many experiments in a row without a new best. */
   patience: z.number().int().positive().default(5),
   seed: z.number().int().nonnegative().default(42),

@@ -1,13 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -15,19 +6,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
-  UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { OuroError } from '../errors.ts';
 import type { ArtifactStore, WriteCondition } from './artifact-store.ts';
+import { explainS3Error, isNotFound } from './s3-errors.ts';
+import { downloadFile, uploadFile, type S3Transfer } from './s3-transfer.ts';
 
-/**
- * Multipart sizing: S3 keeps at most 10,000 parts, so 8 MiB parts cover files up to ~80 GB;
- * `UPLOAD_QUEUE` parts are in flight at once, each streamed from its byte range of the file.
- */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
-const UPLOAD_QUEUE = 2;
+export { UPLOAD_PART_BYTES } from './s3-transfer.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -78,104 +64,13 @@ export class S3ArtifactStore implements ArtifactStore {
     );
   }
 
-  /**
-   * Streams a file up. Small files go in one PUT; larger ones as a multipart upload whose parts
-   * are read straight from byte ranges of the file, at most UPLOAD_QUEUE at a time — so memory
-   * stays flat whatever the size (no part is ever buffered whole). A failed part is retried
-   * from the file; a failed upload is aborted so the bucket keeps no orphaned parts.
-   */
+  /** Streams a file up (s3-transfer.ts: one PUT, or a multipart upload from byte ranges of the file). */
   async putFile(key: string, localPath: string): Promise<void> {
-    const size = (await stat(localPath)).size;
-    const Key = this.key(key);
-    if (size <= UPLOAD_PART_BYTES) {
-      await this.withRetries(() =>
-        this.call(`upload ${key}`, () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key,
-              Body: createReadStream(localPath),
-              ContentLength: size,
-            }),
-          ),
-        ),
-      );
-      return;
-    }
-    const { UploadId } = await this.call(`upload ${key}`, () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })),
-    );
-    try {
-      const count = Math.ceil(size / UPLOAD_PART_BYTES);
-      const etags: string[] = new Array(count);
-      let next = 0;
-      const lane = async (): Promise<void> => {
-        while (next < count) {
-          const n = next++;
-          const start = n * UPLOAD_PART_BYTES;
-          const end = Math.min(size, start + UPLOAD_PART_BYTES) - 1;
-          const res = await this.withRetries(() =>
-            this.call(`upload ${key} (part ${n + 1} of ${count})`, () =>
-              this.client.send(
-                new UploadPartCommand({
-                  Bucket: this.bucket,
-                  Key,
-                  UploadId,
-                  PartNumber: n + 1,
-                  Body: createReadStream(localPath, { start, end }),
-                  ContentLength: end - start + 1,
-                }),
-              ),
-            ),
-          );
-          etags[n] = res.ETag!;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(UPLOAD_QUEUE, count) }, lane));
-      await this.call(`upload ${key}`, () =>
-        this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key,
-            UploadId,
-            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-          }),
-        ),
-      );
-    } catch (err) {
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
-        .catch(() => undefined);
-      throw err;
-    }
-  }
-
-  /** A body read from a file cannot be replayed by the SDK, so transient failures are retried here with a fresh stream. */
-  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (err instanceof OuroError || attempt >= 3) throw err;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
+    await uploadFile(this.transfer(), key, localPath);
   }
 
   async getFile(key: string, localPath: string): Promise<void> {
-    const res = await this.call(`download ${key}`, () =>
-      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
-    );
-    await mkdir(dirname(localPath), { recursive: true, mode: 0o755 });
-    // Downloaded beside the target and renamed: a reader never sees half a file.
-    const tmp = `${localPath}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await pipeline(res.Body as Readable, createWriteStream(tmp, { mode: 0o644 }));
-      await rename(tmp, localPath);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await downloadFile(this.transfer(), key, localPath);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -308,55 +203,19 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  private explain(what: string, err: unknown): unknown {
-    const e = err as Error & { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-    const status = e.$metadata?.httpStatusCode;
-    const name = e.name ?? '';
-    const fixable = (message: string) =>
-      Object.assign(new OuroError('config_invalid', message, { cause: err }), { status });
-    if (name === 'NoSuchBucket' || (name === 'NotFound' && what === 'check the bucket')) {
-      return fixable(
-        `The bucket "${this.bucket}" does not exist at ${this.where}. Create it, or fix OURO_S3_BUCKET / OURO_S3_ENDPOINT.`,
-      );
-    }
-    if (
-      [
-        'InvalidAccessKeyId',
-        'SignatureDoesNotMatch',
-        'AccessDenied',
-        'InvalidToken',
-        'ExpiredToken',
-        'Forbidden',
-      ].includes(name) ||
-      status === 403
-    ) {
-      return fixable(
-        `The object store at ${this.where} refused the credentials (${name || status}) when trying to ${what} in bucket "${this.bucket}". Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and that they may use the bucket.`,
-      );
-    }
-    if (name === 'CredentialsProviderError') {
-      return fixable(
-        `No credentials for the object store: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for OURO_STORE=s3.`,
-      );
-    }
-    const network = e.code ?? (e.cause as { code?: string } | undefined)?.code;
-    if (network === 'ECONNREFUSED' || network === 'ENOTFOUND' || network === 'EAI_AGAIN') {
-      return fixable(
-        `Cannot reach the object store at ${this.where} (${network}) to ${what}. Check OURO_S3_ENDPOINT and that the server is up.`,
-      );
-    }
-    if (err instanceof S3ServiceException) return Object.assign(err, { status });
-    return err;
+  /** The store's client, bucket and call for s3-transfer.ts. */
+  private transfer(): S3Transfer {
+    return {
+      client: this.client,
+      bucket: this.bucket,
+      key: (key) => this.key(key),
+      call: (what, fn) => this.call(what, fn),
+    };
   }
-}
 
-function isNotFound(err: unknown): boolean {
-  // A missing bucket was already turned into an OuroError: that is not "no such key".
-  if (err instanceof OuroError) return false;
-  const e = err as { name?: string; status?: number; $metadata?: { httpStatusCode?: number } };
-  return (
-    e.name === 'NoSuchKey' || e.name === 'NotFound' || e.status === 404 || e.$metadata?.httpStatusCode === 404
-  );
+  private explain(what: string, err: unknown): unknown {
+    return explainS3Error(what, err, this.bucket, this.where);
+  }
 }
 
 function normalisePrefix(prefix: string): string {

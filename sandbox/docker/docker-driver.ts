@@ -16,14 +16,12 @@
  * uid:gid instead, so what it writes is the host user's without any chown.
  */
 import { realpathSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { OuroError } from '../../core/errors.ts';
 import type {
   SandboxDriver,
-  SandboxExit,
   SandboxProcess,
   SandboxResult,
   SandboxRunSpec,
@@ -32,12 +30,14 @@ import type {
 import { lendWritable, isRoot } from '../process/host.ts';
 import { CappedOutput } from '../process/output-cap.ts';
 import { sandboxEnv } from '../process/sandbox-env.ts';
+import { daemonAddress, errMessage, removeContainer, statusCode } from './container-calls.ts';
 import { containerOptions, type ContainerPlan } from './container-spec.ts';
-import { Demuxer } from './demux.ts';
 import { IMAGE_PYTHON } from './image.ts';
 import { probeDocker, type DockerProbe } from './probe.ts';
 import { OWNER_ID, OWNER_LABEL, SANDBOX_LABEL, ensureReaper } from './reaper.ts';
-import { emptySandboxResult, looksOutOfMemory } from '../driver.ts';
+import { runContainer } from './run-container.ts';
+import { workerProcess } from './worker-process.ts';
+import { emptySandboxResult } from '../driver.ts';
 import { checkSpecPaths } from '../spec-paths.ts';
 
 export const SANDBOX_UID = 65534;
@@ -50,35 +50,6 @@ export interface DockerDriverOptions {
   harnessDir: string;
   /** The result of probeDocker(image), when the caller already has it. */
   probe?: DockerProbe;
-}
-
-/** Grace for the attach stream to deliver the last output after the container has exited. */
-const DRAIN_GRACE_MS = 1000;
-/** How long to wait for a killed container to be reported gone before giving up on the daemon. */
-const KILL_GRACE_MS = 15_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(osConstants.signals).map(([name, num]) => [num, name] as [number, string]),
-);
-
-function daemonAddress(): string {
-  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-}
-
-function errMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
-}
-
-function statusCode(err: unknown): number | undefined {
-  return (err as { statusCode?: number })?.statusCode;
-}
-
-/** docker-init reports a command killed by signal N as exit 128+N. */
-function splitStatus(code: number | null): { exitCode: number | null; signal: string | null } {
-  if (code !== null && code > 128 && SIGNAL_NAMES.has(code - 128))
-    return { exitCode: null, signal: SIGNAL_NAMES.get(code - 128)! };
-  return { exitCode: code, signal: null };
 }
 
 export class DockerSandboxDriver implements SandboxDriver {
@@ -189,147 +160,17 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
   }
 
-  private static async remove(container: Docker.Container): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await container.remove({ force: true, v: true });
-        return;
-      } catch (err) {
-        const code = statusCode(err);
-        if (code === 404) return; // already gone
-        if (code !== 409) return; // nothing more to do about it here; the reaper sweeps at exit
-        await new Promise((r) => setTimeout(r, 200)); // 409: removal already in progress
-      }
-    }
-  }
-
   async run(spec: SandboxRunSpec): Promise<SandboxResult> {
     if (spec.signal?.aborted) return emptySandboxResult({ cancelled: true });
     const { plan, writable } = this.plan(spec, false);
     const handBack = await lendWritable(writable, this.root, SANDBOX_UID, SANDBOX_GID);
     let container: Docker.Container | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
     try {
       container = await this.create(plan);
-      const stdout = new CappedOutput(spec.limits.outputCapBytes);
-      const stderr = new CappedOutput(spec.limits.outputCapBytes);
-      const demux = new Demuxer((kind, chunk) => (kind === 'stdout' ? stdout : stderr).push(chunk));
-      let stream: NodeJS.ReadWriteStream;
-      try {
-        stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      } catch (err) {
-        throw new OuroError(
-          'sandbox_unavailable',
-          `Docker could not attach to the sandbox container: ${errMessage(err)}`,
-          { cause: err },
-        );
-      }
-      stream.on('data', (c: Buffer) => demux.push(c));
-      const ended = new Promise<void>((resolve) => {
-        stream.once('end', resolve);
-        stream.once('close', resolve);
-        stream.once('error', () => resolve());
-      });
-
-      let timedOut = false;
-      let cancelled = false;
-      let running = false;
-      let killing: Promise<void> | undefined;
-      const c = container;
-      const kill = () => {
-        if (!running || killing !== undefined) return;
-        killing = c.kill({ signal: 'SIGKILL' }).then(
-          () => undefined,
-          () => undefined, // already stopped
-        );
-      };
-      onAbort = () => {
-        if (!timedOut) cancelled = true;
-        kill();
-      };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.signal?.aborted) onAbort();
-      if (cancelled) return emptySandboxResult({ cancelled: true });
-
-      const started = performance.now();
-      try {
-        await container.start();
-      } catch (err) {
-        throw new OuroError(
-          'sandbox_unavailable',
-          `Docker could not start the sandbox container: ${errMessage(err)}`,
-          { cause: err },
-        );
-      }
-      running = true;
-      timer = setTimeout(
-        () => {
-          timedOut = true;
-          kill();
-        },
-        Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS),
-      );
-      if (cancelled) kill(); // aborted while starting
-
-      const waited = await this.waitFor(container, () => killing);
-      const durationMs = Math.round(performance.now() - started);
-      clearTimeout(timer);
-      await Promise.race([ended, new Promise<void>((r) => setTimeout(r, DRAIN_GRACE_MS).unref())]);
-      (stream as unknown as Duplex).destroy?.();
-
-      const info = await container.inspect().catch(() => undefined);
-      const code = waited ?? info?.State?.ExitCode ?? null;
-      const { exitCode, signal } = splitStatus(code);
-      const stderrText = stderr.toString();
-      const killedByUs = timedOut || cancelled;
-      const oomKilled =
-        info?.State?.OOMKilled === true ||
-        looksOutOfMemory({ exitCode, signal, stderr: stderrText, killedByHost: killedByUs });
-      return {
-        exitCode,
-        signal,
-        stdout: stdout.toString(),
-        stderr: stderrText,
-        stdoutTruncated: stdout.truncated,
-        stderrTruncated: stderr.truncated,
-        timedOut,
-        oomKilled,
-        cancelled,
-        durationMs,
-      };
+      return await runContainer(container, spec);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      if (onAbort !== undefined) spec.signal?.removeEventListener('abort', onAbort);
-      if (container !== undefined) await DockerSandboxDriver.remove(container);
+      if (container !== undefined) await removeContainer(container);
       await handBack();
-    }
-  }
-
-  /**
-   * The container's exit status; null when the daemon stops answering after a kill (the
-   * container is then force-removed by the caller, and by the reaper at the latest).
-   */
-  private async waitFor(
-    container: Docker.Container,
-    killing: () => Promise<void> | undefined,
-  ): Promise<number | null> {
-    const waited = container.wait().then(
-      (r: { StatusCode?: number }) => (typeof r?.StatusCode === 'number' ? r.StatusCode : null),
-      () => null,
-    );
-    // After a kill the exit must follow promptly; do not hang on a wedged daemon.
-    for (;;) {
-      const k = killing();
-      if (k === undefined) {
-        const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), 250).unref());
-        const r = await Promise.race([waited, tick]);
-        if (r !== 'tick') return r;
-        continue;
-      }
-      const deadline = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), KILL_GRACE_MS).unref());
-      const r = await Promise.race([waited, deadline]);
-      return r === 'deadline' ? null : r;
     }
   }
 
@@ -375,99 +216,11 @@ export class DockerSandboxDriver implements SandboxDriver {
         );
       }
     } catch (err) {
-      if (container !== undefined) await DockerSandboxDriver.remove(container);
+      if (container !== undefined) await removeContainer(container);
       await handBack();
       throw err;
     }
-    const c = container;
-    socket.on('error', () => undefined);
-    // stdout with backpressure: a caller that stops reading pauses the container's output.
-    let paused = false;
-    const demux = new Demuxer((kind, chunk) => {
-      if (kind === 'stderr') {
-        stderr.push(chunk);
-        return;
-      }
-      if (!stdout.write(Buffer.from(chunk)) && !paused) {
-        paused = true;
-        socket.pause();
-        stdout.once('drain', () => {
-          paused = false;
-          socket.resume();
-        });
-      }
-    });
-    socket.on('data', (chunk: Buffer) => demux.push(chunk));
-    const endStdout = () => {
-      if (!stdout.writableEnded) stdout.end();
-    };
-    socket.once('end', endStdout);
-    socket.once('close', endStdout);
-    const stdin = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        if (socket.destroyed || socket.writableEnded) return cb();
-        socket.write(chunk, () => cb());
-      },
-      final(cb) {
-        // Half-close: the container's stdin sees EOF (StdinOnce), its stdout keeps flowing.
-        if (!socket.destroyed && !socket.writableEnded) socket.end();
-        cb();
-      },
-    });
-    stdin.on('error', () => undefined);
-
-    let killedByUs = false;
-    let killing = false;
-    const kill = () => {
-      killedByUs = true;
-      if (killing) return;
-      killing = true;
-      c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
-    };
-    const onAbort = () => kill();
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
-    if (spec.signal?.aborted) onAbort();
-    const info = await c.inspect().catch(() => undefined);
-
-    const exited = (async (): Promise<SandboxExit> => {
-      const code = await c.wait().then(
-        (r: { StatusCode?: number }) => (typeof r?.StatusCode === 'number' ? r.StatusCode : null),
-        () => null,
-      );
-      const durationMs = Math.round(performance.now() - started);
-      spec.signal?.removeEventListener('abort', onAbort);
-      const state = await c.inspect().then(
-        (i) => i.State,
-        () => undefined,
-      );
-      await new Promise<void>((r) => {
-        if (stdout.writableEnded) return r();
-        const t = setTimeout(r, DRAIN_GRACE_MS).unref();
-        socket.once('close', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-      socket.destroy();
-      endStdout();
-      await DockerSandboxDriver.remove(c);
-      await handBack().catch(() => undefined);
-      const { exitCode, signal } = splitStatus(code ?? state?.ExitCode ?? null);
-      const text = stderr.toString();
-      const oomKilled =
-        state?.OOMKilled === true ||
-        looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
-      return { exitCode, signal, stderr: text, oomKilled, durationMs };
-    })();
-
-    return {
-      pid: info?.State?.Pid || undefined,
-      stdin,
-      stdout,
-      stderr: () => stderr.toString(),
-      kill,
-      exited,
-    };
+    return workerProcess(container, socket, spec, { stdout, stderr, started, handBack });
   }
 }
 

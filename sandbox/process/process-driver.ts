@@ -15,15 +15,10 @@
  * symlinks) to the sandbox's uid before the run and back to their previous owner afterwards, so
  * the host owns everything the run wrote.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { accessSync, constants, realpathSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { OuroError } from '../../core/errors.ts';
 import type {
   SandboxDriver,
-  SandboxExit,
   SandboxProcess,
   SandboxResult,
   SandboxRunSpec,
@@ -37,8 +32,9 @@ import {
   setprivArgs,
   type BwrapPlan,
 } from './bwrap-args.ts';
+import { probeBwrap, type BwrapInfo } from './bwrap-probe.ts';
 import { lendWritable, findExecutable, isRoot, processCount, pythonRoots } from './host.ts';
-import { CappedOutput } from './output-cap.ts';
+import { runToExit } from './run-to-exit.ts';
 import { sandboxEnv } from './sandbox-env.ts';
 import {
   NOBODY,
@@ -48,7 +44,8 @@ import {
   leaseSandboxUid,
   type UidLease,
 } from './sandbox-uids.ts';
-import { emptySandboxResult, looksOutOfMemory } from '../driver.ts';
+import { startWorker } from './start-worker.ts';
+import { emptySandboxResult } from '../driver.ts';
 import { checkSpecPaths, type CheckedSpecPaths } from '../spec-paths.ts';
 
 /** Not root: every sandbox runs as ouro's own uid and shares its process budget. */
@@ -63,47 +60,6 @@ export interface ProcessDriverOptions {
   bwrap?: 'auto' | 'require' | 'off';
   /** The bwrap executable (default: found on the standard paths); tests point it at a broken one. */
   bwrapPath?: string;
-}
-
-interface BwrapInfo {
-  path: string;
-  version: string;
-  supportsSize: boolean;
-  disableUserns: boolean;
-}
-
-/** Grace for pipes to drain after the main process exits and its group is killed. */
-const DRAIN_GRACE_MS = 300;
-/** setTimeout's ceiling (about 24.8 days); longer would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(osConstants.signals).map(([name, num]) => [num, name] as [number, string]),
-);
-
-/** Sandboxes alive in this process, killed if the host exits first. */
-const live = new Set<number>();
-let exitHookInstalled = false;
-function track(pid: number): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of live) killGroup(p);
-    });
-  }
-  live.add(pid);
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.trim() ?? '';
 }
 
 export class ProcessSandboxDriver implements SandboxDriver {
@@ -186,35 +142,14 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   private probeBwrap(): { info: BwrapInfo | null; reason: string } {
-    const path = this.bwrapPath ?? findExecutable('bwrap');
-    if (path === null) return { info: null, reason: 'bwrap not found' };
-    const help = spawnSync(path, ['--help'], { encoding: 'utf8', timeout: 5000 });
-    const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
-    const version = firstLine(
-      spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '',
-    ).replace(/^bubblewrap\s*/, '');
-    const base = { path, version: version || '?', supportsSize: helpText.includes('--size') };
-    const attempts = helpText.includes('--disable-userns') ? [true, false] : [false];
-    let reason = 'bwrap failed';
-    for (const disableUserns of attempts) {
-      const info: BwrapInfo = { ...base, disableUserns };
-      const lease = this.lease();
-      const argv = [
+    return probeBwrap(this.bwrapPath ?? findExecutable('bwrap'), {
+      lease: () => this.lease(),
+      argv: (info, lease) => [
         ...this.userPrefix(lease),
         ...this.bwrapPrefix(info, { tmpMb: 1, readOnly: [], mounts: [], cwd: '/' }),
         'true',
-      ];
-      const r = spawnSync(argv[0]!, argv.slice(1), {
-        encoding: 'utf8',
-        timeout: 10_000,
-        env: { PATH: '/usr/bin:/bin' },
-        cwd: '/',
-      });
-      lease.release();
-      if (r.status === 0) return { info, reason: '' };
-      reason = `bwrap does not work here: ${firstLine(r.stderr ?? '') || r.error?.message || `exit ${r.status}`}`;
-    }
-    return { info: null, reason };
+      ],
+    });
   }
 
   /**
@@ -310,7 +245,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       const { argv, env, cwd, writable } = this.plan(spec, lease);
       const handBack = await lendWritable(writable, this.root, lease.uid, SANDBOX_GID);
       try {
-        return await this.spawnAndWait(argv, env, cwd, spec);
+        return await runToExit(argv, env, cwd, spec, this.bwrap !== null);
       } finally {
         await handBack();
       }
@@ -335,172 +270,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       lease.release();
       throw err;
     }
-    const { argv, env, cwd } = planned;
-    const stderr = new CappedOutput(spec.limits.outputCapBytes);
-    const started = performance.now();
-    let child: ChildProcess;
-    try {
-      child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (err) {
-      await handBack();
-      lease.release();
-      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    const pid = child.pid;
-    if (pid !== undefined) track(pid);
-    const kill = () => {
-      if (pid !== undefined) killGroup(pid);
-    };
-    let killedByUs = false;
-    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
-    // A worker that dies mid-write must not take the host down with an EPIPE.
-    child.stdin!.on('error', () => undefined);
-    const onAbort = () => {
-      killedByUs = true;
-      kill();
-    };
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
-    if (spec.signal?.aborted) onAbort();
-    const exited = new Promise<SandboxExit>((resolve) => {
-      let done = false;
-      const finish = async (code: number | null, sig: NodeJS.Signals | null) => {
-        if (done) return;
-        done = true;
-        spec.signal?.removeEventListener('abort', onAbort);
-        kill();
-        if (pid !== undefined) live.delete(pid);
-        await handBack().catch(() => undefined);
-        lease.release();
-        let signal: string | null = sig;
-        let exitCode: number | null = code;
-        if (
-          this.bwrap !== null &&
-          sig === null &&
-          code !== null &&
-          code > 128 &&
-          SIGNAL_NAMES.has(code - 128)
-        ) {
-          signal = SIGNAL_NAMES.get(code - 128)!;
-          exitCode = null;
-        }
-        const text = stderr.toString();
-        const oomKilled = looksOutOfMemory({ exitCode, signal, stderr: text, killedByHost: killedByUs });
-        resolve({
-          exitCode,
-          signal,
-          stderr: text,
-          oomKilled,
-          durationMs: Math.round(performance.now() - started),
-        });
-      };
-      child.once('exit', (code, sig) => void finish(code, sig));
-      child.once('error', () => void finish(null, null));
-    });
-    return {
-      pid,
-      stdin: child.stdin!,
-      stdout: child.stdout!,
-      stderr: () => stderr.toString(),
-      kill: () => {
-        killedByUs = true;
-        kill();
-      },
-      exited,
-    };
-  }
-
-  private async spawnAndWait(
-    argv: string[],
-    env: Record<string, string>,
-    cwd: string,
-    spec: SandboxRunSpec,
-  ): Promise<SandboxResult> {
-    const stdout = new CappedOutput(spec.limits.outputCapBytes);
-    const stderr = new CappedOutput(spec.limits.outputCapBytes);
-    let child: ChildProcess;
-    const started = performance.now();
-    try {
-      child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      throw new OuroError('sandbox_unavailable', `Could not start the sandbox: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const closed = once(child, 'close').catch(() => undefined);
-    child.stdout!.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
-    const pid = child.pid;
-
-    let timedOut = false;
-    let cancelled = false;
-    const killedByUs = () => timedOut || cancelled;
-    const kill = () => {
-      if (pid !== undefined) killGroup(pid);
-    };
-    if (pid !== undefined) track(pid);
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        kill();
-      },
-      Math.min(Math.max(0, spec.timeoutMs), MAX_TIMER_MS),
-    );
-    const onAbort = () => {
-      if (!timedOut) cancelled = true;
-      kill();
-    };
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
-    if (spec.signal?.aborted) onAbort(); // aborted while the mounts were being prepared
-
-    let code: number | null;
-    let sig: NodeJS.Signals | null;
-    try {
-      [code, sig] = await exited;
-    } catch (err) {
-      throw new OuroError(
-        'sandbox_unavailable',
-        `Could not start the sandbox (${argv[0]}): ${(err as Error).message}`,
-        { cause: err },
-      );
-    } finally {
-      clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
-      // Whatever the command left behind in its group (daemons included) goes with it; with
-      // bwrap the pid namespace is already gone once its init exits.
-      kill();
-      if (pid !== undefined) live.delete(pid);
-    }
-    // Let the pipes drain; a descendant that escaped the group (only possible without bwrap)
-    // would hold them open, so stop listening after a grace.
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_GRACE_MS).unref());
-    await Promise.race([closed, grace]);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
-
-    let signal: string | null = sig;
-    let exitCode: number | null = code;
-    // bwrap reports a command killed by signal N as exit 128+N.
-    if (this.bwrap !== null && sig === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
-      signal = SIGNAL_NAMES.get(code - 128)!;
-      exitCode = null;
-    }
-    const stderrText = stderr.toString();
-    const oomKilled = looksOutOfMemory({ exitCode, signal, stderr: stderrText, killedByHost: killedByUs() });
-    return {
-      exitCode,
-      signal,
-      stdout: stdout.toString(),
-      stderr: stderrText,
-      stdoutTruncated: stdout.truncated,
-      stderrTruncated: stderr.truncated,
-      timedOut,
-      oomKilled,
-      cancelled,
-      durationMs: Math.round(performance.now() - started),
-    };
+    return startWorker(planned, spec, { isolated: this.bwrap !== null, handBack, lease });
   }
 }
 

@@ -5,16 +5,9 @@ import type { RunRequest } from '../../core/schemas/run-request.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { routeGoal } from '../intake/route-goal.ts';
+import type { KindOfWork } from '../kinds/work-kind.ts';
 import { runAnalysisLoop } from './analysis-loop.ts';
 import { createAnalyst } from './create-analyst.ts';
-
-/**
- * Whether a queued request is an analysis: its `kind`, or — for requests that do not say (a
- * chat mention, `ouro submit`) — the goal router's reading of the goal.
- */
-export function isAnalysis(request: RunRequest): boolean {
-  return (request.kind ?? routeGoal(request.goal).kind) === 'analysis';
-}
 
 /** Where reports are linked from: OURO_PUBLIC_URL, else the address `ouro serve` listens on. */
 export function reportBaseUrl(config: Config): string {
@@ -22,6 +15,25 @@ export function reportBaseUrl(config: Config): string {
   const host = config.OURO_HOST === '0.0.0.0' || config.OURO_HOST === '::' ? '127.0.0.1' : config.OURO_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.OURO_PORT}`;
 }
+
+/**
+ * An analyst report (docs/architecture.md, "Analysis reports"): the analysis loop with the
+ * analyst the request's brain names; the report travels in the `report.published` event.
+ */
+export const analysisWork: KindOfWork = {
+  id: 'analysis',
+  publishes: 'report',
+  run: (request, job) =>
+    runAnalysisJob(request, {
+      config: job.config,
+      driver: job.driver,
+      events: job.events,
+      logger: job.logger,
+      limits: job.limits,
+      store: job.store,
+      signal: job.signal,
+    }),
+};
 
 /** An analysis run for the queue worker; the outcome in the shape the worker reports for any run. */
 export async function runAnalysisJob(

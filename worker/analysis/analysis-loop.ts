@@ -1,27 +1,22 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/events/event-log.ts';
 import type { Logger } from '../../core/logger.ts';
 import { ownerOf } from '../../core/model-owner.ts';
-import { runPaths, type RunPaths } from '../../core/run-paths.ts';
-import { ProfileSchema, type Profile } from '../../core/schemas/profile.ts';
+import { runPaths } from '../../core/run-paths.ts';
 import { RunRequestSchema, type RunRequest } from '../../core/schemas/run-request.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
-import { pathExists } from '../../core/store/path-exists.ts';
 import { writeJsonAtomic } from '../../core/store/json-file.ts';
-import { readUntrustedJson } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
-import { classifyCrash } from '../diagnosis/classify-crash.ts';
-import { runTrustedStep } from '../sandbox-steps.ts';
+import { MIN_ANALYSIS_MS, runStep } from './analysis-step.ts';
 import type { Analyst, AnalystContext } from './analyst.ts';
 import { Ledger } from './findings-ledger.ts';
 import { checkNumbers } from './number-checker.ts';
+import { profileTable } from './profile-table.ts';
 import { publishReport, reportDir } from './publish-report.ts';
-import { runAnalysis } from './run-analysis.ts';
+import { topCharts, topHighlights } from './report-highlights.ts';
 import { understandQuestion } from './understand-question.ts';
-import { writeAnalysisScript, type AnalysisStep } from './write-analysis-script.ts';
 
 export interface AnalysisDeps {
   config: Config;
@@ -43,10 +38,6 @@ export interface AnalysisOutcome {
   ledger: Ledger;
   error?: OuroError;
 }
-
-const MIN_ANALYSIS_MS = 15_000;
-const FIRST_ANALYSIS_MS = 90_000;
-const MAX_ATTEMPTS = 3;
 
 /**
  * The analysis loop (docs/architecture.md, "Analysis reports"): profile the table (the
@@ -217,149 +208,4 @@ export async function runAnalysisLoop(
     await emit({ type: 'failed', code: error.code, message: error.message }).catch(() => undefined);
     return { status: 'failed', reportDir: null, url: null, ledger, error };
   }
-}
-
-/** One analysis: run, and on a crash diagnose and let the analyst revise, at most MAX_ATTEMPTS times. */
-async function runStep(
-  first: AnalysisStep,
-  ctx: AnalystContext,
-  ledger: Ledger,
-  paths: RunPaths,
-  deps: AnalysisDeps,
-  left: () => number,
-): Promise<void> {
-  const emit = deps.events.emit.bind(deps.events);
-  let step: AnalysisStep | null = first;
-  for (let attempt = 1; step !== null && attempt <= MAX_ATTEMPTS; attempt++) {
-    const dir = join(paths.root, 'analyses', step.id);
-    const script = writeAnalysisScript(step, ctx.question, ctx.seed);
-    await emit({
-      type: 'note',
-      level: 'info',
-      message: `${step.id}: ${step.title}${attempt > 1 ? ` (attempt ${attempt})` : ''} — analyses/${step.id}/analysis.py`,
-    });
-    const t0 = performance.now();
-    // Reading a large file can use up the budget before any analysis: the first one still gets
-    // FIRST_ANALYSIS_MS, so a report always has its overview.
-    const floor = ledger.entries.length === 0 ? FIRST_ANALYSIS_MS : MIN_ANALYSIS_MS;
-    const timeoutMs = Math.max(floor, Math.min(deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000, left()));
-    const run = await runAnalysis({
-      driver: deps.driver,
-      limits: deps.limits,
-      dir,
-      script,
-      prep: paths.prep,
-      timeoutMs,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    });
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    if (run.findings !== null) {
-      // The ids of claims are the script's business; the ledger insists they belong to this step.
-      const findings = {
-        ...run.findings,
-        analysis: step.id,
-        claims: run.findings.claims.filter((c) => c.id.startsWith(`${step!.id}.`)),
-      };
-      ledger.add({
-        id: step.id,
-        title: step.title,
-        why: step.why,
-        script: `analyses/${step.id}/analysis.py`,
-        findings,
-      });
-      await emit({
-        type: 'note',
-        level: 'info',
-        message: `${step.id} finished in ${secs} s: ${findings.claims.length} finding(s), ${findings.charts.length} chart(s).`,
-      });
-      return;
-    }
-    if (run.result.cancelled) return;
-    const diagnosis = classifyCrash(run.evidence);
-    await emit({
-      type: 'note',
-      level: 'warn',
-      message: `${step.id} failed after ${secs} s — diagnosis: ${diagnosis.class} (${diagnosis.evidence.slice(0, 200)}); fix: ${diagnosis.fix}.`,
-    });
-    await mkdir(dir, { recursive: true });
-    step = await deps.analyst.revise(ctx, step, run.evidence, diagnosis, attempt);
-    if (step === null)
-      await emit({
-        type: 'note',
-        level: 'warn',
-        message: `${first.id} is given up: no fix for a ${diagnosis.class} failure.`,
-      });
-  }
-}
-
-function topHighlights(ledger: Ledger, kind: string): { text: string; finding: string }[] {
-  const order: Record<string, string[]> = {
-    drivers: ['driver', 'partial_dependence', 'segment'],
-    compare: ['comparison', 'group'],
-    trend: ['trend', 'comparison'],
-    quality: ['quality'],
-  };
-  const kinds = order[kind] ?? ['summary', 'distribution', 'association'];
-  const picked = kinds.flatMap((k) => ledger.claims.filter((c) => c.kind === k));
-  return picked.slice(0, 3).map((c) => ({ text: c.text, finding: c.id }));
-}
-
-function topCharts(ledger: Ledger, kind: string): { path: string; title: string }[] {
-  const prefer =
-    kind === 'drivers'
-      ? ['importance', 'pd-', 'segments']
-      : kind === 'compare'
-        ? ['-by-']
-        : kind === 'trend'
-          ? ['over-time']
-          : [''];
-  const all = ledger.entries.flatMap((e) =>
-    e.findings.charts.map((c) => ({ path: `analyses/${e.id}/${c.file}`, title: c.title })),
-  );
-  const ranked = prefer.flatMap((p) => all.filter((c) => c.path.includes(p)));
-  return [...new Set([...ranked, ...all])].slice(0, 3);
-}
-
-/** The run's copy of the file, profiled by the trusted `inspect` step (Node never parses it). */
-async function profileTable(paths: RunPaths, request: RunRequest, deps: AnalysisDeps): Promise<Profile> {
-  if (!(await pathExists(paths.profile))) {
-    const local = join(paths.input, basename(request.dataset.filename));
-    if (!(await pathExists(local))) {
-      await deps.store.getFile(request.dataset.ref, local).catch((err: unknown) => {
-        throw new OuroError(
-          'input_missing',
-          `Cannot fetch ${request.dataset.filename} from the artifact store (${(err as Error).message}).`,
-        );
-      });
-    }
-    const info = await stat(local);
-    const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-    if (info.size > capBytes)
-      throw new OuroError(
-        'input_too_large',
-        `${request.dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`,
-      );
-    await mkdir(paths.prep, { recursive: true, mode: 0o755 });
-    await runTrustedStep({
-      driver: deps.driver,
-      limits: deps.limits,
-      args: [
-        'inspect',
-        '--input',
-        local,
-        '--profile',
-        paths.profile,
-        '--table',
-        paths.table,
-        '--max-bytes',
-        String(capBytes),
-      ],
-      cwd: paths.prep,
-      mounts: [{ path: local }, { path: paths.prep, writable: true }],
-      timeoutMs: Math.max(120_000, deps.config.OURO_EXPERIMENT_TIMEOUT_S * 1000),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      doing: `reading ${request.dataset.filename}`,
-    });
-  }
-  return readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep });
 }

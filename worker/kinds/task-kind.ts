@@ -16,12 +16,14 @@ import type { GoalUnderstanding } from '../intake/understand-goal.ts';
  * (worker/kinds/tabular/) and forecasting (worker/kinds/forecast/) implement it; `kindOf`
  * (worker/kinds/kinds.ts) picks one per task.
  *
- * A kind that publishes a report or a dataset instead of a model implements the same steps:
- * its `splitArgs` says what goes to the vault, its playbook drafts its own experiments (the
- * brain writes them with `writeScript`; every experiment reports its cross-validated score in
- * metrics.json, the contract the loop reads), `scoreHoldout` judges against the vault on the host, and
+ * A task kind inside the model loop may publish a report or a dataset too: its `splitArgs` says
+ * what goes to the vault, its playbook drafts its own experiments (the brain writes them with
+ * `writeScript`; every experiment reports its cross-validated score in metrics.json, the
+ * contract the loop reads), `scoreHoldout` judges against the vault on the host, and
  * `publishes` plus `afterJudging` say what is published; the bot renders whatever card the kind
- * produced from its data fields (core/schemas/task.ts `TASK_TRAITS`), never from its name.
+ * produced from its data fields (core/schemas/task.ts `TASK_TRAITS`), never from its name. Work
+ * with a loop of its own (analyst reports, synthetic data) is a `KindOfWork` instead
+ * (worker/kinds/work-kind.ts).
  */
 export interface TaskKind {
   readonly id: KindId;

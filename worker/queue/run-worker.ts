@@ -18,9 +18,7 @@ import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { publishToStore } from '../../core/store/store-registry.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import type { Brain } from '../brains/brain.ts';
-import { runLoop } from '../loop/run-loop.ts';
-import { isAnalysis, runAnalysisJob } from '../analysis/analysis-job.ts';
-import { runSynthesisJob, wantsSynthesisJob } from '../synthesis/synthesis-job.ts';
+import { kindOfWork } from '../kinds/work-kinds.ts';
 import { RunFolderSync } from './run-folder-sync.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -59,7 +57,7 @@ export interface RunWorkerHandle {
 }
 
 /**
- * `ouro worker`: takes run requests from the queue and runs the loop for each. Every run
+ * `ouro worker`: takes run requests from the queue and runs each with its kind of work. Every run
  * resumes from its journal, so a run whose worker died (its job stalled) continues here
  * without repeating finished experiments.
  */
@@ -96,46 +94,27 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorkerHandle {
     metrics.active += 1;
     logger.info({ runId: request.runId, attempt: job.attemptsStarted }, 'run started');
     try {
-      // Kinds of work other than a model (docs/architecture.md, "Synthetic data", "Analysis reports").
-      const outcome = wantsSynthesisJob(request)
-        ? await runSynthesisJob(request, {
-            config,
-            driver: opts.driver,
-            limits: opts.limits,
-            store: opts.store,
-            events,
-            logger,
-            signal: stop.signal,
-          })
-        : isAnalysis(request)
-          ? await runAnalysisJob(request, {
-              config,
-              driver: opts.driver,
-              events,
-              logger,
-              limits: opts.limits,
-              store: opts.store,
-              signal: stop.signal,
-            })
-          : await runLoop(request, {
-              config,
-              driver: opts.driver,
-              brain: opts.brainFor(request, events, paths),
-              events,
-              logger,
-              limits: opts.limits,
-              store: opts.store,
-              signal: stop.signal,
-              steering: () => steering,
-              ...(sync !== null
-                ? {
-                    checkpoint: async () => void (await sync.checkpoint()),
-                    publish: (name: string, input: PublishInput) =>
-                      publishToStore(opts.store, config.OURO_HOME, name, input),
-                  }
-                : {}),
-              ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
-            });
+      // Every kind of work the same way (docs/architecture.md, "Kinds of work").
+      const outcome = await kindOfWork(request).run(request, {
+        config,
+        driver: opts.driver,
+        limits: opts.limits,
+        store: opts.store,
+        events,
+        logger,
+        signal: stop.signal,
+        paths,
+        brain: () => opts.brainFor(request, events, paths),
+        steering: () => steering,
+        ...(sync !== null
+          ? {
+              checkpoint: async () => void (await sync.checkpoint()),
+              publish: (name: string, input: PublishInput) =>
+                publishToStore(opts.store, config.OURO_HOME, name, input),
+            }
+          : {}),
+        ...(opts.deploy ? { deploy: (card: ModelCard) => opts.deploy!(card, request) } : {}),
+      });
       const result: RunJobResult = {
         runId: request.runId,
         status: outcome.status,

@@ -1,5 +1,6 @@
 import type { RunRequest } from '../../core/schemas/run-request.ts';
 import { datasetLink } from '../../core/dataset-links.ts';
+import type { KindOfWork } from '../kinds/work-kind.ts';
 import { synthesize, type SynthDeps } from './synthesize.ts';
 
 /**
@@ -14,6 +15,25 @@ export function wantsSynthesisJob(request: RunRequest): boolean {
   if (request.kind !== undefined) return request.kind === 'synthesize';
   return ASKS_FOR_DATA.test(request.goal) && !/\b(predict|forecast|classify)\b/i.test(request.goal);
 }
+
+/**
+ * Synthetic data (docs/architecture.md, "Synthetic data"): the synthesis loop; the dataset and
+ * its data card travel in the `dataset.published` event.
+ */
+export const synthesisWork: KindOfWork = {
+  id: 'synthesize',
+  publishes: 'dataset',
+  run: (request, job) =>
+    runSynthesisJob(request, {
+      config: job.config,
+      driver: job.driver,
+      limits: job.limits,
+      store: job.store,
+      events: job.events,
+      logger: job.logger,
+      signal: job.signal,
+    }),
+};
 
 /** The worker's side of a synthesis run: the run request's fields as the synthesis loop takes them. */
 export async function runSynthesisJob(

@@ -1,33 +1,22 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { OuroError } from '../../core/errors.ts';
 import type { EventSink } from '../../core/events/event-log.ts';
 import type { Logger } from '../../core/logger.ts';
 import { runPaths } from '../../core/run-paths.ts';
-import type { DataCard, GeneratorTrial } from '../../core/schemas/data-card.ts';
+import type { DataCard } from '../../core/schemas/data-card.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
 import { UntrustedFileError } from '../../core/untrusted-files.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { chooseTarget, inferTask } from '../intake/understand-goal.ts';
-import { buildDataCard, writeCardFiles } from './data-card.ts';
-import {
-  firstRound,
-  generatorLabel,
-  renderGenerateScript,
-  revise,
-  type GeneratorSpec,
-  type Judged,
-} from './generators.ts';
-import { evaluatorMetric, purposeScore, type Judgement } from './judge.ts';
+import { generatorLabel } from './generators.ts';
+import { evaluatorMetric } from './judge.ts';
+import { publishDataset } from './publish-dataset.ts';
 import { ANONYMISE_ANSWER, readSynthIntent } from './purpose.ts';
-import { runGenerator } from './run-generator.ts';
-import { exportDataset, outputFormat, profileUpload, splitForSynthesis } from './synth-steps.ts';
+import { profileUpload, splitForSynthesis } from './synth-steps.ts';
+import { tryGenerators } from './try-generators.ts';
 
 /** Fewer rows than this leave too little to learn from once a fifth is held back. */
 export const MIN_SYNTH_ROWS = 50;
-/** Revisions of the leader after the first round, budget allowing. */
-const MAX_REVISIONS = 2;
 
 export interface SynthRequest {
   runId: string;
@@ -158,91 +147,18 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
     for (const col of meta.columns.filter((c) => c.kind === 'text'))
       await note(`"${col.name}" holds free text; it is left out of the synthetic table.`, 'warn');
 
-    const judged: (Judged & {
-      trial: GeneratorTrial;
-      clean: string;
-      script: string;
-      judgement: Judgement;
-      value: number;
-    })[] = [];
-    let baseline: number | null = null;
-    const tried: GeneratorTrial[] = [];
-    const specs: GeneratorSpec[] = firstRound(intent.purpose, condition !== null);
-    await note(
-      `Generators to try: ${specs.map((s) => `${s.id} ${generatorLabel(s)}`).join('; ')}. Each is a fresh generate.py in the sandbox; ouro's judge scores them, then the leader is revised.`,
-    );
-    const budgetMs = req.budgetSeconds * 1000;
-    let revisions = 0;
-    let lastMs = 0;
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i]!;
-      if (deps.signal?.aborted) break;
-      if (judged.length > 0 && elapsedMs() + lastMs > budgetMs) {
-        await note(
-          `Stopping: the ${req.budgetSeconds} s budget would not cover another generator (${spec.id} and later are not run).`,
-        );
-        break;
-      }
-      const script = renderGenerateScript(spec, { rows, seed: req.seed, condition, purpose: intent.purpose });
-      const run = await runGenerator({
-        ...steps,
-        paths,
-        spec,
-        script,
-        purpose: intent.purpose,
-        task: meta.task,
-        metric,
-        withBaseline: baseline === null,
-        events: deps.events,
-      });
-      lastMs = run.trial.seconds * 1000;
-      if (run.baseline !== null) baseline = run.baseline;
-      if (run.result !== null && baseline !== null) {
-        const j = run.result.judgement;
-        const utility =
-          intent.purpose === 'augment' ? run.result.score! - baseline : run.result.score! / baseline;
-        const gain = run.result.score! - baseline;
-        const value = purposeScore(intent.purpose, {
-          utility,
-          gain,
-          discriminatorAuc: j.discriminatorAuc ?? null,
-          dcrRatio: j.dcrRatio ?? null,
-        });
-        run.trial.score = value;
-        run.trial.utility = utility;
-        judged.push({
-          spec,
-          score: value,
-          utility,
-          dcrRatio: j.dcrRatio ?? null,
-          copiesDropped: j.copiesDropped ?? null,
-          discriminatorAuc: j.discriminatorAuc ?? null,
-          trial: run.trial,
-          clean: run.result.clean,
-          script,
-          judgement: j,
-          value: run.result.score!,
-        });
-        await note(
-          `${spec.id} ${generatorLabel(spec)}: ${intent.purpose === 'augment' ? `${metric} ${run.result.score!.toFixed(4)} with the new rows vs ${baseline.toFixed(4)} real alone (${gain >= 0 ? '+' : ''}${gain.toFixed(4)})` : `${metric} ${run.result.score!.toFixed(4)} trained on synthetic vs ${baseline.toFixed(4)} on real (${(utility * 100).toFixed(0)} %)`} · real-vs-synthetic AUC ${j.discriminatorAuc?.toFixed(3) ?? 'n/a'} · DCR ratio ${j.dcrRatio?.toFixed(2) ?? 'n/a'} · ${j.copiesDropped ?? 0} exact copies dropped · score ${value.toFixed(3)} (${run.trial.seconds.toFixed(1)} s)`,
-        );
-      }
-      tried.push(run.trial);
-      if (i === specs.length - 1 && revisions < MAX_REVISIONS && judged.length > 0) {
-        const leader = [...judged].sort((a, b) => b.score! - a.score!)[0]!;
-        const next = revise(leader, intent.purpose, `g${specs.length + 1}`, specs);
-        if (next !== null) {
-          revisions += 1;
-          specs.push(next);
-          await emit({
-            type: 'strategy.changed',
-            from: `${leader.spec.id} ${generatorLabel(leader.spec)}`,
-            to: `${next.id} ${generatorLabel(next)}`,
-            why: next.why,
-          });
-        }
-      }
-    }
+    const { judged, tried, baseline } = await tryGenerators({
+      paths,
+      steps,
+      deps,
+      req,
+      intent,
+      meta,
+      metric,
+      rows,
+      condition,
+      elapsedMs,
+    });
     if (judged.length === 0)
       throw new OuroError(
         'run_failed',
@@ -258,55 +174,22 @@ export async function synthesize(req: SynthRequest, deps: SynthDeps): Promise<Sy
       `Chosen: ${best.spec.id} ${generatorLabel(best.spec)} (score ${best.score!.toFixed(3)}, the best of ${judged.length} judged).`,
     );
 
-    const format = outputFormat(profile);
-    const stem =
-      basename(req.dataset.filename, extname(req.dataset.filename)).replace(/[^A-Za-z0-9._-]+/g, '-') ||
-      'data';
-    const filename = `${stem}-synthetic${condition !== null ? `-${Object.values(condition)[0]!.replace(/[^A-Za-z0-9._-]+/g, '-')}` : ''}.${format}`;
-    const exported = await exportDataset(paths, { clean: best.clean, format, filename }, steps);
-    const dir = join(paths.root, 'dataset');
-    await mkdir(dir, { recursive: true });
-    const card = buildDataCard({
-      runId: req.runId,
-      purpose: intent.purpose,
-      purposeWhy: intent.why,
-      file: req.dataset.filename,
-      sourceRows: profile.rows,
+    const { card, dataset } = await publishDataset({
+      paths,
+      steps,
+      deps,
+      req,
+      intent,
+      profile,
       meta,
-      chosen: {
-        id: best.spec.id,
-        family: best.spec.family,
-        label: generatorLabel(best.spec),
-        params: best.spec.params,
-      },
-      judgement: best.judgement,
       metric,
+      condition,
+      best,
       real: baseline!,
-      synthetic: best.value,
-      higherIsBetter: true,
-      rows: exported.rows,
-      columns: exported.columns,
-      augmentedClass: condition !== null ? Object.values(condition)[0]! : null,
       tried,
-      files: {
-        data: filename,
-        chart: exported.chart !== null ? 'real-vs-synthetic.png' : null,
-        script: 'generate.py',
-        card: 'data-card.md',
-      },
-      durationMs: elapsedMs(),
+      elapsedMs,
     });
-    await writeCardFiles(dir, card, best.script);
-    await emit({
-      type: 'dataset.published',
-      path: exported.data,
-      url: deps.linkFor?.(req.runId, filename) ?? null,
-      filename,
-      format,
-      bytes: exported.bytes,
-      card,
-    });
-    return { status: 'succeeded', card, dataset: exported.data };
+    return { status: 'succeeded', card, dataset };
   } catch (err) {
     const error =
       err instanceof OuroError

@@ -311,9 +311,27 @@ test('after the drafts it tunes the leader, then ensembles, then stops', async (
     );
   }
   assert.equal(seen.size, 10);
-  // Ten trials that improved nothing: the search has converged and says so.
-  const end = await brain.next(state(plan, nodes));
-  assert.ok(end.kind === 'stop' && /search converged/.test(end.why), JSON.stringify(end));
+  // Ten trials that improved nothing: the search has converged; with budget left it restarts
+  // with a wide step (and says so) instead of leaving the budget unused.
+  const restart = await brain.next(state(plan, nodes));
+  assert.ok(restart.kind === 'experiment' && restart.operator === 'search', JSON.stringify(restart));
+  assert.match(restart.hypothesis, /wide restart step/);
+  assert.match(restart.strategy?.why ?? '', /search converged.*restarting/);
+  assert.ok(!seen.has(JSON.stringify(restart.recipe.params)));
+  nodes.push(
+    node(restart.recipe, {
+      operator: 'search',
+      parent: restart.parent,
+      cv: { mean: 0.6, std: 0.01, folds: 5 },
+    }),
+  );
+  // The next trial goes on from the restart: no second announcement.
+  const next = await brain.next(state(plan, nodes));
+  assert.ok(next.kind === 'experiment' && next.operator === 'search' && next.strategy === undefined);
+  assert.doesNotMatch(next.hypothesis, /restart/);
+  // Out of time: the loop ends on the budget, and says so.
+  const end = await brain.next({ ...state(plan, nodes), elapsedMs: 179_000 });
+  assert.ok(end.kind === 'stop' && /too little for another search trial/.test(end.why), JSON.stringify(end));
 });
 
 test('a search trial that beats its family is searched from next, and the blend is redone with it', async () => {

@@ -11,7 +11,7 @@ import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
 import { sizeDraft } from './draft-sizing.ts';
 import { chooseFeatureSteps } from './feature-steps.ts';
 import { baseRecipe, currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
-import { SEARCH_PATIENCE, searchOpen, searchTrial } from './search-step.ts';
+import { searchTrial } from './search-step.ts';
 import { fixFor, MAX_FIXES } from './fix-decision.ts';
 
 export { MAX_FIXES };
@@ -233,12 +233,10 @@ export class HeuristicBrain implements Brain {
         `the search changed the best models since the last blend; blending the top ${members.length} families again`,
       );
 
-    const converged = searches.length >= SEARCH_PATIENCE && !searchOpen(state, ranked, searches);
     return {
       kind: 'stop',
-      why: converged
-        ? `the search converged: its last ${SEARCH_PATIENCE} trials improved none of the leading families${canBlend ? '' : ', and the blend is up to date'}`
-        : searches.length > 0 || ensembles.length > 0
+      why:
+        searches.length > 0 || ensembles.length > 0
           ? `about ${Math.max(0, Math.round(left / 1000))} s are left, too little for another search trial${canBlend ? ' or a new blend' : ''}`
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };

@@ -6,6 +6,7 @@ import { isBetter, taskTraits } from '../../../core/schemas/task.ts';
 import { writeJsonAtomic } from '../../../core/store/json-file.ts';
 import { UntrustedFileError } from '../../../core/untrusted-files.ts';
 import { recomputeBest } from '../../steering/best-model.ts';
+import { preferBlend } from '../../steering/final-choice.ts';
 import type { LoopContext } from '../loop-types.ts';
 import { whereTheTimeWent } from '../time-report.ts';
 import { validateOnHoldout, type HoldoutScores } from '../validate-holdout.ts';
@@ -38,6 +39,12 @@ export async function judgeOnHoldout(
   journal.status = 'validating';
   await ctx.save();
   const validationStart = ctx.elapsed();
+  const choice = preferBlend(journal);
+  if (choice !== null) {
+    journal.bestNodeId = choice.node.id;
+    await ctx.save();
+    await emit({ type: 'note', level: 'info', message: choice.why });
+  }
   let validated: { best: JournalNode; scores: HoldoutScores } | undefined;
   for (let attempt = 1; validated === undefined; attempt++) {
     const best = journal.nodes.find((n) => n.id === journal.bestNodeId);
