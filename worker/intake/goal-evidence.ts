@@ -1,13 +1,6 @@
 import type { ColumnProfile } from '../../core/schemas/profile.ts';
-import {
-  ANSWER_VERBS,
-  FEATURE_MARKERS,
-  normalizeName,
-  STOP_WORDS,
-  stem,
-  tokens,
-  wordsMeet,
-} from './goal-words.ts';
+import { ANSWER_VERBS, FEATURE_MARKERS, normalizeName, stem, tokens, wordsMeet } from './goal-words.ts';
+import { STOP_WORDS } from './stop-words.ts';
 
 /**
  * The evidence a goal holds about each column (worker/intake/rank-targets.ts weighs it): the

@@ -1,17 +1,17 @@
 import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
-import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import type { JournalNode, Plan } from '../../../core/schemas/journal.ts';
 import { higherIsBetter } from '../../../core/schemas/task.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, familyLabel, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
-import { FULL_GUARDS } from './write-script.ts';
 import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
 import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
-import { sizeDraft, type TableSize } from './draft-sizing.ts';
-import { proposeTrial, searchable } from './search-space.ts';
-import { chooseFeatureSteps, featureRecipe } from './feature-steps.ts';
+import { sizeDraft } from './draft-sizing.ts';
+import { chooseFeatureSteps } from './feature-steps.ts';
+import { baseRecipe, currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
+import { searchTrial } from './search-step.ts';
 import { fixFor, MAX_FIXES } from './fix-decision.ts';
 
 export { MAX_FIXES };
@@ -21,36 +21,8 @@ const TUNE_PATIENCE = 2;
 const MAX_ENSEMBLES = 4;
 /** Below this budget a tabular run skips the baseline draft. */
 const SHORT_BUDGET_MS = 45_000;
-/**
- * After this many trials in a row that improved none of the searched families, the search has
- * converged around its incumbents; it restarts with wide steps while budget is left.
- */
-const SEARCH_PATIENCE = 10;
 /** Search trials between two blends (a re-blend only when they changed the members). */
 const TRIALS_PER_BLEND = 4;
-
-function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
-  return {
-    family,
-    params: {},
-    guards: [...FULL_GUARDS],
-    dropColumns: plan.dropColumns.map((d) => d.column),
-    folds: 5,
-    members: [],
-    ...(family === 'baseline' ? {} : featureRecipe(plan)),
-    ...extra,
-  };
-}
-
-function rootOf(node: JournalNode, byId: Map<string, JournalNode>): JournalNode {
-  let cur = node;
-  while (cur.operator === 'fix' && cur.parent !== null) {
-    const parent = byId.get(cur.parent);
-    if (parent === undefined) break;
-    cur = parent;
-  }
-  return cur;
-}
 
 /**
  * The offline brain: an expert playbook (baseline → linear → boosting → bagging → tune the
@@ -254,7 +226,7 @@ export class HeuristicBrain implements Brain {
           : `the search changed the best models since the last blend; blending the top ${members.length} families again`,
       );
     }
-    const trial = this.searchTrial(state, ranked, searches, left);
+    const trial = searchTrial(state, ranked, searches, left);
     if (trial !== null) return trial;
     if (canBlend && blendFits)
       return blend(
@@ -269,132 +241,4 @@ export class HeuristicBrain implements Brain {
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
-
-  /** The best node of each of the two leading searchable families. */
-  private searchLeaders(state: BrainState, ranked: readonly JournalNode[]): JournalNode[] {
-    const families: JournalNode[] = [];
-    for (const n of ranked)
-      if (
-        searchable(n.recipe.family, state.plan.task) &&
-        !families.some((m) => m.recipe.family === n.recipe.family)
-      )
-        families.push(n);
-    return families.slice(0, 2);
-  }
-
-  /**
-   * The next search trial over the two leading searchable families (the leader two trials in
-   * three), each a step from that family's best configuration; null when nothing searchable
-   * fits in the time left.
-   */
-  private searchTrial(
-    state: BrainState,
-    ranked: readonly JournalNode[],
-    searches: readonly JournalNode[],
-    left: number,
-  ): Decision | null {
-    const { plan } = state;
-    // Every second used: a converged search (SEARCH_PATIENCE trials in a row improved nothing)
-    // restarts with wide steps around the incumbents while time is left, as FLAML's CFO
-    // restarts. The step shrinks with the family's trials since the last restart.
-    const stale = this.staleTrials(state, ranked, searches);
-    const converged = stale >= SEARCH_PATIENCE;
-    const restarting = converged && stale % SEARCH_PATIENCE === 0;
-    // Only a family whose best run fits in the time left (the loop estimates a trial by it).
-    const lead = this.searchLeaders(state, ranked).filter((n) => n.durationMs * 1.2 <= left);
-    if (lead.length === 0) return null;
-    const target = lead[searches.length % 3 === 2 && lead.length > 1 ? 1 : 0]!;
-    const family = target.recipe.family;
-    const own = searches.filter((n) => n.recipe.family === family).length;
-    const sinceRestart = converged
-      ? searches.slice(searches.length - (stale % SEARCH_PATIENCE)).filter((n) => n.recipe.family === family)
-          .length
-      : own;
-    const params = proposeTrial(
-      family,
-      plan.task,
-      target.recipe.params,
-      sinceRestart,
-      state.analysis.trainRows + searches.length,
-    );
-    if (params === null) return null;
-    const label = (f: string) => familyLabel(f, plan.task);
-    const first = searches.length === 0;
-    const size: TableSize = tableSize(state);
-    const recipe: Recipe = withoutSample({
-      ...target.recipe,
-      params,
-      ...(family === 'lightgbm'
-        ? { earlyStopping: true, threads: sizeDraft('lightgbm', plan.task, size).extra.threads ?? 1 }
-        : {}),
-    });
-    return {
-      kind: 'experiment',
-      operator: 'search',
-      parent: target.id,
-      hypothesis: `search ${label(family)} (trial ${own + 1}, a ${restarting ? 'wide restart step' : 'step'} from ${target.id}): ${describeParams(params)}`,
-      recipe,
-      ...(first
-        ? {
-            strategy: {
-              from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
-              to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')}`,
-              why: 'the playbook is done and budget is left: a local search around the best configuration of the leading families, then a new blend',
-            },
-          }
-        : restarting
-          ? {
-              strategy: {
-                from: currentPhase(state.nodes, new Map(state.nodes.map((n) => [n.id, n]))),
-                to: `searching ${lead.map((n) => label(n.recipe.family)).join(' and ')} again`,
-                why: `the search converged (its last ${SEARCH_PATIENCE} trials improved none of the leading families) with budget left: restarting with wide steps around the best configurations`,
-              },
-            }
-          : {}),
-    };
-  }
-
-  /** How many of the latest search trials in a row are no family's best. */
-  private staleTrials(
-    state: BrainState,
-    ranked: readonly JournalNode[],
-    searches: readonly JournalNode[],
-  ): number {
-    const lead = this.searchLeaders(state, ranked);
-    let stale = 0;
-    for (let i = searches.length - 1; i >= 0 && !lead.some((b) => b.id === searches[i]!.id); i--) stale++;
-    return stale;
-  }
-}
-
-function tableSize(state: BrainState): TableSize {
-  return {
-    rows: state.analysis.trainRows,
-    classes: state.analysis.classes?.length ?? 1,
-    budgetMs: state.budgetMs,
-    cpus: state.cpus ?? 2,
-  };
-}
-
-/** A finalist's recipe: every training row. */
-function withoutSample(recipe: Recipe): Recipe {
-  const { maxRows: _dropped, ...rest } = recipe;
-  return rest;
-}
-
-function describeParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
-}
-
-const label = (family: string) => familyLabel(family);
-
-function currentPhase(nodes: readonly JournalNode[], byId: Map<string, JournalNode>): string {
-  const last = nodes.at(-1);
-  if (last === undefined) return 'planning';
-  if (last.operator === 'tune') return `tuning ${label(last.recipe.family)}`;
-  if (last.operator === 'search') return `searching ${label(last.recipe.family)}`;
-  if (last.operator === 'ensemble') return 'ensembling';
-  return `drafting model families (${label(rootOf(last, byId).recipe.family)} last)`;
 }

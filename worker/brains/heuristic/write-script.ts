@@ -1,223 +1,21 @@
 import type { Recipe } from '../../../core/schemas/journal.ts';
-import { findFamily, familyLabel } from '../../../core/catalog/family-lookup.ts';
+import type { ScriptSpec } from '../../../core/catalog/families.ts';
+import { findFamily, familyLabel, familyUse } from '../../../core/catalog/family-lookup.ts';
+import { classifier, py } from '../../../core/catalog/python-literal.ts';
 import type { Task } from '../../../core/schemas/task.ts';
-import { TEXT_COMPONENTS } from './feature-steps.ts';
+import { preprocessBlock } from './preprocess-block.ts';
 
 /**
  * Turns a recipe into a whole, readable `train.py`. The script imports only the pinned
  * sandbox libraries and the ouro harness, so a user can take the winning one away and run it.
+ * How each family's estimator is built comes from its catalog entry (core/catalog/families/).
  */
 
 export const FULL_GUARDS = ['impute', 'encode', 'handle_unknown', 'scale', 'sparse', 'label_encode'] as const;
 
-type ModelTask = Task;
-
-export interface FamilySpec {
-  imports: (task: ModelTask) => string[];
-  /** Python expression building the estimator (without preprocessing). */
-  estimator: (task: ModelTask, params: Record<string, unknown>) => string;
-  /** One-hot for linear models, ordinal codes for trees. */
-  encoding: 'onehot' | 'ordinal' | 'none';
-  defaults: (task: ModelTask) => Record<string, unknown>;
-}
-
-const classifier = (task: ModelTask) => task !== 'regression';
-
-function py(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
-  return JSON.stringify(value);
-}
-
-function kwargs(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${py(v)}`)
-    .join(', ');
-}
-
-/**
- * Each tabular family's script recipe, by its catalog id (core/catalog/families.ts has its label,
- * aliases, tuning and search space); a test fails when a catalogued tabular family has none.
- */
-export const FAMILIES: Record<string, FamilySpec> = {
-  baseline: {
-    imports: (t) => [
-      classifier(t)
-        ? 'from sklearn.dummy import DummyClassifier'
-        : 'from sklearn.dummy import DummyRegressor',
-    ],
-    estimator: (t, p) =>
-      classifier(t)
-        ? `DummyClassifier(${kwargs({ strategy: 'prior', ...p })})`
-        : `DummyRegressor(${kwargs({ strategy: 'mean', ...p })})`,
-    encoding: 'none',
-    defaults: () => ({}),
-  },
-  linear: {
-    imports: (t) => [
-      classifier(t)
-        ? 'from sklearn.linear_model import LogisticRegression'
-        : 'from sklearn.linear_model import Ridge',
-    ],
-    estimator: (t, p) => (classifier(t) ? `LogisticRegression(${kwargs(p)})` : `Ridge(${kwargs(p)})`),
-    encoding: 'onehot',
-    defaults: (t) => (classifier(t) ? { C: 1.0, max_iter: 2000 } : { alpha: 1.0 }),
-  },
-  lightgbm: {
-    imports: (t) => [
-      classifier(t) ? 'from lightgbm import LGBMClassifier' : 'from lightgbm import LGBMRegressor',
-    ],
-    estimator: (t, p) =>
-      `${classifier(t) ? 'LGBMClassifier' : 'LGBMRegressor'}(${kwargs({
-        n_jobs: 'THREADS',
-        ...p,
-        random_state: 'SEED',
-        verbose: -1,
-      })
-        .replace('"SEED"', 'SEED')
-        .replace('"THREADS"', 'THREADS')})`,
-    encoding: 'ordinal',
-    defaults: () => ({
-      n_estimators: 300,
-      learning_rate: 0.05,
-      num_leaves: 31,
-      min_child_samples: 20,
-      subsample: 0.8,
-      subsample_freq: 1,
-      colsample_bytree: 0.8,
-    }),
-  },
-  random_forest: {
-    imports: (t) => [
-      classifier(t)
-        ? 'from sklearn.ensemble import RandomForestClassifier'
-        : 'from sklearn.ensemble import RandomForestRegressor',
-    ],
-    estimator: (t, p) =>
-      `${classifier(t) ? 'RandomForestClassifier' : 'RandomForestRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
-    encoding: 'ordinal',
-    defaults: () => ({ n_estimators: 200, min_samples_leaf: 1, max_features: 'sqrt' }),
-  },
-  extra_trees: {
-    imports: (t) => [
-      classifier(t)
-        ? 'from sklearn.ensemble import ExtraTreesClassifier'
-        : 'from sklearn.ensemble import ExtraTreesRegressor',
-    ],
-    estimator: (t, p) =>
-      `${classifier(t) ? 'ExtraTreesClassifier' : 'ExtraTreesRegressor'}(${kwargs({ ...p, random_state: 'SEED', n_jobs: 2 }).replace('"SEED"', 'SEED')})`,
-    encoding: 'ordinal',
-    defaults: () => ({ n_estimators: 250, min_samples_leaf: 1, max_features: 0.7 }),
-  },
-  hist_gb: {
-    imports: (t) => [
-      classifier(t)
-        ? 'from sklearn.ensemble import HistGradientBoostingClassifier'
-        : 'from sklearn.ensemble import HistGradientBoostingRegressor',
-    ],
-    estimator: (t, p) =>
-      `${classifier(t) ? 'HistGradientBoostingClassifier' : 'HistGradientBoostingRegressor'}(${kwargs({ ...p, random_state: 'SEED' }).replace('"SEED"', 'SEED')})`,
-    encoding: 'ordinal',
-    defaults: () => ({ max_iter: 300, learning_rate: 0.06 }),
-  },
-  xgboost: {
-    imports: (t) => [
-      classifier(t) ? 'from xgboost import XGBClassifier' : 'from xgboost import XGBRegressor',
-    ],
-    estimator: (t, p) =>
-      `${classifier(t) ? 'XGBClassifier' : 'XGBRegressor'}(${kwargs({
-        n_jobs: 'THREADS',
-        ...p,
-        random_state: 'SEED',
-      })
-        .replace('"SEED"', 'SEED')
-        .replace('"THREADS"', 'THREADS')})`,
-    encoding: 'ordinal',
-    defaults: () => ({
-      n_estimators: 300,
-      learning_rate: 0.05,
-      max_depth: 5,
-      subsample: 0.8,
-      colsample_bytree: 0.8,
-      tree_method: 'hist',
-    }),
-  },
-};
-
-function preprocessBlock(
-  encoding: FamilySpec['encoding'],
-  guards: ReadonlySet<string>,
-  targetEncode: readonly string[] = [],
-  text: readonly string[] = [],
-  anyText = false,
-): string[] {
-  if (encoding === 'none') return ['    return estimator'];
-  const numSteps: string[] = [];
-  if (guards.has('impute'))
-    numSteps.push(`SimpleImputer(strategy="median"${encoding === 'onehot' ? ', add_indicator=True' : ''})`);
-  if (encoding === 'onehot' && guards.has('scale')) numSteps.push('StandardScaler()');
-  const catSteps: string[] = [];
-  if (guards.has('impute')) catSteps.push('SimpleImputer(strategy="constant", fill_value="missing")');
-  if (guards.has('encode')) {
-    if (encoding === 'onehot') {
-      const unknown = guards.has('handle_unknown') ? '"infrequent_if_exist"' : '"error"';
-      const sparse = guards.has('sparse') ? 'True' : 'False';
-      const freq = guards.has('handle_unknown') ? ', min_frequency=5' : '';
-      catSteps.push(`OneHotEncoder(handle_unknown=${unknown}${freq}, sparse_output=${sparse})`);
-    } else {
-      const unknown = guards.has('handle_unknown')
-        ? 'handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2'
-        : '';
-      catSteps.push(`OrdinalEncoder(${unknown})`);
-    }
-  }
-  const pipe = (steps: string[]) =>
-    steps.length === 0
-      ? '"passthrough"'
-      : steps.length === 1
-        ? steps[0]!
-        : `make_pipeline(${steps.join(', ')})`;
-  const lines = ['    numeric = X.select_dtypes("number").columns.tolist()'];
-  const notCategorical = ['c not in numeric'];
-  const extra: string[] = [];
-  if (targetEncode.length > 0) {
-    lines.push(
-      "    # Many-valued categoricals: each value's mean target, fitted on the rows the pipeline is",
-      "    # fitted on (a CV fold's training rows), cross-fitted again inside by TargetEncoder.",
-      `    target_encoded = [c for c in ${py(targetEncode)} if c in X.columns and c not in numeric]`,
-    );
-    notCategorical.push('c not in target_encoded');
-    extra.push(
-      '         ("target", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), TargetEncoder(random_state=SEED)), target_encoded)',
-    );
-  }
-  // Free-text columns loaded for any model of the script are never one-hot or ordinal codes.
-  if (anyText) notCategorical.push('c not in TEXT');
-  if (text.length > 0) {
-    const vectorizer =
-      encoding === 'onehot'
-        ? 'TextVectorizer(seed=SEED)'
-        : `TextVectorizer(components=${TEXT_COMPONENTS}, seed=SEED)`;
-    lines.push(
-      `    # Free text: TF-IDF of words and word pairs${encoding === 'onehot' ? '' : ` as ${TEXT_COMPONENTS} SVD components (trees split on a few dense columns)`},`,
-      "    # its vocabulary learned on the rows the pipeline is fitted on (a CV fold's training rows).",
-      `    text = [c for c in ${py(text)} if c in X.columns]`,
-    );
-    extra.push(`         *[(f"text_{i}", ${vectorizer}, [c]) for i, c in enumerate(text)]`);
-  }
-  lines.push(
-    `    categorical = [c for c in X.columns if ${notCategorical.join(' and ')}]`,
-    '    preprocess = ColumnTransformer(',
-    `        [("num", ${pipe(numSteps)}, numeric), ("cat", ${pipe(catSteps)}, categorical)${extra.length > 0 ? ',' : '],'}`,
-    ...extra.map((e, i) => (i === extra.length - 1 ? `${e}],` : `${e},`)),
-    '        sparse_threshold=0.3 if SPARSE_OK else 0.0,',
-    '    )',
-    '    return make_pipeline(preprocess, estimator)',
-  );
-  return lines;
+/** How the script builds `family`'s estimator, from its catalog entry; undefined for a blend or an unknown family. */
+export function scriptSpec(family: string): ScriptSpec | undefined {
+  return familyUse(family, 'tabular')?.script;
 }
 
 export interface ScriptInput {
@@ -235,16 +33,16 @@ export interface ScriptInput {
 function builderFunction(
   name: string,
   family: string,
-  task: ModelTask,
+  task: Task,
   recipe: Recipe,
   anyText: boolean,
 ): string[] {
-  const spec = FAMILIES[family];
+  const spec = scriptSpec(family);
   if (spec === undefined) throw new Error(`unknown model family: ${family}`);
   const guards = new Set(recipe.guards);
   const params = { ...spec.defaults(task), ...recipe.params };
   let estimator = spec.estimator(task, params);
-  if (guards.has('label_encode') && classifier(task) && family === 'xgboost')
+  if (guards.has('label_encode') && classifier(task) && spec.labelEncoded === true)
     estimator = `LabelEncoded(${estimator})`;
   return [
     `def ${name}(X):`,
@@ -264,10 +62,10 @@ export function writeScript(input: ScriptInput): string {
   let needsLabelEncoded = false;
   let sparseOk = true;
   for (const p of parts) {
-    const spec = FAMILIES[p.recipe.family];
+    const spec = scriptSpec(p.recipe.family);
     if (spec === undefined) throw new Error(`unknown model family: ${p.recipe.family}`);
     spec.imports(task).forEach((i) => imports.add(i));
-    if (p.recipe.guards.includes('label_encode') && p.recipe.family === 'xgboost' && classifier(task))
+    if (p.recipe.guards.includes('label_encode') && spec.labelEncoded === true && classifier(task))
       needsLabelEncoded = true;
     if (!p.recipe.guards.includes('sparse')) sparseOk = false;
   }
@@ -291,7 +89,7 @@ export function writeScript(input: ScriptInput): string {
   lines.push('from sklearn.impute import SimpleImputer');
   lines.push('from sklearn.pipeline import make_pipeline');
   const targetEncoding = parts.some(
-    (p) => (p.recipe.targetEncode ?? []).length > 0 && FAMILIES[p.recipe.family]?.encoding !== 'none',
+    (p) => (p.recipe.targetEncode ?? []).length > 0 && scriptSpec(p.recipe.family)?.encoding !== 'none',
   );
   lines.push(
     `from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler${targetEncoding ? ', TargetEncoder' : ''}`,
@@ -303,7 +101,7 @@ export function writeScript(input: ScriptInput): string {
   const textColumns = [
     ...new Set(
       parts
-        .filter((p) => FAMILIES[p.recipe.family]?.encoding !== 'none')
+        .filter((p) => scriptSpec(p.recipe.family)?.encoding !== 'none')
         .flatMap((p) => p.recipe.textColumns ?? []),
     ),
   ];

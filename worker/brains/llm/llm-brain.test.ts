@@ -6,7 +6,8 @@ import { runPaths } from '../../../core/run-paths.ts';
 import type { Plan } from '../../../core/schemas/journal.ts';
 import type { Profile, TargetAnalysis } from '../../../core/schemas/profile.ts';
 import { makeTempDir } from '../../../test/support/temp-dir.ts';
-import { LlmBrain, recipeOf } from './llm-brain.ts';
+import { LlmBrain } from './llm-brain.ts';
+import { recipeOf } from './recipe-of.ts';
 
 test('the journal recipe of an LLM script is read from the script itself', () => {
   const script = `from sklearn.impute import SimpleImputer

@@ -5,11 +5,10 @@ import type { Config } from '../../../core/config.ts';
 import { FileEventLog, type EventSink } from '../../../core/events/event-log.ts';
 import type { RunPaths } from '../../../core/run-paths.ts';
 import type { Diagnosis } from '../../../core/schemas/diagnosis.ts';
-import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
+import type { JournalNode, Plan } from '../../../core/schemas/journal.ts';
 import type { BrainUsage } from '../../../core/schemas/model-card.ts';
 import { classifyCrash, type CrashEvidence } from '../../diagnosis/classify-crash.ts';
 import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
-import { MAX_FIXES } from '../heuristic/heuristic-brain.ts';
 import { emptySpend, estimateTokens, UsageMeter, type LlmDecision } from './accounting.ts';
 import { LlmClient, LlmError } from './client.ts';
 import {
@@ -20,16 +19,15 @@ import {
   scriptPrompt,
   type Prompt,
 } from './prompts.ts';
+import { recipeOf } from './recipe-of.ts';
+import { checkNext, checkScript, cleanScript, HEADER } from './reply-checks.ts';
 import {
   DiagnoseReplySchema,
   FAMILY_NAME,
   NextReplySchema,
   PlanReplySchema,
   ScriptReplySchema,
-  type NextReply,
-  type ScriptReply,
 } from './schemas.ts';
-import { fixDepth } from '../journal-lineage.ts';
 
 export interface LlmBrainOptions {
   config: Config;
@@ -46,109 +44,6 @@ const VALIDATION_RESERVE_S = 10;
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-
-/** What is wrong with a `next` reply given the journal, or null. */
-function checkNext(r: NextReply, state: BrainState): string | null {
-  if (r.action === 'stop')
-    return state.bestNodeId === null
-      ? 'no experiment has produced a model yet: propose one (stop once a model works)'
-      : null;
-  if (r.operator === null || r.family === null || r.hypothesis === null || r.hypothesis.trim() === '')
-    return 'an experiment needs operator, family and hypothesis';
-  if (r.operator !== 'ensemble' && !FAMILY_NAME.test(r.family))
-    return `family "${r.family}" must be a snake_case name like lightgbm or random_forest`;
-  if (state.forbid.includes(r.family)) return `the user ruled out ${r.family}`;
-  const byId = new Map(state.nodes.map((n) => [n.id, n]));
-  const parent = r.parent === null ? undefined : byId.get(r.parent);
-  if (r.parent !== null && parent === undefined) return `parent "${r.parent}" is not in the journal`;
-  switch (r.operator) {
-    case 'draft':
-      return r.parent === null ? null : 'a draft has parent null';
-    case 'fix':
-      if (parent === undefined || parent.status !== 'failed')
-        return 'a fix needs a failed experiment as parent';
-      return fixDepth(parent, byId) >= MAX_FIXES
-        ? `${parent.id} already went through ${MAX_FIXES} fixes: draft another family, or stop`
-        : null;
-    case 'improve':
-    case 'tune':
-    case 'search':
-      return parent !== undefined && parent.status === 'succeeded'
-        ? null
-        : `${r.operator} needs a succeeded experiment as parent`;
-    case 'ensemble': {
-      const members = r.members.map((m) => byId.get(m));
-      if (members.length < 2 || members.length > 3) return 'an ensemble needs 2 or 3 members';
-      const bad = r.members.filter((m, i) => members[i]?.status !== 'succeeded');
-      return bad.length > 0 ? `members must be succeeded experiments: ${bad.join(', ')}` : null;
-    }
-  }
-}
-
-const REQUIRED_CALLS = ['load_train(', 'cross_validate(', 'save_model(', 'write_metrics('];
-
-const HEADER = /^(?:# ouro experiment: .*\n|# Hypothesis: .*\n)+/;
-
-/** The script without the markdown fence some models wrap it in, nor a header copied from its parent. */
-function cleanScript(script: string): string {
-  const fenced = script.trim().match(/^```[a-zA-Z]*\n([\s\S]*?)\n?```$/);
-  return `${(fenced?.[1] ?? script).replace(HEADER, '').trimEnd()}\n`;
-}
-
-function checkScript(r: ScriptReply): string | null {
-  const script = cleanScript(r.script);
-  if (script.length > 60_000) return 'the script is too long; keep it under 300 lines';
-  if (!script.includes('ouro_harness')) return 'the script must import from ouro_harness';
-  const missing = REQUIRED_CALLS.filter((c) => !script.includes(c));
-  return missing.length > 0
-    ? `the script must call ${missing.map((c) => c.slice(0, -1)).join(', ')} (see the harness contract)`
-    : null;
-}
-
-function parseValue(v: string): unknown {
-  const t = v.trim();
-  if (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(t)) return Number(t);
-  if (t === 'True' || t === 'true') return true;
-  if (t === 'False' || t === 'false') return false;
-  if (t === 'None' || t === 'null') return null;
-  return t.replace(/^["']|["']$/g, '');
-}
-
-/** The journal's description of a script the LLM wrote, read from the script itself. */
-export function recipeOf(
-  script: string,
-  family: string,
-  params: ScriptReply['params'],
-  members: string[],
-): Recipe {
-  const load = script.match(/load_train\(([^)]*)\)/)?.[1] ?? '';
-  const dropList = load.match(/drop\s*=\s*[[(]([^\])]*)[\])]/)?.[1] ?? '';
-  const dropColumns = [...dropList.matchAll(/(["'])((?:(?!\1).)*)\1/g)].map((m) => m[2]!);
-  const maxRows = Number(load.match(/max_rows\s*=\s*(\d+)/)?.[1] ?? NaN);
-  const folds = Number(script.match(/cross_validate\([^)]*folds\s*=\s*(\d+)/)?.[1] ?? 5);
-  const guards = [
-    [/SimpleImputer|IterativeImputer|KNNImputer|fillna/, 'impute'],
-    [/OneHotEncoder|OrdinalEncoder|TargetEncoder/, 'encode'],
-    [/handle_unknown/, 'handle_unknown'],
-    [/StandardScaler|RobustScaler|MinMaxScaler/, 'scale'],
-    [/sparse_output\s*=\s*True|sparse_threshold/, 'sparse'],
-    [/LabelEncoded|LabelEncoder/, 'label_encode'],
-  ] as const;
-  return {
-    family,
-    params: Object.fromEntries(
-      params
-        .filter((p) => /^[A-Za-z_]\w{0,40}$/.test(p.name))
-        .slice(0, 20)
-        .map((p) => [p.name, parseValue(p.value)]),
-    ),
-    guards: guards.filter(([re]) => re.test(script)).map(([, g]) => g),
-    dropColumns,
-    ...(Number.isInteger(maxRows) && maxRows > 0 ? { maxRows } : {}),
-    folds: Math.min(10, Math.max(2, Number.isInteger(folds) ? folds : 5)),
-    members,
-  };
-}
 
 /**
  * The LLM adapter of the brain port (docs/architecture.md, "The loop"): plans, picks the next experiment from a
