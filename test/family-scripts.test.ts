@@ -12,8 +12,10 @@ import { test } from 'node:test';
 import { familiesOfKind, tuneVariants } from '../core/catalog/family-lookup.ts';
 import type { Recipe } from '../core/schemas/journal.ts';
 import { FULL_GUARDS, writeScript, type ScriptInput } from '../worker/brains/heuristic/write-script.ts';
+import { writeForecastScript } from '../worker/kinds/forecast/write-forecast-script.ts';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'family-scripts', 'golden.txt');
+const FORECAST_GOLDEN = join(import.meta.dirname, 'fixtures', 'family-scripts', 'forecast-golden.txt');
 
 const recipe = (family: string, extra: Partial<Recipe> = {}): Recipe => ({
   family,
@@ -73,4 +75,40 @@ test("every catalogued family's draft, tuned, and blend scripts match the golden
   const now = render();
   if (process.env.OURO_UPDATE_GOLDEN === '1') await writeFile(GOLDEN, now);
   assert.equal(now, await readFile(GOLDEN, 'utf8'));
+});
+
+/** Every forecasting family's draft and tuning variants, and a blend of all of them. */
+function renderForecasts(): string {
+  const out: string[] = [];
+  const base = { guards: [], dropColumns: [], folds: 3, members: [] };
+  const families = familiesOfKind('forecasting').filter((f) => f.blend !== true);
+  for (const f of families)
+    for (const params of [{}, ...tuneVariants(f.id, 'forecast', 1000)])
+      out.push(
+        writeForecastScript({
+          nodeId: 'n1',
+          operator: 'draft',
+          hypothesis: 'h',
+          recipe: { ...base, family: f.id, params },
+        }),
+      );
+  out.push(
+    writeForecastScript({
+      nodeId: 'n9',
+      operator: 'ensemble',
+      hypothesis: 'h',
+      recipe: { ...base, family: 'ensemble', params: {} },
+      members: families.map((f, i) => ({
+        id: `n${i}`,
+        recipe: { ...base, family: f.id, params: { lags_factor: 2 } },
+      })),
+    }),
+  );
+  return out.join('\n----\n');
+}
+
+test("every forecasting family's scripts match the golden file", async () => {
+  const now = renderForecasts();
+  if (process.env.OURO_UPDATE_GOLDEN === '1') await writeFile(FORECAST_GOLDEN, now);
+  assert.equal(now, await readFile(FORECAST_GOLDEN, 'utf8'));
 });

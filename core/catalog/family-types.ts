@@ -48,11 +48,15 @@ export interface ScriptSpec {
 export interface FamilyUse {
   /** How the family is called in hypotheses, findings and script docstrings. */
   label: string;
-  /**
-   * How the script builds it: required for every tabular family but a blend. Forecasting
-   * families are built by `forecasterExpression` (worker/kinds/forecast/write-forecast-script.ts).
-   */
+  /** How a tabular script builds it: required for every tabular family but a blend. */
   script?: ScriptSpec;
+  /**
+   * How a forecasting script builds it: the Python expression of the forecaster, given the
+   * recipe's parameters (`info` is the script's forecast_info(); `ARGS` is its frequency and
+   * season length). Required for every forecasting family but a blend
+   * (worker/kinds/forecast/write-forecast-script.ts writes the rest of the script around it).
+   */
+  forecaster?: (params: Record<string, unknown>) => string;
   /** In the playbook's first drafts: its place (lower first), why, and up to how many rows. */
   draft?: { rank: number; why: (c: DraftContext) => string; maxRows?: number };
   /** Parameter variants to try when tuning the family, most promising first. */

@@ -26,3 +26,13 @@ export function kwargs(params: Record<string, unknown>, constants: readonly stri
     .join(', ');
   return constants.reduce((t, name) => t.replace(`"${name}"`, name), text);
 }
+
+/** The forecasters' constructor arguments every forecasting script passes first. */
+export const FORECAST_ARGS = 'info["frequency"], info["season_length"]';
+
+/** `, k=v` for each parameter: keyword arguments after a forecaster's fixed ones. */
+export function moreKwargs(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `, ${k}=${py(v)}`)
+    .join('');
+}

@@ -1,5 +1,5 @@
 import type { ModelFamily } from '../family-types.ts';
-import { classifier, kwargs } from '../python-literal.ts';
+import { classifier, FORECAST_ARGS, kwargs } from '../python-literal.ts';
 
 export const baseline: ModelFamily = {
   id: 'baseline',
@@ -30,6 +30,7 @@ export const baseline: ModelFamily = {
     },
     forecasting: {
       label: 'seasonal naive',
+      forecaster: () => `SeasonalNaive(${FORECAST_ARGS})`,
       draft: {
         rank: 1,
         why: () => 'the floor every forecast must beat: repeat the last season (seasonal naive)',

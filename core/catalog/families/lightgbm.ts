@@ -1,5 +1,5 @@
 import type { ModelFamily } from '../family-types.ts';
-import { classifier, kwargs } from '../python-literal.ts';
+import { classifier, FORECAST_ARGS, kwargs, moreKwargs } from '../python-literal.ts';
 
 export const lightgbm: ModelFamily = {
   id: 'lightgbm',
@@ -92,6 +92,11 @@ export const lightgbm: ModelFamily = {
     },
     forecasting: {
       label: 'LightGBM (lags + calendar)',
+      forecaster: ({ lags_factor: lagsFactor, ...params }) => {
+        const lags =
+          typeof lagsFactor === 'number' ? `, lags=max(7, ${lagsFactor} * info["season_length"])` : '';
+        return `LightGBMForecaster(${FORECAST_ARGS}, positive=info["positive"], exog=info["exog"]${lags}${moreKwargs(params)})`;
+      },
       draft: {
         rank: 5,
         why: () =>

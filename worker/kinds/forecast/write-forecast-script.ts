@@ -1,4 +1,4 @@
-import { familyLabel } from '../../../core/catalog/family-lookup.ts';
+import { familyLabel, familyUse } from '../../../core/catalog/family-lookup.ts';
 import type { Recipe } from '../../../core/schemas/journal.ts';
 
 /**
@@ -10,41 +10,11 @@ import type { Recipe } from '../../../core/schemas/journal.ts';
 /** Folds of rolling-origin CV: three origins, each one horizon apart. */
 export const FORECAST_FOLDS = 3;
 
-function py(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number' || typeof value === 'string')
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return JSON.stringify(value);
-}
-
-function kwargs(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `, ${k}=${py(v)}`)
-    .join('');
-}
-
-/** The Python expression building one forecaster; `info` is forecast_info() in the script. */
+/** The Python expression building one forecaster: the catalog entry's `forecaster` (core/catalog). */
 export function forecasterExpression(recipe: Recipe): string {
-  const common = 'info["frequency"], info["season_length"]';
-  const { lags_factor: lagsFactor, ...params } = recipe.params as Record<string, unknown> & {
-    lags_factor?: number;
-  };
-  switch (recipe.family) {
-    case 'baseline':
-      return `SeasonalNaive(${common})`;
-    case 'ets':
-    case 'theta':
-    case 'arima':
-      return `StatsForecaster(${common}, kind="${recipe.family}", positive=info["positive"]${kwargs(params)})`;
-    case 'lightgbm': {
-      const lags =
-        typeof lagsFactor === 'number' ? `, lags=max(7, ${lagsFactor} * info["season_length"])` : '';
-      return `LightGBMForecaster(${common}, positive=info["positive"], exog=info["exog"]${lags}${kwargs(params)})`;
-    }
-    default:
-      throw new Error(`unknown forecasting family: ${recipe.family}`);
-  }
+  const build = familyUse(recipe.family, 'forecasting')?.forecaster;
+  if (build === undefined) throw new Error(`unknown forecasting family: ${recipe.family}`);
+  return build(recipe.params);
 }
 
 export interface ForecastScriptInput {
