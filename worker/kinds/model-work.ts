@@ -25,5 +25,3 @@ export const modelWork: KindOfWork = {
       ...(job.deploy !== undefined ? { deploy: job.deploy } : {}),
     }),
 };
-
-export const forecastWork: KindOfWork = { ...modelWork, id: 'forecast' };

@@ -2,7 +2,8 @@ import type { RunRequest, WorkKind } from '../../core/schemas/run-request.ts';
 import { analysisWork } from '../analysis/analysis-job.ts';
 import { routeGoal } from '../intake/route-goal.ts';
 import { synthesisWork, wantsSynthesisJob } from '../synthesis/synthesis-job.ts';
-import { forecastWork, modelWork } from './model-work.ts';
+import { forecastWork } from './forecast/forecast-work.ts';
+import { modelWork } from './model-work.ts';
 import type { KindOfWork } from './work-kind.ts';
 
 /**
