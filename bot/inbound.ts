@@ -18,7 +18,8 @@ import {
 import { parseRunText } from './intake/parse-run-text.ts';
 import { textMessage, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import { renderStatus, renderStatusReply, type PredictCommand } from './render/render-run.ts';
+import type { PredictCommand } from './render/render-card.ts';
+import { renderStatus, renderStatusReply } from './render/render-status.ts';
 import { initialView } from './render/run-view.ts';
 import { renderExplanation } from './render/explain.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';

@@ -16,13 +16,9 @@ import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import { textMessage, type ChatFile, type ChatMessage } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import {
-  keyCommand,
-  renderMetricsCard,
-  renderStatus,
-  renderThreadReply,
-  type PredictCommand,
-} from './render/render-run.ts';
+import { keyCommand, renderMetricsCard, type PredictCommand } from './render/render-card.ts';
+import { renderThreadReply } from './render/render-run.ts';
+import { renderStatus } from './render/render-status.ts';
 import type { HeldKeys } from './held-keys.ts';
 import { deliverDataset } from './dataset-delivery.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';

@@ -8,7 +8,7 @@ import type { PredictionClient } from './predict/prediction-client.ts';
 import type { ChatPort } from './chat-port.ts';
 import type { ChatFile } from './render/chat-message.ts';
 import { Outbox } from './render/outbox.ts';
-import type { PredictCommand } from './render/render-run.ts';
+import type { PredictCommand } from './render/render-card.ts';
 import { RunThreadStore } from './run-thread-store.ts';
 import { RunThreads } from './run-threads.ts';
 import { HeldKeys } from './held-keys.ts';

@@ -16,7 +16,7 @@ import { PredictionError } from '../predict/prediction-client.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import type { PredictCommand } from '../render/render-run.ts';
+import type { PredictCommand } from '../render/render-card.ts';
 import type { RunThreadStore } from '../run-thread-store.ts';
 import { keyMessage, RunThreads } from '../run-threads.ts';
 import { DiscordChat } from './discord-chat.ts';

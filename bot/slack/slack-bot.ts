@@ -7,7 +7,7 @@ import type { ModelOwner } from '../../core/model-owner.ts';
 import { renderModelInfo, renderModelList, renderPrediction } from '../predict/render-prediction.ts';
 import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
-import { INLINE_PREDICT, type PredictCommand } from '../render/render-run.ts';
+import { INLINE_PREDICT, type PredictCommand } from '../render/render-card.ts';
 import type { RunThreadStore } from '../run-thread-store.ts';
 import { RunThreads } from '../run-threads.ts';
 import { toSlackMessage } from './slack-blocks.ts';
