@@ -18,7 +18,8 @@ import { textMessage, type ChatMessage } from '../render/chat-message.ts';
 import { Outbox } from '../render/outbox.ts';
 import type { PredictCommand } from '../render/render-card.ts';
 import type { RunThreadStore } from '../run-thread-store.ts';
-import { keyMessage, RunThreads } from '../run-threads.ts';
+import { keyMessage } from '../key-handover.ts';
+import { RunThreads } from '../run-threads.ts';
 import { DiscordChat } from './discord-chat.ts';
 import {
   attachmentOf,

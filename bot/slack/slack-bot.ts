@@ -19,7 +19,7 @@ import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
 import { answerQuestion, handleThreadCommand, startRunFromMention, type InboundDeps } from '../inbound.ts';
 import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
-import { keyMessage } from '../run-threads.ts';
+import { keyMessage } from '../key-handover.ts';
 import { registerSecrets } from '../../core/redact.ts';
 
 export const PREDICT_COMMAND: PredictCommand = INLINE_PREDICT;
