@@ -30,7 +30,8 @@ import {
 import { toDiscordMessage } from './discord-message.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
-import { handleThreadCommand, safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { safeFilename, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { handleThreadCommand } from '../thread-message.ts';
 import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { registerSecrets } from '../../core/redact.ts';

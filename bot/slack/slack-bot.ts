@@ -16,7 +16,8 @@ import { attachmentOf, downloadSlackFile, resolveSlackFiles, type SlackFile } fr
 import { InflightWork } from '../inflight-work.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
 import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
-import { answerQuestion, handleThreadCommand, startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { startRunFromMention, type InboundDeps } from '../inbound.ts';
+import { answerQuestion, handleThreadCommand } from '../thread-message.ts';
 import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys, keyClaimRefusal } from '../held-keys.ts';
 import { keyMessage } from '../key-handover.ts';
