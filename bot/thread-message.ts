@@ -52,6 +52,28 @@ async function retrain(
 }
 
 /**
+ * A message in a run's thread as an adapter saw it: Slack and Discord both mention a user as
+ * <@id>, and both key the event for idempotency when they have one.
+ */
+export function threadCommandFrom(
+  deps: InboundDeps,
+  runId: string,
+  user: string,
+  text: string,
+  addressed: boolean,
+  eventKey: string | undefined,
+): Promise<void> {
+  return handleThreadCommand(deps, {
+    runId,
+    user,
+    text,
+    addressed,
+    mention: (u) => `<@${u}>`,
+    ...(eventKey !== undefined ? { eventKey } : {}),
+  });
+}
+
+/**
  * A message in a run's thread: the answer to the run's open question, or `stop`, `status`,
  * `help`, steering. `addressed`: the bot was mentioned (an unknown text then gets the help).
  */

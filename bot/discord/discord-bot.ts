@@ -6,9 +6,9 @@ import { RunThreads } from '../run-threads.ts';
 import { DiscordChat } from './discord-chat.ts';
 import { attachmentOf, downloadDiscordAttachment, type DiscordAttachment } from './discord-files.ts';
 import { InflightWork } from '../inflight-work.ts';
-import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { createThreadPlumbing, inboundDepsOf, type BotDeps } from '../thread-plumbing.ts';
 import { startRunFromMention, type InboundDeps } from '../inbound.ts';
-import { handleThreadCommand } from '../thread-message.ts';
+import { threadCommandFrom } from '../thread-message.ts';
 import { parseThreadCommand } from '../thread-command.ts';
 import { HeldKeys } from '../held-keys.ts';
 import { REFUSAL_TEXT, discordRefusal, MENTION, gatewayCloseAdvice } from './discord-rules.ts';
@@ -57,16 +57,11 @@ export class DiscordBot {
       chat: new DiscordChat(this.client.rest),
       predictCommand: PREDICT_COMMAND,
     }));
-    this.inbound = {
-      config,
-      logger: opts.logger,
-      redis: opts.redis,
-      queue: opts.queue,
-      store: this.store,
-      outbox: this.outbox,
-      threads: this.threads,
-      predictCommand: PREDICT_COMMAND,
-    };
+    this.inbound = inboundDepsOf(
+      opts,
+      { store: this.store, outbox: this.outbox, threads: this.threads },
+      PREDICT_COMMAND,
+    );
     this.slash = new DiscordSlash(opts, this.heldKeys);
     this.client.on(Events.MessageCreate, (m) => this.inflight.track(() => this.onMessage(m)));
     this.client.on(Events.InteractionCreate, (i) => this.inflight.track(() => this.slash.onInteraction(i)));
@@ -150,7 +145,14 @@ export class DiscordBot {
       return;
     }
     if (runId !== null && message.attachments.size === 0)
-      return this.onThreadCommand(runId, message.author.id, text, mentioned, `discord:${message.id}`);
+      return threadCommandFrom(
+        this.inbound,
+        runId,
+        message.author.id,
+        text,
+        mentioned,
+        `discord:${message.id}`,
+      );
     // With a file inside a run's thread: a follow-up run there (bot/follow-up.ts); unaddressed
     // only when it says to retrain ("retrain on this"), since people also share files among themselves.
     if (
@@ -229,22 +231,5 @@ export class DiscordBot {
         .catch(() => undefined);
       return null;
     }
-  }
-
-  private onThreadCommand(
-    runId: string,
-    user: string,
-    text: string,
-    addressed: boolean,
-    eventKey: string,
-  ): Promise<void> {
-    return handleThreadCommand(this.inbound, {
-      runId,
-      user,
-      text,
-      addressed,
-      mention: (u) => `<@${u}>`,
-      eventKey,
-    });
   }
 }

@@ -5,7 +5,7 @@ import { RunThreads } from '../run-threads.ts';
 import { SlackChat } from './slack-chat.ts';
 import { InflightWork } from '../inflight-work.ts';
 import { TARGET_CHOICE_ID } from '../render/render-run.ts';
-import { createThreadPlumbing, type BotDeps } from '../thread-plumbing.ts';
+import { createThreadPlumbing, inboundDepsOf, type BotDeps } from '../thread-plumbing.ts';
 import type { InboundDeps } from '../inbound.ts';
 import { HeldKeys } from '../held-keys.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -80,16 +80,11 @@ export class SlackBot {
       predictCommand: PREDICT_COMMAND,
       updatesPerMinute: SLACK_UPDATES_PER_MINUTE,
     }));
-    this.inbound = {
-      config,
-      logger: opts.logger,
-      redis: opts.redis,
-      queue: opts.queue,
-      store: this.store,
-      outbox: this.outbox,
-      threads: this.threads,
-      predictCommand: PREDICT_COMMAND,
-    };
+    this.inbound = inboundDepsOf(
+      opts,
+      { store: this.store, outbox: this.outbox, threads: this.threads },
+      PREDICT_COMMAND,
+    );
     this.messages = new SlackMessages(opts, this.app, this.store, this.outbox, this.threads, this.inbound);
     this.predict = new SlackPredict(opts, this.heldKeys);
     this.register();

@@ -7,7 +7,7 @@ import type { RunThreads } from '../run-threads.ts';
 import { attachmentOf, downloadSlackFile, resolveSlackFiles, type SlackFile } from './slack-files.ts';
 import type { BotDeps } from '../thread-plumbing.ts';
 import { startRunFromMention, type InboundDeps } from '../inbound.ts';
-import { answerQuestion, handleThreadCommand } from '../thread-message.ts';
+import { answerQuestion, threadCommandFrom } from '../thread-message.ts';
 import { parseThreadCommand } from '../thread-command.ts';
 
 const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
@@ -85,7 +85,7 @@ export class SlackMessages {
     const priorRun =
       event.thread_ts === undefined ? null : await this.store.runOfThread('slack', channel, event.thread_ts);
     if (priorRun !== null && files.length === 0 && (event.files ?? []).length === 0)
-      return this.onThreadCommand(priorRun, user, text, true, `slack:${eventId}`);
+      return threadCommandFrom(this.inbound, priorRun, user, text, true, `slack:${eventId}`);
 
     const limit = this.opts.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
     await startRunFromMention(this.inbound, {
@@ -137,30 +137,14 @@ export class SlackMessages {
       parseThreadCommand(text, { addressed: false, budgetSeconds: 0 }).kind === 'retrain'
     )
       return this.fromMessage({ ...event, text }, event.user, eventId, team);
-    await this.onThreadCommand(
+    await threadCommandFrom(
+      this.inbound,
       runId,
       event.user,
       text,
       false,
       eventId !== '' ? `slack:${eventId}` : undefined,
     );
-  }
-
-  private onThreadCommand(
-    runId: string,
-    user: string,
-    text: string,
-    addressed: boolean,
-    eventKey: string | undefined,
-  ): Promise<void> {
-    return handleThreadCommand(this.inbound, {
-      runId,
-      user,
-      text,
-      addressed,
-      mention: (u) => `<@${u}>`,
-      ...(eventKey !== undefined ? { eventKey } : {}),
-    });
   }
 
   async onTargetClick(
