@@ -4,6 +4,11 @@ import { taskTraits } from '../../core/schemas/task.ts';
 import type { Block, ChatMessage } from './chat-message.ts';
 import { fmtClock, fmtScore } from './format.ts';
 
+/**
+ * The card a finished model run ends with, and the prediction command it shows in the
+ * platform's own syntax (also used by bot/predict/ and the key hint of the run's thread).
+ */
+
 export interface CardExtras {
   /** Where the model answers predictions (from the `deployed` event). */
   url: string | null;
