@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { newRunId } from '../core/ids.ts';
 import { RunRequestSchema } from '../core/schemas/run-request.ts';
 import { textMessage } from './render/chat-message.ts';
-import { renderStatus } from './render/render-run.ts';
+import { renderStatus } from './render/render-status.ts';
 import { initialView } from './render/run-view.ts';
 import type { InboundDeps } from './inbound.ts';
 import type { RunThread } from './run-thread-store.ts';

@@ -1,6 +1,3 @@
-import { join } from 'node:path';
-import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
-import { registerSecrets } from '../core/redact.ts';
 import type { Redis } from 'ioredis';
 import { readArchivedEvents } from '../core/events/archived-events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -14,19 +11,15 @@ import {
 import type { RunEvent } from '../core/schemas/events.ts';
 import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
-import { textMessage, type ChatFile, type ChatMessage } from './render/chat-message.ts';
+import { textMessage, type ChatFile } from './render/chat-message.ts';
 import type { Outbox } from './render/outbox.ts';
-import {
-  keyCommand,
-  renderMetricsCard,
-  renderStatus,
-  renderThreadReply,
-  type PredictCommand,
-} from './render/render-run.ts';
+import type { PredictCommand } from './render/render-card.ts';
+import { renderStatus } from './render/render-status.ts';
 import type { HeldKeys } from './held-keys.ts';
-import { deliverDataset } from './dataset-delivery.ts';
+import { handOverKey } from './key-handover.ts';
 import { foldRunEvent, foldRunEvents, initialView, type RunView } from './render/run-view.ts';
 import type { RunThread, RunThreadStore } from './run-thread-store.ts';
+import { tellEvent } from './tell-event.ts';
 
 export interface RunThreadsOptions {
   redis: Redis;
@@ -66,21 +59,6 @@ export function isAfter(a: string, b: string): boolean {
   const [bm, bs] = b.split('-').map(Number) as [number, number];
   return am > bm || (am === bm && (as ?? 0) > (bs ?? 0));
 }
-
-export const keyMessage = (name: string, key: string): ChatMessage => ({
-  text: `The key for ${name} (only you can see this): ${key}`,
-  blocks: [
-    {
-      type: 'text',
-      text: `🔑 The key for **${name}**. Only you can see this message; ouro does not keep the key: store it somewhere safe.`,
-    },
-    { type: 'code', text: key },
-    {
-      type: 'context',
-      text: `send it as \`Authorization: Bearer <key>\` · \`ouro models key rotate ${name}\` replaces it`,
-    },
-  ],
-});
 
 /**
  * Tells each run's story in its thread, from the run's event stream: replies for what matters,
@@ -181,12 +159,13 @@ export class RunThreads {
         if (signal.aborted) return;
         // Shutting down before the event was told: leave it for the next bot to tell.
         if (
-          (await this.retrying(thread.runId, signal, () => this.tellEvent(thread, event, follower.view))) ===
-          'aborted'
+          (await this.retrying(thread.runId, signal, () =>
+            tellEvent(this.opts, thread, event, follower.view),
+          )) === 'aborted'
         )
           return;
         if (event.type === 'deployed' && !thread.keySent && !thread.keyHeld) {
-          const handed = await this.handOverKey(thread, event.name);
+          const handed = await handOverKey(this.opts, thread, event.name);
           if (handed === 'sent')
             thread = (await store.update(thread.runId, { keySent: true })) ?? { ...thread, keySent: true };
           if (handed === 'held')
@@ -273,159 +252,4 @@ export class RunThreads {
       }
     }
   }
-
-  private async tellEvent(thread: RunThread, event: RunEvent, view: RunView): Promise<void> {
-    const { outbox } = this.opts;
-    const reply = renderThreadReply(event, view);
-    if (reply !== null) await outbox.post(thread.channel, thread.thread, reply);
-    // Long jobs end while people are elsewhere: the person who asked is pinged at the end.
-    if (event.type === 'failed')
-      await outbox.post(
-        thread.channel,
-        thread.thread,
-        textMessage(`🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` failed (above).`),
-      );
-    if (event.type === 'report.published') return this.tellReport(thread, event);
-    if (event.type === 'dataset.published') {
-      const { home, artifacts, logger, mention } = this.opts;
-      return deliverDataset(
-        {
-          outbox,
-          logger,
-          home,
-          ...(artifacts ? { artifacts } : {}),
-          mention,
-          maxUploadBytes: this.opts.datasetUploadBytes ?? 8 * 1024 * 1024,
-        },
-        thread,
-        event,
-      );
-    }
-    if (event.type !== 'finished') return;
-    const card = event.card;
-    const example =
-      view.deployed !== null && this.opts.example
-        ? await this.opts.example(card.name).catch(() => null)
-        : null;
-    await outbox.post(
-      thread.channel,
-      thread.thread,
-      renderMetricsCard(card, {
-        url: view.deployed?.url ?? null,
-        key: thread.keySent
-          ? 'sent'
-          : thread.keyHeld
-            ? 'held'
-            : view.deployed !== null
-              ? 'existing'
-              : 'unknown',
-        requester: this.opts.mention(thread.user),
-        example,
-        predictCommand: this.opts.predictCommand,
-      }),
-    );
-    if (this.opts.chart) {
-      const chart = await this.opts.chart(card).catch((err: unknown) => {
-        this.opts.logger.warn({ err: (err as Error).message, runId: thread.runId }, 'bot: no chart');
-        return null;
-      });
-      if (chart !== null)
-        await outbox
-          .upload(thread.channel, thread.thread, chart)
-          .catch((err: unknown) =>
-            this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'),
-          );
-    }
-    const lost = view.challenge !== null && !view.challenge.promoted;
-    const ready = lost
-      ? `the champion **${card.name}** v${view.challenge!.championVersion} stays deployed (the challenger is saved as v${card.version})`
-      : view.deployed !== null
-        ? `**${card.name}** v${card.version} is deployed`
-        : `**${card.name}** v${card.version} is saved`;
-    await outbox.post(
-      thread.channel,
-      thread.thread,
-      textMessage(
-        `🔔 ${this.opts.mention(thread.user)}, your run on \`${thread.file}\` finished: ${ready} (the card is above).`,
-      ),
-    );
-  }
-
-  /** An analysis run's end: one to three of its charts under the answer, then the ping. */
-  private async tellReport(
-    thread: RunThread,
-    event: Extract<RunEvent, { type: 'report.published' }>,
-  ): Promise<void> {
-    const root = join(this.opts.home, 'reports', event.report);
-    for (const chart of event.charts.slice(0, 3)) {
-      // Written in a sandbox before the host copied it: read like sandbox output. A bot on another host has no copy.
-      const data = await readUntrusted(join(root, chart.path), {
-        root,
-        maxBytes: UNTRUSTED_CAPS.image,
-      }).catch(() => null);
-      if (data !== null)
-        await this.opts.outbox
-          .upload(thread.channel, thread.thread, {
-            filename: chart.path.split('/').pop()!,
-            title: chart.title,
-            data,
-          })
-          .catch((err: unknown) =>
-            this.opts.logger.warn({ err: (err as Error).message }, 'bot: chart upload failed'),
-          );
-    }
-    await this.opts.outbox.post(
-      thread.channel,
-      thread.thread,
-      textMessage(
-        `🔔 ${this.opts.mention(thread.user)}, your question about \`${thread.file}\` is answered (above)${event.url ? `; the full report: ${event.url}` : ''}. Ask another question here and I will answer it from the same data.`,
-      ),
-    );
-  }
-
-  /**
-   * A key the worker just made goes to the person who asked, by direct message, once; then it is
-   * forgotten. When the DM fails (DMs closed, the DM cannot be opened) the key is held for an hour
-   * and the thread tells its owner how to collect it privately; it is never lost silently.
-   */
-  private async handOverKey(thread: RunThread, name: string): Promise<'sent' | 'held' | 'none'> {
-    const key = await this.opts.redis.get(redisKeys.freshKey(thread.runId));
-    if (key === null) return 'none';
-    try {
-      // The one message a model key may appear in; from now on this process redacts it everywhere.
-      await this.opts.outbox.postDirect(thread.user, keyMessage(name, key), [key]);
-      registerSecrets([key]);
-    } catch (err) {
-      registerSecrets([key]);
-      this.opts.logger.warn(
-        { err: (err as Error).message, runId: thread.runId },
-        'bot: could not send the model key by direct message; holding it',
-      );
-      await this.opts.heldKeys.hold(thread.platform, name, thread.runId, thread.user);
-      const how = keyCommand(this.opts.predictCommand, name);
-      await this.opts.outbox
-        .post(
-          thread.channel,
-          thread.thread,
-          textMessage(
-            `🔑 ${this.opts.mention(thread.user)}, I could not send you the key of **${name}** by direct message (${directFailure(err)}). \`${how}\` hands it to you privately, once, within the hour.`,
-          ),
-        )
-        .catch((e: unknown) =>
-          this.opts.logger.warn({ err: (e as Error).message }, 'bot: could not say where the key is'),
-        );
-      return 'held';
-    }
-    await this.opts.redis.del(redisKeys.freshKey(thread.runId));
-    return 'sent';
-  }
-}
-
-/** Why a DM failed, in the words a person can act on. */
-function directFailure(err: unknown): string {
-  const code = (err as { code?: unknown; data?: { error?: string } }).code;
-  if (code === 50007) return 'your direct messages from server members are off';
-  const slack = (err as { data?: { error?: string } }).data?.error;
-  if (slack !== undefined) return `Slack said \`${slack}\``;
-  return (err as Error).message;
 }

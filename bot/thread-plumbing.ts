@@ -8,10 +8,11 @@ import type { PredictionClient } from './predict/prediction-client.ts';
 import type { ChatPort } from './chat-port.ts';
 import type { ChatFile } from './render/chat-message.ts';
 import { Outbox } from './render/outbox.ts';
-import type { PredictCommand } from './render/render-run.ts';
+import type { PredictCommand } from './render/render-card.ts';
 import { RunThreadStore } from './run-thread-store.ts';
 import { RunThreads } from './run-threads.ts';
 import { HeldKeys } from './held-keys.ts';
+import type { InboundDeps } from './inbound.ts';
 
 /** What every chat adapter is built from, besides its platform's own settings. */
 export interface BotDeps {
@@ -72,4 +73,22 @@ export function createThreadPlumbing(
     datasetUploadBytes: deps.config.OURO_SYNTH_UPLOAD_MB * 1024 * 1024,
   });
   return { store, heldKeys, outbox, threads };
+}
+
+/** What the inbound path (bot/inbound.ts) needs, assembled the same way for every platform. */
+export function inboundDepsOf(
+  deps: BotDeps,
+  plumbing: Pick<ThreadPlumbing, 'store' | 'outbox' | 'threads'>,
+  predictCommand: PredictCommand,
+): InboundDeps {
+  return {
+    config: deps.config,
+    logger: deps.logger,
+    redis: deps.redis,
+    queue: deps.queue,
+    store: plumbing.store,
+    outbox: plumbing.outbox,
+    threads: plumbing.threads,
+    predictCommand,
+  };
 }

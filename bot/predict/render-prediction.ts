@@ -1,6 +1,7 @@
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { stripMarkup, type Block, type ChatMessage } from '../render/chat-message.ts';
-import { fmtScore, predictExample, type PredictCommand } from '../render/render-run.ts';
+import { fmtScore } from '../render/format.ts';
+import { predictExample, type PredictCommand } from '../render/render-card.ts';
 import type { ModelInfo, Prediction } from './prediction-client.ts';
 
 const pct = (p: number) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 1 : 0)} %`;

@@ -1,6 +1,7 @@
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { textMessage, type ChatMessage } from './chat-message.ts';
-import { familyName, fmtScore } from './render-run.ts';
+import { fmtScore } from './format.ts';
+import { familyName } from './render-run.ts';
 
 /**
  * "why?" / "explain" in a finished run's thread, answered from the model card alone: what was

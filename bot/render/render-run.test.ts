@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import type { RunEvent, RunEventInput } from '../../core/schemas/events.ts';
 import type { ModelCard } from '../../core/schemas/model-card.ts';
 import { stripMarkup } from './chat-message.ts';
-import { fmtClock, renderMetricsCard, renderStatus, renderThreadReply } from './render-run.ts';
+import { fmtClock } from './format.ts';
+import { renderMetricsCard } from './render-card.ts';
+import { renderThreadReply } from './render-run.ts';
+import { renderStatus } from './render-status.ts';
 import { foldRunEvent, foldRunEvents, initialView } from './run-view.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
