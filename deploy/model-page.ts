@@ -8,7 +8,7 @@ import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
 import { partialDependenceSection } from './partial-dependence.ts';
 import { searchSection } from './search-chart.ts';
-import type { LoadedModel } from './model-host.ts';
+import type { LoadedModel } from './loaded-model.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text).replace(
