@@ -5,7 +5,7 @@ import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
 import type { Serving } from './prepare-serving.ts';
 import type { Predictor } from './predictors/predictor.ts';
-import type { PooledModel } from './predictors/python-pool.ts';
+import type { PooledModel } from './predictors/pooled-model.ts';
 import type { SearchSummary } from './search-chart.ts';
 import type { Signature } from './signature.ts';
 import type { CompiledInput } from './validate-request.ts';
