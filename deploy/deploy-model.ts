@@ -9,7 +9,7 @@ import { currentVersion } from '../core/registry.ts';
 import { createKeyIfMissing } from './api-keys.ts';
 import { ensureBackgroundServer } from './background-server.ts';
 import { curlExample, forecastCurl } from './model-page.ts';
-import { readExportDoc, readServing, servingPaths } from './prepare-serving.ts';
+import { readExportDoc, readServing, servingPaths } from './serving-files.ts';
 import { readSignature } from './signature.ts';
 
 export interface DeployResult {

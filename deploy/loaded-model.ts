@@ -3,7 +3,7 @@ import type { ModelCard } from '../core/schemas/model-card.ts';
 import type { FeatureSpec } from './clean-values.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 import type { Importance } from './importance.ts';
-import type { Serving } from './prepare-serving.ts';
+import type { Serving } from './serving-files.ts';
 import type { Predictor } from './predictors/predictor.ts';
 import type { PooledModel } from './predictors/pooled-model.ts';
 import type { SearchSummary } from './search-chart.ts';

@@ -6,7 +6,8 @@
 import type { Logger } from '../core/logger.ts';
 import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
 import type { LoadedModel } from './loaded-model.ts';
-import { prepareExplanations, readHoldoutCharts, readImportance } from './prepare-serving.ts';
+import { prepareExplanations } from './prepare-explanations.ts';
+import { readHoldoutCharts, readImportance } from './serving-files.ts';
 
 export interface ExplainOptions {
   home: string;
