@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { listModels } from '../core/registry.ts';
 import type { ModelHost } from './model-host.ts';
-import { exampleRow } from './model-page.ts';
+import { exampleRow } from './model-examples.ts';
 import type { RouteKit } from './model-route.ts';
 import { v2Datatype } from './signature.ts';
 
