@@ -10,6 +10,7 @@ import { registryRoot } from '../core/registry.ts';
 import type { ArtifactStore } from '../core/store/artifact-store.ts';
 import { readJsonIfExists, writeFileAtomic } from '../core/store/json-file.ts';
 import { registryKeys } from '../core/store/store-registry.ts';
+import { ServeError } from './errors.ts';
 
 const KeyFileSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() });
 export type KeyFile = z.infer<typeof KeyFileSchema>;
@@ -32,6 +33,29 @@ export function keyMatches(presented: string, storedSha256: string): boolean {
   const a = createHash('sha256').update(presented, 'utf8').digest();
   const b = Buffer.from(storedSha256, 'hex');
   return b.length === a.length && timingSafeEqual(a, b);
+}
+
+/** Checks the bearer key presented for a known model: 401 without one, 403 for a wrong one. */
+export function keyRefusal(
+  name: string,
+  presented: string | null,
+  storedSha256: string | null,
+): ServeError | null {
+  if (presented === null)
+    return new ServeError(
+      401,
+      'unauthorized',
+      `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`,
+    );
+  if (storedSha256 === null)
+    return new ServeError(
+      403,
+      'forbidden',
+      `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`,
+    );
+  if (!keyMatches(presented, storedSha256))
+    return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
+  return null;
 }
 
 export async function readKeyFile(home: string, name: string): Promise<KeyFile | null> {

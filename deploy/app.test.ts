@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createKeyIfMissing } from './api-keys.ts';
-import { ONNX_TOLERANCE } from './prepare-serving.ts';
+import { ONNX_TOLERANCE } from './serving-files.ts';
 import { parseCsvRecords } from './parse-csv.ts';
 import { createMetricsApp, createServing, startServer } from './server.ts';
 import {

@@ -3,7 +3,7 @@
  * baseline, readable without scripts and sized for a column of the page. Values are numbers
  * from host-computed files; text goes through escapeHtml.
  */
-import { escapeHtml } from './model-page.ts';
+import { escapeHtml } from './html-escape.ts';
 import type { HoldoutCharts } from './holdout-charts.ts';
 
 const W = 300;

@@ -3,7 +3,7 @@
  * clean.py), re-done in TypeScript for two jobs: checking a request's cells before any
  * predictor sees them, and feeding the ONNX fast path the same float and string columns the
  * Python cleaner would. Where the two could differ the ONNX path is only used after its
- * end-to-end predictions matched the Python model's on the holdout (deploy/prepare-serving.ts).
+ * end-to-end predictions matched the Python model's on the holdout (deploy/onnx-check.ts).
  */
 import { z } from 'zod';
 

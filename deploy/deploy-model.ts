@@ -8,8 +8,8 @@ import { OuroError } from '../core/errors.ts';
 import { currentVersion } from '../core/registry.ts';
 import { createKeyIfMissing } from './api-keys.ts';
 import { ensureBackgroundServer } from './background-server.ts';
-import { curlExample, forecastCurl } from './model-page.ts';
-import { readExportDoc, readServing, servingPaths } from './prepare-serving.ts';
+import { curlExample, forecastCurl } from './model-examples.ts';
+import { readExportDoc, readServing, servingPaths } from './serving-files.ts';
 import { readSignature } from './signature.ts';
 
 export interface DeployResult {

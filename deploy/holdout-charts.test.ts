@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { binsSvg, confusionTable, curveSvg } from './chart-svg.ts';
 import { computeHoldoutCharts, curves, deciles } from './holdout-charts.ts';
-import { holdoutChartsSection } from './model-page.ts';
+import { holdoutChartsSection } from './model-page-charts.ts';
 
 test('a perfect ranking: ROC through (0, 1), precision 1 up to full recall', () => {
   const c = curves([true, true, false, false], [0.9, 0.8, 0.3, 0.1]);

@@ -12,7 +12,8 @@ import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { seededRandom } from '../core/seeded-random.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
-import { prepareExplanations, readImportance } from './prepare-serving.ts';
+import { prepareExplanations } from './prepare-explanations.ts';
+import { readImportance } from './serving-files.ts';
 import { servingLimits } from './server.ts';
 import { publishFixtureModel, tempHome } from './test-fixtures.ts';
 

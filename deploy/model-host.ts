@@ -6,65 +6,17 @@
  * map entry in one assignment. Requests that already hold the old entry (a lease) finish on
  * it; the old predictor is closed once its last lease is released and `graceMs` has passed.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
-import { currentVersion, readCard, registryRoot } from '../core/registry.ts';
-import type { ModelCard } from '../core/schemas/model-card.ts';
-import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
-import { keyFileStamp, keyMatches, readKeyFile } from './api-keys.ts';
-import type { FeatureSpec } from './clean-values.ts';
-import { ServeError } from './errors.ts';
+import { currentVersion } from '../core/registry.ts';
 import { taskTraits } from '../core/schemas/task.ts';
-import { OnnxPredictor } from './predictors/onnx-predictor.ts';
-import type { Predictor } from './predictors/predictor.ts';
-import { PythonPool, type PooledModel, type PoolStats } from './predictors/python-pool.ts';
-import { ModelOwnerSchema, OPERATOR, ownerKey } from '../core/model-owner.ts';
-import { readJsonIfExists } from '../core/store/json-file.ts';
-import type { Importance } from './importance.ts';
-import type { HoldoutCharts } from './holdout-charts.ts';
-import {
-  prepareExplanations,
-  prepareServing,
-  readHoldoutCharts,
-  readImportance,
-  servingPaths,
-  type Serving,
-} from './prepare-serving.ts';
-import { readSignature, type Signature } from './signature.ts';
-import { readSearch, type SearchSummary } from './search-chart.ts';
-import { compileInputs, type CompiledInput } from './validate-request.ts';
-
-export interface LoadedModel {
-  name: string;
-  version: number;
-  card: ModelCard;
-  signature: Signature;
-  features: FeatureSpec[];
-  inputs: CompiledInput[];
-  serving: Serving;
-  /** Permutation importance on the holdout: null until computed, in the background once the version serves (needs the run's holdout and labels). */
-  importance: Importance | null;
-  /** Holdout ROC/PR, confusion matrix or predicted vs actual, from the same step. */
-  holdoutCharts: HoldoutCharts | null;
-  /** Per input column, what the preprocessing does (from the export step; null before it recorded it). */
-  preprocessing: Record<string, string[]> | null;
-  /** Every experiment's score, from the run's journal (null where the run folder is not on this host). */
-  search: SearchSummary | null;
-  /** The path actually serving (OURO_SERVE_ONNX=off forces Python whatever serving.json says). */
-  path: 'onnx' | 'python';
-  pathReason: string;
-  predictor: Predictor;
-  /** The model on the Python path, for `?explain=true` whatever path serves it (null for forecasters); loads on first use. */
-  explainer: PooledModel | null;
-  loadedAt: string;
-}
-
-/** Frees a version's predictor and, when it is a different thing, its explainer's Python copy. */
-async function closeModel(m: LoadedModel): Promise<void> {
-  await m.predictor.close();
-  if (m.explainer !== null && (m.explainer as unknown) !== m.predictor) await m.explainer.close();
-}
+import type { SandboxDriver, SandboxLimits } from '../sandbox/driver.ts';
+import { keyFileStamp, keyRefusal, readKeyFile } from './api-keys.ts';
+import { ServeError } from './errors.ts';
+import { loadVersion } from './load-version.ts';
+import { closeModel, type LoadedModel } from './loaded-model.ts';
+import { PythonPool, type PoolStats } from './predictors/python-pool.ts';
+import { isSafeName, registryPointers } from './registry-names.ts';
+import { explainInBackground } from './version-explanations.ts';
 
 interface Slot {
   model: LoadedModel;
@@ -186,22 +138,7 @@ export class ModelHost {
 
   /** Checks the bearer key of a known model: 401 without one, 403 for a wrong one. */
   keyProblem(name: string, presented: string | null): ServeError | null {
-    const s = this.names.get(name);
-    if (presented === null)
-      return new ServeError(
-        401,
-        'unauthorized',
-        `This model needs a key: send "Authorization: Bearer <key>". Make one with \`ouro models key rotate ${name}\`.`,
-      );
-    if (s?.key == null)
-      return new ServeError(
-        403,
-        'forbidden',
-        `Model "${name}" has no key yet; make one with \`ouro models key rotate ${name}\`.`,
-      );
-    if (!keyMatches(presented, s.key.sha256))
-      return new ServeError(403, 'forbidden', `That key is not valid for model "${name}".`);
-    return null;
+    return keyRefusal(name, presented, this.names.get(name)?.key?.sha256 ?? null);
   }
 
   /** 404 for a name the registry does not hold (looking once more if it is new since the last poll). */
@@ -253,19 +190,8 @@ export class ModelHost {
   }
 
   private async poll(): Promise<void> {
-    let entries: string[];
-    try {
-      entries = await readdir(registryRoot(this.opts.home));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      entries = [];
-    }
     const present = new Set<string>();
-    for (const name of entries) {
-      if (!isSafeName(name)) continue;
-      const pointer = join(registryRoot(this.opts.home), name, 'current.json');
-      const st = await stat(pointer).catch(() => null);
-      if (st === null) continue;
+    for await (const { name, mtimeMs } of registryPointers(this.opts.home)) {
       present.add(name);
       let s = this.names.get(name);
       if (s === undefined) {
@@ -273,10 +199,10 @@ export class ModelHost {
         this.names.set(name, s);
       }
       await this.refreshKey(name, s);
-      if (st.mtimeMs === s.pointerStamp) continue;
+      if (mtimeMs === s.pointerStamp) continue;
       const version = await currentVersion(this.opts.home, name).catch(() => null);
       if (version === null) continue;
-      s.pointerStamp = st.mtimeMs;
+      s.pointerStamp = mtimeMs;
       if (s.current?.model.version === version || s.loading === version) continue;
       if (s.failed?.version === version) s.failed = null;
       this.startLoad(name, s, version);
@@ -348,115 +274,18 @@ export class ModelHost {
   }
 
   private async load(name: string, version: number): Promise<LoadedModel> {
-    const card = await readCard(this.opts.home, name, version);
-    const paths = servingPaths(this.opts.home, name, version);
-    const signature = await readSignature(paths.model);
-    const { serving, doc } = await prepareServing({
-      home: this.opts.home,
-      name,
-      version,
-      driver: this.opts.driver,
-      limits: this.opts.limits,
-      logger: this.opts.logger,
-    });
-    let predictor: Predictor | null = null;
-    const owner = await readJsonIfExists(
-      join(registryRoot(this.opts.home), name, 'owner.json'),
-      ModelOwnerSchema,
-    ).catch(() => null);
-    const pooled = this.pool.model({
-      owner: ownerKey(owner ?? OPERATOR),
-      name,
-      version,
-      modelDir: paths.model,
-    });
-    let path: 'onnx' | 'python' = 'python';
-    let pathReason = serving.reason;
-    let features: FeatureSpec[] | null = doc?.features ?? null;
-    if (serving.path === 'onnx' && this.opts.onnx === 'auto' && doc !== null) {
-      try {
-        predictor = await OnnxPredictor.load(paths.onnx, doc);
-        path = 'onnx';
-      } catch (err) {
-        pathReason = `Python: the ONNX model did not load (${(err as Error).message}).`;
-      }
-    } else if (serving.path === 'onnx') {
-      pathReason = 'Python: the ONNX path is turned off (OURO_SERVE_ONNX=off).';
-    }
-    if (predictor === null) {
-      // Loaded lazily, on its first request: a server holding hundreds of models starts without
-      // loading them. Loaded now when the cleaner's specs are only in the model (no export.json),
-      // and for a new version while serving, so a model that cannot load never swaps in.
-      if ((features === null && taskTraits(signature.task).cleansInputs) || this.started) {
-        try {
-          const described = await pooled.describe();
-          // A forecaster has no cleaner: its inputs (series, date, exogenous columns) are the signature's.
-          if (taskTraits(signature.task).cleansInputs) features ??= described.features;
-        } catch (err) {
-          await pooled.close();
-          throw err;
-        }
-      }
-      predictor = pooled;
-    }
-    features ??= signature.inputs.map((i) => ({
-      name: i.name,
-      meant: i.meant,
-      conversion: i.conversion,
-      categories: i.categories,
-    }));
-    const importance = await readImportance(this.opts.home, name, version);
-    const holdoutCharts = await readHoldoutCharts(this.opts.home, name, version);
-    const search = !taskTraits(card.task).explain
-      ? null
-      : await readSearch(this.opts.home, card.runId, card.metric);
-    const model: LoadedModel = {
-      name,
-      version,
-      card,
-      signature,
-      features,
-      inputs: compileInputs(features),
-      serving,
-      importance,
-      holdoutCharts,
-      search,
-      preprocessing: doc?.preprocessing ?? null,
-      path,
-      pathReason,
-      predictor,
-      explainer: taskTraits(card.task).explain ? pooled : null,
-      loadedAt: new Date().toISOString(),
-    };
-    if (taskTraits(card.task).explain && (importance === null || holdoutCharts === null)) this.explain(model);
+    const model = await loadVersion({ ...this.opts, pool: this.pool, started: this.started }, name, version);
+    if (taskTraits(model.card.task).explain && (model.importance === null || model.holdoutCharts === null))
+      this.explain(model);
     return model;
   }
 
-  /** Computes the version's explanations in the background (tens of seconds for a blend on a wide table), so a deploy does not wait for them; the model page shows them once done. */
+  /** Computes the version's explanations in the background (deploy/version-explanations.ts). */
   private explain(model: LoadedModel): void {
-    const job: Promise<void> = prepareExplanations({
-      home: this.opts.home,
-      name: model.name,
-      version: model.version,
-      driver: this.opts.driver,
-      limits: this.opts.limits,
-      logger: this.opts.logger,
-      signal: this.stopping.signal,
-    })
-      .then(async (done) => {
-        if (!done) return;
-        model.importance = await readImportance(this.opts.home, model.name, model.version);
-        model.holdoutCharts = await readHoldoutCharts(this.opts.home, model.name, model.version);
-        this.opts.logger.info({ model: model.name, version: model.version }, 'explanations ready');
-      })
-      .catch((err: Error) => {
-        if (!this.stopped)
-          this.opts.logger.warn(
-            { model: model.name, version: model.version, err: err.message },
-            'no permutation importance or holdout charts',
-          );
-      })
-      .finally(() => this.explaining.delete(job));
+    const job: Promise<void> = explainInBackground(
+      { ...this.opts, signal: this.stopping.signal, stopped: () => this.stopped },
+      model,
+    ).finally(() => this.explaining.delete(job));
     this.explaining.add(job);
   }
 
@@ -464,9 +293,4 @@ export class ModelHost {
   async explanationsSettled(): Promise<void> {
     while (this.explaining.size > 0) await Promise.allSettled([...this.explaining]);
   }
-}
-
-/** A registry name that is safe as a path part and a URL segment. */
-export function isSafeName(name: string): boolean {
-  return /^[a-z0-9][a-z0-9._-]{0,99}$/i.test(name) && !name.includes('..');
 }

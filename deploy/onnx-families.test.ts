@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createKeyIfMissing } from './api-keys.ts';
-import { ONNX_TOLERANCE, readServing } from './prepare-serving.ts';
+import { ONNX_TOLERANCE, readServing } from './serving-files.ts';
 import { createServing } from './server.ts';
 import {
   EXAMPLES,

@@ -7,7 +7,9 @@ import { readUntrusted, UNTRUSTED_CAPS } from '../core/untrusted-files.ts';
 import { ServeError } from './errors.ts';
 import type { ServeMetrics } from './metrics.ts';
 import type { ModelHost } from './model-host.ts';
-import { escapeHtml, exampleRow, renderModelPage } from './model-page.ts';
+import { escapeHtml } from './html-escape.ts';
+import { exampleRow } from './model-examples.ts';
+import { renderModelPage } from './model-page.ts';
 
 /**
  * The public model page (no key: it shows only what the card and the signature say) and the

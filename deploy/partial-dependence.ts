@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { lineSvg } from './chart-svg.ts';
-import { escapeHtml } from './model-page.ts';
+import { escapeHtml } from './html-escape.ts';
 
 export const PartialDependenceSchema = z.object({
   rows: z.number().int().min(1),

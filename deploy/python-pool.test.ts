@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { createSandboxDriver } from '../sandbox/create-driver.ts';
-import { PythonPool, type PooledModel } from './predictors/python-pool.ts';
+import type { PooledModel } from './predictors/pooled-model.ts';
+import { PythonPool } from './predictors/python-pool.ts';
 import { servingLimits } from './server.ts';
 import {
   EXAMPLES,

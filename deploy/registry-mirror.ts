@@ -10,7 +10,7 @@ import { readStorePointer, registryKeys } from '../core/store/store-registry.ts'
 import { downloadFolder } from '../core/store/sync-folder.ts';
 import { pathExists } from '../core/store/path-exists.ts';
 import { keyPath } from './api-keys.ts';
-import { isSafeName } from './model-host.ts';
+import { isSafeName } from './registry-names.ts';
 
 /**
  * The deploy service's local cache of a registry that lives in a remote store. Every `pollMs`

@@ -11,7 +11,7 @@
 import type { Hono } from 'hono';
 import { join } from 'node:path';
 import { readUntrusted, UNTRUSTED_CAPS, UntrustedFileError } from '../core/untrusted-files.ts';
-import { escapeHtml } from './model-page.ts';
+import { escapeHtml } from './html-escape.ts';
 
 const ID = /^[A-Za-z0-9_-]{4,64}$/;
 const ANALYSIS = /^[a-z][a-z0-9]{0,15}$/;

@@ -3,7 +3,7 @@
  * the body stream, v2 (KServe) column tensors; and the v1 answer's probabilities by class.
  */
 import { ServeError } from './errors.ts';
-import type { LoadedModel } from './model-host.ts';
+import type { LoadedModel } from './loaded-model.ts';
 import { readCsvBody, readJsonBody, type BodyLimits } from './request-body.ts';
 
 const V2_DATATYPES = new Set([

@@ -8,7 +8,7 @@ import { readJsonIfExists } from '../core/store/json-file.ts';
 import { runPaths } from '../core/run-paths.ts';
 import { JournalSchema } from '../core/schemas/journal.ts';
 import { higherIsBetter, type Metric } from '../core/schemas/task.ts';
-import { escapeHtml } from './model-page.ts';
+import { escapeHtml } from './html-escape.ts';
 
 export interface SearchPoint {
   /** 1-based, in start order. */

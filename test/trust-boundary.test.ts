@@ -33,7 +33,7 @@ const HOST_OWNED: Record<string, string> = {
   'deploy/api-keys.ts': 'key files under registry/<name>/, written only by the host',
   'deploy/signature.ts': 'registry copies, made by copyUntrustedTree (plain files only)',
   'deploy/registry-mirror.ts': 'key files from the bucket, which only hosts write',
-  'deploy/predictors/python-pool.ts':
+  'deploy/predictors/pool-staging.ts':
     "links (or, across filesystems, copies) registry model folders, plain files the registry copy made, into the pool's staging folder",
   'bot/intake/save-upload.ts': "writes a chat upload into a fresh temporary folder of the bot's own",
 };

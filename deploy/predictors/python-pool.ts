@@ -14,15 +14,15 @@
  *   hold what the traffic needs, not one interpreter per model.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
-import type { FeatureSpec } from '../clean-values.ts';
 import { ServeError } from '../errors.ts';
-import type { PreparedBatch } from '../validate-request.ts';
-import type { ForecastPoint, ForecastRequest, Forecaster, Predictions, Predictor } from './predictor.ts';
-import { PythonWorker, type DescribeReply, type Reply } from './python-worker.ts';
+import { evictLru, stopIdleProcesses, type Group, type Job, type Proc } from './pool-eviction.ts';
+import { linkTree, removeStale } from './pool-staging.ts';
+import { PooledModel } from './pooled-model.ts';
+import { PythonWorker, type Reply } from './python-worker.ts';
 
 export interface PythonPoolOptions {
   driver: SandboxDriver;
@@ -37,28 +37,6 @@ export interface PythonPoolOptions {
   idleMs: number;
   startTimeoutMs?: number;
   requestTimeoutMs?: number;
-}
-
-interface Job {
-  key: string;
-  payload: Record<string, unknown>;
-  /** Only this process (an unload). */
-  target?: Proc;
-  resolve: (r: Reply) => void;
-  reject: (e: Error) => void;
-}
-
-interface Proc {
-  worker: PythonWorker;
-  /** Loaded models and when each last answered. */
-  models: Map<string, number>;
-}
-
-interface Group {
-  dir: string;
-  procs: Proc[];
-  starting: number;
-  queue: Job[];
 }
 
 export interface PoolStats {
@@ -280,41 +258,14 @@ export class PythonPool {
 
   /** Over the budget: unload the least recently used model of an idle process (one at a time per process). */
   private keepBudget(): void {
-    let total = this.stats().rssMb;
-    if (total <= this.opts.memoryMb) return;
-    const candidates: { g: Group; p: Proc; key: string; at: number }[] = [];
-    for (const g of this.groups.values()) {
-      for (const p of g.procs) {
-        if (p.worker.busy || g.queue.some((j) => j.target === p)) continue;
-        for (const [key, at] of p.models) if (key !== this.latest) candidates.push({ g, p, key, at });
-      }
-    }
-    candidates.sort((a, b) => a.at - b.at);
-    const touched = new Set<Proc>();
-    for (const c of candidates) {
-      if (total <= this.opts.memoryMb) break;
-      if (touched.has(c.p)) continue;
-      touched.add(c.p);
-      // A process's own share is the most an unload can give back (all of it when it stops).
+    evictLru(this.groups.values(), this.latest, this.stats().rssMb, this.opts.memoryMb, (g, p, key) => {
       this.evictions++;
-      total -= c.p.models.size === 1 ? c.p.worker.rssMb : c.p.worker.rssMb / c.p.models.size;
-      void this.unload(c.g, c.p, c.key).catch(() => undefined);
-    }
+      void this.unload(g, p, key).catch(() => undefined);
+    });
   }
 
   private stopIdle(): void {
-    const now = Date.now();
-    for (const g of this.groups.values()) {
-      for (const p of [...g.procs]) {
-        if (
-          !p.worker.busy &&
-          p.worker.isReady &&
-          now - p.worker.lastActive > this.opts.idleMs &&
-          !g.queue.some((j) => j.target === p)
-        )
-          this.stop(g, p);
-      }
-    }
+    stopIdleProcesses(this.groups.values(), this.opts.idleMs, (g, p) => this.stop(g, p));
   }
 
   /** Stops a process on purpose (idle, or its last model unloaded): not worth a warning. */
@@ -323,110 +274,5 @@ export class PythonPool {
     const i = g.procs.indexOf(p);
     if (i >= 0) g.procs.splice(i, 1);
     p.worker.kill();
-  }
-}
-
-/** A model version served by the pool. */
-export class PooledModel implements Predictor, Forecaster {
-  readonly kind = 'python' as const;
-
-  constructor(
-    private readonly pool: PythonPool,
-    private readonly group: string,
-    readonly key: string,
-    private readonly modelDir: string,
-  ) {}
-
-  /** Loads the model (if not yet) and returns what the cleaner knows of its inputs. */
-  async describe(): Promise<DescribeReply> {
-    const reply = await this.pool.request(this.group, this.key, this.modelDir, { describe: true });
-    if (!('features' in reply))
-      throw new ServeError(
-        500,
-        'predictor_failed',
-        'The Python worker answered a description with something else.',
-      );
-    return reply;
-  }
-
-  async features(): Promise<FeatureSpec[]> {
-    return (await this.describe()).features;
-  }
-
-  async predict(batch: PreparedBatch): Promise<Predictions> {
-    return this.answer(batch, false);
-  }
-
-  /** Predictions with each row's contributions (400 for a family without exact ones). */
-  async explain(batch: PreparedBatch): Promise<Predictions> {
-    return this.answer(batch, true);
-  }
-
-  private async answer(batch: PreparedBatch, explain: boolean): Promise<Predictions> {
-    const reply = await this.pool.request(this.group, this.key, this.modelDir, {
-      rows: batch.records,
-      ...(explain ? { explain: true } : {}),
-    });
-    if (!('predictions' in reply))
-      throw new ServeError(
-        500,
-        'predictor_failed',
-        'The Python worker answered a prediction with something else.',
-      );
-    const probabilities =
-      reply.probabilities === null ? null : reply.probabilities.map((row) => row.map((v) => v ?? 0));
-    return {
-      predictions: reply.predictions,
-      probabilities,
-      ...(reply.explanations !== undefined ? { explanations: reply.explanations } : {}),
-    };
-  }
-
-  async forecast(request: ForecastRequest): Promise<{ series: string; forecasts: ForecastPoint[] }> {
-    const reply = await this.pool.request(this.group, this.key, this.modelDir, { forecast: request });
-    if (!('forecasts' in reply))
-      throw new ServeError(
-        500,
-        'predictor_failed',
-        'The Python worker answered a forecast with something else.',
-      );
-    return { series: reply.series, forecasts: reply.forecasts };
-  }
-
-  close(): Promise<void> {
-    return this.pool.release(this.group, this.key);
-  }
-}
-
-/** Mirrors a registry folder (plain files and folders only) as hard links under `root`. */
-async function linkTree(from: string, to: string, root: string): Promise<void> {
-  await mkdir(root, { recursive: true, mode: 0o755 });
-  await rm(to, { recursive: true, force: true });
-  await mkdir(to, { mode: 0o755 });
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    if (entry.isDirectory()) await linkTree(join(from, entry.name), join(to, entry.name), root);
-    else if (entry.isFile()) {
-      await link(join(from, entry.name), join(to, entry.name)).catch(async (err: NodeJS.ErrnoException) => {
-        // The registry on another filesystem than OURO_HOME/serve-pool (a mount): a copy then.
-        if (err.code !== 'EXDEV') throw err;
-        await copyFile(join(from, entry.name), join(to, entry.name));
-      });
-    }
-  }
-}
-
-/** Staging folders of servers that are gone (a killed `ouro serve` leaves its own behind). */
-async function removeStale(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  for (const name of entries) {
-    const pid = Number(name.split('-')[0]);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
