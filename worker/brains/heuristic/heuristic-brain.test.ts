@@ -5,6 +5,8 @@ import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts
 import type { Profile, TargetAnalysis } from '../../../core/schemas/profile.ts';
 import type { BrainState } from '../brain.ts';
 import { HeuristicBrain, MAX_FIXES } from './heuristic-brain.ts';
+import { validationReserveMs } from '../../loop/budget.ts';
+import { estimateMs } from '../../loop/estimate-experiment.ts';
 
 const profile: Profile = {
   file: { bytes: 1000, encoding: 'utf-8', delimiter: ',', lineEnding: 'LF', bom: false },
@@ -482,4 +484,64 @@ test('a forecast plan starts with seasonal naive and drafts the statistical fami
   );
   const next = await new HeuristicBrain().next(state([node({ family: 'baseline' }), degenerate]));
   assert.ok(next.kind === 'experiment' && next.operator === 'draft' && next.recipe.family === 'theta');
+});
+
+test('on a short budget the blend takes as many top families as fit in the time left, so the loop can start it', async () => {
+  // Vehicle at 30 s on one core: four drafts by 16 s; a blend of all four (about 8.8 s) would not
+  // fit in the 10 s left before validation, and the loop stopped with a third of the budget unused.
+  const plan = await planned();
+  const nodes = [
+    node({ family: 'baseline' }, { durationMs: 1000, cv: { mean: 0.5, std: 0.01, folds: 3 } }),
+    node({ family: 'lightgbm' }, { durationMs: 2600, cv: { mean: 0.85, std: 0.01, folds: 3 } }),
+    node({ family: 'linear' }, { durationMs: 2200, cv: { mean: 0.84, std: 0.01, folds: 3 } }),
+    node({ family: 'random_forest' }, { durationMs: 3600, cv: { mean: 0.82, std: 0.01, folds: 3 } }),
+    node({ family: 'extra_trees' }, { durationMs: 3400, cv: { mean: 0.83, std: 0.01, folds: 3 } }),
+  ];
+  const budgetMs = 30_000;
+  const elapsedMs = 16_000;
+  const d = await new HeuristicBrain().next({
+    ...state(plan, nodes),
+    budgetMs,
+    elapsedMs,
+    bestNodeId: nodes[1]!.id,
+  });
+  assert.ok(d.kind === 'experiment' && d.operator === 'ensemble', JSON.stringify(d));
+  assert.deepEqual(
+    d.recipe.members.map((id) => nodes.find((n) => n.id === id)?.recipe.family),
+    ['lightgbm', 'linear', 'extra_trees'],
+  );
+  // The loop's own rule (worker/loop/steps/experiment-loop.ts) lets it start.
+  const remaining = budgetMs - elapsedMs - validationReserveMs(budgetMs);
+  assert.ok(estimateMs(d, nodes) * 1.2 <= remaining, `${estimateMs(d, nodes)} ms vs ${remaining} ms left`);
+});
+
+test('a fix that could not finish in the time left is not proposed: the brain moves on to what fits', async () => {
+  // Sacramento at 30 s on one core: the extra-trees draft was killed after 6.6 s at 19.5 s; its
+  // fix would need at least as long, which the loop refused, ending the run with 10 s unused.
+  const plan = await planned();
+  const nodes = [
+    node({ family: 'lightgbm' }, { durationMs: 3700, cv: { mean: 0.82, std: 0.01, folds: 3 } }),
+    node({ family: 'linear' }, { durationMs: 2900, cv: { mean: 0.83, std: 0.01, folds: 3 } }),
+    node({ family: 'random_forest' }, { durationMs: 4700, cv: { mean: 0.8, std: 0.01, folds: 3 } }),
+    node(
+      { family: 'extra_trees' },
+      {
+        durationMs: 6600,
+        status: 'failed',
+        cv: null,
+        diagnosis: { class: 'timeout', evidence: 'killed at its time limit', fix: 'fewer trees' },
+      },
+    ),
+  ];
+  const budgetMs = 30_000;
+  const elapsedMs = 19_500;
+  const d = await new HeuristicBrain().next({
+    ...state(plan, nodes),
+    budgetMs,
+    elapsedMs,
+    bestNodeId: nodes[1]!.id,
+  });
+  assert.ok(d.kind === 'experiment' && d.operator !== 'fix', JSON.stringify(d));
+  const remaining = budgetMs - elapsedMs - validationReserveMs(budgetMs);
+  assert.ok(estimateMs(d, nodes) * 1.2 <= remaining, `${estimateMs(d, nodes)} ms vs ${remaining} ms left`);
 });

@@ -64,19 +64,80 @@ export class HeuristicBrain implements Brain {
     const last = nodes.at(-1);
 
     const forbidden = new Set(state.forbid);
-    // A failed search trial is not fixed: it was one step of many, the next one moves on.
+    const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
+    // The loop starts an experiment only when 1.2 × its estimate fits in what is left (2 s more
+    // than `left`, which keeps a margin for the brain's own choices); proposing one that does not
+    // fit would end the run with that time unused.
+    const fits = (ms: number) => ms * 1.2 <= left + 2_000;
+    // A failed search trial is not fixed: it was one step of many, the next one moves on. Nor is
+    // a fix that could not finish in time (it takes at least as long as the failure did).
     if (
       last !== undefined &&
       last.status === 'failed' &&
       last.diagnosis !== null &&
       last.operator !== 'search' &&
-      !forbidden.has(last.recipe.family)
+      !forbidden.has(last.recipe.family) &&
+      fits(last.durationMs)
     ) {
       const fix = fixFor(last, last.diagnosis, state, byId);
       if (fix !== null) return fix;
     }
 
     const transition = (to: string, why: string) => ({ from: currentPhase(nodes, byId), to, why });
+
+    const ok = nodes.filter((n) => n.status === 'succeeded' && n.cv !== null);
+    const better = (a: JournalNode, b: JournalNode) => {
+      const hi = higherIsBetter(plan.metric);
+      return hi ? b.cv!.mean - a.cv!.mean : a.cv!.mean - b.cv!.mean;
+    };
+    const ranked = [...ok]
+      .filter(
+        (n) =>
+          n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble' && !forbidden.has(n.recipe.family),
+      )
+      .sort(better);
+    const leader = ranked.find((n) => state.prefer.includes(n.recipe.family)) ?? ranked[0];
+
+    // The blend: the best model of each of the top families. Tabular blends weigh their members
+    // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
+    const bestPerFamily: JournalNode[] = [];
+    for (const n of ranked)
+      if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
+    const ensembles = nodes.filter((n) => n.operator === 'ensemble');
+    const members = blendMembers(
+      bestPerFamily.slice(0, kindOf(plan.task).playbook.blendMembers),
+      nodes,
+      fits,
+    );
+    const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
+    const blended = ensembles.some(
+      (e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)),
+    );
+    const canBlend =
+      leader !== undefined &&
+      members.length >= 2 &&
+      !forbidden.has('ensemble') &&
+      !blended &&
+      ensembles.length < MAX_ENSEMBLES;
+    const blend = (why: string): Decision => ({
+      kind: 'experiment',
+      operator: 'ensemble',
+      parent: leader!.id,
+      hypothesis: `blend ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
+      recipe: baseRecipe('ensemble', plan, {
+        members: members.map((m) => m.id),
+        dropColumns: leader!.recipe.dropColumns,
+      }),
+      strategy: transition('ensembling', why),
+    });
+    // A blend re-fits every member, so it costs about their fits together (one sandbox start,
+    // see blendEstimateMs).
+    const blendCost = blendEstimateMs(
+      members.map((m) => m.id),
+      nodes,
+    );
+    // A blend that cannot finish in the time left gives way to cheaper experiments.
+    const blendFits = fits(blendCost);
 
     // Draft every planned family once (a family whose fixes ran out counts as tried).
     const triedRoots = new Set(nodes.filter((n) => n.operator === 'draft').map((n) => n.recipe.family));
@@ -92,6 +153,19 @@ export class HeuristicBrain implements Brain {
       (f) => !forbidden.has(f.family) && !(shortBudget && f.family === 'baseline'),
     );
     const nextDraft = drafts.find((f) => !triedRoots.has(f.family));
+    // On a short budget, blend what exists before a draft that would leave no time for it: a
+    // blend of the top families is the surer gain than one more family.
+    const draftMs = median(nodes.filter((n) => n.operator === 'draft').map((n) => n.durationMs));
+    if (
+      nextDraft !== undefined &&
+      canBlend &&
+      ensembles.length === 0 &&
+      blendFits &&
+      !fits(blendCost + draftMs)
+    )
+      return blend(
+        `about ${Math.round(left / 1000)} s are left: enough for a blend of the top ${members.length} families, not for drafting ${label(nextDraft.family)} and a blend after it`,
+      );
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
       const sized = sizeDraft(nextDraft.family, plan.task, tableSize(state));
@@ -113,54 +187,10 @@ export class HeuristicBrain implements Brain {
       };
     }
 
-    const ok = nodes.filter((n) => n.status === 'succeeded' && n.cv !== null);
-    const better = (a: JournalNode, b: JournalNode) => {
-      const hi = higherIsBetter(plan.metric);
-      return hi ? b.cv!.mean - a.cv!.mean : a.cv!.mean - b.cv!.mean;
-    };
-    const ranked = [...ok]
-      .filter(
-        (n) =>
-          n.recipe.family !== 'baseline' && n.recipe.family !== 'ensemble' && !forbidden.has(n.recipe.family),
-      )
-      .sort(better);
-    const leader = ranked.find((n) => state.prefer.includes(n.recipe.family)) ?? ranked[0];
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
-
-    // The blend: the best model of each of the top families. Tabular blends weigh their members
-    // by greedy selection (a member may get weight 0), so more candidates cost time, not score.
-    const bestPerFamily: JournalNode[] = [];
-    for (const n of ranked)
-      if (!bestPerFamily.some((m) => m.recipe.family === n.recipe.family)) bestPerFamily.push(n);
-    const members = bestPerFamily.slice(0, kindOf(plan.task).playbook.blendMembers);
-    const ensembles = nodes.filter((n) => n.operator === 'ensemble');
-    const memberKey = (ids: readonly string[]) => [...ids].sort().join(',');
-    const blended = ensembles.some(
-      (e) => memberKey(e.recipe.members) === memberKey(members.map((m) => m.id)),
-    );
-    const canBlend =
-      members.length >= 2 && !forbidden.has('ensemble') && !blended && ensembles.length < MAX_ENSEMBLES;
-    const blend = (why: string): Decision => ({
-      kind: 'experiment',
-      operator: 'ensemble',
-      parent: leader.id,
-      hypothesis: `blend ${members.map((m) => label(m.recipe.family)).join(' + ')}: different families make different mistakes`,
-      recipe: baseRecipe('ensemble', plan, {
-        members: members.map((m) => m.id),
-        dropColumns: leader.recipe.dropColumns,
-      }),
-      strategy: transition('ensembling', why),
-    });
-    // A blend re-fits every member, so it costs about their fits together (one sandbox start,
-    // see blendEstimateMs). When what is left
-    // would not cover one more tune and the blend, blend first: it is the surer gain.
+    // When what is left would not cover one more tune and the blend, blend first: the surer gain.
     const family = leader.recipe.family;
-    const blendCost = blendEstimateMs(
-      members.map((m) => m.id),
-      nodes,
-    );
-    const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
-    if (canBlend && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
+    if (canBlend && blendFits && ensembles.length === 0 && left < (blendCost + leader.durationMs) * 1.3) {
       return blend(
         `about ${Math.round(left / 1000)} s are left, enough for a blend of the top ${members.length} families but not for tuning ${label(family)} first`,
       );
@@ -175,7 +205,7 @@ export class HeuristicBrain implements Brain {
     // The playbook's variants come before the search; once the search has begun they would
     // throw away the configuration it found.
     const searching = nodes.some((n) => n.operator === 'search');
-    if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE && !searching) {
+    if (variant !== undefined && tunesSinceBest < TUNE_PATIENCE && !searching && fits(leader.durationMs)) {
       const second = ranked.find((n) => n.recipe.family !== family);
       const lead =
         second?.cv && leader.cv
@@ -200,7 +230,7 @@ export class HeuristicBrain implements Brain {
     }
 
     // Blend once tuning stops paying off.
-    if (canBlend && ensembles.length === 0)
+    if (canBlend && blendFits && ensembles.length === 0)
       return blend(`tuning ${label(family)} stopped paying off; blending the top ${members.length} families`);
 
     // Every second used: search the leading families while time is left, re-blending when the
@@ -211,8 +241,6 @@ export class HeuristicBrain implements Brain {
       lastBlend === undefined
         ? searches.length
         : searches.filter((n) => n.startedAt > lastBlend.startedAt).length;
-    // A blend that cannot finish in the time left gives way to cheaper search trials.
-    const blendFits = left >= blendCost * 1.2;
     if (
       canBlend &&
       blendFits &&
@@ -241,4 +269,34 @@ export class HeuristicBrain implements Brain {
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
+}
+
+/**
+ * The blend's members: the best model of each top family, as many as fit in the time left
+ * (`fits`, at least two; a blend re-fits every member): on a short budget a blend of the top
+ * two or three families beats no blend at all.
+ */
+function blendMembers(
+  candidates: readonly JournalNode[],
+  nodes: readonly JournalNode[],
+  fits: (ms: number) => boolean,
+): JournalNode[] {
+  let members = [...candidates];
+  while (
+    members.length > 2 &&
+    !fits(
+      blendEstimateMs(
+        members.map((m) => m.id),
+        nodes,
+      ),
+    )
+  )
+    members = members.slice(0, -1);
+  return members;
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
