@@ -1,12 +1,10 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../core/config.ts';
-import { OuroError } from '../../core/errors.ts';
 import type { RunPaths } from '../../core/run-paths.ts';
-import { ProfileSchema, type Profile } from '../../core/schemas/profile.ts';
+import type { Profile } from '../../core/schemas/profile.ts';
 import type { ArtifactStore } from '../../core/store/artifact-store.ts';
-import { pathExists } from '../../core/store/path-exists.ts';
 import {
   copyUntrustedFile,
   freshHostDir,
@@ -16,6 +14,7 @@ import {
 import type { SandboxDriver, SandboxLimits } from '../../sandbox/driver.ts';
 import { runTrustedStep } from '../sandbox-steps.ts';
 import { runVaultedSplit } from '../vaulted-split.ts';
+import { inspectUpload } from '../inspect-upload.ts';
 
 /** The trusted harness steps of a synthesis run: read the file, split once, export the result. */
 export interface StepDeps {
@@ -34,46 +33,8 @@ export async function profileUpload(
   dataset: { ref: string; filename: string },
   deps: StepDeps,
 ): Promise<{ profile: Profile; local: string }> {
-  const local = join(paths.input, basename(dataset.filename));
-  if (!(await pathExists(local))) {
-    await deps.store.getFile(dataset.ref, local).catch((err: unknown) => {
-      throw new OuroError(
-        'input_missing',
-        `Cannot fetch ${dataset.filename} from the artifact store (${(err as Error).message}).`,
-      );
-    });
-  }
-  const info = await stat(local).catch(() => null);
-  if (info === null)
-    throw new OuroError('input_missing', `Cannot read ${dataset.filename}: the file is not there.`);
-  const capBytes = deps.config.OURO_MAX_UPLOAD_MB * 1024 * 1024;
-  if (info.size > capBytes)
-    throw new OuroError(
-      'input_too_large',
-      `${dataset.filename} is ${(info.size / 1024 / 1024).toFixed(0)} MB; the limit is ${deps.config.OURO_MAX_UPLOAD_MB} MB (OURO_MAX_UPLOAD_MB).`,
-    );
-  await mkdir(paths.prep, { recursive: true, mode: 0o755 });
-  await runTrustedStep({
-    driver: deps.driver,
-    limits: deps.limits,
-    args: [
-      'inspect',
-      '--input',
-      local,
-      '--profile',
-      paths.profile,
-      '--table',
-      paths.table,
-      '--max-bytes',
-      String(capBytes),
-    ],
-    cwd: paths.prep,
-    mounts: [{ path: local }, { path: paths.prep, writable: true }],
-    timeoutMs: timeout(deps.config),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    doing: `reading ${dataset.filename}`,
-  });
-  return { profile: await readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep }), local };
+  const { profile, local } = await inspectUpload(paths, dataset, deps);
+  return { profile, local };
 }
 
 const ColumnMetaSchema = z
