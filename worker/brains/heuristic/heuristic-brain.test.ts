@@ -545,3 +545,31 @@ test('a fix that could not finish in the time left is not proposed: the brain mo
   const remaining = budgetMs - elapsedMs - validationReserveMs(budgetMs);
   assert.ok(estimateMs(d, nodes) * 1.2 <= remaining, `${estimateMs(d, nodes)} ms vs ${remaining} ms left`);
 });
+
+test('a draft that could not finish in time gives way to an experiment that can', async () => {
+  // Sacramento at 30 s on one core: after three drafts and a blend, 6 s were left; the
+  // extra-trees draft (about 5 s on the drafts' record) did not fit and the run stopped there.
+  const plan = await planned();
+  const nodes = [
+    node({ family: 'lightgbm' }, { durationMs: 3800, cv: { mean: 0.82, std: 0.01, folds: 3 } }),
+    node({ family: 'linear' }, { durationMs: 3000, cv: { mean: 0.83, std: 0.01, folds: 3 } }),
+    node({ family: 'random_forest' }, { durationMs: 5200, cv: { mean: 0.8, std: 0.01, folds: 3 } }),
+  ];
+  nodes.push(
+    node(
+      { family: 'ensemble', members: [nodes[1]!.id, nodes[0]!.id] },
+      { operator: 'ensemble', durationMs: 6600, cv: { mean: 0.84, std: 0.01, folds: 3 } },
+    ),
+  );
+  const budgetMs = 30_000;
+  const elapsedMs = 20_400;
+  const d = await new HeuristicBrain().next({
+    ...state(plan, nodes),
+    budgetMs,
+    elapsedMs,
+    bestNodeId: nodes[3]!.id,
+  });
+  assert.ok(d.kind === 'experiment' && d.operator !== 'draft', JSON.stringify(d));
+  const remaining = budgetMs - elapsedMs - validationReserveMs(budgetMs);
+  assert.ok(estimateMs(d, nodes) * 1.2 <= remaining, `${estimateMs(d, nodes)} ms vs ${remaining} ms left`);
+});

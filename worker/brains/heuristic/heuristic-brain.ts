@@ -7,7 +7,7 @@ import { draftFamilies, familyLabel, servesTask, tuneVariants } from '../../../c
 import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
 import { validationReserveMs } from '../../loop/budget.ts';
-import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
+import { blendEstimateMs, estimateMs } from '../../loop/estimate-experiment.ts';
 import { sizeDraft } from './draft-sizing.ts';
 import { chooseFeatureSteps } from './feature-steps.ts';
 import { baseRecipe, currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
@@ -169,7 +169,7 @@ export class HeuristicBrain implements Brain {
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
       const sized = sizeDraft(nextDraft.family, plan.task, tableSize(state));
-      return {
+      const draft: Decision = {
         kind: 'experiment',
         operator: 'draft',
         parent: null,
@@ -185,6 +185,8 @@ export class HeuristicBrain implements Brain {
             }
           : {}),
       };
+      // Once a real model exists, a draft that could not finish in time gives way to what can.
+      if (leader === undefined || draft.kind !== 'experiment' || fits(estimateMs(draft, nodes))) return draft;
     }
 
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };
