@@ -12,12 +12,45 @@ export interface FinalChoice {
 }
 
 /**
+ * Expected maximum of k independent standard normal scores (Blom's approximation of the top order
+ * statistic, k = 1…100 tabulated): how far, in standard errors, the best of k noisy CV scores of
+ * equally good settings lands above their true score by luck alone.
+ */
+const EXPECTED_MAX: readonly [number, number][] = [
+  [1, 0],
+  [2, 0.564],
+  [3, 0.846],
+  [4, 1.029],
+  [5, 1.163],
+  [6, 1.267],
+  [7, 1.352],
+  [8, 1.424],
+  [10, 1.539],
+  [15, 1.736],
+  [20, 1.867],
+  [30, 2.043],
+  [50, 2.249],
+  [100, 2.508],
+];
+
+export function expectedMaxOfNormals(k: number): number {
+  if (k <= 1) return 0;
+  const hi = EXPECTED_MAX.findIndex(([n]) => n >= k);
+  if (hi === -1) return EXPECTED_MAX.at(-1)![1];
+  const [n1, v1] = EXPECTED_MAX[hi - 1]!;
+  const [n2, v2] = EXPECTED_MAX[hi]!;
+  return v1 + ((v2 - v1) * Math.log(k / n1)) / Math.log(n2 / n1);
+}
+
+/**
  * The model to judge on the holdout when the best cross-validated score is a single model's
- * (docs/architecture.md, "The final choice"). After a search has tried many settings, the
- * best CV score is partly luck: the more trials, the more one of them wins by fold noise
+ * (docs/architecture.md, "The loop" 7). After tuning and a search, the best CV score is partly
+ * luck: the more settings of a family were tried, the more the best of them won by fold noise
  * (the winner's curse). A blend of the leading families is less exposed to it, so it is
- * preferred unless the single model beats it by more than one standard error of its CV mean
- * (fold standard deviation / √folds). Returns null when the best stays the best.
+ * preferred unless the single model beats it by more than the luck expected: the standard error
+ * of the difference of the two CV means (each fold std / √folds), times the expected maximum of
+ * k normal scores for the k settings of that family tried (at least one standard error).
+ * Returns null when the best stays the best.
  */
 export function preferBlend(journal: Journal): FinalChoice | null {
   const metric = journal.plan?.metric;
@@ -34,11 +67,16 @@ export function preferBlend(journal: Journal): FinalChoice | null {
       blend = n;
   if (blend === undefined) return null;
   const lead = sign * (best.cv.mean - blend.cv!.mean);
-  const se = best.cv.std / Math.sqrt(Math.max(best.cv.folds, 1));
-  if (!(se > 0) || lead > se) return null;
+  const se = (cv: { std: number; folds: number }) => cv.std / Math.sqrt(Math.max(cv.folds, 1));
+  const seDiff = Math.hypot(se(best.cv), se(blend.cv!));
+  const tried = journal.nodes.filter(
+    (n) => n.status === 'succeeded' && n.cv !== null && n.recipe.family === best.recipe.family,
+  ).length;
+  const luck = Math.max(1, expectedMaxOfNormals(tried)) * seDiff;
+  if (!(seDiff > 0) || lead > luck) return null;
   const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4));
   return {
     node: blend,
-    why: `Judging the blend ${blend.id} (CV ${metric} ${fmt(blend.cv!.mean)}) rather than ${best.id} (${fmt(best.cv.mean)}): the single model's lead, ${fmt(lead)}, is within one standard error of its CV score (${fmt(se)}), so it may be luck among the many settings tried, and a blend is steadier on new rows.`,
+    why: `Judging the blend ${blend.id} (CV ${metric} ${fmt(blend.cv!.mean)}) rather than ${best.id} (${fmt(best.cv.mean)}): the single model's lead, ${fmt(lead)}, is within what luck gives the best of ${tried} setting${tried === 1 ? '' : 's'} of its family (${fmt(luck)}: the standard error of the difference, ${fmt(seDiff)}, times the expected best of ${tried} noisy scores), and a blend is steadier on new rows.`,
   };
 }
