@@ -85,8 +85,8 @@ test('no blend, a forbidden blend, or a blend already best: nothing changes', ()
 
 test('the more settings of a family were tried, the larger the lead its best must have over the blend', () => {
   // Penguins, seed 42 at 30 s on one core (bench:quality): five linear settings; the search's
-  // C = 100 led the blend by 0.0085 in CV log loss and scored 0.163 on the holdout (the blend of
-  // the same run, re-run: 0.065). One standard error of the linear model alone (0.0060) let it win.
+  // C = 100 led the blend by 0.0085 in CV log loss and scored 0.163 on the holdout (a blend on the
+  // same split: 0.065). One standard error of the linear model alone (0.0060) let it win.
   const j = journal('log_loss', [
     ['n2', 'linear', 0.0422, 0.012, 3],
     ['n5', 'linear', 0.1414, 0.0145, 3],
