@@ -10,7 +10,15 @@ import { validationReserveMs } from '../../loop/budget.ts';
 import { blendEstimateMs, estimateMs } from '../../loop/estimate-experiment.ts';
 import { sizeDraft } from './draft-sizing.ts';
 import { chooseFeatureSteps } from './feature-steps.ts';
-import { baseRecipe, currentPhase, describeParams, tableSize, withoutSample } from './playbook-parts.ts';
+import {
+  baseRecipe,
+  blendMembers,
+  currentPhase,
+  describeParams,
+  median,
+  tableSize,
+  withoutSample,
+} from './playbook-parts.ts';
 import { searchTrial } from './search-step.ts';
 import { fixFor, MAX_FIXES } from './fix-decision.ts';
 
@@ -271,34 +279,4 @@ export class HeuristicBrain implements Brain {
           : 'the playbook is exhausted: every family was drafted, the leader tuned and an ensemble tried',
     };
   }
-}
-
-/**
- * The blend's members: the best model of each top family, as many as fit in the time left
- * (`fits`, at least two; a blend re-fits every member): on a short budget a blend of the top
- * two or three families beats no blend at all.
- */
-function blendMembers(
-  candidates: readonly JournalNode[],
-  nodes: readonly JournalNode[],
-  fits: (ms: number) => boolean,
-): JournalNode[] {
-  let members = [...candidates];
-  while (
-    members.length > 2 &&
-    !fits(
-      blendEstimateMs(
-        members.map((m) => m.id),
-        nodes,
-      ),
-    )
-  )
-    members = members.slice(0, -1);
-  return members;
-}
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -1,11 +1,12 @@
 import { familyLabel } from '../../../core/catalog/family-lookup.ts';
 import type { JournalNode, Plan, Recipe } from '../../../core/schemas/journal.ts';
 import type { BrainState } from '../brain.ts';
+import { blendEstimateMs } from '../../loop/estimate-experiment.ts';
 import type { TableSize } from './draft-sizing.ts';
 import { featureRecipe } from './feature-steps.ts';
 import { FULL_GUARDS } from './write-script.ts';
 
-/** Small pieces of the heuristic playbook (heuristic-brain.ts) that its search step shares. */
+/** Small pieces of the heuristic playbook (heuristic-brain.ts), some shared with its search step. */
 
 export function baseRecipe(family: string, plan: Plan, extra: Partial<Recipe> = {}): Recipe {
   return {
@@ -60,4 +61,34 @@ export function currentPhase(nodes: readonly JournalNode[], byId: Map<string, Jo
   if (last.operator === 'search') return `searching ${label(last.recipe.family)}`;
   if (last.operator === 'ensemble') return 'ensembling';
   return `drafting model families (${label(rootOf(last, byId).recipe.family)} last)`;
+}
+
+/**
+ * The blend's members: the best model of each top family, as many as fit in the time left
+ * (`fits`, at least two; a blend re-fits every member): on a short budget a blend of the top
+ * two or three families beats no blend at all.
+ */
+export function blendMembers(
+  candidates: readonly JournalNode[],
+  nodes: readonly JournalNode[],
+  fits: (ms: number) => boolean,
+): JournalNode[] {
+  let members = [...candidates];
+  while (
+    members.length > 2 &&
+    !fits(
+      blendEstimateMs(
+        members.map((m) => m.id),
+        nodes,
+      ),
+    )
+  )
+    members = members.slice(0, -1);
+  return members;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
