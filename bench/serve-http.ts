@@ -14,7 +14,8 @@ export const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 
 export const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function post(url: URL, key: string, body: string): Promise<number> {
+/** One keep-alive POST of a JSON body with the model's key; resolves with the status once the body is read. */
+export function post(url: URL, key: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

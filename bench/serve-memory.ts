@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import { cp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +23,7 @@ import { readServing, servingPaths } from '../deploy/prepare-serving.ts';
 import { startServer } from '../deploy/server.ts';
 import { EXAMPLES, holdoutRecords, publishFixtureModel, tempHome } from '../deploy/test-fixtures.ts';
 import { treeRss } from './process-tree-rss.ts';
+import { agent, post as postOnce } from './serve-http.ts';
 import { TEMPLATES } from './serve-memory-templates.ts';
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 200);
@@ -32,30 +32,10 @@ const WARM = Number(process.env.BENCH_WARM ?? 20);
 const MEMORY_MB = process.env.OURO_SERVE_MEMORY_MB ?? '1536';
 const GOAL_MB = 2048;
 
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function post(url: string, key: string, body: string): Promise<{ status: number; ms: number }> {
+async function post(url: string, key: string, body: string): Promise<{ status: number; ms: number }> {
   const t = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const status = await postOnce(new URL(url), key, body);
+  return { status, ms: performance.now() - t };
 }
 
 function pct(xs: number[], q: number): number {
