@@ -35,10 +35,9 @@ export async function inspectUpload(
   dataset: { ref: string; filename: string },
   deps: InspectDeps,
   options: { sheet?: string } = {},
-): Promise<{ profile: Profile; local: string; inspected: boolean }> {
+): Promise<{ profile: Profile; local: string }> {
   const local = inputPath(paths, dataset.filename);
-  const inspected = !(await pathExists(paths.profile));
-  if (inspected) {
+  if (!(await pathExists(paths.profile))) {
     if (!(await pathExists(local))) {
       await deps.store.getFile(dataset.ref, local).catch((err: unknown) => {
         throw new OuroError(
@@ -80,5 +79,5 @@ export async function inspectUpload(
     });
   }
   const profile = await readUntrustedJson(paths.profile, ProfileSchema, { root: paths.prep });
-  return { profile, local, inspected };
+  return { profile, local };
 }

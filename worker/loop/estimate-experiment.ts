@@ -28,6 +28,13 @@ export function blendEstimateMs(memberIds: readonly string[], nodes: readonly Jo
   return fixed + times.reduce((sum, t) => sum + (t - fixed), 0);
 }
 
+/** The middle value (the upper one of an even count); 0 when there is none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /**
  * How long a proposed experiment should take, from the journal: a blend re-fits its members, a
  * tune or fix re-runs its parent's model, a draft costs what drafts have cost (the median: one
@@ -45,7 +52,6 @@ export function estimateMs(
   if (parent !== undefined) return parent;
   const drafts = nodes
     .filter((n) => n.status === 'succeeded' && n.operator === 'draft')
-    .map((n) => n.durationMs / draftCost(n.recipe.family))
-    .sort((a, b) => a - b);
-  return drafts.length === 0 ? 0 : drafts[Math.floor(drafts.length / 2)]! * draftCost(decision.recipe.family);
+    .map((n) => n.durationMs / draftCost(n.recipe.family));
+  return median(drafts) * draftCost(decision.recipe.family);
 }

@@ -33,8 +33,7 @@ export async function profileUpload(
   dataset: { ref: string; filename: string },
   deps: StepDeps,
 ): Promise<{ profile: Profile; local: string }> {
-  const { profile, local } = await inspectUpload(paths, dataset, deps);
-  return { profile, local };
+  return inspectUpload(paths, dataset, deps);
 }
 
 const ColumnMetaSchema = z

@@ -6,8 +6,8 @@ import type { Brain, BrainState, Decision, PlanInput } from '../brain.ts';
 import { draftFamilies, familyLabel, servesTask, tuneVariants } from '../../../core/catalog/family-lookup.ts';
 import { kindOf } from '../../kinds/kinds.ts';
 import { fixDepth } from '../journal-lineage.ts';
-import { validationReserveMs } from '../../loop/budget.ts';
-import { blendEstimateMs, estimateMs } from '../../loop/estimate-experiment.ts';
+import { fitsInTime, validationReserveMs } from '../../loop/budget.ts';
+import { blendEstimateMs, estimateMs, median } from '../../loop/estimate-experiment.ts';
 import { sizeDraft } from './draft-sizing.ts';
 import { chooseFeatureSteps } from './feature-steps.ts';
 import {
@@ -15,7 +15,6 @@ import {
   blendMembers,
   currentPhase,
   describeParams,
-  median,
   tableSize,
   withoutSample,
 } from './playbook-parts.ts';
@@ -72,11 +71,11 @@ export class HeuristicBrain implements Brain {
     const last = nodes.at(-1);
 
     const forbidden = new Set(state.forbid);
-    const left = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs) - 2_000;
-    // The loop starts an experiment only when 1.2 × its estimate fits in what is left (2 s more
-    // than `left`, which keeps a margin for the brain's own choices); proposing one that does not
-    // fit would end the run with that time unused.
-    const fits = (ms: number) => ms * 1.2 <= left + 2_000;
+    const remaining = state.budgetMs - state.elapsedMs - validationReserveMs(state.budgetMs);
+    // `left` keeps a 2 s margin for the brain's own timing choices (tune before blend, search).
+    const left = remaining - 2_000;
+    // Proposed by the loop's own start rule: one it would refuse ends the run with time unused.
+    const fits = (ms: number) => fitsInTime(ms, remaining);
     // A failed search trial is not fixed: it was one step of many, the next one moves on. Nor is
     // a fix that could not finish in time (it takes at least as long as the failure did).
     if (
@@ -177,7 +176,7 @@ export class HeuristicBrain implements Brain {
     if (nextDraft !== undefined) {
       const gaveUp = last !== undefined && last.status === 'failed' && fixDepth(last, byId) >= MAX_FIXES;
       const sized = sizeDraft(nextDraft.family, plan.task, tableSize(state));
-      const draft: Decision = {
+      const draft: Extract<Decision, { kind: 'experiment' }> = {
         kind: 'experiment',
         operator: 'draft',
         parent: null,
@@ -194,7 +193,7 @@ export class HeuristicBrain implements Brain {
           : {}),
       };
       // Once a real model exists, a draft that could not finish in time gives way to what can.
-      if (leader === undefined || draft.kind !== 'experiment' || fits(estimateMs(draft, nodes))) return draft;
+      if (leader === undefined || fits(estimateMs(draft, nodes))) return draft;
     }
 
     if (leader === undefined) return { kind: 'stop', why: 'no model family produced a usable score' };

@@ -86,9 +86,3 @@ export function blendMembers(
     members = members.slice(0, -1);
   return members;
 }
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}

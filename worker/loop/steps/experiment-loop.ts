@@ -2,7 +2,7 @@ import type { Journal } from '../../../core/schemas/journal.ts';
 import type { Decision } from '../../brains/brain.ts';
 import { applySteering } from '../../steering/apply-steering.ts';
 import { requestedExclusions } from '../../steering/best-model.ts';
-import { MIN_EXPERIMENT_MS, validationReserveMs } from '../budget.ts';
+import { fitsInTime, MIN_EXPERIMENT_MS, validationReserveMs } from '../budget.ts';
 import { estimateMs } from '../estimate-experiment.ts';
 import type { LoopContext } from '../loop-types.ts';
 import { tryExperiment } from './try-experiment.ts';
@@ -45,7 +45,7 @@ export async function experimentLoop(ctx: LoopContext): Promise<string> {
     if (decision.kind === 'stop') return decision.why;
     // Do not start what cannot finish.
     const estimate = estimateMs(decision, journal.nodes);
-    if (remaining < estimate * 1.2) {
+    if (!fitsInTime(estimate, remaining)) {
       return `the time budget of ${journal.request.options.budgetSeconds} s is nearly used up (${Math.round(remaining / 1000)} s left, the next experiment would take about ${Math.round(estimate / 1000)} s)`;
     }
     const excluded = requestedExclusions(journal);
