@@ -53,25 +53,35 @@ function score(metric: Metric, out: FlamlOutput, p: z.infer<typeof Predictions>)
   return computeMetric(metric, inputs);
 }
 
+/** The last `max` characters written to a stream: enough to say why a child failed, never its whole output. */
+function tail(stream: NodeJS.ReadableStream, max = 4000): () => string {
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (c: string) => (text = (text + c).slice(-max)));
+  return () => text.trim();
+}
+
 function runFlaml(python: string, args: string[], cpu?: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const [command, argv] = pinned(cpu, python, [
-      '-W',
-      'ignore',
-      join(ROOT, 'bench', 'flaml', 'run_flaml.py'),
-      ...args,
-    ]);
+    const [command, argv] = pinned(cpu, python, [join(ROOT, 'bench', 'flaml', 'run_flaml.py'), ...args]);
+    // PYTHONWARNINGS rather than -W: joblib's worker processes inherit the environment, not the
+    // flags, and their warnings once filled megabytes of the benchmark's output.
     const child = spawn(command, argv, {
       cwd: ROOT,
-      env: { ...process.env, PYTHONPATH: join(ROOT, 'sandbox', 'python') },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'sandbox', 'python'), PYTHONWARNINGS: 'ignore' },
+      stdio: ['ignore', 'inherit', 'pipe'],
     });
+    const stderr = tail(child.stderr);
     child.on('error', reject);
-    child.on('close', (code) =>
+    child.on('close', (code, signal) =>
       code === 0
         ? resolve((performance.now() - started) / 1000)
-        : reject(new Error(`FLAML runner exited with ${code}`)),
+        : reject(
+            new Error(
+              `FLAML runner exited with ${code ?? signal}: ${stderr().split('\n').slice(-5).join(' | ')}`,
+            ),
+          ),
     );
   });
 }

@@ -135,9 +135,23 @@ test(
       const res = spawnSync(
         process.execPath,
         ['--import', 'tsx', 'bench/quality.ts', '--quick', '--out', out],
-        { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OURO_HOME: tmp.path } },
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, OURO_HOME: tmp.path },
+          // spawnSync kills a child past maxBuffer (1 MiB by default) and reports status null.
+          maxBuffer: 256 * 1024 * 1024,
+        },
       );
-      assert.equal(res.status, 0, res.stderr.slice(-2000));
+      const why = res.stderr
+        .split('\n')
+        .filter((l) => / seed \d+: /.test(l))
+        .join('\n');
+      assert.equal(
+        res.status,
+        0,
+        `status ${res.status}, signal ${res.signal}, ${res.error?.message ?? ''}\n${why}\n${res.stderr.slice(-1500)}`,
+      );
       const doc = JSON.parse(await readFile(out, 'utf8')) as { runs: QualityRun[] };
       assert.deepEqual(
         doc.runs.map((r) => r.dataset),
