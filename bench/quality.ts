@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { loadConfig } from '../core/config.ts';
 import { computeMetric, type MetricInputs } from '../core/metrics.ts';
 import type { Metric } from '../core/schemas/task.ts';
+import { CappedOutput } from '../sandbox/process/output-cap.ts';
 import { BENCH_ROOT as ROOT, QUICK_DATASETS, TABULAR_DATASETS, unknownDataset } from './datasets.ts';
 import { ensureFlamlPython } from './flaml-venv.ts';
 import { outcome, pinned, runOuro } from './run-ouro.ts';
@@ -53,14 +54,6 @@ function score(metric: Metric, out: FlamlOutput, p: z.infer<typeof Predictions>)
   return computeMetric(metric, inputs);
 }
 
-/** The last `max` characters written to a stream: enough to say why a child failed, never its whole output. */
-function tail(stream: NodeJS.ReadableStream, max = 4000): () => string {
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (c: string) => (text = (text + c).slice(-max)));
-  return () => text.trim();
-}
-
 function runFlaml(python: string, args: string[], cpu?: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -72,14 +65,16 @@ function runFlaml(python: string, args: string[], cpu?: number): Promise<number>
       env: { ...process.env, PYTHONPATH: join(ROOT, 'sandbox', 'python'), PYTHONWARNINGS: 'ignore' },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
-    const stderr = tail(child.stderr);
+    // Bounded like a sandbox's output: enough to say why FLAML failed, never all it printed.
+    const stderr = new CappedOutput(4000);
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
     child.on('error', reject);
     child.on('close', (code, signal) =>
       code === 0
         ? resolve((performance.now() - started) / 1000)
         : reject(
             new Error(
-              `FLAML runner exited with ${code ?? signal}: ${stderr().split('\n').slice(-5).join(' | ')}`,
+              `FLAML runner exited with ${code ?? signal}: ${stderr.toString().trim().split('\n').slice(-5).join(' | ')}`,
             ),
           ),
     );
